@@ -1,0 +1,84 @@
+#include "apiresponse.h"
+
+int apiErrorStatus(ApiError error)
+{
+    switch (error) {
+    case ApiError::BadRequest:
+        return 400;
+    case ApiError::Unauthorized:
+        return 401;
+    case ApiError::NotFound:
+        return 404;
+    case ApiError::MethodNotAllowed:
+        return 405;
+    case ApiError::PayloadTooLarge:
+        return 413;
+    case ApiError::ClockSkew:
+        return 422;
+    case ApiError::RateLimited:
+        return 429;
+    case ApiError::Unavailable:
+        return 503;
+    }
+    return 500;
+}
+
+QString apiErrorCode(ApiError error)
+{
+    switch (error) {
+    case ApiError::BadRequest:
+        return QStringLiteral("bad_request");
+    case ApiError::Unauthorized:
+        return QStringLiteral("unauthorized");
+    case ApiError::NotFound:
+        return QStringLiteral("not_found");
+    case ApiError::MethodNotAllowed:
+        return QStringLiteral("method_not_allowed");
+    case ApiError::PayloadTooLarge:
+        return QStringLiteral("payload_too_large");
+    case ApiError::ClockSkew:
+        return QStringLiteral("clock_skew");
+    case ApiError::RateLimited:
+        return QStringLiteral("rate_limited");
+    case ApiError::Unavailable:
+        return QStringLiteral("unavailable");
+    }
+    return QStringLiteral("internal");
+}
+
+QJsonObject errorObject(ApiError error, const QString &message)
+{
+    return QJsonObject{{QStringLiteral("code"), apiErrorCode(error)},
+                       {QStringLiteral("message"), message}};
+}
+
+ApiResponse ApiResponse::ok(QJsonObject json, int status)
+{
+    ApiResponse response;
+    response.status = status;
+    response.json = std::move(json);
+    return response;
+}
+
+ApiResponse ApiResponse::noContent()
+{
+    ApiResponse response;
+    response.status = 204;
+    return response;
+}
+
+ApiResponse ApiResponse::text(QByteArray body, QByteArray contentType)
+{
+    ApiResponse response;
+    response.rawBody = std::move(body);
+    response.contentType = std::move(contentType);
+    return response;
+}
+
+ApiResponse ApiResponse::error(ApiError error, const QString &message)
+{
+    ApiResponse response;
+    response.status = apiErrorStatus(error);
+    response.json = QJsonObject{{QStringLiteral("error"), errorObject(error, message)}};
+    return response;
+}

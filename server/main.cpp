@@ -1,0 +1,239 @@
+// playmark-server: parses the command line and wires SyncServer / ServerStorage. No logic here.
+#include "serverstorage.h"
+#include "signalwatcher.h"
+#include "syncserver.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QLoggingCategory>
+#include <QStandardPaths>
+
+#include <csignal>
+#include <cstdio>
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+const char *const kUsage = R"(Usage:
+  playmark-server serve [--listen HOST:PORT] [--db PATH] [--log-level LEVEL]
+  playmark-server user add NAME [--db PATH]      create a user; prints its first token
+  playmark-server user token NAME [--db PATH]    issue another token (one per device)
+  playmark-server user revoke NAME [--db PATH]   revoke every token of a user
+  playmark-server user list [--db PATH]          list users
+
+The latest playback position per user and video, shared between devices over HTTP.
+)";
+
+void printLine(FILE *stream, const QString &text)
+{
+    std::fputs(qPrintable(text + u'\n'), stream);
+    std::fflush(stream);
+}
+
+int usageError(const QString &message)
+{
+    printLine(stderr, QStringLiteral("playmark-server: ") + message);
+    printLine(stderr, QStringLiteral("Try 'playmark-server --help'."));
+    return kExitUsage;
+}
+
+QString defaultDatabase()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+            + QStringLiteral("/playmark.sqlite");
+}
+
+bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
+{
+    const qsizetype colon = text.lastIndexOf(u':');
+    if (colon <= 0)
+        return false;
+    QString host = text.left(colon);
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    bool ok = false;
+    const uint number = text.mid(colon + 1).toUInt(&ok);
+    if (!ok || number > 65535)
+        return false;
+    *port = quint16(number);
+    if (host == QLatin1String("localhost"))
+        *address = QHostAddress(QHostAddress::LocalHost);
+    else if (!address->setAddress(host))
+        return false;
+    return true;
+}
+
+bool applyLogLevel(const QString &level)
+{
+    static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"),
+                                    QStringLiteral("warning"), QStringLiteral("error")};
+    const qsizetype index = levels.indexOf(level);
+    if (index < 0)
+        return false;
+    QString rules = QStringLiteral("*.debug=false\nplaymark.*.debug=%1\nplaymark.*.info=%2\n"
+                                   "playmark.*.warning=%3\n")
+                            .arg(index <= 0 ? QLatin1String("true") : QLatin1String("false"),
+                                 index <= 1 ? QLatin1String("true") : QLatin1String("false"),
+                                 index <= 2 ? QLatin1String("true") : QLatin1String("false"));
+    QLoggingCategory::setFilterRules(rules);
+    return true;
+}
+
+int serve(const QCommandLineParser &parser, const QString &database)
+{
+    ServerOptions options;
+    options.databasePath = database;
+    const QString listen = parser.isSet(QStringLiteral("listen"))
+            ? parser.value(QStringLiteral("listen"))
+            : qEnvironmentVariable("PLAYMARK_LISTEN", QStringLiteral("127.0.0.1:8787"));
+    if (!parseListen(listen, &options.address, &options.port))
+        return usageError(QStringLiteral("--listen wants HOST:PORT, such as 127.0.0.1:8787 (got '%1')")
+                                  .arg(listen));
+
+    SyncServer server;
+    QString error;
+    if (!server.start(options, &error)) {
+        printLine(stderr, QStringLiteral("playmark-server: ") + error);
+        return kExitFailure;
+    }
+    printLine(stderr, QStringLiteral("listening on ") + server.url());
+
+    SignalWatcher watcher({SIGINT, SIGTERM});
+    QObject::connect(&watcher, &SignalWatcher::received, qApp, [](int signalNumber) {
+        qInfo("signal %d: shutting down", signalNumber);
+        QCoreApplication::quit();
+    });
+    const int code = QCoreApplication::exec();
+    server.stop();
+    return code;
+}
+
+int userCommand(const QStringList &args, const QString &database)
+{
+    const QString verb = args.value(1);
+    const bool wantsName = verb != QLatin1String("list");
+    if (verb.isEmpty())
+        return usageError(QStringLiteral("'user' wants one of add, token, revoke, list"));
+    if (!QStringList{QStringLiteral("add"), QStringLiteral("token"), QStringLiteral("revoke"),
+                     QStringLiteral("list")}
+                 .contains(verb))
+        return usageError(QStringLiteral("unknown user command '%1'; use add, token, revoke or list").arg(verb));
+    if (wantsName && args.size() != 3)
+        return usageError(QStringLiteral("'user %1' wants exactly one NAME").arg(verb));
+    if (!wantsName && args.size() != 2)
+        return usageError(QStringLiteral("'user list' takes no NAME"));
+    const QString name = args.value(2);
+    if (wantsName && !ServerStorage::isValidUserName(name))
+        return usageError(QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
+
+    ServerStorage storage;
+    QString error;
+    if (!storage.open(database, &error)) {
+        printLine(stderr, QStringLiteral("playmark-server: ") + error);
+        return kExitFailure;
+    }
+
+    QString token;
+    bool ok = false;
+    if (verb == QLatin1String("add")) {
+        ok = storage.addUser(name, &token, &error);
+    } else if (verb == QLatin1String("token")) {
+        ok = storage.issueToken(name, &token, &error);
+    } else if (verb == QLatin1String("revoke")) {
+        int revoked = 0;
+        ok = storage.revokeTokens(name, &revoked, &error);
+        if (ok)
+            printLine(stderr, QStringLiteral("revoked %1 token(s) of %2").arg(revoked).arg(name));
+    } else {
+        QList<UserSummary> users;
+        ok = storage.listUsers(&users, &error);
+        if (ok) {
+            printLine(stdout, QStringLiteral("%1 %2 %3 %4")
+                                      .arg(QStringLiteral("NAME"), -24)
+                                      .arg(QStringLiteral("TOKENS"), 7)
+                                      .arg(QStringLiteral("RECORDS"), 8)
+                                      .arg(QStringLiteral("CREATED")));
+            for (const UserSummary &user : std::as_const(users))
+                printLine(stdout, QStringLiteral("%1 %2 %3 %4")
+                                          .arg(user.name, -24)
+                                          .arg(user.activeTokens, 7)
+                                          .arg(user.records, 8)
+                                          .arg(QDateTime::fromMSecsSinceEpoch(user.createdAtMs)
+                                                       .toString(Qt::ISODate)));
+        }
+    }
+    if (!ok) {
+        printLine(stderr, QStringLiteral("playmark-server: ") + error);
+        return kExitFailure;
+    }
+    if (!token.isEmpty())
+        printLine(stdout, token); // the token alone on stdout, for scripts
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("playmark-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PLAYMARK_VERSION));
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}debug%{endif}"
+                                      "%{if-info}info%{endif}%{if-warning}warning%{endif}"
+                                      "%{if-critical}error%{endif}%{if-fatal}fatal%{endif} "
+                                      "%{category}: %{message}"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QString::fromUtf8(kUsage));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({QStringLiteral("listen"),
+                      QStringLiteral("Address and port to serve on (env PLAYMARK_LISTEN; default "
+                                     "127.0.0.1:8787; port 0 picks a free one)."),
+                      QStringLiteral("HOST:PORT")});
+    parser.addOption({QStringLiteral("db"),
+                      QStringLiteral("SQLite database file (env PLAYMARK_DB; default %1).")
+                              .arg(QDir::toNativeSeparators(defaultDatabase())),
+                      QStringLiteral("PATH")});
+    parser.addOption({QStringLiteral("log-level"),
+                      QStringLiteral("debug, info (default), warning or error."),
+                      QStringLiteral("LEVEL"), QStringLiteral("info")});
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve or user"));
+
+    if (!parser.parse(QCoreApplication::arguments()))
+        return usageError(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        printLine(stdout, parser.helpText());
+        return 0;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        printLine(stdout, QStringLiteral("playmark-server ") + QCoreApplication::applicationVersion());
+        return 0;
+    }
+    if (!applyLogLevel(parser.value(QStringLiteral("log-level"))))
+        return usageError(QStringLiteral("--log-level wants debug, info, warning or error"));
+
+    QString database = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db"))
+                                                          : qEnvironmentVariable("PLAYMARK_DB");
+    if (database.isEmpty())
+        database = defaultDatabase();
+    if (database.startsWith(QLatin1String("postgresql://")))
+        return usageError(QStringLiteral("PostgreSQL is not supported by this build yet; use a SQLite file path"));
+
+    const QStringList args = parser.positionalArguments();
+    const QString command = args.value(0);
+    if (command == QLatin1String("serve")) {
+        if (args.size() != 1)
+            return usageError(QStringLiteral("'serve' takes no arguments, only options"));
+        return serve(parser, database);
+    }
+    if (command == QLatin1String("user"))
+        return userCommand(args, database);
+    if (command.isEmpty())
+        return usageError(QStringLiteral("missing a command: serve or user"));
+    return usageError(QStringLiteral("unknown command '%1'").arg(command));
+}

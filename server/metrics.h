@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+
+#include <array>
+
+// Counters for /metrics, rendered in the Prometheus text format.
+class Metrics final
+{
+public:
+    static constexpr std::array<double, 12> kLatencyBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                            0.005,  0.01,    0.025,  0.05,  0.1,
+                                                            0.5,    1.0};
+
+    void countRequest(const QString &route, const QByteArray &method, int status, double seconds);
+    void countUpdate(bool applied);
+
+    quint64 updatesApplied() const { return m_applied; }
+    quint64 updatesStale() const { return m_stale; }
+
+    QByteArray render(int openConnections, int eventSubscribers) const;
+
+private:
+    struct Histogram
+    {
+        std::array<quint64, kLatencyBuckets.size()> buckets{};
+        quint64 count = 0;
+        double sum = 0;
+    };
+
+    QHash<QString, quint64> m_requests; // key: route \t method \t status
+    QHash<QString, Histogram> m_latency; // key: route
+    quint64 m_applied = 0;
+    quint64 m_stale = 0;
+};

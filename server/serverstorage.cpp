@@ -1,0 +1,529 @@
+#include "serverstorage.h"
+
+#include "tokens.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <atomic>
+
+Q_LOGGING_CATEGORY(lcStorage, "playmark.server.storage")
+
+namespace {
+
+const QString kMigrationsDir = QStringLiteral(":/playmark/server/migrations");
+
+// The record's columns, in the order readRecord() expects them.
+const QString kRecordColumns = QStringLiteral(
+        "content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, "
+        "title, show_id, episode_id, received_at_ms");
+
+struct Migration
+{
+    int version;
+    QString path;
+};
+
+QList<Migration> migrations()
+{
+    QList<Migration> result;
+    const QStringList files = QDir(kMigrationsDir).entryList({QStringLiteral("*.sql")}, QDir::Files,
+                                                             QDir::Name);
+    for (const QString &file : files)
+        result.append({file.section(u'_', 0, 0).toInt(), kMigrationsDir + u'/' + file});
+    return result;
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+bool fail(QString *error, const QString &what, const QSqlError &sqlError)
+{
+    const QString message = what + QStringLiteral(": ") + sqlError.text();
+    qCWarning(lcStorage).noquote() << message;
+    if (error)
+        *error = message;
+    return false;
+}
+
+bool exec(QSqlQuery &query, QString *error)
+{
+    if (query.exec())
+        return true;
+    return fail(error, QStringLiteral("query failed"), query.lastError());
+}
+
+QVariant nullable(const QString &text)
+{
+    return text.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(text);
+}
+
+ProgressRecord readRecord(const QSqlQuery &query)
+{
+    ProgressRecord record;
+    record.contentId = query.value(0).toString();
+    record.positionMs = query.value(1).toLongLong();
+    record.durationMs = query.value(2).toLongLong();
+    record.deviceId = query.value(3).toString();
+    record.deviceName = query.value(4).toString();
+    record.observedAtMs = query.value(5).toLongLong();
+    record.state = playbackStateFromName(query.value(6).toString()).value_or(PlaybackState::Playing);
+    record.title = query.value(7).toString();
+    record.showId = query.value(8).toString();
+    record.episodeId = query.value(9).toString();
+    record.receivedAtMs = query.value(10).toLongLong();
+    return record;
+}
+
+// Binds a record's columns in kRecordColumns order, after `userId` at position 0.
+void bindRecord(QSqlQuery &query, qint64 userId, const ProgressRecord &record, qint64 receivedAtMs)
+{
+    query.addBindValue(userId);
+    query.addBindValue(record.contentId);
+    query.addBindValue(record.positionMs);
+    query.addBindValue(record.durationMs);
+    query.addBindValue(record.deviceId);
+    query.addBindValue(record.deviceName);
+    query.addBindValue(record.observedAtMs);
+    query.addBindValue(playbackStateName(record.state));
+    query.addBindValue(nullable(record.title));
+    query.addBindValue(nullable(record.showId));
+    query.addBindValue(nullable(record.episodeId));
+    query.addBindValue(receivedAtMs);
+}
+
+// Rolls back unless committed; keeps every early return of a transaction correct.
+class Transaction
+{
+public:
+    explicit Transaction(QSqlDatabase db) : m_db(std::move(db)) { m_open = m_db.transaction(); }
+    ~Transaction()
+    {
+        if (m_open)
+            m_db.rollback();
+    }
+    Q_DISABLE_COPY_MOVE(Transaction)
+
+    bool begun(QString *error)
+    {
+        return m_open || fail(error, QStringLiteral("cannot begin a transaction"), m_db.lastError());
+    }
+    bool commit(QString *error)
+    {
+        if (!m_db.commit())
+            return fail(error, QStringLiteral("commit failed"), m_db.lastError());
+        m_open = false;
+        return true;
+    }
+
+private:
+    QSqlDatabase m_db;
+    bool m_open = false;
+};
+
+} // namespace
+
+ServerStorage::ServerStorage()
+{
+    static std::atomic<int> counter{0};
+    m_connectionName = QStringLiteral("playmark-server-%1").arg(counter++);
+}
+
+ServerStorage::~ServerStorage()
+{
+    close();
+}
+
+int ServerStorage::latestSchemaVersion()
+{
+    const QList<Migration> all = migrations();
+    return all.isEmpty() ? 0 : all.constLast().version;
+}
+
+bool ServerStorage::isOpen() const
+{
+    return QSqlDatabase::contains(m_connectionName)
+            && QSqlDatabase::database(m_connectionName, false).isOpen();
+}
+
+bool ServerStorage::open(const QString &path, QString *error)
+{
+    close();
+    if (!openConnection(path, error)) {
+        close();
+        return false;
+    }
+    qCInfo(lcStorage).noquote() << "opened" << path << "at schema version" << m_schemaVersion;
+    return true;
+}
+
+bool ServerStorage::openConnection(const QString &path, QString *error)
+{
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath())) {
+        if (error)
+            *error = QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
+        return false;
+    }
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    db.setDatabaseName(path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!db.open())
+        return fail(error, QStringLiteral("cannot open %1").arg(path), db.lastError());
+
+    // WAL lets readers work during a write; FULL makes every commit survive power loss, which is
+    // what lets the server answer 2xx only for durable updates.
+    const QStringList pragmas{QStringLiteral("PRAGMA journal_mode=WAL"),
+                              QStringLiteral("PRAGMA synchronous=FULL"),
+                              QStringLiteral("PRAGMA foreign_keys=ON")};
+    for (const QString &pragma : pragmas) {
+        QSqlQuery query(db);
+        if (!query.exec(pragma))
+            return fail(error, pragma, query.lastError());
+        query.finish();
+    }
+    return migrate(error);
+}
+
+void ServerStorage::close()
+{
+    if (!QSqlDatabase::contains(m_connectionName))
+        return;
+    QSqlDatabase::database(m_connectionName, false).close();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+bool ServerStorage::migrate(QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
+        return fail(error, QStringLiteral("cannot create schema_version"), query.lastError());
+    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version")) || !query.next())
+        return fail(error, QStringLiteral("cannot read the schema version"), query.lastError());
+    m_schemaVersion = query.value(0).toInt();
+    query.finish();
+
+    const int latest = latestSchemaVersion();
+    if (m_schemaVersion > latest) {
+        if (error)
+            *error = QStringLiteral("the database is at schema version %1, newer than this "
+                                    "playmark-server knows (%2); run a newer playmark-server")
+                             .arg(m_schemaVersion)
+                             .arg(latest);
+        return false;
+    }
+
+    for (const Migration &migration : migrations()) {
+        if (migration.version <= m_schemaVersion)
+            continue;
+        QFile file(migration.path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            if (error)
+                *error = QStringLiteral("cannot read migration %1").arg(migration.path);
+            return false;
+        }
+        // Migrations hold plain statements: no semicolons inside strings or triggers.
+        QString script = QString::fromUtf8(file.readAll());
+        script.remove(QRegularExpression(QStringLiteral("--[^\n]*")));
+        Transaction transaction(db);
+        if (!transaction.begun(error))
+            return false;
+        for (const QString &statement : script.split(u';')) {
+            if (statement.trimmed().isEmpty())
+                continue;
+            QSqlQuery step(db);
+            if (!step.exec(statement))
+                return fail(error, QStringLiteral("migration %1 failed").arg(migration.version),
+                            step.lastError());
+        }
+        QSqlQuery mark(db);
+        mark.prepare(QStringLiteral("INSERT INTO schema_version (version) VALUES (?)"));
+        mark.addBindValue(migration.version);
+        if (!exec(mark, error) || !transaction.commit(error))
+            return false;
+        qCInfo(lcStorage) << "applied migration" << migration.version;
+        m_schemaVersion = migration.version;
+    }
+    return true;
+}
+
+bool ServerStorage::isValidUserName(const QString &name)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._@-]{1,64}$"));
+    return pattern.match(name).hasMatch();
+}
+
+bool ServerStorage::findUser(const QString &name, qint64 *userId, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT id FROM users WHERE name = ?"));
+    query.addBindValue(name);
+    if (!exec(query, error))
+        return false;
+    *userId = query.next() ? query.value(0).toLongLong() : -1;
+    return true;
+}
+
+bool ServerStorage::insertToken(qint64 userId, QString *token, QString *error)
+{
+    const QString issued = Tokens::generate();
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral(
+            "INSERT INTO tokens (token_hash, user_id, created_at_ms) VALUES (?, ?, ?)"));
+    query.addBindValue(Tokens::hash(issued));
+    query.addBindValue(userId);
+    query.addBindValue(nowMs());
+    if (!exec(query, error))
+        return false;
+    *token = issued;
+    return true;
+}
+
+bool ServerStorage::addUser(const QString &name, QString *token, QString *error)
+{
+    if (!isValidUserName(name)) {
+        if (error)
+            *error = QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -");
+        return false;
+    }
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    Transaction transaction(db);
+    if (!transaction.begun(error))
+        return false;
+    qint64 existing = -1;
+    if (!findUser(name, &existing, error))
+        return false;
+    if (existing >= 0) {
+        if (error)
+            *error = QStringLiteral("user %1 already exists; 'user token %1' issues another token")
+                             .arg(name);
+        return false;
+    }
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(id), 0) + 1 FROM users")) || !query.next())
+        return fail(error, QStringLiteral("cannot pick a user id"), query.lastError());
+    const qint64 userId = query.value(0).toLongLong();
+    query.finish();
+
+    QSqlQuery insert(db);
+    insert.prepare(QStringLiteral("INSERT INTO users (id, name, created_at_ms) VALUES (?, ?, ?)"));
+    insert.addBindValue(userId);
+    insert.addBindValue(name);
+    insert.addBindValue(nowMs());
+    if (!exec(insert, error) || !insertToken(userId, token, error))
+        return false;
+    return transaction.commit(error);
+}
+
+bool ServerStorage::issueToken(const QString &name, QString *token, QString *error)
+{
+    Transaction transaction(QSqlDatabase::database(m_connectionName, false));
+    if (!transaction.begun(error))
+        return false;
+    qint64 userId = -1;
+    if (!findUser(name, &userId, error))
+        return false;
+    if (userId < 0) {
+        if (error)
+            *error = QStringLiteral("no user named %1").arg(name);
+        return false;
+    }
+    return insertToken(userId, token, error) && transaction.commit(error);
+}
+
+bool ServerStorage::revokeTokens(const QString &name, int *revoked, QString *error)
+{
+    Transaction transaction(QSqlDatabase::database(m_connectionName, false));
+    if (!transaction.begun(error))
+        return false;
+    qint64 userId = -1;
+    if (!findUser(name, &userId, error))
+        return false;
+    if (userId < 0) {
+        if (error)
+            *error = QStringLiteral("no user named %1").arg(name);
+        return false;
+    }
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral(
+            "UPDATE tokens SET revoked_at_ms = ? WHERE user_id = ? AND revoked_at_ms IS NULL"));
+    query.addBindValue(nowMs());
+    query.addBindValue(userId);
+    if (!exec(query, error))
+        return false;
+    *revoked = query.numRowsAffected();
+    return transaction.commit(error);
+}
+
+bool ServerStorage::listUsers(QList<UserSummary> *users, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral(
+            "SELECT u.name, u.created_at_ms,"
+            " (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.revoked_at_ms IS NULL),"
+            " (SELECT COUNT(*) FROM progress p WHERE p.user_id = u.id)"
+            " FROM users u ORDER BY u.name"));
+    if (!exec(query, error))
+        return false;
+    users->clear();
+    while (query.next())
+        users->append({query.value(0).toString(), query.value(1).toLongLong(),
+                       query.value(2).toInt(), query.value(3).toInt()});
+    return true;
+}
+
+bool ServerStorage::userForToken(const QString &token, qint64 *userId, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral(
+            "SELECT user_id FROM tokens WHERE token_hash = ? AND revoked_at_ms IS NULL"));
+    query.addBindValue(Tokens::hash(token));
+    if (!exec(query, error))
+        return false;
+    *userId = query.next() ? query.value(0).toLongLong() : -1;
+    return true;
+}
+
+bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
+                          ApplyOutcome *outcome, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    Transaction transaction(db);
+    if (!transaction.begun(error))
+        return false;
+
+    // The ordering rule of PROTOCOL.md, applied by the database in one statement, so it holds
+    // whatever other writers do at the same moment.
+    QSqlQuery upsert(db);
+    upsert.prepare(QStringLiteral(
+            "INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, content_id) DO UPDATE SET"
+            " position_ms = excluded.position_ms, duration_ms = excluded.duration_ms,"
+            " device_id = excluded.device_id, device_name = excluded.device_name,"
+            " observed_at_ms = excluded.observed_at_ms, state = excluded.state,"
+            " title = excluded.title, show_id = excluded.show_id,"
+            " episode_id = excluded.episode_id, received_at_ms = excluded.received_at_ms"
+            " WHERE excluded.observed_at_ms > progress.observed_at_ms"
+            " OR (excluded.observed_at_ms = progress.observed_at_ms"
+            " AND excluded.device_id > progress.device_id)")
+                           .arg(kRecordColumns));
+    bindRecord(upsert, userId, update, receivedAtMs);
+    if (!exec(upsert, error))
+        return false;
+    outcome->applied = upsert.numRowsAffected() > 0;
+
+    if (outcome->applied) {
+        outcome->record = update;
+        outcome->record.receivedAtMs = receivedAtMs;
+
+        QSqlQuery history(db);
+        history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
+                                       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                                .arg(kRecordColumns));
+        bindRecord(history, userId, update, receivedAtMs);
+        if (!exec(history, error))
+            return false;
+
+        // Keep the newest 64 per video (the protocol promises at least 50).
+        QSqlQuery prune(db);
+        prune.prepare(QStringLiteral(
+                "DELETE FROM history WHERE user_id = ? AND content_id = ? AND observed_at_ms < ("
+                "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
+                " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)"));
+        prune.addBindValue(userId);
+        prune.addBindValue(update.contentId);
+        prune.addBindValue(userId);
+        prune.addBindValue(update.contentId);
+        if (!exec(prune, error))
+            return false;
+    } else {
+        std::optional<ProgressRecord> standing;
+        if (!record(userId, update.contentId, &standing, error))
+            return false;
+        outcome->record = standing.value_or(update);
+    }
+    return transaction.commit(error);
+}
+
+bool ServerStorage::record(qint64 userId, const QString &contentId,
+                           std::optional<ProgressRecord> *record, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
+                          .arg(kRecordColumns));
+    query.addBindValue(userId);
+    query.addBindValue(contentId);
+    if (!exec(query, error))
+        return false;
+    if (query.next())
+        *record = readRecord(query);
+    else
+        record->reset();
+    return true;
+}
+
+bool ServerStorage::remove(qint64 userId, const QString &contentId, bool *existed, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    Transaction transaction(db);
+    if (!transaction.begun(error))
+        return false;
+    QSqlQuery progress(db);
+    progress.prepare(QStringLiteral("DELETE FROM progress WHERE user_id = ? AND content_id = ?"));
+    progress.addBindValue(userId);
+    progress.addBindValue(contentId);
+    if (!exec(progress, error))
+        return false;
+    *existed = progress.numRowsAffected() > 0;
+    QSqlQuery history(db);
+    history.prepare(QStringLiteral("DELETE FROM history WHERE user_id = ? AND content_id = ?"));
+    history.addBindValue(userId);
+    history.addBindValue(contentId);
+    return exec(history, error) && transaction.commit(error);
+}
+
+bool ServerStorage::continueWatching(qint64 userId, int limit, QList<ProgressRecord> *records,
+                                     QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND state <> 'ended'"
+                                 " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
+                          .arg(kRecordColumns));
+    query.addBindValue(userId);
+    query.addBindValue(limit);
+    if (!exec(query, error))
+        return false;
+    records->clear();
+    while (query.next())
+        records->append(readRecord(query));
+    return true;
+}
+
+bool ServerStorage::history(qint64 userId, const QString &contentId, int limit,
+                            QList<ProgressRecord> *records, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT %1 FROM history WHERE user_id = ? AND content_id = ?"
+                                 " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
+                          .arg(kRecordColumns));
+    query.addBindValue(userId);
+    query.addBindValue(contentId);
+    query.addBindValue(limit);
+    if (!exec(query, error))
+        return false;
+    records->clear();
+    while (query.next())
+        records->append(readRecord(query));
+    return true;
+}

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "progressrecord.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <optional>
+
+struct UserSummary
+{
+    QString name;
+    qint64 createdAtMs = 0;
+    int activeTokens = 0;
+    int records = 0;
+};
+
+struct ApplyOutcome
+{
+    bool applied = false;
+    ProgressRecord record; // the record that stands after the update
+};
+
+// All of the server's SQL. Every method returns false on a storage failure with the reason in
+// *error; "not there" is not a failure and is told through the output parameters.
+// One instance owns one connection and is used from one thread.
+class ServerStorage final
+{
+    Q_DISABLE_COPY_MOVE(ServerStorage)
+public:
+    ServerStorage();
+    ~ServerStorage();
+
+    // Opens (creating if needed) the SQLite file at `path`, applies the pending migrations and
+    // refuses a database written by a newer schema.
+    bool open(const QString &path, QString *error);
+    void close();
+    bool isOpen() const;
+
+    static int latestSchemaVersion();
+    int schemaVersion() const { return m_schemaVersion; }
+
+    // Users and tokens. The returned tokens are the only time they exist outside a hash.
+    static bool isValidUserName(const QString &name);
+    bool addUser(const QString &name, QString *token, QString *error);
+    bool issueToken(const QString &name, QString *token, QString *error);
+    bool revokeTokens(const QString &name, int *revoked, QString *error);
+    bool listUsers(QList<UserSummary> *users, QString *error);
+    // *userId is -1 when the token is unknown or revoked.
+    bool userForToken(const QString &token, qint64 *userId, QString *error);
+
+    // Progress. `update` must have passed validation.
+    bool apply(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
+               ApplyOutcome *outcome, QString *error);
+    bool record(qint64 userId, const QString &contentId, std::optional<ProgressRecord> *record,
+                QString *error);
+    bool remove(qint64 userId, const QString &contentId, bool *existed, QString *error);
+    bool continueWatching(qint64 userId, int limit, QList<ProgressRecord> *records, QString *error);
+    bool history(qint64 userId, const QString &contentId, int limit, QList<ProgressRecord> *records,
+                 QString *error);
+
+private:
+    bool openConnection(const QString &path, QString *error);
+    bool migrate(QString *error);
+    bool findUser(const QString &name, qint64 *userId, QString *error);
+    bool insertToken(qint64 userId, QString *token, QString *error);
+
+    QString m_connectionName;
+    int m_schemaVersion = 0;
+};

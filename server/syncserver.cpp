@@ -1,0 +1,83 @@
+#include "syncserver.h"
+
+#include "eventhub.h"
+#include "httpfrontend.h"
+#include "metrics.h"
+#include "progressapi.h"
+#include "serverstorage.h"
+#include "tcplistener.h"
+
+
+SyncServer::SyncServer(QObject *parent)
+    : QObject(parent),
+      m_storage(std::make_unique<ServerStorage>()),
+      m_metrics(std::make_unique<Metrics>()),
+      m_events(std::make_unique<EventHub>()),
+      m_api(std::make_unique<ProgressApi>(*m_storage, *m_events, *m_metrics))
+{
+}
+
+SyncServer::~SyncServer()
+{
+    stop();
+}
+
+bool SyncServer::start(const ServerOptions &options, QString *error)
+{
+    stop();
+    if (!m_storage->open(options.databasePath, error))
+        return false;
+
+    m_events->setKeepAliveInterval(options.keepAliveMs);
+    auto listener = std::make_unique<TcpListener>();
+    if (!listener->listen(options.address, options.port)) {
+        if (error)
+            *error = QStringLiteral("cannot listen on %1:%2: %3")
+                             .arg(options.address.toString())
+                             .arg(options.port)
+                             .arg(listener->errorString());
+        stop();
+        return false;
+    }
+    m_listener = listener.release();
+    m_frontend = new HttpFrontend(*m_storage, *m_api, *m_events, *m_metrics, *m_listener, this);
+    m_frontend->setMaxBodyBytes(options.maxBodyBytes);
+    // bind() makes the frontend the listener's parent: deleting the frontend deletes both.
+    m_frontend->bind(m_listener);
+    return true;
+}
+
+void SyncServer::stop()
+{
+    m_events->closeAll();
+    if (m_listener)
+        m_listener->close();
+    delete m_frontend; // and with it the listener and its sockets, its children
+    m_frontend = nullptr;
+    m_listener = nullptr;
+    m_storage->close();
+}
+
+bool SyncServer::isListening() const
+{
+    return m_listener && m_listener->isListening();
+}
+
+QHostAddress SyncServer::address() const
+{
+    return m_listener ? m_listener->serverAddress() : QHostAddress();
+}
+
+quint16 SyncServer::port() const
+{
+    return m_listener ? m_listener->serverPort() : 0;
+}
+
+QString SyncServer::url() const
+{
+    const QHostAddress host = address();
+    const QString hostText = host.protocol() == QAbstractSocket::IPv6Protocol
+            ? u'[' + host.toString() + u']'
+            : host.toString();
+    return QStringLiteral("http://%1:%2").arg(hostText).arg(port());
+}

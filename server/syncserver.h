@@ -1,0 +1,56 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+class EventHub;
+class HttpFrontend;
+class Metrics;
+class ProgressApi;
+class ServerStorage;
+class TcpListener;
+
+struct ServerOptions
+{
+    QString databasePath;
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 8787; // 0 picks a free port
+    qint64 maxBodyBytes = 64 * 1024;
+    int keepAliveMs = 15000;
+};
+
+// playmark-server as one object: storage, API, event streams and the listening socket.
+// Tests start it in-process on port 0; main() starts it for `serve`.
+class SyncServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SyncServer)
+public:
+    explicit SyncServer(QObject *parent = nullptr);
+    ~SyncServer() override;
+
+    bool start(const ServerOptions &options, QString *error);
+    // Ends event streams and closes the listener and the database. Every answered update is
+    // already committed, so nothing is left to flush.
+    void stop();
+
+    bool isListening() const;
+    QHostAddress address() const;
+    quint16 port() const;
+    QString url() const;
+
+    ServerStorage &storage() { return *m_storage; }
+    EventHub &events() { return *m_events; }
+    const Metrics &metrics() const { return *m_metrics; }
+
+private:
+    std::unique_ptr<ServerStorage> m_storage;
+    std::unique_ptr<Metrics> m_metrics;
+    std::unique_ptr<EventHub> m_events;
+    std::unique_ptr<ProgressApi> m_api;
+    TcpListener *m_listener = nullptr;
+    HttpFrontend *m_frontend = nullptr;
+};

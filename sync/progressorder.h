@@ -1,0 +1,19 @@
+#pragma once
+
+#include "progressrecord.h"
+
+// The ordering rule of PROTOCOL.md, the one place it is written down in code.
+// An update replaces a stored record exactly when its (observed_at_ms, device_id) pair is greater,
+// device_id compared by bytes. An equal pair is a replay.
+namespace ProgressOrder {
+
+// <0, 0 or >0 as a's pair is less than, equal to or greater than b's.
+int compare(const ProgressRecord &a, const ProgressRecord &b);
+
+// True when `update` should replace `stored`.
+inline bool supersedes(const ProgressRecord &update, const ProgressRecord &stored)
+{
+    return compare(update, stored) > 0;
+}
+
+} // namespace ProgressOrder

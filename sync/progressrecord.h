@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+
+#include <optional>
+
+enum class PlaybackState { Playing, Paused, Stopped, Ended };
+
+QString playbackStateName(PlaybackState state);
+std::optional<PlaybackState> playbackStateFromName(const QString &name);
+
+// One device's observation of where a person is in one video (PROTOCOL.md, "The progress record").
+struct ProgressRecord
+{
+    QString contentId;
+    qint64 positionMs = 0;
+    qint64 durationMs = 0;
+    QString deviceId;
+    QString deviceName;
+    qint64 observedAtMs = 0;
+    PlaybackState state = PlaybackState::Playing;
+    QString title;
+    QString showId;
+    QString episodeId;
+    // Set by the server when it applies the update; 0 on records a client made.
+    qint64 receivedAtMs = 0;
+
+    friend bool operator==(const ProgressRecord &a, const ProgressRecord &b);
+    friend bool operator!=(const ProgressRecord &a, const ProgressRecord &b) { return !(a == b); }
+};
+
+Q_DECLARE_METATYPE(ProgressRecord)

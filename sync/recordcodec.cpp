@@ -1,0 +1,235 @@
+#include "recordcodec.h"
+
+#include <QJsonDocument>
+#include <QJsonValue>
+#include <QRegularExpression>
+
+#include <cmath>
+
+namespace RecordCodec {
+
+namespace {
+
+constexpr qsizetype kMaxDeviceName = 64;
+constexpr qsizetype kMaxTitle = 256;
+constexpr qsizetype kMaxShowId = 128;
+constexpr qsizetype kMaxEpisodeId = 128;
+// Largest integer a JSON double carries exactly.
+constexpr double kMaxExactInteger = 9007199254740992.0;
+
+const QRegularExpression &contentIdPattern()
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9._:-]{1,128}$"));
+    return re;
+}
+
+const QRegularExpression &deviceIdPattern()
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    return re;
+}
+
+qsizetype characterCount(const QString &text)
+{
+    qsizetype count = 0;
+    for (auto it = text.cbegin(); it != text.cend(); ++it) {
+        if (it->isHighSurrogate() && std::next(it) != text.cend() && std::next(it)->isLowSurrogate())
+            ++it;
+        ++count;
+    }
+    return count;
+}
+
+// Reads the fields of one record in turn and stops at the first broken rule.
+class Reader
+{
+public:
+    Reader(const QJsonObject &object, ValidationError *error) : m_object(object), m_error(error) { }
+
+    bool failed() const { return m_failed; }
+
+    bool fail(const QString &field, const QString &message)
+    {
+        if (!m_failed && m_error)
+            *m_error = {field, message};
+        m_failed = true;
+        return false;
+    }
+
+    bool present(const QString &field) const
+    {
+        const QJsonValue value = m_object.value(field);
+        return !value.isUndefined() && !value.isNull();
+    }
+
+    // An integer >= 0; `fallback` when absent and not required.
+    qint64 integer(const QString &field, bool required, qint64 fallback = 0)
+    {
+        if (m_failed)
+            return fallback;
+        const QString rule = field + QStringLiteral(" must be an integer >= 0");
+        if (!present(field)) {
+            if (required)
+                fail(field, field + QStringLiteral(" is required (") + rule.mid(field.size() + 1) + u')');
+            return fallback;
+        }
+        const QJsonValue value = m_object.value(field);
+        if (!value.isDouble()) {
+            fail(field, rule);
+            return fallback;
+        }
+        const double number = value.toDouble();
+        if (!std::isfinite(number) || std::floor(number) != number || number < 0
+            || number > kMaxExactInteger) {
+            fail(field, rule);
+            return fallback;
+        }
+        return qint64(number);
+    }
+
+    QString text(const QString &field, qsizetype maxCharacters)
+    {
+        if (m_failed || !present(field))
+            return {};
+        const QJsonValue value = m_object.value(field);
+        if (!value.isString() || characterCount(value.toString()) > maxCharacters) {
+            fail(field,
+                 QStringLiteral("%1 must be a string of at most %2 characters").arg(field).arg(maxCharacters));
+            return {};
+        }
+        return value.toString();
+    }
+
+    QString matching(const QString &field, const QRegularExpression &pattern, const QString &ruleText)
+    {
+        if (m_failed)
+            return {};
+        const QString rule = QStringLiteral("%1 must match %2").arg(field, ruleText);
+        if (!present(field)) {
+            fail(field, field + QStringLiteral(" is required; it ") + rule.mid(field.size() + 1));
+            return {};
+        }
+        const QJsonValue value = m_object.value(field);
+        if (!value.isString() || !pattern.match(value.toString()).hasMatch()) {
+            fail(field, rule);
+            return {};
+        }
+        return value.toString();
+    }
+
+private:
+    const QJsonObject &m_object;
+    ValidationError *m_error;
+    bool m_failed = false;
+};
+
+} // namespace
+
+bool isValidContentId(const QString &contentId)
+{
+    return contentIdPattern().match(contentId).hasMatch();
+}
+
+bool isValidDeviceId(const QString &deviceId)
+{
+    return deviceIdPattern().match(deviceId).hasMatch();
+}
+
+QJsonObject toJson(const ProgressRecord &record)
+{
+    QJsonObject object{
+            {QStringLiteral("content_id"), record.contentId},
+            {QStringLiteral("position_ms"), record.positionMs},
+            {QStringLiteral("duration_ms"), record.durationMs},
+            {QStringLiteral("device_id"), record.deviceId},
+            {QStringLiteral("device_name"), record.deviceName},
+            {QStringLiteral("observed_at_ms"), record.observedAtMs},
+            {QStringLiteral("state"), playbackStateName(record.state)},
+    };
+    if (!record.title.isEmpty())
+        object.insert(QStringLiteral("title"), record.title);
+    if (!record.showId.isEmpty())
+        object.insert(QStringLiteral("show_id"), record.showId);
+    if (!record.episodeId.isEmpty())
+        object.insert(QStringLiteral("episode_id"), record.episodeId);
+    if (record.receivedAtMs > 0)
+        object.insert(QStringLiteral("received_at_ms"), record.receivedAtMs);
+    return object;
+}
+
+QByteArray toCompactJson(const ProgressRecord &record)
+{
+    return QJsonDocument(toJson(record)).toJson(QJsonDocument::Compact);
+}
+
+std::optional<ProgressRecord> fromJson(const QJsonObject &object, const QString &contentId,
+                                       Source source, ValidationError *error)
+{
+    Reader reader(object, error);
+    ProgressRecord record;
+
+    if (contentId.isNull()) {
+        record.contentId = reader.matching(QStringLiteral("content_id"), contentIdPattern(),
+                                           QStringLiteral("[A-Za-z0-9._:-]{1,128}"));
+    } else if (!isValidContentId(contentId)) {
+        reader.fail(QStringLiteral("content_id"),
+                    QStringLiteral("content_id must match [A-Za-z0-9._:-]{1,128}"));
+    } else {
+        record.contentId = contentId;
+    }
+
+    record.positionMs = reader.integer(QStringLiteral("position_ms"), true);
+    record.durationMs = reader.integer(QStringLiteral("duration_ms"), false);
+    if (!reader.failed() && record.durationMs > 0 && record.positionMs > record.durationMs) {
+        reader.fail(QStringLiteral("position_ms"),
+                    QStringLiteral("position_ms (%1) must not exceed duration_ms (%2)")
+                            .arg(record.positionMs)
+                            .arg(record.durationMs));
+    }
+    record.deviceId = reader.matching(QStringLiteral("device_id"), deviceIdPattern(),
+                                      QStringLiteral("[A-Za-z0-9._-]{1,64}"));
+    record.deviceName = reader.text(QStringLiteral("device_name"), kMaxDeviceName);
+    record.observedAtMs = reader.integer(QStringLiteral("observed_at_ms"), true);
+
+    if (!reader.failed() && reader.present(QStringLiteral("state"))) {
+        const QJsonValue value = object.value(QStringLiteral("state"));
+        const auto state = value.isString() ? playbackStateFromName(value.toString()) : std::nullopt;
+        if (state)
+            record.state = *state;
+        else
+            reader.fail(QStringLiteral("state"),
+                        QStringLiteral("state must be one of playing, paused, stopped, ended"));
+    }
+
+    record.title = reader.text(QStringLiteral("title"), kMaxTitle);
+    record.showId = reader.text(QStringLiteral("show_id"), kMaxShowId);
+    record.episodeId = reader.text(QStringLiteral("episode_id"), kMaxEpisodeId);
+    if (source == Source::Server)
+        record.receivedAtMs = reader.integer(QStringLiteral("received_at_ms"), false);
+
+    if (reader.failed())
+        return std::nullopt;
+    return record;
+}
+
+std::optional<QJsonObject> parseObject(const QByteArray &json, ValidationError *error)
+{
+    QJsonParseError parseError{};
+    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        if (error)
+            *error = {QString(),
+                      QStringLiteral("malformed JSON at offset %1: %2")
+                              .arg(parseError.offset)
+                              .arg(parseError.errorString())};
+        return std::nullopt;
+    }
+    if (!document.isObject()) {
+        if (error)
+            *error = {QString(), QStringLiteral("the body must be a JSON object")};
+        return std::nullopt;
+    }
+    return document.object();
+}
+
+} // namespace RecordCodec

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "progressrecord.h"
+
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+
+// Which field broke which rule, in words a person can act on.
+struct ValidationError
+{
+    QString field; // empty when the document as a whole is wrong
+    QString message;
+};
+
+// JSON form of ProgressRecord, validating every rule of PROTOCOL.md's record table.
+namespace RecordCodec {
+
+enum class Source {
+    Client, // an update from a device: received_at_ms is ignored
+    Server, // a record the server sent back: received_at_ms is kept
+};
+
+bool isValidContentId(const QString &contentId);
+bool isValidDeviceId(const QString &deviceId);
+
+QJsonObject toJson(const ProgressRecord &record);
+QByteArray toCompactJson(const ProgressRecord &record);
+
+// Decodes one record. When `contentId` is non-null it is the id from the URL and the body's
+// content_id is ignored; otherwise the body must carry a valid content_id.
+std::optional<ProgressRecord> fromJson(const QJsonObject &object, const QString &contentId,
+                                       Source source, ValidationError *error);
+inline std::optional<ProgressRecord> fromJson(const QJsonObject &object, Source source,
+                                              ValidationError *error)
+{
+    return fromJson(object, QString(), source, error);
+}
+
+// Parses a request body that must be one JSON object.
+std::optional<QJsonObject> parseObject(const QByteArray &json, ValidationError *error);
+
+} // namespace RecordCodec
