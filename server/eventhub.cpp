@@ -44,7 +44,8 @@ void EventHub::drop(QTcpSocket *socket)
 
 void EventHub::publish(qint64 userId, const ProgressRecord &record)
 {
-    const QByteArray frame = "event: progress\ndata: " + RecordCodec::toCompactJson(record) + "\n\n";
+    const QByteArray frame =
+        "event: progress\ndata: " + RecordCodec::toCompactJson(record) + "\n\n";
     // A copy: a write may end in a hang-up that edits m_streams.
     const QList<QPointer<QTcpSocket>> targets = m_streams.values(userId);
     for (const QPointer<QTcpSocket> &socket : targets) {

@@ -56,18 +56,19 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     qint64 userId = -1;
 
     if (route.kind == ApiRoute::Kind::NotFound) {
-        response = ApiResponse::error(ApiError::NotFound,
-                                      QStringLiteral("no such endpoint: %1").arg(request.url().path()));
+        response = ApiResponse::error(
+            ApiError::NotFound, QStringLiteral("no such endpoint: %1").arg(request.url().path()));
     } else if (!route.allowed.testFlag(request.method())) {
-        response = ApiResponse::error(ApiError::MethodNotAllowed,
-                                      QStringLiteral("%1 is not allowed on %2; use %3")
-                                              .arg(QString::fromLatin1(methodName(request.method())),
-                                                   route.label,
-                                                   QString::fromLatin1(route.allowHeader())));
+        response =
+            ApiResponse::error(ApiError::MethodNotAllowed,
+                               QStringLiteral("%1 is not allowed on %2; use %3")
+                                   .arg(QString::fromLatin1(methodName(request.method())),
+                                        route.label, QString::fromLatin1(route.allowHeader())));
         response.headers.append({"Allow", route.allowHeader()});
     } else if (request.body().size() > m_maxBodyBytes) {
-        response = ApiResponse::error(ApiError::PayloadTooLarge,
-                                      QStringLiteral("the body is larger than %1 bytes").arg(m_maxBodyBytes));
+        response = ApiResponse::error(
+            ApiError::PayloadTooLarge,
+            QStringLiteral("the body is larger than %1 bytes").arg(m_maxBodyBytes));
     } else if (route.needsToken() && !authenticate(request, &userId, &response)) {
         // response holds the 401 or 503
     } else if (route.kind == ApiRoute::Kind::Events) {
@@ -81,7 +82,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
 
     send(request, socket, response);
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    m_metrics.countRequest(route.kind == ApiRoute::Kind::NotFound ? QStringLiteral("other") : route.label,
+    m_metrics.countRequest(route.kind == ApiRoute::Kind::NotFound ? QStringLiteral("other")
+                                                                  : route.label,
                            methodName(request.method()), response.status, seconds);
     qCDebug(lcHttp).noquote() << methodName(request.method()) << route.label << response.status
                               << QStringLiteral("%1 ms").arg(seconds * 1000, 0, 'f', 2);
@@ -91,7 +93,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
 void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     // handleRequest answers everything; this is only reached if that ever changes.
-    send(request, socket, ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
+    send(request, socket,
+         ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
 }
 
 ApiResponse HttpFrontend::dispatch(const ApiRoute &route, const QHttpServerRequest &request,
@@ -103,8 +106,9 @@ ApiResponse HttpFrontend::dispatch(const ApiRoute &route, const QHttpServerReque
     case Kind::Health:
         return ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("ok")}});
     case Kind::Metrics:
-        return ApiResponse::text(m_metrics.render(m_listener.openConnections(), m_events.subscriberCount()),
-                                 "text/plain; version=0.0.4; charset=utf-8");
+        return ApiResponse::text(
+            m_metrics.render(m_listener.openConnections(), m_events.subscriberCount()),
+            "text/plain; version=0.0.4; charset=utf-8");
     case Kind::ProgressList:
         return m_api.list(userId, request.query());
     case Kind::ProgressItem:
@@ -129,15 +133,17 @@ bool HttpFrontend::authenticate(const QHttpServerRequest &request, qint64 *userI
 {
     const QByteArray authorization = header(request, "Authorization").trimmed();
     if (authorization.isEmpty()) {
-        *failure = ApiResponse::error(ApiError::Unauthorized,
-                                      QStringLiteral("missing the header 'Authorization: Bearer TOKEN'"));
+        *failure =
+            ApiResponse::error(ApiError::Unauthorized,
+                               QStringLiteral("missing the header 'Authorization: Bearer TOKEN'"));
         return false;
     }
     const QByteArray scheme = authorization.left(7);
     const QByteArray token = authorization.mid(7).trimmed();
     if (scheme.compare("Bearer ", Qt::CaseInsensitive) != 0 || token.isEmpty()) {
-        *failure = ApiResponse::error(ApiError::Unauthorized,
-                                      QStringLiteral("the Authorization header must be 'Bearer TOKEN'"));
+        *failure =
+            ApiResponse::error(ApiError::Unauthorized,
+                               QStringLiteral("the Authorization header must be 'Bearer TOKEN'"));
         return false;
     }
     QString error;

@@ -44,7 +44,7 @@ int usageError(const QString &message)
 QString defaultDatabase()
 {
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
-            + QStringLiteral("/playmark.sqlite");
+        + QStringLiteral("/playmark.sqlite");
 }
 
 bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
@@ -76,9 +76,9 @@ bool applyLogLevel(const QString &level)
         return false;
     QString rules = QStringLiteral("*.debug=false\nplaymark.*.debug=%1\nplaymark.*.info=%2\n"
                                    "playmark.*.warning=%3\n")
-                            .arg(index <= 0 ? QLatin1String("true") : QLatin1String("false"),
-                                 index <= 1 ? QLatin1String("true") : QLatin1String("false"),
-                                 index <= 2 ? QLatin1String("true") : QLatin1String("false"));
+                        .arg(index <= 0 ? QLatin1String("true") : QLatin1String("false"),
+                             index <= 1 ? QLatin1String("true") : QLatin1String("false"),
+                             index <= 2 ? QLatin1String("true") : QLatin1String("false"));
     QLoggingCategory::setFilterRules(rules);
     return true;
 }
@@ -88,11 +88,12 @@ int serve(const QCommandLineParser &parser, const QString &database)
     ServerOptions options;
     options.databasePath = database;
     const QString listen = parser.isSet(QStringLiteral("listen"))
-            ? parser.value(QStringLiteral("listen"))
-            : qEnvironmentVariable("PLAYMARK_LISTEN", QStringLiteral("127.0.0.1:8787"));
+        ? parser.value(QStringLiteral("listen"))
+        : qEnvironmentVariable("PLAYMARK_LISTEN", QStringLiteral("127.0.0.1:8787"));
     if (!parseListen(listen, &options.address, &options.port))
-        return usageError(QStringLiteral("--listen wants HOST:PORT, such as 127.0.0.1:8787 (got '%1')")
-                                  .arg(listen));
+        return usageError(
+            QStringLiteral("--listen wants HOST:PORT, such as 127.0.0.1:8787 (got '%1')")
+                .arg(listen));
 
     SyncServer server;
     QString error;
@@ -120,15 +121,17 @@ int userCommand(const QStringList &args, const QString &database)
         return usageError(QStringLiteral("'user' wants one of add, token, revoke, list"));
     if (!QStringList{QStringLiteral("add"), QStringLiteral("token"), QStringLiteral("revoke"),
                      QStringLiteral("list")}
-                 .contains(verb))
-        return usageError(QStringLiteral("unknown user command '%1'; use add, token, revoke or list").arg(verb));
+             .contains(verb))
+        return usageError(
+            QStringLiteral("unknown user command '%1'; use add, token, revoke or list").arg(verb));
     if (wantsName && args.size() != 3)
         return usageError(QStringLiteral("'user %1' wants exactly one NAME").arg(verb));
     if (!wantsName && args.size() != 2)
         return usageError(QStringLiteral("'user list' takes no NAME"));
     const QString name = args.value(2);
     if (wantsName && !ServerStorage::isValidUserName(name))
-        return usageError(QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
+        return usageError(
+            QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
 
     ServerStorage storage;
     QString error;
@@ -152,18 +155,20 @@ int userCommand(const QStringList &args, const QString &database)
         QList<UserSummary> users;
         ok = storage.listUsers(&users, &error);
         if (ok) {
-            printLine(stdout, QStringLiteral("%1 %2 %3 %4")
-                                      .arg(QStringLiteral("NAME"), -24)
-                                      .arg(QStringLiteral("TOKENS"), 7)
-                                      .arg(QStringLiteral("RECORDS"), 8)
-                                      .arg(QStringLiteral("CREATED")));
+            printLine(stdout,
+                      QStringLiteral("%1 %2 %3 %4")
+                          .arg(QStringLiteral("NAME"), -24)
+                          .arg(QStringLiteral("TOKENS"), 7)
+                          .arg(QStringLiteral("RECORDS"), 8)
+                          .arg(QStringLiteral("CREATED")));
             for (const UserSummary &user : std::as_const(users))
-                printLine(stdout, QStringLiteral("%1 %2 %3 %4")
-                                          .arg(user.name, -24)
-                                          .arg(user.activeTokens, 7)
-                                          .arg(user.records, 8)
-                                          .arg(QDateTime::fromMSecsSinceEpoch(user.createdAtMs)
-                                                       .toString(Qt::ISODate)));
+                printLine(stdout,
+                          QStringLiteral("%1 %2 %3 %4")
+                              .arg(user.name, -24)
+                              .arg(user.activeTokens, 7)
+                              .arg(user.records, 8)
+                              .arg(QDateTime::fromMSecsSinceEpoch(user.createdAtMs)
+                                       .toString(Qt::ISODate)));
         }
     }
     if (!ok) {
@@ -197,7 +202,7 @@ int main(int argc, char *argv[])
                       QStringLiteral("HOST:PORT")});
     parser.addOption({QStringLiteral("db"),
                       QStringLiteral("SQLite database file (env PLAYMARK_DB; default %1).")
-                              .arg(QDir::toNativeSeparators(defaultDatabase())),
+                          .arg(QDir::toNativeSeparators(defaultDatabase())),
                       QStringLiteral("PATH")});
     parser.addOption({QStringLiteral("log-level"),
                       QStringLiteral("debug, info (default), warning or error."),
@@ -211,7 +216,8 @@ int main(int argc, char *argv[])
         return 0;
     }
     if (parser.isSet(QStringLiteral("version"))) {
-        printLine(stdout, QStringLiteral("playmark-server ") + QCoreApplication::applicationVersion());
+        printLine(stdout,
+                  QStringLiteral("playmark-server ") + QCoreApplication::applicationVersion());
         return 0;
     }
     if (!applyLogLevel(parser.value(QStringLiteral("log-level"))))
@@ -222,7 +228,8 @@ int main(int argc, char *argv[])
     if (database.isEmpty())
         database = defaultDatabase();
     if (database.startsWith(QLatin1String("postgresql://")))
-        return usageError(QStringLiteral("PostgreSQL is not supported by this build yet; use a SQLite file path"));
+        return usageError(QStringLiteral(
+            "PostgreSQL is not supported by this build yet; use a SQLite file path"));
 
     const QStringList args = parser.positionalArguments();
     const QString command = args.value(0);

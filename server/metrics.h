@@ -10,9 +10,8 @@
 class Metrics final
 {
 public:
-    static constexpr std::array<double, 12> kLatencyBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                            0.005,  0.01,    0.025,  0.05,  0.1,
-                                                            0.5,    1.0};
+    static constexpr std::array<double, 12> kLatencyBuckets{
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
 
     void countRequest(const QString &route, const QByteArray &method, int status, double seconds);
     void countUpdate(bool applied);

@@ -24,8 +24,9 @@ ApiResponse badRequest(const ValidationError &error)
 ApiResponse unavailable(const QString &reason)
 {
     qCWarning(lcApi).noquote() << "storage failure:" << reason;
-    return ApiResponse::error(ApiError::Unavailable,
-                              QStringLiteral("storage is unavailable; nothing was written, try again"));
+    return ApiResponse::error(
+        ApiError::Unavailable,
+        QStringLiteral("storage is unavailable; nothing was written, try again"));
 }
 
 ApiResponse notFound(const QString &contentId)
@@ -46,7 +47,7 @@ bool readLimit(const QUrlQuery &query, int fallback, int *limit, ApiResponse *fa
     if (!ok || value < 1) {
         *failure = ApiResponse::error(ApiError::BadRequest,
                                       QStringLiteral("limit must be an integer from 1 to %1")
-                                              .arg(ProgressApi::kMaxListLimit));
+                                          .arg(ProgressApi::kMaxListLimit));
         return false;
     }
     *limit = qMin(value, ProgressApi::kMaxListLimit);
@@ -74,11 +75,11 @@ ProgressApi::Applied ProgressApi::apply(qint64 userId, const ProgressRecord &upd
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (update.observedAtMs > now + kMaxClockAheadMs) {
         result.failure = ApiResponse::error(
-                ApiError::ClockSkew,
-                QStringLiteral("observed_at_ms is %1 s ahead of the server's clock (at most %2 s "
-                               "allowed); estimate the clock offset from server_time_ms and resend")
-                        .arg((update.observedAtMs - now) / 1000)
-                        .arg(kMaxClockAheadMs / 1000));
+            ApiError::ClockSkew,
+            QStringLiteral("observed_at_ms is %1 s ahead of the server's clock (at most %2 s "
+                           "allowed); estimate the clock offset from server_time_ms and resend")
+                .arg((update.observedAtMs - now) / 1000)
+                .arg(kMaxClockAheadMs / 1000));
         return result;
     }
     ApplyOutcome outcome;
@@ -105,7 +106,7 @@ ApiResponse ProgressApi::put(qint64 userId, const QString &contentId, const QByt
     if (!object)
         return badRequest(error);
     const std::optional<ProgressRecord> update =
-            RecordCodec::fromJson(*object, contentId, RecordCodec::Source::Client, &error);
+        RecordCodec::fromJson(*object, contentId, RecordCodec::Source::Client, &error);
     if (!update)
         return badRequest(error);
 
@@ -186,8 +187,8 @@ ApiResponse ProgressApi::sync(qint64 userId, const QByteArray &body)
     if (array.size() > kMaxSyncUpdates)
         return ApiResponse::error(ApiError::BadRequest,
                                   QStringLiteral("updates holds %1 records; at most %2 are allowed")
-                                          .arg(array.size())
-                                          .arg(kMaxSyncUpdates));
+                                      .arg(array.size())
+                                      .arg(kMaxSyncUpdates));
 
     QJsonArray results;
     for (const QJsonValue &item : array) {
@@ -202,9 +203,10 @@ ApiResponse ProgressApi::sync(qint64 userId, const QByteArray &body)
             continue;
         }
         const std::optional<ProgressRecord> update =
-                RecordCodec::fromJson(item.toObject(), RecordCodec::Source::Client, &error);
+            RecordCodec::fromJson(item.toObject(), RecordCodec::Source::Client, &error);
         if (!update) {
-            result.insert(QStringLiteral("error"), errorObject(ApiError::BadRequest, error.message));
+            result.insert(QStringLiteral("error"),
+                          errorObject(ApiError::BadRequest, error.message));
             results.append(result);
             continue;
         }
@@ -213,7 +215,8 @@ ApiResponse ProgressApi::sync(qint64 userId, const QByteArray &body)
             result.insert(QStringLiteral("applied"), applied.applied);
             result.insert(QStringLiteral("record"), RecordCodec::toJson(applied.record));
         } else {
-            result.insert(QStringLiteral("error"), applied.failure.json.value(QStringLiteral("error")));
+            result.insert(QStringLiteral("error"),
+                          applied.failure.json.value(QStringLiteral("error")));
         }
         results.append(result);
     }

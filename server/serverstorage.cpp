@@ -22,8 +22,8 @@ const QString kMigrationsDir = QStringLiteral(":/playmark/server/migrations");
 
 // The record's columns, in the order readRecord() expects them.
 const QString kRecordColumns = QStringLiteral(
-        "content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, "
-        "title, show_id, episode_id, received_at_ms");
+    "content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, "
+    "title, show_id, episode_id, received_at_ms");
 
 struct Migration
 {
@@ -34,8 +34,8 @@ struct Migration
 QList<Migration> migrations()
 {
     QList<Migration> result;
-    const QStringList files = QDir(kMigrationsDir).entryList({QStringLiteral("*.sql")}, QDir::Files,
-                                                             QDir::Name);
+    const QStringList files =
+        QDir(kMigrationsDir).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
     for (const QString &file : files)
         result.append({file.section(u'_', 0, 0).toInt(), kMigrationsDir + u'/' + file});
     return result;
@@ -76,7 +76,8 @@ ProgressRecord readRecord(const QSqlQuery &query)
     record.deviceId = query.value(3).toString();
     record.deviceName = query.value(4).toString();
     record.observedAtMs = query.value(5).toLongLong();
-    record.state = playbackStateFromName(query.value(6).toString()).value_or(PlaybackState::Playing);
+    record.state =
+        playbackStateFromName(query.value(6).toString()).value_or(PlaybackState::Playing);
     record.title = query.value(7).toString();
     record.showId = query.value(8).toString();
     record.episodeId = query.value(9).toString();
@@ -115,7 +116,8 @@ public:
 
     bool begun(QString *error)
     {
-        return m_open || fail(error, QStringLiteral("cannot begin a transaction"), m_db.lastError());
+        return m_open
+            || fail(error, QStringLiteral("cannot begin a transaction"), m_db.lastError());
     }
     bool commit(QString *error)
     {
@@ -152,7 +154,7 @@ int ServerStorage::latestSchemaVersion()
 bool ServerStorage::isOpen() const
 {
     return QSqlDatabase::contains(m_connectionName)
-            && QSqlDatabase::database(m_connectionName, false).isOpen();
+        && QSqlDatabase::database(m_connectionName, false).isOpen();
 }
 
 bool ServerStorage::open(const QString &path, QString *error)
@@ -207,9 +209,11 @@ bool ServerStorage::migrate(QString *error)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
+    if (!query.exec(
+            QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
         return fail(error, QStringLiteral("cannot create schema_version"), query.lastError());
-    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version")) || !query.next())
+    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+        || !query.next())
         return fail(error, QStringLiteral("cannot read the schema version"), query.lastError());
     m_schemaVersion = query.value(0).toInt();
     query.finish();
@@ -219,8 +223,8 @@ bool ServerStorage::migrate(QString *error)
         if (error)
             *error = QStringLiteral("the database is at schema version %1, newer than this "
                                     "playmark-server knows (%2); run a newer playmark-server")
-                             .arg(m_schemaVersion)
-                             .arg(latest);
+                         .arg(m_schemaVersion)
+                         .arg(latest);
         return false;
     }
 
@@ -279,8 +283,8 @@ bool ServerStorage::insertToken(qint64 userId, QString *token, QString *error)
 {
     const QString issued = Tokens::generate();
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.prepare(QStringLiteral(
-            "INSERT INTO tokens (token_hash, user_id, created_at_ms) VALUES (?, ?, ?)"));
+    query.prepare(
+        QStringLiteral("INSERT INTO tokens (token_hash, user_id, created_at_ms) VALUES (?, ?, ?)"));
     query.addBindValue(Tokens::hash(issued));
     query.addBindValue(userId);
     query.addBindValue(nowMs());
@@ -307,7 +311,7 @@ bool ServerStorage::addUser(const QString &name, QString *token, QString *error)
     if (existing >= 0) {
         if (error)
             *error = QStringLiteral("user %1 already exists; 'user token %1' issues another token")
-                             .arg(name);
+                         .arg(name);
         return false;
     }
     QSqlQuery query(db);
@@ -357,7 +361,7 @@ bool ServerStorage::revokeTokens(const QString &name, int *revoked, QString *err
     }
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral(
-            "UPDATE tokens SET revoked_at_ms = ? WHERE user_id = ? AND revoked_at_ms IS NULL"));
+        "UPDATE tokens SET revoked_at_ms = ? WHERE user_id = ? AND revoked_at_ms IS NULL"));
     query.addBindValue(nowMs());
     query.addBindValue(userId);
     if (!exec(query, error))
@@ -370,10 +374,10 @@ bool ServerStorage::listUsers(QList<UserSummary> *users, QString *error)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral(
-            "SELECT u.name, u.created_at_ms,"
-            " (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.revoked_at_ms IS NULL),"
-            " (SELECT COUNT(*) FROM progress p WHERE p.user_id = u.id)"
-            " FROM users u ORDER BY u.name"));
+        "SELECT u.name, u.created_at_ms,"
+        " (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.revoked_at_ms IS NULL),"
+        " (SELECT COUNT(*) FROM progress p WHERE p.user_id = u.id)"
+        " FROM users u ORDER BY u.name"));
     if (!exec(query, error))
         return false;
     users->clear();
@@ -387,7 +391,7 @@ bool ServerStorage::userForToken(const QString &token, qint64 *userId, QString *
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral(
-            "SELECT user_id FROM tokens WHERE token_hash = ? AND revoked_at_ms IS NULL"));
+        "SELECT user_id FROM tokens WHERE token_hash = ? AND revoked_at_ms IS NULL"));
     query.addBindValue(Tokens::hash(token));
     if (!exec(query, error))
         return false;
@@ -406,7 +410,8 @@ bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 re
     // The ordering rule of PROTOCOL.md, applied by the database in one statement, so it holds
     // whatever other writers do at the same moment.
     QSqlQuery upsert(db);
-    upsert.prepare(QStringLiteral(
+    upsert.prepare(
+        QStringLiteral(
             "INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id, content_id) DO UPDATE SET"
             " position_ms = excluded.position_ms, duration_ms = excluded.duration_ms,"
@@ -417,7 +422,7 @@ bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 re
             " WHERE excluded.observed_at_ms > progress.observed_at_ms"
             " OR (excluded.observed_at_ms = progress.observed_at_ms"
             " AND excluded.device_id > progress.device_id)")
-                           .arg(kRecordColumns));
+            .arg(kRecordColumns));
     bindRecord(upsert, userId, update, receivedAtMs);
     if (!exec(upsert, error))
         return false;
@@ -430,7 +435,7 @@ bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 re
         QSqlQuery history(db);
         history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
                                        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                                .arg(kRecordColumns));
+                            .arg(kRecordColumns));
         bindRecord(history, userId, update, receivedAtMs);
         if (!exec(history, error))
             return false;
@@ -438,9 +443,9 @@ bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 re
         // Keep the newest 64 per video (the protocol promises at least 50).
         QSqlQuery prune(db);
         prune.prepare(QStringLiteral(
-                "DELETE FROM history WHERE user_id = ? AND content_id = ? AND observed_at_ms < ("
-                "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
-                " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)"));
+            "DELETE FROM history WHERE user_id = ? AND content_id = ? AND observed_at_ms < ("
+            "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
+            " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)"));
         prune.addBindValue(userId);
         prune.addBindValue(update.contentId);
         prune.addBindValue(userId);
@@ -461,7 +466,7 @@ bool ServerStorage::record(qint64 userId, const QString &contentId,
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
-                          .arg(kRecordColumns));
+                      .arg(kRecordColumns));
     query.addBindValue(userId);
     query.addBindValue(contentId);
     if (!exec(query, error))
@@ -499,7 +504,7 @@ bool ServerStorage::continueWatching(qint64 userId, int limit, QList<ProgressRec
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND state <> 'ended'"
                                  " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                          .arg(kRecordColumns));
+                      .arg(kRecordColumns));
     query.addBindValue(userId);
     query.addBindValue(limit);
     if (!exec(query, error))
@@ -516,7 +521,7 @@ bool ServerStorage::history(qint64 userId, const QString &contentId, int limit,
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM history WHERE user_id = ? AND content_id = ?"
                                  " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                          .arg(kRecordColumns));
+                      .arg(kRecordColumns));
     query.addBindValue(userId);
     query.addBindValue(contentId);
     query.addBindValue(limit);

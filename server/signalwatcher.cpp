@@ -17,7 +17,8 @@ extern "C" void onSignal(int signalNumber)
 }
 } // namespace
 
-SignalWatcher::SignalWatcher(std::initializer_list<int> signalNumbers, QObject *parent) : QObject(parent)
+SignalWatcher::SignalWatcher(std::initializer_list<int> signalNumbers, QObject *parent)
+    : QObject(parent)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_pipe) != 0)
         return;

@@ -7,7 +7,6 @@
 #include "serverstorage.h"
 #include "tcplistener.h"
 
-
 SyncServer::SyncServer(QObject *parent)
     : QObject(parent),
       m_storage(std::make_unique<ServerStorage>()),
@@ -33,9 +32,9 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     if (!listener->listen(options.address, options.port)) {
         if (error)
             *error = QStringLiteral("cannot listen on %1:%2: %3")
-                             .arg(options.address.toString())
-                             .arg(options.port)
-                             .arg(listener->errorString());
+                         .arg(options.address.toString())
+                         .arg(options.port)
+                         .arg(listener->errorString());
         stop();
         return false;
     }
@@ -77,7 +76,7 @@ QString SyncServer::url() const
 {
     const QHostAddress host = address();
     const QString hostText = host.protocol() == QAbstractSocket::IPv6Protocol
-            ? u'[' + host.toString() + u']'
-            : host.toString();
+        ? u'[' + host.toString() + u']'
+        : host.toString();
     return QStringLiteral("http://%1:%2").arg(hostText).arg(port());
 }

@@ -13,14 +13,14 @@ QString generate()
     QRandomGenerator::system()->fillRange(words.data(), qsizetype(words.size()));
     const QByteArray bytes(reinterpret_cast<const char *>(words.data()), qsizetype(sizeof(words)));
     return QStringLiteral("pm_")
-            + QString::fromLatin1(bytes.toBase64(QByteArray::Base64UrlEncoding
-                                                 | QByteArray::OmitTrailingEquals));
+        + QString::fromLatin1(
+               bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
 QString hash(const QString &token)
 {
     return QString::fromLatin1(
-            QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex());
+        QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex());
 }
 
 } // namespace Tokens

@@ -14,13 +14,15 @@ bool hashRange(QIODevice &device, qint64 offset, qint64 length, QCryptographicHa
 {
     if (!device.seek(offset)) {
         if (error)
-            *error = QStringLiteral("cannot seek to byte %1: %2").arg(offset).arg(device.errorString());
+            *error =
+                QStringLiteral("cannot seek to byte %1: %2").arg(offset).arg(device.errorString());
         return false;
     }
     const QByteArray bytes = device.read(length);
     if (bytes.size() != length) {
         if (error)
-            *error = QStringLiteral("short read at byte %1: %2").arg(offset).arg(device.errorString());
+            *error =
+                QStringLiteral("short read at byte %1: %2").arg(offset).arg(device.errorString());
         return false;
     }
     hash.addData(bytes);
@@ -38,7 +40,8 @@ QString ofDevice(QIODevice &device, QString *error)
 
     QCryptographicHash hash(QCryptographicHash::Sha256);
     hash.addData(QByteArrayView(sizeBytes.data(), qsizetype(sizeBytes.size())));
-    if (!hashRange(device, 0, sample, hash, error) || !hashRange(device, size - sample, sample, hash, error))
+    if (!hashRange(device, 0, sample, hash, error)
+        || !hashRange(device, size - sample, sample, hash, error))
         return {};
     return QStringLiteral("pm1-") + QString::fromLatin1(hash.result().toHex().left(32));
 }

@@ -5,10 +5,10 @@
 
 namespace {
 constexpr std::array<std::pair<PlaybackState, const char *>, 4> kStateNames{{
-        {PlaybackState::Playing, "playing"},
-        {PlaybackState::Paused, "paused"},
-        {PlaybackState::Stopped, "stopped"},
-        {PlaybackState::Ended, "ended"},
+    {PlaybackState::Playing, "playing"},
+    {PlaybackState::Paused, "paused"},
+    {PlaybackState::Stopped, "stopped"},
+    {PlaybackState::Ended, "ended"},
 }};
 } // namespace
 
@@ -33,8 +33,7 @@ std::optional<PlaybackState> playbackStateFromName(const QString &name)
 bool operator==(const ProgressRecord &a, const ProgressRecord &b)
 {
     return a.contentId == b.contentId && a.positionMs == b.positionMs
-            && a.durationMs == b.durationMs && a.deviceId == b.deviceId
-            && a.deviceName == b.deviceName && a.observedAtMs == b.observedAtMs
-            && a.state == b.state && a.title == b.title && a.showId == b.showId
-            && a.episodeId == b.episodeId && a.receivedAtMs == b.receivedAtMs;
+        && a.durationMs == b.durationMs && a.deviceId == b.deviceId && a.deviceName == b.deviceName
+        && a.observedAtMs == b.observedAtMs && a.state == b.state && a.title == b.title
+        && a.showId == b.showId && a.episodeId == b.episodeId && a.receivedAtMs == b.receivedAtMs;
 }

@@ -33,7 +33,8 @@ qsizetype characterCount(const QString &text)
 {
     qsizetype count = 0;
     for (auto it = text.cbegin(); it != text.cend(); ++it) {
-        if (it->isHighSurrogate() && std::next(it) != text.cend() && std::next(it)->isLowSurrogate())
+        if (it->isHighSurrogate() && std::next(it) != text.cend()
+            && std::next(it)->isLowSurrogate())
             ++it;
         ++count;
     }
@@ -70,7 +71,8 @@ public:
         const QString rule = field + QStringLiteral(" must be an integer >= 0");
         if (!present(field)) {
             if (required)
-                fail(field, field + QStringLiteral(" is required (") + rule.mid(field.size() + 1) + u')');
+                fail(field,
+                     field + QStringLiteral(" is required (") + rule.mid(field.size() + 1) + u')');
             return fallback;
         }
         const QJsonValue value = m_object.value(field);
@@ -94,13 +96,16 @@ public:
         const QJsonValue value = m_object.value(field);
         if (!value.isString() || characterCount(value.toString()) > maxCharacters) {
             fail(field,
-                 QStringLiteral("%1 must be a string of at most %2 characters").arg(field).arg(maxCharacters));
+                 QStringLiteral("%1 must be a string of at most %2 characters")
+                     .arg(field)
+                     .arg(maxCharacters));
             return {};
         }
         return value.toString();
     }
 
-    QString matching(const QString &field, const QRegularExpression &pattern, const QString &ruleText)
+    QString matching(const QString &field, const QRegularExpression &pattern,
+                     const QString &ruleText)
     {
         if (m_failed)
             return {};
@@ -138,13 +143,13 @@ bool isValidDeviceId(const QString &deviceId)
 QJsonObject toJson(const ProgressRecord &record)
 {
     QJsonObject object{
-            {QStringLiteral("content_id"), record.contentId},
-            {QStringLiteral("position_ms"), record.positionMs},
-            {QStringLiteral("duration_ms"), record.durationMs},
-            {QStringLiteral("device_id"), record.deviceId},
-            {QStringLiteral("device_name"), record.deviceName},
-            {QStringLiteral("observed_at_ms"), record.observedAtMs},
-            {QStringLiteral("state"), playbackStateName(record.state)},
+        {QStringLiteral("content_id"), record.contentId},
+        {QStringLiteral("position_ms"), record.positionMs},
+        {QStringLiteral("duration_ms"), record.durationMs},
+        {QStringLiteral("device_id"), record.deviceId},
+        {QStringLiteral("device_name"), record.deviceName},
+        {QStringLiteral("observed_at_ms"), record.observedAtMs},
+        {QStringLiteral("state"), playbackStateName(record.state)},
     };
     if (!record.title.isEmpty())
         object.insert(QStringLiteral("title"), record.title);
@@ -183,8 +188,8 @@ std::optional<ProgressRecord> fromJson(const QJsonObject &object, const QString 
     if (!reader.failed() && record.durationMs > 0 && record.positionMs > record.durationMs) {
         reader.fail(QStringLiteral("position_ms"),
                     QStringLiteral("position_ms (%1) must not exceed duration_ms (%2)")
-                            .arg(record.positionMs)
-                            .arg(record.durationMs));
+                        .arg(record.positionMs)
+                        .arg(record.durationMs));
     }
     record.deviceId = reader.matching(QStringLiteral("device_id"), deviceIdPattern(),
                                       QStringLiteral("[A-Za-z0-9._-]{1,64}"));
@@ -193,7 +198,8 @@ std::optional<ProgressRecord> fromJson(const QJsonObject &object, const QString 
 
     if (!reader.failed() && reader.present(QStringLiteral("state"))) {
         const QJsonValue value = object.value(QStringLiteral("state"));
-        const auto state = value.isString() ? playbackStateFromName(value.toString()) : std::nullopt;
+        const auto state =
+            value.isString() ? playbackStateFromName(value.toString()) : std::nullopt;
         if (state)
             record.state = *state;
         else
@@ -220,8 +226,8 @@ std::optional<QJsonObject> parseObject(const QByteArray &json, ValidationError *
         if (error)
             *error = {QString(),
                       QStringLiteral("malformed JSON at offset %1: %2")
-                              .arg(parseError.offset)
-                              .arg(parseError.errorString())};
+                          .arg(parseError.offset)
+                          .arg(parseError.errorString())};
         return std::nullopt;
     }
     if (!document.isObject()) {
