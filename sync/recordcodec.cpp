@@ -4,7 +4,7 @@
 #include <QJsonValue>
 #include <QRegularExpression>
 
-#include <cmath>
+#include <iterator>
 
 namespace RecordCodec {
 
@@ -15,17 +15,20 @@ constexpr qsizetype kMaxTitle = 256;
 constexpr qsizetype kMaxShowId = 128;
 constexpr qsizetype kMaxEpisodeId = 128;
 // Largest integer a JSON double carries exactly.
-constexpr double kMaxExactInteger = 9007199254740992.0;
+constexpr qint64 kMaxExactInteger = 9007199254740992;
 
 const QRegularExpression &contentIdPattern()
 {
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9._:-]{1,128}$"));
+    // anchoredPattern (\A...\z), not ^...$: '$' also matches before a final newline.
+    static const QRegularExpression re(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9._:-]{1,128}")));
     return re;
 }
 
 const QRegularExpression &deviceIdPattern()
 {
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    static const QRegularExpression re(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9._-]{1,64}")));
     return re;
 }
 
@@ -80,13 +83,18 @@ public:
             fail(field, rule);
             return fallback;
         }
-        const double number = value.toDouble();
-        if (!std::isfinite(number) || std::floor(number) != number || number < 0
-            || number > kMaxExactInteger) {
+        // Qt keeps integer literals as qint64: read them exactly, so 2^53 + 1 is refused rather
+        // than rounded to 2^53 through a double. -1 stands for "not an integer that fits".
+        const qint64 number = value.toInteger(-1);
+        if (number < 0) {
             fail(field, rule);
             return fallback;
         }
-        return qint64(number);
+        if (number > kMaxExactInteger) {
+            fail(field, rule + QStringLiteral(" and at most %1").arg(kMaxExactInteger));
+            return fallback;
+        }
+        return number;
     }
 
     QString text(const QString &field, qsizetype maxCharacters)

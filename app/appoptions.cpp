@@ -1,0 +1,131 @@
+#include "appoptions.h"
+
+#include "clientprofile.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+
+namespace {
+
+bool parsePositive(const QString &text, int *value)
+{
+    bool ok = false;
+    const int number = text.toInt(&ok);
+    if (!ok || number <= 0)
+        return false;
+    *value = number;
+    return true;
+}
+
+} // namespace
+
+AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *options,
+                                      QString *text)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Plays your own video files and resumes them on any of your devices at the same second."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({
+        {QStringLiteral("server"),
+         QStringLiteral("Sync server URL, such as http://127.0.0.1:8787 (saved in the profile)."),
+         QStringLiteral("URL")},
+        {QStringLiteral("token"),
+         QStringLiteral("Access token from 'playmark-server user add' (env PLAYMARK_TOKEN; saved "
+                        "in the profile)."),
+         QStringLiteral("TOKEN")},
+        {QStringLiteral("device"),
+         QStringLiteral("This device's name, shown on your other devices (saved in the profile)."),
+         QStringLiteral("NAME")},
+        {QStringLiteral("profile"),
+         QStringLiteral("Folder with all local state: local copy, outbox, settings, device id "
+                        "(default %1). Two profiles are two devices.")
+             .arg(ClientProfile::defaultFolder()),
+         QStringLiteral("DIR")},
+        {QStringLiteral("quit-after"),
+         QStringLiteral("Once playback has started, play that long, then close as a person would."),
+         QStringLiteral("SECONDS")},
+        {QStringLiteral("from-start"),
+         QStringLiteral("Ignore the saved position and play from the beginning.")},
+        {QStringLiteral("report-interval"),
+         QStringLiteral("Seconds between position reports while playing (default 5)."),
+         QStringLiteral("SECONDS")},
+        {QStringLiteral("events"),
+         QStringLiteral(
+             "Print one JSON object a line on stdout: resumed, reported, remote, quit.")},
+    });
+    parser.addPositionalArgument(
+        QStringLiteral("FILE"),
+        QStringLiteral("The video to play; without it, the window opens empty."),
+        QStringLiteral("[FILE]"));
+
+    if (!parser.parse(arguments)) {
+        *text = parser.errorText();
+        return Outcome::Error;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        *text = parser.helpText();
+        return Outcome::Help;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        *text = QStringLiteral("playmark ") + QStringLiteral(PLAYMARK_VERSION);
+        return Outcome::Version;
+    }
+
+    const QStringList files = parser.positionalArguments();
+    if (files.size() > 1) {
+        *text = QStringLiteral("one FILE at most (got %1)").arg(files.size());
+        return Outcome::Error;
+    }
+    if (!files.isEmpty()) {
+        const QFileInfo info(files.constFirst());
+        if (!info.exists()) {
+            *text = QStringLiteral("no such file: %1").arg(files.constFirst());
+            return Outcome::Error;
+        }
+        options->file = info.absoluteFilePath();
+    }
+
+    options->profileDir = parser.isSet(QStringLiteral("profile"))
+        ? parser.value(QStringLiteral("profile"))
+        : ClientProfile::defaultFolder();
+    if (parser.isSet(QStringLiteral("server"))) {
+        const QUrl url(parser.value(QStringLiteral("server")), QUrl::StrictMode);
+        if (!url.isValid()
+            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+            || url.host().isEmpty()) {
+            *text = QStringLiteral("--server wants an http:// or https:// URL, such as "
+                                   "http://127.0.0.1:8787 (got '%1')")
+                        .arg(parser.value(QStringLiteral("server")));
+            return Outcome::Error;
+        }
+        options->server = url;
+    }
+    if (parser.isSet(QStringLiteral("token")))
+        options->token = parser.value(QStringLiteral("token"));
+    else if (qEnvironmentVariableIsSet("PLAYMARK_TOKEN"))
+        options->token = qEnvironmentVariable("PLAYMARK_TOKEN");
+    if (parser.isSet(QStringLiteral("device"))) {
+        const QString name = parser.value(QStringLiteral("device")).trimmed();
+        if (name.isEmpty() || name.toUcs4().size() > 64) {
+            *text = QStringLiteral("--device wants a name of 1 to 64 characters");
+            return Outcome::Error;
+        }
+        options->deviceName = name;
+    }
+    if (parser.isSet(QStringLiteral("quit-after"))
+        && !parsePositive(parser.value(QStringLiteral("quit-after")), &options->quitAfterSeconds)) {
+        *text = QStringLiteral("--quit-after wants a whole number of seconds > 0");
+        return Outcome::Error;
+    }
+    if (parser.isSet(QStringLiteral("report-interval"))
+        && !parsePositive(parser.value(QStringLiteral("report-interval")),
+                          &options->reportIntervalSeconds)) {
+        *text = QStringLiteral("--report-interval wants a whole number of seconds > 0");
+        return Outcome::Error;
+    }
+    options->fromStart = parser.isSet(QStringLiteral("from-start"));
+    options->events = parser.isSet(QStringLiteral("events"));
+    return Outcome::Run;
+}

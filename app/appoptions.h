@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <optional>
+
+// The player's command line (PROTOCOL.md, `playmark`).
+struct AppOptions
+{
+    QString file;
+    QString profileDir;
+    std::optional<QUrl> server;
+    std::optional<QString> token;
+    std::optional<QString> deviceName;
+    int quitAfterSeconds = -1; // < 0: stay open
+    int reportIntervalSeconds = 5;
+    bool fromStart = false;
+    bool events = false;
+
+    enum class Outcome { Run, Help, Version, Error };
+    // `arguments` includes the program name. On Help/Version, *text holds what to print; on
+    // Error, the message.
+    static Outcome parse(const QStringList &arguments, AppOptions *options, QString *text);
+};

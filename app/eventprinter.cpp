@@ -1,0 +1,44 @@
+#include "eventprinter.h"
+
+#include <QJsonDocument>
+
+void EventPrinter::print(const QJsonObject &event) const
+{
+    const QByteArray line = QJsonDocument(event).toJson(QJsonDocument::Compact) + '\n';
+    std::fwrite(line.constData(), 1, size_t(line.size()), m_stream);
+    std::fflush(m_stream);
+}
+
+void EventPrinter::resumed(const QString &contentId, const ResumePoint &point) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("resumed")},
+           {QStringLiteral("content_id"), contentId},
+           {QStringLiteral("position_ms"), point.positionMs},
+           {QStringLiteral("source"), point.sourceName()},
+           {QStringLiteral("device_name"), point.record ? point.record->deviceName : QString()}});
+}
+
+void EventPrinter::reported(const ProgressRecord &record, bool delivered) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("reported")},
+           {QStringLiteral("content_id"), record.contentId},
+           {QStringLiteral("position_ms"), record.positionMs},
+           {QStringLiteral("state"), playbackStateName(record.state)},
+           {QStringLiteral("delivered"), delivered}});
+}
+
+void EventPrinter::remote(const ProgressRecord &record) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("remote")},
+           {QStringLiteral("content_id"), record.contentId},
+           {QStringLiteral("position_ms"), record.positionMs},
+           {QStringLiteral("device_name"), record.deviceName}});
+}
+
+void EventPrinter::quit(const QString &contentId, qint64 positionMs, int pending) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("quit")},
+           {QStringLiteral("content_id"), contentId},
+           {QStringLiteral("position_ms"), positionMs},
+           {QStringLiteral("pending"), pending}});
+}

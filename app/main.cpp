@@ -1,0 +1,36 @@
+// playmark: parses the command line and starts PlayerApp. No logic here.
+#include "appoptions.h"
+#include "playerapp.h"
+
+#include <QApplication>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("playmark"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Playmark"));
+    QApplication::setApplicationVersion(QStringLiteral(PLAYMARK_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("playmark"));
+
+    AppOptions options;
+    QString text;
+    switch (AppOptions::parse(QApplication::arguments(), &options, &text)) {
+    case AppOptions::Outcome::Help:
+    case AppOptions::Outcome::Version:
+        std::printf("%s\n", qPrintable(text));
+        return 0;
+    case AppOptions::Outcome::Error:
+        std::fprintf(stderr, "playmark: %s\nTry 'playmark --help'.\n", qPrintable(text));
+        return 2;
+    case AppOptions::Outcome::Run:
+        break;
+    }
+
+    PlayerApp player(options);
+    QObject::connect(&player, &PlayerApp::exitRequested, &app, &QCoreApplication::exit,
+                     Qt::QueuedConnection);
+    player.start();
+    return QApplication::exec();
+}

@@ -1,0 +1,280 @@
+#include "playbacksession.h"
+
+#include "contentfingerprint.h"
+#include "localcopy.h"
+
+#include <QFileInfo>
+#include <QFuture>
+#include <QLoggingCategory>
+#include <QtConcurrent/QtConcurrentRun>
+
+Q_LOGGING_CATEGORY(lcSession, "playmark.app.session")
+
+namespace {
+// How close the first position after the resume seek must be to count as "there".
+constexpr qint64 kArrivalToleranceMs = 1500;
+// Positions to wait for before accepting whatever the player reports (a seek it refused).
+constexpr int kMaxPositionsWhileStarting = 20;
+
+struct Fingerprint
+{
+    QString contentId;
+    QString error;
+};
+} // namespace
+
+PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent)
+    : QObject(parent), m_sync(sync), m_local(local)
+{
+    m_reportTimer.setInterval(kDefaultReportIntervalMs);
+    connect(&m_reportTimer, &QTimer::timeout, this, [this] { report(PlaybackState::Playing); });
+    m_settleTimer.setSingleShot(true);
+    m_settleTimer.setInterval(kDefaultSeekSettleMs);
+    connect(&m_settleTimer, &QTimer::timeout, this, [this] {
+        if (m_phase == Phase::Playing)
+            report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
+                                                         : PlaybackState::Paused);
+    });
+}
+
+void PlaybackSession::open(const QString &path)
+{
+    ++m_generation;
+    m_reportTimer.stop();
+    m_settleTimer.stop();
+    m_path = path;
+    m_title = QFileInfo(path).completeBaseName().left(256);
+    m_contentId.clear();
+    m_serverAnswer.reset();
+    m_localAnswer.reset();
+    m_decision.reset();
+    m_lastReport.reset();
+    m_personActed = false;
+    m_seekable = false;
+    m_ended = false;
+    m_positionMs = 0;
+    m_durationMs = 0;
+    setPhase(Phase::Identifying);
+
+    Q_EMIT videoVisibleChanged(false);
+    Q_EMIT loadRequested(path);
+
+    // Two small reads, but off the GUI thread all the same: the file may be on a slow disk.
+    const quint64 generation = m_generation;
+    QtConcurrent::run([path] {
+        Fingerprint result;
+        result.contentId = ContentFingerprint::ofFile(path, &result.error);
+        return result;
+    }).then(this, [this, generation](const Fingerprint &fingerprint) {
+        if (generation != m_generation)
+            return;
+        if (fingerprint.contentId.isEmpty()) {
+            handleMediaError(fingerprint.error);
+            return;
+        }
+        m_contentId = fingerprint.contentId;
+        Q_EMIT contentIdentified(m_contentId);
+        m_local.setLocation(m_contentId, QFileInfo(m_path).absoluteFilePath());
+        setPhase(Phase::Deciding);
+        if (m_fromStart) {
+            m_serverAnswer = FetchResult{};
+            m_localAnswer = std::optional<ProgressRecord>();
+            decideWhenReady();
+            return;
+        }
+        m_local.record(m_contentId, this,
+                       [this, generation](const std::optional<ProgressRecord> &local) {
+                           if (generation != m_generation)
+                               return;
+                           m_localAnswer = local;
+                           decideWhenReady();
+                       });
+        m_sync.fetch(m_contentId, m_serverWaitMs, this,
+                     [this, generation](const FetchResult &answer) {
+                         if (generation != m_generation)
+                             return;
+                         m_serverAnswer = answer;
+                         decideWhenReady();
+                     });
+    });
+}
+
+void PlaybackSession::decideWhenReady()
+{
+    if (m_phase != Phase::Deciding || !m_serverAnswer || !m_localAnswer)
+        return;
+    if (m_personActed) {
+        // The person already chose a place while the answers were coming: that stands.
+        m_decision = ResumePoint();
+        m_decision->positionMs = m_positionMs;
+    } else {
+        m_decision = ResumePoint::choose(m_serverAnswer->record, *m_localAnswer, m_fromStart);
+    }
+    qCInfo(lcSession).noquote() << "resume" << m_contentId << "at" << m_decision->positionMs
+                                << "ms from" << m_decision->sourceName();
+    startPlayback();
+}
+
+void PlaybackSession::startPlayback()
+{
+    // setPosition() before the media is seekable is ignored by the backend: wait for it.
+    if (m_phase != Phase::Deciding || !m_decision || !m_seekable)
+        return;
+    setPhase(Phase::Starting);
+    m_startTargetMs = m_decision->positionMs;
+    m_positionsWhileStarting = 0;
+    if (!m_personActed && m_startTargetMs > 0)
+        Q_EMIT seekRequested(m_startTargetMs);
+    m_positionMs = m_startTargetMs;
+    Q_EMIT playRequested();
+}
+
+void PlaybackSession::finishStarting()
+{
+    setPhase(Phase::Playing);
+    Q_EMIT videoVisibleChanged(true);
+    Q_EMIT resumed(*m_decision);
+    if (m_playerState == PlayerState::Playing)
+        m_reportTimer.start();
+}
+
+void PlaybackSession::setPlayerState(PlayerState state)
+{
+    const PlayerState previous = m_playerState;
+    m_playerState = state;
+    if (m_phase != Phase::Playing || previous == state)
+        return;
+    if (state == PlayerState::Playing) {
+        m_reportTimer.start();
+    } else {
+        m_reportTimer.stop();
+        if (state == PlayerState::Paused && !m_closing)
+            report(PlaybackState::Paused);
+    }
+}
+
+void PlaybackSession::setPosition(qint64 positionMs)
+{
+    if (m_phase == Phase::Starting) {
+        ++m_positionsWhileStarting;
+        const bool arrived = qAbs(positionMs - m_startTargetMs) <= kArrivalToleranceMs;
+        if (m_playerState == PlayerState::Playing
+            && (arrived || m_positionsWhileStarting > kMaxPositionsWhileStarting)) {
+            m_positionMs = positionMs;
+            finishStarting();
+        }
+        return;
+    }
+    if (m_phase == Phase::Playing && !m_settleTimer.isActive())
+        m_positionMs = positionMs;
+}
+
+void PlaybackSession::setDuration(qint64 durationMs)
+{
+    m_durationMs = qMax<qint64>(0, durationMs);
+}
+
+void PlaybackSession::setSeekable(bool seekable)
+{
+    m_seekable = seekable;
+    startPlayback();
+}
+
+void PlaybackSession::handleEnd()
+{
+    if (m_phase != Phase::Playing || m_ended)
+        return;
+    m_ended = true;
+    m_reportTimer.stop();
+    if (m_durationMs > 0)
+        m_positionMs = m_durationMs;
+    report(PlaybackState::Ended);
+}
+
+void PlaybackSession::handleMediaError(const QString &reason)
+{
+    m_reportTimer.stop();
+    setPhase(Phase::Idle);
+    Q_EMIT failed(reason);
+}
+
+void PlaybackSession::requestSeek(qint64 positionMs)
+{
+    if (m_phase == Phase::Idle || m_phase == Phase::Identifying)
+        return;
+    positionMs = qMax<qint64>(0, positionMs);
+    if (m_durationMs > 0)
+        positionMs = qMin(positionMs, m_durationMs);
+    if (m_phase != Phase::Playing)
+        m_personActed = true;
+    m_ended = false;
+    m_positionMs = positionMs;
+    Q_EMIT seekRequested(positionMs);
+    // One report once the person stops moving, not one per step of a drag.
+    if (m_phase == Phase::Playing)
+        m_settleTimer.start();
+}
+
+void PlaybackSession::togglePlayPause()
+{
+    if (m_phase == Phase::Idle || m_phase == Phase::Identifying)
+        return;
+    if (m_phase == Phase::Deciding) {
+        // Play now, from where the player is: the answers still coming are not waited for.
+        m_personActed = true;
+        return;
+    }
+    if (m_playerState == PlayerState::Playing)
+        Q_EMIT pauseRequested();
+    else
+        Q_EMIT playRequested();
+}
+
+void PlaybackSession::requestStop()
+{
+    if (m_phase != Phase::Playing)
+        return;
+    m_reportTimer.stop();
+    report(PlaybackState::Stopped);
+    Q_EMIT stopRequested();
+}
+
+void PlaybackSession::startOver()
+{
+    if (m_phase != Phase::Playing)
+        return;
+    m_ended = false;
+    m_settleTimer.stop();
+    m_positionMs = 0;
+    Q_EMIT seekRequested(0);
+    // A newer observation than anything before it, so it wins on every device.
+    report(m_playerState == PlayerState::Playing ? PlaybackState::Playing : PlaybackState::Paused);
+}
+
+void PlaybackSession::close()
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_reportTimer.stop();
+    m_settleTimer.stop();
+    if (m_phase == Phase::Playing)
+        report(m_ended ? PlaybackState::Ended : PlaybackState::Stopped);
+    ++m_generation;
+    m_sync.finish(kCloseWaitMs, this, [this](int pending) { Q_EMIT closed(pending); });
+}
+
+void PlaybackSession::report(PlaybackState state)
+{
+    if (m_contentId.isEmpty())
+        return;
+    ProgressRecord record;
+    record.contentId = m_contentId;
+    record.durationMs = m_durationMs;
+    record.positionMs = m_durationMs > 0 ? qBound<qint64>(0, m_positionMs, m_durationMs)
+                                         : qMax<qint64>(0, m_positionMs);
+    record.state = state;
+    record.title = m_title;
+    m_lastReport = m_sync.report(record);
+    Q_EMIT progressReported(*m_lastReport);
+}

@@ -1,0 +1,121 @@
+#pragma once
+
+#include "progressrecord.h"
+#include "resumepoint.h"
+#include "syncclient.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <optional>
+
+class LocalCopy;
+
+// The playback logic of one window, with no widgets and no QMediaPlayer: it is told what the
+// player does (state, position, duration, seekable, end) and what the person wants (seek, play,
+// pause, start over, close), and asks for actions through signals. It decides where to resume
+// and when to report. Tested with QSignalSpy, no window.
+class PlaybackSession final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PlaybackSession)
+public:
+    enum class PlayerState { Stopped, Playing, Paused };
+    Q_ENUM(PlayerState)
+
+    enum class Phase {
+        Idle, // nothing open
+        Identifying, // reading the file's fingerprint
+        Deciding, // asking the server and the local copy
+        Starting, // seeking to the resume point, waiting for its first frame
+        Playing, // resumed: reports flow
+    };
+    Q_ENUM(Phase)
+
+    static constexpr int kDefaultReportIntervalMs = 5000;
+    static constexpr int kDefaultServerWaitMs = 1500;
+    static constexpr int kDefaultSeekSettleMs = 400;
+    static constexpr int kCloseWaitMs = 1000;
+
+    PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
+
+    void setReportIntervalMs(int ms) { m_reportTimer.setInterval(ms); }
+    void setServerWaitMs(int ms) { m_serverWaitMs = ms; }
+    void setSeekSettleMs(int ms) { m_settleTimer.setInterval(ms); }
+    void setFromStart(bool fromStart) { m_fromStart = fromStart; }
+
+    Phase phase() const { return m_phase; }
+    QString path() const { return m_path; }
+    QString contentId() const { return m_contentId; }
+    qint64 positionMs() const { return m_positionMs; }
+    qint64 durationMs() const { return m_durationMs; }
+    std::optional<ResumePoint> resumePoint() const { return m_decision; }
+    std::optional<ProgressRecord> lastReport() const { return m_lastReport; }
+
+    // What the player tells.
+    void setPlayerState(PlayerState state);
+    void setPosition(qint64 positionMs);
+    void setDuration(qint64 durationMs);
+    void setSeekable(bool seekable);
+    void handleEnd();
+    void handleMediaError(const QString &reason);
+
+    // What the person wants.
+    void open(const QString &path);
+    void requestSeek(qint64 positionMs);
+    void requestSeekBy(qint64 deltaMs) { requestSeek(m_positionMs + deltaMs); }
+    void togglePlayPause();
+    void requestStop();
+    void startOver();
+    // Reports the final position and gives the server at most about a second; then closed().
+    void close();
+
+Q_SIGNALS:
+    void loadRequested(const QString &path); // set the source and preroll, paused
+    void playRequested();
+    void pauseRequested();
+    void stopRequested();
+    void seekRequested(qint64 positionMs);
+    void videoVisibleChanged(bool visible); // hides the preroll frame before the resume point
+    void contentIdentified(const QString &contentId);
+    void resumed(const ResumePoint &point);
+    void progressReported(const ProgressRecord &record);
+    void closed(int pendingUpdates);
+    void failed(const QString &reason);
+
+private:
+    void decideWhenReady();
+    void startPlayback();
+    void finishStarting();
+    void report(PlaybackState state);
+    void setPhase(Phase phase) { m_phase = phase; }
+
+    SyncClient &m_sync;
+    LocalCopy &m_local;
+    int m_serverWaitMs = kDefaultServerWaitMs;
+    bool m_fromStart = false;
+
+    Phase m_phase = Phase::Idle;
+    quint64 m_generation = 0; // answers for an earlier open() are ignored
+    QString m_path;
+    QString m_contentId;
+    QString m_title;
+
+    std::optional<FetchResult> m_serverAnswer;
+    std::optional<std::optional<ProgressRecord>> m_localAnswer;
+    std::optional<ResumePoint> m_decision;
+    bool m_personActed = false; // a seek or play/pause while the answers were coming
+    qint64 m_startTargetMs = 0;
+    int m_positionsWhileStarting = 0;
+
+    PlayerState m_playerState = PlayerState::Stopped;
+    bool m_seekable = false;
+    bool m_ended = false;
+    bool m_closing = false;
+    qint64 m_positionMs = 0;
+    qint64 m_durationMs = 0;
+    std::optional<ProgressRecord> m_lastReport;
+
+    QTimer m_reportTimer;
+    QTimer m_settleTimer;
+};

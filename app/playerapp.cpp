@@ -1,0 +1,225 @@
+#include "playerapp.h"
+
+#include "playercontrols.h"
+#include "playerwindow.h"
+#include "resumebanner.h"
+#include "timeformat.h"
+
+#include <QAudioDevice>
+#include <QAudioOutput>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QMediaDevices>
+#include <QMessageBox>
+#include <QTimer>
+#include <QVideoWidget>
+
+#include <cstdio>
+
+Q_LOGGING_CATEGORY(lcApp, "playmark.app")
+
+PlayerApp::PlayerApp(AppOptions options, QObject *parent)
+    : QObject(parent),
+      m_options(std::move(options)),
+      m_profile(m_options.profileDir),
+      m_sync(m_local),
+      m_session(m_sync, m_local),
+      m_window(std::make_unique<PlayerWindow>())
+{
+    // Without an audio device an attached output stalls the GStreamer pipeline: attach none.
+    if (!QMediaDevices::audioOutputs().isEmpty()) {
+        m_audio = new QAudioOutput(this);
+        m_audio->setVolume(
+            float(m_profile.settings().value(QStringLiteral("audio/volume"), 0.8).toDouble()));
+        m_player.setAudioOutput(m_audio);
+    }
+    m_player.setVideoOutput(m_window->videoWidget());
+}
+
+PlayerApp::~PlayerApp() = default;
+
+void PlayerApp::applyOptionsToProfile()
+{
+    if (m_options.server)
+        m_profile.setServer(*m_options.server);
+    if (m_options.token)
+        m_profile.setToken(*m_options.token);
+    if (m_options.deviceName)
+        m_profile.setDeviceName(*m_options.deviceName);
+    m_profile.settings().sync();
+}
+
+void PlayerApp::start()
+{
+    applyOptionsToProfile();
+    m_sync.setServer(m_profile.server(), m_profile.token());
+    m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
+    m_sync.setClockOffset(m_profile.clockOffsetMs());
+    connect(&m_sync, &SyncClient::clockOffsetChanged, this,
+            [this](qint64 offset) { m_profile.setClockOffsetMs(offset); });
+    if (m_options.events)
+        connect(&m_sync, &SyncClient::reportSettled, this,
+                [this](const ProgressRecord &record, bool delivered) {
+                    m_printer.reported(record, delivered);
+                });
+
+    m_session.setReportIntervalMs(m_options.reportIntervalSeconds * 1000);
+    m_session.setFromStart(m_options.fromStart);
+
+    connectPlayer();
+    connectWindow();
+    connectSession();
+
+    m_window->setDeviceName(m_profile.deviceName());
+    m_window->controls()->setAudioAvailable(m_audio != nullptr);
+    if (m_audio)
+        m_window->controls()->setVolume(qRound(m_audio->volume() * 100));
+    m_window->show();
+
+    m_local.open(m_profile.localDatabasePath(), this, [this](bool ok, const QString &error) {
+        if (!ok) {
+            qCWarning(lcApp).noquote() << "the local copy cannot be used:" << error;
+            std::fprintf(stderr, "playmark: the local copy cannot be used: %s\n",
+                         qPrintable(error));
+        }
+        // Updates left from a previous run go out first.
+        m_sync.deliver();
+    });
+    if (!m_options.file.isEmpty())
+        m_session.open(m_options.file);
+}
+
+void PlayerApp::connectPlayer()
+{
+    using State = PlaybackSession::PlayerState;
+    connect(&m_player, &QMediaPlayer::playbackStateChanged, this,
+            [this](QMediaPlayer::PlaybackState state) {
+                m_session.setPlayerState(state == QMediaPlayer::PlayingState      ? State::Playing
+                                             : state == QMediaPlayer::PausedState ? State::Paused
+                                                                                  : State::Stopped);
+                m_window->controls()->setPlaying(state == QMediaPlayer::PlayingState);
+            });
+    connect(&m_player, &QMediaPlayer::positionChanged, this, [this](qint64 position) {
+        m_session.setPosition(position);
+        m_window->controls()->setPosition(position);
+    });
+    connect(&m_player, &QMediaPlayer::durationChanged, this, [this](qint64 duration) {
+        m_session.setDuration(duration);
+        m_window->controls()->setDuration(duration);
+    });
+    connect(&m_player, &QMediaPlayer::seekableChanged, &m_session, &PlaybackSession::setSeekable);
+    connect(&m_player, &QMediaPlayer::mediaStatusChanged, this,
+            [this](QMediaPlayer::MediaStatus status) {
+                if (status == QMediaPlayer::EndOfMedia)
+                    m_session.handleEnd();
+                else if (status == QMediaPlayer::InvalidMedia)
+                    m_session.handleMediaError(tr("not a playable video"));
+            });
+    connect(&m_player, &QMediaPlayer::errorOccurred, this,
+            [this](QMediaPlayer::Error, const QString &message) {
+                m_session.handleMediaError(message.isEmpty() ? tr("the video cannot be played")
+                                                             : message);
+            });
+}
+
+void PlayerApp::connectWindow()
+{
+    PlayerWindow *window = m_window.get();
+    connect(window, &PlayerWindow::openFileRequested, &m_session, &PlaybackSession::open);
+    connect(window, &PlayerWindow::playPauseRequested, &m_session,
+            &PlaybackSession::togglePlayPause);
+    connect(window, &PlayerWindow::seekRequested, &m_session, &PlaybackSession::requestSeek);
+    connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
+    connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
+    connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
+    connect(window, &PlayerWindow::volumeStepRequested, this, [this](int delta) {
+        if (!m_audio)
+            return;
+        const float volume = qBound(0.0F, m_audio->volume() + float(delta) / 100.0F, 1.0F);
+        m_audio->setVolume(volume);
+        m_window->controls()->setVolume(qRound(volume * 100));
+    });
+    connect(window->controls(), &PlayerControls::volumeChangeRequested, this, [this](int percent) {
+        if (m_audio)
+            m_audio->setVolume(float(percent) / 100.0F);
+    });
+    connect(window, &PlayerWindow::muteToggleRequested, this, [this] {
+        if (!m_audio)
+            return;
+        m_audio->setMuted(!m_audio->isMuted());
+        m_window->controls()->setMuted(m_audio->isMuted());
+    });
+}
+
+void PlayerApp::connectSession()
+{
+    connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
+        m_window->setMediaTitle(QFileInfo(path).fileName());
+        m_window->showLoading();
+        m_player.setSource(QUrl::fromLocalFile(path));
+        // Paused: the pipeline prerolls and becomes seekable without playing from 0.
+        m_player.pause();
+    });
+    connect(&m_session, &PlaybackSession::playRequested, &m_player, &QMediaPlayer::play);
+    connect(&m_session, &PlaybackSession::pauseRequested, &m_player, &QMediaPlayer::pause);
+    connect(&m_session, &PlaybackSession::stopRequested, &m_player, &QMediaPlayer::stop);
+    connect(&m_session, &PlaybackSession::seekRequested, &m_player, &QMediaPlayer::setPosition);
+    connect(&m_session, &PlaybackSession::videoVisibleChanged, m_window.get(),
+            &PlayerWindow::setVideoVisible);
+    connect(&m_session, &PlaybackSession::failed, this, &PlayerApp::handleFailure);
+    connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
+        if (m_options.events)
+            m_printer.resumed(m_session.contentId(), point);
+        showResumeBanner(point);
+        if (m_options.quitAfterSeconds > 0 && !m_quitScheduled) {
+            m_quitScheduled = true;
+            QTimer::singleShot(m_options.quitAfterSeconds * 1000, m_window.get(), &QWidget::close);
+        }
+    });
+    connect(&m_session, &PlaybackSession::closed, this, [this](int pending) {
+        if (m_options.events) {
+            const qint64 position = m_session.lastReport() ? m_session.lastReport()->positionMs
+                                                           : m_session.positionMs();
+            m_printer.quit(m_session.contentId(), position, pending);
+        }
+        if (m_audio)
+            m_profile.settings().setValue(QStringLiteral("audio/volume"),
+                                          double(m_audio->volume()));
+        m_profile.settings().sync();
+        m_player.stop();
+        m_window->allowClose();
+        Q_EMIT exitRequested(0);
+    });
+}
+
+void PlayerApp::showResumeBanner(const ResumePoint &point)
+{
+    if (point.positionMs <= 0 || !point.record)
+        return;
+    const QString from = point.record->deviceId == m_sync.deviceId()
+        ? tr("on this device")
+        : tr("from %1").arg(point.record->deviceName);
+    m_window->banner()->showMessage(
+        tr("Resumed at %1 · %2 · %3")
+            .arg(TimeFormat::clock(point.positionMs), from,
+                 TimeFormat::ago(point.record->observedAtMs, m_sync.clock().serverNowMs())));
+}
+
+void PlayerApp::handleFailure(const QString &reason)
+{
+    const QString message =
+        tr("Cannot play %1: %2").arg(QFileInfo(m_session.path()).fileName(), reason);
+    qCWarning(lcApp).noquote() << message;
+    if (isScripted()) {
+        std::fprintf(stderr, "playmark: %s\n", qPrintable(message));
+        m_player.stop();
+        Q_EMIT exitRequested(kExitUnplayable);
+        return;
+    }
+    m_player.stop();
+    m_window->showEmpty(message);
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot play this file"), message,
+                                QMessageBox::Ok, m_window.get());
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}

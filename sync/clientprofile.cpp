@@ -1,0 +1,87 @@
+#include "clientprofile.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QStandardPaths>
+#include <QSysInfo>
+
+namespace {
+const QString kDeviceId = QStringLiteral("device/id");
+const QString kDeviceName = QStringLiteral("device/name");
+const QString kServer = QStringLiteral("server/url");
+const QString kToken = QStringLiteral("server/token");
+const QString kClockOffset = QStringLiteral("server/clock_offset_ms");
+} // namespace
+
+ClientProfile::ClientProfile(const QString &folder)
+    : m_folder(QDir(folder).absolutePath()),
+      m_writable(QDir().mkpath(m_folder)),
+      m_settings(m_folder + QStringLiteral("/settings.ini"), QSettings::IniFormat)
+{
+    QFile::setPermissions(m_folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+}
+
+QString ClientProfile::defaultFolder()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)
+        + QStringLiteral("/profile");
+}
+
+QString ClientProfile::localDatabasePath() const
+{
+    return m_folder + QStringLiteral("/local.sqlite");
+}
+
+QString ClientProfile::deviceId()
+{
+    QString id = m_settings.value(kDeviceId).toString();
+    if (id.isEmpty()) {
+        id = QStringLiteral("dev-%1").arg(QRandomGenerator::system()->generate64(), 16, 16,
+                                          QLatin1Char('0'));
+        m_settings.setValue(kDeviceId, id);
+        m_settings.sync();
+    }
+    return id;
+}
+
+QString ClientProfile::deviceName() const
+{
+    const QString name = m_settings.value(kDeviceName).toString();
+    return name.isEmpty() ? QSysInfo::machineHostName().left(64) : name;
+}
+
+void ClientProfile::setDeviceName(const QString &name)
+{
+    m_settings.setValue(kDeviceName, name);
+}
+
+QUrl ClientProfile::server() const
+{
+    return QUrl(m_settings.value(kServer).toString());
+}
+
+void ClientProfile::setServer(const QUrl &url)
+{
+    m_settings.setValue(kServer, url.toString());
+}
+
+QString ClientProfile::token() const
+{
+    return m_settings.value(kToken).toString();
+}
+
+void ClientProfile::setToken(const QString &token)
+{
+    m_settings.setValue(kToken, token);
+}
+
+qint64 ClientProfile::clockOffsetMs() const
+{
+    return m_settings.value(kClockOffset, 0).toLongLong();
+}
+
+void ClientProfile::setClockOffsetMs(qint64 offsetMs)
+{
+    m_settings.setValue(kClockOffset, offsetMs);
+}

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QSettings>
+#include <QString>
+#include <QUrl>
+
+// One device's local state in one folder: the local copy, the outbox inside it, settings and the
+// device id. Two profiles on one machine are two devices.
+class ClientProfile final
+{
+    Q_DISABLE_COPY_MOVE(ClientProfile)
+public:
+    // Creates the folder (private to the user: it holds the token) if needed.
+    explicit ClientProfile(const QString &folder);
+
+    static QString defaultFolder();
+
+    QString folder() const { return m_folder; }
+    QString localDatabasePath() const;
+    bool isWritable() const { return m_writable; }
+
+    // Made once per profile and kept.
+    QString deviceId();
+    QString deviceName() const;
+    void setDeviceName(const QString &name);
+
+    QUrl server() const;
+    void setServer(const QUrl &url);
+    QString token() const;
+    void setToken(const QString &token);
+
+    qint64 clockOffsetMs() const;
+    void setClockOffsetMs(qint64 offsetMs);
+
+    QSettings &settings() { return m_settings; }
+
+private:
+    QString m_folder;
+    bool m_writable = false;
+    QSettings m_settings;
+};

@@ -1,0 +1,301 @@
+#include "localstore.h"
+
+#include "progressorder.h"
+#include "sqlmigrator.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <atomic>
+
+Q_LOGGING_CATEGORY(lcLocal, "playmark.sync.local")
+
+namespace {
+
+const QString kColumns = QStringLiteral(
+    "content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, "
+    "title, show_id, episode_id");
+
+// The ordering rule as an upsert condition on `table`, the same as the server's.
+QString newerThan(const QString &table)
+{
+    return QStringLiteral(" WHERE excluded.observed_at_ms > %1.observed_at_ms"
+                          " OR (excluded.observed_at_ms = %1.observed_at_ms"
+                          " AND excluded.device_id > %1.device_id)")
+        .arg(table);
+}
+
+QString updateAll(const QString &last)
+{
+    return QStringLiteral(" DO UPDATE SET position_ms = excluded.position_ms,"
+                          " duration_ms = excluded.duration_ms, device_id = excluded.device_id,"
+                          " device_name = excluded.device_name,"
+                          " observed_at_ms = excluded.observed_at_ms, state = excluded.state,"
+                          " title = excluded.title, show_id = excluded.show_id,"
+                          " episode_id = excluded.episode_id, %1 = excluded.%1")
+        .arg(last);
+}
+
+QVariant nullable(const QString &text)
+{
+    return text.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(text);
+}
+
+void bindRecord(QSqlQuery &query, const ProgressRecord &record)
+{
+    query.addBindValue(record.contentId);
+    query.addBindValue(record.positionMs);
+    query.addBindValue(record.durationMs);
+    query.addBindValue(record.deviceId);
+    query.addBindValue(record.deviceName);
+    query.addBindValue(record.observedAtMs);
+    query.addBindValue(playbackStateName(record.state));
+    query.addBindValue(nullable(record.title));
+    query.addBindValue(nullable(record.showId));
+    query.addBindValue(nullable(record.episodeId));
+}
+
+ProgressRecord readRecord(const QSqlQuery &query)
+{
+    ProgressRecord record;
+    record.contentId = query.value(0).toString();
+    record.positionMs = query.value(1).toLongLong();
+    record.durationMs = query.value(2).toLongLong();
+    record.deviceId = query.value(3).toString();
+    record.deviceName = query.value(4).toString();
+    record.observedAtMs = query.value(5).toLongLong();
+    record.state =
+        playbackStateFromName(query.value(6).toString()).value_or(PlaybackState::Playing);
+    record.title = query.value(7).toString();
+    record.showId = query.value(8).toString();
+    record.episodeId = query.value(9).toString();
+    return record;
+}
+
+bool exec(QSqlQuery &query, QString *error)
+{
+    if (query.exec())
+        return true;
+    const QString message = QStringLiteral("local copy: ") + query.lastError().text();
+    qCWarning(lcLocal).noquote() << message;
+    if (error)
+        *error = message;
+    return false;
+}
+
+} // namespace
+
+LocalStore::LocalStore()
+{
+    static std::atomic<int> counter{0};
+    m_connectionName = QStringLiteral("playmark-local-%1").arg(counter++);
+}
+
+LocalStore::~LocalStore()
+{
+    close();
+}
+
+bool LocalStore::open(const QString &path, QString *error)
+{
+    close();
+    if (openConnection(path, error))
+        return true;
+    close();
+    return false;
+}
+
+bool LocalStore::openConnection(const QString &path, QString *error)
+{
+    if (!QDir().mkpath(QFileInfo(path).absolutePath())) {
+        if (error)
+            *error = QStringLiteral("cannot create the folder of %1").arg(path);
+        return false;
+    }
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    db.setDatabaseName(path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=3000"));
+    if (!db.open()) {
+        if (error)
+            *error = QStringLiteral("cannot open %1: %2").arg(path, db.lastError().text());
+        return false;
+    }
+    // FULL: a position written before a crash or power cut is there after it.
+    for (const QString &pragma :
+         {QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=FULL")}) {
+        QSqlQuery query(db);
+        if (!query.exec(pragma)) {
+            if (error)
+                *error = pragma + QStringLiteral(": ") + query.lastError().text();
+            return false;
+        }
+        query.finish();
+    }
+    int version = 0;
+    return SqlMigrator(QStringLiteral(":/playmark/sync/migrations")).migrate(db, &version, error);
+}
+
+void LocalStore::close()
+{
+    if (!QSqlDatabase::contains(m_connectionName))
+        return;
+    QSqlDatabase::database(m_connectionName, false).close();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    SqlTransaction transaction(db);
+    if (!transaction.begun(error))
+        return false;
+
+    QSqlQuery keep(db);
+    keep.prepare(QStringLiteral("INSERT INTO records (%1, received_at_ms) VALUES"
+                                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id)")
+                     .arg(kColumns)
+                 + updateAll(QStringLiteral("received_at_ms"))
+                 + newerThan(QStringLiteral("records")));
+    bindRecord(keep, record);
+    keep.addBindValue(record.receivedAtMs);
+    if (!exec(keep, error))
+        return false;
+
+    if (queue) {
+        QSqlQuery outbox(db);
+        outbox.prepare(QStringLiteral("INSERT INTO outbox (%1, offset_ms) VALUES"
+                                      " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id)")
+                           .arg(kColumns)
+                       + updateAll(QStringLiteral("offset_ms"))
+                       + newerThan(QStringLiteral("outbox")));
+        bindRecord(outbox, record);
+        outbox.addBindValue(offsetMs);
+        if (!exec(outbox, error))
+            return false;
+    }
+    return transaction.commit(error);
+}
+
+bool LocalStore::record(const QString &contentId, std::optional<ProgressRecord> *record,
+                        QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT %1, received_at_ms FROM records WHERE content_id = ?")
+                      .arg(kColumns));
+    query.addBindValue(contentId);
+    if (!exec(query, error))
+        return false;
+    if (query.next()) {
+        *record = readRecord(query);
+        (*record)->receivedAtMs = query.value(10).toLongLong();
+    } else {
+        record->reset();
+    }
+    return true;
+}
+
+bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT %1 FROM records WHERE state <> 'ended'"
+                                 " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
+                      .arg(kColumns));
+    query.addBindValue(limit);
+    if (!exec(query, error))
+        return false;
+    records->clear();
+    while (query.next())
+        records->append(readRecord(query));
+    return true;
+}
+
+bool LocalStore::pending(int limit, QList<PendingUpdate> *updates, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT %1, offset_ms FROM outbox ORDER BY observed_at_ms LIMIT ?")
+                      .arg(kColumns));
+    query.addBindValue(limit);
+    if (!exec(query, error))
+        return false;
+    updates->clear();
+    while (query.next())
+        updates->append({readRecord(query), query.value(10).toLongLong()});
+    return true;
+}
+
+bool LocalStore::pendingCount(int *count, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM outbox")) || !query.next()) {
+        if (error)
+            *error = query.lastError().text();
+        return false;
+    }
+    *count = query.value(0).toInt();
+    return true;
+}
+
+bool LocalStore::markDelivered(const ProgressRecord &delivered, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("DELETE FROM outbox WHERE content_id = ? AND observed_at_ms = ?"
+                                 " AND device_id = ?"));
+    query.addBindValue(delivered.contentId);
+    query.addBindValue(delivered.observedAtMs);
+    query.addBindValue(delivered.deviceId);
+    return exec(query, error);
+}
+
+bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restamped,
+                         qint64 offsetMs, QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    SqlTransaction transaction(db);
+    if (!transaction.begun(error) || !markDelivered(old, error))
+        return false;
+    // Force the replacement in: the re-stamped copy may sort before the wrongly stamped one.
+    QSqlQuery outbox(db);
+    outbox.prepare(
+        QStringLiteral("INSERT INTO outbox (%1, offset_ms) VALUES"
+                       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id) DO NOTHING")
+            .arg(kColumns));
+    bindRecord(outbox, restamped);
+    outbox.addBindValue(offsetMs);
+    QSqlQuery fix(db);
+    fix.prepare(QStringLiteral("UPDATE records SET observed_at_ms = ? WHERE content_id = ?"
+                               " AND observed_at_ms = ? AND device_id = ?"));
+    fix.addBindValue(restamped.observedAtMs);
+    fix.addBindValue(old.contentId);
+    fix.addBindValue(old.observedAtMs);
+    fix.addBindValue(old.deviceId);
+    return exec(outbox, error) && exec(fix, error) && transaction.commit(error);
+}
+
+bool LocalStore::setLocation(const QString &contentId, const QString &path, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(
+        QStringLiteral("INSERT INTO locations (content_id, path, seen_at_ms) VALUES (?, ?, ?)"
+                       " ON CONFLICT (content_id) DO UPDATE SET path = excluded.path,"
+                       " seen_at_ms = excluded.seen_at_ms"));
+    query.addBindValue(contentId);
+    query.addBindValue(path);
+    query.addBindValue(QDateTime::currentMSecsSinceEpoch());
+    return exec(query, error);
+}
+
+bool LocalStore::location(const QString &contentId, QString *path, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT path FROM locations WHERE content_id = ?"));
+    query.addBindValue(contentId);
+    if (!exec(query, error))
+        return false;
+    *path = query.next() ? query.value(0).toString() : QString();
+    return true;
+}

@@ -1,0 +1,125 @@
+#include "sqlmigrator.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace {
+
+struct Migration
+{
+    int version;
+    QString path;
+};
+
+QList<Migration> migrationsIn(const QString &folder)
+{
+    QList<Migration> result;
+    const QStringList files =
+        QDir(folder).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
+    for (const QString &file : files)
+        result.append({file.section(u'_', 0, 0).toInt(), folder + u'/' + file});
+    return result;
+}
+
+bool fail(QString *error, const QString &message)
+{
+    if (error)
+        *error = message;
+    return false;
+}
+
+} // namespace
+
+int SqlMigrator::latestVersion() const
+{
+    const QList<Migration> all = migrationsIn(m_folder);
+    return all.isEmpty() ? 0 : all.constLast().version;
+}
+
+bool SqlMigrator::migrate(QSqlDatabase &db, int *version, QString *error) const
+{
+    QSqlQuery query(db);
+    if (!query.exec(
+            QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
+        return fail(error,
+                    QStringLiteral("cannot create schema_version: ") + query.lastError().text());
+    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+        || !query.next())
+        return fail(error,
+                    QStringLiteral("cannot read the schema version: ") + query.lastError().text());
+    *version = query.value(0).toInt();
+    query.finish();
+
+    const int latest = latestVersion();
+    if (*version > latest)
+        return fail(error,
+                    QStringLiteral("the database is at schema version %1, newer than this "
+                                   "program knows (%2); use a newer version of it")
+                        .arg(*version)
+                        .arg(latest));
+
+    for (const Migration &migration : migrationsIn(m_folder)) {
+        if (migration.version <= *version)
+            continue;
+        QFile file(migration.path);
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(error, QStringLiteral("cannot read migration %1").arg(migration.path));
+        // Migrations hold plain statements: no semicolons inside strings or triggers.
+        QString script = QString::fromUtf8(file.readAll());
+        script.remove(QRegularExpression(QStringLiteral("--[^\n]*")));
+
+        SqlTransaction transaction(db);
+        if (!transaction.begun(error))
+            return false;
+        for (const QString &statement : script.split(u';')) {
+            if (statement.trimmed().isEmpty())
+                continue;
+            QSqlQuery step(db);
+            if (!step.exec(statement))
+                return fail(error,
+                            QStringLiteral("migration %1 failed: %2")
+                                .arg(migration.version)
+                                .arg(step.lastError().text()));
+        }
+        QSqlQuery mark(db);
+        mark.prepare(QStringLiteral("INSERT INTO schema_version (version) VALUES (?)"));
+        mark.addBindValue(migration.version);
+        if (!mark.exec())
+            return fail(error,
+                        QStringLiteral("cannot record schema version %1: %2")
+                            .arg(migration.version)
+                            .arg(mark.lastError().text()));
+        if (!transaction.commit(error))
+            return false;
+        *version = migration.version;
+    }
+    return true;
+}
+
+SqlTransaction::SqlTransaction(const QSqlDatabase &db) : m_db(db)
+{
+    m_open = m_db.transaction();
+}
+
+SqlTransaction::~SqlTransaction()
+{
+    if (m_open)
+        m_db.rollback();
+}
+
+bool SqlTransaction::begun(QString *error) const
+{
+    return m_open
+        || fail(error, QStringLiteral("cannot begin a transaction: ") + m_db.lastError().text());
+}
+
+bool SqlTransaction::commit(QString *error)
+{
+    if (!m_db.commit())
+        return fail(error, QStringLiteral("commit failed: ") + m_db.lastError().text());
+    m_open = false;
+    return true;
+}

@@ -1,0 +1,295 @@
+#include "syncclient.h"
+
+#include "localcopy.h"
+#include "progressorder.h"
+#include "recordcodec.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QNetworkReply>
+
+Q_LOGGING_CATEGORY(lcSync, "playmark.sync")
+
+namespace {
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+} // namespace
+
+SyncClient::SyncClient(LocalCopy &local, QObject *parent) : QObject(parent), m_local(local)
+{
+    m_retry.setSingleShot(true);
+    connect(&m_retry, &QTimer::timeout, this, &SyncClient::deliver);
+}
+
+void SyncClient::setServer(const QUrl &server, const QString &token)
+{
+    m_server = server;
+    m_token = token;
+}
+
+void SyncClient::setDevice(const QString &deviceId, const QString &deviceName)
+{
+    m_deviceId = deviceId;
+    m_deviceName = deviceName;
+}
+
+qint64 SyncClient::stampNow()
+{
+    m_lastStampMs = std::max(m_clock.serverNowMs(), m_lastStampMs + 1);
+    return m_lastStampMs;
+}
+
+ProgressRecord SyncClient::report(ProgressRecord record)
+{
+    record.deviceId = m_deviceId;
+    record.deviceName = m_deviceName;
+    record.receivedAtMs = 0;
+    if (record.observedAtMs <= 0)
+        record.observedAtMs = stampNow();
+    m_local.save(record, true, m_clock.offsetMs());
+    m_unsettled.append(record);
+    if (!hasServer()) {
+        // Nowhere to deliver to: it waits in the outbox.
+        settleReports({{record, m_clock.offsetMs()}}, false);
+        refreshPendingCount();
+        return record;
+    }
+    deliver();
+    return record;
+}
+
+QNetworkRequest SyncClient::request(const QString &path, int timeoutMs) const
+{
+    QUrl url = m_server;
+    url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + path);
+    QNetworkRequest request(url);
+    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setTransferTimeout(timeoutMs);
+    return request;
+}
+
+void SyncClient::noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 receivedAtMs)
+{
+    const QJsonValue serverTime =
+        QJsonDocument::fromJson(body).object().value(QStringLiteral("server_time_ms"));
+    if (!serverTime.isDouble())
+        return;
+    const qint64 previous = m_clock.offsetMs();
+    m_clock.addSample(qint64(serverTime.toDouble()), sentAtMs, receivedAtMs);
+    if (m_clock.offsetMs() != previous)
+        Q_EMIT clockOffsetChanged(m_clock.offsetMs());
+}
+
+void SyncClient::setOnline(bool online)
+{
+    if (m_online == online)
+        return;
+    m_online = online;
+    qCInfo(lcSync) << (online ? "server reachable" : "server unreachable");
+    Q_EMIT onlineChanged(online);
+}
+
+void SyncClient::fetch(const QString &contentId, int timeoutMs, QObject *context,
+                       std::function<void(FetchResult)> done)
+{
+    if (!hasServer()) {
+        FetchResult result;
+        result.error = QStringLiteral("no server configured");
+        QMetaObject::invokeMethod(
+            context, [done, result] { done(result); }, Qt::QueuedConnection);
+        return;
+    }
+    const qint64 sentAt = nowMs();
+    QNetworkReply *reply =
+        m_network.get(request(QStringLiteral("/v1/progress/") + contentId, timeoutMs));
+    connect(reply, &QNetworkReply::finished, context, [this, reply, sentAt, done] {
+        reply->deleteLater();
+        const QByteArray body = reply->readAll();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        FetchResult result;
+        if (status != 0)
+            noteServerTime(body, sentAt, nowMs());
+        if (status == 200) {
+            ValidationError error;
+            const QJsonObject record =
+                QJsonDocument::fromJson(body).object().value(QStringLiteral("record")).toObject();
+            result.record = RecordCodec::fromJson(record, RecordCodec::Source::Server, &error);
+            result.status =
+                result.record ? FetchResult::Status::Found : FetchResult::Status::Failed;
+            result.error = error.message;
+        } else if (status == 404) {
+            result.status = FetchResult::Status::NotFound;
+        } else {
+            result.error = status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString();
+        }
+        setOnline(status >= 200 && status < 500 && status != 401);
+        if (result.record)
+            Q_EMIT serverRecordSeen(*result.record);
+        done(result);
+    });
+}
+
+void SyncClient::deliver()
+{
+    if (!hasServer())
+        return;
+    if (m_inFlight) {
+        m_again = true;
+        return;
+    }
+    m_inFlight = true;
+    m_again = false;
+    m_retry.stop();
+    m_local.pending(kBatchSize, this, [this](const QList<PendingUpdate> &batch) {
+        if (batch.isEmpty()) {
+            m_inFlight = false;
+            refreshPendingCount();
+            Q_EMIT deliveryFinished(true);
+            return;
+        }
+        sendBatch(batch);
+    });
+}
+
+void SyncClient::sendBatch(const QList<PendingUpdate> &batch)
+{
+    QJsonArray updates;
+    for (const PendingUpdate &update : batch)
+        updates.append(RecordCodec::toJson(update.record));
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("updates"), updates}})
+                                .toJson(QJsonDocument::Compact);
+    const qint64 sentAt = nowMs();
+    QNetworkReply *reply =
+        m_network.post(request(QStringLiteral("/v1/sync"), kRequestTimeoutMs), body);
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, batch, sentAt] { handleBatchReply(reply, batch, sentAt); });
+}
+
+void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdate> &batch,
+                                  qint64 sentAtMs)
+{
+    reply->deleteLater();
+    m_inFlight = false;
+    const QByteArray body = reply->readAll();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status != 0)
+        noteServerTime(body, sentAtMs, nowMs());
+
+    if (status != 200) {
+        qCInfo(lcSync).noquote() << "delivery failed:"
+                                 << (status ? QStringLiteral("HTTP %1").arg(status)
+                                            : reply->errorString())
+                                 << "-" << batch.size() << "update(s) stay in the outbox";
+        setOnline(false);
+        settleReports(batch, false);
+        refreshPendingCount();
+        scheduleRetry();
+        Q_EMIT deliveryFinished(false);
+        return;
+    }
+
+    setOnline(true);
+    m_backoff.reset();
+    const QJsonArray results =
+        QJsonDocument::fromJson(body).object().value(QStringLiteral("results")).toArray();
+    bool restamped = false;
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const PendingUpdate &sent = batch.at(i);
+        const QJsonObject result = results.at(i).toObject();
+        const QJsonObject error = result.value(QStringLiteral("error")).toObject();
+        if (error.isEmpty()) {
+            m_local.markDelivered(sent.record);
+            ValidationError decodeError;
+            const auto standing =
+                RecordCodec::fromJson(result.value(QStringLiteral("record")).toObject(),
+                                      RecordCodec::Source::Server, &decodeError);
+            if (standing) {
+                m_local.save(*standing, false, 0);
+                Q_EMIT serverRecordSeen(*standing);
+            }
+        } else if (error.value(QStringLiteral("code")).toString() == QLatin1String("clock_skew")) {
+            // Stamped with an offset the server disagrees with: move the observation onto the
+            // offset just estimated, never past the server's now, and send it again.
+            ProgressRecord fixed = sent.record;
+            fixed.observedAtMs =
+                std::min(sent.record.observedAtMs - sent.offsetMs + m_clock.offsetMs(),
+                         m_clock.serverNowMs());
+            m_local.restamp(sent.record, fixed, m_clock.offsetMs());
+            restamped = true;
+        } else {
+            qCWarning(lcSync).noquote()
+                << "the server refused an update of" << sent.record.contentId
+                << "and it is dropped:" << error.value(QStringLiteral("message")).toString();
+            m_local.markDelivered(sent.record);
+        }
+    }
+    settleReports(batch, true);
+    if (restamped || m_again || batch.size() == kBatchSize) {
+        deliver();
+        return;
+    }
+    refreshPendingCount();
+    Q_EMIT deliveryFinished(true);
+}
+
+void SyncClient::settleReports(const QList<PendingUpdate> &batch, bool delivered)
+{
+    // A report is settled by the attempt that carried it or a newer update of the same video
+    // (the outbox keeps only the newest per video).
+    for (auto it = m_unsettled.begin(); it != m_unsettled.end();) {
+        const auto carried =
+            std::find_if(batch.cbegin(), batch.cend(), [&it](const PendingUpdate &update) {
+                return update.record.contentId == it->contentId
+                    && ProgressOrder::compare(update.record, *it) >= 0;
+            });
+        if (carried == batch.cend()) {
+            ++it;
+            continue;
+        }
+        const ProgressRecord record = *it;
+        it = m_unsettled.erase(it);
+        Q_EMIT reportSettled(record, delivered);
+    }
+}
+
+void SyncClient::scheduleRetry()
+{
+    const int delay = m_backoff.nextDelayMs();
+    qCDebug(lcSync) << "next delivery attempt in" << delay << "ms";
+    m_retry.start(delay);
+}
+
+void SyncClient::refreshPendingCount()
+{
+    m_local.pendingCount(this, [this](int count) {
+        if (count == m_pendingCount)
+            return;
+        m_pendingCount = count;
+        Q_EMIT pendingCountChanged(count);
+    });
+}
+
+void SyncClient::finish(int timeoutMs, QObject *context, std::function<void(int)> done)
+{
+    auto finished = std::make_shared<bool>(false);
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    auto complete = [this, context, done, finished, connection] {
+        if (*finished)
+            return;
+        *finished = true;
+        QObject::disconnect(*connection);
+        m_local.pendingCount(context, done);
+    };
+    QTimer::singleShot(timeoutMs, context, complete);
+    if (!hasServer()) {
+        complete();
+        return;
+    }
+    *connection = connect(this, &SyncClient::deliveryFinished, context, complete);
+    deliver();
+}

@@ -1,0 +1,109 @@
+#pragma once
+
+#include "backoff.h"
+#include "clockoffset.h"
+#include "localstore.h"
+#include "progressrecord.h"
+
+#include <QList>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+
+#include <functional>
+#include <optional>
+
+class LocalCopy;
+class QNetworkReply;
+
+struct FetchResult
+{
+    enum class Status { Found, NotFound, Failed };
+    Status status = Status::Failed;
+    std::optional<ProgressRecord> record;
+    QString error;
+};
+
+// The client half of the protocol. Every report goes to the local copy first, then to the
+// server through the outbox (POST /v1/sync, in batches), retried with backoff while the server
+// is away. Keeps the clock offset from every exchange. Lives on the GUI thread; all network
+// work is asynchronous.
+class SyncClient final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SyncClient)
+public:
+    static constexpr int kBatchSize = 500;
+    static constexpr int kRequestTimeoutMs = 10000;
+
+    explicit SyncClient(LocalCopy &local, QObject *parent = nullptr);
+
+    void setServer(const QUrl &server, const QString &token);
+    bool hasServer() const { return m_server.isValid() && !m_token.isEmpty(); }
+    QUrl server() const { return m_server; }
+    void setDevice(const QString &deviceId, const QString &deviceName);
+    QString deviceId() const { return m_deviceId; }
+    QString deviceName() const { return m_deviceName; }
+    void setClockOffset(qint64 offsetMs) { m_clock = ClockOffset(offsetMs); }
+    const ClockOffset &clock() const { return m_clock; }
+
+    bool isOnline() const { return m_online; }
+    int pendingCount() const { return m_pendingCount; }
+
+    // A strictly increasing observation time on the server's clock, for this device.
+    qint64 stampNow();
+
+    // Fills in device and observation time, keeps it locally and queues it for the server.
+    // Returns the record as stored. reportSettled() tells when its delivery was tried.
+    ProgressRecord report(ProgressRecord record);
+
+    // GET /v1/progress/{id}, answered within `timeoutMs` (Failed on timeout or without a server).
+    void fetch(const QString &contentId, int timeoutMs, QObject *context,
+               std::function<void(FetchResult)> done);
+
+    // Tries to deliver the outbox now (at launch, and whenever the server may be back).
+    void deliver();
+
+    // For closing: delivers what is pending for at most `timeoutMs`, then calls `done` with the
+    // number of updates still in the outbox. Never waits longer.
+    void finish(int timeoutMs, QObject *context, std::function<void(int)> done);
+
+Q_SIGNALS:
+    void reportSettled(const ProgressRecord &record, bool delivered);
+    void onlineChanged(bool online);
+    void pendingCountChanged(int count);
+    void clockOffsetChanged(qint64 offsetMs);
+    // The record that stands on the server for a video, as learned from an answer.
+    void serverRecordSeen(const ProgressRecord &record);
+    // A delivery attempt ended: the outbox is empty (ok) or the server could not be reached.
+    void deliveryFinished(bool ok);
+
+private:
+    QNetworkRequest request(const QString &path, int timeoutMs) const;
+    void noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 receivedAtMs);
+    void setOnline(bool online);
+    void sendBatch(const QList<PendingUpdate> &batch);
+    void handleBatchReply(QNetworkReply *reply, const QList<PendingUpdate> &batch, qint64 sentAtMs);
+    void settleReports(const QList<PendingUpdate> &batch, bool delivered);
+    void scheduleRetry();
+    void refreshPendingCount();
+
+    LocalCopy &m_local;
+    QNetworkAccessManager m_network;
+    QUrl m_server;
+    QString m_token;
+    QString m_deviceId;
+    QString m_deviceName;
+    ClockOffset m_clock;
+    qint64 m_lastStampMs = 0;
+
+    bool m_online = false;
+    bool m_inFlight = false;
+    bool m_again = false; // a report arrived while a batch was in flight
+    int m_pendingCount = 0;
+    QList<ProgressRecord> m_unsettled; // reports whose delivery has not been tried yet
+    Backoff m_backoff;
+    QTimer m_retry;
+};

@@ -1,0 +1,217 @@
+#include "playerwindow.h"
+
+#include "playercontrols.h"
+#include "resumebanner.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+#include <QVideoWidget>
+
+PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
+{
+    setAcceptDrops(true);
+    resize(960, 600);
+
+    m_pages = new QStackedWidget(this);
+    m_emptyPage = new QLabel(m_pages);
+    m_emptyPage->setObjectName(QStringLiteral("emptyPage"));
+    m_emptyPage->setAlignment(Qt::AlignCenter);
+    m_emptyPage->setWordWrap(true);
+    m_loadingPage = new QLabel(tr("Opening…"), m_pages);
+    m_loadingPage->setObjectName(QStringLiteral("loadingPage"));
+    m_loadingPage->setAlignment(Qt::AlignCenter);
+    m_loadingPage->setStyleSheet(QStringLiteral("background: black; color: #8899aa;"));
+    m_video = new QVideoWidget(m_pages);
+    m_video->setObjectName(QStringLiteral("video"));
+    m_pages->addWidget(m_emptyPage);
+    m_pages->addWidget(m_loadingPage);
+    m_pages->addWidget(m_video);
+
+    m_controls = new PlayerControls(this);
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_pages, 1);
+    layout->addWidget(m_controls);
+    setCentralWidget(central);
+
+    m_banner = new ResumeBanner(central);
+
+    connect(m_controls, &PlayerControls::playPauseClicked, this, &PlayerWindow::playPauseRequested);
+    connect(m_controls, &PlayerControls::seekRequested, this, &PlayerWindow::seekRequested);
+    connect(m_controls, &PlayerControls::seekByRequested, this, &PlayerWindow::seekByRequested);
+    connect(m_controls, &PlayerControls::muteToggleRequested, this,
+            &PlayerWindow::muteToggleRequested);
+    connect(m_controls, &PlayerControls::fullScreenToggleRequested, this,
+            &PlayerWindow::toggleFullScreen);
+    connect(m_banner, &ResumeBanner::startOverClicked, this, &PlayerWindow::startOverRequested);
+
+    createActions();
+    showEmpty();
+    updateTitle();
+}
+
+void PlayerWindow::createActions()
+{
+    const auto add = [this](QMenu *menu, const QString &text, const QKeySequence &key, auto slot) {
+        auto *action = menu->addAction(text);
+        action->setShortcut(key);
+        action->setShortcutContext(Qt::WindowShortcut);
+        addAction(action); // so the shortcut works with the menu bar hidden in full screen
+        connect(action, &QAction::triggered, this, slot);
+        return action;
+    };
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    add(file, tr("&Open…"), QKeySequence::Open, [this] { chooseFile(); });
+    file->addSeparator();
+    add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+
+    QMenu *playback = menuBar()->addMenu(tr("&Playback"));
+    add(playback, tr("Play / Pause"), QKeySequence(Qt::Key_Space),
+        [this] { Q_EMIT playPauseRequested(); });
+    add(playback, tr("Back 10 Seconds"), QKeySequence(Qt::Key_Left),
+        [this] { Q_EMIT seekByRequested(-10000); });
+    add(playback, tr("Forward 10 Seconds"), QKeySequence(Qt::Key_Right),
+        [this] { Q_EMIT seekByRequested(10000); });
+    add(playback, tr("Start Over"), QKeySequence(Qt::CTRL | Qt::Key_Home),
+        [this] { Q_EMIT startOverRequested(); });
+
+    QMenu *audio = menuBar()->addMenu(tr("&Audio"));
+    add(audio, tr("Volume Up"), QKeySequence(Qt::Key_Up),
+        [this] { Q_EMIT volumeStepRequested(5); });
+    add(audio, tr("Volume Down"), QKeySequence(Qt::Key_Down),
+        [this] { Q_EMIT volumeStepRequested(-5); });
+    add(audio, tr("Mute"), QKeySequence(Qt::Key_M), [this] { Q_EMIT muteToggleRequested(); });
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    add(view, tr("Full Screen"), QKeySequence(Qt::Key_F), [this] { toggleFullScreen(); });
+    add(view, tr("Leave Full Screen"), QKeySequence(Qt::Key_Escape), [this] {
+        if (isFullScreen())
+            toggleFullScreen();
+    });
+}
+
+void PlayerWindow::setDeviceName(const QString &name)
+{
+    m_deviceName = name;
+    updateTitle();
+}
+
+void PlayerWindow::setMediaTitle(const QString &title)
+{
+    m_mediaTitle = title;
+    updateTitle();
+}
+
+void PlayerWindow::updateTitle()
+{
+    QStringList parts;
+    if (!m_mediaTitle.isEmpty())
+        parts << m_mediaTitle;
+    parts << QStringLiteral("Playmark");
+    QString title = parts.join(QStringLiteral(" — "));
+    if (!m_deviceName.isEmpty())
+        title += QStringLiteral(" (%1)").arg(m_deviceName);
+    setWindowTitle(title);
+}
+
+void PlayerWindow::showLoading()
+{
+    m_controls->setMediaLoaded(false);
+    m_pages->setCurrentWidget(m_loadingPage);
+}
+
+void PlayerWindow::setVideoVisible(bool visible)
+{
+    m_controls->setMediaLoaded(visible);
+    m_pages->setCurrentWidget(visible ? static_cast<QWidget *>(m_video) : m_loadingPage);
+}
+
+void PlayerWindow::showEmpty(const QString &message)
+{
+    m_controls->setMediaLoaded(false);
+    m_emptyPage->setText(message.isEmpty()
+                             ? tr("Open a video with Ctrl+O, or drop a file here.\n"
+                                  "Playmark resumes it where you left it, on any device.")
+                             : message);
+    m_pages->setCurrentWidget(m_emptyPage);
+    setMediaTitle(QString());
+}
+
+void PlayerWindow::allowClose()
+{
+    m_closeAllowed = true;
+    close();
+}
+
+void PlayerWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_closeAllowed) {
+        event->accept();
+        return;
+    }
+    // Let the owner save the final position first; it calls allowClose() when done.
+    event->ignore();
+    if (!m_closeAsked) {
+        m_closeAsked = true;
+        Q_EMIT closeRequested();
+    }
+}
+
+void PlayerWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls() && event->mimeData()->urls().constFirst().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void PlayerWindow::dropEvent(QDropEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.constFirst().isLocalFile()) {
+        event->acceptProposedAction();
+        Q_EMIT openFileRequested(urls.constFirst().toLocalFile());
+    }
+}
+
+void PlayerWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    placeBanner();
+}
+
+void PlayerWindow::placeBanner()
+{
+    m_banner->adjustSize();
+    m_banner->move(16, 16);
+}
+
+void PlayerWindow::toggleFullScreen()
+{
+    if (isFullScreen()) {
+        showNormal();
+        menuBar()->show();
+    } else {
+        menuBar()->hide();
+        showFullScreen();
+    }
+}
+
+void PlayerWindow::chooseFile()
+{
+    auto *dialog = new QFileDialog(
+        this, tr("Open a video"), QStandardPaths::writableLocation(QStandardPaths::MoviesLocation),
+        tr("Videos (*.mp4 *.mkv *.webm *.mov *.avi *.m4v *.ts);;All files (*)"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    connect(dialog, &QFileDialog::fileSelected, this, &PlayerWindow::openFileRequested);
+    dialog->open();
+}

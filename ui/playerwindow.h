@@ -1,0 +1,66 @@
+#pragma once
+
+#include <QMainWindow>
+
+class PlayerControls;
+class QLabel;
+class QStackedWidget;
+class QVideoWidget;
+class ResumeBanner;
+
+// The main window: video, transport bar, menus with every action and its shortcut, the resume
+// banner. Passive: it shows what it is told and emits what the person wants; closing asks first
+// (closeRequested) so the final position can be saved, then allowClose() lets it go.
+class PlayerWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PlayerWindow)
+public:
+    explicit PlayerWindow(QWidget *parent = nullptr);
+
+    QVideoWidget *videoWidget() const { return m_video; }
+    PlayerControls *controls() const { return m_controls; }
+    ResumeBanner *banner() const { return m_banner; }
+
+    void setDeviceName(const QString &name);
+    void setMediaTitle(const QString &title);
+    // Loading: a dark page until the resume point plays; then the video.
+    void showLoading();
+    void setVideoVisible(bool visible);
+    void showEmpty(const QString &message = QString());
+    void allowClose();
+
+Q_SIGNALS:
+    void openFileRequested(const QString &path);
+    void playPauseRequested();
+    void seekRequested(qint64 positionMs);
+    void seekByRequested(qint64 deltaMs);
+    void startOverRequested();
+    void volumeStepRequested(int deltaPercent);
+    void muteToggleRequested();
+    void closeRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void createActions();
+    void toggleFullScreen();
+    void chooseFile();
+    void updateTitle();
+    void placeBanner();
+
+    QStackedWidget *m_pages = nullptr;
+    QLabel *m_emptyPage = nullptr;
+    QLabel *m_loadingPage = nullptr;
+    QVideoWidget *m_video = nullptr;
+    PlayerControls *m_controls = nullptr;
+    ResumeBanner *m_banner = nullptr;
+    QString m_deviceName;
+    QString m_mediaTitle;
+    bool m_closeAllowed = false;
+    bool m_closeAsked = false;
+};

@@ -1,0 +1,33 @@
+#include "timeformat.h"
+
+#include <QCoreApplication>
+
+namespace TimeFormat {
+
+QString clock(qint64 ms)
+{
+    const qint64 totalSeconds = qMax<qint64>(0, ms) / 1000;
+    const qint64 hours = totalSeconds / 3600;
+    const qint64 minutes = (totalSeconds / 60) % 60;
+    const qint64 seconds = totalSeconds % 60;
+    if (hours > 0)
+        return QStringLiteral("%1:%2:%3")
+            .arg(hours)
+            .arg(minutes, 2, 10, QLatin1Char('0'))
+            .arg(seconds, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1:%2").arg(minutes).arg(seconds, 2, 10, QLatin1Char('0'));
+}
+
+QString ago(qint64 thenMs, qint64 nowMs)
+{
+    const qint64 seconds = qMax<qint64>(0, nowMs - thenMs) / 1000;
+    if (seconds < 60)
+        return QCoreApplication::translate("TimeFormat", "just now");
+    if (seconds < 3600)
+        return QCoreApplication::translate("TimeFormat", "%1 min ago").arg(seconds / 60);
+    if (seconds < 86400)
+        return QCoreApplication::translate("TimeFormat", "%1 h ago").arg(seconds / 3600);
+    return QCoreApplication::translate("TimeFormat", "%1 days ago").arg(seconds / 86400);
+}
+
+} // namespace TimeFormat
