@@ -193,6 +193,9 @@ void PlaybackSession::handleEnd()
 
 void PlaybackSession::handleMediaError(const QString &reason)
 {
+    // The backend often reports one failure twice (an error, then an invalid status).
+    if (m_phase == Phase::Idle)
+        return;
     m_reportTimer.stop();
     setPhase(Phase::Idle);
     Q_EMIT failed(reason);

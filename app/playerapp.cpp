@@ -209,13 +209,13 @@ void PlayerApp::handleFailure(const QString &reason)
 {
     const QString message =
         tr("Cannot play %1: %2").arg(QFileInfo(m_session.path()).fileName(), reason);
-    qCWarning(lcApp).noquote() << message;
     if (isScripted()) {
         std::fprintf(stderr, "playmark: %s\n", qPrintable(message));
         m_player.stop();
         Q_EMIT exitRequested(kExitUnplayable);
         return;
     }
+    qCWarning(lcApp).noquote() << message;
     m_player.stop();
     m_window->showEmpty(message);
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot play this file"), message,

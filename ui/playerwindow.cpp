@@ -37,14 +37,16 @@ PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
 
     m_controls = new PlayerControls(this);
     auto *central = new QWidget(this);
+    // The banner sits in the layout, not over the video: the video surface may be a native
+    // window that would cover any widget laid over it.
+    m_banner = new ResumeBanner(central);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_pages, 1);
+    layout->addWidget(m_banner);
     layout->addWidget(m_controls);
     setCentralWidget(central);
-
-    m_banner = new ResumeBanner(central);
 
     connect(m_controls, &PlayerControls::playPauseClicked, this, &PlayerWindow::playPauseRequested);
     connect(m_controls, &PlayerControls::seekRequested, this, &PlayerWindow::seekRequested);
@@ -180,18 +182,6 @@ void PlayerWindow::dropEvent(QDropEvent *event)
         event->acceptProposedAction();
         Q_EMIT openFileRequested(urls.constFirst().toLocalFile());
     }
-}
-
-void PlayerWindow::resizeEvent(QResizeEvent *event)
-{
-    QMainWindow::resizeEvent(event);
-    placeBanner();
-}
-
-void PlayerWindow::placeBanner()
-{
-    m_banner->adjustSize();
-    m_banner->move(16, 16);
 }
 
 void PlayerWindow::toggleFullScreen()

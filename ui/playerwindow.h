@@ -44,14 +44,12 @@ protected:
     void closeEvent(QCloseEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
-    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void createActions();
     void toggleFullScreen();
     void chooseFile();
     void updateTitle();
-    void placeBanner();
 
     QStackedWidget *m_pages = nullptr;
     QLabel *m_emptyPage = nullptr;

@@ -32,9 +32,7 @@ ResumeBanner::ResumeBanner(QWidget *parent) : QFrame(parent)
 void ResumeBanner::showMessage(const QString &text, int durationMs)
 {
     m_label->setText(text);
-    adjustSize();
     show();
-    raise();
     m_hide.start(durationMs);
 }
 

@@ -1,0 +1,292 @@
+// End to end, with real processes: playmark-server and two playmark instances (offscreen), each
+// with its own profile, acting as the TV and the Phone, on the repository's sample video.
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+namespace {
+
+const QString kServerBin = QStringLiteral(PLAYMARK_SERVER_BIN);
+const QString kPlayerBin = QStringLiteral(PLAYMARK_PLAYER_BIN);
+const QString kSample = QStringLiteral(PLAYMARK_SAMPLE_VIDEO);
+constexpr int kPlayerTimeoutMs = 60000;
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+struct PlayerRun
+{
+    int exitCode = -1;
+    QList<QJsonObject> events;
+    QByteArray stderrText;
+
+    QJsonObject event(const QString &name) const
+    {
+        for (const QJsonObject &event : events) {
+            if (event.value(QStringLiteral("event")).toString() == name)
+                return event;
+        }
+        return {};
+    }
+};
+
+} // namespace
+
+class tst_EndToEnd : public QObject
+{
+    Q_OBJECT
+
+private:
+    // The server as a user runs it; returns false if it did not come up.
+    bool startServer(quint16 port)
+    {
+        m_server = std::make_unique<QProcess>();
+        m_server->setProcessChannelMode(QProcess::SeparateChannels);
+        m_server->start(kServerBin,
+                        {QStringLiteral("serve"), QStringLiteral("--listen"),
+                         QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--db"), m_db});
+        if (!m_server->waitForStarted(10000))
+            return false;
+        QByteArray err;
+        for (int i = 0; i < 100 && !err.contains("listening on"); ++i) {
+            m_server->waitForReadyRead(100);
+            err += m_server->readAllStandardError();
+        }
+        const QRegularExpressionMatch match =
+            QRegularExpression(QStringLiteral("listening on (http://\\S+)"))
+                .match(QString::fromUtf8(err));
+        if (!match.hasMatch())
+            return false;
+        m_url = match.captured(1);
+        return true;
+    }
+
+    void stopServer()
+    {
+        if (!m_server)
+            return;
+        m_server->terminate();
+        m_server->waitForFinished(10000);
+        m_server.reset();
+    }
+
+    PlayerRun runPlayer(const QStringList &arguments)
+    {
+        QProcess player;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        player.setProcessEnvironment(env);
+        player.start(kPlayerBin, arguments);
+        PlayerRun run;
+        if (!player.waitForFinished(kPlayerTimeoutMs)) {
+            player.kill();
+            player.waitForFinished();
+        }
+        run.exitCode = player.exitStatus() == QProcess::NormalExit ? player.exitCode() : -1;
+        run.stderrText = player.readAllStandardError();
+        const QList<QByteArray> lines = player.readAllStandardOutput().split('\n');
+        for (const QByteArray &line : lines) {
+            if (!line.trimmed().isEmpty())
+                run.events.append(QJsonDocument::fromJson(line).object());
+        }
+        return run;
+    }
+
+    QStringList device(const QString &name, const QString &file, int quitAfter,
+                       const QString &server = {})
+    {
+        return {QStringLiteral("--profile"), m_dir.filePath(name),
+                QStringLiteral("--device"),  name,
+                QStringLiteral("--server"),  server.isEmpty() ? m_url : server,
+                QStringLiteral("--token"),   m_token,
+                QStringLiteral("--events"),  QStringLiteral("--quit-after"),
+                QString::number(quitAfter),  file};
+    }
+
+    QJsonArray history(const QString &contentId)
+    {
+        QProcess curl;
+        curl.start(
+            QStringLiteral("curl"),
+            {QStringLiteral("-s"), QStringLiteral("-H"),
+             QStringLiteral("Authorization: Bearer ") + m_token,
+             m_url + QStringLiteral("/v1/progress/") + contentId + QStringLiteral("/history")});
+        curl.waitForFinished(10000);
+        return QJsonDocument::fromJson(curl.readAllStandardOutput())
+            .object()
+            .value(QStringLiteral("items"))
+            .toArray();
+    }
+
+    QTemporaryDir m_dir;
+    QString m_db;
+    QString m_token;
+    QString m_url;
+    std::unique_ptr<QProcess> m_server;
+
+private Q_SLOTS:
+    void init()
+    {
+        QVERIFY(m_dir.isValid());
+        QVERIFY2(QFile::exists(kSample), qPrintable(kSample));
+        m_db = m_dir.filePath(QStringLiteral("server.sqlite"));
+        QProcess add;
+        add.start(kServerBin,
+                  {QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("family"),
+                   QStringLiteral("--db"), m_db});
+        QVERIFY(add.waitForFinished(10000));
+        QCOMPARE(add.exitCode(), 0);
+        m_token = QString::fromUtf8(add.readAllStandardOutput().trimmed());
+        QVERIFY(!m_token.isEmpty());
+    }
+
+    void cleanup()
+    {
+        stopServer();
+        m_dir.remove();
+        m_dir = QTemporaryDir();
+    }
+
+    // 1. Stop on the TV, pick up on the Phone at the same second.
+    void tvToPhone()
+    {
+        QVERIFY(startServer(0));
+        const PlayerRun tv = runPlayer(device(QStringLiteral("TV"), kSample, 6));
+        QVERIFY2(tv.exitCode == 0, tv.stderrText.constData());
+        const QJsonObject tvQuit = tv.event(QStringLiteral("quit"));
+        QVERIFY(!tvQuit.isEmpty());
+        QCOMPARE(tvQuit.value(QStringLiteral("pending")).toInt(), 0);
+        const qint64 tvPosition = tvQuit.value(QStringLiteral("position_ms")).toInteger();
+        QVERIFY2(tvPosition >= 5000, qPrintable(QString::number(tvPosition)));
+
+        const PlayerRun phone = runPlayer(device(QStringLiteral("Phone"), kSample, 1));
+        QVERIFY2(phone.exitCode == 0, phone.stderrText.constData());
+        const QJsonObject resumed = phone.event(QStringLiteral("resumed"));
+        QCOMPARE(resumed.value(QStringLiteral("source")).toString(), QStringLiteral("server"));
+        QCOMPARE(resumed.value(QStringLiteral("device_name")).toString(), QStringLiteral("TV"));
+        QCOMPARE(resumed.value(QStringLiteral("content_id")),
+                 tvQuit.value(QStringLiteral("content_id")));
+        const qint64 phonePosition = resumed.value(QStringLiteral("position_ms")).toInteger();
+        QVERIFY2(qAbs(phonePosition - tvPosition) <= 250,
+                 qPrintable(QStringLiteral("TV quit at %1, Phone resumed at %2")
+                                .arg(tvPosition)
+                                .arg(phonePosition)));
+    }
+
+    // 2. The server goes away: the TV keeps its place locally, and delivers it once it is back.
+    void serverDownThenBack()
+    {
+        const quint16 port = freePort();
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(port);
+        QVERIFY(startServer(port));
+        const PlayerRun first = runPlayer(device(QStringLiteral("TV"), kSample, 2));
+        QCOMPARE(first.exitCode, 0);
+        const QString contentId =
+            first.event(QStringLiteral("quit")).value(QStringLiteral("content_id")).toString();
+        const qint64 firstPosition =
+            first.event(QStringLiteral("quit")).value(QStringLiteral("position_ms")).toInteger();
+        stopServer();
+
+        const PlayerRun offline = runPlayer(device(QStringLiteral("TV"), kSample, 2, url));
+        QVERIFY2(offline.exitCode == 0, offline.stderrText.constData());
+        const QJsonObject offlineResume = offline.event(QStringLiteral("resumed"));
+        QCOMPARE(offlineResume.value(QStringLiteral("source")).toString(), QStringLiteral("local"));
+        QVERIFY(qAbs(offlineResume.value(QStringLiteral("position_ms")).toInteger() - firstPosition)
+                <= 250);
+        const QJsonObject offlineQuit = offline.event(QStringLiteral("quit"));
+        QVERIFY(offlineQuit.value(QStringLiteral("pending")).toInt() >= 1);
+        const qint64 offlinePosition = offlineQuit.value(QStringLiteral("position_ms")).toInteger();
+        QVERIFY(offlinePosition > firstPosition);
+
+        QVERIFY(startServer(port));
+        const PlayerRun back = runPlayer(device(QStringLiteral("TV"), kSample, 1));
+        QCOMPARE(back.exitCode, 0);
+        QCOMPARE(back.event(QStringLiteral("quit")).value(QStringLiteral("pending")).toInt(), 0);
+        bool delivered = false;
+        for (const QJsonValue &item : history(contentId)) {
+            const QJsonObject record = item.toObject();
+            if (record.value(QStringLiteral("position_ms")).toInteger() == offlinePosition
+                && record.value(QStringLiteral("device_name")).toString() == QLatin1String("TV"))
+                delivered = true;
+        }
+        QVERIFY2(delivered, "the update made while offline is not in the server's history");
+
+        const qint64 latest =
+            back.event(QStringLiteral("quit")).value(QStringLiteral("position_ms")).toInteger();
+        const PlayerRun phone = runPlayer(device(QStringLiteral("Phone"), kSample, 1));
+        const QJsonObject resumed = phone.event(QStringLiteral("resumed"));
+        QCOMPARE(resumed.value(QStringLiteral("source")).toString(), QStringLiteral("server"));
+        QVERIFY(qAbs(resumed.value(QStringLiteral("position_ms")).toInteger() - latest) <= 250);
+    }
+
+    // 3. The same file under another name in another folder is the same video.
+    void renamedCopyResumes()
+    {
+        QVERIFY(startServer(0));
+        const PlayerRun tv = runPlayer(device(QStringLiteral("TV"), kSample, 3));
+        QCOMPARE(tv.exitCode, 0);
+        const qint64 tvPosition =
+            tv.event(QStringLiteral("quit")).value(QStringLiteral("position_ms")).toInteger();
+
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("elsewhere/season 1"))));
+        const QString copy =
+            m_dir.filePath(QStringLiteral("elsewhere/season 1/Renamed Episode.mp4"));
+        QVERIFY(QFile::copy(kSample, copy));
+        const PlayerRun phone = runPlayer(device(QStringLiteral("Phone"), copy, 1));
+        QCOMPARE(phone.exitCode, 0);
+        const QJsonObject resumed = phone.event(QStringLiteral("resumed"));
+        QCOMPARE(resumed.value(QStringLiteral("source")).toString(), QStringLiteral("server"));
+        QVERIFY(qAbs(resumed.value(QStringLiteral("position_ms")).toInteger() - tvPosition) <= 250);
+    }
+
+    // 4. Exit codes: 2 for bad arguments, 3 for a file that is not a video.
+    void exitCodes_data()
+    {
+        QTest::addColumn<QString>("what");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("quit-after not a number") << QStringLiteral("bad-quit-after") << 2;
+        QTest::newRow("unknown option") << QStringLiteral("unknown-option") << 2;
+        QTest::newRow("missing file") << QStringLiteral("missing-file") << 2;
+        QTest::newRow("text file named .mp4") << QStringLiteral("not-a-video") << 3;
+    }
+
+    void exitCodes()
+    {
+        QFETCH(QString, what);
+        QFETCH(int, expected);
+        QVERIFY(startServer(0));
+        const QString text = m_dir.filePath(QStringLiteral("notes.mp4"));
+        QFile file(text);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray("these are shopping notes, not a video\n").repeated(200));
+        file.close();
+
+        QStringList arguments = device(QStringLiteral("TV"), text, 2);
+        if (what == QLatin1String("bad-quit-after"))
+            arguments[arguments.indexOf(QStringLiteral("--quit-after")) + 1] =
+                QStringLiteral("soon");
+        else if (what == QLatin1String("unknown-option"))
+            arguments.prepend(QStringLiteral("--no-such-option"));
+        else if (what == QLatin1String("missing-file"))
+            arguments.last() = m_dir.filePath(QStringLiteral("nowhere.mp4"));
+        const PlayerRun run = runPlayer(arguments);
+        QCOMPARE(run.exitCode, expected);
+        QVERIFY2(!run.stderrText.trimmed().isEmpty(), "no reason given on stderr");
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_EndToEnd)
+#include "tst_endtoend.moc"
