@@ -254,6 +254,24 @@ void PlaybackSession::startOver()
     report(m_playerState == PlayerState::Playing ? PlaybackState::Playing : PlaybackState::Paused);
 }
 
+void PlaybackSession::continueFrom(const ProgressRecord &remote)
+{
+    if (m_phase != Phase::Playing || remote.contentId != m_contentId)
+        return;
+    requestSeek(remote.positionMs);
+    if (m_playerState != PlayerState::Playing)
+        Q_EMIT playRequested();
+}
+
+void PlaybackSession::handleRemote(const ProgressRecord &record)
+{
+    if (record.deviceId == m_sync.deviceId())
+        return;
+    m_local.save(record, false, 0);
+    if (m_phase == Phase::Playing && record.contentId == m_contentId)
+        Q_EMIT remoteUpdateArrived(record, m_playerState == PlayerState::Playing);
+}
+
 void PlaybackSession::close()
 {
     if (m_closing)

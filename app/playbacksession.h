@@ -67,6 +67,11 @@ public:
     void togglePlayPause();
     void requestStop();
     void startOver();
+    // "Continue from there": go to where another device is, and play.
+    void continueFrom(const ProgressRecord &remote);
+    // A live update from the event stream. Kept in the local copy; when it is another device's
+    // update of the video on screen, remoteUpdateArrived() tells the window (never a jump).
+    void handleRemote(const ProgressRecord &record);
     // Reports the final position and gives the server at most about a second; then closed().
     void close();
 
@@ -80,6 +85,7 @@ Q_SIGNALS:
     void contentIdentified(const QString &contentId);
     void resumed(const ResumePoint &point);
     void progressReported(const ProgressRecord &record);
+    void remoteUpdateArrived(const ProgressRecord &record, bool playingHere);
     void closed(int pendingUpdates);
     void failed(const QString &reason);
 

@@ -1,8 +1,8 @@
 #include "playerapp.h"
 
+#include "noticebar.h"
 #include "playercontrols.h"
 #include "playerwindow.h"
-#include "resumebanner.h"
 #include "timeformat.h"
 
 #include <QAudioDevice>
@@ -63,6 +63,20 @@ void PlayerApp::start()
                     m_printer.reported(record, delivered);
                 });
 
+    m_stream.setServer(m_profile.server(), m_profile.token());
+    connect(&m_stream, &EventStream::progressReceived, this, [this](const ProgressRecord &record) {
+        if (record.deviceId == m_sync.deviceId())
+            return;
+        if (m_options.events)
+            m_printer.remote(record);
+        m_session.handleRemote(record);
+    });
+    // The stream coming back means the server is back: deliver what waited.
+    connect(&m_stream, &EventStream::connectedChanged, this, [this](bool connected) {
+        if (connected)
+            m_sync.deliver();
+    });
+
     m_session.setReportIntervalMs(m_options.reportIntervalSeconds * 1000);
     m_session.setFromStart(m_options.fromStart);
 
@@ -84,6 +98,7 @@ void PlayerApp::start()
         }
         // Updates left from a previous run go out first.
         m_sync.deliver();
+        m_stream.start();
     });
     if (!m_options.file.isEmpty())
         m_session.open(m_options.file);
@@ -132,6 +147,10 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
+    connect(window->notice(), &NoticeBar::actionTriggered, this, [this] {
+        if (m_noticeAction)
+            m_noticeAction();
+    });
     connect(window, &PlayerWindow::volumeStepRequested, this, [this](int delta) {
         if (!m_audio)
             return;
@@ -167,10 +186,11 @@ void PlayerApp::connectSession()
     connect(&m_session, &PlaybackSession::videoVisibleChanged, m_window.get(),
             &PlayerWindow::setVideoVisible);
     connect(&m_session, &PlaybackSession::failed, this, &PlayerApp::handleFailure);
+    connect(&m_session, &PlaybackSession::remoteUpdateArrived, this, &PlayerApp::showRemoteNotice);
     connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
         if (m_options.events)
             m_printer.resumed(m_session.contentId(), point);
-        showResumeBanner(point);
+        showResumeNotice(point);
         if (m_options.quitAfterSeconds > 0 && !m_quitScheduled) {
             m_quitScheduled = true;
             QTimer::singleShot(m_options.quitAfterSeconds * 1000, m_window.get(), &QWidget::close);
@@ -186,23 +206,40 @@ void PlayerApp::connectSession()
             m_profile.settings().setValue(QStringLiteral("audio/volume"),
                                           double(m_audio->volume()));
         m_profile.settings().sync();
+        m_stream.stop();
         m_player.stop();
         m_window->allowClose();
         Q_EMIT exitRequested(0);
     });
 }
 
-void PlayerApp::showResumeBanner(const ResumePoint &point)
+void PlayerApp::showResumeNotice(const ResumePoint &point)
 {
     if (point.positionMs <= 0 || !point.record)
         return;
     const QString from = point.record->deviceId == m_sync.deviceId()
         ? tr("on this device")
         : tr("from %1").arg(point.record->deviceName);
-    m_window->banner()->showMessage(
+    m_noticeAction = [this] {
+        m_session.startOver();
+    };
+    m_window->notice()->showNotice(
         tr("Resumed at %1 · %2 · %3")
             .arg(TimeFormat::clock(point.positionMs), from,
-                 TimeFormat::ago(point.record->observedAtMs, m_sync.clock().serverNowMs())));
+                 TimeFormat::ago(point.record->observedAtMs, m_sync.clock().serverNowMs())),
+        tr("Start over"));
+}
+
+void PlayerApp::showRemoteNotice(const ProgressRecord &record, bool playingHere)
+{
+    m_noticeAction = [this, record] {
+        m_session.continueFrom(record);
+    };
+    const QString where =
+        tr("%1 is at %2").arg(record.deviceName, TimeFormat::clock(record.positionMs));
+    // While this device plays, nothing jumps: the notice only offers it.
+    m_window->notice()->showNotice(where,
+                                   playingHere ? tr("Jump there") : tr("Continue from there"));
 }
 
 void PlayerApp::handleFailure(const QString &reason)

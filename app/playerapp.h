@@ -3,6 +3,7 @@
 #include "appoptions.h"
 #include "clientprofile.h"
 #include "eventprinter.h"
+#include "eventstream.h"
 #include "localcopy.h"
 #include "playbacksession.h"
 #include "syncclient.h"
@@ -10,6 +11,7 @@
 #include <QMediaPlayer>
 #include <QObject>
 
+#include <functional>
 #include <memory>
 
 class PlayerWindow;
@@ -37,7 +39,8 @@ private:
     void connectPlayer();
     void connectWindow();
     void connectSession();
-    void showResumeBanner(const ResumePoint &point);
+    void showResumeNotice(const ResumePoint &point);
+    void showRemoteNotice(const ProgressRecord &record, bool playingHere);
     void handleFailure(const QString &reason);
     bool isScripted() const { return m_options.events || m_options.quitAfterSeconds > 0; }
 
@@ -45,10 +48,12 @@ private:
     ClientProfile m_profile;
     LocalCopy m_local;
     SyncClient m_sync;
+    EventStream m_stream;
     PlaybackSession m_session;
     QMediaPlayer m_player;
     QAudioOutput *m_audio = nullptr; // none when the machine has no audio output
     std::unique_ptr<PlayerWindow> m_window;
     EventPrinter m_printer;
     bool m_quitScheduled = false;
+    std::function<void()> m_noticeAction; // what the notice's button (or Enter) does
 };

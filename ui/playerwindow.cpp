@@ -1,7 +1,7 @@
 #include "playerwindow.h"
 
+#include "noticebar.h"
 #include "playercontrols.h"
-#include "resumebanner.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -39,12 +39,12 @@ PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
     auto *central = new QWidget(this);
     // The banner sits in the layout, not over the video: the video surface may be a native
     // window that would cover any widget laid over it.
-    m_banner = new ResumeBanner(central);
+    m_notice = new NoticeBar(central);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_pages, 1);
-    layout->addWidget(m_banner);
+    layout->addWidget(m_notice);
     layout->addWidget(m_controls);
     setCentralWidget(central);
 
@@ -55,7 +55,6 @@ PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
             &PlayerWindow::muteToggleRequested);
     connect(m_controls, &PlayerControls::fullScreenToggleRequested, this,
             &PlayerWindow::toggleFullScreen);
-    connect(m_banner, &ResumeBanner::startOverClicked, this, &PlayerWindow::startOverRequested);
 
     createActions();
     showEmpty();

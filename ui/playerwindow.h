@@ -6,7 +6,7 @@ class PlayerControls;
 class QLabel;
 class QStackedWidget;
 class QVideoWidget;
-class ResumeBanner;
+class NoticeBar;
 
 // The main window: video, transport bar, menus with every action and its shortcut, the resume
 // banner. Passive: it shows what it is told and emits what the person wants; closing asks first
@@ -20,7 +20,7 @@ public:
 
     QVideoWidget *videoWidget() const { return m_video; }
     PlayerControls *controls() const { return m_controls; }
-    ResumeBanner *banner() const { return m_banner; }
+    NoticeBar *notice() const { return m_notice; }
 
     void setDeviceName(const QString &name);
     void setMediaTitle(const QString &title);
@@ -56,7 +56,7 @@ private:
     QLabel *m_loadingPage = nullptr;
     QVideoWidget *m_video = nullptr;
     PlayerControls *m_controls = nullptr;
-    ResumeBanner *m_banner = nullptr;
+    NoticeBar *m_notice = nullptr;
     QString m_deviceName;
     QString m_mediaTitle;
     bool m_closeAllowed = false;
