@@ -1,10 +1,10 @@
 #include "serverstorage.h"
 
+#include "sqlmigrator.h"
 #include "tokens.h"
 
 #include <QDateTime>
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QRegularExpression>
@@ -18,28 +18,15 @@ Q_LOGGING_CATEGORY(lcStorage, "playmark.server.storage")
 
 namespace {
 
-const QString kMigrationsDir = QStringLiteral(":/playmark/server/migrations");
+SqlMigrator migrator()
+{
+    return SqlMigrator(QStringLiteral(":/playmark/server/migrations"));
+}
 
 // The record's columns, in the order readRecord() expects them.
 const QString kRecordColumns = QStringLiteral(
     "content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, "
     "title, show_id, episode_id, received_at_ms");
-
-struct Migration
-{
-    int version;
-    QString path;
-};
-
-QList<Migration> migrations()
-{
-    QList<Migration> result;
-    const QStringList files =
-        QDir(kMigrationsDir).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
-    for (const QString &file : files)
-        result.append({file.section(u'_', 0, 0).toInt(), kMigrationsDir + u'/' + file});
-    return result;
-}
 
 qint64 nowMs()
 {
@@ -93,7 +80,9 @@ void bindRecord(QSqlQuery &query, qint64 userId, const ProgressRecord &record, q
     query.addBindValue(record.positionMs);
     query.addBindValue(record.durationMs);
     query.addBindValue(record.deviceId);
-    query.addBindValue(record.deviceName);
+    // device_name is optional in an update but NOT NULL in the table, and a null QString binds
+    // as NULL: store an absent name as an empty one.
+    query.addBindValue(record.deviceName.isNull() ? QStringLiteral("") : record.deviceName);
     query.addBindValue(record.observedAtMs);
     query.addBindValue(playbackStateName(record.state));
     query.addBindValue(nullable(record.title));
@@ -101,36 +90,6 @@ void bindRecord(QSqlQuery &query, qint64 userId, const ProgressRecord &record, q
     query.addBindValue(nullable(record.episodeId));
     query.addBindValue(receivedAtMs);
 }
-
-// Rolls back unless committed; keeps every early return of a transaction correct.
-class Transaction
-{
-public:
-    explicit Transaction(QSqlDatabase db) : m_db(std::move(db)) { m_open = m_db.transaction(); }
-    ~Transaction()
-    {
-        if (m_open)
-            m_db.rollback();
-    }
-    Q_DISABLE_COPY_MOVE(Transaction)
-
-    bool begun(QString *error)
-    {
-        return m_open
-            || fail(error, QStringLiteral("cannot begin a transaction"), m_db.lastError());
-    }
-    bool commit(QString *error)
-    {
-        if (!m_db.commit())
-            return fail(error, QStringLiteral("commit failed"), m_db.lastError());
-        m_open = false;
-        return true;
-    }
-
-private:
-    QSqlDatabase m_db;
-    bool m_open = false;
-};
 
 } // namespace
 
@@ -147,8 +106,7 @@ ServerStorage::~ServerStorage()
 
 int ServerStorage::latestSchemaVersion()
 {
-    const QList<Migration> all = migrations();
-    return all.isEmpty() ? 0 : all.constLast().version;
+    return migrator().latestVersion();
 }
 
 bool ServerStorage::isOpen() const
@@ -182,6 +140,10 @@ bool ServerStorage::openConnection(const QString &path, QString *error)
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open())
         return fail(error, QStringLiteral("cannot open %1").arg(path), db.lastError());
+    // Before anything writes to the file, not even the journal mode: a database this version
+    // refuses is left exactly as it was.
+    if (!migrator().checkVersion(db, &m_schemaVersion, error))
+        return false;
 
     // WAL lets readers work during a write; FULL makes every commit survive power loss, which is
     // what lets the server answer 2xx only for durable updates.
@@ -194,7 +156,9 @@ bool ServerStorage::openConnection(const QString &path, QString *error)
             return fail(error, pragma, query.lastError());
         query.finish();
     }
-    return migrate(error);
+    if (!migrator().migrate(db, &m_schemaVersion, error))
+        return false;
+    return true;
 }
 
 void ServerStorage::close()
@@ -205,66 +169,10 @@ void ServerStorage::close()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-bool ServerStorage::migrate(QString *error)
-{
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    QSqlQuery query(db);
-    if (!query.exec(
-            QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
-        return fail(error, QStringLiteral("cannot create schema_version"), query.lastError());
-    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
-        || !query.next())
-        return fail(error, QStringLiteral("cannot read the schema version"), query.lastError());
-    m_schemaVersion = query.value(0).toInt();
-    query.finish();
-
-    const int latest = latestSchemaVersion();
-    if (m_schemaVersion > latest) {
-        if (error)
-            *error = QStringLiteral("the database is at schema version %1, newer than this "
-                                    "playmark-server knows (%2); run a newer playmark-server")
-                         .arg(m_schemaVersion)
-                         .arg(latest);
-        return false;
-    }
-
-    for (const Migration &migration : migrations()) {
-        if (migration.version <= m_schemaVersion)
-            continue;
-        QFile file(migration.path);
-        if (!file.open(QIODevice::ReadOnly)) {
-            if (error)
-                *error = QStringLiteral("cannot read migration %1").arg(migration.path);
-            return false;
-        }
-        // Migrations hold plain statements: no semicolons inside strings or triggers.
-        QString script = QString::fromUtf8(file.readAll());
-        script.remove(QRegularExpression(QStringLiteral("--[^\n]*")));
-        Transaction transaction(db);
-        if (!transaction.begun(error))
-            return false;
-        for (const QString &statement : script.split(u';')) {
-            if (statement.trimmed().isEmpty())
-                continue;
-            QSqlQuery step(db);
-            if (!step.exec(statement))
-                return fail(error, QStringLiteral("migration %1 failed").arg(migration.version),
-                            step.lastError());
-        }
-        QSqlQuery mark(db);
-        mark.prepare(QStringLiteral("INSERT INTO schema_version (version) VALUES (?)"));
-        mark.addBindValue(migration.version);
-        if (!exec(mark, error) || !transaction.commit(error))
-            return false;
-        qCInfo(lcStorage) << "applied migration" << migration.version;
-        m_schemaVersion = migration.version;
-    }
-    return true;
-}
-
 bool ServerStorage::isValidUserName(const QString &name)
 {
-    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z0-9._@-]{1,64}$"));
+    static const QRegularExpression pattern(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9._@-]{1,64}")));
     return pattern.match(name).hasMatch();
 }
 
@@ -302,7 +210,7 @@ bool ServerStorage::addUser(const QString &name, QString *token, QString *error)
         return false;
     }
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    Transaction transaction(db);
+    SqlTransaction transaction(db);
     if (!transaction.begun(error))
         return false;
     qint64 existing = -1;
@@ -332,7 +240,7 @@ bool ServerStorage::addUser(const QString &name, QString *token, QString *error)
 
 bool ServerStorage::issueToken(const QString &name, QString *token, QString *error)
 {
-    Transaction transaction(QSqlDatabase::database(m_connectionName, false));
+    SqlTransaction transaction(QSqlDatabase::database(m_connectionName, false));
     if (!transaction.begun(error))
         return false;
     qint64 userId = -1;
@@ -348,7 +256,7 @@ bool ServerStorage::issueToken(const QString &name, QString *token, QString *err
 
 bool ServerStorage::revokeTokens(const QString &name, int *revoked, QString *error)
 {
-    Transaction transaction(QSqlDatabase::database(m_connectionName, false));
+    SqlTransaction transaction(QSqlDatabase::database(m_connectionName, false));
     if (!transaction.begun(error))
         return false;
     qint64 userId = -1;
@@ -403,7 +311,7 @@ bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 re
                           ApplyOutcome *outcome, QString *error)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    Transaction transaction(db);
+    SqlTransaction transaction(db);
     if (!transaction.begun(error))
         return false;
 
@@ -481,7 +389,7 @@ bool ServerStorage::record(qint64 userId, const QString &contentId,
 bool ServerStorage::remove(qint64 userId, const QString &contentId, bool *existed, QString *error)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    Transaction transaction(db);
+    SqlTransaction transaction(db);
     if (!transaction.begun(error))
         return false;
     QSqlQuery progress(db);

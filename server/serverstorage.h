@@ -62,7 +62,6 @@ public:
 
 private:
     bool openConnection(const QString &path, QString *error);
-    bool migrate(QString *error);
     bool findUser(const QString &name, qint64 *userId, QString *error);
     bool insertToken(qint64 userId, QString *token, QString *error);
 

@@ -39,20 +39,18 @@ int SqlMigrator::latestVersion() const
     return all.isEmpty() ? 0 : all.constLast().version;
 }
 
-bool SqlMigrator::migrate(QSqlDatabase &db, int *version, QString *error) const
+bool SqlMigrator::checkVersion(const QSqlDatabase &db, int *version, QString *error) const
 {
-    QSqlQuery query(db);
-    if (!query.exec(
-            QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
-        return fail(error,
-                    QStringLiteral("cannot create schema_version: ") + query.lastError().text());
-    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
-        || !query.next())
-        return fail(error,
-                    QStringLiteral("cannot read the schema version: ") + query.lastError().text());
-    *version = query.value(0).toInt();
-    query.finish();
-
+    *version = 0;
+    if (db.tables().contains(QStringLiteral("schema_version"))) {
+        QSqlQuery query(db);
+        if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+            || !query.next())
+            return fail(error,
+                        QStringLiteral("cannot read the schema version: ")
+                            + query.lastError().text());
+        *version = query.value(0).toInt();
+    }
     const int latest = latestVersion();
     if (*version > latest)
         return fail(error,
@@ -60,6 +58,19 @@ bool SqlMigrator::migrate(QSqlDatabase &db, int *version, QString *error) const
                                    "program knows (%2); use a newer version of it")
                         .arg(*version)
                         .arg(latest));
+    return true;
+}
+
+bool SqlMigrator::migrate(QSqlDatabase &db, int *version, QString *error) const
+{
+    if (!checkVersion(db, version, error))
+        return false;
+    QSqlQuery query(db);
+    if (!query.exec(
+            QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")))
+        return fail(error,
+                    QStringLiteral("cannot create schema_version: ") + query.lastError().text());
+    query.finish();
 
     for (const Migration &migration : migrationsIn(m_folder)) {
         if (migration.version <= *version)

@@ -12,6 +12,9 @@ public:
     explicit SqlMigrator(QString resourceFolder) : m_folder(std::move(resourceFolder)) { }
 
     int latestVersion() const;
+    // Reads the version without writing anything, and refuses a database newer than the code.
+    // Call it before anything else touches the file, so a refused database is left as it was.
+    bool checkVersion(const QSqlDatabase &db, int *version, QString *error) const;
     // Brings `db` up to latestVersion(); *version gets the version the database is at afterwards.
     bool migrate(QSqlDatabase &db, int *version, QString *error) const;
 

@@ -1,0 +1,790 @@
+// ServerStorage against a real SQLite file: migrations, the ordering rule in SQL, history,
+// Continue Watching, users and tokens.
+#include "serverstorage.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <optional>
+
+char *toString(const ProgressRecord &r)
+{
+    return QTest::toString(
+        QStringLiteral("{%1 pos=%2 dur=%3 dev=%4 name=%5 obs=%6 state=%7 title=%8 show=%9 "
+                       "episode=%10 recv=%11}")
+            .arg(r.contentId)
+            .arg(r.positionMs)
+            .arg(r.durationMs)
+            .arg(r.deviceId, r.deviceName)
+            .arg(r.observedAtMs)
+            .arg(playbackStateName(r.state), r.title, r.showId, r.episodeId)
+            .arg(r.receivedAtMs));
+}
+
+namespace {
+
+// Far enough from any real clock that nothing here depends on the time of day.
+constexpr qint64 kBase = 1700000000000;
+
+ProgressRecord makeRecord(const QString &contentId, qint64 positionMs, const QString &deviceId,
+                          qint64 observedAtMs, PlaybackState state = PlaybackState::Playing)
+{
+    ProgressRecord record;
+    record.contentId = contentId;
+    record.positionMs = positionMs;
+    record.durationMs = 3600000;
+    record.deviceId = deviceId;
+    record.deviceName = deviceId + QStringLiteral(" screen");
+    record.observedAtMs = observedAtMs;
+    record.state = state;
+    return record;
+}
+
+// A second connection to the same file, for looking at what ServerStorage wrote.
+class RawDatabase
+{
+public:
+    explicit RawDatabase(const QString &path)
+    {
+        static int counter = 0;
+        m_name = QStringLiteral("tst-raw-%1").arg(counter++);
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        db.setDatabaseName(path);
+        m_open = db.open();
+    }
+    ~RawDatabase()
+    {
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    Q_DISABLE_COPY_MOVE(RawDatabase)
+
+    bool isOpen() const { return m_open; }
+    bool exec(const QString &sql)
+    {
+        QSqlQuery query(QSqlDatabase::database(m_name, false));
+        const bool ok = query.exec(sql);
+        if (!ok)
+            qWarning() << sql << query.lastError().text();
+        return ok;
+    }
+    // The first column of the first row, or an invalid QVariant.
+    QVariant value(const QString &sql)
+    {
+        QSqlQuery query(QSqlDatabase::database(m_name, false));
+        if (!query.exec(sql) || !query.next())
+            return {};
+        return query.value(0);
+    }
+    QStringList tables()
+    {
+        QStringList names;
+        QSqlQuery query(QSqlDatabase::database(m_name, false));
+        if (query.exec(QStringLiteral(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"))) {
+            while (query.next())
+                names << query.value(0).toString();
+        }
+        return names;
+    }
+
+private:
+    QString m_name;
+    bool m_open = false;
+};
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestServerStorage : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void freshDatabaseIsMigrated();
+    void reopeningIsANoOp();
+    void newerSchemaIsRefused();
+    void missingFolderIsCreated();
+    void recordRoundTrips();
+    void orderingRule_data();
+    void orderingRule();
+    void everyOrderEndsInTheSameState();
+    void historyNewestFirstAndPruned();
+    void removeDeletesRecordAndHistory();
+    void continueWatching();
+    void users();
+    void revokedTokensStopWorking();
+    void rawTokenIsNeverStored();
+    void usersRecordsAreSeparate();
+
+private:
+    QString databasePath() const { return m_dir->filePath(QStringLiteral("server.sqlite")); }
+    qint64 newUser(const QString &name);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<ServerStorage> m_storage;
+};
+
+void TestServerStorage::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")));
+}
+
+void TestServerStorage::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_storage = std::make_unique<ServerStorage>();
+}
+
+void TestServerStorage::cleanup()
+{
+    m_storage.reset();
+    m_dir.reset();
+}
+
+qint64 TestServerStorage::newUser(const QString &name)
+{
+    QString token;
+    QString error;
+    if (!m_storage->addUser(name, &token, &error)) {
+        qWarning() << "addUser failed:" << error;
+        return -1;
+    }
+    qint64 userId = -1;
+    if (!m_storage->userForToken(token, &userId, &error))
+        qWarning() << "userForToken failed:" << error;
+    return userId;
+}
+
+void TestServerStorage::freshDatabaseIsMigrated()
+{
+    QVERIFY(!QFile::exists(databasePath()));
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    QVERIFY(m_storage->isOpen());
+    QVERIFY(ServerStorage::latestSchemaVersion() >= 1);
+    QCOMPARE(m_storage->schemaVersion(), ServerStorage::latestSchemaVersion());
+
+    RawDatabase raw(databasePath());
+    QVERIFY(raw.isOpen());
+    QCOMPARE(raw.value(QStringLiteral("SELECT MAX(version) FROM schema_version")).toInt(),
+             ServerStorage::latestSchemaVersion());
+    // One row per applied migration, numbered from 1 without gaps.
+    QCOMPARE(raw.value(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(),
+             ServerStorage::latestSchemaVersion());
+    const QStringList tables = raw.tables();
+    for (const char *table : {"history", "progress", "schema_version", "tokens", "users"})
+        QVERIFY2(tables.contains(QLatin1String(table)), table);
+    QCOMPARE(raw.value(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
+}
+
+void TestServerStorage::reopeningIsANoOp()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    QString token;
+    QVERIFY2(m_storage->addUser(QStringLiteral("alice"), &token, &error), qPrintable(error));
+    qint64 userId = -1;
+    QVERIFY(m_storage->userForToken(token, &userId, &error));
+    ApplyOutcome outcome;
+    const ProgressRecord update =
+        makeRecord(QStringLiteral("movie"), 1000, QStringLiteral("tv"), kBase);
+    QVERIFY(m_storage->apply(userId, update, kBase + 5, &outcome, &error));
+    m_storage->close();
+    QVERIFY(!m_storage->isOpen());
+
+    for (int round = 0; round < 2; ++round) {
+        QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+        QCOMPARE(m_storage->schemaVersion(), ServerStorage::latestSchemaVersion());
+        qint64 again = -1;
+        QVERIFY(m_storage->userForToken(token, &again, &error));
+        QCOMPARE(again, userId);
+        std::optional<ProgressRecord> stored;
+        QVERIFY(m_storage->record(userId, QStringLiteral("movie"), &stored, &error));
+        QVERIFY(stored);
+        QCOMPARE(stored->positionMs, 1000);
+        m_storage->close();
+    }
+
+    RawDatabase raw(databasePath());
+    QCOMPARE(raw.value(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(),
+             ServerStorage::latestSchemaVersion());
+    QCOMPARE(raw.value(QStringLiteral("SELECT COUNT(*) FROM users")).toInt(), 1);
+}
+
+void TestServerStorage::newerSchemaIsRefused()
+{
+    const int newer = ServerStorage::latestSchemaVersion() + 1;
+    {
+        // What a newer playmark-server would have left: its own tables and a higher version.
+        RawDatabase raw(databasePath());
+        QVERIFY(raw.isOpen());
+        QVERIFY(raw.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")));
+        QVERIFY(raw.exec(
+            QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)").arg(newer)));
+        QVERIFY(raw.exec(QStringLiteral("CREATE TABLE future_things (x TEXT)")));
+        QVERIFY(raw.exec(QStringLiteral("INSERT INTO future_things (x) VALUES ('keep me')")));
+    }
+    const QByteArray before = readAll(databasePath());
+    QVERIFY(!before.isEmpty());
+
+    QString error;
+    QVERIFY(!m_storage->open(databasePath(), &error));
+    QVERIFY(!m_storage->isOpen());
+    QVERIFY2(error.contains(QStringLiteral("newer")), qPrintable(error));
+    QVERIFY2(error.contains(QString::number(newer)), qPrintable(error));
+    QVERIFY2(error.contains(QString::number(ServerStorage::latestSchemaVersion())),
+             qPrintable(error));
+
+    // Not a byte changed: no migration ran, not even the journal mode was switched.
+    QCOMPARE(readAll(databasePath()), before);
+    RawDatabase raw(databasePath());
+    QCOMPARE(raw.tables(),
+             QStringList({QStringLiteral("future_things"), QStringLiteral("schema_version")}));
+    QCOMPARE(raw.value(QStringLiteral("SELECT MAX(version) FROM schema_version")).toInt(), newer);
+    QCOMPARE(raw.value(QStringLiteral("SELECT x FROM future_things")).toString(),
+             QStringLiteral("keep me"));
+}
+
+void TestServerStorage::missingFolderIsCreated()
+{
+    const QString path = m_dir->filePath(QStringLiteral("a/b/c/server.sqlite"));
+    QString error;
+    QVERIFY2(m_storage->open(path, &error), qPrintable(error));
+    QVERIFY(QFile::exists(path));
+}
+
+void TestServerStorage::recordRoundTrips()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+
+    ProgressRecord full =
+        makeRecord(QStringLiteral("pm1-0123456789abcdef0123456789abcdef"), 1234567,
+                   QStringLiteral("device.A_1-x"), kBase, PlaybackState::Paused);
+    full.durationMs = 7654321;
+    full.deviceName = QStringLiteral("Wohnzimmer-Fernseher \u00e9\u00e8 \U0001F4FA");
+    full.title = QStringLiteral("The Title: \"quoted\" 'and' \u65e5\u672c");
+    full.showId = QStringLiteral("show-42");
+    full.episodeId = QStringLiteral("s01e02");
+
+    ApplyOutcome outcome;
+    QVERIFY2(m_storage->apply(userId, full, kBase + 77, &outcome, &error), qPrintable(error));
+    QVERIFY(outcome.applied);
+    ProgressRecord expected = full;
+    expected.receivedAtMs = kBase + 77;
+    QCOMPARE(outcome.record, expected);
+
+    std::optional<ProgressRecord> stored;
+    QVERIFY(m_storage->record(userId, full.contentId, &stored, &error));
+    QVERIFY(stored);
+    QCOMPARE(*stored, expected);
+
+    // Optional fields left empty come back empty, every state survives.
+    const QList<PlaybackState> states{PlaybackState::Playing, PlaybackState::Stopped,
+                                      PlaybackState::Ended, PlaybackState::Paused};
+    for (int i = 0; i < states.size(); ++i) {
+        const ProgressRecord bare = makeRecord(QStringLiteral("bare"), 5, QStringLiteral("d"),
+                                               kBase + 1000 + i, states.at(i));
+        QVERIFY(m_storage->apply(userId, bare, kBase, &outcome, &error));
+        QVERIFY(m_storage->record(userId, QStringLiteral("bare"), &stored, &error));
+        QVERIFY(stored);
+        ProgressRecord bareExpected = bare;
+        bareExpected.receivedAtMs = kBase;
+        QCOMPARE(*stored, bareExpected);
+    }
+
+    // device_name is optional: an update without one is stored with an empty name.
+    const QList<QString> noNames{QString(), QStringLiteral("")};
+    for (int i = 0; i < noNames.size(); ++i) {
+        ProgressRecord nameless =
+            makeRecord(QStringLiteral("nameless"), 9, QStringLiteral("d"), kBase + 2000 + i);
+        nameless.deviceName = noNames.at(i);
+        QVERIFY2(m_storage->apply(userId, nameless, kBase, &outcome, &error), qPrintable(error));
+        QVERIFY(outcome.applied);
+        QVERIFY(m_storage->record(userId, QStringLiteral("nameless"), &stored, &error));
+        QVERIFY(stored);
+        QVERIFY(stored->deviceName.isEmpty());
+        QCOMPARE(stored->positionMs, 9);
+    }
+
+    QVERIFY(m_storage->record(userId, QStringLiteral("never-stored"), &stored, &error));
+    QVERIFY(!stored);
+}
+
+void TestServerStorage::orderingRule_data()
+{
+    QTest::addColumn<qint64>("standingAt");
+    QTest::addColumn<QString>("standingDevice");
+    QTest::addColumn<qint64>("standingPosition");
+    QTest::addColumn<qint64>("updateAt");
+    QTest::addColumn<QString>("updateDevice");
+    QTest::addColumn<qint64>("updatePosition");
+    QTest::addColumn<bool>("applied");
+
+    const QString a = QStringLiteral("device-a");
+    const QString b = QStringLiteral("device-b");
+    QTest::newRow("newer applied")
+        << kBase << a << qint64(1000) << kBase + 1 << a << qint64(2000) << true;
+    QTest::newRow("newer from another device")
+        << kBase << b << qint64(1000) << kBase + 1 << a << qint64(2000) << true;
+    QTest::newRow("older not applied")
+        << kBase << a << qint64(1000) << kBase - 1 << b << qint64(2000) << false;
+    QTest::newRow("much older not applied")
+        << kBase << a << qint64(1000) << qint64(0) << b << qint64(2000) << false;
+    QTest::newRow("equal pair is a replay")
+        << kBase << a << qint64(1000) << kBase << a << qint64(2000) << false;
+    QTest::newRow("equal time, higher device")
+        << kBase << a << qint64(1000) << kBase << b << qint64(2000) << true;
+    QTest::newRow("equal time, lower device")
+        << kBase << b << qint64(1000) << kBase << a << qint64(2000) << false;
+    // device_id compares by bytes: 'B' (0x42) < 'a' (0x61), "dev-10" < "dev-9".
+    QTest::newRow("bytes: upper below lower")
+        << kBase << QStringLiteral("a") << qint64(1000) << kBase << QStringLiteral("B")
+        << qint64(2000) << false;
+    QTest::newRow("bytes: lower above upper")
+        << kBase << QStringLiteral("B") << qint64(1000) << kBase << QStringLiteral("a")
+        << qint64(2000) << true;
+    QTest::newRow("bytes: not numeric") << kBase << QStringLiteral("dev-9") << qint64(1000) << kBase
+                                        << QStringLiteral("dev-10") << qint64(2000) << false;
+    QTest::newRow("bytes: prefix is lower")
+        << kBase << QStringLiteral("dev") << qint64(1000) << kBase << QStringLiteral("dev.")
+        << qint64(2000) << true;
+    QTest::newRow("newer seek backwards applied")
+        << kBase << a << qint64(3000000) << kBase + 1 << a << qint64(0) << true;
+    QTest::newRow("older seek backwards not applied")
+        << kBase << a << qint64(3000000) << kBase - 1 << a << qint64(0) << false;
+}
+
+void TestServerStorage::orderingRule()
+{
+    QFETCH(qint64, standingAt);
+    QFETCH(QString, standingDevice);
+    QFETCH(qint64, standingPosition);
+    QFETCH(qint64, updateAt);
+    QFETCH(QString, updateDevice);
+    QFETCH(qint64, updatePosition);
+    QFETCH(bool, applied);
+
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+    const QString id = QStringLiteral("movie");
+
+    ApplyOutcome outcome;
+    const ProgressRecord standing = makeRecord(id, standingPosition, standingDevice, standingAt);
+    QVERIFY2(m_storage->apply(userId, standing, 111, &outcome, &error), qPrintable(error));
+    QVERIFY(outcome.applied);
+
+    const ProgressRecord update = makeRecord(id, updatePosition, updateDevice, updateAt);
+    QVERIFY2(m_storage->apply(userId, update, 222, &outcome, &error), qPrintable(error));
+    QCOMPARE(outcome.applied, applied);
+
+    ProgressRecord expected = applied ? update : standing;
+    expected.receivedAtMs = applied ? 222 : 111;
+    QCOMPARE(outcome.record, expected);
+    std::optional<ProgressRecord> stored;
+    QVERIFY(m_storage->record(userId, id, &stored, &error));
+    QVERIFY(stored);
+    QCOMPARE(*stored, expected);
+
+    QList<ProgressRecord> history;
+    QVERIFY(m_storage->history(userId, id, 100, &history, &error));
+    QCOMPARE(history.size(), applied ? 2 : 1);
+    QCOMPARE(history.constFirst(), expected);
+}
+
+void TestServerStorage::everyOrderEndsInTheSameState()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+
+    const QList<ProgressRecord> updates{
+        makeRecord(QStringLiteral("x"), 10, QStringLiteral("a"), kBase),
+        makeRecord(QStringLiteral("x"), 20, QStringLiteral("b"), kBase),
+        makeRecord(QStringLiteral("x"), 30, QStringLiteral("a"), kBase + 5),
+        makeRecord(QStringLiteral("x"), 40, QStringLiteral("c"), kBase + 2),
+    };
+    // Forward, backward and with replays: the winner is always (kBase + 5, "a").
+    const QList<QList<int>> orders{{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 2, 3, 1, 0}, {1, 3, 0, 2, 2}};
+    for (int i = 0; i < orders.size(); ++i) {
+        const QString id = QStringLiteral("x%1").arg(i);
+        for (const int index : orders.at(i)) {
+            ProgressRecord update = updates.at(index);
+            update.contentId = id;
+            ApplyOutcome outcome;
+            QVERIFY(m_storage->apply(userId, update, kBase, &outcome, &error));
+        }
+        std::optional<ProgressRecord> stored;
+        QVERIFY(m_storage->record(userId, id, &stored, &error));
+        QVERIFY(stored);
+        QCOMPARE(stored->positionMs, 30);
+        QCOMPARE(stored->observedAtMs, kBase + 5);
+    }
+}
+
+void TestServerStorage::historyNewestFirstAndPruned()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+    const QString id = QStringLiteral("long-movie");
+
+    constexpr int kUpdates = 120;
+    for (int i = 0; i < kUpdates; ++i) {
+        ApplyOutcome outcome;
+        const ProgressRecord update = makeRecord(id, i * 1000, QStringLiteral("tv"), kBase + i);
+        QVERIFY2(m_storage->apply(userId, update, kBase + i, &outcome, &error), qPrintable(error));
+        QVERIFY(outcome.applied);
+        // A stale one in between never reaches the history.
+        const ProgressRecord stale = makeRecord(id, 999999, QStringLiteral("phone"), kBase - 1);
+        QVERIFY(m_storage->apply(userId, stale, kBase + i, &outcome, &error));
+        QVERIFY(!outcome.applied);
+    }
+
+    QList<ProgressRecord> history;
+    QVERIFY(m_storage->history(userId, id, 1000, &history, &error));
+    QVERIFY2(history.size() >= 50, qPrintable(QString::number(history.size())));
+    QVERIFY2(history.size() < kUpdates, qPrintable(QString::number(history.size())));
+    for (int i = 0; i < history.size(); ++i) {
+        const int update = kUpdates - 1 - i;
+        QCOMPARE(history.at(i).observedAtMs, kBase + update);
+        QCOMPARE(history.at(i).positionMs, update * 1000);
+        QCOMPARE(history.at(i).deviceId, QStringLiteral("tv"));
+    }
+
+    QVERIFY(m_storage->history(userId, id, 10, &history, &error));
+    QCOMPARE(history.size(), 10);
+    QCOMPARE(history.constFirst().observedAtMs, kBase + kUpdates - 1);
+    QCOMPARE(history.constLast().observedAtMs, kBase + kUpdates - 10);
+
+    QVERIFY(m_storage->history(userId, QStringLiteral("other"), 10, &history, &error));
+    QVERIFY(history.isEmpty());
+}
+
+void TestServerStorage::removeDeletesRecordAndHistory()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+
+    for (int i = 0; i < 3; ++i) {
+        ApplyOutcome outcome;
+        QVERIFY(m_storage->apply(
+            userId, makeRecord(QStringLiteral("gone"), i, QStringLiteral("d"), kBase + i), kBase,
+            &outcome, &error));
+        QVERIFY(m_storage->apply(
+            userId, makeRecord(QStringLiteral("kept"), i, QStringLiteral("d"), kBase + i), kBase,
+            &outcome, &error));
+    }
+
+    bool existed = false;
+    QVERIFY2(m_storage->remove(userId, QStringLiteral("gone"), &existed, &error),
+             qPrintable(error));
+    QVERIFY(existed);
+    std::optional<ProgressRecord> stored;
+    QVERIFY(m_storage->record(userId, QStringLiteral("gone"), &stored, &error));
+    QVERIFY(!stored);
+    QList<ProgressRecord> history;
+    QVERIFY(m_storage->history(userId, QStringLiteral("gone"), 100, &history, &error));
+    QVERIFY(history.isEmpty());
+
+    QVERIFY(m_storage->remove(userId, QStringLiteral("gone"), &existed, &error));
+    QVERIFY(!existed);
+
+    QVERIFY(m_storage->record(userId, QStringLiteral("kept"), &stored, &error));
+    QVERIFY(stored);
+    QVERIFY(m_storage->history(userId, QStringLiteral("kept"), 100, &history, &error));
+    QCOMPARE(history.size(), 3);
+
+    // Once forgotten, an older observation than the removed one starts the record again.
+    ApplyOutcome outcome;
+    QVERIFY(m_storage->apply(
+        userId, makeRecord(QStringLiteral("gone"), 7, QStringLiteral("d"), kBase - 100), kBase,
+        &outcome, &error));
+    QVERIFY(outcome.applied);
+    QVERIFY(m_storage->history(userId, QStringLiteral("gone"), 100, &history, &error));
+    QCOMPARE(history.size(), 1);
+}
+
+void TestServerStorage::continueWatching()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 alice = newUser(QStringLiteral("alice"));
+    const qint64 bob = newUser(QStringLiteral("bob"));
+    QVERIFY(alice >= 0 && bob >= 0 && alice != bob);
+
+    struct Item
+    {
+        const char *id;
+        qint64 at;
+        PlaybackState state;
+    };
+    const QList<Item> items{
+        {"oldest", kBase + 1, PlaybackState::Paused},
+        {"finished", kBase + 50, PlaybackState::Ended},
+        {"newest", kBase + 40, PlaybackState::Playing},
+        {"middle", kBase + 20, PlaybackState::Stopped},
+        {"second", kBase + 30, PlaybackState::Paused},
+    };
+    for (const Item &item : items) {
+        ApplyOutcome outcome;
+        QVERIFY(m_storage->apply(
+            alice,
+            makeRecord(QString::fromLatin1(item.id), 1, QStringLiteral("d"), item.at, item.state),
+            kBase, &outcome, &error));
+    }
+    ApplyOutcome outcome;
+    QVERIFY(m_storage->apply(bob,
+                             makeRecord(QStringLiteral("bobs"), 1, QStringLiteral("d"), kBase + 99),
+                             kBase, &outcome, &error));
+
+    const auto ids = [](const QList<ProgressRecord> &records) {
+        QStringList result;
+        for (const ProgressRecord &record : records)
+            result << record.contentId;
+        return result;
+    };
+    QList<ProgressRecord> records;
+    QVERIFY2(m_storage->continueWatching(alice, 20, &records, &error), qPrintable(error));
+    QCOMPARE(ids(records),
+             QStringList({QStringLiteral("newest"), QStringLiteral("second"),
+                          QStringLiteral("middle"), QStringLiteral("oldest")}));
+    QVERIFY(m_storage->continueWatching(alice, 2, &records, &error));
+    QCOMPARE(ids(records), QStringList({QStringLiteral("newest"), QStringLiteral("second")}));
+    QVERIFY(m_storage->continueWatching(alice, 1, &records, &error));
+    QCOMPARE(ids(records), QStringList({QStringLiteral("newest")}));
+
+    // Finishing a video takes it off the list; watching it again puts it back.
+    QVERIFY(m_storage->apply(alice,
+                             makeRecord(QStringLiteral("newest"), 1, QStringLiteral("d"),
+                                        kBase + 60, PlaybackState::Ended),
+                             kBase, &outcome, &error));
+    QVERIFY(m_storage->apply(
+        alice, makeRecord(QStringLiteral("finished"), 1, QStringLiteral("d"), kBase + 70), kBase,
+        &outcome, &error));
+    QVERIFY(m_storage->continueWatching(alice, 20, &records, &error));
+    QCOMPARE(ids(records),
+             QStringList({QStringLiteral("finished"), QStringLiteral("second"),
+                          QStringLiteral("middle"), QStringLiteral("oldest")}));
+
+    QVERIFY(m_storage->continueWatching(bob, 20, &records, &error));
+    QCOMPARE(ids(records), QStringList({QStringLiteral("bobs")}));
+}
+
+void TestServerStorage::users()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+
+    QString token;
+    QVERIFY2(m_storage->addUser(QStringLiteral("alice"), &token, &error), qPrintable(error));
+    // At least 128 random bits: 22 or more characters of a 64-letter alphabet.
+    QVERIFY2(token.size() >= 22, qPrintable(token));
+    QVERIFY2(QRegularExpression(QStringLiteral("^[A-Za-z0-9_-]+$")).match(token).hasMatch(),
+             qPrintable(token));
+    qint64 alice = -1;
+    QVERIFY(m_storage->userForToken(token, &alice, &error));
+    QVERIFY(alice >= 0);
+
+    QString duplicate;
+    error.clear();
+    QVERIFY(!m_storage->addUser(QStringLiteral("alice"), &duplicate, &error));
+    QVERIFY(duplicate.isEmpty());
+    QVERIFY2(error.contains(QStringLiteral("already exists")), qPrintable(error));
+
+    for (const QString &bad : {QString(), QStringLiteral("has space"), QStringLiteral("x/y"),
+                               QStringLiteral("bob\n"), QString(65, u'a')}) {
+        error.clear();
+        QVERIFY2(!m_storage->addUser(bad, &duplicate, &error), qPrintable(bad));
+        QVERIFY(!error.isEmpty());
+    }
+
+    QString second;
+    QVERIFY2(m_storage->issueToken(QStringLiteral("alice"), &second, &error), qPrintable(error));
+    QVERIFY(second != token);
+    qint64 again = -1;
+    QVERIFY(m_storage->userForToken(second, &again, &error));
+    QCOMPARE(again, alice);
+
+    error.clear();
+    QString none;
+    QVERIFY(!m_storage->issueToken(QStringLiteral("nobody"), &none, &error));
+    QVERIFY2(error.contains(QStringLiteral("nobody")), qPrintable(error));
+
+    QString bobToken;
+    QVERIFY(m_storage->addUser(QStringLiteral("bob"), &bobToken, &error));
+    qint64 bob = -1;
+    QVERIFY(m_storage->userForToken(bobToken, &bob, &error));
+    QVERIFY(bob >= 0 && bob != alice);
+
+    qint64 unknown = 0;
+    QVERIFY(m_storage->userForToken(QStringLiteral("pm_not-a-token"), &unknown, &error));
+    QCOMPARE(unknown, -1);
+    QVERIFY(m_storage->userForToken(QString(), &unknown, &error));
+    QCOMPARE(unknown, -1);
+
+    ApplyOutcome outcome;
+    QVERIFY(m_storage->apply(bob, makeRecord(QStringLiteral("m"), 1, QStringLiteral("d"), kBase),
+                             kBase, &outcome, &error));
+    QList<UserSummary> users;
+    QVERIFY2(m_storage->listUsers(&users, &error), qPrintable(error));
+    QCOMPARE(users.size(), 2);
+    QCOMPARE(users.at(0).name, QStringLiteral("alice"));
+    QCOMPARE(users.at(0).activeTokens, 2);
+    QCOMPARE(users.at(0).records, 0);
+    QVERIFY(users.at(0).createdAtMs > 0);
+    QCOMPARE(users.at(1).name, QStringLiteral("bob"));
+    QCOMPARE(users.at(1).activeTokens, 1);
+    QCOMPARE(users.at(1).records, 1);
+}
+
+void TestServerStorage::revokedTokensStopWorking()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    QString first;
+    QString second;
+    QString bobToken;
+    QVERIFY(m_storage->addUser(QStringLiteral("alice"), &first, &error));
+    QVERIFY(m_storage->issueToken(QStringLiteral("alice"), &second, &error));
+    QVERIFY(m_storage->addUser(QStringLiteral("bob"), &bobToken, &error));
+
+    int revoked = -1;
+    QVERIFY2(m_storage->revokeTokens(QStringLiteral("alice"), &revoked, &error), qPrintable(error));
+    QCOMPARE(revoked, 2);
+    qint64 userId = 0;
+    QVERIFY(m_storage->userForToken(first, &userId, &error));
+    QCOMPARE(userId, -1);
+    QVERIFY(m_storage->userForToken(second, &userId, &error));
+    QCOMPARE(userId, -1);
+    // Bob's token is not touched.
+    QVERIFY(m_storage->userForToken(bobToken, &userId, &error));
+    QVERIFY(userId >= 0);
+
+    // Revoking again revokes nothing; a new token works again.
+    QVERIFY(m_storage->revokeTokens(QStringLiteral("alice"), &revoked, &error));
+    QCOMPARE(revoked, 0);
+    QString fresh;
+    QVERIFY(m_storage->issueToken(QStringLiteral("alice"), &fresh, &error));
+    QVERIFY(m_storage->userForToken(fresh, &userId, &error));
+    QVERIFY(userId >= 0);
+    QVERIFY(m_storage->userForToken(first, &userId, &error));
+    QCOMPARE(userId, -1);
+
+    error.clear();
+    QVERIFY(!m_storage->revokeTokens(QStringLiteral("nobody"), &revoked, &error));
+    QVERIFY(!error.isEmpty());
+}
+
+void TestServerStorage::rawTokenIsNeverStored()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    QString first;
+    QString second;
+    QVERIFY(m_storage->addUser(QStringLiteral("alice"), &first, &error));
+    QVERIFY(m_storage->issueToken(QStringLiteral("alice"), &second, &error));
+
+    const auto sha256Hex = [](const QString &token) {
+        return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex();
+    };
+    const auto check = [&](const QByteArray &bytes) {
+        for (const QString &token : {first, second}) {
+            QVERIFY2(!bytes.contains(token.toUtf8()), "raw token found in the database files");
+            QVERIFY2(!bytes.contains(QByteArray(reinterpret_cast<const char *>(token.utf16()),
+                                                token.size() * 2)),
+                     "raw token (UTF-16) found in the database files");
+            QVERIFY2(bytes.contains(sha256Hex(token)), "token hash not found");
+        }
+    };
+
+    // While open, the commits may still be in the write-ahead log only.
+    const QByteArray whileOpen =
+        readAll(databasePath()) + readAll(databasePath() + QStringLiteral("-wal"));
+    check(whileOpen);
+    if (QTest::currentTestFailed())
+        return;
+
+    m_storage->close();
+    check(readAll(databasePath()) + readAll(databasePath() + QStringLiteral("-wal")));
+}
+
+void TestServerStorage::usersRecordsAreSeparate()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 alice = newUser(QStringLiteral("alice"));
+    const qint64 bob = newUser(QStringLiteral("bob"));
+    QVERIFY(alice >= 0 && bob >= 0 && alice != bob);
+    const QString id = QStringLiteral("shared-movie");
+
+    ApplyOutcome outcome;
+    const ProgressRecord alices = makeRecord(id, 1000, QStringLiteral("a"), kBase + 10);
+    QVERIFY(m_storage->apply(alice, alices, kBase, &outcome, &error));
+    QVERIFY(outcome.applied);
+    // Older than Alice's record, yet applied: Bob's record is his own.
+    const ProgressRecord bobs = makeRecord(id, 2000, QStringLiteral("b"), kBase);
+    QVERIFY(m_storage->apply(bob, bobs, kBase, &outcome, &error));
+    QVERIFY(outcome.applied);
+
+    std::optional<ProgressRecord> stored;
+    QVERIFY(m_storage->record(alice, id, &stored, &error));
+    QVERIFY(stored);
+    QCOMPARE(stored->positionMs, 1000);
+    QVERIFY(m_storage->record(bob, id, &stored, &error));
+    QVERIFY(stored);
+    QCOMPARE(stored->positionMs, 2000);
+
+    QList<ProgressRecord> history;
+    QVERIFY(m_storage->history(alice, id, 100, &history, &error));
+    QCOMPARE(history.size(), 1);
+    QCOMPARE(history.constFirst().positionMs, 1000);
+
+    bool existed = false;
+    QVERIFY(m_storage->remove(bob, id, &existed, &error));
+    QVERIFY(existed);
+    QVERIFY(m_storage->record(alice, id, &stored, &error));
+    QVERIFY(stored);
+    QVERIFY(m_storage->history(alice, id, 100, &history, &error));
+    QCOMPARE(history.size(), 1);
+    QVERIFY(m_storage->record(bob, id, &stored, &error));
+    QVERIFY(!stored);
+
+    QVERIFY(m_storage->remove(bob, id, &existed, &error));
+    QVERIFY(!existed);
+    QList<ProgressRecord> list;
+    QVERIFY(m_storage->continueWatching(bob, 20, &list, &error));
+    QVERIFY(list.isEmpty());
+    QVERIFY(m_storage->continueWatching(alice, 20, &list, &error));
+    QCOMPARE(list.size(), 1);
+}
+
+QTEST_GUILESS_MAIN(TestServerStorage)
+#include "tst_serverstorage.moc"
