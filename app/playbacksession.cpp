@@ -39,6 +39,9 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
 
 void PlaybackSession::open(const QString &path)
 {
+    // Leaving a video for another is closing it: its place is reported first.
+    if (m_phase == Phase::Playing && !m_closing)
+        report(m_ended ? PlaybackState::Ended : PlaybackState::Stopped);
     ++m_generation;
     m_reportTimer.stop();
     m_settleTimer.stop();
@@ -52,6 +55,7 @@ void PlaybackSession::open(const QString &path)
     m_personActed = false;
     m_seekable = false;
     m_ended = false;
+    m_stopped = false;
     m_positionMs = 0;
     m_durationMs = 0;
     setPhase(Phase::Identifying);
@@ -123,7 +127,9 @@ void PlaybackSession::startPlayback()
     setPhase(Phase::Starting);
     m_startTargetMs = m_decision->positionMs;
     m_positionsWhileStarting = 0;
-    if (!m_personActed && m_startTargetMs > 0)
+    // Also when the person chose the place: a seek made before the media was seekable was ignored
+    // by the player, and another one to the same place costs nothing.
+    if (m_startTargetMs > 0)
         Q_EMIT seekRequested(m_startTargetMs);
     m_positionMs = m_startTargetMs;
     Q_EMIT playRequested();
@@ -145,6 +151,7 @@ void PlaybackSession::setPlayerState(PlayerState state)
     if (m_phase != Phase::Playing || previous == state)
         return;
     if (state == PlayerState::Playing) {
+        m_stopped = false;
         m_reportTimer.start();
     } else {
         m_reportTimer.stop();
@@ -165,7 +172,7 @@ void PlaybackSession::setPosition(qint64 positionMs)
         }
         return;
     }
-    if (m_phase == Phase::Playing && !m_settleTimer.isActive())
+    if (m_phase == Phase::Playing && !m_settleTimer.isActive() && !m_stopped)
         m_positionMs = positionMs;
 }
 
@@ -211,6 +218,7 @@ void PlaybackSession::requestSeek(qint64 positionMs)
     if (m_phase != Phase::Playing)
         m_personActed = true;
     m_ended = false;
+    m_stopped = false;
     m_positionMs = positionMs;
     Q_EMIT seekRequested(positionMs);
     // One report once the person stops moving, not one per step of a drag.
@@ -223,8 +231,8 @@ void PlaybackSession::togglePlayPause()
     if (m_phase == Phase::Idle || m_phase == Phase::Identifying)
         return;
     if (m_phase == Phase::Deciding) {
-        // Play now, from where the player is: the answers still coming are not waited for.
-        m_personActed = true;
+        // Playback starts by itself once the resume point is known (within the server wait).
+        // Taking the press as "start here" would throw that point away and report 0 over it.
         return;
     }
     if (m_playerState == PlayerState::Playing)
@@ -239,6 +247,8 @@ void PlaybackSession::requestStop()
         return;
     m_reportTimer.stop();
     report(PlaybackState::Stopped);
+    // The player goes back to 0 on stop(); where the person stopped is what stands.
+    m_stopped = true;
     Q_EMIT stopRequested();
 }
 
@@ -247,6 +257,7 @@ void PlaybackSession::startOver()
     if (m_phase != Phase::Playing)
         return;
     m_ended = false;
+    m_stopped = false;
     m_settleTimer.stop();
     m_positionMs = 0;
     Q_EMIT seekRequested(0);

@@ -117,6 +117,7 @@ private:
     PlayerState m_playerState = PlayerState::Stopped;
     bool m_seekable = false;
     bool m_ended = false;
+    bool m_stopped = false; // by the person: the player's return to 0 is not a place they chose
     bool m_closing = false;
     qint64 m_positionMs = 0;
     qint64 m_durationMs = 0;

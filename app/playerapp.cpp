@@ -1,12 +1,15 @@
 #include "playerapp.h"
 
+#include "continuewatchingview.h"
 #include "noticebar.h"
 #include "playercontrols.h"
 #include "playerwindow.h"
+#include "syncstatus.h"
 #include "timeformat.h"
 
 #include <QAudioDevice>
 #include <QAudioOutput>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QMediaDevices>
@@ -24,7 +27,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
       m_profile(m_options.profileDir),
       m_sync(m_local),
       m_session(m_sync, m_local),
-      m_window(std::make_unique<PlayerWindow>())
+      m_window(std::make_unique<PlayerWindow>()),
+      m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails"))
 {
     // Without an audio device an attached output stalls the GStreamer pipeline: attach none.
     if (!QMediaDevices::audioOutputs().isEmpty()) {
@@ -71,6 +75,7 @@ void PlayerApp::start()
             m_printer.remote(record);
         m_session.handleRemote(record);
     });
+    connect(&m_sync, &SyncClient::statusChanged, this, &PlayerApp::updateSyncStatus);
     // The stream coming back means the server is back: deliver what waited.
     connect(&m_stream, &EventStream::connectedChanged, this, [this](bool connected) {
         if (connected)
@@ -85,6 +90,7 @@ void PlayerApp::start()
     connectSession();
 
     m_window->setDeviceName(m_profile.deviceName());
+    updateSyncStatus();
     m_window->controls()->setAudioAvailable(m_audio != nullptr);
     if (m_audio)
         m_window->controls()->setVolume(qRound(m_audio->volume() * 100));
@@ -102,6 +108,89 @@ void PlayerApp::start()
     });
     if (!m_options.file.isEmpty())
         m_session.open(m_options.file);
+    else
+        showContinueWatching();
+}
+
+void PlayerApp::showContinueWatching()
+{
+    m_window->showHome();
+    if (!m_sync.hasServer()) {
+        m_local.recent(20, this, [this](const QList<ProgressRecord> &records) {
+            showEntries(records, false);
+        });
+        return;
+    }
+    m_sync.fetchList(20, PlaybackSession::kDefaultServerWaitMs, this,
+                     [this](bool ok, const QList<ProgressRecord> &records) {
+                         if (!ok) {
+                             m_local.recent(20, this, [this](const QList<ProgressRecord> &local) {
+                                 showEntries(local, false);
+                             });
+                             return;
+                         }
+                         // Kept here too, for the list when the server is away.
+                         for (const ProgressRecord &record : records)
+                             m_local.save(record, false, 0);
+                         m_local.withoutHidden(records, this,
+                                               [this](const QList<ProgressRecord> &visible) {
+                                                   showEntries(visible, true);
+                                               });
+                     });
+}
+
+void PlayerApp::showEntries(const QList<ProgressRecord> &records, bool fromServer)
+{
+    m_entries.clear();
+    QList<ContinueEntry> entries;
+    for (const ProgressRecord &record : records) {
+        m_entries.insert(record.contentId, record);
+        entries.append({record.contentId, record.title, record.deviceName, record.positionMs,
+                        record.durationMs, record.observedAtMs, QImage()});
+        m_local.location(record.contentId, this, [this, record](const QString &path) {
+            m_locations.insert(record.contentId, path);
+            m_thumbnails.request(record.contentId, path, record.positionMs);
+        });
+    }
+    m_window->home()->setEntries(entries, m_sync.clock().serverNowMs(), fromServer);
+}
+
+void PlayerApp::openEntry(const QString &contentId)
+{
+    const ProgressRecord record = m_entries.value(contentId);
+    const QString path = m_locations.value(contentId);
+    if (!path.isEmpty() && QFileInfo::exists(path)) {
+        m_session.open(path);
+        return;
+    }
+    locateAndOpen(record, path);
+}
+
+void PlayerApp::locateAndOpen(const ProgressRecord &record, const QString &lastPath)
+{
+    const QString title = record.title.isEmpty() ? record.contentId : record.title;
+    const QString where = lastPath.isEmpty() ? tr("It has not been opened on this device yet.")
+                                             : tr("It was at %1.").arg(lastPath);
+    auto *dialog =
+        new QFileDialog(m_window.get(), tr("Where is “%1”? %2").arg(title, where),
+                        lastPath.isEmpty() ? QString() : QFileInfo(lastPath).absolutePath());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    connect(dialog, &QFileDialog::fileSelected, this, [this, record](const QString &chosen) {
+        // The session checks the fingerprint; a different file simply has its own place.
+        connect(
+            &m_session, &PlaybackSession::contentIdentified, this,
+            [this, record](const QString &contentId) {
+                if (contentId != record.contentId)
+                    m_window->notice()->showNotice(
+                        tr("This is not the same video as “%1”: it plays from its own place.")
+                            .arg(record.title),
+                        QString());
+            },
+            Qt::SingleShotConnection);
+        m_session.open(chosen);
+    });
+    dialog->open();
 }
 
 void PlayerApp::connectPlayer()
@@ -147,6 +236,24 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
+    connect(window, &PlayerWindow::homeRequested, this, [this] {
+        m_session.requestStop();
+        m_player.stop();
+        showContinueWatching();
+    });
+    connect(window->home(), &ContinueWatchingView::openRequested, this, &PlayerApp::openEntry);
+    connect(window->home(), &ContinueWatchingView::hideRequested, this,
+            [this](const QString &contentId) {
+                m_local.hide(contentId, m_entries.value(contentId).observedAtMs);
+                showContinueWatching();
+            });
+    connect(window->home(), &ContinueWatchingView::forgetRequested, this,
+            [this](const QString &contentId) {
+                m_local.hide(contentId, m_entries.value(contentId).observedAtMs);
+                m_sync.forget(contentId, this, [this](bool) { showContinueWatching(); });
+            });
+    connect(&m_thumbnails, &ThumbnailCache::thumbnailReady, m_window->home(),
+            &ContinueWatchingView::setThumbnail);
     connect(window->notice(), &NoticeBar::actionTriggered, this, [this] {
         if (m_noticeAction)
             m_noticeAction();
@@ -242,6 +349,17 @@ void PlayerApp::showRemoteNotice(const ProgressRecord &record, bool playingHere)
                                    playingHere ? tr("Jump there") : tr("Continue from there"));
 }
 
+void PlayerApp::updateSyncStatus()
+{
+    SyncStatus status;
+    status.hasServer = m_sync.hasServer();
+    status.online = m_sync.isOnline();
+    status.pending = m_sync.pendingCount();
+    status.server = m_sync.server();
+    status.lastExchangeMs = m_sync.lastExchangeMs();
+    m_window->setSyncStatus(status.text(), status.toolTip());
+}
+
 void PlayerApp::handleFailure(const QString &reason)
 {
     const QString message =
@@ -254,7 +372,7 @@ void PlayerApp::handleFailure(const QString &reason)
     }
     qCWarning(lcApp).noquote() << message;
     m_player.stop();
-    m_window->showEmpty(message);
+    m_window->showHome(message);
     auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot play this file"), message,
                                 QMessageBox::Ok, m_window.get());
     box->setAttribute(Qt::WA_DeleteOnClose);

@@ -7,7 +7,9 @@
 #include "localcopy.h"
 #include "playbacksession.h"
 #include "syncclient.h"
+#include "thumbnailcache.h"
 
+#include <QHash>
 #include <QMediaPlayer>
 #include <QObject>
 
@@ -42,6 +44,11 @@ private:
     void showResumeNotice(const ResumePoint &point);
     void showRemoteNotice(const ProgressRecord &record, bool playingHere);
     void handleFailure(const QString &reason);
+    void updateSyncStatus();
+    void showContinueWatching();
+    void showEntries(const QList<ProgressRecord> &records, bool fromServer);
+    void openEntry(const QString &contentId);
+    void locateAndOpen(const ProgressRecord &record, const QString &lastPath);
     bool isScripted() const { return m_options.events || m_options.quitAfterSeconds > 0; }
 
     AppOptions m_options;
@@ -54,6 +61,9 @@ private:
     QAudioOutput *m_audio = nullptr; // none when the machine has no audio output
     std::unique_ptr<PlayerWindow> m_window;
     EventPrinter m_printer;
+    ThumbnailCache m_thumbnails;
+    QHash<QString, ProgressRecord> m_entries; // Continue Watching, by content id
+    QHash<QString, QString> m_locations; // where each entry's file was last seen here
     bool m_quitScheduled = false;
     std::function<void()> m_noticeAction; // what the notice's button (or Enter) does
 };

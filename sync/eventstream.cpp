@@ -6,7 +6,7 @@
 #include <QLoggingCategory>
 #include <QNetworkReply>
 
-Q_LOGGING_CATEGORY(lcEvents, "playmark.sync.events")
+Q_LOGGING_CATEGORY(lcEventStream, "playmark.sync.events")
 
 EventStream::EventStream(QObject *parent) : QObject(parent)
 {
@@ -94,7 +94,7 @@ void EventStream::readEvents()
         if (record)
             Q_EMIT progressReceived(*record);
         else
-            qCWarning(lcEvents).noquote() << "ignored a malformed event:" << error.message;
+            qCWarning(lcEventStream).noquote() << "ignored a malformed event:" << error.message;
     }
 }
 
@@ -104,8 +104,8 @@ void EventStream::handleEnd()
     if (!reply)
         return;
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    qCDebug(lcEvents) << "event stream ended:"
-                      << (status ? QString::number(status) : reply->errorString());
+    qCDebug(lcEventStream) << "event stream ended:"
+                           << (status ? QString::number(status) : reply->errorString());
     reply->deleteLater();
     m_reply = nullptr;
     setConnected(false);

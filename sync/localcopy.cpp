@@ -124,6 +124,29 @@ void LocalCopy::restamp(const ProgressRecord &old, const ProgressRecord &restamp
     });
 }
 
+void LocalCopy::hide(const QString &contentId, qint64 observedAtMs)
+{
+    post([contentId, observedAtMs](LocalStore &store) {
+        QString error;
+        store.hide(contentId, observedAtMs, &error);
+    });
+}
+
+void LocalCopy::withoutHidden(const QList<ProgressRecord> &records, QObject *context,
+                              std::function<void(QList<ProgressRecord>)> done)
+{
+    post<QList<ProgressRecord>>(
+        context,
+        [records](LocalStore &store) {
+            QList<ProgressRecord> visible;
+            QString error;
+            if (!store.withoutHidden(records, &visible, &error))
+                return records;
+            return visible;
+        },
+        std::move(done));
+}
+
 void LocalCopy::setLocation(const QString &contentId, const QString &path)
 {
     post([contentId, path](LocalStore &store) {

@@ -33,6 +33,9 @@ public:
     void markDelivered(const ProgressRecord &delivered);
     void restamp(const ProgressRecord &old, const ProgressRecord &restamped, qint64 offsetMs);
 
+    void hide(const QString &contentId, qint64 observedAtMs);
+    void withoutHidden(const QList<ProgressRecord> &records, QObject *context,
+                       std::function<void(QList<ProgressRecord>)> done);
     void setLocation(const QString &contentId, const QString &path);
     void location(const QString &contentId, QObject *context, std::function<void(QString)> done);
 

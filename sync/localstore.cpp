@@ -52,7 +52,9 @@ void bindRecord(QSqlQuery &query, const ProgressRecord &record)
     query.addBindValue(record.positionMs);
     query.addBindValue(record.durationMs);
     query.addBindValue(record.deviceId);
-    query.addBindValue(record.deviceName);
+    // device_name is optional but NOT NULL in the table, and a null QString binds as NULL: keep
+    // an absent name as an empty one, or the whole save (and the outbox entry) would fail.
+    query.addBindValue(record.deviceName.isNull() ? QStringLiteral("") : record.deviceName);
     query.addBindValue(record.observedAtMs);
     query.addBindValue(playbackStateName(record.state));
     query.addBindValue(nullable(record.title));
@@ -125,6 +127,10 @@ bool LocalStore::openConnection(const QString &path, QString *error)
             *error = QStringLiteral("cannot open %1: %2").arg(path, db.lastError().text());
         return false;
     }
+    const SqlMigrator migrator(QStringLiteral(":/playmark/sync/migrations"));
+    int version = 0;
+    if (!migrator.checkVersion(db, &version, error))
+        return false;
     // FULL: a position written before a crash or power cut is there after it.
     for (const QString &pragma :
          {QStringLiteral("PRAGMA journal_mode=WAL"), QStringLiteral("PRAGMA synchronous=FULL")}) {
@@ -136,8 +142,7 @@ bool LocalStore::openConnection(const QString &path, QString *error)
         }
         query.finish();
     }
-    int version = 0;
-    return SqlMigrator(QStringLiteral(":/playmark/sync/migrations")).migrate(db, &version, error);
+    return migrator.migrate(db, &version, error);
 }
 
 void LocalStore::close()
@@ -202,7 +207,9 @@ bool LocalStore::record(const QString &contentId, std::optional<ProgressRecord> 
 bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *error)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.prepare(QStringLiteral("SELECT %1 FROM records WHERE state <> 'ended'"
+    query.prepare(QStringLiteral("SELECT %1 FROM records WHERE state <> 'ended' AND NOT EXISTS ("
+                                 "SELECT 1 FROM hidden h WHERE h.content_id = records.content_id"
+                                 " AND h.observed_at_ms >= records.observed_at_ms)"
                                  " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
                       .arg(kColumns));
     query.addBindValue(limit);
@@ -274,6 +281,35 @@ bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restam
     fix.addBindValue(old.observedAtMs);
     fix.addBindValue(old.deviceId);
     return exec(outbox, error) && exec(fix, error) && transaction.commit(error);
+}
+
+bool LocalStore::hide(const QString &contentId, qint64 observedAtMs, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral(
+        "INSERT INTO hidden (content_id, observed_at_ms) VALUES (?, ?)"
+        " ON CONFLICT (content_id) DO UPDATE SET observed_at_ms = excluded.observed_at_ms"));
+    query.addBindValue(contentId);
+    query.addBindValue(observedAtMs);
+    return exec(query, error);
+}
+
+bool LocalStore::withoutHidden(const QList<ProgressRecord> &records, QList<ProgressRecord> *visible,
+                               QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT observed_at_ms FROM hidden WHERE content_id = ?"));
+    visible->clear();
+    for (const ProgressRecord &record : records) {
+        query.addBindValue(record.contentId);
+        if (!exec(query, error))
+            return false;
+        const bool hidden = query.next() && query.value(0).toLongLong() >= record.observedAtMs;
+        query.finish();
+        if (!hidden)
+            visible->append(record);
+    }
+    return true;
 }
 
 bool LocalStore::setLocation(const QString &contentId, const QString &path, QString *error)

@@ -31,7 +31,7 @@ public:
     // puts it in the outbox, replacing an older pending update of the same video.
     bool save(const ProgressRecord &record, bool queue, qint64 offsetMs, QString *error);
     bool record(const QString &contentId, std::optional<ProgressRecord> *record, QString *error);
-    // Newest first, `ended` excluded: the offline Continue Watching list.
+    // Newest first, `ended` and hidden excluded: the offline Continue Watching list.
     bool recent(int limit, QList<ProgressRecord> *records, QString *error);
 
     bool pending(int limit, QList<PendingUpdate> *updates, QString *error);
@@ -41,6 +41,12 @@ public:
     // Replaces a pending update with a re-stamped copy (after a clock_skew answer).
     bool restamp(const ProgressRecord &old, const ProgressRecord &restamped, qint64 offsetMs,
                  QString *error);
+
+    // Hides a video from recent() until an observation newer than `observedAtMs` arrives.
+    bool hide(const QString &contentId, qint64 observedAtMs, QString *error);
+    // `records` less the ones hidden at or after their observation.
+    bool withoutHidden(const QList<ProgressRecord> &records, QList<ProgressRecord> *visible,
+                       QString *error);
 
     bool setLocation(const QString &contentId, const QString &path, QString *error);
     bool location(const QString &contentId, QString *path, QString *error);

@@ -65,7 +65,9 @@ ProgressRecord SyncClient::report(ProgressRecord record)
 QNetworkRequest SyncClient::request(const QString &path, int timeoutMs) const
 {
     QUrl url = m_server;
-    url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + path);
+    const QString base = url.path().endsWith(u'/') ? url.path().chopped(1) : url.path();
+    url.setPath(base + path.section(u'?', 0, 0));
+    url.setQuery(path.section(u'?', 1));
     QNetworkRequest request(url);
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
@@ -87,51 +89,96 @@ void SyncClient::noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 
 
 void SyncClient::setOnline(bool online)
 {
-    if (m_online == online)
+    if (online)
+        m_lastExchangeMs = nowMs();
+    if (m_online != online) {
+        m_online = online;
+        qCInfo(lcSync) << (online ? "server reachable" : "server unreachable");
+        Q_EMIT onlineChanged(online);
+    }
+    Q_EMIT statusChanged();
+}
+
+void SyncClient::exchange(const QByteArray &verb, const QString &path, int timeoutMs,
+                          QObject *context, std::function<void(int, const QJsonObject &)> done)
+{
+    if (!hasServer()) {
+        QMetaObject::invokeMethod(
+            context, [done] { done(0, {}); }, Qt::QueuedConnection);
         return;
-    m_online = online;
-    qCInfo(lcSync) << (online ? "server reachable" : "server unreachable");
-    Q_EMIT onlineChanged(online);
+    }
+    const qint64 sentAt = nowMs();
+    QNetworkReply *reply = m_network.sendCustomRequest(request(path, timeoutMs), verb);
+    connect(reply, &QNetworkReply::finished, context, [this, reply, sentAt, done] {
+        reply->deleteLater();
+        const QByteArray body = reply->readAll();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status != 0)
+            noteServerTime(body, sentAt, nowMs());
+        setOnline(status >= 200 && status < 500 && status != 401);
+        done(status, QJsonDocument::fromJson(body).object());
+    });
 }
 
 void SyncClient::fetch(const QString &contentId, int timeoutMs, QObject *context,
                        std::function<void(FetchResult)> done)
 {
-    if (!hasServer()) {
-        FetchResult result;
-        result.error = QStringLiteral("no server configured");
-        QMetaObject::invokeMethod(
-            context, [done, result] { done(result); }, Qt::QueuedConnection);
-        return;
-    }
-    const qint64 sentAt = nowMs();
-    QNetworkReply *reply =
-        m_network.get(request(QStringLiteral("/v1/progress/") + contentId, timeoutMs));
-    connect(reply, &QNetworkReply::finished, context, [this, reply, sentAt, done] {
-        reply->deleteLater();
-        const QByteArray body = reply->readAll();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        FetchResult result;
-        if (status != 0)
-            noteServerTime(body, sentAt, nowMs());
-        if (status == 200) {
+    exchange("GET", QStringLiteral("/v1/progress/") + contentId, timeoutMs, context,
+             [this, done](int status, const QJsonObject &body) {
+                 FetchResult result;
+                 if (status == 200) {
+                     ValidationError error;
+                     result.record =
+                         RecordCodec::fromJson(body.value(QStringLiteral("record")).toObject(),
+                                               RecordCodec::Source::Server, &error);
+                     result.status =
+                         result.record ? FetchResult::Status::Found : FetchResult::Status::Failed;
+                     result.error = error.message;
+                 } else if (status == 404) {
+                     result.status = FetchResult::Status::NotFound;
+                 } else {
+                     result.error = status ? QStringLiteral("HTTP %1").arg(status)
+                                           : QStringLiteral("the server did not answer");
+                 }
+                 if (result.record)
+                     Q_EMIT serverRecordSeen(*result.record);
+                 done(result);
+             });
+}
+
+void SyncClient::fetchRecords(const QString &path, int timeoutMs, QObject *context,
+                              std::function<void(bool, QList<ProgressRecord>)> done)
+{
+    exchange("GET", path, timeoutMs, context, [done](int status, const QJsonObject &body) {
+        QList<ProgressRecord> records;
+        for (const QJsonValue &item : body.value(QStringLiteral("items")).toArray()) {
             ValidationError error;
-            const QJsonObject record =
-                QJsonDocument::fromJson(body).object().value(QStringLiteral("record")).toObject();
-            result.record = RecordCodec::fromJson(record, RecordCodec::Source::Server, &error);
-            result.status =
-                result.record ? FetchResult::Status::Found : FetchResult::Status::Failed;
-            result.error = error.message;
-        } else if (status == 404) {
-            result.status = FetchResult::Status::NotFound;
-        } else {
-            result.error = status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString();
+            if (auto record =
+                    RecordCodec::fromJson(item.toObject(), RecordCodec::Source::Server, &error))
+                records.append(*record);
         }
-        setOnline(status >= 200 && status < 500 && status != 401);
-        if (result.record)
-            Q_EMIT serverRecordSeen(*result.record);
-        done(result);
+        done(status == 200, records);
     });
+}
+
+void SyncClient::fetchList(int limit, int timeoutMs, QObject *context,
+                           std::function<void(bool, QList<ProgressRecord>)> done)
+{
+    fetchRecords(QStringLiteral("/v1/progress?limit=%1").arg(limit), timeoutMs, context,
+                 std::move(done));
+}
+
+void SyncClient::fetchHistory(const QString &contentId, int limit, int timeoutMs, QObject *context,
+                              std::function<void(bool, QList<ProgressRecord>)> done)
+{
+    fetchRecords(QStringLiteral("/v1/progress/%1/history?limit=%2").arg(contentId).arg(limit),
+                 timeoutMs, context, std::move(done));
+}
+
+void SyncClient::forget(const QString &contentId, QObject *context, std::function<void(bool)> done)
+{
+    exchange("DELETE", QStringLiteral("/v1/progress/") + contentId, kRequestTimeoutMs, context,
+             [done](int status, const QJsonObject &) { done(status == 204 || status == 404); });
 }
 
 void SyncClient::deliver()
@@ -156,11 +203,23 @@ void SyncClient::deliver()
     });
 }
 
-void SyncClient::sendBatch(const QList<PendingUpdate> &batch)
+void SyncClient::sendBatch(const QList<PendingUpdate> &pending)
 {
+    // The server refuses a body over 64 KiB (413) and 500 updates with titles can be more: send
+    // what fits and the rest right after this batch is answered.
+    QList<PendingUpdate> batch;
     QJsonArray updates;
-    for (const PendingUpdate &update : batch)
-        updates.append(RecordCodec::toJson(update.record));
+    qsizetype bytes = 0;
+    for (const PendingUpdate &update : pending) {
+        const QJsonObject json = RecordCodec::toJson(update.record);
+        bytes += QJsonDocument(json).toJson(QJsonDocument::Compact).size() + 1;
+        if (!batch.isEmpty() && bytes > kMaxBatchBytes) {
+            m_again = true;
+            break;
+        }
+        batch.append(update);
+        updates.append(json);
+    }
     const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("updates"), updates}})
                                 .toJson(QJsonDocument::Compact);
     const qint64 sentAt = nowMs();
@@ -221,6 +280,9 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
                          m_clock.serverNowMs());
             m_local.restamp(sent.record, fixed, m_clock.offsetMs());
             restamped = true;
+            // Later stamps follow the corrected clock, not the refused ones (still above every
+            // re-stamped observation, which is at most the server's now).
+            m_lastStampMs = std::min(m_lastStampMs, m_clock.serverNowMs());
         } else {
             qCWarning(lcSync).noquote()
                 << "the server refused an update of" << sent.record.contentId
@@ -271,6 +333,7 @@ void SyncClient::refreshPendingCount()
             return;
         m_pendingCount = count;
         Q_EMIT pendingCountChanged(count);
+        Q_EMIT statusChanged();
     });
 }
 

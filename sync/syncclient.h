@@ -36,6 +36,8 @@ class SyncClient final : public QObject
     Q_DISABLE_COPY_MOVE(SyncClient)
 public:
     static constexpr int kBatchSize = 500;
+    // Well under the server's default body limit of 64 KiB.
+    static constexpr int kMaxBatchBytes = 48 * 1024;
     static constexpr int kRequestTimeoutMs = 10000;
 
     explicit SyncClient(LocalCopy &local, QObject *parent = nullptr);
@@ -50,9 +52,12 @@ public:
     const ClockOffset &clock() const { return m_clock; }
 
     bool isOnline() const { return m_online; }
+    // When the server last answered an exchange (local clock, ms since the epoch; 0: never).
+    qint64 lastExchangeMs() const { return m_lastExchangeMs; }
     int pendingCount() const { return m_pendingCount; }
 
-    // A strictly increasing observation time on the server's clock, for this device.
+    // A strictly increasing observation time on the server's clock, for this device. After a
+    // clock_skew answer it restarts from the corrected clock (the refused stamps are withdrawn).
     qint64 stampNow();
 
     // Fills in device and observation time, keeps it locally and queues it for the server.
@@ -62,6 +67,15 @@ public:
     // GET /v1/progress/{id}, answered within `timeoutMs` (Failed on timeout or without a server).
     void fetch(const QString &contentId, int timeoutMs, QObject *context,
                std::function<void(FetchResult)> done);
+
+    // GET /v1/progress?limit=N: the server's Continue Watching list, newest first.
+    void fetchList(int limit, int timeoutMs, QObject *context,
+                   std::function<void(bool ok, QList<ProgressRecord>)> done);
+    // GET /v1/progress/{id}/history: where each device was, newest first.
+    void fetchHistory(const QString &contentId, int limit, int timeoutMs, QObject *context,
+                      std::function<void(bool ok, QList<ProgressRecord>)> done);
+    // DELETE /v1/progress/{id}: forget the video on every device.
+    void forget(const QString &contentId, QObject *context, std::function<void(bool ok)> done);
 
     // Tries to deliver the outbox now (at launch, and whenever the server may be back).
     void deliver();
@@ -73,6 +87,8 @@ public:
 Q_SIGNALS:
     void reportSettled(const ProgressRecord &record, bool delivered);
     void onlineChanged(bool online);
+    // Any change of online, pending count or last exchange: for a status display.
+    void statusChanged();
     void pendingCountChanged(int count);
     void clockOffsetChanged(qint64 offsetMs);
     // The record that stands on the server for a video, as learned from an answer.
@@ -82,6 +98,11 @@ Q_SIGNALS:
 
 private:
     QNetworkRequest request(const QString &path, int timeoutMs) const;
+    // One request and its answer: `done` gets the HTTP status (0: no answer) and the JSON body.
+    void exchange(const QByteArray &verb, const QString &path, int timeoutMs, QObject *context,
+                  std::function<void(int, const QJsonObject &)> done);
+    void fetchRecords(const QString &path, int timeoutMs, QObject *context,
+                      std::function<void(bool, QList<ProgressRecord>)> done);
     void noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 receivedAtMs);
     void setOnline(bool online);
     void sendBatch(const QList<PendingUpdate> &batch);
@@ -100,6 +121,7 @@ private:
     qint64 m_lastStampMs = 0;
 
     bool m_online = false;
+    qint64 m_lastExchangeMs = 0;
     bool m_inFlight = false;
     bool m_again = false; // a report arrived while a batch was in flight
     int m_pendingCount = 0;

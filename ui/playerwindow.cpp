@@ -1,5 +1,6 @@
 #include "playerwindow.h"
 
+#include "continuewatchingview.h"
 #include "noticebar.h"
 #include "playercontrols.h"
 
@@ -12,6 +13,7 @@
 #include <QMimeData>
 #include <QStackedWidget>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QVBoxLayout>
 #include <QVideoWidget>
 
@@ -21,17 +23,15 @@ PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
     resize(960, 600);
 
     m_pages = new QStackedWidget(this);
-    m_emptyPage = new QLabel(m_pages);
-    m_emptyPage->setObjectName(QStringLiteral("emptyPage"));
-    m_emptyPage->setAlignment(Qt::AlignCenter);
-    m_emptyPage->setWordWrap(true);
+    m_home = new ContinueWatchingView(m_pages);
+    m_home->setObjectName(QStringLiteral("continueWatching"));
     m_loadingPage = new QLabel(tr("Opening…"), m_pages);
     m_loadingPage->setObjectName(QStringLiteral("loadingPage"));
     m_loadingPage->setAlignment(Qt::AlignCenter);
     m_loadingPage->setStyleSheet(QStringLiteral("background: black; color: #8899aa;"));
     m_video = new QVideoWidget(m_pages);
     m_video->setObjectName(QStringLiteral("video"));
-    m_pages->addWidget(m_emptyPage);
+    m_pages->addWidget(m_home);
     m_pages->addWidget(m_loadingPage);
     m_pages->addWidget(m_video);
 
@@ -56,8 +56,12 @@ PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
     connect(m_controls, &PlayerControls::fullScreenToggleRequested, this,
             &PlayerWindow::toggleFullScreen);
 
+    m_syncStatus = new QLabel(this);
+    m_syncStatus->setObjectName(QStringLiteral("syncStatus"));
+    statusBar()->addPermanentWidget(m_syncStatus);
+
     createActions();
-    showEmpty();
+    showHome();
     updateTitle();
 }
 
@@ -73,6 +77,8 @@ void PlayerWindow::createActions()
     };
     QMenu *file = menuBar()->addMenu(tr("&File"));
     add(file, tr("&Open…"), QKeySequence::Open, [this] { chooseFile(); });
+    add(file, tr("&Continue Watching"), QKeySequence(Qt::CTRL | Qt::Key_L),
+        [this] { Q_EMIT homeRequested(); });
     file->addSeparator();
     add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
 
@@ -137,21 +143,36 @@ void PlayerWindow::setVideoVisible(bool visible)
     m_pages->setCurrentWidget(visible ? static_cast<QWidget *>(m_video) : m_loadingPage);
 }
 
-void PlayerWindow::showEmpty(const QString &message)
+void PlayerWindow::showHome(const QString &message)
 {
     m_controls->setMediaLoaded(false);
-    m_emptyPage->setText(message.isEmpty()
-                             ? tr("Open a video with Ctrl+O, or drop a file here.\n"
-                                  "Playmark resumes it where you left it, on any device.")
-                             : message);
-    m_pages->setCurrentWidget(m_emptyPage);
+    m_controls->setPosition(0);
+    m_pages->setCurrentWidget(m_home);
     setMediaTitle(QString());
+    if (!message.isEmpty())
+        statusBar()->showMessage(message, 15000);
+}
+
+bool PlayerWindow::isHomeShown() const
+{
+    return m_pages->currentWidget() == m_home;
 }
 
 void PlayerWindow::allowClose()
 {
     m_closeAllowed = true;
     close();
+}
+
+void PlayerWindow::setSyncStatus(const QString &text, const QString &toolTip)
+{
+    m_syncStatus->setText(text);
+    m_syncStatus->setToolTip(toolTip);
+}
+
+QString PlayerWindow::syncStatusText() const
+{
+    return m_syncStatus->text();
 }
 
 void PlayerWindow::closeEvent(QCloseEvent *event)

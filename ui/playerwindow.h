@@ -2,15 +2,17 @@
 
 #include <QMainWindow>
 
+class ContinueWatchingView;
 class PlayerControls;
 class QLabel;
 class QStackedWidget;
 class QVideoWidget;
 class NoticeBar;
 
-// The main window: video, transport bar, menus with every action and its shortcut, the resume
-// banner. Passive: it shows what it is told and emits what the person wants; closing asks first
-// (closeRequested) so the final position can be saved, then allowClose() lets it go.
+// The main window: Continue Watching or the video, the transport bar, menus with every action
+// and its shortcut, the notice bar and the sync status. Passive: it shows what it is told and emits
+// what the person wants; closing asks first (closeRequested) so the final position can be saved,
+// then allowClose() lets it go.
 class PlayerWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -27,8 +29,13 @@ public:
     // Loading: a dark page until the resume point plays; then the video.
     void showLoading();
     void setVideoVisible(bool visible);
-    void showEmpty(const QString &message = QString());
+    // Continue Watching, with an optional message in the status bar (why a file did not open).
+    void showHome(const QString &message = QString());
+    bool isHomeShown() const;
+    ContinueWatchingView *home() const { return m_home; }
     void allowClose();
+    void setSyncStatus(const QString &text, const QString &toolTip);
+    QString syncStatusText() const;
 
 Q_SIGNALS:
     void openFileRequested(const QString &path);
@@ -39,6 +46,7 @@ Q_SIGNALS:
     void volumeStepRequested(int deltaPercent);
     void muteToggleRequested();
     void closeRequested();
+    void homeRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -52,8 +60,9 @@ private:
     void updateTitle();
 
     QStackedWidget *m_pages = nullptr;
-    QLabel *m_emptyPage = nullptr;
+    ContinueWatchingView *m_home = nullptr;
     QLabel *m_loadingPage = nullptr;
+    QLabel *m_syncStatus = nullptr;
     QVideoWidget *m_video = nullptr;
     PlayerControls *m_controls = nullptr;
     NoticeBar *m_notice = nullptr;

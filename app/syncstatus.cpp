@@ -1,0 +1,30 @@
+#include "syncstatus.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("SyncStatus", text);
+}
+} // namespace
+
+QString SyncStatus::text() const
+{
+    if (!hasServer)
+        return tr("Offline: no server set");
+    if (pending > 0)
+        return pending == 1 ? tr("1 update waiting") : tr("%1 updates waiting").arg(pending);
+    return online ? tr("Online") : tr("Offline");
+}
+
+QString SyncStatus::toolTip() const
+{
+    if (!hasServer)
+        return tr("Positions are kept on this device only. Set a server to share them.");
+    const QString last = lastExchangeMs > 0 ? QDateTime::fromMSecsSinceEpoch(lastExchangeMs)
+                                                  .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                                            : tr("never");
+    return tr("Server: %1\nLast successful exchange: %2").arg(server.toDisplayString(), last);
+}

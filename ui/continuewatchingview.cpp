@@ -1,0 +1,242 @@
+#include "continuewatchingview.h"
+
+#include "timeformat.h"
+
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPushButton>
+#include <QStyledItemDelegate>
+#include <QVBoxLayout>
+
+namespace {
+
+enum Role {
+    ContentIdRole = Qt::UserRole + 1,
+    DetailRole,
+    ProgressRole,
+    LeftRole,
+    ThumbnailRole,
+};
+
+constexpr int kThumbWidth = 160;
+constexpr int kThumbHeight = 90;
+constexpr int kRowHeight = kThumbHeight + 16;
+
+// Paints an entry: the picture on the left, then title, "TV · 3 min ago", a progress bar and
+// "12 min left".
+class EntryDelegate final : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const override
+    {
+        return {option.rect.width(), kRowHeight};
+    }
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override
+    {
+        painter->save();
+        if (option.state & QStyle::State_Selected)
+            painter->fillRect(option.rect, option.palette.highlight());
+        const QRect thumb(option.rect.left() + 8, option.rect.top() + 8, kThumbWidth, kThumbHeight);
+        const QImage image = index.data(ThumbnailRole).value<QImage>();
+        painter->fillRect(thumb, QColor(0x1d, 0x27, 0x33));
+        if (!image.isNull()) {
+            const QImage scaled =
+                image.scaled(thumb.size(), Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            painter->drawImage(thumb.left() + (thumb.width() - scaled.width()) / 2,
+                               thumb.top() + (thumb.height() - scaled.height()) / 2, scaled);
+        }
+
+        const QColor text = option.state & QStyle::State_Selected
+            ? option.palette.highlightedText().color()
+            : option.palette.text().color();
+        const int x = thumb.right() + 14;
+        const int width = option.rect.right() - x - 12;
+        QFont titleFont = option.font;
+        titleFont.setBold(true);
+        titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
+        painter->setFont(titleFont);
+        painter->setPen(text);
+        const QFontMetrics titleMetrics(titleFont);
+        painter->drawText(
+            QRect(x, thumb.top(), width, titleMetrics.height()), Qt::AlignLeft | Qt::AlignVCenter,
+            titleMetrics.elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, width));
+
+        painter->setFont(option.font);
+        const QFontMetrics metrics(option.font);
+        const int detailTop = thumb.top() + titleMetrics.height() + 4;
+        painter->drawText(QRect(x, detailTop, width, metrics.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, index.data(DetailRole).toString());
+
+        const int barTop = detailTop + metrics.height() + 8;
+        const QRect bar(x, barTop, qMin(width, 360), 6);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0x55, 0x5f, 0x6b));
+        painter->drawRoundedRect(bar, 3, 3);
+        const double progress = index.data(ProgressRole).toDouble();
+        painter->setBrush(QColor(0x4f, 0xa3, 0xe0));
+        painter->drawRoundedRect(
+            QRect(bar.topLeft(), QSize(int(bar.width() * progress), bar.height())), 3, 3);
+        painter->setPen(text);
+        painter->drawText(QRect(x, bar.bottom() + 6, width, metrics.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, index.data(LeftRole).toString());
+        painter->restore();
+    }
+};
+
+QString leftText(qint64 positionMs, qint64 durationMs)
+{
+    if (durationMs <= 0)
+        return QObject::tr("at %1").arg(TimeFormat::clock(positionMs));
+    const qint64 leftMinutes = (durationMs - positionMs + 59999) / 60000;
+    return leftMinutes <= 1 ? QObject::tr("1 min left")
+                            : QObject::tr("%1 min left").arg(leftMinutes);
+}
+
+} // namespace
+
+ContinueWatchingView::ContinueWatchingView(QWidget *parent) : QWidget(parent)
+{
+    m_heading = new QLabel(tr("Continue Watching"), this);
+    QFont headingFont = m_heading->font();
+    headingFont.setPointSizeF(headingFont.pointSizeF() * 1.5);
+    headingFont.setBold(true);
+    m_heading->setFont(headingFont);
+
+    m_empty = new QLabel(this);
+    m_empty->setObjectName(QStringLiteral("continueEmpty"));
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setWordWrap(true);
+
+    m_list = new QListWidget(this);
+    m_list->setObjectName(QStringLiteral("continueList"));
+    m_list->setItemDelegate(new EntryDelegate(m_list));
+    m_list->setUniformItemSizes(true);
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+
+    m_open = new QPushButton(tr("Open"), this);
+    m_hide = new QPushButton(tr("Hide"), this);
+    m_hide->setToolTip(tr("Remove from this list on this device; the position is kept (Delete)"));
+    m_forget = new QPushButton(tr("Forget…"), this);
+    m_forget->setToolTip(tr("Delete the position on every device (Shift+Delete)"));
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    buttons->addWidget(m_open);
+    buttons->addWidget(m_hide);
+    buttons->addWidget(m_forget);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(16, 12, 16, 12);
+    layout->addWidget(m_heading);
+    layout->addWidget(m_list, 1);
+    layout->addWidget(m_empty, 1);
+    layout->addLayout(buttons);
+
+    connect(m_list, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        Q_EMIT openRequested(item->data(ContentIdRole).toString());
+    });
+    connect(m_open, &QPushButton::clicked, this, [this] {
+        if (!currentContentId().isEmpty())
+            Q_EMIT openRequested(currentContentId());
+    });
+    connect(m_hide, &QPushButton::clicked, this, [this] {
+        if (!currentContentId().isEmpty())
+            Q_EMIT hideRequested(currentContentId());
+    });
+    connect(m_forget, &QPushButton::clicked, this, &ContinueWatchingView::askToForget);
+    setEntries({}, 0, true);
+}
+
+void ContinueWatchingView::setEntries(const QList<ContinueEntry> &entries, qint64 nowMs,
+                                      bool fromServer)
+{
+    m_list->clear();
+    for (const ContinueEntry &entry : entries) {
+        auto *item =
+            new QListWidgetItem(entry.title.isEmpty() ? entry.contentId : entry.title, m_list);
+        item->setData(ContentIdRole, entry.contentId);
+        item->setData(DetailRole,
+                      QStringLiteral("%1 · %2 · %3")
+                          .arg(entry.deviceName, TimeFormat::clock(entry.positionMs),
+                               TimeFormat::ago(entry.observedAtMs, nowMs)));
+        item->setData(ProgressRole,
+                      entry.durationMs > 0 ? double(entry.positionMs) / double(entry.durationMs)
+                                           : 0.0);
+        item->setData(LeftRole, leftText(entry.positionMs, entry.durationMs));
+        item->setData(ThumbnailRole, entry.thumbnail);
+        item->setToolTip(entry.title);
+    }
+    const bool empty = entries.isEmpty();
+    m_list->setVisible(!empty);
+    m_empty->setVisible(empty);
+    m_empty->setText(tr("Nothing to continue yet.\nOpen a video with Ctrl+O, or drop a file here: "
+                        "Playmark resumes it where you left it, on any device."));
+    m_heading->setText(fromServer ? tr("Continue Watching")
+                                  : tr("Continue Watching (offline: this device only)"));
+    for (QPushButton *button : {m_open, m_hide, m_forget})
+        button->setEnabled(!empty);
+    m_forget->setEnabled(!empty && fromServer);
+    if (!empty)
+        m_list->setCurrentRow(0);
+}
+
+void ContinueWatchingView::setThumbnail(const QString &contentId, const QImage &image)
+{
+    for (int row = 0; row < m_list->count(); ++row) {
+        QListWidgetItem *item = m_list->item(row);
+        if (item->data(ContentIdRole).toString() == contentId)
+            item->setData(ThumbnailRole, image);
+    }
+}
+
+int ContinueWatchingView::entryCount() const
+{
+    return m_list->count();
+}
+
+QString ContinueWatchingView::currentContentId() const
+{
+    const QListWidgetItem *item = m_list->currentItem();
+    return item ? item->data(ContentIdRole).toString() : QString();
+}
+
+void ContinueWatchingView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Delete && !currentContentId().isEmpty()) {
+        if (event->modifiers() & Qt::ShiftModifier)
+            askToForget();
+        else
+            Q_EMIT hideRequested(currentContentId());
+        return;
+    }
+    QWidget::keyPressEvent(event);
+}
+
+void ContinueWatchingView::askToForget()
+{
+    const QString contentId = currentContentId();
+    if (contentId.isEmpty() || !m_forget->isEnabled())
+        return;
+    auto *box =
+        new QMessageBox(QMessageBox::Question, tr("Forget this video?"),
+                        tr("Forget where you are in “%1” on every device? This cannot be undone.")
+                            .arg(m_list->currentItem()->text()),
+                        QMessageBox::Cancel, this);
+    QPushButton *forget = box->addButton(tr("Forget"), QMessageBox::DestructiveRole);
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::buttonClicked, this,
+            [this, forget, contentId](QAbstractButton *button) {
+                if (button == forget)
+                    Q_EMIT forgetRequested(contentId);
+            });
+    box->open();
+}
