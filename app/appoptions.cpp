@@ -48,6 +48,10 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
          QStringLiteral("SECONDS")},
         {QStringLiteral("from-start"),
          QStringLiteral("Ignore the saved position and play from the beginning.")},
+        {QStringLiteral("paused"),
+         QStringLiteral(
+             "Open the file at its resume point, paused; play jumps to a newer place another "
+             "device reported meanwhile.")},
         {QStringLiteral("report-interval"),
          QStringLiteral("Seconds between position reports while playing (default 5)."),
          QStringLiteral("SECONDS")},
@@ -126,6 +130,7 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
         return Outcome::Error;
     }
     options->fromStart = parser.isSet(QStringLiteral("from-start"));
+    options->paused = parser.isSet(QStringLiteral("paused"));
     options->events = parser.isSet(QStringLiteral("events"));
     return Outcome::Run;
 }

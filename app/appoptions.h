@@ -17,6 +17,7 @@ struct AppOptions
     int quitAfterSeconds = -1; // < 0: stay open
     int reportIntervalSeconds = 5;
     bool fromStart = false;
+    bool paused = false;
     bool events = false;
 
     enum class Outcome { Run, Help, Version, Error };

@@ -1,9 +1,11 @@
 // playmark: parses the command line and starts PlayerApp. No logic here.
 #include "appoptions.h"
 #include "playerapp.h"
+#include "signalwatcher.h"
 
 #include <QApplication>
 
+#include <csignal>
 #include <cstdio>
 
 int main(int argc, char *argv[])
@@ -31,6 +33,10 @@ int main(int argc, char *argv[])
     PlayerApp player(options);
     QObject::connect(&player, &PlayerApp::exitRequested, &app, &QCoreApplication::exit,
                      Qt::QueuedConnection);
+    // Ctrl-C or a service manager's stop closes the window as a person would: the last
+    // position is saved first.
+    SignalWatcher signalWatcher({SIGINT, SIGTERM});
+    QObject::connect(&signalWatcher, &SignalWatcher::received, &player, &PlayerApp::closeWindow);
     player.start();
     return QApplication::exec();
 }

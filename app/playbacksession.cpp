@@ -2,6 +2,7 @@
 
 #include "contentfingerprint.h"
 #include "localcopy.h"
+#include "progressorder.h"
 
 #include <QFileInfo>
 #include <QFuture>
@@ -13,6 +14,8 @@ Q_LOGGING_CATEGORY(lcSession, "playmark.app.session")
 namespace {
 // How close the first position after the resume seek must be to count as "there".
 constexpr qint64 kArrivalToleranceMs = 1500;
+// When to show the paused frame again, once the video is visible.
+constexpr int kRevealRefreshMs = 200;
 // Positions to wait for before accepting whatever the player reports (a seek it refused).
 constexpr int kMaxPositionsWhileStarting = 20;
 
@@ -52,6 +55,7 @@ void PlaybackSession::open(const QString &path)
     m_localAnswer.reset();
     m_decision.reset();
     m_lastReport.reset();
+    m_newerRemote.reset();
     m_personActed = false;
     m_seekable = false;
     m_ended = false;
@@ -132,13 +136,26 @@ void PlaybackSession::startPlayback()
     if (m_startTargetMs > 0)
         Q_EMIT seekRequested(m_startTargetMs);
     m_positionMs = m_startTargetMs;
-    Q_EMIT playRequested();
+    if (!m_startPaused || m_personActed) {
+        Q_EMIT playRequested();
+    } else if (m_startTargetMs == 0) {
+        // Paused at the start: there is no seek to wait for.
+        finishStarting();
+    }
 }
 
 void PlaybackSession::finishStarting()
 {
     setPhase(Phase::Playing);
     Q_EMIT videoVisibleChanged(true);
+    // Paused, the frame at the resume point went to the video while it was hidden, and the
+    // backend ignores a seek to where it already is: a seek a millisecond on, once the video is
+    // on screen, shows it (measured: at once it was still black under Xvfb).
+    if (m_playerState != PlayerState::Playing && m_positionMs > 0)
+        QTimer::singleShot(kRevealRefreshMs, this, [this] {
+            if (m_playerState != PlayerState::Playing && m_phase == Phase::Playing)
+                Q_EMIT seekRequested(m_positionMs + 1);
+        });
     Q_EMIT resumed(*m_decision);
     if (m_playerState == PlayerState::Playing)
         m_reportTimer.start();
@@ -165,15 +182,19 @@ void PlaybackSession::setPosition(qint64 positionMs)
     if (m_phase == Phase::Starting) {
         ++m_positionsWhileStarting;
         const bool arrived = qAbs(positionMs - m_startTargetMs) <= kArrivalToleranceMs;
-        if (m_playerState == PlayerState::Playing
-            && (arrived || m_positionsWhileStarting > kMaxPositionsWhileStarting)) {
+        const bool showing =
+            m_playerState == PlayerState::Playing || (m_startPaused && !m_personActed);
+        if (showing && (arrived || m_positionsWhileStarting > kMaxPositionsWhileStarting)) {
             m_positionMs = positionMs;
             finishStarting();
         }
         return;
     }
-    if (m_phase == Phase::Playing && !m_settleTimer.isActive() && !m_stopped)
+    if (m_phase == Phase::Playing && !m_settleTimer.isActive() && !m_stopped) {
+        if (m_playerState == PlayerState::Playing && positionMs != m_positionMs)
+            m_changedSinceReport = true;
         m_positionMs = positionMs;
+    }
 }
 
 void PlaybackSession::setDuration(qint64 durationMs)
@@ -220,6 +241,7 @@ void PlaybackSession::requestSeek(qint64 positionMs)
     m_ended = false;
     m_stopped = false;
     m_positionMs = positionMs;
+    m_changedSinceReport = true;
     Q_EMIT seekRequested(positionMs);
     // One report once the person stops moving, not one per step of a drag.
     if (m_phase == Phase::Playing)
@@ -235,10 +257,17 @@ void PlaybackSession::togglePlayPause()
         // Taking the press as "start here" would throw that point away and report 0 over it.
         return;
     }
-    if (m_playerState == PlayerState::Playing)
+    if (m_playerState == PlayerState::Playing) {
         Q_EMIT pauseRequested();
-    else
-        Q_EMIT playRequested();
+        return;
+    }
+    if (m_newerRemote) {
+        // Pressing play here after watching elsewhere: continue from there, as people expect.
+        const qint64 target = m_newerRemote->positionMs;
+        m_newerRemote.reset();
+        requestSeek(target);
+    }
+    Q_EMIT playRequested();
 }
 
 void PlaybackSession::requestStop()
@@ -246,7 +275,8 @@ void PlaybackSession::requestStop()
     if (m_phase != Phase::Playing)
         return;
     m_reportTimer.stop();
-    report(PlaybackState::Stopped);
+    if (m_changedSinceReport || m_playerState == PlayerState::Playing)
+        report(PlaybackState::Stopped);
     // The player goes back to 0 on stop(); where the person stopped is what stands.
     m_stopped = true;
     Q_EMIT stopRequested();
@@ -269,6 +299,7 @@ void PlaybackSession::continueFrom(const ProgressRecord &remote)
 {
     if (m_phase != Phase::Playing || remote.contentId != m_contentId)
         return;
+    m_newerRemote.reset();
     requestSeek(remote.positionMs);
     if (m_playerState != PlayerState::Playing)
         Q_EMIT playRequested();
@@ -279,8 +310,13 @@ void PlaybackSession::handleRemote(const ProgressRecord &record)
     if (record.deviceId == m_sync.deviceId())
         return;
     m_local.save(record, false, 0);
-    if (m_phase == Phase::Playing && record.contentId == m_contentId)
-        Q_EMIT remoteUpdateArrived(record, m_playerState == PlayerState::Playing);
+    if (m_phase != Phase::Playing || record.contentId != m_contentId)
+        return;
+    const std::optional<ProgressRecord> ours =
+        m_lastReport ? m_lastReport : (m_decision ? m_decision->record : std::nullopt);
+    if (!ours || ProgressOrder::supersedes(record, *ours))
+        m_newerRemote = record;
+    Q_EMIT remoteUpdateArrived(record, m_playerState == PlayerState::Playing);
 }
 
 void PlaybackSession::close()
@@ -290,7 +326,10 @@ void PlaybackSession::close()
     m_closing = true;
     m_reportTimer.stop();
     m_settleTimer.stop();
-    if (m_phase == Phase::Playing)
+    // Only what happened here since the last report is news. A device that sat paused must not
+    // stamp its old place as a newer observation over where another device went meanwhile.
+    if (m_phase == Phase::Playing
+        && (m_changedSinceReport || m_playerState == PlayerState::Playing))
         report(m_ended ? PlaybackState::Ended : PlaybackState::Stopped);
     ++m_generation;
     m_sync.finish(kCloseWaitMs, this, [this](int pending) { Q_EMIT closed(pending); });
@@ -298,6 +337,7 @@ void PlaybackSession::close()
 
 void PlaybackSession::report(PlaybackState state)
 {
+    m_changedSinceReport = false;
     if (m_contentId.isEmpty())
         return;
     ProgressRecord record;
@@ -308,5 +348,7 @@ void PlaybackSession::report(PlaybackState state)
     record.state = state;
     record.title = m_title;
     m_lastReport = m_sync.report(record);
+    if (m_newerRemote && !ProgressOrder::supersedes(*m_newerRemote, *m_lastReport))
+        m_newerRemote.reset();
     Q_EMIT progressReported(*m_lastReport);
 }

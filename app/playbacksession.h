@@ -43,6 +43,9 @@ public:
     void setServerWaitMs(int ms) { m_serverWaitMs = ms; }
     void setSeekSettleMs(int ms) { m_settleTimer.setInterval(ms); }
     void setFromStart(bool fromStart) { m_fromStart = fromStart; }
+    // Stop at the resume point instead of playing; play then first goes to a newer place another
+    // device reported meanwhile.
+    void setStartPaused(bool paused) { m_startPaused = paused; }
 
     Phase phase() const { return m_phase; }
     QString path() const { return m_path; }
@@ -100,6 +103,7 @@ private:
     LocalCopy &m_local;
     int m_serverWaitMs = kDefaultServerWaitMs;
     bool m_fromStart = false;
+    bool m_startPaused = false;
 
     Phase m_phase = Phase::Idle;
     quint64 m_generation = 0; // answers for an earlier open() are ignored
@@ -122,6 +126,8 @@ private:
     qint64 m_positionMs = 0;
     qint64 m_durationMs = 0;
     std::optional<ProgressRecord> m_lastReport;
+    std::optional<ProgressRecord> m_newerRemote; // another device's place, newer than ours
+    bool m_changedSinceReport = false; // played or moved here since the last report
 
     QTimer m_reportTimer;
     QTimer m_settleTimer;

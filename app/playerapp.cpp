@@ -84,6 +84,7 @@ void PlayerApp::start()
 
     m_session.setReportIntervalMs(m_options.reportIntervalSeconds * 1000);
     m_session.setFromStart(m_options.fromStart);
+    m_session.setStartPaused(m_options.paused);
 
     connectPlayer();
     connectWindow();
@@ -110,6 +111,11 @@ void PlayerApp::start()
         m_session.open(m_options.file);
     else
         showContinueWatching();
+}
+
+void PlayerApp::closeWindow()
+{
+    m_window->close();
 }
 
 void PlayerApp::showContinueWatching()

@@ -32,6 +32,7 @@ public:
     ~PlayerApp() override;
 
     void start();
+    void closeWindow();
 
 Q_SIGNALS:
     void exitRequested(int code);

@@ -11,8 +11,9 @@
 #include <optional>
 
 // The local copy as the GUI thread sees it: every call is queued to LocalStore on a thread of its
-// own, in order, and answers through a callback run on the caller's thread, guarded by `context`
-// (no answer once it is gone). Destroying a LocalCopy finishes the queued writes first.
+// own, in order, and answers through a callback run on this object's thread, guarded by
+// `context`, which must live on that thread too (no answer once it is gone). Destroying a LocalCopy
+// finishes the queued writes first.
 class LocalCopy final : public QObject
 {
     Q_OBJECT
@@ -49,12 +50,20 @@ private:
     {
         QMetaObject::invokeMethod(
             m_worker,
-            [store = m_store.get(), ctx = QPointer<QObject>(context), work = std::move(work),
+            [this, store = m_store.get(), ctx = QPointer<QObject>(context), work = std::move(work),
              done = std::move(done)] {
                 Result result = work(*store);
-                if (done && ctx)
-                    QMetaObject::invokeMethod(
-                        ctx.data(), [done, result] { done(result); }, Qt::QueuedConnection);
+                if (!done)
+                    return;
+                // Back to this object's thread, where `context` lives too, and only there is it
+                // safe to ask whether the context still exists.
+                QMetaObject::invokeMethod(
+                    this,
+                    [ctx, done, result] {
+                        if (ctx)
+                            done(result);
+                    },
+                    Qt::QueuedConnection);
             },
             Qt::QueuedConnection);
     }

@@ -1,0 +1,241 @@
+// The --events lines of PROTOCOL.md's `playmark` section: one JSON object a line, with exactly the
+// fields the contract lists, written to a real FILE* and read back.
+#include "eventprinter.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+#include <cstdio>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+struct FileCloser
+{
+    void operator()(FILE *file) const { std::fclose(file); }
+};
+using File = std::unique_ptr<FILE, FileCloser>;
+
+QByteArray readAll(FILE *file)
+{
+    std::rewind(file);
+    QByteArray text;
+    char buffer[4096];
+    size_t read = 0;
+    while ((read = std::fread(buffer, 1, sizeof buffer, file)) > 0)
+        text.append(buffer, qsizetype(read));
+    return text;
+}
+
+ProgressRecord record(qint64 positionMs, PlaybackState state, const QString &deviceName)
+{
+    ProgressRecord r;
+    r.contentId = u"pm1-0123456789abcdef0123456789abcdef"_s;
+    r.positionMs = positionMs;
+    r.durationMs = 3600000;
+    r.deviceId = u"tv"_s;
+    r.deviceName = deviceName;
+    r.observedAtMs = 1700000000000;
+    r.state = state;
+    r.title = u"Some title"_s; // not part of any event
+    return r;
+}
+
+ResumePoint point(ResumePoint::Source source, qint64 positionMs, const QString &deviceName)
+{
+    ResumePoint p;
+    p.source = source;
+    p.positionMs = positionMs;
+    if (source != ResumePoint::Source::None)
+        p.record = record(positionMs, PlaybackState::Paused, deviceName);
+    return p;
+}
+
+enum class Kind { Resumed, Reported, Remote, Quit };
+
+} // namespace
+
+class tst_EventPrinter : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void oneEvent_data();
+    void oneEvent();
+    void oneObjectPerLineInOrder();
+};
+
+void tst_EventPrinter::oneEvent_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<ResumePoint>("point");
+    QTest::addColumn<ProgressRecord>("record");
+    QTest::addColumn<bool>("delivered");
+    QTest::addColumn<qint64>("position");
+    QTest::addColumn<int>("pending");
+    QTest::addColumn<QJsonObject>("expected");
+
+    const QString id = u"pm1-0123456789abcdef0123456789abcdef"_s;
+    const ProgressRecord unused;
+
+    QTest::newRow("resumed from the server")
+        << int(Kind::Resumed) << point(ResumePoint::Source::Server, 60000, u"Living-room TV"_s)
+        << unused << false << qint64(0) << 0
+        << QJsonObject{{u"event"_s, u"resumed"_s},
+                       {u"content_id"_s, id},
+                       {u"position_ms"_s, 60000},
+                       {u"source"_s, u"server"_s},
+                       {u"device_name"_s, u"Living-room TV"_s}};
+    QTest::newRow("resumed from the local copy")
+        << int(Kind::Resumed) << point(ResumePoint::Source::Local, 42000, u"Laptop"_s) << unused
+        << false << qint64(0) << 0
+        << QJsonObject{{u"event"_s, u"resumed"_s},
+                       {u"content_id"_s, id},
+                       {u"position_ms"_s, 42000},
+                       {u"source"_s, u"local"_s},
+                       {u"device_name"_s, u"Laptop"_s}};
+    QTest::newRow("resumed with nothing to resume")
+        << int(Kind::Resumed) << point(ResumePoint::Source::None, 0, QString()) << unused << false
+        << qint64(0) << 0
+        << QJsonObject{{u"event"_s, u"resumed"_s},
+                       {u"content_id"_s, id},
+                       {u"position_ms"_s, 0},
+                       {u"source"_s, u"none"_s},
+                       {u"device_name"_s, QString()}};
+    QTest::newRow("resumed, a device name that needs escaping stays on one line")
+        << int(Kind::Resumed)
+        << point(ResumePoint::Source::Server, 1000, u"Line\nbreak \"quoted\" \u00e9\u6f22"_s)
+        << unused << false << qint64(0) << 0
+        << QJsonObject{{u"event"_s, u"resumed"_s},
+                       {u"content_id"_s, id},
+                       {u"position_ms"_s, 1000},
+                       {u"source"_s, u"server"_s},
+                       {u"device_name"_s, u"Line\nbreak \"quoted\" \u00e9\u6f22"_s}};
+
+    const struct
+    {
+        PlaybackState state;
+        const char *name;
+    } states[] = {{PlaybackState::Playing, "playing"},
+                  {PlaybackState::Paused, "paused"},
+                  {PlaybackState::Stopped, "stopped"},
+                  {PlaybackState::Ended, "ended"}};
+    for (const auto &state : states) {
+        for (const bool delivered : {true, false}) {
+            QTest::addRow("reported %s, delivered %d", state.name, int(delivered))
+                << int(Kind::Reported) << ResumePoint()
+                << record(123456, state.state, u"This laptop"_s) << delivered << qint64(0) << 0
+                << QJsonObject{{u"event"_s, u"reported"_s},
+                               {u"content_id"_s, id},
+                               {u"position_ms"_s, 123456},
+                               {u"state"_s, QString::fromLatin1(state.name)},
+                               {u"delivered"_s, delivered}};
+        }
+    }
+
+    QTest::newRow("remote") << int(Kind::Remote) << ResumePoint()
+                            << record(777000, PlaybackState::Playing, u"Phone"_s) << false
+                            << qint64(0) << 0
+                            << QJsonObject{{u"event"_s, u"remote"_s},
+                                           {u"content_id"_s, id},
+                                           {u"position_ms"_s, 777000},
+                                           {u"device_name"_s, u"Phone"_s}};
+    QTest::newRow("quit, all delivered")
+        << int(Kind::Quit) << ResumePoint() << unused << false << qint64(95000) << 0
+        << QJsonObject{{u"event"_s, u"quit"_s},
+                       {u"content_id"_s, id},
+                       {u"position_ms"_s, 95000},
+                       {u"pending"_s, 0}};
+    QTest::newRow("quit, updates waiting")
+        << int(Kind::Quit) << ResumePoint() << unused << false << qint64(3599999) << 3
+        << QJsonObject{{u"event"_s, u"quit"_s},
+                       {u"content_id"_s, id},
+                       {u"position_ms"_s, 3599999},
+                       {u"pending"_s, 3}};
+    QTest::newRow("quit, positions past 2^31 stay exact")
+        << int(Kind::Quit) << ResumePoint() << unused << false << qint64(86400000LL * 30) << 1
+        << QJsonObject{{u"event"_s, u"quit"_s},
+                       {u"content_id"_s, id},
+                       {u"position_ms"_s, 86400000LL * 30},
+                       {u"pending"_s, 1}};
+}
+
+void tst_EventPrinter::oneEvent()
+{
+    QFETCH(int, kind);
+    QFETCH(ResumePoint, point);
+    QFETCH(ProgressRecord, record);
+    QFETCH(bool, delivered);
+    QFETCH(qint64, position);
+    QFETCH(int, pending);
+    QFETCH(QJsonObject, expected);
+
+    File file(std::tmpfile());
+    QVERIFY(file);
+    const EventPrinter printer(file.get());
+    const QString id = u"pm1-0123456789abcdef0123456789abcdef"_s;
+    switch (Kind(kind)) {
+    case Kind::Resumed:
+        printer.resumed(id, point);
+        break;
+    case Kind::Reported:
+        printer.reported(record, delivered);
+        break;
+    case Kind::Remote:
+        printer.remote(record);
+        break;
+    case Kind::Quit:
+        printer.quit(id, position, pending);
+        break;
+    }
+
+    const QByteArray text = readAll(file.get());
+    QVERIFY2(text.endsWith('\n'), text.constData());
+    QCOMPARE(text.count('\n'), 1);
+    QJsonParseError error{};
+    const QJsonDocument document = QJsonDocument::fromJson(text.trimmed(), &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QVERIFY(document.isObject());
+    const QJsonObject event = document.object();
+    // Exactly these fields: none missing, none extra.
+    QCOMPARE(event.keys(), expected.keys());
+    for (auto it = expected.constBegin(); it != expected.constEnd(); ++it) {
+        const QJsonValue actual = event.value(it.key());
+        QVERIFY2(actual.type() == it.value().type(), qPrintable(it.key()));
+        if (it.value().isDouble())
+            QCOMPARE(actual.toInteger(), it.value().toInteger());
+        else
+            QCOMPARE(actual, it.value());
+    }
+}
+
+void tst_EventPrinter::oneObjectPerLineInOrder()
+{
+    File file(std::tmpfile());
+    QVERIFY(file);
+    const EventPrinter printer(file.get());
+    const QString id = u"pm1-0123456789abcdef0123456789abcdef"_s;
+    printer.resumed(id, point(ResumePoint::Source::Server, 60000, u"TV"_s));
+    printer.reported(record(65000, PlaybackState::Playing, u"Laptop"_s), true);
+    printer.remote(record(70000, PlaybackState::Playing, u"Phone"_s));
+    printer.reported(record(71000, PlaybackState::Stopped, u"Laptop"_s), false);
+    printer.quit(id, 71000, 1);
+
+    // Each line goes out whole, so a script reading the pipe sees it at once; here all of them.
+    const QList<QByteArray> lines = readAll(file.get()).split('\n');
+    QCOMPARE(lines.size(), 6);
+    QVERIFY(lines.last().isEmpty());
+    const QStringList names = {u"resumed"_s, u"reported"_s, u"remote"_s, u"reported"_s, u"quit"_s};
+    for (int i = 0; i < names.size(); ++i) {
+        const QJsonDocument document = QJsonDocument::fromJson(lines.at(i));
+        QVERIFY2(document.isObject(), lines.at(i).constData());
+        QCOMPARE(document.object().value(u"event"_s).toString(), names.at(i));
+        QCOMPARE(document.object().value(u"content_id"_s).toString(), id);
+    }
+}
+
+QTEST_APPLESS_MAIN(tst_EventPrinter)
+#include "tst_eventprinter.moc"

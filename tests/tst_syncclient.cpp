@@ -1,0 +1,728 @@
+// The client half of the protocol against the real server, in-process on a port the OS picks,
+// with a real local copy on disk: delivery, the outbox while the server is away and the retry
+// that empties it, a previous run's outbox, the clock offset and clock_skew, fetch with its
+// timeout (against a real socket that never answers), closing, and refused updates.
+
+#include "localcopy.h"
+#include "serverstorage.h"
+#include "syncclient.h"
+#include "syncserver.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Generous: the machine is shared. Nothing here asserts how fast anything was.
+constexpr int kTimeoutMs = 30000;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+ProgressRecord progress(const QString &contentId, qint64 positionMs,
+                        PlaybackState state = PlaybackState::Playing)
+{
+    ProgressRecord record;
+    record.contentId = contentId;
+    record.positionMs = positionMs;
+    record.durationMs = 3600000;
+    record.state = state;
+    return record;
+}
+
+// One player: its local copy on disk and its sync client, as the app wires them.
+struct Player
+{
+    LocalCopy local;
+    SyncClient sync{local};
+    QObject context; // lives as long as the player: answers to it stop with it
+
+    bool open(const QString &path)
+    {
+        std::optional<bool> opened;
+        local.open(path, &context, [&opened](bool ok, const QString &error) {
+            if (!ok)
+                qWarning("open: %s", qPrintable(error));
+            opened = ok;
+        });
+        return QTest::qWaitFor([&] { return opened.has_value(); }, kTimeoutMs) && *opened;
+    }
+
+    // What the outbox holds now, asked of the local copy itself.
+    int pendingInOutbox()
+    {
+        std::optional<int> count;
+        local.pendingCount(&context, [&count](int n) { count = n; });
+        return QTest::qWaitFor([&] { return count.has_value(); }, kTimeoutMs) ? *count : -1;
+    }
+
+    std::optional<ProgressRecord> localRecord(const QString &contentId)
+    {
+        bool answered = false;
+        std::optional<ProgressRecord> found;
+        local.record(contentId, &context, [&](std::optional<ProgressRecord> record) {
+            found = std::move(record);
+            answered = true;
+        });
+        if (!QTest::qWaitFor([&] { return answered; }, kTimeoutMs))
+            qWarning("the local copy did not answer");
+        return found;
+    }
+
+    QList<PendingUpdate> pending()
+    {
+        bool answered = false;
+        QList<PendingUpdate> updates;
+        local.pending(1000, &context, [&](QList<PendingUpdate> list) {
+            updates = std::move(list);
+            answered = true;
+        });
+        if (!QTest::qWaitFor([&] { return answered; }, kTimeoutMs))
+            qWarning("the local copy did not answer");
+        return updates;
+    }
+};
+
+struct Answer
+{
+    int status = -1; // -1: no answer
+    QJsonObject json;
+    QJsonObject record() const { return json.value(u"record"_s).toObject(); }
+};
+
+// A socket peer that accepts connections and never answers: a server that hangs.
+class SilentServer : public QTcpServer
+{
+public:
+    int connections() const { return int(m_sockets.size()); }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto socket = std::make_unique<QTcpSocket>();
+        if (socket->setSocketDescriptor(descriptor))
+            m_sockets.push_back(std::move(socket)); // held open, never read, never answered
+    }
+
+private:
+    std::vector<std::unique_ptr<QTcpSocket>> m_sockets;
+};
+
+} // namespace
+
+class tst_SyncClient : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void reportDelivers_data();
+    void reportDelivers();
+    void staleReportLearnsTheStandingRecord();
+    void offlineReportsWaitAndTheRetryDeliversThem();
+    void deliverAtLaunchSendsAPreviousRunsOutbox_data();
+    void deliverAtLaunchSendsAPreviousRunsOutbox();
+    void manyVideosAreAllDelivered();
+    void clockSkewIsRestampedAndDelivered();
+    void fetchFoundAndNotFound();
+    void fetchFailsWithoutAServer_data();
+    void fetchFailsWithoutAServer();
+    void fetchTimesOut_data();
+    void fetchTimesOut();
+    void finishNeverHangs_data();
+    void finishNeverHangs();
+    void stampNowStrictlyIncreases();
+    void refusedUpdateIsDropped();
+
+private:
+    std::unique_ptr<Player> player(const QString &path, const QString &server,
+                                   const QString &deviceId = u"tv"_s);
+    bool startServer(quint16 port);
+    Answer get(const QString &contentId);
+    Answer put(const QString &contentId, const QJsonObject &body);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<SyncServer> m_server;
+    QString m_url; // kept after stop(): a closed port once the server is down
+    QString m_token;
+    QNetworkAccessManager m_nam;
+};
+
+void tst_SyncClient::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    // Every request stays on this machine, whatever the environment says about proxies.
+    QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
+    qRegisterMetaType<ProgressRecord>();
+}
+
+bool tst_SyncClient::startServer(quint16 port)
+{
+    ServerOptions options;
+    options.databasePath = m_dir->filePath(u"server.sqlite"_s);
+    options.port = port;
+    QString error;
+    if (!m_server->start(options, &error)) {
+        qWarning("server: %s", qPrintable(error));
+        return false;
+    }
+    m_url = m_server->url();
+    return true;
+}
+
+void tst_SyncClient::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_server = std::make_unique<SyncServer>();
+    QVERIFY(startServer(0));
+    QString error;
+    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+}
+
+void tst_SyncClient::cleanup()
+{
+    m_server.reset();
+    m_dir.reset();
+}
+
+std::unique_ptr<Player> tst_SyncClient::player(const QString &path, const QString &server,
+                                               const QString &deviceId)
+{
+    auto result = std::make_unique<Player>();
+    if (!result->open(path))
+        return nullptr;
+    if (!server.isEmpty())
+        result->sync.setServer(QUrl(server), m_token);
+    result->sync.setDevice(deviceId, u"Device "_s + deviceId);
+    return result;
+}
+
+Answer tst_SyncClient::get(const QString &contentId)
+{
+    QNetworkRequest request(QUrl(m_url + u"/v1/progress/"_s + contentId));
+    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    std::unique_ptr<QNetworkReply> reply(m_nam.get(request));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    Answer answer;
+    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
+        return answer;
+    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    answer.json = QJsonDocument::fromJson(reply->readAll()).object();
+    return answer;
+}
+
+Answer tst_SyncClient::put(const QString &contentId, const QJsonObject &body)
+{
+    QNetworkRequest request(QUrl(m_url + u"/v1/progress/"_s + contentId));
+    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+    std::unique_ptr<QNetworkReply> reply(
+        m_nam.put(request, QJsonDocument(body).toJson(QJsonDocument::Compact)));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    Answer answer;
+    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
+        return answer;
+    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    answer.json = QJsonDocument::fromJson(reply->readAll()).object();
+    return answer;
+}
+
+void tst_SyncClient::reportDelivers_data()
+{
+    QTest::addColumn<ProgressRecord>("record");
+
+    QTest::newRow("playing") << progress(u"pm1-00112233445566778899aabbccddeeff"_s, 61000);
+    QTest::newRow("paused at the start") << progress(u"movie"_s, 0, PlaybackState::Paused);
+    QTest::newRow("ended") << progress(u"movie"_s, 3600000, PlaybackState::Ended);
+    ProgressRecord episode = progress(u"show.s01e02"_s, 1234);
+    episode.title = u"Episode 2 \u2014 \u201cThe Return\u201d"_s;
+    episode.showId = u"show"_s;
+    episode.episodeId = u"s01e02"_s;
+    episode.durationMs = 0;
+    QTest::newRow("episode, unknown duration") << episode;
+}
+
+void tst_SyncClient::reportDelivers()
+{
+    QFETCH(ProgressRecord, record);
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url);
+    QVERIFY(tv);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    QSignalSpy online(&tv->sync, &SyncClient::onlineChanged);
+
+    const qint64 before = nowMs();
+    const ProgressRecord sent = tv->sync.report(record);
+    // Filled in by the client.
+    QCOMPARE(sent.deviceId, u"tv"_s);
+    QCOMPARE(sent.deviceName, u"Device tv"_s);
+    QVERIFY(sent.observedAtMs >= before);
+    QCOMPARE(sent.positionMs, record.positionMs);
+
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QCOMPARE(settled.at(0).at(0).value<ProgressRecord>(), sent);
+    QCOMPARE(settled.at(0).at(1).toBool(), true);
+    QVERIFY(tv->sync.isOnline());
+    QCOMPARE(online.count(), 1);
+
+    // The server has it, exactly.
+    const Answer answer = get(record.contentId);
+    QCOMPARE(answer.status, 200);
+    const QJsonObject stored = answer.record();
+    QCOMPARE(stored.value(u"position_ms"_s).toInteger(), record.positionMs);
+    QCOMPARE(stored.value(u"duration_ms"_s).toInteger(), record.durationMs);
+    QCOMPARE(stored.value(u"device_id"_s).toString(), u"tv"_s);
+    QCOMPARE(stored.value(u"device_name"_s).toString(), u"Device tv"_s);
+    QCOMPARE(stored.value(u"observed_at_ms"_s).toInteger(), sent.observedAtMs);
+    QCOMPARE(stored.value(u"state"_s).toString(), playbackStateName(record.state));
+    QCOMPARE(stored.value(u"title"_s).toString(), record.title);
+
+    // Nothing is left in the outbox, and the local copy has it too.
+    QCOMPARE(tv->pendingInOutbox(), 0);
+    QTRY_COMPARE(tv->sync.pendingCount(), 0);
+    const auto local = tv->localRecord(record.contentId);
+    QVERIFY(local);
+    QCOMPARE(local->positionMs, record.positionMs);
+    QCOMPARE(local->observedAtMs, sent.observedAtMs);
+}
+
+void tst_SyncClient::staleReportLearnsTheStandingRecord()
+{
+    // The phone watched further, later. The TV's older observation (made offline, say) arrives
+    // after it: the server keeps the phone's, and the TV's local copy learns it.
+    const qint64 now = nowMs();
+    const Answer phone = put(u"movie"_s,
+                             QJsonObject{{u"position_ms"_s, 900000},
+                                         {u"duration_ms"_s, 3600000},
+                                         {u"device_id"_s, u"phone"_s},
+                                         {u"device_name"_s, u"Phone"_s},
+                                         {u"observed_at_ms"_s, now - 1000}});
+    QCOMPARE(phone.status, 200);
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url);
+    QVERIFY(tv);
+    QSignalSpy seen(&tv->sync, &SyncClient::serverRecordSeen);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    ProgressRecord old = progress(u"movie"_s, 100000);
+    old.observedAtMs = now - 60000;
+    tv->sync.report(old);
+
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QCOMPARE(settled.at(0).at(1).toBool(), true);
+    QCOMPARE(seen.count(), 1);
+    const auto standing = seen.at(0).at(0).value<ProgressRecord>();
+    QCOMPARE(standing.deviceId, u"phone"_s);
+    QCOMPARE(standing.positionMs, qint64(900000));
+
+    QCOMPARE(tv->pendingInOutbox(), 0);
+    const auto local = tv->localRecord(u"movie"_s);
+    QVERIFY(local);
+    QCOMPARE(local->deviceId, u"phone"_s);
+    QCOMPARE(local->positionMs, qint64(900000));
+    QCOMPARE(get(u"movie"_s).record().value(u"device_id"_s).toString(), u"phone"_s);
+}
+
+void tst_SyncClient::offlineReportsWaitAndTheRetryDeliversThem()
+{
+    // The server goes away; its port is closed.
+    const quint16 port = m_server->port();
+    const QString url = m_url;
+    m_server->stop();
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), url);
+    QVERIFY(tv);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    QSignalSpy finished(&tv->sync, &SyncClient::deliveryFinished);
+
+    // A person watches two videos while the server is away: many reports each.
+    constexpr int kReports = 30;
+    ProgressRecord last[2];
+    for (int i = 0; i < kReports; ++i) {
+        const int video = i % 2;
+        last[video] = tv->sync.report(progress(u"video-%1"_s.arg(video), i * 5000));
+    }
+
+    // Every report is settled as not delivered; each video has one pending update, its newest.
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), kReports, kTimeoutMs);
+    for (const QList<QVariant> &arguments : std::as_const(settled))
+        QCOMPARE(arguments.at(1).toBool(), false);
+    QVERIFY(!tv->sync.isOnline());
+    QCOMPARE(tv->pendingInOutbox(), 2);
+    QTRY_COMPARE(tv->sync.pendingCount(), 2);
+    const QList<PendingUpdate> pending = tv->pending();
+    QCOMPARE(pending.size(), 2);
+    for (const PendingUpdate &update : pending)
+        QCOMPARE(update.record, last[update.record.contentId.endsWith(u'1') ? 1 : 0]);
+    QVERIFY(!finished.isEmpty());
+    QCOMPARE(finished.constLast().at(0).toBool(), false);
+
+    // The server comes back on the same port. No new report: the retry alone delivers them.
+    QVERIFY(startServer(port));
+    QCOMPARE(m_url, url);
+    QTRY_COMPARE_WITH_TIMEOUT(tv->pendingInOutbox(), 0, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(tv->sync.isOnline(), kTimeoutMs);
+    QTRY_COMPARE(tv->sync.pendingCount(), 0);
+    QCOMPARE(settled.count(), kReports);
+    for (const ProgressRecord &record : last) {
+        const Answer answer = get(record.contentId);
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.record().value(u"position_ms"_s).toInteger(), record.positionMs);
+        QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), record.observedAtMs);
+    }
+    QTRY_COMPARE(finished.constLast().at(0).toBool(), true);
+}
+
+void tst_SyncClient::deliverAtLaunchSendsAPreviousRunsOutbox_data()
+{
+    QTest::addColumn<bool>("configured");
+
+    QTest::newRow("no server configured last time") << false;
+    QTest::newRow("server unreachable last time") << true;
+}
+
+void tst_SyncClient::deliverAtLaunchSendsAPreviousRunsOutbox()
+{
+    QFETCH(bool, configured);
+    const QString path = m_dir->filePath(u"tv.sqlite"_s);
+    const QString url = m_url;
+
+    QList<ProgressRecord> reported;
+    {
+        if (configured)
+            m_server->stop();
+        auto lastRun = player(path, configured ? url : QString());
+        QVERIFY(lastRun);
+        QSignalSpy settled(&lastRun->sync, &SyncClient::reportSettled);
+        for (int i = 0; i < 3; ++i)
+            reported << lastRun->sync.report(progress(u"video-%1"_s.arg(i), 1000 * (i + 1)));
+        QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 3, kTimeoutMs);
+        QCOMPARE(lastRun->pendingInOutbox(), 3);
+        // The player closes with the outbox full.
+    }
+    if (configured)
+        QVERIFY(startServer(quint16(QUrl(url).port())));
+
+    auto thisRun = player(path, url);
+    QVERIFY(thisRun);
+    QCOMPARE(thisRun->pendingInOutbox(), 3);
+    QSignalSpy finished(&thisRun->sync, &SyncClient::deliveryFinished);
+    thisRun->sync.deliver();
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(finished.constLast().at(0).toBool(), true);
+    QCOMPARE(thisRun->pendingInOutbox(), 0);
+    QTRY_COMPARE(thisRun->sync.pendingCount(), 0);
+    for (const ProgressRecord &record : std::as_const(reported)) {
+        const Answer answer = get(record.contentId);
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.record().value(u"position_ms"_s).toInteger(), record.positionMs);
+        QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), record.observedAtMs);
+    }
+}
+
+void tst_SyncClient::manyVideosAreAllDelivered()
+{
+    // A long time offline: more videos pending than one request may carry, with titles.
+    const QString path = m_dir->filePath(u"tv.sqlite"_s);
+    constexpr int kVideos = 700;
+    {
+        auto offline = player(path, QString());
+        QVERIFY(offline);
+        for (int i = 0; i < kVideos; ++i) {
+            ProgressRecord record =
+                progress(u"pm1-%1"_s.arg(i, 32, 10, QLatin1Char('0')), 1000 + i);
+            record.title = u"A film with a rather long title, part %1 of many"_s.arg(i);
+            record.showId = u"collection-of-films"_s;
+            offline->sync.report(record);
+        }
+        QCOMPARE(offline->pendingInOutbox(), kVideos);
+    }
+
+    auto online = player(path, m_url);
+    QVERIFY(online);
+    online->sync.deliver();
+    QTRY_COMPARE_WITH_TIMEOUT(online->pendingInOutbox(), 0, kTimeoutMs);
+    for (int i : {0, kVideos / 2, kVideos - 1}) {
+        const Answer answer = get(u"pm1-%1"_s.arg(i, 32, 10, QLatin1Char('0')));
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.record().value(u"position_ms"_s).toInteger(), 1000 + i);
+    }
+}
+
+void tst_SyncClient::clockSkewIsRestampedAndDelivered()
+{
+    // A profile kept an offset from a day the local clock was ten minutes slow; it is right now.
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url);
+    QVERIFY(tv);
+    tv->sync.setClockOffset(600000);
+    QSignalSpy offsetChanged(&tv->sync, &SyncClient::clockOffsetChanged);
+
+    const qint64 before = nowMs();
+    const ProgressRecord wrong = tv->sync.report(progress(u"movie"_s, 42000));
+    QVERIFY(wrong.observedAtMs >= before + 600000);
+
+    // The server refuses it as clock_skew; the client learns the offset from server_time_ms,
+    // re-stamps the update and delivers it.
+    QTRY_COMPARE_WITH_TIMEOUT(get(u"movie"_s).status, 200, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(tv->pendingInOutbox(), 0, kTimeoutMs);
+    const qint64 after = nowMs();
+    QVERIFY(!offsetChanged.isEmpty());
+    // Server and test share a clock: the estimate is near 0.
+    QVERIFY2(qAbs(tv->sync.clock().offsetMs()) < 5000,
+             qPrintable(QString::number(tv->sync.clock().offsetMs())));
+
+    const QJsonObject stored = get(u"movie"_s).record();
+    const qint64 observedAt = stored.value(u"observed_at_ms"_s).toInteger();
+    QCOMPARE(stored.value(u"position_ms"_s).toInteger(), 42000);
+    QVERIFY2(observedAt >= before - 5000 && observedAt <= after,
+             qPrintable(u"%1 not in [%2, %3]"_s.arg(observedAt).arg(before).arg(after)));
+    // The local copy holds the re-stamped observation, not the refused one.
+    const auto local = tv->localRecord(u"movie"_s);
+    QVERIFY(local);
+    QCOMPARE(local->observedAtMs, observedAt);
+
+    // The next report is stamped on the corrected clock and goes through as is.
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    const qint64 beforeNext = nowMs();
+    const ProgressRecord next = tv->sync.report(progress(u"movie"_s, 47000));
+    const qint64 afterNext = nowMs();
+    QVERIFY2(next.observedAtMs > observedAt && next.observedAtMs <= afterNext + 5000,
+             qPrintable(u"stamped %1 ms from now"_s.arg(next.observedAtMs - beforeNext)));
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(tv->pendingInOutbox(), 0, kTimeoutMs);
+    const QJsonObject nextStored = get(u"movie"_s).record();
+    QCOMPARE(nextStored.value(u"position_ms"_s).toInteger(), 47000);
+    QCOMPARE(nextStored.value(u"observed_at_ms"_s).toInteger(), next.observedAtMs);
+}
+
+void tst_SyncClient::fetchFoundAndNotFound()
+{
+    const qint64 observedAt = nowMs() - 5000;
+    QCOMPARE(put(u"movie"_s,
+                 QJsonObject{{u"position_ms"_s, 754000},
+                             {u"duration_ms"_s, 3600000},
+                             {u"device_id"_s, u"phone"_s},
+                             {u"device_name"_s, u"Phone"_s},
+                             {u"observed_at_ms"_s, observedAt},
+                             {u"state"_s, u"paused"_s}})
+                 .status,
+             200);
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url);
+    QVERIFY(tv);
+    QSignalSpy seen(&tv->sync, &SyncClient::serverRecordSeen);
+
+    std::optional<FetchResult> found;
+    tv->sync.fetch(u"movie"_s, 5000, &tv->context, [&](const FetchResult &r) { found = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), kTimeoutMs);
+    QCOMPARE(found->status, FetchResult::Status::Found);
+    QVERIFY(found->record);
+    QCOMPARE(found->record->positionMs, qint64(754000));
+    QCOMPARE(found->record->deviceId, u"phone"_s);
+    QCOMPARE(found->record->observedAtMs, observedAt);
+    QCOMPARE(found->record->state, PlaybackState::Paused);
+    QVERIFY(found->record->receivedAtMs > 0);
+    QCOMPARE(seen.count(), 1);
+    QVERIFY(tv->sync.isOnline());
+    QVERIFY(tv->sync.clock().isKnown());
+
+    std::optional<FetchResult> missing;
+    tv->sync.fetch(u"never-watched"_s, 5000, &tv->context,
+                   [&](const FetchResult &r) { missing = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(missing.has_value(), kTimeoutMs);
+    QCOMPARE(missing->status, FetchResult::Status::NotFound);
+    QVERIFY(!missing->record);
+    QVERIFY(tv->sync.isOnline());
+}
+
+void tst_SyncClient::fetchFailsWithoutAServer_data()
+{
+    QTest::addColumn<bool>("configured");
+
+    QTest::newRow("none configured") << false;
+    QTest::newRow("closed port") << true;
+}
+
+void tst_SyncClient::fetchFailsWithoutAServer()
+{
+    QFETCH(bool, configured);
+    const QString url = m_url;
+    m_server->stop();
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), configured ? url : QString());
+    QVERIFY(tv);
+    std::optional<FetchResult> result;
+    tv->sync.fetch(u"movie"_s, 5000, &tv->context, [&](const FetchResult &r) { result = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), kTimeoutMs);
+    QCOMPARE(result->status, FetchResult::Status::Failed);
+    QVERIFY(!result->record);
+    QVERIFY(!result->error.isEmpty());
+    QVERIFY(!tv->sync.isOnline());
+}
+
+void tst_SyncClient::fetchTimesOut_data()
+{
+    QTest::addColumn<int>("timeoutMs");
+
+    QTest::newRow("300 ms") << 300;
+    QTest::newRow("1.5 s") << 1500;
+}
+
+void tst_SyncClient::fetchTimesOut()
+{
+    QFETCH(int, timeoutMs);
+    SilentServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+
+    auto tv =
+        player(m_dir->filePath(u"tv.sqlite"_s), u"http://127.0.0.1:%1"_s.arg(silent.serverPort()));
+    QVERIFY(tv);
+    std::optional<FetchResult> result;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    tv->sync.fetch(u"movie"_s, timeoutMs, &tv->context, [&](const FetchResult &r) { result = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), kTimeoutMs);
+    const qint64 took = elapsed.elapsed();
+
+    QCOMPARE(result->status, FetchResult::Status::Failed);
+    QVERIFY(!result->error.isEmpty());
+    // The request reached the peer, which never answered: the timeout ended it...
+    QCOMPARE(silent.connections(), 1);
+    QVERIFY2(took >= timeoutMs * 8 / 10, qPrintable(QString::number(took)));
+    // ...and not the 10 s default or a hang (a generous bound for a shared machine).
+    QVERIFY2(took < timeoutMs + 8000, qPrintable(QString::number(took)));
+    QVERIFY(!tv->sync.isOnline());
+}
+
+void tst_SyncClient::finishNeverHangs_data()
+{
+    QTest::addColumn<QString>("server"); // "up", "down", "hangs" or "none"
+    QTest::addColumn<int>("expectedPending");
+
+    QTest::newRow("server up") << u"up"_s << 0;
+    QTest::newRow("server down") << u"down"_s << 3;
+    QTest::newRow("server accepts and never answers") << u"hangs"_s << 3;
+    QTest::newRow("no server configured") << u"none"_s << 3;
+}
+
+void tst_SyncClient::finishNeverHangs()
+{
+    QFETCH(QString, server);
+    QFETCH(int, expectedPending);
+
+    SilentServer silent;
+    QString url = m_url;
+    if (server == u"down") {
+        m_server->stop();
+    } else if (server == u"hangs") {
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        url = u"http://127.0.0.1:%1"_s.arg(silent.serverPort());
+    } else if (server == u"none") {
+        url.clear();
+    }
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), url);
+    QVERIFY(tv);
+    // The person closes the window right after the last reports: no waiting for their delivery.
+    for (int i = 0; i < 3; ++i)
+        tv->sync.report(progress(u"video-%1"_s.arg(i), 1000 * i));
+
+    std::optional<int> pending;
+    int calls = 0;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    tv->sync.finish(1000, &tv->context, [&](int n) {
+        pending = n;
+        ++calls;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(pending.has_value(), kTimeoutMs);
+    const qint64 took = elapsed.elapsed();
+    QCOMPARE(*pending, expectedPending);
+    // At most about its timeout, never the request timeout or longer (generous for a shared
+    // machine; the hanging server would take 10 s).
+    QVERIFY2(took < 1000 + 5000, qPrintable(QString::number(took)));
+    if (server == u"up") {
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(get(u"video-%1"_s.arg(i)).status, 200);
+    }
+    QCOMPARE(tv->pendingInOutbox(), expectedPending);
+    // `done` runs once, whichever of the deadline and the delivery comes first.
+    QCOMPARE(calls, 1);
+}
+
+void tst_SyncClient::stampNowStrictlyIncreases()
+{
+    LocalCopy local;
+    SyncClient sync(local);
+    const qint64 before = nowMs();
+    qint64 previous = sync.stampNow();
+    QVERIFY(previous >= before);
+    for (int i = 0; i < 20000; ++i) {
+        const qint64 stamp = sync.stampNow();
+        QVERIFY2(stamp > previous,
+                 qPrintable(u"call %1: %2 after %3"_s.arg(i).arg(stamp).arg(previous)));
+        previous = stamp;
+    }
+    // On the server's clock: the offset moves the stamps.
+    sync.setClockOffset(3600000);
+    const qint64 ahead = sync.stampNow();
+    QVERIFY(ahead > previous);
+    QVERIFY(ahead >= nowMs() + 3600000 - 1000);
+    // An offset that moves back does not make a stamp go back.
+    sync.setClockOffset(-3600000);
+    QVERIFY(sync.stampNow() > ahead);
+    QVERIFY(sync.stampNow() > ahead);
+}
+
+void tst_SyncClient::refusedUpdateIsDropped()
+{
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url);
+    QVERIFY(tv);
+    QSignalSpy finished(&tv->sync, &SyncClient::deliveryFinished);
+
+    // A position past the duration breaks a rule of the record: the server will never take it.
+    ProgressRecord broken = progress(u"broken"_s, 5000);
+    broken.durationMs = 1000;
+    const ProgressRecord good = progress(u"good"_s, 7000);
+    tv->sync.report(broken);
+    tv->sync.report(good);
+
+    QTRY_COMPARE_WITH_TIMEOUT(tv->pendingInOutbox(), 0, kTimeoutMs);
+    QTRY_COMPARE(tv->sync.pendingCount(), 0);
+    QCOMPARE(get(u"broken"_s).status, 404);
+    QCOMPARE(get(u"good"_s).status, 200);
+    // The server was reachable: this was no outage, and nothing is left to retry.
+    QVERIFY(tv->sync.isOnline());
+    QTRY_VERIFY(!finished.isEmpty());
+    QCOMPARE(finished.constLast().at(0).toBool(), true);
+
+    // Nothing keeps sending it: no further attempt ends within a few retry periods.
+    const int attempts = int(finished.count());
+    QVERIFY(!finished.wait(2500));
+    QCOMPARE(int(finished.count()), attempts);
+    QCOMPARE(tv->pendingInOutbox(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_SyncClient)
+#include "tst_syncclient.moc"
