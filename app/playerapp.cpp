@@ -21,6 +21,12 @@
 
 Q_LOGGING_CATEGORY(lcApp, "playmark.app")
 
+namespace {
+const QString kGeometryKey = QStringLiteral("window/geometry");
+const QString kRecentKey = QStringLiteral("recent/files");
+constexpr int kMaxRecent = 10;
+} // namespace
+
 PlayerApp::PlayerApp(AppOptions options, QObject *parent)
     : QObject(parent),
       m_options(std::move(options)),
@@ -91,6 +97,8 @@ void PlayerApp::start()
     connectSession();
 
     m_window->setDeviceName(m_profile.deviceName());
+    m_window->restoreGeometry(m_profile.settings().value(kGeometryKey).toByteArray());
+    m_window->setRecentFiles(m_profile.settings().value(kRecentKey).toStringList());
     updateSyncStatus();
     m_window->controls()->setAudioAvailable(m_audio != nullptr);
     if (m_audio)
@@ -111,6 +119,43 @@ void PlayerApp::start()
         m_session.open(m_options.file);
     else
         showContinueWatching();
+}
+
+void PlayerApp::rememberRecent(const QString &path)
+{
+    QStringList recent = m_profile.settings().value(kRecentKey).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent)
+        recent.removeLast();
+    m_profile.settings().setValue(kRecentKey, recent);
+    m_window->setRecentFiles(recent);
+}
+
+void PlayerApp::fillHistoryMenu()
+{
+    const QString contentId = m_session.contentId();
+    if (contentId.isEmpty()) {
+        m_window->setHistoryEntries({});
+        return;
+    }
+    m_sync.fetchHistory(
+        contentId, 50, PlaybackSession::kDefaultServerWaitMs, this,
+        [this, contentId](bool ok, const QList<ProgressRecord> &items) {
+            QList<QPair<QString, qint64>> entries;
+            const qint64 now = m_sync.clock().serverNowMs();
+            for (const ProgressRecord &item : items) {
+                if (item.deviceId == m_sync.deviceId() || entries.size() >= 12)
+                    continue;
+                entries.append({QStringLiteral("%1 · %2 · %3")
+                                    .arg(item.deviceName, TimeFormat::clock(item.positionMs),
+                                         TimeFormat::ago(item.observedAtMs, now)),
+                                item.positionMs});
+            }
+            if (!ok)
+                qCInfo(lcApp) << "history of" << contentId << "unavailable: server unreachable";
+            m_window->setHistoryEntries(entries);
+        });
 }
 
 void PlayerApp::closeWindow()
@@ -242,6 +287,8 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
+    connect(window, &PlayerWindow::historyRequested, this, &PlayerApp::fillHistoryMenu);
+    connect(window, &PlayerWindow::jumpRequested, &m_session, &PlaybackSession::requestSeek);
     connect(window, &PlayerWindow::homeRequested, this, [this] {
         m_session.requestStop();
         m_player.stop();
@@ -286,6 +333,7 @@ void PlayerApp::connectWindow()
 void PlayerApp::connectSession()
 {
     connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
+        rememberRecent(QFileInfo(path).absoluteFilePath());
         m_window->setMediaTitle(QFileInfo(path).fileName());
         m_window->showLoading();
         m_player.setSource(QUrl::fromLocalFile(path));
@@ -318,6 +366,7 @@ void PlayerApp::connectSession()
         if (m_audio)
             m_profile.settings().setValue(QStringLiteral("audio/volume"),
                                           double(m_audio->volume()));
+        m_profile.settings().setValue(kGeometryKey, m_window->saveGeometry());
         m_profile.settings().sync();
         m_stream.stop();
         m_player.stop();

@@ -46,6 +46,8 @@ private:
     void showRemoteNotice(const ProgressRecord &record, bool playingHere);
     void handleFailure(const QString &reason);
     void updateSyncStatus();
+    void rememberRecent(const QString &path);
+    void fillHistoryMenu();
     void showContinueWatching();
     void showEntries(const QList<ProgressRecord> &records, bool fromServer);
     void openEntry(const QString &contentId);

@@ -31,7 +31,20 @@ void NoticeBar::showNotice(const QString &text, const QString &actionText, int d
     m_action->setText(actionText);
     m_action->setVisible(!actionText.isEmpty());
     show();
+    Q_EMIT actionAvailableChanged(hasAction()); // also when it was already shown
     m_hide.start(durationMs);
+}
+
+void NoticeBar::showEvent(QShowEvent *event)
+{
+    QFrame::showEvent(event);
+    Q_EMIT actionAvailableChanged(hasAction());
+}
+
+void NoticeBar::hideEvent(QHideEvent *event)
+{
+    QFrame::hideEvent(event);
+    Q_EMIT actionAvailableChanged(false);
 }
 
 QString NoticeBar::text() const

@@ -29,6 +29,12 @@ public:
 
 Q_SIGNALS:
     void actionTriggered();
+    // Whether a notice with an action is on screen (Enter then means "do it").
+    void actionAvailableChanged(bool available);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     QLabel *m_label = nullptr;

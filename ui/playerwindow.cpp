@@ -77,6 +77,8 @@ void PlayerWindow::createActions()
     };
     QMenu *file = menuBar()->addMenu(tr("&File"));
     add(file, tr("&Open…"), QKeySequence::Open, [this] { chooseFile(); });
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setEnabled(false);
     add(file, tr("&Continue Watching"), QKeySequence(Qt::CTRL | Qt::Key_L),
         [this] { Q_EMIT homeRequested(); });
     file->addSeparator();
@@ -91,6 +93,19 @@ void PlayerWindow::createActions()
         [this] { Q_EMIT seekByRequested(10000); });
     add(playback, tr("Start Over"), QKeySequence(Qt::CTRL | Qt::Key_Home),
         [this] { Q_EMIT startOverRequested(); });
+    // Enabled only while a notice offers something, so Return still works everywhere else
+    // (opening an entry of Continue Watching, say).
+    QAction *accept = add(playback, tr("Accept the Notice"), QKeySequence(Qt::Key_Return),
+                          [this] { m_notice->trigger(); });
+    accept->setEnabled(false);
+    connect(m_notice, &NoticeBar::actionAvailableChanged, accept, &QAction::setEnabled);
+    playback->addSeparator();
+    m_historyMenu = playback->addMenu(tr("&Jump to Where Another Device Was"));
+    connect(m_historyMenu, &QMenu::aboutToShow, this, [this] {
+        m_historyMenu->clear();
+        m_historyMenu->addAction(tr("Asking the server…"))->setEnabled(false);
+        Q_EMIT historyRequested();
+    });
 
     QMenu *audio = menuBar()->addMenu(tr("&Audio"));
     add(audio, tr("Volume Up"), QKeySequence(Qt::Key_Up),
@@ -173,6 +188,30 @@ void PlayerWindow::setSyncStatus(const QString &text, const QString &toolTip)
 QString PlayerWindow::syncStatusText() const
 {
     return m_syncStatus->text();
+}
+
+void PlayerWindow::setRecentFiles(const QStringList &paths)
+{
+    m_recentMenu->clear();
+    for (const QString &path : paths) {
+        QAction *action = m_recentMenu->addAction(QFileInfo(path).fileName());
+        action->setToolTip(path);
+        connect(action, &QAction::triggered, this,
+                [this, path] { Q_EMIT openFileRequested(path); });
+    }
+    m_recentMenu->setEnabled(!paths.isEmpty());
+}
+
+void PlayerWindow::setHistoryEntries(const QList<QPair<QString, qint64>> &entries)
+{
+    m_historyMenu->clear();
+    for (const auto &[label, positionMs] : entries) {
+        QAction *action = m_historyMenu->addAction(label);
+        connect(action, &QAction::triggered, this,
+                [this, position = positionMs] { Q_EMIT jumpRequested(position); });
+    }
+    if (entries.isEmpty())
+        m_historyMenu->addAction(tr("No other device has played this video"))->setEnabled(false);
 }
 
 void PlayerWindow::closeEvent(QCloseEvent *event)

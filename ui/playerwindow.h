@@ -5,6 +5,7 @@
 class ContinueWatchingView;
 class PlayerControls;
 class QLabel;
+class QMenu;
 class QStackedWidget;
 class QVideoWidget;
 class NoticeBar;
@@ -35,6 +36,9 @@ public:
     ContinueWatchingView *home() const { return m_home; }
     void allowClose();
     void setSyncStatus(const QString &text, const QString &toolTip);
+    void setRecentFiles(const QStringList &paths);
+    // Where other devices were, newest first, for the "Jump to…" menu: (label, position).
+    void setHistoryEntries(const QList<QPair<QString, qint64>> &entries);
     QString syncStatusText() const;
 
 Q_SIGNALS:
@@ -47,6 +51,8 @@ Q_SIGNALS:
     void muteToggleRequested();
     void closeRequested();
     void homeRequested();
+    void historyRequested(); // the "Jump to…" menu is about to show: fill it
+    void jumpRequested(qint64 positionMs);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -63,6 +69,8 @@ private:
     ContinueWatchingView *m_home = nullptr;
     QLabel *m_loadingPage = nullptr;
     QLabel *m_syncStatus = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QMenu *m_historyMenu = nullptr;
     QVideoWidget *m_video = nullptr;
     PlayerControls *m_controls = nullptr;
     NoticeBar *m_notice = nullptr;
