@@ -129,6 +129,7 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
         *text = QStringLiteral("--report-interval wants a whole number of seconds > 0");
         return Outcome::Error;
     }
+    options->reportIntervalSet = parser.isSet(QStringLiteral("report-interval"));
     options->fromStart = parser.isSet(QStringLiteral("from-start"));
     options->paused = parser.isSet(QStringLiteral("paused"));
     options->events = parser.isSet(QStringLiteral("events"));

@@ -16,6 +16,7 @@ struct AppOptions
     std::optional<QString> deviceName;
     int quitAfterSeconds = -1; // < 0: stay open
     int reportIntervalSeconds = 5;
+    bool reportIntervalSet = false; // given on the command line: overrides the profile's setting
     bool fromStart = false;
     bool paused = false;
     bool events = false;

@@ -117,6 +117,17 @@ void PlaybackSession::decideWhenReady()
         m_decision->positionMs = m_positionMs;
     } else {
         m_decision = ResumePoint::choose(m_serverAnswer->record, *m_localAnswer, m_fromStart);
+        if (m_rewindAfterBreak && m_decision->record && m_decision->positionMs > 0) {
+            const qint64 away = m_sync.clock().serverNowMs() - m_decision->record->observedAtMs;
+            m_decision->positionMs =
+                qMax<qint64>(0, m_decision->positionMs - ResumePoint::rewindFor(away));
+        }
+        if (m_askBeforeResuming && m_decision->positionMs > 0) {
+            // Start from the beginning and let the person take the offer.
+            const ResumePoint offer = *m_decision;
+            m_decision->positionMs = 0;
+            Q_EMIT resumeOffered(offer);
+        }
     }
     qCInfo(lcSession).noquote() << "resume" << m_contentId << "at" << m_decision->positionMs
                                 << "ms from" << m_decision->sourceName();
@@ -217,6 +228,7 @@ void PlaybackSession::handleEnd()
     if (m_durationMs > 0)
         m_positionMs = m_durationMs;
     report(PlaybackState::Ended);
+    Q_EMIT ended();
 }
 
 void PlaybackSession::handleMediaError(const QString &reason)

@@ -46,6 +46,10 @@ public:
     // Stop at the resume point instead of playing; play then first goes to a newer place another
     // device reported meanwhile.
     void setStartPaused(bool paused) { m_startPaused = paused; }
+    // Start at 0 and offer the resume point instead (resumeOffered) of going there.
+    void setAskBeforeResuming(bool ask) { m_askBeforeResuming = ask; }
+    // Start a little before the saved second after a long break (ResumePoint::rewindFor).
+    void setRewindAfterBreak(bool rewind) { m_rewindAfterBreak = rewind; }
 
     Phase phase() const { return m_phase; }
     QString path() const { return m_path; }
@@ -87,7 +91,9 @@ Q_SIGNALS:
     void videoVisibleChanged(bool visible); // hides the preroll frame before the resume point
     void contentIdentified(const QString &contentId);
     void resumed(const ResumePoint &point);
+    void resumeOffered(const ResumePoint &point); // in "ask first" mode, instead of going there
     void progressReported(const ProgressRecord &record);
+    void ended(); // the video played to its end (reported as `ended`)
     void remoteUpdateArrived(const ProgressRecord &record, bool playingHere);
     void closed(int pendingUpdates);
     void failed(const QString &reason);
@@ -104,6 +110,8 @@ private:
     int m_serverWaitMs = kDefaultServerWaitMs;
     bool m_fromStart = false;
     bool m_startPaused = false;
+    bool m_askBeforeResuming = false;
+    bool m_rewindAfterBreak = false;
 
     Phase m_phase = Phase::Idle;
     quint64 m_generation = 0; // answers for an earlier open() are ignored

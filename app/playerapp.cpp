@@ -4,6 +4,7 @@
 #include "noticebar.h"
 #include "playercontrols.h"
 #include "playerwindow.h"
+#include "settingsdialog.h"
 #include "syncstatus.h"
 #include "timeformat.h"
 
@@ -25,6 +26,10 @@ namespace {
 const QString kGeometryKey = QStringLiteral("window/geometry");
 const QString kRecentKey = QStringLiteral("recent/files");
 constexpr int kMaxRecent = 10;
+const QString kIntervalKey = QStringLiteral("playback/report_interval_s");
+const QString kAskKey = QStringLiteral("playback/ask_before_resuming");
+const QString kRewindKey = QStringLiteral("playback/rewind_after_break");
+const QString kFirstRunKey = QStringLiteral("first_run/done");
 } // namespace
 
 PlayerApp::PlayerApp(AppOptions options, QObject *parent)
@@ -62,8 +67,7 @@ void PlayerApp::applyOptionsToProfile()
 void PlayerApp::start()
 {
     applyOptionsToProfile();
-    m_sync.setServer(m_profile.server(), m_profile.token());
-    m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
+    configureFromProfile();
     m_sync.setClockOffset(m_profile.clockOffsetMs());
     connect(&m_sync, &SyncClient::clockOffsetChanged, this,
             [this](qint64 offset) { m_profile.setClockOffsetMs(offset); });
@@ -73,7 +77,6 @@ void PlayerApp::start()
                     m_printer.reported(record, delivered);
                 });
 
-    m_stream.setServer(m_profile.server(), m_profile.token());
     connect(&m_stream, &EventStream::progressReceived, this, [this](const ProgressRecord &record) {
         if (record.deviceId == m_sync.deviceId())
             return;
@@ -88,7 +91,6 @@ void PlayerApp::start()
             m_sync.deliver();
     });
 
-    m_session.setReportIntervalMs(m_options.reportIntervalSeconds * 1000);
     m_session.setFromStart(m_options.fromStart);
     m_session.setStartPaused(m_options.paused);
 
@@ -96,7 +98,6 @@ void PlayerApp::start()
     connectWindow();
     connectSession();
 
-    m_window->setDeviceName(m_profile.deviceName());
     m_window->restoreGeometry(m_profile.settings().value(kGeometryKey).toByteArray());
     m_window->setRecentFiles(m_profile.settings().value(kRecentKey).toStringList());
     updateSyncStatus();
@@ -119,6 +120,67 @@ void PlayerApp::start()
         m_session.open(m_options.file);
     else
         showContinueWatching();
+
+    // First run with nowhere to sync to: offer to connect, without blocking anything.
+    if (!m_sync.hasServer() && !isScripted() && !m_profile.settings().value(kFirstRunKey).toBool())
+        openSettings(SettingsDialog::Mode::FirstRun);
+}
+
+void PlayerApp::configureFromProfile()
+{
+    m_sync.setServer(m_profile.server(), m_profile.token());
+    m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
+    m_stream.stop();
+    m_stream.setServer(m_profile.server(), m_profile.token());
+    QSettings &settings = m_profile.settings();
+    const int interval = m_options.reportIntervalSet ? m_options.reportIntervalSeconds
+                                                     : settings.value(kIntervalKey, 5).toInt();
+    m_session.setReportIntervalMs(qBound(1, interval, 3600) * 1000);
+    m_session.setAskBeforeResuming(settings.value(kAskKey, false).toBool());
+    m_session.setRewindAfterBreak(settings.value(kRewindKey, false).toBool());
+    m_window->setDeviceName(m_profile.deviceName());
+    updateSyncStatus();
+}
+
+SettingsValues PlayerApp::currentSettings()
+{
+    SettingsValues values;
+    values.serverUrl = m_profile.server().toString();
+    values.token = m_profile.token();
+    values.deviceName = m_profile.deviceName();
+    values.reportIntervalSeconds = m_profile.settings().value(kIntervalKey, 5).toInt();
+    values.askBeforeResuming = m_profile.settings().value(kAskKey, false).toBool();
+    values.rewindAfterBreak = m_profile.settings().value(kRewindKey, false).toBool();
+    return values;
+}
+
+void PlayerApp::saveSettings(const SettingsValues &values)
+{
+    m_profile.setServer(QUrl(values.serverUrl));
+    m_profile.setToken(values.token);
+    m_profile.setDeviceName(values.deviceName);
+    m_profile.settings().setValue(kIntervalKey, values.reportIntervalSeconds);
+    m_profile.settings().setValue(kAskKey, values.askBeforeResuming);
+    m_profile.settings().setValue(kRewindKey, values.rewindAfterBreak);
+    m_profile.settings().setValue(kFirstRunKey, true);
+    m_profile.settings().sync();
+    configureFromProfile();
+    m_stream.start();
+    m_sync.deliver();
+    if (m_window->isHomeShown())
+        showContinueWatching();
+}
+
+void PlayerApp::openSettings(SettingsDialog::Mode mode)
+{
+    auto *dialog = new SettingsDialog(mode, currentSettings(), m_window.get());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { saveSettings(dialog->values()); });
+    connect(dialog, &SettingsDialog::offlineChosen, this, [this] {
+        m_profile.settings().setValue(kFirstRunKey, true);
+        m_profile.settings().sync();
+    });
+    dialog->open();
 }
 
 void PlayerApp::rememberRecent(const QString &path)
@@ -288,6 +350,8 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
     connect(window, &PlayerWindow::historyRequested, this, &PlayerApp::fillHistoryMenu);
+    connect(window, &PlayerWindow::settingsRequested, this,
+            [this] { openSettings(SettingsDialog::Mode::Settings); });
     connect(window, &PlayerWindow::jumpRequested, &m_session, &PlaybackSession::requestSeek);
     connect(window, &PlayerWindow::homeRequested, this, [this] {
         m_session.requestStop();
@@ -348,6 +412,33 @@ void PlayerApp::connectSession()
             &PlayerWindow::setVideoVisible);
     connect(&m_session, &PlaybackSession::failed, this, &PlayerApp::handleFailure);
     connect(&m_session, &PlaybackSession::remoteUpdateArrived, this, &PlayerApp::showRemoteNotice);
+    connect(&m_session, &PlaybackSession::resumeOffered, this, [this](const ResumePoint &point) {
+        m_noticeAction = [this, position = point.positionMs] {
+            m_session.requestSeek(position);
+        };
+        const QString from = point.record ? point.record->deviceName : QString();
+        m_window->notice()->showNotice(
+            tr("Resume at %1 (from %2)?").arg(TimeFormat::clock(point.positionMs), from),
+            tr("Resume"), 15000);
+    });
+    connect(&m_session, &PlaybackSession::ended, this, [this] {
+        const QString next = UpNext::nextAfter(m_session.path());
+        if (!next.isEmpty() && !isScripted())
+            m_upNext.offer(next);
+    });
+    connect(&m_session, &PlaybackSession::loadRequested, &m_upNext, &UpNext::cancel);
+    connect(&m_upNext, &UpNext::countdownChanged, this,
+            [this](const QString &next, int secondsLeft) {
+                m_noticeAction = [this] {
+                    m_upNext.cancel();
+                };
+                m_window->notice()->showNotice(tr("Up next: %1 · in %2 s")
+                                                   .arg(QFileInfo(next).completeBaseName())
+                                                   .arg(secondsLeft),
+                                               tr("Cancel"), 1500);
+            });
+    connect(&m_upNext, &UpNext::cancelled, m_window->notice(), &QWidget::hide);
+    connect(&m_upNext, &UpNext::playNextRequested, &m_session, &PlaybackSession::open);
     connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
         if (m_options.events)
             m_printer.resumed(m_session.contentId(), point);

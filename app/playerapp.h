@@ -6,8 +6,10 @@
 #include "eventstream.h"
 #include "localcopy.h"
 #include "playbacksession.h"
+#include "settingsdialog.h"
 #include "syncclient.h"
 #include "thumbnailcache.h"
+#include "upnext.h"
 
 #include <QHash>
 #include <QMediaPlayer>
@@ -47,6 +49,10 @@ private:
     void handleFailure(const QString &reason);
     void updateSyncStatus();
     void rememberRecent(const QString &path);
+    void configureFromProfile();
+    SettingsValues currentSettings();
+    void saveSettings(const SettingsValues &values);
+    void openSettings(SettingsDialog::Mode mode);
     void fillHistoryMenu();
     void showContinueWatching();
     void showEntries(const QList<ProgressRecord> &records, bool fromServer);
@@ -65,6 +71,7 @@ private:
     std::unique_ptr<PlayerWindow> m_window;
     EventPrinter m_printer;
     ThumbnailCache m_thumbnails;
+    UpNext m_upNext;
     QHash<QString, ProgressRecord> m_entries; // Continue Watching, by content id
     QHash<QString, QString> m_locations; // where each entry's file was last seen here
     bool m_quitScheduled = false;

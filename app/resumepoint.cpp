@@ -15,6 +15,20 @@ QString ResumePoint::sourceName() const
     return QStringLiteral("none");
 }
 
+qint64 ResumePoint::rewindFor(qint64 awayMs)
+{
+    constexpr qint64 minute = 60 * 1000;
+    if (awayMs < 10 * minute)
+        return 0;
+    if (awayMs < 60 * minute)
+        return 5000;
+    if (awayMs < 24 * 60 * minute)
+        return 10000;
+    if (awayMs < 7 * 24 * 60 * minute)
+        return 20000;
+    return 30000;
+}
+
 ResumePoint ResumePoint::choose(const std::optional<ProgressRecord> &server,
                                 const std::optional<ProgressRecord> &local, bool fromStart)
 {

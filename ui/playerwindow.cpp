@@ -82,6 +82,9 @@ void PlayerWindow::createActions()
     add(file, tr("&Continue Watching"), QKeySequence(Qt::CTRL | Qt::Key_L),
         [this] { Q_EMIT homeRequested(); });
     file->addSeparator();
+    add(file, tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma),
+        [this] { Q_EMIT settingsRequested(); });
+    file->addSeparator();
     add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
 
     QMenu *playback = menuBar()->addMenu(tr("&Playback"));

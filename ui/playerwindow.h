@@ -51,6 +51,7 @@ Q_SIGNALS:
     void muteToggleRequested();
     void closeRequested();
     void homeRequested();
+    void settingsRequested();
     void historyRequested(); // the "Jump to…" menu is about to show: fill it
     void jumpRequested(qint64 positionMs);
 

@@ -1,0 +1,64 @@
+#include "upnext.h"
+
+#include <QCollator>
+#include <QDir>
+#include <QFileInfo>
+
+#include <algorithm>
+
+namespace {
+const QStringList kVideoPatterns{QStringLiteral("*.mp4"),  QStringLiteral("*.m4v"),
+                                 QStringLiteral("*.mkv"),  QStringLiteral("*.webm"),
+                                 QStringLiteral("*.mov"),  QStringLiteral("*.avi"),
+                                 QStringLiteral("*.ts"),   QStringLiteral("*.mpg"),
+                                 QStringLiteral("*.mpeg"), QStringLiteral("*.ogv")};
+} // namespace
+
+UpNext::UpNext(QObject *parent) : QObject(parent)
+{
+    connect(&m_timer, &QTimer::timeout, this, &UpNext::tick);
+}
+
+QString UpNext::nextAfter(const QString &path)
+{
+    const QFileInfo current(path);
+    QStringList names =
+        current.dir().entryList(kVideoPatterns, QDir::Files | QDir::Readable, QDir::NoSort);
+    QCollator collator;
+    collator.setNumericMode(true);
+    collator.setCaseSensitivity(Qt::CaseInsensitive);
+    std::sort(names.begin(), names.end(), [&collator](const QString &a, const QString &b) {
+        return collator.compare(a, b) < 0;
+    });
+    const qsizetype index = names.indexOf(current.fileName());
+    if (index < 0 || index + 1 >= names.size())
+        return {};
+    return current.dir().filePath(names.at(index + 1));
+}
+
+void UpNext::offer(const QString &nextPath, int seconds, int tickMs)
+{
+    m_next = nextPath;
+    m_secondsLeft = seconds;
+    m_timer.start(tickMs);
+    Q_EMIT countdownChanged(m_next, m_secondsLeft);
+}
+
+void UpNext::cancel()
+{
+    if (!m_timer.isActive())
+        return;
+    m_timer.stop();
+    Q_EMIT cancelled();
+}
+
+void UpNext::tick()
+{
+    --m_secondsLeft;
+    if (m_secondsLeft > 0) {
+        Q_EMIT countdownChanged(m_next, m_secondsLeft);
+        return;
+    }
+    m_timer.stop();
+    Q_EMIT playNextRequested(m_next);
+}

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+// At the end of a video: the next one in its folder (natural order: "Episode 2" before
+// "Episode 10"), offered with a countdown the person can cancel.
+class UpNext final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(UpNext)
+public:
+    static constexpr int kCountdownSeconds = 10;
+
+    explicit UpNext(QObject *parent = nullptr);
+
+    // The video after `path` in its folder, or an empty string at the last one.
+    static QString nextAfter(const QString &path);
+
+    // Starts the countdown to `nextPath`; tick() every `tickMs` (a second; shorter in tests).
+    void offer(const QString &nextPath, int seconds = kCountdownSeconds, int tickMs = 1000);
+    void cancel();
+    bool isCounting() const { return m_timer.isActive(); }
+
+Q_SIGNALS:
+    void countdownChanged(const QString &nextPath, int secondsLeft);
+    void playNextRequested(const QString &nextPath);
+    void cancelled();
+
+private:
+    void tick();
+
+    QTimer m_timer;
+    QString m_next;
+    int m_secondsLeft = 0;
+};

@@ -1,0 +1,134 @@
+#include "settingsdialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QUrl>
+#include <QVBoxLayout>
+
+SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget *parent)
+    : QDialog(parent), m_mode(mode)
+{
+    setWindowTitle(mode == Mode::FirstRun ? tr("Connect Playmark to your server") : tr("Settings"));
+
+    m_server = new QLineEdit(values.serverUrl, this);
+    m_server->setObjectName(QStringLiteral("serverUrl"));
+    m_server->setPlaceholderText(QStringLiteral("http://192.168.1.20:8787"));
+    m_token = new QLineEdit(values.token, this);
+    m_token->setObjectName(QStringLiteral("token"));
+    m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    m_token->setPlaceholderText(tr("from 'playmark-server user add NAME'"));
+    m_device = new QLineEdit(values.deviceName, this);
+    m_device->setObjectName(QStringLiteral("deviceName"));
+    m_device->setMaxLength(64);
+    m_interval = new QSpinBox(this);
+    m_interval->setObjectName(QStringLiteral("reportInterval"));
+    m_interval->setRange(1, 60);
+    m_interval->setSuffix(tr(" s"));
+    m_interval->setValue(values.reportIntervalSeconds);
+    m_resume = new QComboBox(this);
+    m_resume->setObjectName(QStringLiteral("resumeMode"));
+    m_resume->addItems({tr("Resume automatically"), tr("Ask first")});
+    m_resume->setCurrentIndex(values.askBeforeResuming ? 1 : 0);
+    m_rewind = new QCheckBox(tr("Rewind a little after a break"), this);
+    m_rewind->setObjectName(QStringLiteral("rewind"));
+    m_rewind->setToolTip(tr("Start 5 s earlier after an hour away, up to 30 s after a week. "
+                            "Off: resume at the exact second."));
+    m_rewind->setChecked(values.rewindAfterBreak);
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Server:"), m_server);
+    form->addRow(tr("Token:"), m_token);
+    form->addRow(tr("This device's name:"), m_device);
+    if (mode == Mode::Settings) {
+        form->addRow(tr("Report the position every:"), m_interval);
+        form->addRow(tr("When opening a video:"), m_resume);
+        form->addRow(QString(), m_rewind);
+    } else {
+        m_interval->hide();
+        m_resume->hide();
+        m_rewind->hide();
+    }
+
+    m_problem = new QLabel(this);
+    m_problem->setObjectName(QStringLiteral("problem"));
+    m_problem->setStyleSheet(QStringLiteral("color: #b03030;"));
+    m_problem->setWordWrap(true);
+
+    auto *buttons = new QDialogButtonBox(this);
+    m_ok = buttons->addButton(mode == Mode::FirstRun ? tr("Connect") : tr("Save"),
+                              QDialogButtonBox::AcceptRole);
+    m_ok->setObjectName(QStringLiteral("okButton"));
+    if (mode == Mode::FirstRun) {
+        QPushButton *offline = buttons->addButton(tr("Work offline"), QDialogButtonBox::RejectRole);
+        offline->setObjectName(QStringLiteral("offlineButton"));
+        connect(offline, &QPushButton::clicked, this, &SettingsDialog::offlineChosen);
+    } else {
+        buttons->addButton(QDialogButtonBox::Cancel);
+    }
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    if (mode == Mode::FirstRun) {
+        auto *intro =
+            new QLabel(tr("Playmark keeps your place in every video and shares it with your "
+                          "other devices through your own playmark-server. Enter its address "
+                          "and your token, or work offline: positions are then kept on this "
+                          "device only, and you can connect later in Settings."),
+                       this);
+        intro->setWordWrap(true);
+        layout->addWidget(intro);
+    }
+    layout->addLayout(form);
+    layout->addWidget(m_problem);
+    layout->addWidget(buttons);
+
+    for (QLineEdit *edit : {m_server, m_token, m_device})
+        connect(edit, &QLineEdit::textChanged, this, &SettingsDialog::validate);
+    validate();
+}
+
+SettingsValues SettingsDialog::values() const
+{
+    SettingsValues values;
+    values.serverUrl = m_server->text().trimmed();
+    values.token = m_token->text().trimmed();
+    values.deviceName = m_device->text().trimmed();
+    values.reportIntervalSeconds = m_interval->value();
+    values.askBeforeResuming = m_resume->currentIndex() == 1;
+    values.rewindAfterBreak = m_rewind->isChecked();
+    return values;
+}
+
+QString SettingsDialog::problemWith(const SettingsValues &values)
+{
+    if (!values.serverUrl.isEmpty()) {
+        const QUrl url(values.serverUrl, QUrl::StrictMode);
+        if (!url.isValid()
+            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+            || url.host().isEmpty())
+            return tr("The server is an address such as http://192.168.1.20:8787.");
+        if (values.token.isEmpty())
+            return tr("A server needs a token: run 'playmark-server user add NAME' (or 'user token "
+                      "NAME') on it.");
+    }
+    if (values.deviceName.isEmpty())
+        return tr("Give this device a name, such as “Living-room TV”.");
+    return {};
+}
+
+void SettingsDialog::validate()
+{
+    SettingsValues current = values();
+    QString problem = problemWith(current);
+    if (problem.isEmpty() && m_mode == Mode::FirstRun && current.serverUrl.isEmpty())
+        problem = tr("Enter the server's address, or choose to work offline.");
+    m_problem->setText(problem);
+    m_ok->setEnabled(problem.isEmpty());
+}

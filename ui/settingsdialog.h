@@ -1,0 +1,55 @@
+#pragma once
+
+#include <QDialog>
+#include <QString>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+// What a person can set per profile.
+struct SettingsValues
+{
+    QString serverUrl;
+    QString token;
+    QString deviceName;
+    int reportIntervalSeconds = 5;
+    bool askBeforeResuming = false; // default: resume automatically
+    bool rewindAfterBreak = false; // default off: the promise is the exact second
+};
+
+// The settings of this device, and, on first run, the "connect to your server" dialog (the same
+// form with the sync fields only, and a "Work offline" choice). Passive: it shows the values it
+// is given and hands back what the person chose.
+class SettingsDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SettingsDialog)
+public:
+    enum class Mode { Settings, FirstRun };
+
+    SettingsDialog(Mode mode, const SettingsValues &values, QWidget *parent = nullptr);
+
+    SettingsValues values() const;
+    // Why the values cannot be saved yet ("" when they can): shown under the form.
+    static QString problemWith(const SettingsValues &values);
+
+Q_SIGNALS:
+    void offlineChosen();
+
+private:
+    void validate();
+
+    Mode m_mode;
+    QLineEdit *m_server = nullptr;
+    QLineEdit *m_token = nullptr;
+    QLineEdit *m_device = nullptr;
+    QSpinBox *m_interval = nullptr;
+    QComboBox *m_resume = nullptr;
+    QCheckBox *m_rewind = nullptr;
+    QLabel *m_problem = nullptr;
+    QPushButton *m_ok = nullptr;
+};
