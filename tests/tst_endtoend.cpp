@@ -252,6 +252,59 @@ private Q_SLOTS:
         QVERIFY(qAbs(resumed.value(QStringLiteral("position_ms")).toInteger() - tvPosition) <= 250);
     }
 
+    // 5. Live handoff: an open Phone hears of the TV's reports at once ("remote" lines), and a
+    //    Phone that sat paused does not overwrite the TV's place when it closes.
+    void liveRemoteUpdates()
+    {
+        QVERIFY(startServer(0));
+        QProcess phone;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        phone.setProcessEnvironment(env);
+        QStringList phoneArguments = device(QStringLiteral("Phone"), kSample, 1);
+        phoneArguments.removeAt(phoneArguments.indexOf(QStringLiteral("--quit-after")) + 1);
+        phoneArguments.removeOne(QStringLiteral("--quit-after"));
+        phoneArguments.insert(phoneArguments.size() - 1, QStringLiteral("--paused"));
+        phone.start(kPlayerBin, phoneArguments);
+        QVERIFY(phone.waitForStarted(10000));
+        QByteArray phoneOut;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (phoneOut += phone.readAllStandardOutput()).contains("\"resumed\""), 30000);
+
+        QStringList tvArguments = device(QStringLiteral("TV"), kSample, 3);
+        tvArguments.insert(tvArguments.size() - 1, QStringLiteral("--report-interval"));
+        tvArguments.insert(tvArguments.size() - 1, QStringLiteral("1"));
+        const PlayerRun tv = runPlayer(tvArguments);
+        QCOMPARE(tv.exitCode, 0);
+        const qint64 tvFinal =
+            tv.event(QStringLiteral("quit")).value(QStringLiteral("position_ms")).toInteger();
+
+        // The TV's final report reaches the Phone as a remote line.
+        const QByteArray finalField =
+            QByteArray("\"position_ms\":").append(QByteArray::number(tvFinal));
+        QTRY_VERIFY_WITH_TIMEOUT((phoneOut += phone.readAllStandardOutput()).contains(finalField),
+                                 10000);
+        QList<QJsonObject> remotes;
+        for (const QByteArray &line : phoneOut.split('\n')) {
+            const QJsonObject event = QJsonDocument::fromJson(line).object();
+            if (event.value(QStringLiteral("event")).toString() == QLatin1String("remote"))
+                remotes.append(event);
+        }
+        QVERIFY(remotes.size() >= 2); // a report a second, then the final one
+        QCOMPARE(remotes.last().value(QStringLiteral("device_name")).toString(),
+                 QStringLiteral("TV"));
+        QCOMPARE(remotes.last().value(QStringLiteral("position_ms")).toInteger(), tvFinal);
+
+        // The Phone closes without having played: the TV's place stands.
+        phone.terminate();
+        QVERIFY(phone.waitForFinished(15000));
+        QCOMPARE(phone.exitCode(), 0);
+        const PlayerRun laptop = runPlayer(device(QStringLiteral("Laptop"), kSample, 1));
+        const QJsonObject resumed = laptop.event(QStringLiteral("resumed"));
+        QCOMPARE(resumed.value(QStringLiteral("device_name")).toString(), QStringLiteral("TV"));
+        QCOMPARE(resumed.value(QStringLiteral("position_ms")).toInteger(), tvFinal);
+    }
+
     // 4. Exit codes: 2 for bad arguments, 3 for a file that is not a video.
     void exitCodes_data()
     {
