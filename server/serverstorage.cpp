@@ -163,6 +163,7 @@ bool ServerStorage::openConnection(const QString &path, QString *error)
 
 void ServerStorage::close()
 {
+    m_statements.reset(); // prepared queries go before their connection
     if (!QSqlDatabase::contains(m_connectionName))
         return;
     QSqlDatabase::database(m_connectionName, false).close();
@@ -310,71 +311,111 @@ bool ServerStorage::userForToken(const QString &token, qint64 *userId, QString *
 bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
                           ApplyOutcome *outcome, QString *error)
 {
+    WriteOp op;
+    op.userId = userId;
+    op.update = update;
+    op.receivedAtMs = receivedAtMs;
+    QList<ApplyOutcome> outcomes;
+    if (!applyBatch({op}, &outcomes, error))
+        return false;
+    *outcome = outcomes.constFirst();
+    return true;
+}
+
+bool ServerStorage::applyBatch(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes,
+                               QString *error)
+{
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     SqlTransaction transaction(db);
     if (!transaction.begun(error))
         return false;
+    outcomes->clear();
+    outcomes->reserve(ops.size());
+    for (const WriteOp &op : ops) {
+        ApplyOutcome outcome;
+        const bool ok = op.kind == WriteOp::Kind::Apply
+            ? applyInTransaction(op.userId, op.update, op.receivedAtMs, &outcome, error)
+            : removeInTransaction(op.userId, op.update.contentId, &outcome.applied, error);
+        if (!ok)
+            return false;
+        outcomes->append(outcome);
+    }
+    // One commit (and one fsync, with synchronous=FULL) for the whole group.
+    return transaction.commit(error);
+}
 
+bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &update,
+                                       qint64 receivedAtMs, ApplyOutcome *outcome, QString *error)
+{
+    Statements &sql = statements();
     // The ordering rule of PROTOCOL.md, applied by the database in one statement, so it holds
     // whatever other writers do at the same moment.
-    QSqlQuery upsert(db);
-    upsert.prepare(
-        QStringLiteral(
-            "INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id, content_id) DO UPDATE SET"
-            " position_ms = excluded.position_ms, duration_ms = excluded.duration_ms,"
-            " device_id = excluded.device_id, device_name = excluded.device_name,"
-            " observed_at_ms = excluded.observed_at_ms, state = excluded.state,"
-            " title = excluded.title, show_id = excluded.show_id,"
-            " episode_id = excluded.episode_id, received_at_ms = excluded.received_at_ms"
-            " WHERE excluded.observed_at_ms > progress.observed_at_ms"
-            " OR (excluded.observed_at_ms = progress.observed_at_ms"
-            " AND excluded.device_id > progress.device_id)")
-            .arg(kRecordColumns));
-    bindRecord(upsert, userId, update, receivedAtMs);
-    if (!exec(upsert, error))
+    bindRecord(sql.upsert, userId, update, receivedAtMs);
+    if (!exec(sql.upsert, error))
         return false;
-    outcome->applied = upsert.numRowsAffected() > 0;
+    outcome->applied = sql.upsert.numRowsAffected() > 0;
+    sql.upsert.finish();
 
-    if (outcome->applied) {
-        outcome->record = update;
-        outcome->record.receivedAtMs = receivedAtMs;
-
-        QSqlQuery history(db);
-        history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
-                                       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                            .arg(kRecordColumns));
-        bindRecord(history, userId, update, receivedAtMs);
-        if (!exec(history, error))
-            return false;
-
-        // Keep the newest 64 per video (the protocol promises at least 50).
-        QSqlQuery prune(db);
-        prune.prepare(QStringLiteral(
-            "DELETE FROM history WHERE user_id = ? AND content_id = ? AND observed_at_ms < ("
-            "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
-            " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)"));
-        prune.addBindValue(userId);
-        prune.addBindValue(update.contentId);
-        prune.addBindValue(userId);
-        prune.addBindValue(update.contentId);
-        if (!exec(prune, error))
-            return false;
-    } else {
+    if (!outcome->applied) {
         std::optional<ProgressRecord> standing;
         if (!record(userId, update.contentId, &standing, error))
             return false;
         outcome->record = standing.value_or(update);
+        return true;
     }
-    return transaction.commit(error);
+    outcome->record = update;
+    outcome->record.receivedAtMs = receivedAtMs;
+
+    bindRecord(sql.history, userId, update, receivedAtMs);
+    if (!exec(sql.history, error))
+        return false;
+    // Keep the newest 64 per video (the protocol promises at least 50).
+    sql.prune.addBindValue(userId);
+    sql.prune.addBindValue(update.contentId);
+    sql.prune.addBindValue(userId);
+    sql.prune.addBindValue(update.contentId);
+    if (!exec(sql.prune, error))
+        return false;
+    sql.prune.finish();
+    return true;
+}
+
+ServerStorage::Statements &ServerStorage::statements()
+{
+    if (!m_statements) {
+        const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        m_statements = std::make_unique<Statements>(db);
+        m_statements->upsert.prepare(
+            QStringLiteral(
+                "INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, content_id) DO UPDATE SET"
+                " position_ms = excluded.position_ms, duration_ms = excluded.duration_ms,"
+                " device_id = excluded.device_id, device_name = excluded.device_name,"
+                " observed_at_ms = excluded.observed_at_ms, state = excluded.state,"
+                " title = excluded.title, show_id = excluded.show_id,"
+                " episode_id = excluded.episode_id, received_at_ms = excluded.received_at_ms"
+                " WHERE excluded.observed_at_ms > progress.observed_at_ms"
+                " OR (excluded.observed_at_ms = progress.observed_at_ms"
+                " AND excluded.device_id > progress.device_id)")
+                .arg(kRecordColumns));
+        m_statements->history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
+                                                     " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                                          .arg(kRecordColumns));
+        m_statements->prune.prepare(QStringLiteral(
+            "DELETE FROM history WHERE user_id = ? AND content_id = ? AND observed_at_ms < ("
+            "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
+            " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)"));
+        m_statements->select.prepare(
+            QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
+                .arg(kRecordColumns));
+    }
+    return *m_statements;
 }
 
 bool ServerStorage::record(qint64 userId, const QString &contentId,
                            std::optional<ProgressRecord> *record, QString *error)
 {
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
-                      .arg(kRecordColumns));
+    QSqlQuery &query = statements().select;
     query.addBindValue(userId);
     query.addBindValue(contentId);
     if (!exec(query, error))
@@ -383,15 +424,27 @@ bool ServerStorage::record(qint64 userId, const QString &contentId,
         *record = readRecord(query);
     else
         record->reset();
+    query.finish();
     return true;
 }
 
 bool ServerStorage::remove(qint64 userId, const QString &contentId, bool *existed, QString *error)
 {
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    SqlTransaction transaction(db);
-    if (!transaction.begun(error))
+    WriteOp op;
+    op.kind = WriteOp::Kind::Remove;
+    op.userId = userId;
+    op.update.contentId = contentId;
+    QList<ApplyOutcome> outcomes;
+    if (!applyBatch({op}, &outcomes, error))
         return false;
+    *existed = outcomes.constFirst().applied;
+    return true;
+}
+
+bool ServerStorage::removeInTransaction(qint64 userId, const QString &contentId, bool *existed,
+                                        QString *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QSqlQuery progress(db);
     progress.prepare(QStringLiteral("DELETE FROM progress WHERE user_id = ? AND content_id = ?"));
     progress.addBindValue(userId);
@@ -403,7 +456,7 @@ bool ServerStorage::remove(qint64 userId, const QString &contentId, bool *existe
     history.prepare(QStringLiteral("DELETE FROM history WHERE user_id = ? AND content_id = ?"));
     history.addBindValue(userId);
     history.addBindValue(contentId);
-    return exec(history, error) && transaction.commit(error);
+    return exec(history, error);
 }
 
 bool ServerStorage::continueWatching(qint64 userId, int limit, QList<ProgressRecord> *records,

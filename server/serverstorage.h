@@ -4,8 +4,10 @@
 
 #include <QList>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 
+#include <memory>
 #include <optional>
 
 struct UserSummary
@@ -18,8 +20,18 @@ struct UserSummary
 
 struct ApplyOutcome
 {
-    bool applied = false;
+    bool applied = false; // for a removal: whether there was something to remove
     ProgressRecord record; // the record that stands after the update
+};
+
+// One change in a group of changes committed together.
+struct WriteOp
+{
+    enum class Kind { Apply, Remove };
+    Kind kind = Kind::Apply;
+    qint64 userId = -1;
+    ProgressRecord update; // for Remove, only contentId counts
+    qint64 receivedAtMs = 0;
 };
 
 // All of the server's SQL. Every method returns false on a storage failure with the reason in
@@ -53,6 +65,9 @@ public:
     // Progress. `update` must have passed validation.
     bool apply(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
                ApplyOutcome *outcome, QString *error);
+    // Several changes in one transaction, in order: one commit for all (group commit). On
+    // failure nothing of the group is written.
+    bool applyBatch(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes, QString *error);
     bool record(qint64 userId, const QString &contentId, std::optional<ProgressRecord> *record,
                 QString *error);
     bool remove(qint64 userId, const QString &contentId, bool *existed, QString *error);
@@ -65,6 +80,24 @@ private:
     bool findUser(const QString &name, qint64 *userId, QString *error);
     bool insertToken(qint64 userId, QString *token, QString *error);
 
+    // The statements of the hot path, prepared once per connection.
+    struct Statements
+    {
+        explicit Statements(const QSqlDatabase &db) : upsert(db), history(db), prune(db), select(db)
+        {
+        }
+        QSqlQuery upsert;
+        QSqlQuery history;
+        QSqlQuery prune;
+        QSqlQuery select;
+    };
+    Statements &statements();
+    bool applyInTransaction(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
+                            ApplyOutcome *outcome, QString *error);
+    bool removeInTransaction(qint64 userId, const QString &contentId, bool *existed,
+                             QString *error);
+
     QString m_connectionName;
+    std::unique_ptr<Statements> m_statements;
     int m_schemaVersion = 0;
 };
