@@ -3,17 +3,15 @@
 #include "eventhub.h"
 #include "metrics.h"
 #include "progressapi.h"
-#include "serverstorage.h"
+#include "storageservice.h"
 #include "tcplistener.h"
+#include "tokens.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QHttpServerRequest>
-#include <QHttpServerResponder>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QMetaEnum>
-#include <QTcpSocket>
 
 Q_LOGGING_CATEGORY(lcHttp, "playmark.server.http")
 
@@ -36,7 +34,7 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 
 } // namespace
 
-HttpFrontend::HttpFrontend(ServerStorage &storage, ProgressApi &api, EventHub &events,
+HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &events,
                            Metrics &metrics, const TcpListener &listener, QObject *parent)
     : QAbstractHttpServer(parent),
       m_storage(storage),
@@ -47,138 +45,216 @@ HttpFrontend::HttpFrontend(ServerStorage &storage, ProgressApi &api, EventHub &e
 {
 }
 
+qsizetype HttpFrontend::pendingAnswers() const
+{
+    qsizetype count = 0;
+    for (const auto &queue : m_slots)
+        count += qsizetype(queue.size());
+    return count;
+}
+
 bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    QElapsedTimer timer;
-    timer.start();
-    const ApiRoute route = ApiRoute::match(request.url());
-    ApiResponse response;
-    qint64 userId = -1;
+    Call call;
+    call.route = ApiRoute::match(request.url());
+    call.method = request.method();
+    const QString label =
+        call.route.kind == ApiRoute::Kind::NotFound ? QStringLiteral("other") : call.route.label;
+    const SlotPtr slot = openSlot(request, socket, label);
 
-    if (route.kind == ApiRoute::Kind::NotFound) {
-        response = ApiResponse::error(
-            ApiError::NotFound, QStringLiteral("no such endpoint: %1").arg(request.url().path()));
-    } else if (!route.allowed.testFlag(request.method())) {
-        response =
-            ApiResponse::error(ApiError::MethodNotAllowed,
-                               QStringLiteral("%1 is not allowed on %2; use %3")
-                                   .arg(QString::fromLatin1(methodName(request.method())),
-                                        route.label, QString::fromLatin1(route.allowHeader())));
-        response.headers.append({"Allow", route.allowHeader()});
-    } else if (request.body().size() > m_maxBodyBytes) {
-        response = ApiResponse::error(
-            ApiError::PayloadTooLarge,
-            QStringLiteral("the body is larger than %1 bytes").arg(m_maxBodyBytes));
-    } else if (route.needsToken() && !authenticate(request, &userId, &response)) {
-        // response holds the 401 or 503
-    } else if (route.kind == ApiRoute::Kind::Events) {
-        openEventStream(request, socket, userId);
-        m_metrics.countRequest(route.label, methodName(request.method()), 200,
-                               double(timer.nsecsElapsed()) / 1e9);
+    if (call.route.kind == ApiRoute::Kind::NotFound) {
+        answer(
+            slot,
+            ApiResponse::error(ApiError::NotFound,
+                               QStringLiteral("no such endpoint: %1").arg(request.url().path())));
         return true;
-    } else {
-        response = dispatch(route, request, userId);
     }
-
-    send(request, socket, response);
-    const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    m_metrics.countRequest(route.kind == ApiRoute::Kind::NotFound ? QStringLiteral("other")
-                                                                  : route.label,
-                           methodName(request.method()), response.status, seconds);
-    qCDebug(lcHttp).noquote() << methodName(request.method()) << route.label << response.status
-                              << QStringLiteral("%1 ms").arg(seconds * 1000, 0, 'f', 2);
+    if (!call.route.allowed.testFlag(call.method)) {
+        ApiResponse response = ApiResponse::error(
+            ApiError::MethodNotAllowed,
+            QStringLiteral("%1 is not allowed on %2; use %3")
+                .arg(QString::fromLatin1(methodName(call.method)), call.route.label,
+                     QString::fromLatin1(call.route.allowHeader())));
+        response.headers.append({"Allow", call.route.allowHeader()});
+        answer(slot, response);
+        return true;
+    }
+    if (request.body().size() > m_maxBodyBytes) {
+        answer(slot,
+               ApiResponse::error(
+                   ApiError::PayloadTooLarge,
+                   QStringLiteral("the body is larger than %1 bytes").arg(m_maxBodyBytes)));
+        return true;
+    }
+    call.query = request.query();
+    call.body = request.body();
+    if (!call.route.needsToken()) {
+        dispatch(call, -1, slot);
+        return true;
+    }
+    authenticate(header(request, "Authorization").trimmed(),
+                 [this, call, slot](qint64 userId, const ApiResponse &failure) {
+                     if (userId < 0)
+                         answer(slot, failure);
+                     else
+                         dispatch(call, userId, slot);
+                 });
     return true;
 }
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     // handleRequest answers everything; this is only reached if that ever changes.
-    send(request, socket,
-         ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
+    answer(openSlot(request, socket, QStringLiteral("other")),
+           ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
 }
 
-ApiResponse HttpFrontend::dispatch(const ApiRoute &route, const QHttpServerRequest &request,
-                                   qint64 userId)
+void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot)
 {
     using Kind = ApiRoute::Kind;
     using Method = QHttpServerRequest::Method;
-    switch (route.kind) {
+    const ProgressApi::Reply reply = [this, slot](const ApiResponse &response) {
+        answer(slot, response);
+    };
+    const QString &id = call.route.contentId;
+    switch (call.route.kind) {
     case Kind::Health:
-        return ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("ok")}});
+        return reply(ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("ok")}}));
     case Kind::Metrics:
-        return ApiResponse::text(
+        return reply(ApiResponse::text(
             m_metrics.render(m_listener.openConnections(), m_events.subscriberCount()),
-            "text/plain; version=0.0.4; charset=utf-8");
+            "text/plain; version=0.0.4; charset=utf-8"));
     case Kind::ProgressList:
-        return m_api.list(userId, request.query());
+        return m_api.list(userId, call.query, reply);
     case Kind::ProgressItem:
-        if (request.method() == Method::Put)
-            return m_api.put(userId, route.contentId, request.body());
-        if (request.method() == Method::Delete)
-            return m_api.remove(userId, route.contentId);
-        return m_api.get(userId, route.contentId);
+        if (call.method == Method::Put)
+            return m_api.put(userId, id, call.body, reply);
+        if (call.method == Method::Delete)
+            return m_api.remove(userId, id, reply);
+        return m_api.get(userId, id, reply);
     case Kind::ProgressHistory:
-        return m_api.history(userId, route.contentId, request.query());
+        return m_api.history(userId, id, call.query, reply);
     case Kind::Sync:
-        return m_api.sync(userId, request.body());
+        return m_api.sync(userId, call.body, reply);
     case Kind::Events:
+        slot->streamUserId = userId;
+        return reply(ApiResponse());
     case Kind::NotFound:
         break;
     }
-    return ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint"));
+    reply(ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
 }
 
-bool HttpFrontend::authenticate(const QHttpServerRequest &request, qint64 *userId,
-                                ApiResponse *failure)
+void HttpFrontend::authenticate(const QByteArray &authorization,
+                                std::function<void(qint64, ApiResponse)> done)
 {
-    const QByteArray authorization = header(request, "Authorization").trimmed();
-    if (authorization.isEmpty()) {
-        *failure =
+    if (authorization.isEmpty())
+        return done(
+            -1,
             ApiResponse::error(ApiError::Unauthorized,
-                               QStringLiteral("missing the header 'Authorization: Bearer TOKEN'"));
-        return false;
-    }
+                               QStringLiteral("missing the header 'Authorization: Bearer TOKEN'")));
     const QByteArray scheme = authorization.left(7);
     const QByteArray token = authorization.mid(7).trimmed();
-    if (scheme.compare("Bearer ", Qt::CaseInsensitive) != 0 || token.isEmpty()) {
-        *failure =
+    if (scheme.compare("Bearer ", Qt::CaseInsensitive) != 0 || token.isEmpty())
+        return done(
+            -1,
             ApiResponse::error(ApiError::Unauthorized,
-                               QStringLiteral("the Authorization header must be 'Bearer TOKEN'"));
-        return false;
-    }
-    QString error;
-    if (!m_storage.userForToken(QString::fromUtf8(token), userId, &error)) {
-        qCWarning(lcHttp).noquote() << "token lookup failed:" << error;
-        *failure = ApiResponse::error(ApiError::Unavailable,
-                                      QStringLiteral("storage is unavailable; try again"));
-        return false;
-    }
-    if (*userId < 0) {
-        *failure = ApiResponse::error(ApiError::Unauthorized,
-                                      QStringLiteral("the token is unknown or has been revoked"));
-        return false;
-    }
-    return true;
+                               QStringLiteral("the Authorization header must be 'Bearer TOKEN'")));
+
+    const auto decide = [done](qint64 userId) {
+        if (userId < 0)
+            return done(
+                -1,
+                ApiResponse::error(ApiError::Unauthorized,
+                                   QStringLiteral("the token is unknown or has been revoked")));
+        done(userId, ApiResponse());
+    };
+    const QString hash = Tokens::hash(QString::fromUtf8(token));
+    if (const std::optional<qint64> known = m_tokens.find(hash))
+        return decide(*known);
+
+    using Lookup = std::pair<bool, qint64>; // ok, user id
+    m_storage.read<Lookup>(
+        [hash](ServerStorage &storage) {
+            Lookup lookup{false, -1};
+            QString error;
+            lookup.first = storage.userForTokenHash(hash, &lookup.second, &error);
+            return lookup;
+        },
+        this,
+        [this, hash, done, decide](const Lookup &lookup) {
+            if (!lookup.first)
+                return done(
+                    -1,
+                    ApiResponse::error(ApiError::Unavailable,
+                                       QStringLiteral("storage is unavailable; try again")));
+            m_tokens.store(hash, lookup.second);
+            decide(lookup.second);
+        });
 }
 
-void HttpFrontend::openEventStream(const QHttpServerRequest &request, QTcpSocket *socket,
-                                   qint64 userId)
+HttpFrontend::SlotPtr HttpFrontend::openSlot(const QHttpServerRequest &request, QTcpSocket *socket,
+                                             const QString &label)
 {
-    QHttpServerResponder responder = makeResponder(request, socket);
-    responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
-    responder.writeHeader("Content-Type", "text/event-stream");
-    responder.writeHeader("Cache-Control", "no-cache");
-    responder.writeHeader("X-Accel-Buffering", "no");
-    // A first comment gets the headers to the client at once.
-    responder.writeBody(": playmark events\n\n");
-    m_events.subscribe(userId, socket);
+    auto slot = std::make_shared<Slot>();
+    slot->timer.start();
+    slot->socket = socket;
+    slot->responder.emplace(makeResponder(request, socket));
+    slot->label = label;
+    slot->method = methodName(request.method());
+    if (!m_slots.contains(socket)) {
+        // The socket is deleted by the HTTP layer after a hang-up: forget what it was owed.
+        connect(socket, &QObject::destroyed, this, [this, socket] { m_slots.remove(socket); });
+    }
+    m_slots[socket].push_back(slot);
+    return slot;
 }
 
-void HttpFrontend::send(const QHttpServerRequest &request, QTcpSocket *socket,
-                        const ApiResponse &response)
+void HttpFrontend::answer(const SlotPtr &slot, const ApiResponse &response)
 {
-    if (socket->state() != QAbstractSocket::ConnectedState)
+    slot->answer = response;
+    if (slot->socket)
+        flush(slot->socket);
+}
+
+void HttpFrontend::flush(QTcpSocket *socket)
+{
+    const auto it = m_slots.find(socket);
+    if (it == m_slots.end())
         return;
+    std::deque<SlotPtr> &queue = *it;
+    while (!queue.empty() && queue.front()->answer) {
+        const SlotPtr slot = queue.front();
+        queue.pop_front();
+        write(*slot);
+    }
+}
+
+void HttpFrontend::write(Slot &slot)
+{
+    const ApiResponse &response = *slot.answer;
+    const int status = slot.streamUserId >= 0 ? 200 : response.status;
+    m_metrics.countRequest(slot.label, slot.method, status,
+                           double(slot.timer.nsecsElapsed()) / 1e9);
+    qCDebug(lcHttp).noquote() << slot.method << slot.label << status
+                              << QStringLiteral("%1 ms").arg(
+                                     double(slot.timer.nsecsElapsed()) / 1e6, 0, 'f', 2);
+    // The client may have left while the answer was being made.
+    if (!slot.socket || slot.socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    QHttpServerResponder &responder = *slot.responder;
+
+    if (slot.streamUserId >= 0) {
+        responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
+        responder.writeHeader("Content-Type", "text/event-stream");
+        responder.writeHeader("Cache-Control", "no-cache");
+        responder.writeHeader("X-Accel-Buffering", "no");
+        // A first comment gets the headers to the client at once.
+        responder.writeBody(": playmark events\n\n");
+        m_events.subscribe(slot.streamUserId, slot.socket);
+        return;
+    }
+
     QByteArray body;
     QByteArray contentType;
     if (response.hasJsonBody()) {
@@ -190,8 +266,6 @@ void HttpFrontend::send(const QHttpServerRequest &request, QTcpSocket *socket,
         body = response.rawBody;
         contentType = response.contentType;
     }
-
-    QHttpServerResponder responder = makeResponder(request, socket);
     responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
     if (!contentType.isEmpty())
         responder.writeHeader("Content-Type", contentType);

@@ -2,42 +2,84 @@
 
 #include "apiresponse.h"
 #include "apiroute.h"
+#include "tokencache.h"
 
 #include <QAbstractHttpServer>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QHttpServerResponder>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QUrlQuery>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
 
 class EventHub;
 class Metrics;
 class ProgressApi;
-class ServerStorage;
+class StorageService;
 class TcpListener;
 
 // The HTTP side: matches the route, answers 404/405/413/401 itself, and hands the rest to
-// ProgressApi, one line a route. Answers are written through the responder, never a QFuture
-// (QHttpServer 6.4 crashes on those when a client leaves first).
+// ProgressApi, one line a route. Answers may come later (after a commit, after a read on the
+// storage thread); they are written through the responder, never a QFuture (QHttpServer 6.4
+// crashes on those when a client leaves first), and in request order on each connection, since
+// 6.4 parses a pipelined request as soon as the previous handler returns. No SQL runs here.
 class HttpFrontend final : public QAbstractHttpServer
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpFrontend)
 public:
-    HttpFrontend(ServerStorage &storage, ProgressApi &api, EventHub &events, Metrics &metrics,
+    HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &events, Metrics &metrics,
                  const TcpListener &listener, QObject *parent = nullptr);
 
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
+    // Answers not yet written, on all connections (for /metrics and tests).
+    qsizetype pendingAnswers() const;
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
-    ApiResponse dispatch(const ApiRoute &route, const QHttpServerRequest &request, qint64 userId);
-    bool authenticate(const QHttpServerRequest &request, qint64 *userId, ApiResponse *failure);
-    void openEventStream(const QHttpServerRequest &request, QTcpSocket *socket, qint64 userId);
-    void send(const QHttpServerRequest &request, QTcpSocket *socket, const ApiResponse &response);
+    // What a handler needs of a request once handleRequest has returned (the request is gone).
+    struct Call
+    {
+        ApiRoute route;
+        QHttpServerRequest::Method method = QHttpServerRequest::Method::Unknown;
+        QUrlQuery query;
+        QByteArray body;
+    };
+    // One answer owed on a connection, in arrival order.
+    struct Slot
+    {
+        QPointer<QTcpSocket> socket;
+        std::optional<QHttpServerResponder> responder;
+        std::optional<ApiResponse> answer;
+        qint64 streamUserId = -1; // >= 0: the answer starts an event stream for this user
+        QString label;
+        QByteArray method;
+        QElapsedTimer timer;
+    };
+    using SlotPtr = std::shared_ptr<Slot>;
 
-    ServerStorage &m_storage;
+    SlotPtr openSlot(const QHttpServerRequest &request, QTcpSocket *socket, const QString &label);
+    void answer(const SlotPtr &slot, const ApiResponse &response);
+    void flush(QTcpSocket *socket);
+    void write(Slot &slot);
+    void authenticate(const QByteArray &authorization,
+                      std::function<void(qint64, ApiResponse)> done);
+    void dispatch(const Call &call, qint64 userId, const SlotPtr &slot);
+
+    StorageService &m_storage;
     ProgressApi &m_api;
     EventHub &m_events;
     Metrics &m_metrics;
     const TcpListener &m_listener;
+    TokenCache m_tokens;
+    QHash<QTcpSocket *, std::deque<SlotPtr>> m_slots;
     qint64 m_maxBodyBytes = 64 * 1024;
 };

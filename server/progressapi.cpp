@@ -2,13 +2,16 @@
 
 #include "eventhub.h"
 #include "metrics.h"
+#include "recordcache.h"
 #include "recordcodec.h"
-#include "serverstorage.h"
+#include "storageservice.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+
+#include <memory>
 
 Q_LOGGING_CATEGORY(lcApi, "playmark.server.api")
 
@@ -64,142 +67,228 @@ QJsonArray toArray(const QList<ProgressRecord> &records)
 
 } // namespace
 
-ProgressApi::ProgressApi(ServerStorage &storage, EventHub &events, Metrics &metrics)
-    : m_storage(storage), m_events(events), m_metrics(metrics)
+ProgressApi::ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events,
+                         Metrics &metrics, QObject *parent)
+    : QObject(parent), m_storage(storage), m_cache(cache), m_events(events), m_metrics(metrics)
 {
 }
 
-ProgressApi::Applied ProgressApi::apply(qint64 userId, const ProgressRecord &update)
+void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
+                        std::function<void(const Applied &)> done)
 {
-    Applied result;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (update.observedAtMs > now + kMaxClockAheadMs) {
+        Applied result;
         result.failure = ApiResponse::error(
             ApiError::ClockSkew,
             QStringLiteral("observed_at_ms is %1 s ahead of the server's clock (at most %2 s "
                            "allowed); estimate the clock offset from server_time_ms and resend")
                 .arg((update.observedAtMs - now) / 1000)
                 .arg(kMaxClockAheadMs / 1000));
-        return result;
+        done(result);
+        return;
     }
-    ApplyOutcome outcome;
-    QString error;
-    if (!m_storage.apply(userId, update, now, &outcome, &error)) {
-        result.failure = unavailable(error);
-        return result;
-    }
-    m_metrics.countUpdate(outcome.applied);
-    if (outcome.applied)
-        m_events.publish(userId, outcome.record);
-    result.ok = true;
-    result.applied = outcome.applied;
-    result.record = outcome.record;
-    return result;
+    WriteOp op;
+    op.userId = userId;
+    op.update = update;
+    op.receivedAtMs = now;
+    m_storage.write(
+        op, this, [this, userId, done](bool ok, const ApplyOutcome &outcome, const QString &error) {
+            Applied result;
+            if (!ok) {
+                result.failure = unavailable(error);
+                done(result);
+                return;
+            }
+            m_metrics.countUpdate(outcome.applied);
+            // Committed: from now on every read sees it, and every stream hears it.
+            m_cache.store(userId, outcome.record);
+            if (outcome.applied)
+                m_events.publish(userId, outcome.record);
+            result.ok = true;
+            result.applied = outcome.applied;
+            result.record = outcome.record;
+            done(result);
+        });
 }
 
-ApiResponse ProgressApi::put(qint64 userId, const QString &contentId, const QByteArray &body)
+void ProgressApi::put(qint64 userId, const QString &contentId, const QByteArray &body, Reply reply)
 {
     if (!RecordCodec::isValidContentId(contentId))
-        return ApiResponse::error(ApiError::BadRequest, kInvalidContentId);
+        return reply(ApiResponse::error(ApiError::BadRequest, kInvalidContentId));
     ValidationError error;
     const std::optional<QJsonObject> object = RecordCodec::parseObject(body, &error);
     if (!object)
-        return badRequest(error);
+        return reply(badRequest(error));
     const std::optional<ProgressRecord> update =
         RecordCodec::fromJson(*object, contentId, RecordCodec::Source::Client, &error);
     if (!update)
-        return badRequest(error);
+        return reply(badRequest(error));
 
-    const Applied result = apply(userId, *update);
-    if (!result.ok)
-        return result.failure;
-    return ApiResponse::ok({{QStringLiteral("applied"), result.applied},
-                            {QStringLiteral("record"), RecordCodec::toJson(result.record)}});
+    apply(userId, *update, [reply](const Applied &result) {
+        if (!result.ok)
+            return reply(result.failure);
+        reply(ApiResponse::ok({{QStringLiteral("applied"), result.applied},
+                               {QStringLiteral("record"), RecordCodec::toJson(result.record)}}));
+    });
 }
 
-ApiResponse ProgressApi::get(qint64 userId, const QString &contentId)
+void ProgressApi::get(qint64 userId, const QString &contentId, Reply reply)
 {
     if (!RecordCodec::isValidContentId(contentId))
-        return ApiResponse::error(ApiError::BadRequest, kInvalidContentId);
-    std::optional<ProgressRecord> record;
-    QString error;
-    if (!m_storage.record(userId, contentId, &record, &error))
-        return unavailable(error);
-    if (!record)
-        return notFound(contentId);
-    return ApiResponse::ok({{QStringLiteral("record"), RecordCodec::toJson(*record)}});
+        return reply(ApiResponse::error(ApiError::BadRequest, kInvalidContentId));
+    if (const std::optional<ProgressRecord> cached = m_cache.find(userId, contentId))
+        return reply(ApiResponse::ok({{QStringLiteral("record"), RecordCodec::toJson(*cached)}}));
+
+    struct Found
+    {
+        bool ok = false;
+        std::optional<ProgressRecord> record;
+        QString error;
+    };
+    const quint64 epoch = m_cache.epoch();
+    m_storage.read<Found>(
+        [userId, contentId](ServerStorage &storage) {
+            Found found;
+            found.ok = storage.record(userId, contentId, &found.record, &found.error);
+            return found;
+        },
+        this,
+        [this, userId, contentId, epoch, reply](const Found &found) {
+            if (!found.ok)
+                return reply(unavailable(found.error));
+            if (!found.record)
+                return reply(notFound(contentId));
+            m_cache.storeRead(userId, *found.record, epoch);
+            // A write may have committed while the read ran: answer what stands now.
+            const ProgressRecord latest = m_cache.find(userId, contentId).value_or(*found.record);
+            reply(ApiResponse::ok({{QStringLiteral("record"), RecordCodec::toJson(latest)}}));
+        });
 }
 
-ApiResponse ProgressApi::remove(qint64 userId, const QString &contentId)
+void ProgressApi::remove(qint64 userId, const QString &contentId, Reply reply)
 {
     if (!RecordCodec::isValidContentId(contentId))
-        return ApiResponse::error(ApiError::BadRequest, kInvalidContentId);
-    bool existed = false;
-    QString error;
-    if (!m_storage.remove(userId, contentId, &existed, &error))
-        return unavailable(error);
-    return existed ? ApiResponse::noContent() : notFound(contentId);
+        return reply(ApiResponse::error(ApiError::BadRequest, kInvalidContentId));
+    WriteOp op;
+    op.kind = WriteOp::Kind::Remove;
+    op.userId = userId;
+    op.update.contentId = contentId;
+    m_storage.write(op, this,
+                    [this, userId, contentId, reply](bool ok, const ApplyOutcome &outcome,
+                                                     const QString &error) {
+                        if (!ok)
+                            return reply(unavailable(error));
+                        m_cache.remove(userId, contentId);
+                        reply(outcome.applied ? ApiResponse::noContent() : notFound(contentId));
+                    });
 }
 
-ApiResponse ProgressApi::list(qint64 userId, const QUrlQuery &query)
+void ProgressApi::list(qint64 userId, const QUrlQuery &query, Reply reply)
 {
     int limit = 0;
     ApiResponse failure;
     if (!readLimit(query, 20, &limit, &failure))
-        return failure;
-    QList<ProgressRecord> records;
-    QString error;
-    if (!m_storage.continueWatching(userId, limit, &records, &error))
-        return unavailable(error);
-    return ApiResponse::ok({{QStringLiteral("items"), toArray(records)}});
+        return reply(failure);
+    using Listed = std::pair<QString, QList<ProgressRecord>>; // error, records
+    m_storage.read<Listed>(
+        [userId, limit](ServerStorage &storage) {
+            Listed listed;
+            if (!storage.continueWatching(userId, limit, &listed.second, &listed.first)
+                && listed.first.isEmpty())
+                listed.first = QStringLiteral("failed");
+            return listed;
+        },
+        this,
+        [reply](const Listed &listed) {
+            if (!listed.first.isEmpty())
+                return reply(unavailable(listed.first));
+            reply(ApiResponse::ok({{QStringLiteral("items"), toArray(listed.second)}}));
+        });
 }
 
-ApiResponse ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQuery &query)
+void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQuery &query,
+                          Reply reply)
 {
     if (!RecordCodec::isValidContentId(contentId))
-        return ApiResponse::error(ApiError::BadRequest, kInvalidContentId);
+        return reply(ApiResponse::error(ApiError::BadRequest, kInvalidContentId));
     int limit = 0;
     ApiResponse failure;
     if (!readLimit(query, 50, &limit, &failure))
-        return failure;
-    std::optional<ProgressRecord> standing;
-    QList<ProgressRecord> records;
-    QString error;
-    if (!m_storage.record(userId, contentId, &standing, &error)
-        || !m_storage.history(userId, contentId, limit, &records, &error))
-        return unavailable(error);
-    if (!standing)
-        return notFound(contentId);
-    return ApiResponse::ok({{QStringLiteral("items"), toArray(records)}});
+        return reply(failure);
+    struct History
+    {
+        bool ok = false;
+        bool exists = false;
+        QList<ProgressRecord> items;
+        QString error;
+    };
+    m_storage.read<History>(
+        [userId, contentId, limit](ServerStorage &storage) {
+            History result;
+            std::optional<ProgressRecord> standing;
+            result.ok = storage.record(userId, contentId, &standing, &result.error)
+                && storage.history(userId, contentId, limit, &result.items, &result.error);
+            result.exists = standing.has_value();
+            return result;
+        },
+        this,
+        [contentId, reply](const History &result) {
+            if (!result.ok)
+                return reply(unavailable(result.error));
+            if (!result.exists)
+                return reply(notFound(contentId));
+            reply(ApiResponse::ok({{QStringLiteral("items"), toArray(result.items)}}));
+        });
 }
 
-ApiResponse ProgressApi::sync(qint64 userId, const QByteArray &body)
+void ProgressApi::sync(qint64 userId, const QByteArray &body, Reply reply)
 {
     ValidationError error;
     const std::optional<QJsonObject> object = RecordCodec::parseObject(body, &error);
     if (!object)
-        return badRequest(error);
+        return reply(badRequest(error));
     const QJsonValue updates = object->value(QStringLiteral("updates"));
     if (!updates.isArray())
-        return ApiResponse::error(ApiError::BadRequest,
-                                  QStringLiteral("updates must be an array of progress records"));
+        return reply(ApiResponse::error(
+            ApiError::BadRequest, QStringLiteral("updates must be an array of progress records")));
     const QJsonArray array = updates.toArray();
     if (array.size() > kMaxSyncUpdates)
-        return ApiResponse::error(ApiError::BadRequest,
-                                  QStringLiteral("updates holds %1 records; at most %2 are allowed")
-                                      .arg(array.size())
-                                      .arg(kMaxSyncUpdates));
+        return reply(
+            ApiResponse::error(ApiError::BadRequest,
+                               QStringLiteral("updates holds %1 records; at most %2 are allowed")
+                                   .arg(array.size())
+                                   .arg(kMaxSyncUpdates)));
 
-    QJsonArray results;
-    for (const QJsonValue &item : array) {
-        QJsonObject result;
+    // Each update is applied on its own; the answer goes once the last one is known.
+    struct Batch
+    {
+        QList<QJsonObject> results;
+        qsizetype waiting = 0;
+        Reply reply;
+    };
+    auto batch = std::make_shared<Batch>();
+    batch->reply = std::move(reply);
+    batch->results.resize(array.size());
+    const auto finishOne = [batch] {
+        if (--batch->waiting > 0)
+            return;
+        QJsonArray results;
+        for (const QJsonObject &result : std::as_const(batch->results))
+            results.append(result);
+        batch->reply(ApiResponse::ok({{QStringLiteral("results"), results}}));
+    };
+    batch->waiting = array.size() + 1; // +1: the loop below holds the answer back until it ends
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const QJsonValue item = array.at(i);
+        QJsonObject &result = batch->results[i];
         const QJsonValue id = item.toObject().value(QStringLiteral("content_id"));
         result.insert(QStringLiteral("content_id"), id.isString() ? id : QJsonValue());
         if (!item.isObject()) {
             result.insert(QStringLiteral("error"),
                           errorObject(ApiError::BadRequest,
                                       QStringLiteral("each update must be a JSON object")));
-            results.append(result);
+            finishOne();
             continue;
         }
         const std::optional<ProgressRecord> update =
@@ -207,18 +296,20 @@ ApiResponse ProgressApi::sync(qint64 userId, const QByteArray &body)
         if (!update) {
             result.insert(QStringLiteral("error"),
                           errorObject(ApiError::BadRequest, error.message));
-            results.append(result);
+            finishOne();
             continue;
         }
-        const Applied applied = apply(userId, *update);
-        if (applied.ok) {
-            result.insert(QStringLiteral("applied"), applied.applied);
-            result.insert(QStringLiteral("record"), RecordCodec::toJson(applied.record));
-        } else {
-            result.insert(QStringLiteral("error"),
-                          applied.failure.json.value(QStringLiteral("error")));
-        }
-        results.append(result);
+        apply(userId, *update, [batch, i, finishOne](const Applied &applied) {
+            QJsonObject &answer = batch->results[i];
+            if (applied.ok) {
+                answer.insert(QStringLiteral("applied"), applied.applied);
+                answer.insert(QStringLiteral("record"), RecordCodec::toJson(applied.record));
+            } else {
+                answer.insert(QStringLiteral("error"),
+                              applied.failure.json.value(QStringLiteral("error")));
+            }
+            finishOne();
+        });
     }
-    return ApiResponse::ok({{QStringLiteral("results"), results}});
+    finishOne();
 }

@@ -3,30 +3,40 @@
 #include "apiresponse.h"
 #include "progressrecord.h"
 
+#include <QObject>
 #include <QUrlQuery>
+
+#include <functional>
 
 class EventHub;
 class Metrics;
-class ServerStorage;
+class RecordCache;
+class StorageService;
 
-// The /v1 endpoints, one method each, as plain calls returning a response. The caller has
-// already matched the route, checked the method and found the user from the token.
-class ProgressApi final
+// The /v1 endpoints, one method each. The caller has already matched the route, checked the
+// method and found the user from the token. Every answer goes to `reply`, at once (validation
+// errors, cached reads) or once the storage threads have answered (writes are answered only
+// after their transaction is committed). Lives on the HTTP thread.
+class ProgressApi final : public QObject
 {
+    Q_OBJECT
     Q_DISABLE_COPY_MOVE(ProgressApi)
 public:
     static constexpr qint64 kMaxClockAheadMs = 60000;
     static constexpr int kMaxSyncUpdates = 500;
     static constexpr int kMaxListLimit = 200;
 
-    ProgressApi(ServerStorage &storage, EventHub &events, Metrics &metrics);
+    using Reply = std::function<void(const ApiResponse &)>;
 
-    ApiResponse put(qint64 userId, const QString &contentId, const QByteArray &body);
-    ApiResponse get(qint64 userId, const QString &contentId);
-    ApiResponse remove(qint64 userId, const QString &contentId);
-    ApiResponse list(qint64 userId, const QUrlQuery &query);
-    ApiResponse history(qint64 userId, const QString &contentId, const QUrlQuery &query);
-    ApiResponse sync(qint64 userId, const QByteArray &body);
+    ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events, Metrics &metrics,
+                QObject *parent = nullptr);
+
+    void put(qint64 userId, const QString &contentId, const QByteArray &body, Reply reply);
+    void get(qint64 userId, const QString &contentId, Reply reply);
+    void remove(qint64 userId, const QString &contentId, Reply reply);
+    void list(qint64 userId, const QUrlQuery &query, Reply reply);
+    void history(qint64 userId, const QString &contentId, const QUrlQuery &query, Reply reply);
+    void sync(qint64 userId, const QByteArray &body, Reply reply);
 
 private:
     struct Applied
@@ -36,9 +46,11 @@ private:
         bool applied = false;
         ProgressRecord record;
     };
-    Applied apply(qint64 userId, const ProgressRecord &update);
+    void apply(qint64 userId, const ProgressRecord &update,
+               std::function<void(const Applied &)> done);
 
-    ServerStorage &m_storage;
+    StorageService &m_storage;
+    RecordCache &m_cache;
     EventHub &m_events;
     Metrics &m_metrics;
 };

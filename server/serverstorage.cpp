@@ -298,10 +298,15 @@ bool ServerStorage::listUsers(QList<UserSummary> *users, QString *error)
 
 bool ServerStorage::userForToken(const QString &token, qint64 *userId, QString *error)
 {
+    return userForTokenHash(Tokens::hash(token), userId, error);
+}
+
+bool ServerStorage::userForTokenHash(const QString &tokenHash, qint64 *userId, QString *error)
+{
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral(
         "SELECT user_id FROM tokens WHERE token_hash = ? AND revoked_at_ms IS NULL"));
-    query.addBindValue(Tokens::hash(token));
+    query.addBindValue(tokenHash);
     if (!exec(query, error))
         return false;
     *userId = query.next() ? query.value(0).toLongLong() : -1;

@@ -61,6 +61,7 @@ public:
     bool listUsers(QList<UserSummary> *users, QString *error);
     // *userId is -1 when the token is unknown or revoked.
     bool userForToken(const QString &token, qint64 *userId, QString *error);
+    bool userForTokenHash(const QString &tokenHash, qint64 *userId, QString *error);
 
     // Progress. `update` must have passed validation.
     bool apply(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,

@@ -4,15 +4,19 @@
 #include "httpfrontend.h"
 #include "metrics.h"
 #include "progressapi.h"
+#include "recordcache.h"
 #include "serverstorage.h"
+#include "storageservice.h"
 #include "tcplistener.h"
 
 SyncServer::SyncServer(QObject *parent)
     : QObject(parent),
       m_storage(std::make_unique<ServerStorage>()),
+      m_service(std::make_unique<StorageService>()),
+      m_cache(std::make_unique<RecordCache>()),
       m_metrics(std::make_unique<Metrics>()),
       m_events(std::make_unique<EventHub>()),
-      m_api(std::make_unique<ProgressApi>(*m_storage, *m_events, *m_metrics))
+      m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics))
 {
 }
 
@@ -24,8 +28,14 @@ SyncServer::~SyncServer()
 bool SyncServer::start(const ServerOptions &options, QString *error)
 {
     stop();
-    if (!m_storage->open(options.databasePath, error))
+    const auto mode = options.groupCommit ? StorageService::CommitMode::Group
+                                          : StorageService::CommitMode::PerUpdate;
+    if (!m_service->open(options.databasePath, mode, error)
+        || !m_storage->open(options.databasePath, error)) {
+        stop();
         return false;
+    }
+    *m_cache = RecordCache(options.cacheRecords);
 
     m_events->setKeepAliveInterval(options.keepAliveMs);
     auto listener = std::make_unique<TcpListener>();
@@ -39,7 +49,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         return false;
     }
     m_listener = listener.release();
-    m_frontend = new HttpFrontend(*m_storage, *m_api, *m_events, *m_metrics, *m_listener, this);
+    m_frontend = new HttpFrontend(*m_service, *m_api, *m_events, *m_metrics, *m_listener, this);
     m_frontend->setMaxBodyBytes(options.maxBodyBytes);
     // bind() makes the frontend the listener's parent: deleting the frontend deletes both.
     m_frontend->bind(m_listener);
@@ -54,6 +64,7 @@ void SyncServer::stop()
     delete m_frontend; // and with it the listener and its sockets, its children
     m_frontend = nullptr;
     m_listener = nullptr;
+    m_service->close();
     m_storage->close();
 }
 

@@ -10,6 +10,8 @@ class EventHub;
 class HttpFrontend;
 class Metrics;
 class ProgressApi;
+class RecordCache;
+class StorageService;
 class ServerStorage;
 class TcpListener;
 
@@ -20,6 +22,10 @@ struct ServerOptions
     quint16 port = 8787; // 0 picks a free port
     qint64 maxBodyBytes = 64 * 1024;
     int keepAliveMs = 15000;
+    // Concurrent updates share a transaction; off: one transaction each (for benchmarks only).
+    bool groupCommit = true;
+    // Records kept in memory for reads (about 0.5 KB each).
+    qsizetype cacheRecords = 100000;
 };
 
 // playmark-server as one object: storage, API, event streams and the listening socket.
@@ -42,12 +48,17 @@ public:
     quint16 port() const;
     QString url() const;
 
+    // A connection of its own on the server's database, for administration (users, tokens) and
+    // tests; requests never use it. Tokens revoked through it take effect within the token
+    // cache's few seconds, as with `playmark-server user revoke` from another process.
     ServerStorage &storage() { return *m_storage; }
     EventHub &events() { return *m_events; }
     const Metrics &metrics() const { return *m_metrics; }
 
 private:
     std::unique_ptr<ServerStorage> m_storage;
+    std::unique_ptr<StorageService> m_service;
+    std::unique_ptr<RecordCache> m_cache;
     std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<EventHub> m_events;
     std::unique_ptr<ProgressApi> m_api;

@@ -445,6 +445,9 @@ void TestServerProcess::revokeTakesEffectOnARunningServer()
     QCOMPARE(curl("GET", serve.url() + u"/v1/progress"_s, token).status, 200);
     const Run revoke = server({u"user"_s, u"revoke"_s, u"alice"_s, u"--db"_s, m_db});
     QCOMPARE(revoke.exitCode, 0);
+    // The server remembers tokens for a few seconds: the revocation takes effect within them.
+    QTRY_COMPARE_WITH_TIMEOUT(curl("GET", serve.url() + u"/v1/progress"_s, token).status, 401,
+                              15000);
     const CurlAnswer answer = curl("GET", serve.url() + u"/v1/progress"_s, token);
     QCOMPARE(answer.status, 401);
     QCOMPARE(answer.json().value(u"error"_s).toObject().value(u"code"_s).toString(),

@@ -91,6 +91,29 @@ public:
     }
 };
 
+// The window binds the arrows to seeking and volume; while the list has the keyboard they move
+// through it instead (a focused widget claims a key through ShortcutOverride).
+class ListKeys final : public QObject
+{
+public:
+    using QObject::QObject;
+
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::ShortcutOverride) {
+            auto *key = static_cast<QKeyEvent *>(event);
+            const bool navigation = key->key() == Qt::Key_Up || key->key() == Qt::Key_Down
+                || key->key() == Qt::Key_PageUp || key->key() == Qt::Key_PageDown
+                || key->key() == Qt::Key_Home || key->key() == Qt::Key_End;
+            if (navigation && (key->modifiers() & ~Qt::KeypadModifier) == Qt::NoModifier) {
+                event->accept();
+                return true;
+            }
+        }
+        return QObject::eventFilter(watched, event);
+    }
+};
+
 QString leftText(qint64 positionMs, qint64 durationMs)
 {
     if (durationMs <= 0)
@@ -118,6 +141,7 @@ ContinueWatchingView::ContinueWatchingView(QWidget *parent) : QWidget(parent)
     m_list = new QListWidget(this);
     m_list->setObjectName(QStringLiteral("continueList"));
     m_list->setItemDelegate(new EntryDelegate(m_list));
+    m_list->installEventFilter(new ListKeys(m_list));
     m_list->setUniformItemSizes(true);
     m_list->setSelectionMode(QAbstractItemView::SingleSelection);
 
@@ -184,8 +208,14 @@ void ContinueWatchingView::setEntries(const QList<ContinueEntry> &entries, qint6
     for (QPushButton *button : {m_open, m_hide, m_forget})
         button->setEnabled(!empty);
     m_forget->setEnabled(!empty && fromServer);
-    if (!empty)
+    if (!empty) {
         m_list->setCurrentRow(0);
+        // Entries arrive after the window is shown, when the list was hidden and nothing took
+        // the keyboard: give it to the list so the arrows and Enter work without the mouse.
+        const QWidget *focus = window()->focusWidget();
+        if (m_list->isVisible() && (!focus || !focus->isVisible() || !focus->isEnabled()))
+            m_list->setFocus();
+    }
 }
 
 void ContinueWatchingView::setThumbnail(const QString &contentId, const QImage &image)

@@ -85,7 +85,9 @@ void PlayerWindow::createActions()
     add(file, tr("&Settings…"), QKeySequence(Qt::CTRL | Qt::Key_Comma),
         [this] { Q_EMIT settingsRequested(); });
     file->addSeparator();
-    add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+    // Not QKeySequence::Quit: it is empty on Windows and wherever the platform theme has no
+    // X11 key scheme (offscreen), and then the menu shows no key.
+    add(file, tr("&Quit"), QKeySequence(Qt::CTRL | Qt::Key_Q), [this] { close(); });
 
     QMenu *playback = menuBar()->addMenu(tr("&Playback"));
     add(playback, tr("Play / Pause"), QKeySequence(Qt::Key_Space),
@@ -100,6 +102,7 @@ void PlayerWindow::createActions()
     // (opening an entry of Continue Watching, say).
     QAction *accept = add(playback, tr("Accept the Notice"), QKeySequence(Qt::Key_Return),
                           [this] { m_notice->trigger(); });
+    accept->setShortcuts({QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)}); // keypad
     accept->setEnabled(false);
     connect(m_notice, &NoticeBar::actionAvailableChanged, accept, &QAction::setEnabled);
     playback->addSeparator();
@@ -166,6 +169,7 @@ void PlayerWindow::showHome(const QString &message)
     m_controls->setMediaLoaded(false);
     m_controls->setPosition(0);
     m_pages->setCurrentWidget(m_home);
+    m_notice->hide(); // it spoke of the video that is no longer open
     setMediaTitle(QString());
     if (!message.isEmpty())
         statusBar()->showMessage(message, 15000);

@@ -27,6 +27,8 @@ QString ago(qint64 thenMs, qint64 nowMs)
         return QCoreApplication::translate("TimeFormat", "%1 min ago").arg(seconds / 60);
     if (seconds < 86400)
         return QCoreApplication::translate("TimeFormat", "%1 h ago").arg(seconds / 3600);
+    if (seconds < 2 * 86400)
+        return QCoreApplication::translate("TimeFormat", "1 day ago");
     return QCoreApplication::translate("TimeFormat", "%1 days ago").arg(seconds / 86400);
 }
 

@@ -1,0 +1,50 @@
+#include "recordcache.h"
+
+#include "progressorder.h"
+
+std::optional<ProgressRecord> RecordCache::find(qint64 userId, const QString &contentId)
+{
+    const auto it = m_records.constFind({userId, contentId});
+    if (it == m_records.cend()) {
+        ++m_misses;
+        return std::nullopt;
+    }
+    ++m_hits;
+    return *it;
+}
+
+void RecordCache::store(qint64 userId, const ProgressRecord &record)
+{
+    Key key{userId, record.contentId};
+    const auto it = m_records.find(key);
+    if (it != m_records.end()) {
+        if (ProgressOrder::compare(record, *it) >= 0)
+            *it = record;
+        return;
+    }
+    makeRoom();
+    m_records.insert(std::move(key), record);
+}
+
+void RecordCache::storeRead(qint64 userId, const ProgressRecord &record, quint64 epoch)
+{
+    if (epoch != m_epoch)
+        return;
+    store(userId, record);
+}
+
+void RecordCache::remove(qint64 userId, const QString &contentId)
+{
+    m_records.remove({userId, contentId});
+    ++m_epoch;
+}
+
+void RecordCache::makeRoom()
+{
+    if (m_records.size() < m_capacity)
+        return;
+    // QHash's order has nothing to do with use: this is random eviction, cheap and bounded.
+    qsizetype drop = qMax<qsizetype>(1, m_capacity / 10);
+    for (auto it = m_records.begin(); it != m_records.end() && drop > 0; --drop)
+        it = m_records.erase(it);
+}

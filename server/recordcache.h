@@ -1,0 +1,54 @@
+#pragma once
+
+#include "progressrecord.h"
+
+#include <QHash>
+
+#include <optional>
+
+// The latest record per user and video, in memory, so reads need no SQL. Kept coherent by the
+// HTTP thread alone: every committed write passes through it before it is acknowledged, and a
+// record read from the database is only kept if nothing newer (or a removal) came meanwhile.
+// Bounded: past `capacity` records, an arbitrary tenth is dropped (they are read again from the
+// database when asked for).
+class RecordCache final
+{
+public:
+    explicit RecordCache(qsizetype capacity = 100000) : m_capacity(capacity) { }
+
+    std::optional<ProgressRecord> find(qint64 userId, const QString &contentId);
+    // A committed write's outcome: the record that stands now.
+    void store(qint64 userId, const ProgressRecord &record);
+    // A record read from the database when the read started at `epoch` (see epoch()).
+    void storeRead(qint64 userId, const ProgressRecord &record, quint64 epoch);
+    void remove(qint64 userId, const QString &contentId);
+    // Changes whenever something was removed: reads that began before must not bring it back.
+    quint64 epoch() const { return m_epoch; }
+
+    qsizetype size() const { return m_records.size(); }
+    qsizetype capacity() const { return m_capacity; }
+    quint64 hits() const { return m_hits; }
+    quint64 misses() const { return m_misses; }
+
+private:
+    struct Key
+    {
+        qint64 userId;
+        QString contentId;
+        friend bool operator==(const Key &a, const Key &b)
+        {
+            return a.userId == b.userId && a.contentId == b.contentId;
+        }
+        friend size_t qHash(const Key &key, size_t seed = 0)
+        {
+            return qHashMulti(seed, key.userId, key.contentId);
+        }
+    };
+    void makeRoom();
+
+    QHash<Key, ProgressRecord> m_records;
+    qsizetype m_capacity;
+    quint64 m_epoch = 0;
+    quint64 m_hits = 0;
+    quint64 m_misses = 0;
+};

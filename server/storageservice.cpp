@@ -1,0 +1,131 @@
+#include "storageservice.h"
+
+#include <QLoggingCategory>
+#include <QSemaphore>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStorage)
+
+namespace {
+// Runs `job` on the thread of `context` and waits for it: only for opening and closing.
+void runAndWait(QObject *context, const std::function<void()> &job)
+{
+    QSemaphore done;
+    QMetaObject::invokeMethod(
+        context,
+        [&] {
+            job();
+            done.release();
+        },
+        Qt::QueuedConnection);
+    done.acquire();
+}
+} // namespace
+
+StorageService::StorageService(QObject *parent)
+    : QObject(parent),
+      m_writer(std::make_unique<ServerStorage>()),
+      m_reader(std::make_unique<ServerStorage>()),
+      m_writerContext(new QObject),
+      m_readerContext(new QObject)
+{
+    m_writerThread.setObjectName(QStringLiteral("playmark-writer"));
+    m_readerThread.setObjectName(QStringLiteral("playmark-reader"));
+    m_writerContext->moveToThread(&m_writerThread);
+    m_readerContext->moveToThread(&m_readerThread);
+    connect(&m_writerThread, &QThread::finished, m_writerContext, &QObject::deleteLater);
+    connect(&m_readerThread, &QThread::finished, m_readerContext, &QObject::deleteLater);
+    m_writerThread.start();
+    m_readerThread.start();
+}
+
+StorageService::~StorageService()
+{
+    close();
+    m_writerThread.quit();
+    m_readerThread.quit();
+    m_writerThread.wait();
+    m_readerThread.wait();
+}
+
+bool StorageService::open(const QString &path, CommitMode mode, QString *error)
+{
+    m_mode = mode;
+    bool ok = false;
+    // The writer migrates the file first; the reader then opens it as it is.
+    runAndWait(m_writerContext, [&] { ok = m_writer->open(path, error); });
+    if (ok)
+        runAndWait(m_readerContext, [&] { ok = m_reader->open(path, error); });
+    if (!ok)
+        close();
+    return ok;
+}
+
+void StorageService::close()
+{
+    // Queued after every write already posted, so those land first.
+    runAndWait(m_writerContext, [this] {
+        drain();
+        m_writer->close();
+    });
+    runAndWait(m_readerContext, [this] { m_reader->close(); });
+}
+
+void StorageService::write(const WriteOp &op, QObject *context, WriteDone done)
+{
+    QMutexLocker lock(&m_mutex);
+    m_queue.push_back({op, QPointer<QObject>(context), std::move(done)});
+    if (m_drainScheduled)
+        return;
+    m_drainScheduled = true;
+    QMetaObject::invokeMethod(
+        m_writerContext, [this] { drain(); }, Qt::QueuedConnection);
+}
+
+void StorageService::drain()
+{
+    std::vector<Pending> batch;
+    {
+        QMutexLocker lock(&m_mutex);
+        batch.swap(m_queue);
+        m_drainScheduled = false;
+    }
+    if (batch.empty())
+        return;
+
+    struct Answer
+    {
+        bool ok;
+        ApplyOutcome outcome;
+        QString error;
+    };
+    std::vector<Answer> answers(batch.size());
+    quint64 transactions = 0;
+    const auto commit = [&](size_t from, size_t to) {
+        QList<WriteOp> ops;
+        for (size_t i = from; i < to; ++i)
+            ops.append(batch[i].op);
+        QList<ApplyOutcome> outcomes;
+        QString error;
+        const bool ok = m_writer->isOpen() && m_writer->applyBatch(ops, &outcomes, &error);
+        if (!m_writer->isOpen())
+            error = QStringLiteral("the database is closed");
+        for (size_t i = from; i < to; ++i)
+            answers[i] = {ok, ok ? outcomes.at(qsizetype(i - from)) : ApplyOutcome(), error};
+        ++transactions;
+    };
+    const size_t step = m_mode == CommitMode::Group ? size_t(kMaxGroup) : 1;
+    for (size_t from = 0; from < batch.size(); from += step)
+        commit(from, std::min(batch.size(), from + step));
+
+    QMetaObject::invokeMethod(
+        this,
+        [this, batch = std::move(batch), answers = std::move(answers), transactions] {
+            m_transactions += transactions;
+            m_groupedWrites += batch.size();
+            for (size_t i = 0; i < batch.size(); ++i) {
+                if (batch[i].context)
+                    batch[i].done(answers[i].ok, answers[i].outcome, answers[i].error);
+            }
+        },
+        Qt::QueuedConnection);
+}

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "serverstorage.h"
+
+#include <QMutex>
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+// ServerStorage off the HTTP thread. A writer thread gathers every change that arrives while the
+// previous transaction commits and writes them all in one transaction (group commit): one fsync
+// for many updates, each answered only after its transaction is durable. A reader thread, with
+// its own connection, answers reads. Answers come back on the thread that owns this object,
+// guarded by a context object.
+class StorageService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(StorageService)
+public:
+    enum class CommitMode {
+        Group, // concurrent changes share a transaction (the default)
+        PerUpdate, // one transaction per change: only for benchmarks to compare
+    };
+    static constexpr int kMaxGroup = 1000;
+
+    using WriteDone =
+        std::function<void(bool ok, const ApplyOutcome &outcome, const QString &error)>;
+
+    explicit StorageService(QObject *parent = nullptr);
+    ~StorageService() override;
+
+    // Opens the writer's connection (migrating the file) and the reader's. Blocks: call it before
+    // serving.
+    bool open(const QString &path, CommitMode mode, QString *error);
+    // Finishes every queued change, then closes both connections.
+    void close();
+
+    void write(const WriteOp &op, QObject *context, WriteDone done);
+
+    template<typename Result>
+    void read(std::function<Result(ServerStorage &)> job, QObject *context,
+              std::function<void(Result)> done)
+    {
+        QMetaObject::invokeMethod(
+            m_readerContext,
+            [this, job = std::move(job), ctx = QPointer<QObject>(context), done = std::move(done)] {
+                Result result = job(*m_reader);
+                QMetaObject::invokeMethod(
+                    this,
+                    [ctx, done, result] {
+                        if (ctx)
+                            done(result);
+                    },
+                    Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+    }
+
+    quint64 transactions() const { return m_transactions; }
+    quint64 groupedWrites() const { return m_groupedWrites; }
+
+private:
+    struct Pending
+    {
+        WriteOp op;
+        QPointer<QObject> context;
+        WriteDone done;
+    };
+    void drain(); // on the writer thread
+
+    CommitMode m_mode = CommitMode::Group;
+    std::unique_ptr<ServerStorage> m_writer;
+    std::unique_ptr<ServerStorage> m_reader;
+    QThread m_writerThread;
+    QThread m_readerThread;
+    QObject *m_writerContext = nullptr;
+    QObject *m_readerContext = nullptr;
+
+    QMutex m_mutex;
+    std::vector<Pending> m_queue; // guarded by m_mutex
+    bool m_drainScheduled = false; // guarded by m_mutex
+
+    // Read on the owner's thread for /metrics; written there too.
+    quint64 m_transactions = 0;
+    quint64 m_groupedWrites = 0;
+};

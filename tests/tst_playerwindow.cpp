@@ -1,0 +1,517 @@
+// The main window (PlayerWindow), driven with the keyboard and mouse as a person would: every
+// shortcut asks for its action, every menu entry shows its shortcut, F/Esc switch full screen,
+// closing asks first, a dropped file asks to be opened, and the title and status bar show state.
+#include "continuewatchingview.h"
+#include "noticebar.h"
+#include "playercontrols.h"
+#include "playerwindow.h"
+
+#include <QAction>
+#include <QFileDialog>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+#include <QVideoWidget>
+
+#include <map>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Every request the window can make, so a test can check that a key asked for one thing only.
+const QList<QByteArray> kIntents = {
+    SIGNAL(openFileRequested(QString)),
+    SIGNAL(playPauseRequested()),
+    SIGNAL(seekRequested(qint64)),
+    SIGNAL(seekByRequested(qint64)),
+    SIGNAL(startOverRequested()),
+    SIGNAL(volumeStepRequested(int)),
+    SIGNAL(muteToggleRequested()),
+    SIGNAL(closeRequested()),
+    SIGNAL(homeRequested()),
+};
+
+struct IntentSpies
+{
+    explicit IntentSpies(PlayerWindow *window)
+    {
+        for (const QByteArray &signal : kIntents)
+            spies[signal] = std::make_unique<QSignalSpy>(window, signal.constData());
+    }
+    // The signals that fired, with how often.
+    QString fired() const
+    {
+        QStringList names;
+        for (const auto &[signal, spy] : spies) {
+            if (spy->count() > 0)
+                names << QStringLiteral("%1 x%2")
+                             .arg(QString::fromLatin1(signal.mid(1)))
+                             .arg(spy->count());
+        }
+        return names.join(u", "_s);
+    }
+    std::map<QByteArray, std::unique_ptr<QSignalSpy>> spies;
+};
+
+bool showActive(PlayerWindow &window)
+{
+    window.show();
+    window.activateWindow();
+    return QTest::qWaitForWindowActive(&window);
+}
+
+ContinueEntry entry(const QString &id, const QString &title)
+{
+    ContinueEntry e;
+    e.contentId = id;
+    e.title = title;
+    e.deviceName = u"TV"_s;
+    e.positionMs = 42000;
+    e.durationMs = 1800000;
+    e.observedAtMs = 1700000000000 - 180000;
+    return e;
+}
+
+} // namespace
+
+class tst_PlayerWindow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void shortcutsAskForTheirAction_data();
+    void shortcutsAskForTheirAction();
+    void shortcutsWorkInFullScreen();
+    void everyMenuActionShowsItsShortcut();
+    void fullScreenWithFAndEsc();
+    void fullScreenButton();
+    void closeAsksFirst();
+    void quitShortcutAsksFirst();
+    void dropLocalFileAsksToOpen();
+    void dropRemoteUrlIsRefused();
+    void openShortcutOpensAFileDialog();
+    void titleShowsMediaAndDevice();
+    void syncStatusInStatusBar();
+    void pages();
+    void transportBarAsksThroughTheWindow();
+    void keysOnContinueWatchingMoveTheList();
+    void entriesArrivingAfterShowTakeTheKeyboard();
+};
+
+void tst_PlayerWindow::shortcutsAskForTheirAction_data()
+{
+    QTest::addColumn<QKeySequence>("key");
+    QTest::addColumn<QByteArray>("signal");
+    QTest::addColumn<QVariantList>("arguments");
+
+    QTest::newRow("Space") << QKeySequence(Qt::Key_Space)
+                           << QByteArray(SIGNAL(playPauseRequested())) << QVariantList();
+    QTest::newRow("Left") << QKeySequence(Qt::Key_Left)
+                          << QByteArray(SIGNAL(seekByRequested(qint64)))
+                          << QVariantList{qint64(-10000)};
+    QTest::newRow("Right") << QKeySequence(Qt::Key_Right)
+                           << QByteArray(SIGNAL(seekByRequested(qint64)))
+                           << QVariantList{qint64(10000)};
+    QTest::newRow("Up") << QKeySequence(Qt::Key_Up) << QByteArray(SIGNAL(volumeStepRequested(int)))
+                        << QVariantList{5};
+    QTest::newRow("Down") << QKeySequence(Qt::Key_Down)
+                          << QByteArray(SIGNAL(volumeStepRequested(int))) << QVariantList{-5};
+    QTest::newRow("M") << QKeySequence(Qt::Key_M) << QByteArray(SIGNAL(muteToggleRequested()))
+                       << QVariantList();
+    QTest::newRow("Ctrl+Home") << QKeySequence(Qt::CTRL | Qt::Key_Home)
+                               << QByteArray(SIGNAL(startOverRequested())) << QVariantList();
+    QTest::newRow("Ctrl+L") << QKeySequence(Qt::CTRL | Qt::Key_L)
+                            << QByteArray(SIGNAL(homeRequested())) << QVariantList();
+}
+
+void tst_PlayerWindow::shortcutsAskForTheirAction()
+{
+    QFETCH(QKeySequence, key);
+    QFETCH(QByteArray, signal);
+    QFETCH(QVariantList, arguments);
+
+    PlayerWindow window;
+    window.setVideoVisible(true); // a video is playing
+    QVERIFY(showActive(window));
+    IntentSpies spies(&window);
+
+    const QKeyCombination combination = key[0];
+    QTest::keyClick(&window, combination.key(), combination.keyboardModifiers());
+    QSignalSpy &spy = *spies.spies.at(signal);
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.constFirst(), arguments);
+    QCOMPARE(spies.fired(), QString::fromLatin1(signal.mid(1)) + u" x1"_s);
+
+    // Held down, a key repeats its action.
+    QTest::keyClick(&window, combination.key(), combination.keyboardModifiers());
+    QCOMPARE(spy.count(), 2);
+}
+
+void tst_PlayerWindow::shortcutsWorkInFullScreen()
+{
+    PlayerWindow window;
+    window.setVideoVisible(true);
+    QVERIFY(showActive(window));
+    QTest::keyClick(&window, Qt::Key_F);
+    QVERIFY(window.isFullScreen());
+    // The menu bar is hidden, its shortcuts are not.
+    QVERIFY(!window.menuBar()->isVisible());
+
+    IntentSpies spies(&window);
+    QTest::keyClick(&window, Qt::Key_Space);
+    QTest::keyClick(&window, Qt::Key_Right);
+    QTest::keyClick(&window, Qt::Key_Up);
+    QCOMPARE(spies.fired(),
+             u"playPauseRequested() x1, seekByRequested(qint64) x1, volumeStepRequested(int) x1"_s);
+}
+
+void tst_PlayerWindow::everyMenuActionShowsItsShortcut()
+{
+    PlayerWindow window;
+    QHash<QKeySequence, QString> owners;
+    int checked = 0;
+    const QList<QAction *> menus = window.menuBar()->actions();
+    QVERIFY(!menus.isEmpty());
+    for (const QAction *menuAction : menus) {
+        const QMenu *menu = menuAction->menu();
+        QVERIFY2(menu, qPrintable(menuAction->text()));
+        const QList<QAction *> actions = menu->actions();
+        for (const QAction *action : actions) {
+            // Submenus (recent files, places to jump to) list items, not commands.
+            if (action->isSeparator() || action->text().isEmpty() || action->menu())
+                continue;
+            const QString name = menuAction->text() + u" > "_s + action->text();
+            QVERIFY2(!action->shortcut().isEmpty(), qPrintable(name + u" has no shortcut"_s));
+            // The menu shows it, and it works where the menu is hidden (full screen).
+            QVERIFY2(window.actions().contains(const_cast<QAction *>(action)), qPrintable(name));
+            // Two actions on one key would make the key do nothing.
+            const QList<QKeySequence> keys = action->shortcuts();
+            for (const QKeySequence &key : keys) {
+                QVERIFY2(!owners.contains(key),
+                         qPrintable(name + u" shares its key with "_s + owners.value(key)));
+                owners.insert(key, name);
+            }
+            ++checked;
+        }
+    }
+    QVERIFY(checked >= 12);
+    for (const QKeySequence &key :
+         {QKeySequence(Qt::Key_Space), QKeySequence(Qt::Key_Left), QKeySequence(Qt::Key_Right),
+          QKeySequence(Qt::Key_Up), QKeySequence(Qt::Key_Down), QKeySequence(Qt::Key_M),
+          QKeySequence(Qt::Key_F), QKeySequence(Qt::Key_Escape), QKeySequence(QKeySequence::Open),
+          QKeySequence(Qt::CTRL | Qt::Key_L), QKeySequence(Qt::CTRL | Qt::Key_Home),
+          QKeySequence(Qt::CTRL | Qt::Key_Q), QKeySequence(Qt::Key_Return),
+          QKeySequence(Qt::Key_Enter)})
+        QVERIFY2(owners.contains(key), qPrintable(key.toString() + u" is in no menu"_s));
+}
+
+void tst_PlayerWindow::fullScreenWithFAndEsc()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QVERIFY(!window.isFullScreen());
+    QVERIFY(window.menuBar()->isVisible());
+
+    QTest::keyClick(&window, Qt::Key_F);
+    QVERIFY(window.isFullScreen());
+    QVERIFY(window.windowState() & Qt::WindowFullScreen);
+    QVERIFY(!window.menuBar()->isVisible());
+
+    QTest::keyClick(&window, Qt::Key_Escape);
+    QVERIFY(!window.isFullScreen());
+    QVERIFY(!(window.windowState() & Qt::WindowFullScreen));
+    QVERIFY(window.menuBar()->isVisible());
+
+    // Esc outside full screen leaves the window as it is.
+    QTest::keyClick(&window, Qt::Key_Escape);
+    QVERIFY(!window.isFullScreen());
+    QVERIFY(window.isVisible());
+
+    // F toggles.
+    QTest::keyClick(&window, Qt::Key_F);
+    QVERIFY(window.isFullScreen());
+    QTest::keyClick(&window, Qt::Key_F);
+    QVERIFY(!window.isFullScreen());
+    QVERIFY(window.menuBar()->isVisible());
+}
+
+void tst_PlayerWindow::fullScreenButton()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QToolButton *button = nullptr;
+    const QList<QToolButton *> buttons = window.controls()->findChildren<QToolButton *>();
+    for (QToolButton *b : buttons) {
+        if (b->toolTip().startsWith(u"Full screen"_s))
+            button = b;
+    }
+    QVERIFY(button);
+    QTest::mouseClick(button, Qt::LeftButton);
+    QVERIFY(window.isFullScreen());
+    QTest::mouseClick(button, Qt::LeftButton);
+    QVERIFY(!window.isFullScreen());
+}
+
+void tst_PlayerWindow::closeAsksFirst()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QSignalSpy asked(&window, &PlayerWindow::closeRequested);
+
+    QVERIFY(!window.close());
+    QCOMPARE(asked.count(), 1);
+    QVERIFY(window.isVisible());
+
+    // Closing again while the owner saves does not ask twice.
+    QVERIFY(!window.close());
+    QCOMPARE(asked.count(), 1);
+    QVERIFY(window.isVisible());
+
+    window.allowClose();
+    QVERIFY(!window.isVisible());
+    QCOMPARE(asked.count(), 1);
+}
+
+void tst_PlayerWindow::quitShortcutAsksFirst()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QSignalSpy asked(&window, &PlayerWindow::closeRequested);
+    QTest::keyClick(&window, Qt::Key_Q, Qt::ControlModifier);
+    QCOMPARE(asked.count(), 1);
+    QVERIFY(window.isVisible());
+}
+
+void tst_PlayerWindow::dropLocalFileAsksToOpen()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"Episode 1.mp4"_s);
+    QSignalSpy opens(&window, &PlayerWindow::openFileRequested);
+
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    const QPoint at = window.rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QCOMPARE(opens.count(), 0);
+
+    QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &drop);
+    QVERIFY(drop.isAccepted());
+    QCOMPARE(opens.count(), 1);
+    QCOMPARE(opens.constFirst().constFirst().toString(), path);
+}
+
+void tst_PlayerWindow::dropRemoteUrlIsRefused()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QSignalSpy opens(&window, &PlayerWindow::openFileRequested);
+
+    QMimeData mime;
+    mime.setUrls({QUrl(u"https://example.org/video.mp4"_s)});
+    const QPoint at = window.rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    enter.ignore();
+    QCoreApplication::sendEvent(&window, &enter);
+    QVERIFY(!enter.isAccepted());
+
+    QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    drop.ignore();
+    QCoreApplication::sendEvent(&window, &drop);
+    QCOMPARE(opens.count(), 0);
+
+    // Text without URLs neither.
+    QMimeData text;
+    text.setText(u"/tmp/video.mp4"_s);
+    QDragEnterEvent textEnter(at, Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    textEnter.ignore();
+    QCoreApplication::sendEvent(&window, &textEnter);
+    QVERIFY(!textEnter.isAccepted());
+}
+
+void tst_PlayerWindow::openShortcutOpensAFileDialog()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"Episode 2.mkv"_s);
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+    }
+    QSignalSpy opens(&window, &PlayerWindow::openFileRequested);
+
+    const QKeyCombination open = QKeySequence(QKeySequence::Open)[0];
+    QTest::keyClick(&window, open.key(), open.keyboardModifiers());
+    QFileDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<QFileDialog *>()) && dialog->isVisible());
+    // Asking for a file is not opening one.
+    QCOMPARE(opens.count(), 0);
+
+    dialog->setDirectory(dir.path());
+    dialog->selectFile(path);
+    static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept, which is protected
+    QCOMPARE(opens.count(), 1);
+    QCOMPARE(opens.constFirst().constFirst().toString(), path);
+}
+
+void tst_PlayerWindow::titleShowsMediaAndDevice()
+{
+    PlayerWindow window;
+    QVERIFY(window.windowTitle().contains(u"Playmark"_s));
+
+    window.setDeviceName(u"TV"_s);
+    QVERIFY(window.windowTitle().contains(u"TV"_s));
+
+    window.setMediaTitle(u"Episode 1.mp4"_s);
+    const QString title = window.windowTitle();
+    QVERIFY2(title.contains(u"Episode 1.mp4"_s), qPrintable(title));
+    QVERIFY2(title.contains(u"TV"_s), qPrintable(title));
+    QVERIFY2(title.contains(u"Playmark"_s), qPrintable(title));
+    // The media comes first: it is what a task bar shows when the title is cut.
+    QVERIFY(title.startsWith(u"Episode 1.mp4"_s));
+
+    // Back home, the title no longer names the video.
+    window.showHome();
+    QVERIFY(!window.windowTitle().contains(u"Episode 1.mp4"_s));
+    QVERIFY(window.windowTitle().contains(u"TV"_s));
+}
+
+void tst_PlayerWindow::syncStatusInStatusBar()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    window.setSyncStatus(u"Synced · 2 waiting"_s, u"Server: http://127.0.0.1:8787"_s);
+    QCOMPARE(window.syncStatusText(), u"Synced · 2 waiting"_s);
+
+    const auto *label = window.statusBar()->findChild<QLabel *>(u"syncStatus"_s);
+    QVERIFY(label);
+    QVERIFY(label->isVisible());
+    QCOMPARE(label->text(), u"Synced · 2 waiting"_s);
+    QCOMPARE(label->toolTip(), u"Server: http://127.0.0.1:8787"_s);
+
+    // A message about a file that did not open shows beside it.
+    window.showHome(u"Cannot play broken.mp4: not a video"_s);
+    QCOMPARE(window.statusBar()->currentMessage(), u"Cannot play broken.mp4: not a video"_s);
+    QCOMPARE(label->text(), u"Synced · 2 waiting"_s);
+}
+
+void tst_PlayerWindow::pages()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QVERIFY(window.isHomeShown());
+    QVERIFY(window.home()->isVisible());
+    QVERIFY(!window.controls()->seekSlider()->isEnabled());
+
+    window.showLoading();
+    QVERIFY(!window.isHomeShown());
+    QVERIFY(!window.controls()->seekSlider()->isEnabled());
+
+    window.setVideoVisible(true);
+    QVERIFY(!window.isHomeShown());
+    QVERIFY(window.videoWidget()->isVisible());
+    QVERIFY(window.controls()->seekSlider()->isEnabled());
+
+    window.showHome();
+    QVERIFY(window.isHomeShown());
+    QVERIFY(!window.controls()->seekSlider()->isEnabled());
+}
+
+void tst_PlayerWindow::transportBarAsksThroughTheWindow()
+{
+    PlayerWindow window;
+    window.setVideoVisible(true);
+    window.controls()->setDuration(150000);
+    QVERIFY(showActive(window));
+    IntentSpies spies(&window);
+
+    const QList<QToolButton *> buttons = window.controls()->findChildren<QToolButton *>();
+    for (QToolButton *b : buttons) {
+        if (b->toolTip() == u"Play (Space)"_s || b->toolTip() == u"Back 10 seconds (Left)"_s
+            || b->toolTip() == u"Mute (M)"_s)
+            QTest::mouseClick(b, Qt::LeftButton);
+    }
+    QCOMPARE(spies.fired(),
+             u"muteToggleRequested() x1, playPauseRequested() x1, seekByRequested(qint64) x1"_s);
+    QCOMPARE(spies.spies.at(SIGNAL(seekByRequested(qint64)))->constFirst(),
+             QVariantList{qint64(-10000)});
+}
+
+void tst_PlayerWindow::keysOnContinueWatchingMoveTheList()
+{
+    PlayerWindow window;
+    window.home()->setEntries(
+        {entry(u"pm1-a"_s, u"Episode 1.mp4"_s), entry(u"pm1-b"_s, u"Episode 2.mp4"_s)},
+        1700000000000, true);
+    QVERIFY(showActive(window));
+    QListWidget *list = window.home()->list();
+    list->setFocus();
+    QVERIFY(list->hasFocus());
+    IntentSpies spies(&window);
+    QSignalSpy opens(window.home(), &ContinueWatchingView::openRequested);
+
+    // With no video, the arrows move through the list; they are not volume keys here.
+    QTest::keyClick(list, Qt::Key_Down);
+    QCOMPARE(window.home()->currentContentId(), u"pm1-b"_s);
+    QTest::keyClick(list, Qt::Key_Up);
+    QCOMPARE(window.home()->currentContentId(), u"pm1-a"_s);
+    QTest::keyClick(list, Qt::Key_Down);
+    QCOMPARE(spies.fired(), QString());
+
+    // Return opens the chosen entry.
+    QTest::keyClick(list, Qt::Key_Return);
+    QCOMPARE(opens.count(), 1);
+    QCOMPARE(opens.constFirst().constFirst().toString(), u"pm1-b"_s);
+
+    // While a notice offers something, Return means "do it", here too.
+    window.notice()->showNotice(u"TV is at 0:42"_s, u"Continue from there"_s);
+    QSignalSpy noticeActions(window.notice(), &NoticeBar::actionTriggered);
+    QTest::keyClick(list, Qt::Key_Return);
+    QCOMPARE(noticeActions.count(), 1);
+    QCOMPARE(opens.count(), 1);
+    // The notice is gone: Return opens again.
+    QTest::keyClick(list, Qt::Key_Return);
+    QCOMPARE(opens.count(), 2);
+
+    // Ctrl+L still works from the list.
+    QTest::keyClick(list, Qt::Key_L, Qt::ControlModifier);
+    QCOMPARE(spies.fired(), u"homeRequested() x1"_s);
+}
+
+void tst_PlayerWindow::entriesArrivingAfterShowTakeTheKeyboard()
+{
+    // The app shows the window first; the list arrives from the server a moment later.
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    window.home()->setEntries(
+        {entry(u"pm1-a"_s, u"Episode 1.mp4"_s), entry(u"pm1-b"_s, u"Episode 2.mp4"_s)},
+        1700000000000, true);
+    QSignalSpy opens(window.home(), &ContinueWatchingView::openRequested);
+
+    // The person presses Down and Return without touching the mouse.
+    QWidget *focus = QApplication::focusWidget() ? QApplication::focusWidget() : &window;
+    QTest::keyClick(focus, Qt::Key_Down);
+    focus = QApplication::focusWidget() ? QApplication::focusWidget() : &window;
+    QTest::keyClick(focus, Qt::Key_Return);
+    QCOMPARE(opens.count(), 1);
+    QCOMPARE(opens.constFirst().constFirst().toString(), u"pm1-b"_s);
+}
+
+QTEST_MAIN(tst_PlayerWindow)
+#include "tst_playerwindow.moc"

@@ -1,0 +1,78 @@
+// How times read to a person (TimeFormat): positions as "m:ss" or "h:mm:ss", and how long ago an
+// update was made, in the coarsest unit that fits.
+#include "timeformat.h"
+
+#include <QTest>
+
+#include <limits>
+
+using namespace Qt::StringLiterals;
+
+class tst_TimeFormat : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void clock_data();
+    void clock();
+    void ago_data();
+    void ago();
+};
+
+void tst_TimeFormat::clock_data()
+{
+    QTest::addColumn<qint64>("ms");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("zero") << qint64(0) << u"0:00"_s;
+    QTest::newRow("under a second") << qint64(999) << u"0:00"_s;
+    QTest::newRow("seconds") << qint64(42000) << u"0:42"_s;
+    QTest::newRow("a minute and five") << qint64(65000) << u"1:05"_s;
+    QTest::newRow("ten minutes") << qint64(600000) << u"10:00"_s;
+    QTest::newRow("just under an hour") << qint64(3599999) << u"59:59"_s;
+    QTest::newRow("an hour") << qint64(3600000) << u"1:00:00"_s;
+    QTest::newRow("hours, minutes, seconds") << qint64(3723000) << u"1:02:03"_s;
+    QTest::newRow("long film") << qint64(10 * 3600000 + 5 * 60000 + 9000) << u"10:05:09"_s;
+    QTest::newRow("negative") << qint64(-5000) << u"0:00"_s;
+    QTest::newRow("very negative") << std::numeric_limits<qint64>::min() << u"0:00"_s;
+}
+
+void tst_TimeFormat::clock()
+{
+    QFETCH(qint64, ms);
+    QFETCH(QString, expected);
+    QCOMPARE(TimeFormat::clock(ms), expected);
+}
+
+void tst_TimeFormat::ago_data()
+{
+    QTest::addColumn<qint64>("agoMs"); // now - then
+    QTest::addColumn<QString>("expected");
+
+    const qint64 minute = 60 * 1000;
+    const qint64 hour = 60 * minute;
+    const qint64 day = 24 * hour;
+    QTest::newRow("now") << qint64(0) << u"just now"_s;
+    QTest::newRow("seconds") << qint64(59999) << u"just now"_s;
+    // A clock a little ahead of ours must not read "-1 min ago".
+    QTest::newRow("in the future") << qint64(-30000) << u"just now"_s;
+    QTest::newRow("one minute") << minute << u"1 min ago"_s;
+    QTest::newRow("minutes") << 3 * minute + 20000 << u"3 min ago"_s;
+    QTest::newRow("just under an hour") << hour - 1 << u"59 min ago"_s;
+    QTest::newRow("one hour") << hour << u"1 h ago"_s;
+    QTest::newRow("hours") << 5 * hour + 59 * minute << u"5 h ago"_s;
+    QTest::newRow("just under a day") << day - 1 << u"23 h ago"_s;
+    QTest::newRow("one day") << day << u"1 day ago"_s;
+    QTest::newRow("days") << 12 * day + 3 * hour << u"12 days ago"_s;
+}
+
+void tst_TimeFormat::ago()
+{
+    QFETCH(qint64, agoMs);
+    QFETCH(QString, expected);
+    const qint64 now = 1700000000000; // a realistic epoch time in ms
+    QCOMPARE(TimeFormat::ago(now - agoMs, now), expected);
+}
+
+QTEST_GUILESS_MAIN(tst_TimeFormat)
+#include "tst_timeformat.moc"
