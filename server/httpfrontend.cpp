@@ -3,6 +3,7 @@
 #include "eventhub.h"
 #include "metrics.h"
 #include "progressapi.h"
+#include "recordcache.h"
 #include "storageservice.h"
 #include "tcplistener.h"
 #include "tokens.h"
@@ -35,12 +36,14 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 } // namespace
 
 HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &events,
-                           Metrics &metrics, const TcpListener &listener, QObject *parent)
+                           Metrics &metrics, const RecordCache &cache, const TcpListener &listener,
+                           QObject *parent)
     : QAbstractHttpServer(parent),
       m_storage(storage),
       m_api(api),
       m_events(events),
       m_metrics(metrics),
+      m_cache(cache),
       m_listener(listener)
 {
 }
@@ -120,10 +123,18 @@ void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot
     switch (call.route.kind) {
     case Kind::Health:
         return reply(ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("ok")}}));
-    case Kind::Metrics:
-        return reply(ApiResponse::text(
-            m_metrics.render(m_listener.openConnections(), m_events.subscriberCount()),
-            "text/plain; version=0.0.4; charset=utf-8"));
+    case Kind::Metrics: {
+        Metrics::Gauges gauges;
+        gauges.openConnections = m_listener.openConnections();
+        gauges.eventSubscribers = m_events.subscriberCount();
+        gauges.cachedRecords = m_cache.size();
+        gauges.cacheHits = m_cache.hits();
+        gauges.cacheMisses = m_cache.misses();
+        gauges.transactions = m_storage.transactions();
+        gauges.writes = m_storage.groupedWrites();
+        return reply(ApiResponse::text(m_metrics.render(gauges),
+                                       "text/plain; version=0.0.4; charset=utf-8"));
+    }
     case Kind::ProgressList:
         return m_api.list(userId, call.query, reply);
     case Kind::ProgressItem:

@@ -21,6 +21,7 @@ class EventHub;
 class Metrics;
 class ProgressApi;
 class StorageService;
+class RecordCache;
 class TcpListener;
 
 // The HTTP side: matches the route, answers 404/405/413/401 itself, and hands the rest to
@@ -34,7 +35,7 @@ class HttpFrontend final : public QAbstractHttpServer
     Q_DISABLE_COPY_MOVE(HttpFrontend)
 public:
     HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &events, Metrics &metrics,
-                 const TcpListener &listener, QObject *parent = nullptr);
+                 const RecordCache &cache, const TcpListener &listener, QObject *parent = nullptr);
 
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     // Answers not yet written, on all connections (for /metrics and tests).
@@ -78,6 +79,7 @@ private:
     ProgressApi &m_api;
     EventHub &m_events;
     Metrics &m_metrics;
+    const RecordCache &m_cache;
     const TcpListener &m_listener;
     TokenCache m_tokens;
     QHash<QTcpSocket *, std::deque<SlotPtr>> m_slots;

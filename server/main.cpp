@@ -95,6 +95,12 @@ int serve(const QCommandLineParser &parser, const QString &database)
             QStringLiteral("--listen wants HOST:PORT, such as 127.0.0.1:8787 (got '%1')")
                 .arg(listen));
 
+    bool ok = false;
+    options.cacheRecords = parser.value(QStringLiteral("cache-records")).toLongLong(&ok);
+    if (!ok || options.cacheRecords < 1)
+        return usageError(QStringLiteral("--cache-records wants a whole number >= 1"));
+    options.groupCommit = !parser.isSet(QStringLiteral("commit-per-update"));
+
     SyncServer server;
     QString error;
     if (!server.start(options, &error)) {
@@ -207,6 +213,13 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("log-level"),
                       QStringLiteral("debug, info (default), warning or error."),
                       QStringLiteral("LEVEL"), QStringLiteral("info")});
+    parser.addOption({QStringLiteral("cache-records"),
+                      QStringLiteral("Records kept in memory for reads, about 0.5 KB each "
+                                     "(default 100000)."),
+                      QStringLiteral("N"), QStringLiteral("100000")});
+    parser.addOption({QStringLiteral("commit-per-update"),
+                      QStringLiteral("One transaction per update instead of grouping concurrent "
+                                     "ones; slower, for benchmarks to compare.")});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve or user"));
 
     if (!parser.parse(QCoreApplication::arguments()))

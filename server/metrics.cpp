@@ -22,7 +22,7 @@ void Metrics::countUpdate(bool applied)
     ++(applied ? m_applied : m_stale);
 }
 
-QByteArray Metrics::render(int openConnections, int eventSubscribers) const
+QByteArray Metrics::render(const Gauges &gauges) const
 {
     QByteArray out;
     out +=
@@ -64,11 +64,25 @@ QByteArray Metrics::render(int openConnections, int eventSubscribers) const
            "playmark_updates_total{outcome=\"applied\"} "
         + QByteArray::number(m_applied) + "\nplaymark_updates_total{outcome=\"stale\"} "
         + QByteArray::number(m_stale) + '\n';
-    out += "# HELP playmark_open_connections TCP connections open now.\n"
-           "# TYPE playmark_open_connections gauge\nplaymark_open_connections "
-        + QByteArray::number(openConnections) + '\n';
-    out += "# HELP playmark_event_subscribers Event streams open now.\n"
-           "# TYPE playmark_event_subscribers gauge\nplaymark_event_subscribers "
-        + QByteArray::number(eventSubscribers) + '\n';
+    const auto single = [&out](const char *name, const char *type, const char *help, auto value) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n'
+            + name + ' ' + QByteArray::number(value) + '\n';
+    };
+    single("playmark_open_connections", "gauge", "TCP connections open now.",
+           gauges.openConnections);
+    single("playmark_event_subscribers", "gauge", "Event streams open now.",
+           gauges.eventSubscribers);
+    single("playmark_cache_records", "gauge", "Records held in memory for reads.",
+           qint64(gauges.cachedRecords));
+    out += "# HELP playmark_cache_lookups_total Reads of a record, by whether memory had it.\n"
+           "# TYPE playmark_cache_lookups_total counter\n"
+           "playmark_cache_lookups_total{result=\"hit\"} "
+        + QByteArray::number(gauges.cacheHits) + "\nplaymark_cache_lookups_total{result=\"miss\"} "
+        + QByteArray::number(gauges.cacheMisses) + '\n';
+    single("playmark_storage_transactions_total", "counter",
+           "Write transactions committed (group commit puts many writes in one).",
+           gauges.transactions);
+    single("playmark_storage_writes_total", "counter", "Writes (updates, removals) committed.",
+           gauges.writes);
     return out;
 }

@@ -19,7 +19,18 @@ public:
     quint64 updatesApplied() const { return m_applied; }
     quint64 updatesStale() const { return m_stale; }
 
-    QByteArray render(int openConnections, int eventSubscribers) const;
+    // What the other parts know, read when /metrics is asked for.
+    struct Gauges
+    {
+        int openConnections = 0;
+        int eventSubscribers = 0;
+        qsizetype cachedRecords = 0;
+        quint64 cacheHits = 0;
+        quint64 cacheMisses = 0;
+        quint64 transactions = 0;
+        quint64 writes = 0;
+    };
+    QByteArray render(const Gauges &gauges) const;
 
 private:
     struct Histogram

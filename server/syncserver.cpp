@@ -49,7 +49,8 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         return false;
     }
     m_listener = listener.release();
-    m_frontend = new HttpFrontend(*m_service, *m_api, *m_events, *m_metrics, *m_listener, this);
+    m_frontend =
+        new HttpFrontend(*m_service, *m_api, *m_events, *m_metrics, *m_cache, *m_listener, this);
     m_frontend->setMaxBodyBytes(options.maxBodyBytes);
     // bind() makes the frontend the listener's parent: deleting the frontend deletes both.
     m_frontend->bind(m_listener);
