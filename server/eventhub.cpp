@@ -54,6 +54,15 @@ void EventHub::publish(qint64 userId, const ProgressRecord &record)
     }
 }
 
+bool EventHub::isStreaming(QTcpSocket *socket) const
+{
+    for (const QPointer<QTcpSocket> &stream : m_streams) {
+        if (stream.data() == socket)
+            return true;
+    }
+    return false;
+}
+
 int EventHub::subscriberCount() const
 {
     return int(m_streams.size());

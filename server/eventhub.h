@@ -23,6 +23,7 @@ public:
     void publish(qint64 userId, const ProgressRecord &record);
 
     int subscriberCount() const;
+    bool isStreaming(QTcpSocket *socket) const;
     void setKeepAliveInterval(int milliseconds) { m_keepAlive.setInterval(milliseconds); }
     // Ends every stream, as on shutdown.
     void closeAll();

@@ -13,6 +13,7 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QMetaEnum>
+#include <QTimer>
 
 Q_LOGGING_CATEGORY(lcHttp, "playmark.server.http")
 
@@ -56,6 +57,12 @@ qsizetype HttpFrontend::pendingAnswers() const
     return count;
 }
 
+bool HttpFrontend::owesAnswer(QTcpSocket *socket) const
+{
+    const auto it = m_slots.constFind(socket);
+    return it != m_slots.cend() && !it->empty();
+}
+
 bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     Call call;
@@ -95,13 +102,32 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         dispatch(call, -1, slot);
         return true;
     }
-    authenticate(header(request, "Authorization").trimmed(),
-                 [this, call, slot](qint64 userId, const ApiResponse &failure) {
-                     if (userId < 0)
-                         answer(slot, failure);
-                     else
-                         dispatch(call, userId, slot);
-                 });
+    authenticate(
+        header(request, "Authorization").trimmed(),
+        [this, call, slot, address = request.remoteAddress().toString()](
+            qint64 userId, const ApiResponse &failure, const QString &tokenHash) {
+            if (userId >= 0) {
+                if (const qint64 waitMs = m_limiter.allow(tokenHash)) {
+                    ApiResponse limited = ApiResponse::error(
+                        ApiError::RateLimited,
+                        QStringLiteral("more than %1 requests a second with this token; "
+                                       "wait %2 ms")
+                            .arg(m_limiter.rate())
+                            .arg(waitMs));
+                    limited.headers.append(
+                        {"Retry-After", QByteArray::number((waitMs + 999) / 1000)});
+                    ++m_rateLimited;
+                    return answer(slot, limited);
+                }
+                return dispatch(call, userId, slot);
+            }
+            // Guessing tokens from one address gets slower and slower.
+            const qint64 delayMs = failure.status == 401 ? m_limiter.authFailed(address) : 0;
+            if (delayMs == 0)
+                return answer(slot, failure);
+            ++m_authDelayed;
+            QTimer::singleShot(delayMs, this, [this, slot, failure] { answer(slot, failure); });
+        });
     return true;
 }
 
@@ -132,6 +158,12 @@ void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot
         gauges.cacheMisses = m_cache.misses();
         gauges.transactions = m_storage.transactions();
         gauges.writes = m_storage.groupedWrites();
+        if (m_gaugeSource)
+            m_gaugeSource(gauges);
+        gauges.limits.append({"rate_limit_per_second", m_limiter.rate()});
+        gauges.limits.append({"rate_burst", m_limiter.burst()});
+        gauges.refusals.append({"rate_limited", m_rateLimited});
+        gauges.refusals.append({"auth_failure_delayed", m_authDelayed});
         return reply(ApiResponse::text(m_metrics.render(gauges),
                                        "text/plain; version=0.0.4; charset=utf-8"));
     }
@@ -157,30 +189,29 @@ void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot
 }
 
 void HttpFrontend::authenticate(const QByteArray &authorization,
-                                std::function<void(qint64, ApiResponse)> done)
+                                std::function<void(qint64, ApiResponse, QString)> done)
 {
+    const auto refuse = [&done](const QString &message, const QString &hash) {
+        done(-1, ApiResponse::error(ApiError::Unauthorized, message), hash);
+    };
     if (authorization.isEmpty())
-        return done(
-            -1,
-            ApiResponse::error(ApiError::Unauthorized,
-                               QStringLiteral("missing the header 'Authorization: Bearer TOKEN'")));
+        return refuse(QStringLiteral("missing the header 'Authorization: Bearer TOKEN'"),
+                      QString());
     const QByteArray scheme = authorization.left(7);
     const QByteArray token = authorization.mid(7).trimmed();
     if (scheme.compare("Bearer ", Qt::CaseInsensitive) != 0 || token.isEmpty())
-        return done(
-            -1,
-            ApiResponse::error(ApiError::Unauthorized,
-                               QStringLiteral("the Authorization header must be 'Bearer TOKEN'")));
+        return refuse(QStringLiteral("the Authorization header must be 'Bearer TOKEN'"), QString());
 
-    const auto decide = [done](qint64 userId) {
+    const QString hash = Tokens::hash(QString::fromUtf8(token));
+    const auto decide = [done, hash](qint64 userId) {
         if (userId < 0)
             return done(
                 -1,
                 ApiResponse::error(ApiError::Unauthorized,
-                                   QStringLiteral("the token is unknown or has been revoked")));
-        done(userId, ApiResponse());
+                                   QStringLiteral("the token is unknown or has been revoked")),
+                hash);
+        done(userId, ApiResponse(), hash);
     };
-    const QString hash = Tokens::hash(QString::fromUtf8(token));
     if (const std::optional<qint64> known = m_tokens.find(hash))
         return decide(*known);
 
@@ -195,10 +226,10 @@ void HttpFrontend::authenticate(const QByteArray &authorization,
         this,
         [this, hash, done, decide](const Lookup &lookup) {
             if (!lookup.first)
-                return done(
-                    -1,
-                    ApiResponse::error(ApiError::Unavailable,
-                                       QStringLiteral("storage is unavailable; try again")));
+                return done(-1,
+                            ApiResponse::error(ApiError::Unavailable,
+                                               QStringLiteral("storage is unavailable; try again")),
+                            hash);
             m_tokens.store(hash, lookup.second);
             decide(lookup.second);
         });

@@ -2,6 +2,8 @@
 
 #include "apiresponse.h"
 #include "apiroute.h"
+#include "metrics.h"
+#include "ratelimiter.h"
 #include "tokencache.h"
 
 #include <QAbstractHttpServer>
@@ -38,8 +40,17 @@ public:
                  const RecordCache &cache, const TcpListener &listener, QObject *parent = nullptr);
 
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
+    // Requests a second per token (0: no limit), and the burst allowed above it.
+    void setRateLimit(double perSecond, double burst) { m_limiter.setRate(perSecond, burst); }
+    const RateLimiter &rateLimiter() const { return m_limiter; }
+    // Fills in what other parts know for /metrics (limits, refusals by the connection guard).
+    void setGaugeSource(std::function<void(Metrics::Gauges &)> source)
+    {
+        m_gaugeSource = std::move(source);
+    }
     // Answers not yet written, on all connections (for /metrics and tests).
     qsizetype pendingAnswers() const;
+    bool owesAnswer(QTcpSocket *socket) const;
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -71,8 +82,9 @@ private:
     void answer(const SlotPtr &slot, const ApiResponse &response);
     void flush(QTcpSocket *socket);
     void write(Slot &slot);
+    // done(user id or -1, the failure, the token's hash)
     void authenticate(const QByteArray &authorization,
-                      std::function<void(qint64, ApiResponse)> done);
+                      std::function<void(qint64, ApiResponse, QString)> done);
     void dispatch(const Call &call, qint64 userId, const SlotPtr &slot);
 
     StorageService &m_storage;
@@ -82,6 +94,10 @@ private:
     const RecordCache &m_cache;
     const TcpListener &m_listener;
     TokenCache m_tokens;
+    RateLimiter m_limiter;
+    std::function<void(Metrics::Gauges &)> m_gaugeSource;
+    quint64 m_rateLimited = 0;
+    quint64 m_authDelayed = 0;
     QHash<QTcpSocket *, std::deque<SlotPtr>> m_slots;
     qint64 m_maxBodyBytes = 64 * 1024;
 };

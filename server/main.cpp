@@ -100,6 +100,33 @@ int serve(const QCommandLineParser &parser, const QString &database)
     if (!ok || options.cacheRecords < 1)
         return usageError(QStringLiteral("--cache-records wants a whole number >= 1"));
     options.groupCommit = !parser.isSet(QStringLiteral("commit-per-update"));
+    // Every limit is a whole number within a sane range, or the command line is wrong.
+    const auto number = [&parser](const char *name, qint64 low, qint64 high, qint64 *value) {
+        bool valid = false;
+        *value = parser.value(QString::fromLatin1(name)).toLongLong(&valid);
+        return valid && *value >= low && *value <= high;
+    };
+    qint64 value = 0;
+    if (!number("max-body-bytes", 1024, qint64(1) << 30, &value))
+        return usageError(
+            QStringLiteral("--max-body-bytes wants a number of bytes from 1024 to 1 GiB"));
+    options.maxBodyBytes = value;
+    if (!number("max-header-bytes", 1024, 1 << 20, &value))
+        return usageError(
+            QStringLiteral("--max-header-bytes wants a number of bytes from 1024 to 1 MiB"));
+    options.maxHeaderBytes = value;
+    if (!number("idle-timeout", 1, 3600, &value))
+        return usageError(QStringLiteral("--idle-timeout wants seconds from 1 to 3600"));
+    options.idleTimeoutMs = int(value * 1000);
+    if (!number("max-connections", 1, 1000000, &value))
+        return usageError(QStringLiteral("--max-connections wants a number from 1 to 1000000"));
+    options.maxConnections = int(value);
+    if (!number("rate-limit", 0, 1000000, &value))
+        return usageError(QStringLiteral("--rate-limit wants requests a second from 0 (none) up"));
+    options.rateLimit = double(value);
+    if (!number("rate-burst", 1, 1000000, &value))
+        return usageError(QStringLiteral("--rate-burst wants a number from 1 up"));
+    options.rateBurst = double(value);
 
     SyncServer server;
     QString error;
@@ -217,6 +244,29 @@ int main(int argc, char *argv[])
                       QStringLiteral("Records kept in memory for reads, about 0.5 KB each "
                                      "(default 100000)."),
                       QStringLiteral("N"), QStringLiteral("100000")});
+    parser.addOption({QStringLiteral("max-body-bytes"),
+                      QStringLiteral("Largest request body accepted (413 beyond; default 65536)."),
+                      QStringLiteral("N"), QStringLiteral("65536")});
+    parser.addOption(
+        {QStringLiteral("max-header-bytes"),
+         QStringLiteral("Largest request line and headers (431 beyond; default 16384)."),
+         QStringLiteral("N"), QStringLiteral("16384")});
+    parser.addOption({QStringLiteral("idle-timeout"),
+                      QStringLiteral("Seconds a connection may be idle, or take to send a request "
+                                     "(default 10)."),
+                      QStringLiteral("SECONDS"), QStringLiteral("10")});
+    parser.addOption(
+        {QStringLiteral("max-connections"),
+         QStringLiteral("Open connections at most; more are answered 503 (default 1024)."),
+         QStringLiteral("N"), QStringLiteral("1024")});
+    parser.addOption(
+        {QStringLiteral("rate-limit"),
+         QStringLiteral("Requests a second per token, 0 for none (429 beyond; default 50)."),
+         QStringLiteral("N"), QStringLiteral("50")});
+    parser.addOption(
+        {QStringLiteral("rate-burst"),
+         QStringLiteral("Requests a token may make at once above the rate (default 200)."),
+         QStringLiteral("N"), QStringLiteral("200")});
     parser.addOption({QStringLiteral("commit-per-update"),
                       QStringLiteral("One transaction per update instead of grouping concurrent "
                                      "ones; slower, for benchmarks to compare.")});

@@ -84,5 +84,14 @@ QByteArray Metrics::render(const Gauges &gauges) const
            gauges.transactions);
     single("playmark_storage_writes_total", "counter", "Writes (updates, removals) committed.",
            gauges.writes);
+    out += "# HELP playmark_limit The limits in force (see playmark-server --help).\n"
+           "# TYPE playmark_limit gauge\n";
+    for (const auto &[name, value] : gauges.limits)
+        out += "playmark_limit{name=\"" + name + "\"} " + QByteArray::number(value) + '\n';
+    out += "# HELP playmark_refused_total Requests and connections refused by a limit, by reason.\n"
+           "# TYPE playmark_refused_total counter\n";
+    for (const auto &[reason, count] : gauges.refusals)
+        out +=
+            "playmark_refused_total{reason=\"" + reason + "\"} " + QByteArray::number(count) + '\n';
     return out;
 }

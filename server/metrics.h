@@ -2,6 +2,8 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
+#include <QPair>
 #include <QString>
 
 #include <array>
@@ -29,6 +31,8 @@ public:
         quint64 cacheMisses = 0;
         quint64 transactions = 0;
         quint64 writes = 0;
+        QList<QPair<QByteArray, double>> limits; // name, value
+        QList<QPair<QByteArray, quint64>> refusals; // reason, count
     };
     QByteArray render(const Gauges &gauges) const;
 

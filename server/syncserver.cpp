@@ -1,5 +1,6 @@
 #include "syncserver.h"
 
+#include "connectionguard.h"
 #include "eventhub.h"
 #include "httpfrontend.h"
 #include "metrics.h"
@@ -16,7 +17,8 @@ SyncServer::SyncServer(QObject *parent)
       m_cache(std::make_unique<RecordCache>()),
       m_metrics(std::make_unique<Metrics>()),
       m_events(std::make_unique<EventHub>()),
-      m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics))
+      m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics)),
+      m_guard(std::make_unique<ConnectionGuard>())
 {
 }
 
@@ -38,7 +40,13 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     *m_cache = RecordCache(options.cacheRecords);
 
     m_events->setKeepAliveInterval(options.keepAliveMs);
-    auto listener = std::make_unique<TcpListener>();
+    ConnectionGuard::Limits limits;
+    limits.maxBodyBytes = options.maxBodyBytes;
+    limits.maxHeaderBytes = options.maxHeaderBytes;
+    limits.idleTimeoutMs = options.idleTimeoutMs;
+    limits.maxConnections = options.maxConnections;
+    m_guard->setLimits(limits);
+    auto listener = std::make_unique<TcpListener>(*m_guard);
     if (!listener->listen(options.address, options.port)) {
         if (error)
             *error = QStringLiteral("cannot listen on %1:%2: %3")
@@ -52,6 +60,24 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     m_frontend =
         new HttpFrontend(*m_service, *m_api, *m_events, *m_metrics, *m_cache, *m_listener, this);
     m_frontend->setMaxBodyBytes(options.maxBodyBytes);
+    m_frontend->setRateLimit(options.rateLimit, options.rateBurst);
+    m_frontend->setGaugeSource([guard = m_guard.get()](Metrics::Gauges &gauges) {
+        const ConnectionGuard::Limits &inForce = guard->limits();
+        gauges.limits.append({"max_body_bytes", double(inForce.maxBodyBytes)});
+        gauges.limits.append({"max_header_bytes", double(inForce.maxHeaderBytes)});
+        gauges.limits.append({"idle_timeout_seconds", inForce.idleTimeoutMs / 1000.0});
+        gauges.limits.append({"max_connections", double(inForce.maxConnections)});
+        using Refusal = ConnectionGuard::Refusal;
+        gauges.refusals.append({"body_too_large", guard->refusals(Refusal::BodyTooLarge)});
+        gauges.refusals.append({"headers_too_large", guard->refusals(Refusal::HeadersTooLarge)});
+        gauges.refusals.append({"length_required", guard->refusals(Refusal::LengthRequired)});
+        gauges.refusals.append({"timeout", guard->refusals(Refusal::Timeout)});
+        gauges.refusals.append({"connection_cap", guard->refusals(Refusal::ConnectionCap)});
+    });
+    // A connection waiting for its answer, or carrying an event stream, is quiet for a reason.
+    m_guard->setBusyCheck([frontend = m_frontend, events = m_events.get()](QTcpSocket *socket) {
+        return frontend->owesAnswer(socket) || events->isStreaming(socket);
+    });
     // bind() makes the frontend the listener's parent: deleting the frontend deletes both.
     m_frontend->bind(m_listener);
     return true;

@@ -9,6 +9,7 @@
 class EventHub;
 class HttpFrontend;
 class Metrics;
+class ConnectionGuard;
 class ProgressApi;
 class RecordCache;
 class StorageService;
@@ -26,6 +27,13 @@ struct ServerOptions
     bool groupCommit = true;
     // Records kept in memory for reads (about 0.5 KB each).
     qsizetype cacheRecords = 100000;
+    qint64 maxHeaderBytes = 16 * 1024;
+    int idleTimeoutMs = 10000;
+    int maxConnections = 1024;
+    // Requests a second per token (0: unlimited) and the burst allowed above that rate. A device
+    // makes one every few seconds; the default leaves room for many, and for scripts.
+    double rateLimit = 50;
+    double rateBurst = 200;
 };
 
 // playmark-server as one object: storage, API, event streams and the listening socket.
@@ -62,6 +70,7 @@ private:
     std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<EventHub> m_events;
     std::unique_ptr<ProgressApi> m_api;
+    std::unique_ptr<ConnectionGuard> m_guard;
     TcpListener *m_listener = nullptr;
     HttpFrontend *m_frontend = nullptr;
 };
