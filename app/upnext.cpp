@@ -3,6 +3,7 @@
 #include <QCollator>
 #include <QDir>
 #include <QFileInfo>
+#include <QLocale>
 
 #include <algorithm>
 
@@ -24,7 +25,9 @@ QString UpNext::nextAfter(const QString &path)
     const QFileInfo current(path);
     QStringList names =
         current.dir().entryList(kVideoPatterns, QDir::Files | QDir::Readable, QDir::NoSort);
-    QCollator collator;
+    // Under the C locale (LANG=C, services, containers) Qt compares code points and ignores
+    // numeric mode, which puts "Episode 10" before "Episode 2": collate as English there.
+    QCollator collator(QLocale().language() == QLocale::C ? QLocale(QLocale::English) : QLocale());
     collator.setNumericMode(true);
     collator.setCaseSensitivity(Qt::CaseInsensitive);
     std::sort(names.begin(), names.end(), [&collator](const QString &a, const QString &b) {

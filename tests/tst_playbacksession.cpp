@@ -316,6 +316,11 @@ private Q_SLOTS:
     void replyInFlightNeverUndoesASeek_data();
     void replyInFlightNeverUndoesASeek();
     void playPressedWhileDecidingKeepsTheResumePoint();
+    void askBeforeResumingOffersThePoint();
+    void askBeforeResumingOffersNothingToStartOver_data();
+    void askBeforeResumingOffersNothingToStartOver();
+    void rewindAfterBreak_data();
+    void rewindAfterBreak();
 
     // When it reports.
     void reportsEveryIntervalWhilePlayingOnly();
@@ -841,6 +846,150 @@ void tst_PlaybackSession::playPressedWhileDecidingKeepsTheResumePoint()
     QCOMPARE(m_timeline->resumed.first().sourceName(), u"server"_s);
     QCOMPARE(m_timeline->resumed.first().positionMs, qint64(60000));
     QCOMPARE(m_player->state(), State::Playing);
+}
+
+// "Ask first": playback starts at 0 and the resume point is offered, not gone to.
+void tst_PlaybackSession::askBeforeResumingOffersThePoint()
+{
+    CHECK(startServer());
+    CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, 60000, 1000), nowMs())));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setAskBeforeResuming(true);
+    QList<ResumePoint> offers;
+    connect(m_session.get(), &PlaybackSession::resumeOffered, m_timeline.get(),
+            [this, &offers](const ResumePoint &point) {
+                m_timeline->log << u"offered:%1"_s.arg(point.positionMs);
+                offers << point;
+            });
+
+    CHECK(openAndResume());
+    QCOMPARE(offers.size(), 1);
+    const ResumePoint offer = offers.first();
+    QCOMPARE(offer.positionMs, qint64(60000));
+    QCOMPARE(offer.source, ResumePoint::Source::Server);
+    QVERIFY(offer.record);
+    QCOMPARE(offer.record->deviceName, u"Living-room TV"_s);
+    QCOMPARE(offer.record->positionMs, qint64(60000));
+
+    QCOMPARE(m_timeline->resumed.first().positionMs, qint64(0));
+    QCOMPARE(m_session->resumePoint()->positionMs, qint64(0));
+    QVERIFY2(m_timeline->seeks.isEmpty(), qPrintable(m_timeline->text()));
+    QVERIFY2(m_timeline->indexOf(u"offered:60000"_s) < m_timeline->indexOf(u"resumed:0:server"_s),
+             qPrintable(m_timeline->text()));
+    QVERIFY2(!m_timeline->reportedBeforeResume(), qPrintable(m_timeline->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_player->position() >= 300, kTimeoutMs);
+    QVERIFY(m_player->position() < 60000);
+    QCOMPARE(offers.size(), 1);
+
+    // Taking the offer is the window seeking there.
+    m_session->requestSeek(offer.positionMs);
+    QCOMPARE(m_timeline->seeks, QList<qint64>{60000});
+    QTRY_VERIFY_WITH_TIMEOUT(m_player->position() >= 60000, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_timeline->reports.isEmpty()
+                                 && m_timeline->reports.last().positionMs >= 60000,
+                             kTimeoutMs);
+}
+
+void tst_PlaybackSession::askBeforeResumingOffersNothingToStartOver_data()
+{
+    QTest::addColumn<ProgressRecord>("server"); // none: no record anywhere
+
+    QTest::newRow("no record") << ProgressRecord();
+    QTest::newRow("ended") << seen(u"tv"_s, kDurationMs, 1000, PlaybackState::Ended);
+}
+
+// Nothing to offer when the place would be the beginning anyway.
+void tst_PlaybackSession::askBeforeResumingOffersNothingToStartOver()
+{
+    QFETCH(ProgressRecord, server);
+
+    CHECK(startServer());
+    if (hasRecord(server))
+        CHECK(reportFromAnotherDevice(at(server, nowMs())));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setAskBeforeResuming(true);
+    QSignalSpy offered(m_session.get(), &PlaybackSession::resumeOffered);
+
+    CHECK(openAndResume());
+    QCOMPARE(m_timeline->resumed.first().positionMs, qint64(0));
+    QVERIFY(m_timeline->seeks.isEmpty());
+    QTest::qWait(300);
+    QVERIFY(offered.isEmpty());
+}
+
+void tst_PlaybackSession::rewindAfterBreak_data()
+{
+    QTest::addColumn<bool>("fromServer"); // else from the local copy, the server down
+    QTest::addColumn<qint64>("savedMs");
+    QTest::addColumn<qint64>("agoMs"); // when the record was observed
+    QTest::addColumn<bool>("rewind");
+    QTest::addColumn<bool>("ask");
+    QTest::addColumn<qint64>("resumeMs");
+    QTest::addColumn<qint64>("offeredMs"); // -1: no offer
+
+    constexpr qint64 minute = 60 * 1000;
+    constexpr qint64 hour = 60 * minute;
+    constexpr qint64 day = 24 * hour;
+
+    QTest::newRow("2 hours away: 10 s earlier")
+        << true << qint64(60000) << 2 * hour << true << false << qint64(50000) << qint64(-1);
+    QTest::newRow("1 minute away: the exact second")
+        << true << qint64(60000) << minute << true << false << qint64(60000) << qint64(-1);
+    QTest::newRow("30 minutes away: 5 s earlier")
+        << true << qint64(60000) << 30 * minute << true << false << qint64(55000) << qint64(-1);
+    QTest::newRow("3 days away, from the local copy: 20 s earlier")
+        << false << qint64(60000) << 3 * day << true << false << qint64(40000) << qint64(-1);
+    QTest::newRow("off (the default): the exact second after 2 hours")
+        << true << qint64(60000) << 2 * hour << false << false << qint64(60000) << qint64(-1);
+    QTest::newRow("near the start: never before 0")
+        << true << qint64(3000) << 2 * hour << true << false << qint64(0) << qint64(-1);
+    QTest::newRow("with ask first: the rewound point is offered")
+        << true << qint64(60000) << 2 * hour << true << true << qint64(0) << qint64(50000);
+}
+
+void tst_PlaybackSession::rewindAfterBreak()
+{
+    QFETCH(bool, fromServer);
+    QFETCH(qint64, savedMs);
+    QFETCH(qint64, agoMs);
+    QFETCH(bool, rewind);
+    QFETCH(bool, ask);
+    QFETCH(qint64, resumeMs);
+    QFETCH(qint64, offeredMs);
+
+    const ProgressRecord saved =
+        at(seen(fromServer ? u"tv"_s : u"laptop"_s, savedMs, agoMs), nowMs());
+    CHECK(startServer());
+    if (fromServer)
+        CHECK(reportFromAnotherDevice(saved));
+    CHECK(startSession(fromServer ? QUrl(m_server->url()) : closedPort()));
+    if (!fromServer)
+        CHECK(keepLocally(saved));
+    addPlayer();
+    if (!fromServer)
+        m_session->setServerWaitMs(300);
+    m_session->setRewindAfterBreak(rewind);
+    m_session->setAskBeforeResuming(ask);
+    QSignalSpy offered(m_session.get(), &PlaybackSession::resumeOffered);
+
+    CHECK(openAndResume());
+    const ResumePoint point = m_timeline->resumed.first();
+    QCOMPARE(point.positionMs, resumeMs);
+    QCOMPARE(point.sourceName(), fromServer ? u"server"_s : u"local"_s);
+    // The record it came from is kept as it was: only where playback starts moves.
+    QVERIFY(point.record);
+    QCOMPARE(point.record->positionMs, savedMs);
+    QCOMPARE(m_timeline->seeks, resumeMs > 0 ? QList<qint64>{resumeMs} : QList<qint64>{});
+    QVERIFY2(qAbs(m_timeline->positionAtResume.first() - resumeMs) <= 1500,
+             qPrintable(m_timeline->text()));
+    if (offeredMs < 0) {
+        QVERIFY(offered.isEmpty());
+    } else {
+        QCOMPARE(offered.count(), 1);
+        QCOMPARE(offered.first().first().value<ResumePoint>().positionMs, offeredMs);
+    }
 }
 
 void tst_PlaybackSession::reportsEveryIntervalWhilePlayingOnly()

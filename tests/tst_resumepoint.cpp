@@ -49,6 +49,8 @@ private Q_SLOTS:
     void choose();
     void sourceName_data();
     void sourceName();
+    void rewindFor_data();
+    void rewindFor();
 };
 
 void tst_ResumePoint::choose_data()
@@ -152,6 +154,44 @@ void tst_ResumePoint::sourceName()
     ResumePoint point;
     point.source = source;
     QCOMPARE(point.sourceName(), name);
+}
+
+void tst_ResumePoint::rewindFor_data()
+{
+    QTest::addColumn<qint64>("awayMs");
+    QTest::addColumn<qint64>("rewindMs");
+
+    constexpr qint64 second = 1000;
+    constexpr qint64 minute = 60 * second;
+    constexpr qint64 hour = 60 * minute;
+    constexpr qint64 day = 24 * hour;
+    constexpr qint64 week = 7 * day;
+
+    // The promise is the exact second; a little context only after a real break.
+    QTest::newRow("just now") << qint64(0) << qint64(0);
+    QTest::newRow("a clock a little behind (negative)") << qint64(-5000) << qint64(0);
+    QTest::newRow("a minute") << minute << qint64(0);
+    QTest::newRow("just under 10 minutes") << 10 * minute - 1 << qint64(0);
+    QTest::newRow("10 minutes") << 10 * minute << qint64(5000);
+    QTest::newRow("half an hour") << 30 * minute << qint64(5000);
+    QTest::newRow("just under an hour") << hour - 1 << qint64(5000);
+    QTest::newRow("an hour") << hour << qint64(10000);
+    QTest::newRow("two hours") << 2 * hour << qint64(10000);
+    QTest::newRow("just under a day") << day - 1 << qint64(10000);
+    QTest::newRow("a day") << day << qint64(20000);
+    QTest::newRow("three days") << 3 * day << qint64(20000);
+    QTest::newRow("just under a week") << week - 1 << qint64(20000);
+    QTest::newRow("a week") << week << qint64(30000);
+    QTest::newRow("a year") << 365 * day << qint64(30000);
+    QTest::newRow("since 1970 (no clock offset)") << qint64(1700000000000) << qint64(30000);
+}
+
+void tst_ResumePoint::rewindFor()
+{
+    QFETCH(qint64, awayMs);
+    QFETCH(qint64, rewindMs);
+
+    QCOMPARE(ResumePoint::rewindFor(awayMs), rewindMs);
 }
 
 QTEST_APPLESS_MAIN(tst_ResumePoint)
