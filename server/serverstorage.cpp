@@ -1,6 +1,7 @@
 #include "serverstorage.h"
 
 #include "sqlmigrator.h"
+#include "sqlrecord.h"
 #include "tokens.h"
 
 #include <QDateTime>
@@ -23,10 +24,11 @@ SqlMigrator migrator()
     return SqlMigrator(QStringLiteral(":/playmark/server/migrations"));
 }
 
-// The record's columns, in the order readRecord() expects them.
-const QString kRecordColumns = QStringLiteral(
-    "content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, "
-    "title, show_id, episode_id, received_at_ms");
+// The record's columns and the server's own, in the order readRecord() expects them.
+QString recordColumns()
+{
+    return SqlRecord::columns() + QStringLiteral(", received_at_ms");
+}
 
 qint64 nowMs()
 {
@@ -49,45 +51,18 @@ bool exec(QSqlQuery &query, QString *error)
     return fail(error, QStringLiteral("query failed"), query.lastError());
 }
 
-QVariant nullable(const QString &text)
-{
-    return text.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(text);
-}
-
 ProgressRecord readRecord(const QSqlQuery &query)
 {
-    ProgressRecord record;
-    record.contentId = query.value(0).toString();
-    record.positionMs = query.value(1).toLongLong();
-    record.durationMs = query.value(2).toLongLong();
-    record.deviceId = query.value(3).toString();
-    record.deviceName = query.value(4).toString();
-    record.observedAtMs = query.value(5).toLongLong();
-    record.state =
-        playbackStateFromName(query.value(6).toString()).value_or(PlaybackState::Playing);
-    record.title = query.value(7).toString();
-    record.showId = query.value(8).toString();
-    record.episodeId = query.value(9).toString();
-    record.receivedAtMs = query.value(10).toLongLong();
+    ProgressRecord record = SqlRecord::read(query);
+    record.receivedAtMs = query.value(SqlRecord::kColumnCount).toLongLong();
     return record;
 }
 
-// Binds a record's columns in kRecordColumns order, after `userId` at position 0.
+// Binds a record's columns in recordColumns() order, after `userId` at position 0.
 void bindRecord(QSqlQuery &query, qint64 userId, const ProgressRecord &record, qint64 receivedAtMs)
 {
     query.addBindValue(userId);
-    query.addBindValue(record.contentId);
-    query.addBindValue(record.positionMs);
-    query.addBindValue(record.durationMs);
-    query.addBindValue(record.deviceId);
-    // device_name is optional in an update but NOT NULL in the table, and a null QString binds
-    // as NULL: store an absent name as an empty one.
-    query.addBindValue(record.deviceName.isNull() ? QStringLiteral("") : record.deviceName);
-    query.addBindValue(record.observedAtMs);
-    query.addBindValue(playbackStateName(record.state));
-    query.addBindValue(nullable(record.title));
-    query.addBindValue(nullable(record.showId));
-    query.addBindValue(nullable(record.episodeId));
+    SqlRecord::bind(query, record);
     query.addBindValue(receivedAtMs);
 }
 
@@ -353,8 +328,6 @@ bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &upda
                                        qint64 receivedAtMs, ApplyOutcome *outcome, QString *error)
 {
     Statements &sql = statements();
-    // The ordering rule of PROTOCOL.md, applied by the database in one statement, so it holds
-    // whatever other writers do at the same moment.
     bindRecord(sql.upsert, userId, update, receivedAtMs);
     if (!exec(sql.upsert, error))
         return false;
@@ -390,29 +363,24 @@ ServerStorage::Statements &ServerStorage::statements()
     if (!m_statements) {
         const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         m_statements = std::make_unique<Statements>(db);
+        // The ordering rule of PROTOCOL.md, applied by the database in one statement, so it
+        // holds whatever other writers do at the same moment.
         m_statements->upsert.prepare(
-            QStringLiteral(
-                "INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id, content_id) DO UPDATE SET"
-                " position_ms = excluded.position_ms, duration_ms = excluded.duration_ms,"
-                " device_id = excluded.device_id, device_name = excluded.device_name,"
-                " observed_at_ms = excluded.observed_at_ms, state = excluded.state,"
-                " title = excluded.title, show_id = excluded.show_id,"
-                " episode_id = excluded.episode_id, received_at_ms = excluded.received_at_ms"
-                " WHERE excluded.observed_at_ms > progress.observed_at_ms"
-                " OR (excluded.observed_at_ms = progress.observed_at_ms"
-                " AND excluded.device_id > progress.device_id)")
-                .arg(kRecordColumns));
+            QStringLiteral("INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "?, ?, ?) ON CONFLICT (user_id, content_id)")
+                .arg(recordColumns())
+            + SqlRecord::updateAll(QStringLiteral("received_at_ms"))
+            + SqlRecord::whereNewer(QStringLiteral("progress")));
         m_statements->history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
                                                      " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                                          .arg(kRecordColumns));
+                                          .arg(recordColumns()));
         m_statements->prune.prepare(QStringLiteral(
             "DELETE FROM history WHERE user_id = ? AND content_id = ? AND observed_at_ms < ("
             "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
             " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)"));
         m_statements->select.prepare(
             QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
-                .arg(kRecordColumns));
+                .arg(recordColumns()));
     }
     return *m_statements;
 }
@@ -470,7 +438,7 @@ bool ServerStorage::continueWatching(qint64 userId, int limit, QList<ProgressRec
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND state <> 'ended'"
                                  " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                      .arg(kRecordColumns));
+                      .arg(recordColumns()));
     query.addBindValue(userId);
     query.addBindValue(limit);
     if (!exec(query, error))
@@ -487,7 +455,7 @@ bool ServerStorage::history(qint64 userId, const QString &contentId, int limit,
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM history WHERE user_id = ? AND content_id = ?"
                                  " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                      .arg(kRecordColumns));
+                      .arg(recordColumns()));
     query.addBindValue(userId);
     query.addBindValue(contentId);
     query.addBindValue(limit);

@@ -2,6 +2,7 @@
 
 #include "progressorder.h"
 #include "sqlmigrator.h"
+#include "sqlrecord.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -16,68 +17,6 @@
 Q_LOGGING_CATEGORY(lcLocal, "playmark.sync.local")
 
 namespace {
-
-const QString kColumns = QStringLiteral(
-    "content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, "
-    "title, show_id, episode_id");
-
-// The ordering rule as an upsert condition on `table`, the same as the server's.
-QString newerThan(const QString &table)
-{
-    return QStringLiteral(" WHERE excluded.observed_at_ms > %1.observed_at_ms"
-                          " OR (excluded.observed_at_ms = %1.observed_at_ms"
-                          " AND excluded.device_id > %1.device_id)")
-        .arg(table);
-}
-
-QString updateAll(const QString &last)
-{
-    return QStringLiteral(" DO UPDATE SET position_ms = excluded.position_ms,"
-                          " duration_ms = excluded.duration_ms, device_id = excluded.device_id,"
-                          " device_name = excluded.device_name,"
-                          " observed_at_ms = excluded.observed_at_ms, state = excluded.state,"
-                          " title = excluded.title, show_id = excluded.show_id,"
-                          " episode_id = excluded.episode_id, %1 = excluded.%1")
-        .arg(last);
-}
-
-QVariant nullable(const QString &text)
-{
-    return text.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(text);
-}
-
-void bindRecord(QSqlQuery &query, const ProgressRecord &record)
-{
-    query.addBindValue(record.contentId);
-    query.addBindValue(record.positionMs);
-    query.addBindValue(record.durationMs);
-    query.addBindValue(record.deviceId);
-    // device_name is optional but NOT NULL in the table, and a null QString binds as NULL: keep
-    // an absent name as an empty one, or the whole save (and the outbox entry) would fail.
-    query.addBindValue(record.deviceName.isNull() ? QStringLiteral("") : record.deviceName);
-    query.addBindValue(record.observedAtMs);
-    query.addBindValue(playbackStateName(record.state));
-    query.addBindValue(nullable(record.title));
-    query.addBindValue(nullable(record.showId));
-    query.addBindValue(nullable(record.episodeId));
-}
-
-ProgressRecord readRecord(const QSqlQuery &query)
-{
-    ProgressRecord record;
-    record.contentId = query.value(0).toString();
-    record.positionMs = query.value(1).toLongLong();
-    record.durationMs = query.value(2).toLongLong();
-    record.deviceId = query.value(3).toString();
-    record.deviceName = query.value(4).toString();
-    record.observedAtMs = query.value(5).toLongLong();
-    record.state =
-        playbackStateFromName(query.value(6).toString()).value_or(PlaybackState::Playing);
-    record.title = query.value(7).toString();
-    record.showId = query.value(8).toString();
-    record.episodeId = query.value(9).toString();
-    return record;
-}
 
 bool exec(QSqlQuery &query, QString *error)
 {
@@ -163,10 +102,10 @@ bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs,
     QSqlQuery keep(db);
     keep.prepare(QStringLiteral("INSERT INTO records (%1, received_at_ms) VALUES"
                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id)")
-                     .arg(kColumns)
-                 + updateAll(QStringLiteral("received_at_ms"))
-                 + newerThan(QStringLiteral("records")));
-    bindRecord(keep, record);
+                     .arg(SqlRecord::columns())
+                 + SqlRecord::updateAll(QStringLiteral("received_at_ms"))
+                 + SqlRecord::whereNewer(QStringLiteral("records")));
+    SqlRecord::bind(keep, record);
     keep.addBindValue(record.receivedAtMs);
     if (!exec(keep, error))
         return false;
@@ -175,10 +114,10 @@ bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs,
         QSqlQuery outbox(db);
         outbox.prepare(QStringLiteral("INSERT INTO outbox (%1, offset_ms) VALUES"
                                       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id)")
-                           .arg(kColumns)
-                       + updateAll(QStringLiteral("offset_ms"))
-                       + newerThan(QStringLiteral("outbox")));
-        bindRecord(outbox, record);
+                           .arg(SqlRecord::columns())
+                       + SqlRecord::updateAll(QStringLiteral("offset_ms"))
+                       + SqlRecord::whereNewer(QStringLiteral("outbox")));
+        SqlRecord::bind(outbox, record);
         outbox.addBindValue(offsetMs);
         if (!exec(outbox, error))
             return false;
@@ -191,12 +130,12 @@ bool LocalStore::record(const QString &contentId, std::optional<ProgressRecord> 
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1, received_at_ms FROM records WHERE content_id = ?")
-                      .arg(kColumns));
+                      .arg(SqlRecord::columns()));
     query.addBindValue(contentId);
     if (!exec(query, error))
         return false;
     if (query.next()) {
-        *record = readRecord(query);
+        *record = SqlRecord::read(query);
         (*record)->receivedAtMs = query.value(10).toLongLong();
     } else {
         record->reset();
@@ -211,13 +150,13 @@ bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *erro
                                  "SELECT 1 FROM hidden h WHERE h.content_id = records.content_id"
                                  " AND h.observed_at_ms >= records.observed_at_ms)"
                                  " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                      .arg(kColumns));
+                      .arg(SqlRecord::columns()));
     query.addBindValue(limit);
     if (!exec(query, error))
         return false;
     records->clear();
     while (query.next())
-        records->append(readRecord(query));
+        records->append(SqlRecord::read(query));
     return true;
 }
 
@@ -225,13 +164,13 @@ bool LocalStore::pending(int limit, QList<PendingUpdate> *updates, QString *erro
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1, offset_ms FROM outbox ORDER BY observed_at_ms LIMIT ?")
-                      .arg(kColumns));
+                      .arg(SqlRecord::columns()));
     query.addBindValue(limit);
     if (!exec(query, error))
         return false;
     updates->clear();
     while (query.next())
-        updates->append({readRecord(query), query.value(10).toLongLong()});
+        updates->append({SqlRecord::read(query), query.value(10).toLongLong()});
     return true;
 }
 
@@ -270,8 +209,8 @@ bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restam
     outbox.prepare(
         QStringLiteral("INSERT INTO outbox (%1, offset_ms) VALUES"
                        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id) DO NOTHING")
-            .arg(kColumns));
-    bindRecord(outbox, restamped);
+            .arg(SqlRecord::columns()));
+    SqlRecord::bind(outbox, restamped);
     outbox.addBindValue(offsetMs);
     QSqlQuery fix(db);
     fix.prepare(QStringLiteral("UPDATE records SET observed_at_ms = ? WHERE content_id = ?"
