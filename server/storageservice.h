@@ -1,5 +1,6 @@
 #pragma once
 
+#include "crossthread.h"
 #include "serverstorage.h"
 
 #include <QMutex>
@@ -45,19 +46,9 @@ public:
     void read(std::function<Result(ServerStorage &)> job, QObject *context,
               std::function<void(Result)> done)
     {
-        QMetaObject::invokeMethod(
-            m_readerContext,
-            [this, job = std::move(job), ctx = QPointer<QObject>(context), done = std::move(done)] {
-                Result result = job(*m_reader);
-                QMetaObject::invokeMethod(
-                    this,
-                    [ctx, done, result] {
-                        if (ctx)
-                            done(result);
-                    },
-                    Qt::QueuedConnection);
-            },
-            Qt::QueuedConnection);
+        runOnThread<Result>(
+            m_readerContext, this, context, [reader = m_reader.get(), job] { return job(*reader); },
+            std::move(done));
     }
 
     quint64 transactions() const { return m_transactions; }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "crossthread.h"
 #include "localstore.h"
 
 #include <QObject>
@@ -48,24 +49,9 @@ private:
     void post(QObject *context, std::function<Result(LocalStore &)> work,
               std::function<void(Result)> done)
     {
-        QMetaObject::invokeMethod(
-            m_worker,
-            [this, store = m_store.get(), ctx = QPointer<QObject>(context), work = std::move(work),
-             done = std::move(done)] {
-                Result result = work(*store);
-                if (!done)
-                    return;
-                // Back to this object's thread, where `context` lives too, and only there is it
-                // safe to ask whether the context still exists.
-                QMetaObject::invokeMethod(
-                    this,
-                    [ctx, done, result] {
-                        if (ctx)
-                            done(result);
-                    },
-                    Qt::QueuedConnection);
-            },
-            Qt::QueuedConnection);
+        runOnThread<Result>(
+            m_worker, this, context, [store = m_store.get(), work] { return work(*store); },
+            std::move(done));
     }
     void post(std::function<void(LocalStore &)> work);
 
