@@ -142,8 +142,11 @@ void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot
 {
     using Kind = ApiRoute::Kind;
     using Method = QHttpServerRequest::Method;
-    const ProgressApi::Reply reply = [this, slot](const ApiResponse &response) {
-        answer(slot, response);
+    // Answers may come after this frontend is gone (the server stopping): then they go nowhere.
+    const ProgressApi::Reply reply = [self = QPointer<HttpFrontend>(this),
+                                      slot](const ApiResponse &response) {
+        if (self)
+            self->answer(slot, response);
     };
     const QString &id = call.route.contentId;
     switch (call.route.kind) {
