@@ -1,6 +1,7 @@
 #include "appoptions.h"
 
 #include "clientprofile.h"
+#include "tlstrust.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -35,6 +36,11 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
          QStringLiteral("Access token from 'playmark-server user add' (env PLAYMARK_TOKEN; saved "
                         "in the profile)."),
          QStringLiteral("TOKEN")},
+        {QStringLiteral("ca-cert"),
+         QStringLiteral("Also trust the certificates in this PEM file for an https server, such "
+                        "as a self-signed server's own (env PLAYMARK_CA_CERT; saved in the "
+                        "profile; '' forgets it)."),
+         QStringLiteral("PEM")},
         {QStringLiteral("device"),
          QStringLiteral("This device's name, shown on your other devices (saved in the profile)."),
          QStringLiteral("NAME")},
@@ -110,6 +116,20 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
         options->token = parser.value(QStringLiteral("token"));
     else if (qEnvironmentVariableIsSet("PLAYMARK_TOKEN"))
         options->token = qEnvironmentVariable("PLAYMARK_TOKEN");
+    const QString caCertificate = parser.isSet(QStringLiteral("ca-cert"))
+        ? parser.value(QStringLiteral("ca-cert"))
+        : qEnvironmentVariable("PLAYMARK_CA_CERT");
+    if (parser.isSet(QStringLiteral("ca-cert")) || !caCertificate.isEmpty()) {
+        QList<QSslCertificate> certificates;
+        QString error;
+        if (!caCertificate.isEmpty()
+            && !TlsTrust::loadCertificates(caCertificate, &certificates, &error)) {
+            *text = QStringLiteral("--ca-cert wants a PEM certificate file: ") + error;
+            return Outcome::Error;
+        }
+        options->caCertificate =
+            caCertificate.isEmpty() ? QString() : QFileInfo(caCertificate).absoluteFilePath();
+    }
     if (parser.isSet(QStringLiteral("device"))) {
         const QString name = parser.value(QStringLiteral("device")).trimmed();
         if (name.isEmpty() || name.toUcs4().size() > 64) {

@@ -13,6 +13,8 @@ struct AppOptions
     QString profileDir;
     std::optional<QUrl> server;
     std::optional<QString> token;
+    // --ca-cert / PLAYMARK_CA_CERT: an absolute path to a readable PEM file ("": trust no extra).
+    std::optional<QString> caCertificate;
     std::optional<QString> deviceName;
     int quitAfterSeconds = -1; // < 0: stay open
     int reportIntervalSeconds = 5;

@@ -7,6 +7,7 @@
 #include "settingsdialog.h"
 #include "syncstatus.h"
 #include "timeformat.h"
+#include "tlstrust.h"
 
 #include <QAudioDevice>
 #include <QAudioOutput>
@@ -17,6 +18,7 @@
 #include <QMessageBox>
 #include <QTimer>
 #include <QVideoWidget>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cstdio>
 
@@ -59,6 +61,8 @@ void PlayerApp::applyOptionsToProfile()
         m_profile.setServer(*m_options.server);
     if (m_options.token)
         m_profile.setToken(*m_options.token);
+    if (m_options.caCertificate)
+        m_profile.setCaCertificatePath(*m_options.caCertificate);
     if (m_options.deviceName)
         m_profile.setDeviceName(*m_options.deviceName);
     m_profile.settings().sync();
@@ -128,10 +132,23 @@ void PlayerApp::start()
 
 void PlayerApp::configureFromProfile()
 {
+    QList<QSslCertificate> trusted;
+    if (const QString path = m_profile.caCertificatePath(); !path.isEmpty()) {
+        QString error;
+        // Without it the server's certificate is checked against the system's alone, and an
+        // untrusted one shows as an unreachable server: verification is never skipped.
+        if (!TlsTrust::loadCertificates(path, &trusted, &error)) {
+            qCWarning(lcApp).noquote() << "the saved --ca-cert cannot be used:" << error;
+            std::fprintf(stderr, "playmark: the saved --ca-cert cannot be used: %s\n",
+                         qPrintable(error));
+        }
+    }
     m_sync.setServer(m_profile.server(), m_profile.token());
+    m_sync.setTrustedCertificates(trusted);
     m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_stream.stop();
     m_stream.setServer(m_profile.server(), m_profile.token());
+    m_stream.setTrustedCertificates(trusted);
     QSettings &settings = m_profile.settings();
     const int interval = m_options.reportIntervalSet ? m_options.reportIntervalSeconds
                                                      : settings.value(kIntervalKey, 5).toInt();
@@ -422,9 +439,16 @@ void PlayerApp::connectSession()
             tr("Resume"), 15000);
     });
     connect(&m_session, &PlaybackSession::ended, this, [this] {
-        const QString next = UpNext::nextAfter(m_session.path());
-        if (!next.isEmpty() && !isScripted())
-            m_upNext.offer(next);
+        if (isScripted())
+            return;
+        // Listing the folder may be slow (a network share): not on the GUI thread.
+        const QString path = m_session.path();
+        QtConcurrent::run([path] {
+            return UpNext::nextAfter(path);
+        }).then(this, [this, path](const QString &next) {
+            if (!next.isEmpty() && m_session.path() == path)
+                m_upNext.offer(next);
+        });
     });
     connect(&m_session, &PlaybackSession::loadRequested, &m_upNext, &UpNext::cancel);
     connect(&m_upNext, &UpNext::countdownChanged, this,

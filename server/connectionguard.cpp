@@ -57,6 +57,9 @@ ConnectionGuard::ConnectionGuard(QObject *parent) : QObject(parent)
 bool ConnectionGuard::admit(QTcpSocket *socket, int openConnections)
 {
     if (openConnections >= m_limits.maxConnections) {
+        // Nothing reads this socket while it lingers: without a bound, Qt would buffer all the
+        // client sends meanwhile.
+        socket->setReadBufferSize(4096);
         refuse(socket, Refusal::ConnectionCap, 503,
                QStringLiteral("too many open connections (at most %1); try again shortly")
                    .arg(m_limits.maxConnections));
@@ -67,6 +70,12 @@ bool ConnectionGuard::admit(QTcpSocket *socket, int openConnections)
     // Qt keeps no more than this unread: what the guard has not passed is never buffered past it.
     socket->setReadBufferSize(m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 4096);
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
+    // An answer going out is activity too: a connection is idle from its last byte either way,
+    // not from its request when the answer took long (a delayed 401, a slow commit).
+    connect(socket, &QTcpSocket::bytesWritten, this, [this, socket] {
+        if (const auto it = m_states.find(socket); it != m_states.end())
+            it->lastByte.restart();
+    });
     connect(socket, &QObject::destroyed, this, [this, socket] { m_states.remove(socket); });
     return true;
 }

@@ -15,6 +15,9 @@
 #include <QMetaEnum>
 #include <QTimer>
 
+#include <algorithm>
+#include <utility>
+
 Q_LOGGING_CATEGORY(lcHttp, "playmark.server.http")
 
 namespace {
@@ -23,6 +26,11 @@ QByteArray methodName(QHttpServerRequest::Method method)
 {
     const char *key = QMetaEnum::fromType<QHttpServerRequest::Method>().valueToKey(int(method));
     return key ? QByteArray(key).toUpper() : QByteArray("UNKNOWN");
+}
+
+bool isChange(const QByteArray &method)
+{
+    return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
 QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
@@ -65,6 +73,14 @@ bool HttpFrontend::owesAnswer(QTcpSocket *socket) const
 
 bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
+    // A connection carrying an event stream carries nothing else: an answer to a request
+    // pipelined after GET /v1/events would be written into the stream (fuzz/regressions/).
+    if (m_events.isStreaming(socket))
+        return true;
+    // Qt 6.4 passes a WebSocket upgrade to missingHandler() after this, whatever this returns:
+    // leave the one answer (404, there are no WebSocket endpoints) to that.
+    if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        return false;
     Call call;
     call.route = ApiRoute::match(request.url());
     call.method = request.method();
@@ -98,14 +114,30 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     }
     call.query = request.query();
     call.body = request.body();
-    if (!call.route.needsToken()) {
-        dispatch(call, -1, slot);
-        return true;
-    }
+    call.authorization = header(request, "Authorization").trimmed();
+    call.address = request.remoteAddress().toString();
+    // A request pipelined behind a change (PUT, DELETE, POST) that is not answered yet starts
+    // once it is, so that it sees the change: only safe requests may overlap (RFC 9112, 9.3.2).
+    const std::deque<SlotPtr> &queue = m_slots[socket];
+    if (std::any_of(queue.begin(), queue.end(), [&slot](const SlotPtr &queued) {
+            return queued != slot && !queued->answer && isChange(queued->method);
+        }))
+        slot->held = [this, call, weak = std::weak_ptr<Slot>(slot)] {
+            if (const SlotPtr waiting = weak.lock()) // weak: the slot holds this function
+                start(call, waiting);
+        };
+    else
+        start(call, slot);
+    return true;
+}
+
+void HttpFrontend::start(const Call &call, const SlotPtr &slot)
+{
+    if (!call.route.needsToken())
+        return dispatch(call, -1, slot);
     authenticate(
-        header(request, "Authorization").trimmed(),
-        [this, call, slot, address = request.remoteAddress().toString()](
-            qint64 userId, const ApiResponse &failure, const QString &tokenHash) {
+        call.authorization,
+        [this, call, slot](qint64 userId, const ApiResponse &failure, const QString &tokenHash) {
             if (userId >= 0) {
                 if (const qint64 waitMs = m_limiter.allow(tokenHash)) {
                     ApiResponse limited = ApiResponse::error(
@@ -122,13 +154,12 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
                 return dispatch(call, userId, slot);
             }
             // Guessing tokens from one address gets slower and slower.
-            const qint64 delayMs = failure.status == 401 ? m_limiter.authFailed(address) : 0;
+            const qint64 delayMs = failure.status == 401 ? m_limiter.authFailed(call.address) : 0;
             if (delayMs == 0)
                 return answer(slot, failure);
             ++m_authDelayed;
             QTimer::singleShot(delayMs, this, [this, slot, failure] { answer(slot, failure); });
         });
-    return true;
 }
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
@@ -258,8 +289,33 @@ HttpFrontend::SlotPtr HttpFrontend::openSlot(const QHttpServerRequest &request, 
 void HttpFrontend::answer(const SlotPtr &slot, const ApiResponse &response)
 {
     slot->answer = response;
-    if (slot->socket)
+    if (slot->socket) {
         flush(slot->socket);
+        startHeld(slot->socket);
+    }
+}
+
+void HttpFrontend::startHeld(QTcpSocket *socket)
+{
+    // A start may answer at once and so edit the queue: look again from the front after each.
+    for (;;) {
+        const auto it = m_slots.constFind(socket);
+        if (it == m_slots.cend())
+            return;
+        SlotPtr next;
+        for (const SlotPtr &queued : *it) {
+            if (queued->held) {
+                next = queued;
+                break;
+            }
+            if (!queued->answer && isChange(queued->method))
+                return; // what follows still waits for this change
+        }
+        if (!next)
+            return;
+        const std::function<void()> held = std::exchange(next->held, nullptr);
+        held();
+    }
 }
 
 void HttpFrontend::flush(QTcpSocket *socket)
@@ -272,6 +328,10 @@ void HttpFrontend::flush(QTcpSocket *socket)
         const SlotPtr slot = queue.front();
         queue.pop_front();
         write(*slot);
+        if (slot->streamUserId >= 0) {
+            queue.clear(); // requests pipelined after the stream's are never answered
+            return;
+        }
     }
 }
 
@@ -318,5 +378,7 @@ void HttpFrontend::write(Slot &slot)
         responder.writeHeader(name, value);
     if (response.status != 204)
         responder.writeHeader("Content-Length", QByteArray::number(body.size()));
-    responder.writeBody(body);
+    // An answer to HEAD is its headers alone: a client reads no body after them, so body bytes
+    // would be taken for the start of the next answer.
+    responder.writeBody(slot.method == "HEAD" ? QByteArray() : body);
 }

@@ -64,6 +64,8 @@ private:
         QHttpServerRequest::Method method = QHttpServerRequest::Method::Unknown;
         QUrlQuery query;
         QByteArray body;
+        QByteArray authorization;
+        QString address; // the client's
     };
     // One answer owed on a connection, in arrival order.
     struct Slot
@@ -75,11 +77,16 @@ private:
         QString label;
         QByteArray method;
         QElapsedTimer timer;
+        // Set while the request waits for an earlier change on its connection to be answered.
+        std::function<void()> held;
     };
     using SlotPtr = std::shared_ptr<Slot>;
 
     SlotPtr openSlot(const QHttpServerRequest &request, QTcpSocket *socket, const QString &label);
     void answer(const SlotPtr &slot, const ApiResponse &response);
+    // Authenticates, rate-limits and dispatches a request.
+    void start(const Call &call, const SlotPtr &slot);
+    void startHeld(QTcpSocket *socket);
     void flush(QTcpSocket *socket);
     void write(Slot &slot);
     // done(user id or -1, the failure, the token's hash)

@@ -20,12 +20,14 @@ constexpr int kExitUsage = 2;
 
 const char *const kUsage = R"(Usage:
   playmark-server serve [--listen HOST:PORT] [--db PATH] [--log-level LEVEL]
+                        [--tls-cert PEM --tls-key PEM]
   playmark-server user add NAME [--db PATH]      create a user; prints its first token
   playmark-server user token NAME [--db PATH]    issue another token (one per device)
   playmark-server user revoke NAME [--db PATH]   revoke every token of a user
   playmark-server user list [--db PATH]          list users
 
-The latest playback position per user and video, shared between devices over HTTP.
+The latest playback position per user and video, shared between devices over HTTP
+(or HTTPS, with --tls-cert and --tls-key).
 )";
 
 void printLine(FILE *stream, const QString &text)
@@ -127,6 +129,15 @@ int serve(const QCommandLineParser &parser, const QString &database)
     if (!number("rate-burst", 1, 1000000, &value))
         return usageError(QStringLiteral("--rate-burst wants a number from 1 up"));
     options.rateBurst = double(value);
+    // Both or neither; whether the files can be read and fit is start()'s to say (exit 1).
+    const auto fileOption = [&parser](const QString &name, const char *variable) {
+        return parser.isSet(name) ? parser.value(name) : qEnvironmentVariable(variable);
+    };
+    options.tlsCertificatePath = fileOption(QStringLiteral("tls-cert"), "PLAYMARK_TLS_CERT");
+    options.tlsKeyPath = fileOption(QStringLiteral("tls-key"), "PLAYMARK_TLS_KEY");
+    if (options.tlsCertificatePath.isEmpty() != options.tlsKeyPath.isEmpty())
+        return usageError(QStringLiteral("HTTPS wants both --tls-cert PEM and --tls-key PEM "
+                                         "(or PLAYMARK_TLS_CERT and PLAYMARK_TLS_KEY)"));
 
     SyncServer server;
     QString error;
@@ -267,6 +278,14 @@ int main(int argc, char *argv[])
         {QStringLiteral("rate-burst"),
          QStringLiteral("Requests a token may make at once above the rate (default 200)."),
          QStringLiteral("N"), QStringLiteral("200")});
+    parser.addOption({QStringLiteral("tls-cert"),
+                      QStringLiteral("Serve HTTPS with this PEM certificate, or full chain "
+                                     "(env PLAYMARK_TLS_CERT; needs --tls-key)."),
+                      QStringLiteral("PEM")});
+    parser.addOption({QStringLiteral("tls-key"),
+                      QStringLiteral("The certificate's unencrypted PEM private key "
+                                     "(env PLAYMARK_TLS_KEY)."),
+                      QStringLiteral("PEM")});
     parser.addOption({QStringLiteral("commit-per-update"),
                       QStringLiteral("One transaction per update instead of grouping concurrent "
                                      "ones; slower, for benchmarks to compare.")});

@@ -7,6 +7,7 @@
 #include "progressapi.h"
 #include "recordcache.h"
 #include "serverstorage.h"
+#include "servertls.h"
 #include "storageservice.h"
 #include "tcplistener.h"
 
@@ -30,6 +31,15 @@ SyncServer::~SyncServer()
 bool SyncServer::start(const ServerOptions &options, QString *error)
 {
     stop();
+    QSslConfiguration tls;
+    QString tlsError;
+    const bool useTls = !options.tlsCertificatePath.isEmpty() || !options.tlsKeyPath.isEmpty();
+    if (useTls
+        && !ServerTls::load(options.tlsCertificatePath, options.tlsKeyPath, &tls, &tlsError)) {
+        if (error)
+            *error = tlsError;
+        return false;
+    }
     const auto mode = options.groupCommit ? StorageService::CommitMode::Group
                                           : StorageService::CommitMode::PerUpdate;
     if (!m_service->open(options.databasePath, mode, error)
@@ -47,6 +57,8 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     limits.maxConnections = options.maxConnections;
     m_guard->setLimits(limits);
     auto listener = std::make_unique<TcpListener>(*m_guard);
+    if (useTls)
+        listener->setTlsConfiguration(tls);
     if (!listener->listen(options.address, options.port)) {
         if (error)
             *error = QStringLiteral("cannot listen on %1:%2: %3")
@@ -116,5 +128,8 @@ QString SyncServer::url() const
     const QString hostText = host.protocol() == QAbstractSocket::IPv6Protocol
         ? u'[' + host.toString() + u']'
         : host.toString();
-    return QStringLiteral("http://%1:%2").arg(hostText).arg(port());
+    const bool tls = m_listener && m_listener->usesTls();
+    return QStringLiteral("%1://%2:%3")
+        .arg(tls ? QLatin1String("https") : QLatin1String("http"), hostText)
+        .arg(port());
 }

@@ -34,6 +34,10 @@ struct ServerOptions
     // makes one every few seconds; the default leaves room for many, and for scripts.
     double rateLimit = 50;
     double rateBurst = 200;
+    // PEM files to serve HTTPS with; both empty: plain HTTP. start() refuses a certificate and
+    // key that cannot be read or do not belong together.
+    QString tlsCertificatePath;
+    QString tlsKeyPath;
 };
 
 // playmark-server as one object: storage, API, event streams and the listening socket.
@@ -54,6 +58,7 @@ public:
     bool isListening() const;
     QHostAddress address() const;
     quint16 port() const;
+    // http://HOST:PORT, or https:// when serving TLS.
     QString url() const;
 
     // A connection of its own on the server's database, for administration (users, tokens) and

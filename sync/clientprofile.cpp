@@ -11,6 +11,7 @@ const QString kDeviceId = QStringLiteral("device/id");
 const QString kDeviceName = QStringLiteral("device/name");
 const QString kServer = QStringLiteral("server/url");
 const QString kToken = QStringLiteral("server/token");
+const QString kCaCertificate = QStringLiteral("server/ca_cert");
 const QString kClockOffset = QStringLiteral("server/clock_offset_ms");
 } // namespace
 
@@ -74,6 +75,19 @@ QString ClientProfile::token() const
 void ClientProfile::setToken(const QString &token)
 {
     m_settings.setValue(kToken, token);
+}
+
+QString ClientProfile::caCertificatePath() const
+{
+    return m_settings.value(kCaCertificate).toString();
+}
+
+void ClientProfile::setCaCertificatePath(const QString &path)
+{
+    if (path.isEmpty())
+        m_settings.remove(kCaCertificate);
+    else
+        m_settings.setValue(kCaCertificate, path);
 }
 
 qint64 ClientProfile::clockOffsetMs() const

@@ -28,6 +28,9 @@ public:
     void setServer(const QUrl &url);
     QString token() const;
     void setToken(const QString &token);
+    // A PEM file of certificates to trust for an https server besides the system's ("": none).
+    QString caCertificatePath() const;
+    void setCaCertificatePath(const QString &path);
 
     qint64 clockOffsetMs() const;
     void setClockOffsetMs(qint64 offsetMs);

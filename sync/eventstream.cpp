@@ -1,6 +1,7 @@
 #include "eventstream.h"
 
 #include "recordcodec.h"
+#include "tlstrust.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -8,7 +9,7 @@
 
 Q_LOGGING_CATEGORY(lcEventStream, "playmark.sync.events")
 
-EventStream::EventStream(QObject *parent) : QObject(parent)
+EventStream::EventStream(QObject *parent) : QObject(parent), m_tls(TlsTrust::configuration({}))
 {
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &EventStream::connectNow);
@@ -23,6 +24,11 @@ void EventStream::setServer(const QUrl &server, const QString &token)
 {
     m_server = server;
     m_token = token;
+}
+
+void EventStream::setTrustedCertificates(const QList<QSslCertificate> &certificates)
+{
+    m_tls = TlsTrust::configuration(certificates);
 }
 
 void EventStream::start()
@@ -58,6 +64,7 @@ void EventStream::connectNow()
     request.setRawHeader("Accept", "text/event-stream");
     // An inactivity limit: the server sends a keep-alive at least every 15 s.
     request.setTransferTimeout(kSilenceLimitMs);
+    request.setSslConfiguration(m_tls);
     m_buffer.clear();
     m_reply = m_network.get(request);
     connect(m_reply, &QNetworkReply::readyRead, this, &EventStream::readEvents);

@@ -6,6 +6,7 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTimer>
 #include <QUrl>
 
@@ -25,6 +26,8 @@ public:
     ~EventStream() override;
 
     void setServer(const QUrl &server, const QString &token);
+    // Certificates to trust besides the system's for an https server (TlsTrust).
+    void setTrustedCertificates(const QList<QSslCertificate> &certificates);
     void start();
     void stop();
     bool isConnected() const { return m_connected; }
@@ -42,6 +45,7 @@ private:
     QNetworkAccessManager m_network;
     QUrl m_server;
     QString m_token;
+    QSslConfiguration m_tls;
     QPointer<QNetworkReply> m_reply;
     QByteArray m_buffer;
     bool m_running = false;

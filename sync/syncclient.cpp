@@ -3,6 +3,7 @@
 #include "localcopy.h"
 #include "progressorder.h"
 #include "recordcodec.h"
+#include "tlstrust.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -19,7 +20,8 @@ qint64 nowMs()
 }
 } // namespace
 
-SyncClient::SyncClient(LocalCopy &local, QObject *parent) : QObject(parent), m_local(local)
+SyncClient::SyncClient(LocalCopy &local, QObject *parent)
+    : QObject(parent), m_local(local), m_tls(TlsTrust::configuration({}))
 {
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &SyncClient::deliver);
@@ -29,6 +31,11 @@ void SyncClient::setServer(const QUrl &server, const QString &token)
 {
     m_server = server;
     m_token = token;
+}
+
+void SyncClient::setTrustedCertificates(const QList<QSslCertificate> &certificates)
+{
+    m_tls = TlsTrust::configuration(certificates);
 }
 
 void SyncClient::setDevice(const QString &deviceId, const QString &deviceName)
@@ -72,6 +79,7 @@ QNetworkRequest SyncClient::request(const QString &path, int timeoutMs) const
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     request.setTransferTimeout(timeoutMs);
+    request.setSslConfiguration(m_tls);
     return request;
 }
 
@@ -257,11 +265,15 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
     const QJsonArray results =
         QJsonDocument::fromJson(body).object().value(QStringLiteral("results")).toArray();
     bool restamped = false;
+    QList<PendingUpdate> delivered;
+    QList<PendingUpdate> kept;
     for (qsizetype i = 0; i < batch.size(); ++i) {
         const PendingUpdate &sent = batch.at(i);
         const QJsonObject result = results.at(i).toObject();
         const QJsonObject error = result.value(QStringLiteral("error")).toObject();
+        const QString code = error.value(QStringLiteral("code")).toString();
         if (error.isEmpty()) {
+            delivered.append(sent);
             m_local.markDelivered(sent.record);
             ValidationError decodeError;
             const auto standing =
@@ -271,7 +283,7 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
                 m_local.save(*standing, false, 0);
                 Q_EMIT serverRecordSeen(*standing);
             }
-        } else if (error.value(QStringLiteral("code")).toString() == QLatin1String("clock_skew")) {
+        } else if (code == QLatin1String("clock_skew")) {
             // Stamped with an offset the server disagrees with: move the observation onto the
             // offset just estimated, never past the server's now, and send it again.
             ProgressRecord fixed = sent.record;
@@ -283,14 +295,29 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
             // Later stamps follow the corrected clock, not the refused ones (still above every
             // re-stamped observation, which is at most the server's now).
             m_lastStampMs = std::min(m_lastStampMs, m_clock.serverNowMs());
-        } else {
+        } else if (code == QLatin1String("bad_request")) {
+            // It will never be accepted: keeping it would block nothing but retry forever.
             qCWarning(lcSync).noquote()
                 << "the server refused an update of" << sent.record.contentId
                 << "and it is dropped:" << error.value(QStringLiteral("message")).toString();
+            delivered.append(sent);
             m_local.markDelivered(sent.record);
+        } else {
+            // The server could not take it now (storage unavailable, say): it stays in the
+            // outbox and goes again with the next attempt.
+            qCInfo(lcSync).noquote() << "the server could not take an update of"
+                                     << sent.record.contentId << "now (" << code << "); it waits";
+            kept.append(sent);
         }
     }
-    settleReports(batch, true);
+    settleReports(delivered, true);
+    settleReports(kept, false);
+    if (!kept.isEmpty()) {
+        refreshPendingCount();
+        scheduleRetry();
+        Q_EMIT deliveryFinished(false);
+        return;
+    }
     if (restamped || m_again || batch.size() == kBatchSize) {
         deliver();
         return;

@@ -9,6 +9,7 @@
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTimer>
 #include <QUrl>
 
@@ -43,6 +44,8 @@ public:
     explicit SyncClient(LocalCopy &local, QObject *parent = nullptr);
 
     void setServer(const QUrl &server, const QString &token);
+    // Certificates to trust besides the system's for an https server (TlsTrust).
+    void setTrustedCertificates(const QList<QSslCertificate> &certificates);
     bool hasServer() const { return m_server.isValid() && !m_token.isEmpty(); }
     QUrl server() const { return m_server; }
     void setDevice(const QString &deviceId, const QString &deviceName);
@@ -115,6 +118,7 @@ private:
     QNetworkAccessManager m_network;
     QUrl m_server;
     QString m_token;
+    QSslConfiguration m_tls;
     QString m_deviceId;
     QString m_deviceName;
     ClockOffset m_clock;

@@ -60,6 +60,7 @@ void tst_AppOptions::initTestCase()
     QFile file(m_file);
     QVERIFY(file.open(QIODevice::WriteOnly));
     QVERIFY(file.write("not really a video") > 0);
+    qunsetenv("PLAYMARK_CA_CERT"); // the person's own must not leak into the tests either
 }
 
 void tst_AppOptions::init()
@@ -206,6 +207,11 @@ void tst_AppOptions::refuses_data()
     QTest::newRow("two FILEs") << QStringList{u"%FILE%"_s, u"%FILE%"_s} << u"FILE"_s;
     QTest::newRow("a FILE that does not exist")
         << QStringList{u"%DIR%/no-such-video.mkv"_s} << u"no-such-video.mkv"_s;
+    // Accepted files are tested in tst_tls, which makes a real certificate.
+    QTest::newRow("--ca-cert that does not exist")
+        << QStringList{u"--ca-cert"_s, u"%DIR%/no-such.pem"_s} << u"no-such.pem"_s;
+    QTest::newRow("--ca-cert that is not a certificate")
+        << QStringList{u"--ca-cert"_s, u"%FILE%"_s} << u"no PEM certificate"_s;
 }
 
 void tst_AppOptions::refuses()

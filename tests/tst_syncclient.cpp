@@ -10,6 +10,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -126,6 +127,58 @@ private:
     std::vector<std::unique_ptr<QTcpSocket>> m_sockets;
 };
 
+// A server whose storage is down for each update: every /v1/sync answer is 200 with an
+// `unavailable` error per update (as playmark-server gives when a write fails). Counts the tries.
+class UnavailableServer : public QTcpServer
+{
+public:
+    int syncRequests() const { return m_requests; }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor))
+            return;
+        connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
+            m_buffer += socket->readAll();
+            const qsizetype headerEnd = m_buffer.indexOf("\r\n\r\n");
+            if (headerEnd < 0)
+                return;
+            const qsizetype lengthAt = m_buffer.toLower().indexOf("content-length:");
+            const qint64 length = lengthAt < 0
+                ? 0
+                : m_buffer.mid(lengthAt + 15, 12).split('\r').constFirst().trimmed().toLongLong();
+            if (m_buffer.size() < headerEnd + 4 + length)
+                return;
+            const QJsonArray updates = QJsonDocument::fromJson(m_buffer.mid(headerEnd + 4, length))
+                                           .object()
+                                           .value(u"updates"_s)
+                                           .toArray();
+            m_buffer.clear();
+            ++m_requests;
+            QJsonArray results;
+            for (const QJsonValue &update : updates)
+                results.append(
+                    QJsonObject{{u"content_id"_s, update.toObject().value(u"content_id"_s)},
+                                {u"error"_s,
+                                 QJsonObject{{u"code"_s, u"unavailable"_s},
+                                             {u"message"_s, u"storage is unavailable"_s}}}});
+            const QByteArray body =
+                QJsonDocument(
+                    QJsonObject{{u"results"_s, results},
+                                {u"server_time_ms"_s, QDateTime::currentMSecsSinceEpoch()}})
+                    .toJson(QJsonDocument::Compact);
+            socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                          + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        });
+    }
+
+private:
+    QByteArray m_buffer;
+    int m_requests = 0;
+};
+
 } // namespace
 
 class tst_SyncClient : public QObject
@@ -154,6 +207,7 @@ private Q_SLOTS:
     void finishNeverHangs();
     void stampNowStrictlyIncreases();
     void refusedUpdateIsDropped();
+    void unavailableUpdateStaysAndIsRetried();
 
 private:
     std::unique_ptr<Player> player(const QString &path, const QString &server,
@@ -722,6 +776,25 @@ void tst_SyncClient::refusedUpdateIsDropped()
     QVERIFY(!finished.wait(2500));
     QCOMPARE(int(finished.count()), attempts);
     QCOMPARE(tv->pendingInOutbox(), 0);
+}
+
+void tst_SyncClient::unavailableUpdateStaysAndIsRetried()
+{
+    UnavailableServer down;
+    QVERIFY(down.listen(QHostAddress::LocalHost, 0));
+    auto tv =
+        player(m_dir->filePath(u"tv.sqlite"_s), u"http://127.0.0.1:%1"_s.arg(down.serverPort()));
+    QVERIFY(tv);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    tv->sync.report(progress(u"movie"_s, 42000));
+
+    // Not delivered, not dropped: it waits in the outbox...
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QCOMPARE(settled.constFirst().at(1).toBool(), false);
+    QCOMPARE(tv->pendingInOutbox(), 1);
+    // ...and is tried again without any new report (the backoff starts at about a second).
+    QTRY_VERIFY_WITH_TIMEOUT(down.syncRequests() >= 2, kTimeoutMs);
+    QCOMPARE(tv->pendingInOutbox(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_SyncClient)
