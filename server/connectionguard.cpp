@@ -198,7 +198,8 @@ void ConnectionGuard::refuse(QTcpSocket *socket, Refusal reason, int status, con
                   + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
                   + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     socket->flush();
-    socket->readAll();
+    if (socket->isOpen()) // not after the client reset the connection
+        socket->readAll();
     QTimer::singleShot(kLingerMs, socket, [socket] { socket->disconnectFromHost(); });
 }
 

@@ -278,6 +278,8 @@ HttpFrontend::SlotPtr HttpFrontend::openSlot(const QHttpServerRequest &request, 
     slot->responder.emplace(makeResponder(request, socket));
     slot->label = label;
     slot->method = methodName(request.method());
+    slot->closeAfter =
+        header(request, "Connection").trimmed().compare("close", Qt::CaseInsensitive) == 0;
     if (!m_slots.contains(socket)) {
         // The socket is deleted by the HTTP layer after a hang-up: forget what it was owed.
         connect(socket, &QObject::destroyed, this, [this, socket] { m_slots.remove(socket); });
@@ -381,4 +383,7 @@ void HttpFrontend::write(Slot &slot)
     // An answer to HEAD is its headers alone: a client reads no body after them, so body bytes
     // would be taken for the start of the next answer.
     responder.writeBody(slot.method == "HEAD" ? QByteArray() : body);
+    if (slot.closeAfter) {
+        slot.socket->disconnectFromHost(); // after the buffered answer is sent
+    }
 }

@@ -76,6 +76,7 @@ private:
         qint64 streamUserId = -1; // >= 0: the answer starts an event stream for this user
         QString label;
         QByteArray method;
+        bool closeAfter = false; // the client asked for "Connection: close"
         QElapsedTimer timer;
         // Set while the request waits for an earlier change on its connection to be answered.
         std::function<void()> held;

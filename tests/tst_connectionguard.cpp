@@ -277,6 +277,7 @@ private Q_SLOTS:
     void rateLimitZeroIsUnlimited();
     void failedAuthenticationIsSlowed();
     void metricsShowLimitsAndRefusals();
+    void connectionCloseIsHonoured();
 
     void badLimitFlags_data();
     void badLimitFlags();
@@ -1054,6 +1055,30 @@ Run TestConnectionGuard::runServer(const QStringList &args, int timeoutMs)
     run.out = process.readAllStandardOutput();
     run.err = process.readAllStandardError();
     return run;
+}
+
+void TestConnectionGuard::connectionCloseIsHonoured()
+{
+    // A long idle timeout: a close that comes quickly is the answer to "Connection: close".
+    ServerOptions longIdle = options();
+    longIdle.idleTimeoutMs = 60000;
+    QVERIFY(start(longIdle));
+    RawClient client(port());
+    QVERIFY(client.waitConnected());
+    client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::optional<Answer> answer = client.next();
+    QVERIFY(answer);
+    QCOMPARE(answer->status, 200);
+    QVERIFY(client.waitClosed(10000));
+
+    // Without it the connection stays for the next request.
+    RawClient keep(port());
+    QVERIFY(keep.waitConnected());
+    keep.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY(keep.next());
+    QVERIFY(!keep.waitClosed(1000));
+    keep.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY(keep.next());
 }
 
 void TestConnectionGuard::badLimitFlags_data()
