@@ -2,11 +2,13 @@
 // with its own profile, acting as the TV and the Phone, on the repository's sample video.
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -171,6 +173,12 @@ private Q_SLOTS:
         QCOMPARE(tvQuit.value(QStringLiteral("pending")).toInt(), 0);
         const qint64 tvPosition = tvQuit.value(QStringLiteral("position_ms")).toInteger();
         QVERIFY2(tvPosition >= 5000, qPrintable(QString::number(tvPosition)));
+        // The TV's profile remembers the file among the recent ones, and the window's place.
+        const QSettings tvSettings(m_dir.filePath(QStringLiteral("TV/settings.ini")),
+                                   QSettings::IniFormat);
+        QCOMPARE(tvSettings.value(QStringLiteral("recent/files")).toStringList().value(0),
+                 QFileInfo(kSample).absoluteFilePath());
+        QVERIFY(!tvSettings.value(QStringLiteral("window/geometry")).toByteArray().isEmpty());
 
         const PlayerRun phone = runPlayer(device(QStringLiteral("Phone"), kSample, 1));
         QVERIFY2(phone.exitCode == 0, phone.stderrText.constData());

@@ -105,7 +105,22 @@ private Q_SLOTS:
     void transportBarAsksThroughTheWindow();
     void keysOnContinueWatchingMoveTheList();
     void entriesArrivingAfterShowTakeTheKeyboard();
+    void historyMenuJumpsToAnotherDevice();
+    void recentFilesReopen();
 };
+
+namespace {
+// The submenu of the menu bar whose title (without its '&') is `title`.
+QMenu *findMenu(QMainWindow &window, const QString &title)
+{
+    const QList<QMenu *> menus = window.menuBar()->findChildren<QMenu *>();
+    for (QMenu *menu : menus) {
+        if (menu->title().remove(u'&') == title)
+            return menu;
+    }
+    return nullptr;
+}
+} // namespace
 
 void tst_PlayerWindow::shortcutsAskForTheirAction_data()
 {
@@ -511,6 +526,51 @@ void tst_PlayerWindow::entriesArrivingAfterShowTakeTheKeyboard()
     QTest::keyClick(focus, Qt::Key_Return);
     QCOMPARE(opens.count(), 1);
     QCOMPARE(opens.constFirst().constFirst().toString(), u"pm1-b"_s);
+}
+
+void tst_PlayerWindow::historyMenuJumpsToAnotherDevice()
+{
+    PlayerWindow window;
+    QMenu *history = findMenu(window, QStringLiteral("Jump to Where Another Device Was"));
+    QVERIFY(history);
+    QSignalSpy asked(&window, &PlayerWindow::historyRequested);
+    QSignalSpy jumped(&window, &PlayerWindow::jumpRequested);
+
+    // Opening the menu asks for the history and says so until it comes.
+    Q_EMIT history->aboutToShow();
+    QCOMPARE(asked.count(), 1);
+    QCOMPARE(history->actions().size(), 1);
+    QVERIFY(!history->actions().constFirst()->isEnabled());
+
+    window.setHistoryEntries({{QStringLiteral("Phone · 1:05 · 10 min ago"), 65000},
+                              {QStringLiteral("TV · 0:42 · 1 h ago"), 42000}});
+    QCOMPARE(history->actions().size(), 2);
+    QCOMPARE(history->actions().at(1)->text(), QStringLiteral("TV · 0:42 · 1 h ago"));
+    history->actions().at(1)->trigger();
+    QCOMPARE(jumped.count(), 1);
+    QCOMPARE(jumped.constFirst().constFirst().toLongLong(), 42000);
+
+    // No other device: a line that says so, and nothing to pick.
+    window.setHistoryEntries({});
+    QCOMPARE(history->actions().size(), 1);
+    QVERIFY(!history->actions().constFirst()->isEnabled());
+}
+
+void tst_PlayerWindow::recentFilesReopen()
+{
+    PlayerWindow window;
+    QMenu *recent = findMenu(window, QStringLiteral("Open Recent"));
+    QVERIFY(recent);
+    QVERIFY(!recent->isEnabled());
+    QSignalSpy open(&window, &PlayerWindow::openFileRequested);
+    window.setRecentFiles(
+        {QStringLiteral("/videos/Episode 2.mp4"), QStringLiteral("/videos/Episode 1.mp4")});
+    QVERIFY(recent->isEnabled());
+    QCOMPARE(recent->actions().size(), 2);
+    QCOMPARE(recent->actions().constFirst()->text(), QStringLiteral("Episode 2.mp4"));
+    recent->actions().at(1)->trigger();
+    QCOMPARE(open.count(), 1);
+    QCOMPARE(open.constFirst().constFirst().toString(), QStringLiteral("/videos/Episode 1.mp4"));
 }
 
 QTEST_MAIN(tst_PlayerWindow)
