@@ -1,4 +1,4 @@
-// LoadGenerator against a stub HTTP server in the test: what goes on the wire, the open-model
+// LoadGenerator against a minimal HTTP server in the test: what goes on the wire, the open-model
 // timeline (a slow server does not slow the arrivals, and every latency counts from the due
 // time), timeouts, reconnects, and a server that is not there.
 
@@ -299,10 +299,10 @@ void tst_LoadGenerator::statusErrorsByStatus()
 
 void tst_LoadGenerator::serverNotThere()
 {
-    QTcpServer placeholder;
-    QVERIFY(placeholder.listen(QHostAddress::LocalHost));
-    const quint16 port = placeholder.serverPort();
-    placeholder.close();
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    const quint16 port = probe.serverPort();
+    probe.close();
 
     LoadOptions options;
     options.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
