@@ -44,6 +44,9 @@ void EventHub::drop(QTcpSocket *socket)
 
 void EventHub::publish(qint64 userId, const ProgressRecord &record)
 {
+    // Most updates have nobody listening: do not even encode them (measured: 12% of a PUT's CPU).
+    if (!m_streams.contains(userId))
+        return;
     const QByteArray frame =
         "event: progress\ndata: " + RecordCodec::toCompactJson(record) + "\n\n";
     // A copy: a write may end in a hang-up that edits m_streams.
