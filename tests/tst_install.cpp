@@ -155,8 +155,9 @@ void TestInstall::desktopEntryValidates()
 {
     const QString validator = QStandardPaths::findExecutable(u"desktop-file-validate"_s);
     // scripts/setup installs it: a machine without it is not set up, and that is a failure.
-    QVERIFY2(!validator.isEmpty(),
-             "desktop-file-validate is not installed (package desktop-file-utils; run scripts/setup)");
+    QVERIFY2(
+        !validator.isEmpty(),
+        "desktop-file-validate is not installed (package desktop-file-utils; run scripts/setup)");
     const Run run = runProcess(validator,
                                {installed(QStringLiteral(PLAYMARK_INSTALL_DATADIR)
                                           + "/applications/playmark.desktop"_L1)});
