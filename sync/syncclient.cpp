@@ -119,7 +119,8 @@ void SyncClient::exchange(const QByteArray &verb, const QString &path, int timeo
     QNetworkReply *reply = m_network.sendCustomRequest(request(path, timeoutMs), verb);
     connect(reply, &QNetworkReply::finished, context, [this, reply, sentAt, done] {
         reply->deleteLater();
-        const QByteArray body = reply->readAll();
+        const QByteArray body =
+            reply->isOpen() ? reply->readAll() : QByteArray(); // not after a timeout
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (status != 0)
             noteServerTime(body, sentAt, nowMs());
@@ -242,7 +243,8 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
 {
     reply->deleteLater();
     m_inFlight = false;
-    const QByteArray body = reply->readAll();
+    const QByteArray body =
+        reply->isOpen() ? reply->readAll() : QByteArray(); // not after a timeout
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (status != 0)
         noteServerTime(body, sentAtMs, nowMs());
