@@ -4,6 +4,7 @@
 // rate limit, slowed-down failed authentication and the limits in /metrics. Then the limit flags of
 // the playmark-server binary. Nothing here asserts how fast anything is; the few lower bounds on
 // time check that a limit does not strike early, and the upper bounds are many times the limit.
+#include "metricsample.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 
@@ -78,24 +79,14 @@ QByteArray request(const QByteArray &method, const QByteArray &path, const QStri
     return out + extraHeaders + "\r\n" + body;
 }
 
-// One sample of a Prometheus text page: the value on the line `series value`, NaN if absent.
-double sample(const QByteArray &page, const QByteArray &series)
-{
-    for (const QByteArray &line : page.split('\n')) {
-        if (line.startsWith(QByteArray(series + ' ')))
-            return line.mid(series.size() + 1).toDouble();
-    }
-    return std::numeric_limits<double>::quiet_NaN();
-}
-
 double limitSample(const QByteArray &page, const char *name)
 {
-    return sample(page, "playmark_limit{name=\"" + QByteArray(name) + "\"}");
+    return metricSample(page, "playmark_limit{name=\"" + QByteArray(name) + "\"}");
 }
 
 double refusedSample(const QByteArray &page, const char *reason)
 {
-    return sample(page, "playmark_refused_total{reason=\"" + QByteArray(reason) + "\"}");
+    return metricSample(page, "playmark_refused_total{reason=\"" + QByteArray(reason) + "\"}");
 }
 
 struct Answer
@@ -743,7 +734,7 @@ void TestConnectionGuard::connectionCap()
             watcher.send(request("GET", "/metrics"));
             const std::optional<Answer> page = watcher.next();
             return page
-                && sample(page->body, "playmark_open_connections") == double(open.size() - 1);
+                && metricSample(page->body, "playmark_open_connections") == double(open.size() - 1);
         }(),
         kTimeoutMs);
     RawClient newcomer(port());
@@ -965,7 +956,7 @@ void TestConnectionGuard::metricsShowLimitsAndRefusals()
     QCOMPARE(refusedWith("GET /healthz HTTP/1.1\r\n"), 408);
 
     // The refused connections are gone before the cap is tried.
-    QTRY_COMPARE_WITH_TIMEOUT(sample(metricsPage(port()), "playmark_open_connections"), 1.0,
+    QTRY_COMPARE_WITH_TIMEOUT(metricSample(metricsPage(port()), "playmark_open_connections"), 1.0,
                               kTimeoutMs);
     {
         std::vector<std::unique_ptr<RawClient>> open;
@@ -989,7 +980,7 @@ void TestConnectionGuard::metricsShowLimitsAndRefusals()
             [&] {
                 watcher.send(request("GET", "/metrics"));
                 const std::optional<Answer> answer = watcher.next();
-                return answer && sample(answer->body, "playmark_open_connections") == 1.0;
+                return answer && metricSample(answer->body, "playmark_open_connections") == 1.0;
             }(),
             kTimeoutMs);
     }

@@ -1,5 +1,6 @@
 // The HTTP API of PROTOCOL.md against the real server, in-process on a port the OS picks, through
 // QNetworkAccessManager: every endpoint, every error, the ordering rule and the event streams.
+#include "metricsample.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 
@@ -70,16 +71,6 @@ QStringList contentIds(const QJsonArray &items)
     for (const QJsonValue &item : items)
         ids << item.toObject().value(u"content_id"_s).toString();
     return ids;
-}
-
-// One sample of a Prometheus text page: the value on the line `series value`, NaN if absent.
-double sample(const QByteArray &page, const QByteArray &series)
-{
-    for (const QByteArray &line : page.split('\n')) {
-        if (line.startsWith(QByteArray(series + ' ')))
-            return line.mid(series.size() + 1).toDouble();
-    }
-    return std::numeric_limits<double>::quiet_NaN();
 }
 
 struct Answer
@@ -259,7 +250,7 @@ private:
         return call("GET", u"/v1/progress/"_s + contentId, token);
     }
     QByteArray metricsPage();
-    double subscribers() { return sample(metricsPage(), "playmark_event_subscribers"); }
+    double subscribers() { return metricSample(metricsPage(), "playmark_event_subscribers"); }
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<SyncServer> m_server;
@@ -662,29 +653,31 @@ void TestHttpApi::metrics()
         QVERIFY2(page.contains(type), type);
 
     const QByteArray item = "route=\"/v1/progress/{content_id}\"";
+    QCOMPARE(metricSample(
+                 page, "playmark_http_requests_total{" + item + ",method=\"PUT\",status=\"200\"}"),
+             4.0);
+    QCOMPARE(metricSample(
+                 page, "playmark_http_requests_total{" + item + ",method=\"PUT\",status=\"400\"}"),
+             1.0);
+    QCOMPARE(metricSample(
+                 page, "playmark_http_requests_total{" + item + ",method=\"GET\",status=\"404\"}"),
+             1.0);
     QCOMPARE(
-        sample(page, "playmark_http_requests_total{" + item + ",method=\"PUT\",status=\"200\"}"),
-        4.0);
-    QCOMPARE(
-        sample(page, "playmark_http_requests_total{" + item + ",method=\"PUT\",status=\"400\"}"),
+        metricSample(
+            page, "playmark_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}"),
         1.0);
     QCOMPARE(
-        sample(page, "playmark_http_requests_total{" + item + ",method=\"GET\",status=\"404\"}"),
-        1.0);
-    QCOMPARE(
-        sample(page,
-               "playmark_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}"),
-        1.0);
-    QCOMPARE(
-        sample(page, "playmark_http_requests_total{route=\"other\",method=\"GET\",status=\"404\"}"),
+        metricSample(page,
+                     "playmark_http_requests_total{route=\"other\",method=\"GET\",status=\"404\"}"),
         1.0);
 
     // The latency histogram of the item route: cumulative buckets ending in the count.
-    const double count = sample(page, "playmark_http_request_duration_seconds_count{" + item + '}');
+    const double count =
+        metricSample(page, "playmark_http_request_duration_seconds_count{" + item + '}');
     QCOMPARE(count, 6.0);
-    QCOMPARE(
-        sample(page, "playmark_http_request_duration_seconds_bucket{" + item + ",le=\"+Inf\"}"),
-        count);
+    QCOMPARE(metricSample(
+                 page, "playmark_http_request_duration_seconds_bucket{" + item + ",le=\"+Inf\"}"),
+             count);
     double previous = 0;
     int buckets = 0;
     for (const QByteArray &line : page.split('\n')) {
@@ -696,12 +689,12 @@ void TestHttpApi::metrics()
         ++buckets;
     }
     QVERIFY(buckets >= 2);
-    QVERIFY(sample(page, "playmark_http_request_duration_seconds_sum{" + item + '}') > 0);
+    QVERIFY(metricSample(page, "playmark_http_request_duration_seconds_sum{" + item + '}') > 0);
 
-    QCOMPARE(sample(page, "playmark_updates_total{outcome=\"applied\"}"), 2.0);
-    QCOMPARE(sample(page, "playmark_updates_total{outcome=\"stale\"}"), 2.0);
-    QVERIFY(sample(page, "playmark_open_connections") >= 1);
-    QCOMPARE(sample(page, "playmark_event_subscribers"), 0.0);
+    QCOMPARE(metricSample(page, "playmark_updates_total{outcome=\"applied\"}"), 2.0);
+    QCOMPARE(metricSample(page, "playmark_updates_total{outcome=\"stale\"}"), 2.0);
+    QVERIFY(metricSample(page, "playmark_open_connections") >= 1);
+    QCOMPARE(metricSample(page, "playmark_event_subscribers"), 0.0);
 }
 
 void TestHttpApi::unauthorized_data()

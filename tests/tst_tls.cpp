@@ -6,6 +6,7 @@
 #include "appoptions.h"
 #include "eventstream.h"
 #include "localcopy.h"
+#include "metricsample.h"
 #include "serverstorage.h"
 #include "syncclient.h"
 #include "syncserver.h"
@@ -109,16 +110,6 @@ QList<QSslCertificate> certificatesIn(const QString &path)
     if (!TlsTrust::loadCertificates(path, &certificates, &error))
         qWarning("%s", qPrintable(error));
     return certificates;
-}
-
-// One sample of a Prometheus text page: the value on the line `series value`, NaN if absent.
-double sample(const QByteArray &page, const QByteArray &series)
-{
-    for (const QByteArray &line : page.split('\n')) {
-        if (line.startsWith(QByteArray(series + ' ')))
-            return line.mid(series.size() + 1).toDouble();
-    }
-    return std::numeric_limits<double>::quiet_NaN();
 }
 
 struct Answer
@@ -370,8 +361,8 @@ void tst_Tls::plainHttpOnTheTlsPortIsCutOff()
     // Still serving, and the cut-off connection is gone: only this client's remains.
     Client client(certificatesIn(path(u"server.crt"_s)));
     QCOMPARE(client.send("GET", m_server->url() + u"/healthz"_s).status, 200);
-    QTRY_COMPARE_WITH_TIMEOUT(sample(client.send("GET", m_server->url() + u"/metrics"_s).body,
-                                     "playmark_open_connections"),
+    QTRY_COMPARE_WITH_TIMEOUT(metricSample(client.send("GET", m_server->url() + u"/metrics"_s).body,
+                                           "playmark_open_connections"),
                               1.0, kTimeoutMs);
 }
 
