@@ -1,4 +1,5 @@
 // playmark-server: parses the command line and wires SyncServer / ServerStorage. No logic here.
+#include "databaselocation.h"
 #include "serverstorage.h"
 #include "signalwatcher.h"
 #include "syncserver.h"
@@ -19,15 +20,17 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 const char *const kUsage = R"(Usage:
-  playmark-server serve [--listen HOST:PORT] [--db PATH] [--log-level LEVEL]
+  playmark-server serve [--listen HOST:PORT] [--db PATH|URL] [--log-level LEVEL]
                         [--tls-cert PEM --tls-key PEM]
-  playmark-server user add NAME [--db PATH]      create a user; prints its first token
-  playmark-server user token NAME [--db PATH]    issue another token (one per device)
-  playmark-server user revoke NAME [--db PATH]   revoke every token of a user
-  playmark-server user list [--db PATH]          list users
+  playmark-server user add NAME [--db PATH|URL]      create a user; prints its first token
+  playmark-server user token NAME [--db PATH|URL]    issue another token (one per device)
+  playmark-server user revoke NAME [--db PATH|URL]   revoke every token of a user
+  playmark-server user list [--db PATH|URL]          list users
 
 The latest playback position per user and video, shared between devices over HTTP
-(or HTTPS, with --tls-cert and --tls-key).
+(or HTTPS, with --tls-cert and --tls-key). The data lives in a SQLite file, or in
+PostgreSQL (--db postgresql://USER@HOST:PORT/DATABASE), where several servers can
+serve one database side by side: each hears the others' changes (LISTEN/NOTIFY).
 )";
 
 void printLine(FILE *stream, const QString &text)
@@ -245,9 +248,11 @@ int main(int argc, char *argv[])
                                      "127.0.0.1:8787; port 0 picks a free one)."),
                       QStringLiteral("HOST:PORT")});
     parser.addOption({QStringLiteral("db"),
-                      QStringLiteral("SQLite database file (env PLAYMARK_DB; default %1).")
+                      QStringLiteral("SQLite database file, or postgresql://USER@HOST:PORT/DB "
+                                     "(password from PGPASSWORD or ~/.pgpass; libpq options as "
+                                     "?sslmode=require...) (env PLAYMARK_DB; default %1).")
                           .arg(QDir::toNativeSeparators(defaultDatabase())),
-                      QStringLiteral("PATH")});
+                      QStringLiteral("PATH|URL")});
     parser.addOption({QStringLiteral("log-level"),
                       QStringLiteral("debug, info (default), warning or error."),
                       QStringLiteral("LEVEL"), QStringLiteral("info")});
@@ -309,9 +314,9 @@ int main(int argc, char *argv[])
                                                           : qEnvironmentVariable("PLAYMARK_DB");
     if (database.isEmpty())
         database = defaultDatabase();
-    if (database.startsWith(QLatin1String("postgresql://")))
-        return usageError(QStringLiteral(
-            "PostgreSQL is not supported by this build yet; use a SQLite file path"));
+    QString locationError;
+    if (!DatabaseLocation::parse(database, &locationError))
+        return usageError(locationError);
 
     const QStringList args = parser.positionalArguments();
     const QString command = args.value(0);

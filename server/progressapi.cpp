@@ -92,8 +92,10 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
     op.userId = userId;
     op.update = update;
     op.receivedAtMs = now;
+    const quint64 epoch = m_cache.epoch();
     m_storage.write(
-        op, this, [this, userId, done](bool ok, const ApplyOutcome &outcome, const QString &error) {
+        op, this,
+        [this, userId, epoch, done](bool ok, const ApplyOutcome &outcome, const QString &error) {
             Applied result;
             if (!ok) {
                 result.failure = unavailable(error);
@@ -102,7 +104,7 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
             }
             m_metrics.countUpdate(outcome.applied);
             // Committed: from now on every read sees it, and every stream hears it.
-            m_cache.store(userId, outcome.record);
+            m_cache.storeWritten(userId, outcome.record, epoch);
             if (outcome.applied)
                 m_events.publish(userId, outcome.record);
             result.ok = true;
@@ -110,6 +112,25 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
             result.record = outcome.record;
             done(result);
         });
+}
+
+void ProgressApi::applyCommitted(const QString &origin, const QList<CommittedChange> &changes)
+{
+    const bool ours = origin == m_origin; // already published when its write was answered
+    for (const CommittedChange &change : changes) {
+        if (change.kind == CommittedChange::Kind::Removed) {
+            m_cache.remove(change.userId, change.record.contentId);
+            continue;
+        }
+        m_cache.store(change.userId, change.record);
+        if (!ours)
+            m_events.publish(change.userId, change.record);
+    }
+}
+
+void ProgressApi::dropCache()
+{
+    m_cache.clear();
 }
 
 void ProgressApi::put(qint64 userId, const QString &contentId, const QByteArray &body, Reply reply)

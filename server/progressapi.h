@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apiresponse.h"
+#include "changefeed.h"
 #include "progressrecord.h"
 
 #include <QObject>
@@ -38,6 +39,13 @@ public:
     void history(qint64 userId, const QString &contentId, const QUrlQuery &query, Reply reply);
     void sync(qint64 userId, const QByteArray &body, Reply reply);
 
+    // Several servers on one database (ChangeFeed): changes committed by any of them, in commit
+    // order. Keeps the read cache coherent and tells this server's event streams of the others'.
+    void setOrigin(const QString &origin) { m_origin = origin; }
+    void applyCommitted(const QString &origin, const QList<CommittedChange> &changes);
+    // Changes may have been missed: nothing cached can be trusted.
+    void dropCache();
+
 private:
     struct Applied
     {
@@ -53,4 +61,5 @@ private:
     RecordCache &m_cache;
     EventHub &m_events;
     Metrics &m_metrics;
+    QString m_origin;
 };

@@ -33,6 +33,20 @@ void RecordCache::storeRead(qint64 userId, const ProgressRecord &record, quint64
     store(userId, record);
 }
 
+void RecordCache::storeWritten(qint64 userId, const ProgressRecord &record, quint64 epoch)
+{
+    if (epoch == m_epoch)
+        store(userId, record);
+    else
+        remove(userId, record.contentId);
+}
+
+void RecordCache::clear()
+{
+    m_records.clear();
+    ++m_epoch;
+}
+
 void RecordCache::remove(qint64 userId, const QString &contentId)
 {
     m_records.remove({userId, contentId});

@@ -17,11 +17,16 @@ public:
     explicit RecordCache(qsizetype capacity = 100000) : m_capacity(capacity) { }
 
     std::optional<ProgressRecord> find(qint64 userId, const QString &contentId);
-    // A committed write's outcome: the record that stands now.
+    // A record that stood at some commit: kept unless the cache holds a newer one.
     void store(qint64 userId, const ProgressRecord &record);
+    // This server's write, sent to the database at `epoch`, committed with `record` standing.
+    // A removal heard of meanwhile may have come after it: then the key is dropped instead.
+    void storeWritten(qint64 userId, const ProgressRecord &record, quint64 epoch);
     // A record read from the database when the read started at `epoch` (see epoch()).
     void storeRead(qint64 userId, const ProgressRecord &record, quint64 epoch);
     void remove(qint64 userId, const QString &contentId);
+    // Drops everything, as when changes committed elsewhere may have been missed.
+    void clear();
     // Changes whenever something was removed: reads that began before must not bring it back.
     quint64 epoch() const { return m_epoch; }
 

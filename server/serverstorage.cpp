@@ -1,5 +1,6 @@
 #include "serverstorage.h"
 
+#include "changefeed.h"
 #include "sqlmigrator.h"
 #include "sqlrecord.h"
 #include "tokens.h"
@@ -9,9 +10,12 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <libpq-fe.h>
 
 #include <atomic>
 
@@ -90,34 +94,65 @@ bool ServerStorage::isOpen() const
         && QSqlDatabase::database(m_connectionName, false).isOpen();
 }
 
-bool ServerStorage::open(const QString &path, QString *error)
+bool ServerStorage::open(const QString &location, QString *error)
 {
     close();
-    if (!openConnection(path, error)) {
+    const std::optional<DatabaseLocation> parsed = DatabaseLocation::parse(location, error);
+    if (!parsed)
+        return false;
+    m_location = *parsed;
+    m_dialect = m_location.kind == DatabaseLocation::Kind::PostgreSQL
+        ? SqlRecord::Dialect::PostgreSQL
+        : SqlRecord::Dialect::SQLite;
+    if (!openConnection(error)) {
         close();
         return false;
     }
-    qCInfo(lcStorage).noquote() << "opened" << path << "at schema version" << m_schemaVersion;
+    // Before anything writes to the database, not even the journal mode: a database this version
+    // refuses is left exactly as it was.
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (!migrator().checkVersion(db, &m_schemaVersion, error)
+        || !migrator().migrate(db, &m_schemaVersion, error)) {
+        close();
+        return false;
+    }
+    qCInfo(lcStorage).noquote() << "opened" << m_location.displayName() << "at schema version"
+                                << m_schemaVersion;
     return true;
 }
 
-bool ServerStorage::openConnection(const QString &path, QString *error)
+bool ServerStorage::openConnection(QString *error)
 {
+    const bool postgres = m_dialect == SqlRecord::Dialect::PostgreSQL;
+    QSqlDatabase db = QSqlDatabase::addDatabase(
+        postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE"), m_connectionName);
+    if (!db.isValid()) {
+        if (error)
+            *error = postgres ? QStringLiteral("Qt's PostgreSQL driver (QPSQL) is not installed; "
+                                               "on Debian it is the package libqt6sql6-psql")
+                              : QStringLiteral("Qt's SQLite driver (QSQLITE) is not installed; "
+                                               "on Debian it is the package libqt6sql6-sqlite");
+        return false;
+    }
+    return postgres ? openPostgreSql(db, error) : openSqlite(db, error);
+}
+
+bool ServerStorage::openSqlite(QSqlDatabase &db, QString *error)
+{
+    const QString path = m_location.path;
     const QFileInfo info(path);
     if (!QDir().mkpath(info.absolutePath())) {
         if (error)
             *error = QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
         return false;
     }
-
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open())
         return fail(error, QStringLiteral("cannot open %1").arg(path), db.lastError());
-    // Before anything writes to the file, not even the journal mode: a database this version
-    // refuses is left exactly as it was.
-    if (!migrator().checkVersion(db, &m_schemaVersion, error))
+    // Refuse a newer schema before the pragmas below write to the file.
+    int version = 0;
+    if (!migrator().checkVersion(db, &version, error))
         return false;
 
     // WAL lets readers work during a write; FULL makes every commit survive power loss, which is
@@ -131,9 +166,62 @@ bool ServerStorage::openConnection(const QString &path, QString *error)
             return fail(error, pragma, query.lastError());
         query.finish();
     }
-    if (!migrator().migrate(db, &m_schemaVersion, error))
-        return false;
     return true;
+}
+
+bool ServerStorage::openPostgreSql(QSqlDatabase &db, QString *error)
+{
+    if (!m_location.host.isEmpty())
+        db.setHostName(m_location.host);
+    if (m_location.port > 0)
+        db.setPort(m_location.port);
+    if (!m_location.user.isEmpty())
+        db.setUserName(m_location.user);
+    if (!m_location.password.isEmpty())
+        db.setPassword(m_location.password);
+    db.setDatabaseName(m_location.database);
+    QString options = m_location.options;
+    if (!options.contains(QLatin1String("connect_timeout=")))
+        options +=
+            QLatin1String(options.isEmpty() ? "" : ";") + QStringLiteral("connect_timeout=5");
+    db.setConnectOptions(options);
+    if (!db.open())
+        return fail(error, QStringLiteral("cannot connect to %1").arg(m_location.displayName()),
+                    db.lastError());
+    // A 2xx answer promises the update survives a crash: commits wait for the WAL flush whatever
+    // the database's default is. Notices ("already exists, skipping") are not worth a log line.
+    const QStringList settings{QStringLiteral("SET synchronous_commit = on"),
+                               QStringLiteral("SET client_min_messages = warning")};
+    for (const QString &setting : settings) {
+        QSqlQuery query(db);
+        if (!query.exec(setting))
+            return fail(error, setting, query.lastError());
+    }
+    return true;
+}
+
+void ServerStorage::reconnectIfLost()
+{
+    if (m_dialect != SqlRecord::Dialect::PostgreSQL || !QSqlDatabase::contains(m_connectionName))
+        return;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    const QVariant handle = db.driver()->handle();
+    auto *connection = handle.isValid() ? *static_cast<PGconn *const *>(handle.data()) : nullptr;
+    if (connection && PQstatus(connection) == CONNECTION_OK)
+        return;
+    qCWarning(lcStorage).noquote()
+        << "lost the connection to" << m_location.displayName() << "; connecting again";
+    m_statements.reset();
+    db.close();
+    QString error;
+    if (!openPostgreSql(db, &error))
+        qCWarning(lcStorage).noquote() << error;
+}
+
+void ServerStorage::announceChanges(const QString &channel, const QString &origin)
+{
+    m_changeChannel = channel;
+    m_origin = origin;
 }
 
 void ServerStorage::close()
@@ -278,6 +366,7 @@ bool ServerStorage::userForToken(const QString &token, qint64 *userId, QString *
 
 bool ServerStorage::userForTokenHash(const QString &tokenHash, qint64 *userId, QString *error)
 {
+    reconnectIfLost();
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral(
         "SELECT user_id FROM tokens WHERE token_hash = ? AND revoked_at_ms IS NULL"));
@@ -305,6 +394,7 @@ bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 re
 bool ServerStorage::applyBatch(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes,
                                QString *error)
 {
+    reconnectIfLost();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     SqlTransaction transaction(db);
     if (!transaction.begun(error))
@@ -320,8 +410,35 @@ bool ServerStorage::applyBatch(const QList<WriteOp> &ops, QList<ApplyOutcome> *o
             return false;
         outcomes->append(outcome);
     }
+    if (!m_changeChannel.isEmpty() && !announce(ops, *outcomes, error))
+        return false;
     // One commit (and one fsync, with synchronous=FULL) for the whole group.
     return transaction.commit(error);
+}
+
+bool ServerStorage::announce(const QList<WriteOp> &ops, const QList<ApplyOutcome> &outcomes,
+                             QString *error)
+{
+    QList<CommittedChange> changes;
+    for (qsizetype i = 0; i < ops.size(); ++i) {
+        const WriteOp &op = ops.at(i);
+        if (!outcomes.at(i).applied)
+            continue; // nothing changed: nothing to tell
+        if (op.kind == WriteOp::Kind::Apply)
+            changes.append({CommittedChange::Kind::Applied, op.userId, outcomes.at(i).record});
+        else
+            changes.append({CommittedChange::Kind::Removed, op.userId, op.update});
+    }
+    // PostgreSQL delivers them when (and only if) the transaction commits, in commit order.
+    QSqlQuery notify(QSqlDatabase::database(m_connectionName, false));
+    for (const QByteArray &payload : ChangeNotice::encode(m_origin, changes)) {
+        notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
+        notify.addBindValue(m_changeChannel);
+        notify.addBindValue(QString::fromUtf8(payload));
+        if (!exec(notify, error))
+            return false;
+    }
+    return true;
 }
 
 bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &update,
@@ -336,7 +453,7 @@ bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &upda
 
     if (!outcome->applied) {
         std::optional<ProgressRecord> standing;
-        if (!record(userId, update.contentId, &standing, error))
+        if (!selectRecord(userId, update.contentId, &standing, error))
             return false;
         outcome->record = standing.value_or(update);
         return true;
@@ -370,7 +487,7 @@ ServerStorage::Statements &ServerStorage::statements()
                            "?, ?, ?) ON CONFLICT (user_id, content_id)")
                 .arg(recordColumns())
             + SqlRecord::updateAll(QStringLiteral("received_at_ms"))
-            + SqlRecord::whereNewer(QStringLiteral("progress")));
+            + SqlRecord::whereNewer(QStringLiteral("progress"), m_dialect));
         m_statements->history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
                                                      " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                                           .arg(recordColumns()));
@@ -387,6 +504,13 @@ ServerStorage::Statements &ServerStorage::statements()
 
 bool ServerStorage::record(qint64 userId, const QString &contentId,
                            std::optional<ProgressRecord> *record, QString *error)
+{
+    reconnectIfLost();
+    return selectRecord(userId, contentId, record, error);
+}
+
+bool ServerStorage::selectRecord(qint64 userId, const QString &contentId,
+                                 std::optional<ProgressRecord> *record, QString *error)
 {
     QSqlQuery &query = statements().select;
     query.addBindValue(userId);
@@ -435,10 +559,11 @@ bool ServerStorage::removeInTransaction(qint64 userId, const QString &contentId,
 bool ServerStorage::continueWatching(qint64 userId, int limit, QList<ProgressRecord> *records,
                                      QString *error)
 {
+    reconnectIfLost();
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND state <> 'ended'"
-                                 " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                      .arg(recordColumns()));
+                                 "%2 LIMIT ?")
+                      .arg(recordColumns(), SqlRecord::newestFirst(m_dialect)));
     query.addBindValue(userId);
     query.addBindValue(limit);
     if (!exec(query, error))
@@ -452,10 +577,11 @@ bool ServerStorage::continueWatching(qint64 userId, int limit, QList<ProgressRec
 bool ServerStorage::history(qint64 userId, const QString &contentId, int limit,
                             QList<ProgressRecord> *records, QString *error)
 {
+    reconnectIfLost();
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM history WHERE user_id = ? AND content_id = ?"
-                                 " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                      .arg(recordColumns()));
+                                 "%2 LIMIT ?")
+                      .arg(recordColumns(), SqlRecord::newestFirst(m_dialect)));
     query.addBindValue(userId);
     query.addBindValue(contentId);
     query.addBindValue(limit);

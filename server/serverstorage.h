@@ -1,6 +1,8 @@
 #pragma once
 
+#include "databaselocation.h"
 #include "progressrecord.h"
+#include "sqlrecord.h"
 
 #include <QList>
 #include <QSqlDatabase>
@@ -44,11 +46,17 @@ public:
     ServerStorage();
     ~ServerStorage();
 
-    // Opens (creating if needed) the SQLite file at `path`, applies the pending migrations and
-    // refuses a database written by a newer schema.
-    bool open(const QString &path, QString *error);
+    // Opens the database at `location` (a SQLite file path, created if needed, or a
+    // postgresql:// URL), applies the pending migrations and refuses a database written by a
+    // newer schema.
+    bool open(const QString &location, QString *error);
     void close();
     bool isOpen() const;
+    SqlRecord::Dialect dialect() const { return m_dialect; }
+
+    // PostgreSQL: every committed change is also announced on this NOTIFY channel, in its
+    // transaction, tagged with `origin` (ChangeNotice), so other servers hear of it.
+    void announceChanges(const QString &channel, const QString &origin);
 
     static int latestSchemaVersion();
     int schemaVersion() const { return m_schemaVersion; }
@@ -77,7 +85,16 @@ public:
                  QString *error);
 
 private:
-    bool openConnection(const QString &path, QString *error);
+    bool openConnection(QString *error);
+    bool openSqlite(QSqlDatabase &db, QString *error);
+    bool openPostgreSql(QSqlDatabase &db, QString *error);
+    // PostgreSQL: a connection the server lost (a restart, a network cut) is opened again before
+    // the next statement; the statement that found it lost has already failed.
+    void reconnectIfLost();
+    // record() without reconnecting: for use inside a transaction.
+    bool selectRecord(qint64 userId, const QString &contentId,
+                      std::optional<ProgressRecord> *record, QString *error);
+    bool announce(const QList<WriteOp> &ops, const QList<ApplyOutcome> &outcomes, QString *error);
     bool findUser(const QString &name, qint64 *userId, QString *error);
     bool insertToken(qint64 userId, QString *token, QString *error);
 
@@ -99,6 +116,10 @@ private:
                              QString *error);
 
     QString m_connectionName;
+    DatabaseLocation m_location;
+    SqlRecord::Dialect m_dialect = SqlRecord::Dialect::SQLite;
     std::unique_ptr<Statements> m_statements;
     int m_schemaVersion = 0;
+    QString m_changeChannel;
+    QString m_origin;
 };

@@ -1,25 +1,8 @@
 #include "storageservice.h"
 
 #include <QLoggingCategory>
-#include <QSemaphore>
 
 Q_DECLARE_LOGGING_CATEGORY(lcStorage)
-
-namespace {
-// Runs `job` on the thread of `context` and waits for it: only for opening and closing.
-void runAndWait(QObject *context, const std::function<void()> &job)
-{
-    QSemaphore done;
-    QMetaObject::invokeMethod(
-        context,
-        [&] {
-            job();
-            done.release();
-        },
-        Qt::QueuedConnection);
-    done.acquire();
-}
-} // namespace
 
 StorageService::StorageService(QObject *parent)
     : QObject(parent),
@@ -47,14 +30,24 @@ StorageService::~StorageService()
     m_readerThread.wait();
 }
 
-bool StorageService::open(const QString &path, CommitMode mode, QString *error)
+void StorageService::announceChanges(const QString &channel, const QString &origin)
+{
+    m_channel = channel;
+    m_origin = origin;
+}
+
+bool StorageService::open(const QString &location, CommitMode mode, QString *error)
 {
     m_mode = mode;
     bool ok = false;
-    // The writer migrates the file first; the reader then opens it as it is.
-    runAndWait(m_writerContext, [&] { ok = m_writer->open(path, error); });
+    // The writer migrates the database first; the reader then opens it as it is.
+    runAndWait(m_writerContext, [&] {
+        ok = m_writer->open(location, error);
+        if (ok && !m_channel.isEmpty())
+            m_writer->announceChanges(m_channel, m_origin);
+    });
     if (ok)
-        runAndWait(m_readerContext, [&] { ok = m_reader->open(path, error); });
+        runAndWait(m_readerContext, [&] { ok = m_reader->open(location, error); });
     if (!ok)
         close();
     return ok;

@@ -34,9 +34,12 @@ public:
     explicit StorageService(QObject *parent = nullptr);
     ~StorageService() override;
 
-    // Opens the writer's connection (migrating the file) and the reader's. Blocks: call it before
-    // serving.
-    bool open(const QString &path, CommitMode mode, QString *error);
+    // Opens the writer's connection (migrating the database) and the reader's. Blocks: call it
+    // before serving. `location` is a SQLite file path or a postgresql:// URL.
+    bool open(const QString &location, CommitMode mode, QString *error);
+    // PostgreSQL: the writer announces every committed change (ServerStorage::announceChanges).
+    // Call before open().
+    void announceChanges(const QString &channel, const QString &origin);
     // Finishes every queued change, then closes both connections.
     void close();
 
@@ -64,6 +67,8 @@ private:
     void drain(); // on the writer thread
 
     CommitMode m_mode = CommitMode::Group;
+    QString m_channel;
+    QString m_origin;
     std::unique_ptr<ServerStorage> m_writer;
     std::unique_ptr<ServerStorage> m_reader;
     QThread m_writerThread;

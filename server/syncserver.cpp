@@ -1,6 +1,8 @@
 #include "syncserver.h"
 
+#include "changefeed.h"
 #include "connectionguard.h"
+#include "databaselocation.h"
 #include "eventhub.h"
 #include "httpfrontend.h"
 #include "metrics.h"
@@ -10,6 +12,8 @@
 #include "servertls.h"
 #include "storageservice.h"
 #include "tcplistener.h"
+
+#include <QUuid>
 
 SyncServer::SyncServer(QObject *parent)
     : QObject(parent),
@@ -39,6 +43,19 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         if (error)
             *error = tlsError;
         return false;
+    }
+    // On PostgreSQL other servers may share the database: hear what they commit before serving.
+    if (DatabaseLocation::isPostgreSqlUrl(options.databasePath)) {
+        m_origin = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        m_feed = std::make_unique<ChangeFeed>();
+        if (!m_feed->start(options.databasePath, error)) {
+            stop();
+            return false;
+        }
+        connect(m_feed.get(), &ChangeFeed::committed, m_api.get(), &ProgressApi::applyCommitted);
+        connect(m_feed.get(), &ChangeFeed::resynchronised, m_api.get(), &ProgressApi::dropCache);
+        m_service->announceChanges(ChangeFeed::channel(), m_origin);
+        m_api->setOrigin(m_origin);
     }
     const auto mode = options.groupCommit ? StorageService::CommitMode::Group
                                           : StorageService::CommitMode::PerUpdate;
@@ -105,6 +122,10 @@ void SyncServer::stop()
     m_listener = nullptr;
     m_service->close();
     m_storage->close();
+    m_feed.reset();
+    m_origin.clear();
+    m_service->announceChanges({}, {});
+    m_api->setOrigin({});
 }
 
 bool SyncServer::isListening() const

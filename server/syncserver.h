@@ -6,6 +6,7 @@
 
 #include <memory>
 
+class ChangeFeed;
 class EventHub;
 class HttpFrontend;
 class Metrics;
@@ -18,6 +19,7 @@ class TcpListener;
 
 struct ServerOptions
 {
+    // A SQLite file path, or a postgresql:// URL for several servers on one database.
     QString databasePath;
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 8787; // 0 picks a free port
@@ -67,6 +69,8 @@ public:
     ServerStorage &storage() { return *m_storage; }
     EventHub &events() { return *m_events; }
     const Metrics &metrics() const { return *m_metrics; }
+    // This run's name in change notices (PostgreSQL); empty on SQLite.
+    QString origin() const { return m_origin; }
 
 private:
     std::unique_ptr<ServerStorage> m_storage;
@@ -76,6 +80,8 @@ private:
     std::unique_ptr<EventHub> m_events;
     std::unique_ptr<ProgressApi> m_api;
     std::unique_ptr<ConnectionGuard> m_guard;
+    std::unique_ptr<ChangeFeed> m_feed; // PostgreSQL only
+    QString m_origin;
     TcpListener *m_listener = nullptr;
     HttpFrontend *m_frontend = nullptr;
 };

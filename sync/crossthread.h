@@ -3,6 +3,7 @@
 #include <QMetaObject>
 #include <QObject>
 #include <QPointer>
+#include <QSemaphore>
 
 #include <functional>
 
@@ -28,4 +29,19 @@ void runOnThread(QObject *worker, QObject *home, QObject *context, std::function
                 Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
+}
+
+// Runs `job` on the thread of `worker` and waits for it to finish: only for opening and closing
+// what lives on that thread, never on a path that serves requests.
+inline void runAndWait(QObject *worker, const std::function<void()> &job)
+{
+    QSemaphore finished;
+    QMetaObject::invokeMethod(
+        worker,
+        [&] {
+            job();
+            finished.release();
+        },
+        Qt::QueuedConnection);
+    finished.acquire();
 }

@@ -149,8 +149,8 @@ bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *erro
     query.prepare(QStringLiteral("SELECT %1 FROM records WHERE state <> 'ended' AND NOT EXISTS ("
                                  "SELECT 1 FROM hidden h WHERE h.content_id = records.content_id"
                                  " AND h.observed_at_ms >= records.observed_at_ms)"
-                                 " ORDER BY observed_at_ms DESC, device_id DESC LIMIT ?")
-                      .arg(SqlRecord::columns()));
+                                 "%2 LIMIT ?")
+                      .arg(SqlRecord::columns(), SqlRecord::newestFirst()));
     query.addBindValue(limit);
     if (!exec(query, error))
         return false;

@@ -61,9 +61,48 @@ bool SqlMigrator::checkVersion(const QSqlDatabase &db, int *version, QString *er
     return true;
 }
 
+namespace {
+
+// PostgreSQL: several servers may start on one new database at the same moment. A session lock
+// lets one migrate while the others wait, then find nothing left to do.
+class MigrationLock final
+{
+    Q_DISABLE_COPY_MOVE(MigrationLock)
+public:
+    explicit MigrationLock(const QSqlDatabase &db)
+        : m_db(db), m_needed(db.driverName() == QLatin1String("QPSQL"))
+    {
+    }
+    ~MigrationLock()
+    {
+        if (m_held)
+            QSqlQuery(m_db).exec(QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(kKey));
+    }
+    bool take(QString *error)
+    {
+        if (!m_needed)
+            return true;
+        QSqlQuery query(m_db);
+        m_held = query.exec(QStringLiteral("SELECT pg_advisory_lock(%1)").arg(kKey));
+        return m_held
+            || fail(error,
+                    QStringLiteral("cannot lock the schema for migrations: ")
+                        + query.lastError().text());
+    }
+
+private:
+    static constexpr qint64 kKey = 0x706c61796d61726b; // "playmark"
+    QSqlDatabase m_db;
+    bool m_needed;
+    bool m_held = false;
+};
+
+} // namespace
+
 bool SqlMigrator::migrate(QSqlDatabase &db, int *version, QString *error) const
 {
-    if (!checkVersion(db, version, error))
+    MigrationLock lock(db);
+    if (!lock.take(error) || !checkVersion(db, version, error))
         return false;
     QSqlQuery query(db);
     if (!query.exec(

@@ -63,13 +63,28 @@ QString updateAll(const QString &extraColumn)
         .arg(extraColumn);
 }
 
-QString whereNewer(const QString &table)
+namespace {
+// device_id compared by bytes, as the ordering rule says: SQLite's default (BINARY), PostgreSQL's
+// "C" collation (UTF-8 byte order), whatever the database's own collation is.
+QString deviceId(Dialect dialect)
 {
-    // (observed_at_ms, device_id) compared in that order, device_id by bytes (SQLite's BINARY).
+    return dialect == Dialect::PostgreSQL ? QStringLiteral("device_id COLLATE \"C\"")
+                                          : QStringLiteral("device_id");
+}
+} // namespace
+
+QString whereNewer(const QString &table, Dialect dialect)
+{
+    // (observed_at_ms, device_id) compared in that order.
     return QStringLiteral(" WHERE excluded.observed_at_ms > %1.observed_at_ms"
                           " OR (excluded.observed_at_ms = %1.observed_at_ms"
-                          " AND excluded.device_id > %1.device_id)")
-        .arg(table);
+                          " AND excluded.%2 > %1.device_id)")
+        .arg(table, deviceId(dialect));
+}
+
+QString newestFirst(Dialect dialect)
+{
+    return QStringLiteral(" ORDER BY observed_at_ms DESC, %1 DESC").arg(deviceId(dialect));
 }
 
 } // namespace SqlRecord

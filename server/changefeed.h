@@ -1,0 +1,67 @@
+#pragma once
+
+#include "progressrecord.h"
+
+#include <QList>
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+
+// One change a server committed: the record that stands after an applied update, or a removal.
+struct CommittedChange
+{
+    enum class Kind { Applied, Removed };
+    Kind kind = Kind::Applied;
+    qint64 userId = -1;
+    ProgressRecord record; // for a removal, only contentId counts
+};
+
+// How committed changes travel between servers as PostgreSQL NOTIFY payloads: compact JSON,
+// {"o": origin, "c": [{"u": user, "r": record} or {"u": user, "x": content_id}, ...]}, split
+// so that no payload reaches PostgreSQL's limit of 8000 bytes.
+namespace ChangeNotice {
+constexpr int kMaxPayloadBytes = 7800;
+QList<QByteArray> encode(const QString &origin, const QList<CommittedChange> &changes);
+// False, with the reason, for a payload this server cannot read (nothing is taken from it).
+bool decode(const QByteArray &payload, QString *origin, QList<CommittedChange> *changes,
+            QString *error);
+} // namespace ChangeNotice
+
+// The changes every server on one PostgreSQL database commits, heard through LISTEN on a
+// connection of its own, on a thread of its own. PostgreSQL delivers notices in commit order,
+// this server's own included, so a cache that follows them converges on the database. When the
+// connection is lost the notices in between are lost too: resynchronised() says so once the
+// connection is back, and whoever kept state from notices must drop it.
+class ChangeFeed final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ChangeFeed)
+public:
+    static QString channel() { return QStringLiteral("playmark_changes"); }
+    static constexpr int kHealthCheckMs = 2000;
+
+    explicit ChangeFeed(QObject *parent = nullptr);
+    ~ChangeFeed() override;
+
+    // Connects to the postgresql:// `location` and listens. Blocks: call it before serving.
+    bool start(const QString &location, QString *error);
+    void stop();
+
+    quint64 noticesReceived() const { return m_notices.load(); }
+    quint64 resynchronisations() const { return m_resyncs.load(); }
+
+Q_SIGNALS:
+    // On the thread that owns this object, in commit order.
+    void committed(const QString &origin, const QList<CommittedChange> &changes);
+    void resynchronised();
+
+private:
+    class Listener;
+    QThread m_thread;
+    QObject *m_context; // lives on m_thread
+    Listener *m_listener = nullptr; // lives on m_thread
+    std::atomic<quint64> m_notices{0};
+    std::atomic<quint64> m_resyncs{0};
+};
