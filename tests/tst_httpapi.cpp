@@ -3,6 +3,7 @@
 #include "metricsample.h"
 #include "serverstorage.h"
 #include "syncserver.h"
+#include "testdatabase.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -13,7 +14,6 @@
 #include <QNetworkReply>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <limits>
@@ -192,6 +192,7 @@ class TestHttpApi : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void cleanupTestCase();
     void init();
     void cleanup();
 
@@ -252,7 +253,7 @@ private:
     QByteArray metricsPage();
     double subscribers() { return metricSample(metricsPage(), "playmark_event_subscribers"); }
 
-    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TestDatabase> m_database;
     std::unique_ptr<SyncServer> m_server;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     QString m_alice;
@@ -265,15 +266,22 @@ private:
 void TestHttpApi::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
+    m_database = std::make_unique<TestDatabase>(u"httpapi"_s);
+    QVERIFY2(m_database->isValid(), qPrintable(m_database->error()));
+    qInfo("database: %s", qPrintable(m_database->location()));
+}
+
+void TestHttpApi::cleanupTestCase()
+{
+    m_database.reset();
 }
 
 void TestHttpApi::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    QVERIFY(m_database->reset());
     m_server = std::make_unique<SyncServer>();
     ServerOptions options;
-    options.databasePath = m_dir->filePath(u"server.sqlite"_s);
+    options.databasePath = m_database->location();
     options.port = 0;
     QString error;
     QVERIFY2(m_server->start(options, &error), qPrintable(error));
@@ -297,7 +305,6 @@ void TestHttpApi::cleanup()
 {
     m_nam.reset();
     m_server.reset();
-    m_dir.reset();
     QVERIFY2(m_violations.isEmpty(), qPrintable(m_violations.join(u'\n')));
 }
 
@@ -1298,11 +1305,11 @@ void TestHttpApi::hungUpStreamIsCleanedUp()
 
 void TestHttpApi::keepAlive()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
+    TestDatabase database(u"keepalive"_s);
+    QVERIFY2(database.isValid(), qPrintable(database.error()));
     SyncServer server;
     ServerOptions options;
-    options.databasePath = dir.filePath(u"keepalive.sqlite"_s);
+    options.databasePath = database.location();
     options.port = 0;
     options.keepAliveMs = 200;
     QString error;

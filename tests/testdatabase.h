@@ -1,0 +1,187 @@
+#pragma once
+
+// The database a server test runs on, so one suite checks both engines. CTest runs such a suite
+// twice: PLAYMARK_TEST_DATABASE=sqlite gives a SQLite file in a temporary folder, =postgresql a
+// new database on the private cluster that scripts/test-postgres started (its URL is the first
+// line of the file PLAYMARK_TEST_POSTGRES_STATE names), dropped when the test is done.
+#include <QCoreApplication>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QUrl>
+#include <QVariant>
+
+#include <atomic>
+#include <memory>
+
+class TestDatabase
+{
+    Q_DISABLE_COPY_MOVE(TestDatabase)
+public:
+    enum class Kind { SQLite, PostgreSQL };
+
+    static Kind kind()
+    {
+        return qEnvironmentVariable("PLAYMARK_TEST_DATABASE") == QLatin1String("postgresql")
+            ? Kind::PostgreSQL
+            : Kind::SQLite;
+    }
+    static bool isPostgreSql() { return kind() == Kind::PostgreSQL; }
+
+    // The cluster's URL (its `postgres` database), or empty with the reason in *error.
+    static QString clusterUrl(QString *error)
+    {
+        const QString stateFile = qEnvironmentVariable("PLAYMARK_TEST_POSTGRES_STATE");
+        QFile state(stateFile);
+        if (stateFile.isEmpty() || !state.open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("no PostgreSQL test cluster: PLAYMARK_TEST_POSTGRES_STATE "
+                                    "('%1') names no file written by 'scripts/test-postgres "
+                                    "start' (CTest's postgres fixture starts one)")
+                         .arg(stateFile);
+            return {};
+        }
+        return QString::fromUtf8(state.readLine().trimmed());
+    }
+
+    // `tag` names the database for whoever looks at the cluster while the test runs.
+    explicit TestDatabase(const QString &tag = QStringLiteral("test"))
+    {
+        static std::atomic<int> counter{0};
+        const int number = counter++;
+        if (kind() == Kind::SQLite) {
+            m_dir = std::make_unique<QTemporaryDir>();
+            if (!m_dir->isValid())
+                m_error = QStringLiteral("cannot make a temporary folder");
+            m_location = m_dir->filePath(QStringLiteral("%1-%2.sqlite").arg(tag).arg(number));
+            return;
+        }
+        const QString cluster = clusterUrl(&m_error);
+        if (cluster.isEmpty())
+            return;
+        m_database = QStringLiteral("pm_%1_%2_%3")
+                         .arg(tag.toLower().remove(QRegularExpression(QStringLiteral("[^a-z0-9]"))))
+                         .arg(QCoreApplication::applicationPid())
+                         .arg(number);
+        QUrl url(cluster);
+        if (!admin([&](QSqlQuery &query) {
+                return query.exec(QStringLiteral("CREATE DATABASE %1").arg(m_database));
+            }))
+            return;
+        url.setPath(u'/' + m_database);
+        m_location = url.toString();
+    }
+
+    ~TestDatabase()
+    {
+        closeRaw();
+        if (!m_database.isEmpty()) {
+            admin([&](QSqlQuery &query) {
+                return query.exec(
+                    QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(m_database));
+            });
+        }
+    }
+
+    // Empties the database, schema and all, for the next test function (cheaper than a new
+    // PostgreSQL database each time). Nothing else may have it open.
+    bool reset()
+    {
+        if (kind() == Kind::SQLite) {
+            closeRaw();
+            for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+                QFile::remove(m_location + QLatin1String(suffix));
+            return true;
+        }
+        return exec(QStringLiteral("DROP SCHEMA public CASCADE"))
+            && exec(QStringLiteral("CREATE SCHEMA public"));
+    }
+
+    bool isValid() const { return m_error.isEmpty() && !m_location.isEmpty(); }
+    QString error() const { return m_error; }
+    // What `--db` and ServerOptions::databasePath take: a file path or a postgresql:// URL.
+    QString location() const { return m_location; }
+    // SQLite: the folder the file is in (empty on PostgreSQL).
+    QString folder() const { return m_dir ? m_dir->path() : QString(); }
+
+    // A connection of the test's own, to look at what the server wrote.
+    QSqlDatabase raw()
+    {
+        if (!QSqlDatabase::contains(rawName())) {
+            QSqlDatabase db;
+            if (kind() == Kind::SQLite) {
+                db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), rawName());
+                db.setDatabaseName(m_location);
+            } else {
+                db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), rawName());
+                configure(db, QUrl(m_location));
+            }
+            if (!db.open())
+                qWarning("TestDatabase: %s", qPrintable(db.lastError().text()));
+        }
+        return QSqlDatabase::database(rawName(), false);
+    }
+    void closeRaw()
+    {
+        if (!QSqlDatabase::contains(rawName()))
+            return;
+        QSqlDatabase::database(rawName(), false).close();
+        QSqlDatabase::removeDatabase(rawName());
+    }
+    // The first column of the first row of `sql`, or an invalid QVariant.
+    QVariant value(const QString &sql)
+    {
+        QSqlQuery query(raw());
+        if (!query.exec(sql) || !query.next())
+            return {};
+        return query.value(0);
+    }
+    bool exec(const QString &sql)
+    {
+        QSqlQuery query(raw());
+        const bool ok = query.exec(sql);
+        if (!ok)
+            qWarning("TestDatabase: %s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
+        return ok;
+    }
+
+private:
+    static void configure(QSqlDatabase &db, const QUrl &url)
+    {
+        db.setHostName(url.host());
+        db.setPort(url.port(5432));
+        db.setUserName(url.userName());
+        db.setDatabaseName(url.path().mid(1));
+    }
+
+    template<typename Job>
+    bool admin(Job job)
+    {
+        const QString name = QStringLiteral("tst-admin-%1").arg(quintptr(this));
+        bool ok = false;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+            configure(db, QUrl(clusterUrl(&m_error)));
+            if (db.open()) {
+                QSqlQuery query(db);
+                ok = job(query);
+                if (!ok)
+                    m_error = query.lastError().text();
+            } else {
+                m_error = QStringLiteral("cannot reach the test cluster: ") + db.lastError().text();
+            }
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(name);
+        return ok;
+    }
+
+    QString rawName() const { return QStringLiteral("tst-raw-%1").arg(quintptr(this)); }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_location;
+    QString m_database;
+    QString m_error;
+};
