@@ -278,7 +278,7 @@ void TestHttpApi::cleanupTestCase()
 
 void TestHttpApi::init()
 {
-    QVERIFY(m_database->reset());
+    QVERIFY(m_database->clearData());
     m_server = std::make_unique<SyncServer>();
     ServerOptions options;
     options.databasePath = m_database->location();

@@ -1,6 +1,7 @@
-// ServerStorage against a real SQLite file: migrations, the ordering rule in SQL, history,
-// Continue Watching, users and tokens.
+// ServerStorage against a real database, SQLite or PostgreSQL (tests/testdatabase.h): migrations,
+// the ordering rule in SQL, history, Continue Watching, users and tokens.
 #include "serverstorage.h"
+#include "testdatabase.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -11,6 +12,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <optional>
 
@@ -47,58 +49,12 @@ ProgressRecord makeRecord(const QString &contentId, qint64 positionMs, const QSt
     return record;
 }
 
-// A second connection to the same file, for looking at what ServerStorage wrote.
-class RawDatabase
+QStringList sortedTables(const QSqlDatabase &db)
 {
-public:
-    explicit RawDatabase(const QString &path)
-    {
-        static int counter = 0;
-        m_name = QStringLiteral("tst-raw-%1").arg(counter++);
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
-        db.setDatabaseName(path);
-        m_open = db.open();
-    }
-    ~RawDatabase()
-    {
-        QSqlDatabase::database(m_name, false).close();
-        QSqlDatabase::removeDatabase(m_name);
-    }
-    Q_DISABLE_COPY_MOVE(RawDatabase)
-
-    bool isOpen() const { return m_open; }
-    bool exec(const QString &sql)
-    {
-        QSqlQuery query(QSqlDatabase::database(m_name, false));
-        const bool ok = query.exec(sql);
-        if (!ok)
-            qWarning() << sql << query.lastError().text();
-        return ok;
-    }
-    // The first column of the first row, or an invalid QVariant.
-    QVariant value(const QString &sql)
-    {
-        QSqlQuery query(QSqlDatabase::database(m_name, false));
-        if (!query.exec(sql) || !query.next())
-            return {};
-        return query.value(0);
-    }
-    QStringList tables()
-    {
-        QStringList names;
-        QSqlQuery query(QSqlDatabase::database(m_name, false));
-        if (query.exec(QStringLiteral(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"))) {
-            while (query.next())
-                names << query.value(0).toString();
-        }
-        return names;
-    }
-
-private:
-    QString m_name;
-    bool m_open = false;
-};
+    QStringList tables = db.tables();
+    tables.sort();
+    return tables;
+}
 
 QByteArray readAll(const QString &path)
 {
@@ -114,6 +70,7 @@ class TestServerStorage : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void cleanupTestCase();
     void init();
     void cleanup();
 
@@ -134,10 +91,10 @@ private Q_SLOTS:
     void usersRecordsAreSeparate();
 
 private:
-    QString databasePath() const { return m_dir->filePath(QStringLiteral("server.sqlite")); }
+    QString databasePath() const { return m_database->location(); }
     qint64 newUser(const QString &name);
 
-    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TestDatabase> m_database;
     std::unique_ptr<ServerStorage> m_storage;
 };
 
@@ -145,19 +102,26 @@ void TestServerStorage::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY(QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")));
+    QVERIFY(QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL")));
+    m_database = std::make_unique<TestDatabase>(QStringLiteral("storage"));
+    QVERIFY2(m_database->isValid(), qPrintable(m_database->error()));
+    qInfo("database: %s", qPrintable(m_database->location()));
+}
+
+void TestServerStorage::cleanupTestCase()
+{
+    m_database.reset();
 }
 
 void TestServerStorage::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    QVERIFY(m_database->reset());
     m_storage = std::make_unique<ServerStorage>();
 }
 
 void TestServerStorage::cleanup()
 {
     m_storage.reset();
-    m_dir.reset();
 }
 
 qint64 TestServerStorage::newUser(const QString &name)
@@ -176,24 +140,30 @@ qint64 TestServerStorage::newUser(const QString &name)
 
 void TestServerStorage::freshDatabaseIsMigrated()
 {
-    QVERIFY(!QFile::exists(databasePath()));
+    const bool sqlite = !TestDatabase::isPostgreSql();
+    if (sqlite)
+        QVERIFY(!QFile::exists(databasePath()));
+    else
+        QVERIFY(m_database->raw().tables().isEmpty());
     QString error;
     QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
     QVERIFY(m_storage->isOpen());
     QVERIFY(ServerStorage::latestSchemaVersion() >= 1);
     QCOMPARE(m_storage->schemaVersion(), ServerStorage::latestSchemaVersion());
 
-    RawDatabase raw(databasePath());
-    QVERIFY(raw.isOpen());
+    TestDatabase &raw = *m_database;
+    QVERIFY(raw.raw().isOpen());
     QCOMPARE(raw.value(QStringLiteral("SELECT MAX(version) FROM schema_version")).toInt(),
              ServerStorage::latestSchemaVersion());
     // One row per applied migration, numbered from 1 without gaps.
     QCOMPARE(raw.value(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(),
              ServerStorage::latestSchemaVersion());
-    const QStringList tables = raw.tables();
+    const QStringList tables = sortedTables(raw.raw());
     for (const char *table : {"history", "progress", "schema_version", "tokens", "users"})
         QVERIFY2(tables.contains(QLatin1String(table)), table);
-    QCOMPARE(raw.value(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
+    if (sqlite)
+        QCOMPARE(raw.value(QStringLiteral("PRAGMA journal_mode")).toString(),
+                 QStringLiteral("wal"));
 }
 
 void TestServerStorage::reopeningIsANoOp()
@@ -224,7 +194,7 @@ void TestServerStorage::reopeningIsANoOp()
         m_storage->close();
     }
 
-    RawDatabase raw(databasePath());
+    TestDatabase &raw = *m_database;
     QCOMPARE(raw.value(QStringLiteral("SELECT COUNT(*) FROM schema_version")).toInt(),
              ServerStorage::latestSchemaVersion());
     QCOMPARE(raw.value(QStringLiteral("SELECT COUNT(*) FROM users")).toInt(), 1);
@@ -233,17 +203,20 @@ void TestServerStorage::reopeningIsANoOp()
 void TestServerStorage::newerSchemaIsRefused()
 {
     const int newer = ServerStorage::latestSchemaVersion() + 1;
+    const bool sqlite = !TestDatabase::isPostgreSql();
     {
         // What a newer playmark-server would have left: its own tables and a higher version.
-        RawDatabase raw(databasePath());
-        QVERIFY(raw.isOpen());
+        TestDatabase &raw = *m_database;
+        QVERIFY(raw.raw().isOpen());
         QVERIFY(raw.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")));
         QVERIFY(raw.exec(
             QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)").arg(newer)));
         QVERIFY(raw.exec(QStringLiteral("CREATE TABLE future_things (x TEXT)")));
         QVERIFY(raw.exec(QStringLiteral("INSERT INTO future_things (x) VALUES ('keep me')")));
+        if (sqlite)
+            raw.closeRaw();
     }
-    const QByteArray before = readAll(databasePath());
+    const QByteArray before = sqlite ? readAll(databasePath()) : QByteArray("-");
     QVERIFY(!before.isEmpty());
 
     QString error;
@@ -255,9 +228,10 @@ void TestServerStorage::newerSchemaIsRefused()
              qPrintable(error));
 
     // Not a byte changed: no migration ran, not even the journal mode was switched.
-    QCOMPARE(readAll(databasePath()), before);
-    RawDatabase raw(databasePath());
-    QCOMPARE(raw.tables(),
+    if (sqlite)
+        QCOMPARE(readAll(databasePath()), before);
+    TestDatabase &raw = *m_database;
+    QCOMPARE(sortedTables(raw.raw()),
              QStringList({QStringLiteral("future_things"), QStringLiteral("schema_version")}));
     QCOMPARE(raw.value(QStringLiteral("SELECT MAX(version) FROM schema_version")).toInt(), newer);
     QCOMPARE(raw.value(QStringLiteral("SELECT x FROM future_things")).toString(),
@@ -266,8 +240,17 @@ void TestServerStorage::newerSchemaIsRefused()
 
 void TestServerStorage::missingFolderIsCreated()
 {
-    const QString path = m_dir->filePath(QStringLiteral("a/b/c/server.sqlite"));
     QString error;
+    if (TestDatabase::isPostgreSql()) {
+        // PostgreSQL: the database is the administrator's to create; a missing one is named.
+        QUrl missing(databasePath());
+        missing.setPath(QStringLiteral("/no_such_database"));
+        QVERIFY(!m_storage->open(missing.toString(), &error));
+        QVERIFY(!m_storage->isOpen());
+        QVERIFY2(error.contains(QStringLiteral("no_such_database")), qPrintable(error));
+        return;
+    }
+    const QString path = m_database->folder() + QStringLiteral("/a/b/c/server.sqlite");
     QVERIFY2(m_storage->open(path, &error), qPrintable(error));
     QVERIFY(QFile::exists(path));
 }
@@ -725,6 +708,17 @@ void TestServerStorage::rawTokenIsNeverStored()
         }
     };
 
+    if (TestDatabase::isPostgreSql()) {
+        // Every text the tables hold, as PostgreSQL returns it.
+        QByteArray stored;
+        QSqlQuery query(m_database->raw());
+        QVERIFY(query.exec(QStringLiteral("SELECT t.*::text FROM tokens t UNION ALL "
+                                          "SELECT u.*::text FROM users u")));
+        while (query.next())
+            stored += query.value(0).toString().toUtf8() + '\n';
+        check(stored);
+        return;
+    }
     // While open, the commits may still be in the write-ahead log only.
     const QByteArray whileOpen =
         readAll(databasePath()) + readAll(databasePath() + QStringLiteral("-wal"));
