@@ -47,11 +47,14 @@ public:
     }
 
     // `tag` names the database for whoever looks at the cluster while the test runs.
-    explicit TestDatabase(const QString &tag = QStringLiteral("test"))
+    // `kind`: the engine CTest chose, unless the test needs one in particular.
+    explicit TestDatabase(const QString &tag = QStringLiteral("test"),
+                          Kind kind = TestDatabase::kind())
+        : m_kind(kind)
     {
         static std::atomic<int> counter{0};
         const int number = counter++;
-        if (kind() == Kind::SQLite) {
+        if (m_kind == Kind::SQLite) {
             m_dir = std::make_unique<QTemporaryDir>();
             if (!m_dir->isValid())
                 m_error = QStringLiteral("cannot make a temporary folder");
@@ -94,7 +97,7 @@ public:
     // PostgreSQL database each time). Nothing else may have it open.
     bool reset()
     {
-        if (kind() == Kind::SQLite) {
+        if (m_kind == Kind::SQLite) {
             closeRaw();
             for (const char *suffix : {"", "-wal", "-shm", "-journal"})
                 QFile::remove(m_location + QLatin1String(suffix));
@@ -108,7 +111,7 @@ public:
     // that are not about migrations (a fresh file on SQLite, which is just as quick).
     bool clearData()
     {
-        if (kind() == Kind::SQLite || !raw().tables().contains(QStringLiteral("users")))
+        if (m_kind == Kind::SQLite || !raw().tables().contains(QStringLiteral("users")))
             return reset();
         return exec(QStringLiteral("TRUNCATE history, progress, tokens, users"));
     }
@@ -125,7 +128,7 @@ public:
     {
         if (!QSqlDatabase::contains(rawName())) {
             QSqlDatabase db;
-            if (kind() == Kind::SQLite) {
+            if (m_kind == Kind::SQLite) {
                 db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), rawName());
                 db.setDatabaseName(m_location);
             } else {
@@ -194,6 +197,7 @@ private:
 
     QString rawName() const { return QStringLiteral("tst-raw-%1").arg(quintptr(this)); }
 
+    Kind m_kind;
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_location;
     QString m_database;
