@@ -200,22 +200,29 @@ bool ServerStorage::openPostgreSql(QSqlDatabase &db, QString *error)
     return true;
 }
 
-void ServerStorage::reconnectIfLost()
+bool ServerStorage::reconnectIfLost(bool *reconnected)
 {
+    if (reconnected)
+        *reconnected = false;
     if (m_dialect != SqlRecord::Dialect::PostgreSQL || !QSqlDatabase::contains(m_connectionName))
-        return;
+        return isOpen(); // SQLite has no connection to lose; a closed storage stays closed
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const QVariant handle = db.driver()->handle();
     auto *connection = handle.isValid() ? *static_cast<PGconn *const *>(handle.data()) : nullptr;
-    if (connection && PQstatus(connection) == CONNECTION_OK)
-        return;
+    if (db.isOpen() && connection && PQstatus(connection) == CONNECTION_OK)
+        return true;
     qCWarning(lcStorage).noquote()
         << "lost the connection to" << m_location.displayName() << "; connecting again";
     m_statements.reset();
     db.close();
     QString error;
-    if (!openPostgreSql(db, &error))
+    if (!openPostgreSql(db, &error)) {
         qCWarning(lcStorage).noquote() << error;
+        return false;
+    }
+    if (reconnected)
+        *reconnected = true;
+    return true;
 }
 
 void ServerStorage::announceChanges(const QString &channel, const QString &origin)

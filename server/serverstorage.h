@@ -54,6 +54,12 @@ public:
     bool isOpen() const;
     SqlRecord::Dialect dialect() const { return m_dialect; }
 
+    // Whether the database can be used now. On PostgreSQL a connection the server lost (a
+    // restart, a network cut) is opened again here; *reconnected says whether that happened.
+    // Every operation below calls it first, so the one that found the connection lost fails and
+    // the next one works.
+    bool reconnectIfLost(bool *reconnected = nullptr);
+
     // PostgreSQL: every committed change is also announced on this NOTIFY channel, in its
     // transaction, tagged with `origin` (ChangeNotice), so other servers hear of it.
     void announceChanges(const QString &channel, const QString &origin);
@@ -88,9 +94,6 @@ private:
     bool openConnection(QString *error);
     bool openSqlite(QSqlDatabase &db, QString *error);
     bool openPostgreSql(QSqlDatabase &db, QString *error);
-    // PostgreSQL: a connection the server lost (a restart, a network cut) is opened again before
-    // the next statement; the statement that found it lost has already failed.
-    void reconnectIfLost();
     // record() without reconnecting: for use inside a transaction.
     bool selectRecord(qint64 userId, const QString &contentId,
                       std::optional<ProgressRecord> *record, QString *error);

@@ -99,8 +99,13 @@ void StorageService::drain()
             ops.append(batch[i].op);
         QList<ApplyOutcome> outcomes;
         QString error;
-        const bool ok = m_writer->isOpen() && m_writer->applyBatch(ops, &outcomes, &error);
-        if (!m_writer->isOpen())
+        bool ok = m_writer->reconnectIfLost() && m_writer->applyBatch(ops, &outcomes, &error);
+        // The connection died under this group (a database restart): once more on a new one.
+        // Safe even if the lost commit did land: a replayed update changes nothing.
+        bool reconnected = false;
+        if (!ok && m_writer->reconnectIfLost(&reconnected) && reconnected)
+            ok = m_writer->applyBatch(ops, &outcomes, &error);
+        if (!ok && !m_writer->isOpen())
             error = QStringLiteral("the database is closed");
         for (size_t i = from; i < to; ++i)
             answers[i] = {ok, ok ? outcomes.at(qsizetype(i - from)) : ApplyOutcome(), error};

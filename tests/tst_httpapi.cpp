@@ -1,5 +1,6 @@
 // The HTTP API of PROTOCOL.md against the real server, in-process on a port the OS picks, through
 // QNetworkAccessManager: every endpoint, every error, the ordering rule and the event streams.
+#include "eventreader.h"
 #include "metricsample.h"
 #include "serverstorage.h"
 #include "syncserver.h"
@@ -112,77 +113,6 @@ struct Answer
         QVERIFY2(!answer_.errorMessage().trimmed().isEmpty(), answer_.body.constData()); \
         QVERIFY2(answer_.json.value(u"server_time_ms"_s).isDouble(), answer_.body.constData()); \
     } while (false)
-
-// One GET /v1/events, read as it arrives.
-class EventStream : public QObject
-{
-    Q_OBJECT
-public:
-    struct Event
-    {
-        QByteArray name;
-        QByteArray data;
-        int lines = 0;
-        QJsonObject json() const { return QJsonDocument::fromJson(data).object(); }
-    };
-
-    EventStream(const QString &baseUrl, const QString &token)
-    {
-        m_nam.setProxy(QNetworkProxy::NoProxy);
-        QNetworkRequest request(QUrl(baseUrl + u"/v1/events"_s));
-        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-        request.setRawHeader("Accept", "text/event-stream");
-        m_reply = m_nam.get(request);
-        connect(m_reply, &QNetworkReply::readyRead, this, &EventStream::read);
-    }
-    ~EventStream() override
-    {
-        disconnect(m_reply, nullptr, this, nullptr);
-        m_reply->abort();
-    }
-    Q_DISABLE_COPY_MOVE(EventStream)
-
-    // The server has registered the stream once its opening comment arrived.
-    bool isOpen() const { return !m_comments.isEmpty(); }
-    bool isFinished() const { return m_reply->isFinished(); }
-    int status() const
-    {
-        return m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    }
-    QByteArray contentType() const { return m_reply->rawHeader("Content-Type"); }
-    const QList<Event> &events() const { return m_events; }
-    const QList<QByteArray> &comments() const { return m_comments; }
-    void hangUp() { m_reply->abort(); }
-
-private:
-    void read()
-    {
-        m_buffer += m_reply->readAll();
-        qsizetype end = -1;
-        while ((end = m_buffer.indexOf("\n\n")) >= 0) {
-            const QByteArray frame = m_buffer.left(end);
-            m_buffer.remove(0, end + 2);
-            Event event;
-            for (const QByteArray &line : frame.split('\n')) {
-                ++event.lines;
-                if (line.startsWith(':'))
-                    m_comments << line.mid(1).trimmed();
-                else if (line.startsWith("event: "))
-                    event.name = line.mid(7);
-                else if (line.startsWith("data: "))
-                    event.data += line.mid(6);
-            }
-            if (!event.name.isEmpty() || !event.data.isEmpty())
-                m_events << event;
-        }
-    }
-
-    QNetworkAccessManager m_nam;
-    QNetworkReply *m_reply = nullptr;
-    QByteArray m_buffer;
-    QList<Event> m_events;
-    QList<QByteArray> m_comments;
-};
 
 } // namespace
 
@@ -1193,9 +1123,9 @@ void TestHttpApi::receivedAtIsSetByTheServer()
 
 void TestHttpApi::eventsReachOnlyTheirUser()
 {
-    EventStream alice1(m_server->url(), m_alice);
-    EventStream alice2(m_server->url(), m_alice);
-    EventStream bob(m_server->url(), m_bob);
+    EventReader alice1(m_server->url(), m_alice);
+    EventReader alice2(m_server->url(), m_alice);
+    EventReader bob(m_server->url(), m_bob);
     QTRY_VERIFY_WITH_TIMEOUT(alice1.isOpen() && alice2.isOpen() && bob.isOpen(), kTimeoutMs);
     QCOMPARE(alice1.status(), 200);
     QVERIFY2(alice1.contentType().startsWith("text/event-stream"),
@@ -1206,8 +1136,8 @@ void TestHttpApi::eventsReachOnlyTheirUser()
     QCOMPARE(put.json.value(u"applied"_s), QJsonValue(true));
     QTRY_COMPARE_WITH_TIMEOUT(alice1.events().size(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(alice2.events().size(), 1, kTimeoutMs);
-    for (const EventStream *stream : {&alice1, &alice2}) {
-        const EventStream::Event &event = stream->events().constFirst();
+    for (const EventReader *stream : {&alice1, &alice2}) {
+        const EventReader::Event &event = stream->events().constFirst();
         QCOMPARE(event.name, QByteArray("progress"));
         QCOMPARE(event.lines, 2); // "event:", "data:" with the record on one line
         QCOMPARE(event.json(), put.record());
@@ -1230,7 +1160,7 @@ void TestHttpApi::eventsReachOnlyTheirUser()
 
 void TestHttpApi::staleUpdateSendsNoEvent()
 {
-    EventStream stream(m_server->url(), m_alice);
+    EventReader stream(m_server->url(), m_alice);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);
 
     QCOMPARE(put(u"movie"_s, update(1000, m_t0 + 10), m_alice).status, 200);
@@ -1251,7 +1181,7 @@ void TestHttpApi::staleUpdateSendsNoEvent()
 
 void TestHttpApi::syncSendsEvents()
 {
-    EventStream stream(m_server->url(), m_alice);
+    EventReader stream(m_server->url(), m_alice);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);
     QCOMPARE(put(u"b"_s, update(1, m_t0 + 100), m_alice).status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(stream.events().size(), 1, kTimeoutMs);
@@ -1271,8 +1201,8 @@ void TestHttpApi::syncSendsEvents()
 void TestHttpApi::hungUpStreamIsCleanedUp()
 {
     QCOMPARE(subscribers(), 0.0);
-    auto leaving = std::make_unique<EventStream>(m_server->url(), m_alice);
-    EventStream staying(m_server->url(), m_alice);
+    auto leaving = std::make_unique<EventReader>(m_server->url(), m_alice);
+    EventReader staying(m_server->url(), m_alice);
     QTRY_VERIFY_WITH_TIMEOUT(leaving->isOpen() && staying.isOpen(), kTimeoutMs);
     QCOMPARE(subscribers(), 2.0);
 
@@ -1291,9 +1221,9 @@ void TestHttpApi::hungUpStreamIsCleanedUp()
     QCOMPARE(send("GET", u"/healthz"_s, std::nullopt).status, 200);
 
     // Many clients leaving at once.
-    std::vector<std::unique_ptr<EventStream>> crowd;
+    std::vector<std::unique_ptr<EventReader>> crowd;
     for (int i = 0; i < 8; ++i)
-        crowd.push_back(std::make_unique<EventStream>(m_server->url(), i % 2 ? m_alice : m_bob));
+        crowd.push_back(std::make_unique<EventReader>(m_server->url(), i % 2 ? m_alice : m_bob));
     for (const auto &stream : crowd)
         QTRY_VERIFY_WITH_TIMEOUT(stream->isOpen(), kTimeoutMs);
     QCOMPARE(subscribers(), 9.0);
@@ -1317,7 +1247,7 @@ void TestHttpApi::keepAlive()
     QString token;
     QVERIFY(server.storage().addUser(u"dana"_s, &token, &error));
 
-    EventStream stream(server.url(), token);
+    EventReader stream(server.url(), token);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);
     QTRY_VERIFY_WITH_TIMEOUT(stream.comments().count("keep-alive") >= 2, kTimeoutMs);
     QVERIFY(stream.events().isEmpty());
@@ -1326,7 +1256,7 @@ void TestHttpApi::keepAlive()
 
 void TestHttpApi::stopEndsStreams()
 {
-    EventStream stream(m_server->url(), m_alice);
+    EventReader stream(m_server->url(), m_alice);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);
     m_server->stop();
     QVERIFY(!m_server->isListening());
