@@ -84,6 +84,14 @@ QByteArray Metrics::render(const Gauges &gauges) const
            gauges.transactions);
     single("playmark_storage_writes_total", "counter", "Writes (updates, removals) committed.",
            gauges.writes);
+    single("playmark_change_notices_total", "counter",
+           "Change notices heard from the servers sharing the PostgreSQL database (this one "
+           "included); 0 on SQLite.",
+           gauges.changeNotices);
+    single("playmark_change_feed_reconnects_total", "counter",
+           "Times the change feed lost its PostgreSQL connection and opened it again (the read "
+           "cache is dropped each time).",
+           gauges.changeFeedReconnects);
     out += "# HELP playmark_limit The limits in force (see playmark-server --help).\n"
            "# TYPE playmark_limit gauge\n";
     for (const auto &[name, value] : gauges.limits)

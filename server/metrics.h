@@ -31,6 +31,8 @@ public:
         quint64 cacheMisses = 0;
         quint64 transactions = 0;
         quint64 writes = 0;
+        quint64 changeNotices = 0;
+        quint64 changeFeedReconnects = 0;
         QList<QPair<QByteArray, double>> limits; // name, value
         QList<QPair<QByteArray, quint64>> refusals; // reason, count
     };

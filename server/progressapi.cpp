@@ -2,6 +2,7 @@
 
 #include "eventhub.h"
 #include "metrics.h"
+#include "progressorder.h"
 #include "recordcache.h"
 #include "recordcodec.h"
 #include "storageservice.h"
@@ -122,8 +123,13 @@ void ProgressApi::applyCommitted(const QString &origin, const QList<CommittedCha
             m_cache.remove(change.userId, change.record.contentId);
             continue;
         }
+        // A notice can arrive after this server answered a newer write of its own: streams have
+        // heard that one already, and an older record must not follow it.
+        const std::optional<ProgressRecord> known =
+            m_cache.peek(change.userId, change.record.contentId);
+        const bool outdated = known && ProgressOrder::supersedes(*known, change.record);
         m_cache.store(change.userId, change.record);
-        if (!ours)
+        if (!ours && !outdated)
             m_events.publish(change.userId, change.record);
     }
 }

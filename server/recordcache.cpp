@@ -13,6 +13,12 @@ std::optional<ProgressRecord> RecordCache::find(qint64 userId, const QString &co
     return *it;
 }
 
+std::optional<ProgressRecord> RecordCache::peek(qint64 userId, const QString &contentId) const
+{
+    const auto it = m_records.constFind({userId, contentId});
+    return it == m_records.cend() ? std::nullopt : std::optional<ProgressRecord>(*it);
+}
+
 void RecordCache::store(qint64 userId, const ProgressRecord &record)
 {
     Key key{userId, record.contentId};

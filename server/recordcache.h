@@ -17,6 +17,8 @@ public:
     explicit RecordCache(qsizetype capacity = 100000) : m_capacity(capacity) { }
 
     std::optional<ProgressRecord> find(qint64 userId, const QString &contentId);
+    // find() without counting a hit or a miss, for the server's own checks.
+    std::optional<ProgressRecord> peek(qint64 userId, const QString &contentId) const;
     // A record that stood at some commit: kept unless the cache holds a newer one.
     void store(qint64 userId, const ProgressRecord &record);
     // This server's write, sent to the database at `epoch`, committed with `record` standing.

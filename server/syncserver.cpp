@@ -90,7 +90,12 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         new HttpFrontend(*m_service, *m_api, *m_events, *m_metrics, *m_cache, *m_listener, this);
     m_frontend->setMaxBodyBytes(options.maxBodyBytes);
     m_frontend->setRateLimit(options.rateLimit, options.rateBurst);
-    m_frontend->setGaugeSource([guard = m_guard.get()](Metrics::Gauges &gauges) {
+    m_frontend->setGaugeSource([guard = m_guard.get(),
+                                feed = m_feed.get()](Metrics::Gauges &gauges) {
+        if (feed) {
+            gauges.changeNotices = feed->noticesReceived();
+            gauges.changeFeedReconnects = feed->resynchronisations();
+        }
         const ConnectionGuard::Limits &inForce = guard->limits();
         gauges.limits.append({"max_body_bytes", double(inForce.maxBodyBytes)});
         gauges.limits.append({"max_header_bytes", double(inForce.maxHeaderBytes)});

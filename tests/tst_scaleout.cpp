@@ -2,6 +2,7 @@
 // one server does to the event streams, reads and caches of another, concurrent writers on both,
 // servers starting together on a new database, and a lost database connection.
 #include "eventreader.h"
+#include "metricsample.h"
 #include "progressorder.h"
 #include "recordcodec.h"
 #include "serverstorage.h"
@@ -75,6 +76,7 @@ private Q_SLOTS:
 
 private:
     bool startNode(Node &node, QString *error);
+    double metric(const Node &node, const QByteArray &series);
     Answer send(const QString &base, const QByteArray &verb, const QString &path,
                 const QString &token, const QByteArray &body = {});
     Answer put(const Node &node, const QString &contentId, const QJsonObject &body,
@@ -157,6 +159,15 @@ Answer TestScaleOut::send(const QString &base, const QByteArray &verb, const QSt
     return answer;
 }
 
+double TestScaleOut::metric(const Node &node, const QByteArray &series)
+{
+    std::unique_ptr<QNetworkReply> reply(
+        m_nam.get(QNetworkRequest(QUrl(node.url + u"/metrics"_s))));
+    if (!reply->isFinished() && !QSignalSpy(reply.get(), &QNetworkReply::finished).wait(kTimeoutMs))
+        return std::numeric_limits<double>::quiet_NaN();
+    return metricSample(reply->readAll(), series);
+}
+
 void TestScaleOut::eventsReachStreamsOnOtherServers()
 {
     EventReader onB(m_b.url, m_alice);
@@ -188,6 +199,11 @@ void TestScaleOut::eventsReachStreamsOnOtherServers()
     QCOMPARE(bobOnB.events().constFirst().json().value(u"content_id"_s).toString(),
              u"bobs-movie"_s);
     QCOMPARE(onB.events().size(), 2);
+
+    // Each server heard every notice, its own included, and lost none.
+    QTRY_VERIFY_WITH_TIMEOUT(metric(m_b, "playmark_change_notices_total") >= 3, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(metric(m_a, "playmark_change_notices_total") >= 3, kTimeoutMs);
+    QCOMPARE(metric(m_b, "playmark_change_feed_reconnects_total"), 0.0);
 }
 
 void TestScaleOut::readCachesFollowOtherServers()
