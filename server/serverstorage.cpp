@@ -39,10 +39,12 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-bool fail(QString *error, const QString &what, const QSqlError &sqlError)
+// `log`: false where the caller reports the error itself (opening: the command line prints it).
+bool fail(QString *error, const QString &what, const QSqlError &sqlError, bool log = true)
 {
     const QString message = what + QStringLiteral(": ") + sqlError.text();
-    qCWarning(lcStorage).noquote() << message;
+    if (log)
+        qCWarning(lcStorage).noquote() << message;
     if (error)
         *error = message;
     return false;
@@ -149,7 +151,7 @@ bool ServerStorage::openSqlite(QSqlDatabase &db, QString *error)
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open())
-        return fail(error, QStringLiteral("cannot open %1").arg(path), db.lastError());
+        return fail(error, QStringLiteral("cannot open %1").arg(path), db.lastError(), false);
     // Refuse a newer schema before the pragmas below write to the file.
     int version = 0;
     if (!migrator().checkVersion(db, &version, error))
@@ -187,7 +189,7 @@ bool ServerStorage::openPostgreSql(QSqlDatabase &db, QString *error)
     db.setConnectOptions(options);
     if (!db.open())
         return fail(error, QStringLiteral("cannot connect to %1").arg(m_location.displayName()),
-                    db.lastError());
+                    db.lastError(), false);
     // A 2xx answer promises the update survives a crash: commits wait for the WAL flush whatever
     // the database's default is. Notices ("already exists, skipping") are not worth a log line.
     const QStringList settings{QStringLiteral("SET synchronous_commit = on"),

@@ -1,5 +1,7 @@
 // playmark-server as a person runs it: the built binary in a real process, its command line, its
 // output, signals, and HTTP through the real curl.
+#include "testdatabase.h"
+
 #include <QDate>
 #include <QDir>
 #include <QFile>
@@ -13,6 +15,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <csignal>
 #include <memory>
@@ -138,7 +141,11 @@ private:
     CurlAnswer curl(const QByteArray &method, const QString &url, const QString &token = {},
                     const QByteArray &body = {});
 
-    std::unique_ptr<QTemporaryDir> m_dir;
+    // Whether the server made its database (SQLite: the file; PostgreSQL: its tables).
+    bool databaseExists();
+
+    std::unique_ptr<TestDatabase> m_database; // SQLite or PostgreSQL, as CTest says
+    std::unique_ptr<QTemporaryDir> m_dir; // home folders, files of the SQLite-only cases
     QString m_db;
     QProcessEnvironment m_environment;
     QString m_curl;
@@ -156,7 +163,9 @@ void TestServerProcess::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
-    m_db = m_dir->filePath(u"server.sqlite"_s);
+    m_database = std::make_unique<TestDatabase>(u"process"_s);
+    QVERIFY2(m_database->isValid(), qPrintable(m_database->error()));
+    m_db = m_database->location();
 
     // Nothing from the person running the tests leaks in, nothing leaks out.
     m_environment = QProcessEnvironment::systemEnvironment();
@@ -170,7 +179,15 @@ void TestServerProcess::init()
 
 void TestServerProcess::cleanup()
 {
+    m_database.reset();
     m_dir.reset();
+}
+
+bool TestServerProcess::databaseExists()
+{
+    if (!TestDatabase::isPostgreSql())
+        return QFile::exists(m_db);
+    return m_database->raw().tables().contains(u"users"_s);
 }
 
 QString TestServerProcess::addUser(const QString &name)
@@ -227,7 +244,7 @@ void TestServerProcess::userAddPrintsTheTokenAlone()
     QVERIFY2(QRegularExpression(u"^[A-Za-z0-9_-]{22,}$"_s).match(token).hasMatch(),
              run.out.constData());
     QVERIFY(!run.err.contains(run.out.trimmed()));
-    QVERIFY(QFile::exists(m_db));
+    QVERIFY(databaseExists());
 
     // A second user gets a different token.
     const QString other = addUser(u"bob"_s);
@@ -366,7 +383,8 @@ void TestServerProcess::signalEndsCleanly()
     }
 
     // Shut down cleanly: the write-ahead log was folded into the database.
-    QVERIFY(!QFile::exists(m_db + u"-wal"_s));
+    if (!TestDatabase::isPostgreSql())
+        QVERIFY(!QFile::exists(m_db + u"-wal"_s));
     ServerProcess again(args, m_environment);
     QTRY_VERIFY2_WITH_TIMEOUT(again.port() != 0 || !again.isRunning(), again.err().constData(),
                               kTimeoutMs);
@@ -497,9 +515,15 @@ void TestServerProcess::badArguments_data()
         << QStringList{u"serve"_s, u"--listen"_s} << u"listen"_s;
     QTest::newRow("bad --log-level")
         << QStringList{u"serve"_s, u"--log-level"_s, u"loud"_s} << u"--log-level"_s;
-    QTest::newRow("postgresql") << QStringList{u"serve"_s, u"--db"_s,
-                                               u"postgresql://localhost/pm"_s}
-                                << u"PostgreSQL"_s;
+    QTest::newRow("postgresql URL without a database")
+        << QStringList{u"serve"_s, u"--db"_s, u"postgresql://localhost"_s}
+        << u"names no database"_s;
+    QTest::newRow("postgresql URL with a stray option")
+        << QStringList{u"user"_s, u"list"_s, u"--db"_s,
+                       u"postgresql://localhost/pm?options=-c%20x%3Dy"_s}
+        << u"options=-c x=y"_s;
+    QTest::newRow("another database's URL")
+        << QStringList{u"serve"_s, u"--db"_s, u"mysql://localhost/pm"_s} << u"postgresql://"_s;
 }
 
 void TestServerProcess::badArguments()
@@ -520,7 +544,7 @@ void TestServerProcess::badArguments()
     QVERIFY2(run.err.contains("--help"), run.err.constData());
     QVERIFY2(!run.err.contains("listening on"), run.err.constData());
     // A usage error touches nothing.
-    QVERIFY(!QFile::exists(m_db));
+    QVERIFY(!databaseExists());
 }
 
 void TestServerProcess::helpAndVersion()
@@ -548,6 +572,25 @@ void TestServerProcess::unwritableDatabase_data()
 void TestServerProcess::unwritableDatabase()
 {
     QFETCH(QStringList, args);
+
+    if (TestDatabase::isPostgreSql()) {
+        // A database that is not there, and a port where no PostgreSQL listens: named, exit 1.
+        QUrl missing(m_db);
+        missing.setPath(u"/no_such_database"_s);
+        QUrl nobody(m_db);
+        nobody.setPort(1);
+        for (const QUrl &url : {missing, nobody}) {
+            const Run run = server(QStringList(args) << u"--db"_s << url.toString());
+            QVERIFY(run.finished);
+            QCOMPARE(run.exitStatus, QProcess::NormalExit);
+            QCOMPARE(run.exitCode, 1);
+            QVERIFY(run.out.isEmpty());
+            QVERIFY2(run.err.startsWith("playmark-server: "), run.err.constData());
+            QVERIFY2(run.err.contains(url.toString().toUtf8()), run.err.constData());
+            QVERIFY(!run.err.contains("listening on"));
+        }
+        return;
+    }
 
     // A folder that cannot be made, whoever runs the test (root included): its parent is a file.
     QFile blocker(m_dir->filePath(u"not-a-folder"_s));
@@ -581,7 +624,7 @@ void TestServerProcess::environmentVariables()
     environment.insert(u"PLAYMARK_LISTEN"_s, u"127.0.0.1:0"_s);
     const Run add = runProcess(kServerBinary, {u"user"_s, u"add"_s, u"alice"_s}, environment);
     QCOMPARE(add.exitCode, 0);
-    QVERIFY(QFile::exists(m_db));
+    QVERIFY(databaseExists());
     const QString token = QString::fromUtf8(add.out).trimmed();
 
     ServerProcess serve({u"serve"_s}, environment);
@@ -591,11 +634,13 @@ void TestServerProcess::environmentVariables()
     QCOMPARE(curl("GET", serve.url() + u"/v1/progress"_s, token).status, 200);
 
     // An option wins over the variable.
-    const QString other = m_dir->filePath(u"other.sqlite"_s);
-    const Run add2 =
-        runProcess(kServerBinary, {u"user"_s, u"add"_s, u"bob"_s, u"--db"_s, other}, environment);
+    TestDatabase other(u"other"_s);
+    QVERIFY2(other.isValid(), qPrintable(other.error()));
+    const Run add2 = runProcess(
+        kServerBinary, {u"user"_s, u"add"_s, u"bob"_s, u"--db"_s, other.location()}, environment);
     QCOMPARE(add2.exitCode, 0);
-    QVERIFY(QFile::exists(other));
+    QCOMPARE(other.value(u"SELECT name FROM users"_s).toString(), u"bob"_s);
+    other.closeRaw();
 }
 
 void TestServerProcess::portInUse()
@@ -606,8 +651,8 @@ void TestServerProcess::portInUse()
                               kTimeoutMs);
     QVERIFY2(first.port() != 0, first.err().constData());
 
-    const Run second = server({u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(first.port()),
-                               u"--db"_s, m_dir->filePath(u"second.sqlite"_s)});
+    const Run second =
+        server({u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(first.port()), u"--db"_s, m_db});
     QVERIFY(second.finished);
     QCOMPARE(second.exitCode, 1);
     QVERIFY2(second.err.contains(QByteArray::number(first.port())), second.err.constData());
