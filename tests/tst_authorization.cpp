@@ -4,6 +4,7 @@
 // client sends can choose the user or the time the server received an update.
 #include "serverstorage.h"
 #include "syncserver.h"
+#include "testdatabase.h"
 #include "tokens.h"
 
 #include <QDateTime>
@@ -17,7 +18,6 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -203,7 +203,7 @@ private:
     QByteArray snapshot(const QString &token);
     void verifyEventsRow(Credential credential, int expectedStatus);
 
-    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TestDatabase> m_database;
     std::unique_ptr<SyncServer> m_server;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     QString m_alice;
@@ -224,11 +224,14 @@ void TestAuthorization::initTestCase()
 
 void TestAuthorization::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
+    if (!m_database) {
+        m_database = std::make_unique<TestDatabase>(u"authorization"_s);
+        QVERIFY2(m_database->isValid(), qPrintable(m_database->error()));
+    }
+    QVERIFY(m_database->clearData());
     m_server = std::make_unique<SyncServer>();
     ServerOptions options;
-    options.databasePath = m_dir->filePath(u"server.sqlite"_s);
+    options.databasePath = m_database->location();
     options.port = 0;
     QString error;
     QVERIFY2(m_server->start(options, &error), qPrintable(error));
@@ -261,7 +264,6 @@ void TestAuthorization::cleanup()
 {
     m_nam.reset();
     m_server.reset();
-    m_dir.reset();
 }
 
 std::optional<QByteArray> TestAuthorization::authorization(Credential credential) const
