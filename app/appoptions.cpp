@@ -30,8 +30,10 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
     parser.addVersionOption();
     parser.addOptions({
         {QStringLiteral("server"),
-         QStringLiteral("Sync server URL, such as http://127.0.0.1:8787 (saved in the profile)."),
-         QStringLiteral("URL")},
+         QStringLiteral("Sync server URL, such as http://127.0.0.1:8787, or several separated by "
+                        "commas (http://a:8787,http://b:8787): the first that answers is used, and "
+                        "the next when it fails (saved in the profile)."),
+         QStringLiteral("URL[,URL...]")},
         {QStringLiteral("token"),
          QStringLiteral("Access token from 'playmark-server user add' (env PLAYMARK_TOKEN; saved "
                         "in the profile)."),
@@ -101,16 +103,15 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
         ? parser.value(QStringLiteral("profile"))
         : ClientProfile::defaultFolder();
     if (parser.isSet(QStringLiteral("server"))) {
-        const QUrl url(parser.value(QStringLiteral("server")), QUrl::StrictMode);
-        if (!url.isValid()
-            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-            || url.host().isEmpty()) {
+        QString error;
+        const auto servers = ServerList::parse(parser.value(QStringLiteral("server")), &error);
+        if (!servers || servers->isEmpty()) {
             *text = QStringLiteral("--server wants an http:// or https:// URL, such as "
-                                   "http://127.0.0.1:8787 (got '%1')")
-                        .arg(parser.value(QStringLiteral("server")));
+                                   "http://127.0.0.1:8787, or several separated by commas: %1")
+                        .arg(servers ? QStringLiteral("got nothing") : error);
             return Outcome::Error;
         }
-        options->server = url;
+        options->servers = *servers;
     }
     if (parser.isSet(QStringLiteral("token")))
         options->token = parser.value(QStringLiteral("token"));

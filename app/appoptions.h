@@ -1,8 +1,9 @@
 #pragma once
 
+#include "serverlist.h"
+
 #include <QString>
 #include <QStringList>
-#include <QUrl>
 
 #include <optional>
 
@@ -11,7 +12,8 @@ struct AppOptions
 {
     QString file;
     QString profileDir;
-    std::optional<QUrl> server;
+    // --server: one URL, or several separated by commas, tried in that order.
+    std::optional<ServerList> servers;
     std::optional<QString> token;
     // --ca-cert / PLAYMARK_CA_CERT: an absolute path to a readable PEM file ("": trust no extra).
     std::optional<QString> caCertificate;

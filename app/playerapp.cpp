@@ -57,8 +57,8 @@ PlayerApp::~PlayerApp() = default;
 
 void PlayerApp::applyOptionsToProfile()
 {
-    if (m_options.server)
-        m_profile.setServer(*m_options.server);
+    if (m_options.servers)
+        m_profile.setServers(*m_options.servers);
     if (m_options.token)
         m_profile.setToken(*m_options.token);
     if (m_options.caCertificate)
@@ -89,6 +89,10 @@ void PlayerApp::start()
         m_session.handleRemote(record);
     });
     connect(&m_sync, &SyncClient::statusChanged, this, &PlayerApp::updateSyncStatus);
+    // One server in use at a time: whichever of the two finds the current one away first moves
+    // the other along with it.
+    connect(&m_sync, &SyncClient::currentServerChanged, &m_stream, &EventStream::setCurrentServer);
+    connect(&m_stream, &EventStream::currentServerChanged, &m_sync, &SyncClient::setCurrentServer);
     // The stream coming back means the server is back: deliver what waited.
     connect(&m_stream, &EventStream::connectedChanged, this, [this](bool connected) {
         if (connected)
@@ -143,11 +147,13 @@ void PlayerApp::configureFromProfile()
                          qPrintable(error));
         }
     }
-    m_sync.setServer(m_profile.server(), m_profile.token());
+    const ServerList servers = m_profile.servers();
+    m_sync.setServers(servers, m_profile.token());
     m_sync.setTrustedCertificates(trusted);
     m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_stream.stop();
-    m_stream.setServer(m_profile.server(), m_profile.token());
+    m_stream.setServers(servers, m_profile.token());
+    m_stream.setCurrentServer(m_sync.currentServer());
     m_stream.setTrustedCertificates(trusted);
     QSettings &settings = m_profile.settings();
     const int interval = m_options.reportIntervalSet ? m_options.reportIntervalSeconds
@@ -162,7 +168,7 @@ void PlayerApp::configureFromProfile()
 SettingsValues PlayerApp::currentSettings()
 {
     SettingsValues values;
-    values.serverUrl = m_profile.server().toString();
+    values.serverUrl = m_profile.servers().toText();
     values.token = m_profile.token();
     values.deviceName = m_profile.deviceName();
     values.reportIntervalSeconds = m_profile.settings().value(kIntervalKey, 5).toInt();
@@ -173,7 +179,9 @@ SettingsValues PlayerApp::currentSettings()
 
 void PlayerApp::saveSettings(const SettingsValues &values)
 {
-    m_profile.setServer(QUrl(values.serverUrl));
+    // The dialog accepts only a list that parses.
+    QString error;
+    m_profile.setServers(ServerList::parse(values.serverUrl, &error).value_or(ServerList()));
     m_profile.setToken(values.token);
     m_profile.setDeviceName(values.deviceName);
     m_profile.settings().setValue(kIntervalKey, values.reportIntervalSeconds);
@@ -525,7 +533,11 @@ void PlayerApp::updateSyncStatus()
     status.hasServer = m_sync.hasServer();
     status.online = m_sync.isOnline();
     status.pending = m_sync.pendingCount();
-    status.server = m_sync.server();
+    status.server = m_sync.currentServer();
+    for (const QUrl &server : m_sync.servers().urls()) {
+        if (server != status.server)
+            status.otherServers.append(server);
+    }
     status.lastExchangeMs = m_sync.lastExchangeMs();
     m_window->setSyncStatus(status.text(), status.toolTip());
 }

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QStringList>
 
 namespace {
 QString tr(const char *text)
@@ -26,5 +27,11 @@ QString SyncStatus::toolTip() const
     const QString last = lastExchangeMs > 0 ? QDateTime::fromMSecsSinceEpoch(lastExchangeMs)
                                                   .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
                                             : tr("never");
-    return tr("Server: %1\nLast successful exchange: %2").arg(server.toDisplayString(), last);
+    if (otherServers.isEmpty())
+        return tr("Server: %1\nLast successful exchange: %2").arg(server.toDisplayString(), last);
+    QStringList others;
+    for (const QUrl &other : otherServers)
+        others.append(other.toDisplayString());
+    return tr("Server in use: %1\nAlso listed: %2\nLast successful exchange: %3")
+        .arg(server.toDisplayString(), others.join(QStringLiteral(", ")), last);
 }

@@ -1,16 +1,18 @@
 #pragma once
 
+#include <QList>
 #include <QString>
 #include <QUrl>
 
 // What the status bar says about syncing: "Online", "Offline", "3 updates waiting", and a
-// tooltip naming the server and the last successful exchange.
+// tooltip naming the server in use (and the others listed) and the last successful exchange.
 struct SyncStatus
 {
     bool hasServer = false;
     bool online = false;
     int pending = 0;
-    QUrl server;
+    QUrl server; // the one in use
+    QList<QUrl> otherServers; // the rest of the list, to move on to when it fails
     qint64 lastExchangeMs = 0;
 
     QString text() const;

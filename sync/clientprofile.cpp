@@ -9,7 +9,9 @@
 namespace {
 const QString kDeviceId = QStringLiteral("device/id");
 const QString kDeviceName = QStringLiteral("device/name");
-const QString kServer = QStringLiteral("server/url");
+const QString kServers = QStringLiteral("server/urls");
+// A profile saved before server lists has its one server here.
+const QString kLegacyServer = QStringLiteral("server/url");
 const QString kToken = QStringLiteral("server/token");
 const QString kCaCertificate = QStringLiteral("server/ca_cert");
 const QString kClockOffset = QStringLiteral("server/clock_offset_ms");
@@ -57,14 +59,23 @@ void ClientProfile::setDeviceName(const QString &name)
     m_settings.setValue(kDeviceName, name);
 }
 
-QUrl ClientProfile::server() const
+ServerList ClientProfile::servers() const
 {
-    return QUrl(m_settings.value(kServer).toString());
+    if (!m_settings.contains(kServers))
+        return ServerList({QUrl(m_settings.value(kLegacyServer).toString())});
+    QList<QUrl> urls;
+    for (const QString &url : m_settings.value(kServers).toStringList())
+        urls.append(QUrl(url));
+    return ServerList(urls);
 }
 
-void ClientProfile::setServer(const QUrl &url)
+void ClientProfile::setServers(const ServerList &servers)
 {
-    m_settings.setValue(kServer, url.toString());
+    QStringList urls;
+    for (const QUrl &url : servers.urls())
+        urls.append(url.toString());
+    m_settings.setValue(kServers, urls);
+    m_settings.remove(kLegacyServer);
 }
 
 QString ClientProfile::token() const

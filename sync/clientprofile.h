@@ -1,8 +1,9 @@
 #pragma once
 
+#include "serverlist.h"
+
 #include <QSettings>
 #include <QString>
-#include <QUrl>
 
 // One device's local state in one folder: the local copy, the outbox inside it, settings and the
 // device id. Two profiles on one machine are two devices.
@@ -24,8 +25,9 @@ public:
     QString deviceName() const;
     void setDeviceName(const QString &name);
 
-    QUrl server() const;
-    void setServer(const QUrl &url);
+    // The sync servers, in the order to try them (a profile from before lists had one).
+    ServerList servers() const;
+    void setServers(const ServerList &servers);
     QString token() const;
     void setToken(const QString &token);
     // A PEM file of certificates to trust for an https server besides the system's ("": none).

@@ -9,6 +9,14 @@
 
 Q_LOGGING_CATEGORY(lcEventStream, "playmark.sync.events")
 
+namespace {
+// As for the sync client: no HTTP answer, or one saying this server cannot serve now.
+bool isAway(int status)
+{
+    return status == 0 || status == 502 || status == 503 || status == 504;
+}
+} // namespace
+
 EventStream::EventStream(QObject *parent) : QObject(parent), m_tls(TlsTrust::configuration({}))
 {
     m_retry.setSingleShot(true);
@@ -20,10 +28,33 @@ EventStream::~EventStream()
     stop();
 }
 
-void EventStream::setServer(const QUrl &server, const QString &token)
+void EventStream::setServers(const ServerList &servers, const QString &token)
 {
-    m_server = server;
     m_token = token;
+    if (servers == m_servers)
+        return;
+    const QUrl before = currentServer();
+    m_servers = servers;
+    m_current = 0;
+    m_untried = m_servers.size();
+    if (currentServer() != before)
+        Q_EMIT currentServerChanged(currentServer());
+}
+
+void EventStream::setCurrentServer(const QUrl &server)
+{
+    const int index = m_servers.indexOf(server);
+    if (index < 0 || index == m_current)
+        return;
+    m_current = index;
+    m_untried = m_servers.size();
+    qCInfo(lcEventStream).noquote() << "following" << server.toDisplayString();
+    Q_EMIT currentServerChanged(server);
+    if (!m_running)
+        return;
+    hangUp();
+    m_retry.stop();
+    connectNow();
 }
 
 void EventStream::setTrustedCertificates(const QList<QSslCertificate> &certificates)
@@ -33,10 +64,11 @@ void EventStream::setTrustedCertificates(const QList<QSslCertificate> &certifica
 
 void EventStream::start()
 {
-    if (m_running || !m_server.isValid() || m_token.isEmpty())
+    if (m_running || m_servers.isEmpty() || m_token.isEmpty())
         return;
     m_running = true;
     m_backoff.reset();
+    m_untried = m_servers.size();
     connectNow();
 }
 
@@ -44,10 +76,16 @@ void EventStream::stop()
 {
     m_running = false;
     m_retry.stop();
+    hangUp();
+}
+
+void EventStream::hangUp()
+{
     if (m_reply) {
         m_reply->disconnect(this);
         m_reply->abort();
         m_reply->deleteLater();
+        m_reply = nullptr;
     }
     setConnected(false);
 }
@@ -56,7 +94,7 @@ void EventStream::connectNow()
 {
     if (!m_running)
         return;
-    QUrl url = m_server;
+    QUrl url = currentServer();
     url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0)
                 + QStringLiteral("/v1/events"));
     QNetworkRequest request(url);
@@ -79,6 +117,7 @@ void EventStream::readEvents()
         return;
     setConnected(true);
     m_backoff.reset();
+    m_untried = m_servers.size();
     m_buffer += m_reply->readAll();
     m_buffer.replace("\r\n", "\n");
     qsizetype end = 0;
@@ -116,8 +155,26 @@ void EventStream::handleEnd()
     reply->deleteLater();
     m_reply = nullptr;
     setConnected(false);
-    if (m_running)
-        m_retry.start(m_backoff.nextDelayMs());
+    if (!m_running)
+        return;
+    // A stream that ended after it was open goes back to the same server first (a restart, a
+    // dropped connection); one that could not be opened moves on to the next.
+    if (isAway(status) && m_servers.size() > 1) {
+        const QUrl away = currentServer();
+        m_current = (m_current + 1) % m_servers.size();
+        qCInfo(lcEventStream).noquote()
+            << QStringLiteral("%1 is away (%2); moving on to %3")
+                   .arg(away.toDisplayString(),
+                        status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString(),
+                        currentServer().toDisplayString());
+        Q_EMIT currentServerChanged(currentServer());
+        if (--m_untried > 0) {
+            connectNow();
+            return;
+        }
+        m_untried = m_servers.size();
+    }
+    m_retry.start(m_backoff.nextDelayMs());
 }
 
 void EventStream::setConnected(bool connected)

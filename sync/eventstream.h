@@ -2,6 +2,7 @@
 
 #include "backoff.h"
 #include "progressrecord.h"
+#include "serverlist.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -14,7 +15,10 @@ class QNetworkReply;
 
 // Keeps GET /v1/events open and turns its server-sent events into records. Reconnects with
 // backoff when the server goes away, and treats a stream silent for three keep-alive periods as
-// dead. Lives on the GUI thread; all network work is asynchronous.
+// dead. With several servers it streams from the current one; when that one cannot be reached
+// (no HTTP answer, or 502, 503, 504) it moves on to the next at once, and waits out the backoff
+// only once every server of the list was tried. Lives on the GUI thread; all network work is
+// asynchronous.
 class EventStream final : public QObject
 {
     Q_OBJECT
@@ -25,7 +29,12 @@ public:
     explicit EventStream(QObject *parent = nullptr);
     ~EventStream() override;
 
-    void setServer(const QUrl &server, const QString &token);
+    // Starts from the first server, unless the list is the one already in use.
+    void setServers(const ServerList &servers, const QString &token);
+    QUrl currentServer() const { return m_servers.at(m_current); }
+    // Streams from `server` of the list from now on (the sync client found it answering);
+    // ignores a server not in the list.
+    void setCurrentServer(const QUrl &server);
     // Certificates to trust besides the system's for an https server (TlsTrust).
     void setTrustedCertificates(const QList<QSslCertificate> &certificates);
     void start();
@@ -35,15 +44,19 @@ public:
 Q_SIGNALS:
     void progressReceived(const ProgressRecord &record);
     void connectedChanged(bool connected);
+    void currentServerChanged(const QUrl &server);
 
 private:
     void connectNow();
+    void hangUp();
     void readEvents();
     void handleEnd();
     void setConnected(bool connected);
 
     QNetworkAccessManager m_network;
-    QUrl m_server;
+    ServerList m_servers;
+    int m_current = 0;
+    int m_untried = 0; // servers of this round not tried yet, the current one included
     QString m_token;
     QSslConfiguration m_tls;
     QPointer<QNetworkReply> m_reply;

@@ -18,6 +18,18 @@ qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
 }
+
+// No HTTP answer (refused, no such host, timeout, TLS), or a proxy or the server saying it cannot
+// serve now: another server of the list may. Every other answer is the server's word.
+bool isAway(int status)
+{
+    return status == 0 || status == 502 || status == 503 || status == 504;
+}
+
+QString failure(const QNetworkReply *reply, int status)
+{
+    return status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString();
+}
 } // namespace
 
 SyncClient::SyncClient(LocalCopy &local, QObject *parent)
@@ -27,10 +39,45 @@ SyncClient::SyncClient(LocalCopy &local, QObject *parent)
     connect(&m_retry, &QTimer::timeout, this, &SyncClient::deliver);
 }
 
-void SyncClient::setServer(const QUrl &server, const QString &token)
+void SyncClient::setServers(const ServerList &servers, const QString &token)
 {
-    m_server = server;
     m_token = token;
+    if (servers == m_servers)
+        return;
+    const QUrl before = currentServer();
+    m_servers = servers;
+    m_current = 0;
+    ++m_generation;
+    if (currentServer() != before)
+        Q_EMIT currentServerChanged(currentServer());
+}
+
+void SyncClient::setCurrentServer(const QUrl &server)
+{
+    const int index = m_servers.indexOf(server);
+    if (index < 0 || index == m_current)
+        return;
+    m_current = index;
+    qCInfo(lcSync).noquote() << "now using" << server.toDisplayString();
+    Q_EMIT currentServerChanged(server);
+    Q_EMIT statusChanged();
+}
+
+bool SyncClient::moveOn(int index, quint64 generation, const QString &why)
+{
+    if (generation != m_generation || m_servers.size() < 2)
+        return false;
+    // Requests in flight together all find the same server away: the first one moves on.
+    if (index == m_current) {
+        const QUrl away = currentServer();
+        m_current = (m_current + 1) % m_servers.size();
+        qCInfo(lcSync).noquote() << QStringLiteral("%1 is away (%2); moving on to %3")
+                                        .arg(away.toDisplayString(), why,
+                                             currentServer().toDisplayString());
+        Q_EMIT currentServerChanged(currentServer());
+        Q_EMIT statusChanged();
+    }
+    return true;
 }
 
 void SyncClient::setTrustedCertificates(const QList<QSslCertificate> &certificates)
@@ -71,7 +118,7 @@ ProgressRecord SyncClient::report(ProgressRecord record)
 
 QNetworkRequest SyncClient::request(const QString &path, int timeoutMs) const
 {
-    QUrl url = m_server;
+    QUrl url = currentServer();
     const QString base = url.path().endsWith(u'/') ? url.path().chopped(1) : url.path();
     url.setPath(base + path.section(u'?', 0, 0));
     url.setQuery(path.section(u'?', 1));
@@ -115,18 +162,38 @@ void SyncClient::exchange(const QByteArray &verb, const QString &path, int timeo
             context, [done] { done(0, {}); }, Qt::QueuedConnection);
         return;
     }
+    exchangeUntil(verb, path, nowMs() + timeoutMs, m_servers.size(), context, std::move(done));
+}
+
+void SyncClient::exchangeUntil(const QByteArray &verb, const QString &path, qint64 deadlineMs,
+                               int serversLeft, QObject *context,
+                               std::function<void(int, const QJsonObject &)> done)
+{
+    // The time left is shared among the servers not tried yet, so that one that never answers
+    // cannot use it all.
     const qint64 sentAt = nowMs();
+    const int timeoutMs = int(std::max<qint64>(1, (deadlineMs - sentAt) / serversLeft));
+    const int index = m_current;
+    const quint64 generation = m_generation;
     QNetworkReply *reply = m_network.sendCustomRequest(request(path, timeoutMs), verb);
-    connect(reply, &QNetworkReply::finished, context, [this, reply, sentAt, done] {
-        reply->deleteLater();
-        const QByteArray body =
-            reply->isOpen() ? reply->readAll() : QByteArray(); // not after a timeout
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status != 0)
-            noteServerTime(body, sentAt, nowMs());
-        setOnline(status >= 200 && status < 500 && status != 401);
-        done(status, QJsonDocument::fromJson(body).object());
-    });
+    connect(reply, &QNetworkReply::finished, context,
+            [this, reply, sentAt, verb, path, deadlineMs, serversLeft, context, index, generation,
+             done] {
+                reply->deleteLater();
+                const QByteArray body =
+                    reply->isOpen() ? reply->readAll() : QByteArray(); // not after a timeout
+                const int status =
+                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                if (status != 0)
+                    noteServerTime(body, sentAt, nowMs());
+                if (isAway(status) && serversLeft > 1 && nowMs() < deadlineMs
+                    && moveOn(index, generation, failure(reply, status))) {
+                    exchangeUntil(verb, path, deadlineMs, serversLeft - 1, context, done);
+                    return;
+                }
+                setOnline(status >= 200 && status < 500 && status != 401);
+                done(status, QJsonDocument::fromJson(body).object());
+            });
 }
 
 void SyncClient::fetch(const QString &contentId, int timeoutMs, QObject *context,
@@ -217,25 +284,45 @@ void SyncClient::sendBatch(const QList<PendingUpdate> &pending)
     // The server refuses a body over 64 KiB (413) and 500 updates with titles can be more: send
     // what fits and the rest right after this batch is answered.
     QList<PendingUpdate> batch;
-    QJsonArray updates;
     qsizetype bytes = 0;
     for (const PendingUpdate &update : pending) {
-        const QJsonObject json = RecordCodec::toJson(update.record);
-        bytes += QJsonDocument(json).toJson(QJsonDocument::Compact).size() + 1;
+        bytes += RecordCodec::toCompactJson(update.record).size() + 1;
         if (!batch.isEmpty() && bytes > kMaxBatchBytes) {
             m_again = true;
             break;
         }
         batch.append(update);
-        updates.append(json);
     }
+    postBatch(batch, m_servers.size());
+}
+
+void SyncClient::postBatch(const QList<PendingUpdate> &batch, int serversLeft)
+{
+    QJsonArray updates;
+    for (const PendingUpdate &update : batch)
+        updates.append(RecordCodec::toJson(update.record));
     const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("updates"), updates}})
                                 .toJson(QJsonDocument::Compact);
     const qint64 sentAt = nowMs();
+    const int index = m_current;
+    const quint64 generation = m_generation;
     QNetworkReply *reply =
         m_network.post(request(QStringLiteral("/v1/sync"), kRequestTimeoutMs), body);
     connect(reply, &QNetworkReply::finished, this,
-            [this, reply, batch, sentAt] { handleBatchReply(reply, batch, sentAt); });
+            [this, reply, batch, sentAt, index, generation, serversLeft] {
+                const int status =
+                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                // The same batch to the next server, in this same attempt: nothing has left the
+                // outbox, and an update this server applied before going away may land twice,
+                // which the ordering rule makes harmless.
+                if (isAway(status) && serversLeft > 1
+                    && moveOn(index, generation, failure(reply, status))) {
+                    reply->deleteLater();
+                    postBatch(batch, serversLeft - 1);
+                    return;
+                }
+                handleBatchReply(reply, batch, sentAt);
+            });
 }
 
 void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdate> &batch,
@@ -250,10 +337,8 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
         noteServerTime(body, sentAtMs, nowMs());
 
     if (status != 200) {
-        qCInfo(lcSync).noquote() << "delivery failed:"
-                                 << (status ? QStringLiteral("HTTP %1").arg(status)
-                                            : reply->errorString())
-                                 << "-" << batch.size() << "update(s) stay in the outbox";
+        qCInfo(lcSync).noquote() << "delivery failed:" << failure(reply, status) << "-"
+                                 << batch.size() << "update(s) stay in the outbox";
         setOnline(false);
         settleReports(batch, false);
         refreshPendingCount();

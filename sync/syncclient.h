@@ -4,6 +4,7 @@
 #include "clockoffset.h"
 #include "localstore.h"
 #include "progressrecord.h"
+#include "serverlist.h"
 
 #include <QList>
 #include <QNetworkAccessManager>
@@ -31,6 +32,13 @@ struct FetchResult
 // server through the outbox (POST /v1/sync, in batches), retried with backoff while the server
 // is away. Keeps the clock offset from every exchange. Lives on the GUI thread; all network
 // work is asynchronous.
+//
+// With several servers it uses one at a time, the current one, and stays on it while it answers.
+// A request it gets no HTTP answer to (refused, no such host, timeout, TLS) or a 502, 503 or 504
+// moves it on to the next server and goes again there at once: each server is tried once per
+// delivery attempt before the backoff, and once per fetch within the caller's time. Any other
+// answer, a 401 or 404 say, is the answer. An update leaves the outbox only once a server took
+// it, and sending it to another server again is safe: the newest observation wins everywhere.
 class SyncClient final : public QObject
 {
     Q_OBJECT
@@ -43,11 +51,17 @@ public:
 
     explicit SyncClient(LocalCopy &local, QObject *parent = nullptr);
 
-    void setServer(const QUrl &server, const QString &token);
+    // Starts from the first server, unless the list is the one already in use.
+    void setServers(const ServerList &servers, const QString &token);
     // Certificates to trust besides the system's for an https server (TlsTrust).
     void setTrustedCertificates(const QList<QSslCertificate> &certificates);
-    bool hasServer() const { return m_server.isValid() && !m_token.isEmpty(); }
-    QUrl server() const { return m_server; }
+    bool hasServer() const { return !m_servers.isEmpty() && !m_token.isEmpty(); }
+    const ServerList &servers() const { return m_servers; }
+    // The server requests go to now (empty without one).
+    QUrl currentServer() const { return m_servers.at(m_current); }
+    // Uses `server` of the list from now on (the event stream moved there); ignores a server not
+    // in the list.
+    void setCurrentServer(const QUrl &server);
     void setDevice(const QString &deviceId, const QString &deviceName);
     QString deviceId() const { return m_deviceId; }
     QString deviceName() const { return m_deviceName; }
@@ -92,6 +106,8 @@ Q_SIGNALS:
     void onlineChanged(bool online);
     // Any change of online, pending count or last exchange: for a status display.
     void statusChanged();
+    // Requests go to another server of the list from now on.
+    void currentServerChanged(const QUrl &server);
     void pendingCountChanged(int count);
     void clockOffsetChanged(qint64 offsetMs);
     // The record that stands on the server for a video, as learned from an answer.
@@ -102,13 +118,22 @@ Q_SIGNALS:
 private:
     QNetworkRequest request(const QString &path, int timeoutMs) const;
     // One request and its answer: `done` gets the HTTP status (0: no answer) and the JSON body.
+    // Goes to the next server when the current one is away, as long as time is left.
     void exchange(const QByteArray &verb, const QString &path, int timeoutMs, QObject *context,
                   std::function<void(int, const QJsonObject &)> done);
+    void exchangeUntil(const QByteArray &verb, const QString &path, qint64 deadlineMs,
+                       int serversLeft, QObject *context,
+                       std::function<void(int, const QJsonObject &)> done);
+    // After a request to server `index` of list `generation` found it away: moves on from it
+    // unless another request already did. False when there is no other server to go to.
+    bool moveOn(int index, quint64 generation, const QString &why);
     void fetchRecords(const QString &path, int timeoutMs, QObject *context,
                       std::function<void(bool, QList<ProgressRecord>)> done);
     void noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 receivedAtMs);
     void setOnline(bool online);
     void sendBatch(const QList<PendingUpdate> &batch);
+    // Posts the batch to the current server; `serversLeft` counts it and those still untried.
+    void postBatch(const QList<PendingUpdate> &batch, int serversLeft);
     void handleBatchReply(QNetworkReply *reply, const QList<PendingUpdate> &batch, qint64 sentAtMs);
     void settleReports(const QList<PendingUpdate> &batch, bool delivered);
     void scheduleRetry();
@@ -116,7 +141,9 @@ private:
 
     LocalCopy &m_local;
     QNetworkAccessManager m_network;
-    QUrl m_server;
+    ServerList m_servers;
+    int m_current = 0;
+    quint64 m_generation = 0; // changes with the list: an answer from an older list moves nothing
     QString m_token;
     QSslConfiguration m_tls;
     QString m_deviceId;

@@ -87,7 +87,7 @@ void tst_AppOptions::defaults()
     QCOMPARE(AppOptions::parse({u"playmark"_s}, &options, &text), AppOptions::Outcome::Run);
     QVERIFY(options.file.isEmpty()); // opens on the Continue Watching list
     QCOMPARE(options.profileDir, ClientProfile::defaultFolder());
-    QVERIFY(!options.server); // from the profile's settings
+    QVERIFY(!options.servers); // from the profile's settings
     QVERIFY(!options.token);
     QVERIFY(!options.deviceName);
     QVERIFY(options.quitAfterSeconds < 0); // stays open
@@ -112,6 +112,17 @@ void tst_AppOptions::parses_data()
         << u"https://sync.example.org/playmark"_s;
     QTest::newRow("--server IPv6") << QStringList{u"--server"_s, u"http://[::1]:8787"_s}
                                    << u"server"_s << u"http://[::1]:8787"_s;
+    // Several: in the order given, spaces around each one ignored.
+    QTest::newRow("--server two") << QStringList{u"--server"_s, u"http://a:8787,http://b:8787"_s}
+                                  << u"server"_s << u"http://a:8787, http://b:8787"_s;
+    QTest::newRow("--server= three, spaces, http and https")
+        << QStringList{u"--server= https://sync.example.org/playmark , http://[::1]:8787,"
+                       "http://192.168.1.20:8787 "_s}
+        << u"server"_s
+        << u"https://sync.example.org/playmark, http://[::1]:8787, http://192.168.1.20:8787"_s;
+    QTest::newRow("--server two, the order kept")
+        << QStringList{u"--server"_s, u"http://b:8787, http://a:8787"_s} << u"server"_s
+        << u"http://b:8787, http://a:8787"_s;
     QTest::newRow("--token") << QStringList{u"--token"_s, u"s3cr3t-token"_s} << u"token"_s
                              << u"s3cr3t-token"_s;
     QTest::newRow("--device") << QStringList{u"--device"_s, u"Living-room TV"_s} << u"device"_s
@@ -150,8 +161,12 @@ void tst_AppOptions::parses()
     if (field == u"file"_s) {
         QCOMPARE(options.file, QFileInfo(value).absoluteFilePath());
     } else if (field == u"server"_s) {
-        QVERIFY(options.server);
-        QCOMPARE(*options.server, QUrl(value));
+        QVERIFY(options.servers);
+        QCOMPARE(options.servers->toText(), value);
+        QList<QUrl> urls;
+        for (const QString &url : value.split(u", "_s))
+            urls.append(QUrl(url));
+        QCOMPARE(options.servers->urls(), urls);
     } else if (field == u"token"_s) {
         QCOMPARE(options.token, std::optional<QString>(value));
     } else if (field == u"device"_s) {
@@ -200,6 +215,24 @@ void tst_AppOptions::refuses_data()
         << QStringList{u"--server"_s, u"http://"_s} << u"--server"_s;
     QTest::newRow("--server host:port without a scheme")
         << QStringList{u"--server"_s, u"127.0.0.1:8787"_s} << u"127.0.0.1:8787"_s;
+    QTest::newRow("--server empty") << QStringList{u"--server="_s} << u"--server"_s;
+    QTest::newRow("--server blank") << QStringList{u"--server"_s, u"  "_s} << u"--server"_s;
+    // In a list, the message names the bad entry.
+    QTest::newRow("--server list, the second bad")
+        << QStringList{u"--server"_s, u"http://a:8787,ftp://b:8787"_s} << u"'ftp://b:8787'"_s;
+    QTest::newRow("--server list, the first bad")
+        << QStringList{u"--server"_s, u"nas.local:8787, http://b:8787"_s} << u"'nas.local:8787'"_s;
+    QTest::newRow("--server list, a host missing")
+        << QStringList{u"--server"_s, u"http://a:8787,http://:8787"_s} << u"'http://:8787'"_s;
+    QTest::newRow("--server list, a space in a host")
+        << QStringList{u"--server"_s, u"http://a:8787,http://my nas:8787"_s}
+        << u"'http://my nas:8787'"_s;
+    QTest::newRow("--server list, a comma too many")
+        << QStringList{u"--server"_s, u"http://a:8787,,http://b:8787"_s} << u"empty"_s;
+    QTest::newRow("--server list, a trailing comma")
+        << QStringList{u"--server"_s, u"http://a:8787,"_s} << u"empty"_s;
+    QTest::newRow("--server list, one twice")
+        << QStringList{u"--server"_s, u"http://a:8787, http://a:8787"_s} << u"twice"_s;
     QTest::newRow("--device with 65 characters")
         << QStringList{u"--device"_s, QString(65, u'x')} << u"--device"_s;
     QTest::newRow("--device empty") << QStringList{u"--device"_s, QString()} << u"--device"_s;
@@ -272,6 +305,9 @@ void tst_AppOptions::help()
                                    "--from-start", "--report-interval", "--events", "FILE"}) {
             QVERIFY2(text.contains(QLatin1String(option)), option);
         }
+        // --server takes a list.
+        QVERIFY2(text.contains(u"URL[,URL...]"_s), qPrintable(text));
+        QVERIFY2(text.contains(u"commas"_s), qPrintable(text));
         QVERIFY(text.contains(u"PLAYMARK_TOKEN"_s));
     }
 }

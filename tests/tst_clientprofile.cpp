@@ -40,6 +40,9 @@ private Q_SLOTS:
     void deviceIdFollowsTheProtocol();
     void twoProfilesAreTwoDevices();
     void settingsPersist();
+    void serverListsPersist_data();
+    void serverListsPersist();
+    void profileWithOneServerStillLoads();
     void deviceNameDefaultsToTheHost();
     void folderIsPrivate_data();
     void folderIsPrivate();
@@ -114,17 +117,17 @@ void tst_ClientProfile::settingsPersist()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString folder = dir.filePath(u"profile"_s);
-    const QUrl server(u"http://192.0.2.7:8787"_s);
+    const ServerList servers({QUrl(u"http://192.0.2.7:8787"_s)});
     {
         ClientProfile profile(folder);
-        profile.setServer(server);
+        profile.setServers(servers);
         profile.setToken(u"s3cr3t-token"_s);
         profile.setDeviceName(u"Living-room TV"_s);
         profile.setClockOffsetMs(-123456);
         profile.settings().setValue(u"ui/volume"_s, 40);
     }
     ClientProfile profile(folder);
-    QCOMPARE(profile.server(), server);
+    QCOMPARE(profile.servers(), servers);
     QCOMPARE(profile.token(), u"s3cr3t-token"_s);
     QCOMPARE(profile.deviceName(), u"Living-room TV"_s);
     QCOMPARE(profile.clockOffsetMs(), qint64(-123456));
@@ -132,9 +135,69 @@ void tst_ClientProfile::settingsPersist()
 
     // A fresh profile has none of it.
     ClientProfile fresh(dir.filePath(u"fresh"_s));
-    QVERIFY(fresh.server().isEmpty());
+    QVERIFY(fresh.servers().isEmpty());
     QVERIFY(fresh.token().isEmpty());
     QCOMPARE(fresh.clockOffsetMs(), qint64(0));
+}
+
+void tst_ClientProfile::serverListsPersist_data()
+{
+    QTest::addColumn<QString>("text");
+
+    QTest::newRow("none") << QString();
+    QTest::newRow("one") << u"http://192.0.2.7:8787"_s;
+    QTest::newRow("two") << u"http://192.0.2.7:8787, https://sync.example.org/playmark"_s;
+    QTest::newRow("three, IPv6 among them")
+        << u"http://a.local:8787, http://[::1]:8787, http://b.local:8787"_s;
+}
+
+// The whole list, in its order, through a restart.
+void tst_ClientProfile::serverListsPersist()
+{
+    QFETCH(QString, text);
+    QString error;
+    const auto servers = ServerList::parse(text, &error);
+    QVERIFY2(servers, qPrintable(error));
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString folder = dir.filePath(u"profile"_s);
+    {
+        ClientProfile profile(folder);
+        profile.setServers(ServerList({QUrl(u"http://replaced.local:8787"_s)}));
+        profile.setServers(*servers);
+    }
+    const ClientProfile profile(folder);
+    QCOMPARE(profile.servers(), *servers);
+    QCOMPARE(profile.servers().toText(), text);
+}
+
+// A profile saved by a player from before server lists, with its one server, loads as a list of
+// one; saving writes the list and the old key goes.
+void tst_ClientProfile::profileWithOneServerStillLoads()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString folder = dir.filePath(u"profile"_s);
+    QVERIFY(QDir().mkpath(folder));
+    QFile ini(folder + u"/settings.ini"_s);
+    QVERIFY(ini.open(QIODevice::WriteOnly));
+    QVERIFY(ini.write("[device]\nid=dev-0123456789abcdef\n\n[server]\n"
+                      "url=http://192.0.2.7:8787\ntoken=s3cr3t-token\n")
+            > 0);
+    ini.close();
+
+    {
+        ClientProfile profile(folder);
+        QCOMPARE(profile.servers(), ServerList({QUrl(u"http://192.0.2.7:8787"_s)}));
+        QCOMPARE(profile.token(), u"s3cr3t-token"_s);
+        QCOMPARE(profile.deviceId(), u"dev-0123456789abcdef"_s);
+        profile.setServers(
+            ServerList({QUrl(u"http://192.0.2.7:8787"_s), QUrl(u"http://192.0.2.8:8787"_s)}));
+    }
+    ClientProfile profile(folder);
+    QCOMPARE(profile.servers().toText(), u"http://192.0.2.7:8787, http://192.0.2.8:8787"_s);
+    QVERIFY(!profile.settings().contains(u"server/url"_s));
 }
 
 void tst_ClientProfile::deviceNameDefaultsToTheHost()

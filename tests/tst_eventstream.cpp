@@ -1,7 +1,8 @@
 // The player's live updates (EventStream): GET /v1/events kept open against the real server,
 // in-process, with updates made over HTTP as another device would; the server stopped and started
-// again on the same port; and the event parser against a socket peer that writes exactly the
-// bytes the test says, split where the test says.
+// again on the same port; a list of servers, where the stream moves on from one it cannot reach
+// (and only then) or is told to follow; and the event parser against a socket peer that writes
+// exactly the bytes the test says, split where the test says.
 #include "eventhub.h"
 #include "eventstream.h"
 #include "recordcodec.h"
@@ -9,6 +10,7 @@
 #include "syncserver.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -146,6 +148,10 @@ private Q_SLOTS:
     void wrongTokenNeverConnects();
     void stopHangsUpForGood();
     void startNeedsServerAndToken();
+    void movesOnFromAServerItCannotReach();
+    void movesOnWhenItsServerStops();
+    void followsTheServerItIsGiven();
+    void refusedIsNoReasonToMoveOn();
 
     void parsesServerSentEvents_data();
     void parsesServerSentEvents();
@@ -155,9 +161,13 @@ private Q_SLOTS:
 private:
     void startServer(quint16 port = 0);
     void stopServer();
+    // Another server with a copy of the database: the same users and tokens.
+    void startSecondServer(std::unique_ptr<SyncServer> *second);
+    std::unique_ptr<SyncServer> startServerOn(const QString &databasePath);
+    // To m_server, or to `server`.
     void putProgress(const QString &token, const ProgressRecord &update,
-                     ProgressRecord *standing = nullptr);
-    int refusedStreams();
+                     ProgressRecord *standing = nullptr, SyncServer *server = nullptr);
+    int refusedStreams(SyncServer *server = nullptr);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<SyncServer> m_server;
@@ -210,11 +220,44 @@ void tst_EventStream::stopServer()
     m_server.reset(); // stops: ends the streams, closes the port
 }
 
+std::unique_ptr<SyncServer> tst_EventStream::startServerOn(const QString &databasePath)
+{
+    auto server = std::make_unique<SyncServer>();
+    ServerOptions options;
+    options.databasePath = databasePath;
+    options.port = 0;
+    options.keepAliveMs = kKeepAliveMs;
+    QString error;
+    if (!server->start(options, &error)) {
+        qWarning("server: %s", qPrintable(error));
+        return nullptr;
+    }
+    return server;
+}
+
+void tst_EventStream::startSecondServer(std::unique_ptr<SyncServer> *second)
+{
+    // Stopped, every connection is closed and the file holds everything; then back on its port.
+    const quint16 port = m_server->port();
+    stopServer();
+    const QString source = m_dir->filePath(u"server.sqlite"_s);
+    const QString copy = m_dir->filePath(u"second.sqlite"_s);
+    for (const QString &suffix : {QString(), u"-wal"_s}) {
+        if (QFile::exists(source + suffix))
+            QVERIFY(QFile::copy(source + suffix, copy + suffix));
+    }
+    CHECK(startServer(port));
+    *second = startServerOn(copy);
+    QVERIFY(*second);
+}
+
 // PUT /v1/progress/{id} over HTTP, as another device of that user would: events come from the API.
 void tst_EventStream::putProgress(const QString &token, const ProgressRecord &update,
-                                  ProgressRecord *standing)
+                                  ProgressRecord *standing, SyncServer *server)
 {
-    QNetworkRequest request(QUrl(m_server->url() + u"/v1/progress/"_s + update.contentId));
+    if (!server)
+        server = m_server.get();
+    QNetworkRequest request(QUrl(server->url() + u"/v1/progress/"_s + update.contentId));
     request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
     request.setRawHeader("Content-Type", "application/json");
     std::unique_ptr<QNetworkReply> reply(
@@ -235,10 +278,12 @@ void tst_EventStream::putProgress(const QString &token, const ProgressRecord &up
 }
 
 // How many GET /v1/events the server refused with 401, from its /metrics page.
-int tst_EventStream::refusedStreams()
+int tst_EventStream::refusedStreams(SyncServer *server)
 {
+    if (!server)
+        server = m_server.get();
     std::unique_ptr<QNetworkReply> reply(
-        m_network.get(QNetworkRequest(QUrl(m_server->url() + u"/metrics"_s))));
+        m_network.get(QNetworkRequest(QUrl(server->url() + u"/metrics"_s))));
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
     if (!finished.wait(kTimeoutMs))
         return -1;
@@ -257,7 +302,7 @@ void tst_EventStream::receivesItsOwnUsersUpdates()
     m_stream = std::make_unique<EventStream>();
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServer(QUrl(m_server->url()), m_alice);
+    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     QVERIFY(!m_stream->isConnected());
 
     m_stream->start();
@@ -299,7 +344,7 @@ void tst_EventStream::otherUsersUpdatesNeverArrive()
     m_stream = std::make_unique<EventStream>();
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServer(QUrl(m_server->url()), m_alice);
+    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
@@ -334,7 +379,7 @@ void tst_EventStream::reconnectsWhenTheServerComesBack()
     m_stream = std::make_unique<EventStream>();
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServer(QUrl(m_server->url()), m_alice);
+    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
 
@@ -377,7 +422,7 @@ void tst_EventStream::connectsOnceTheServerIsUp()
 
     m_stream = std::make_unique<EventStream>();
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
-    m_stream->setServer(url, m_alice);
+    m_stream->setServers(ServerList({url}), m_alice);
     m_stream->start();
     QTest::qWait(1500); // an attempt or two, refused
     QVERIFY(connected.isEmpty());
@@ -394,7 +439,7 @@ void tst_EventStream::wrongTokenNeverConnects()
     m_stream = std::make_unique<EventStream>();
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServer(QUrl(m_server->url()), u"not-a-token"_s);
+    m_stream->setServers(ServerList({QUrl(m_server->url())}), u"not-a-token"_s);
     m_stream->start();
 
     // Refused, tried again after a backoff, refused again.
@@ -417,7 +462,7 @@ void tst_EventStream::stopHangsUpForGood()
     m_stream = std::make_unique<EventStream>();
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServer(QUrl(m_server->url()), m_alice);
+    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
@@ -447,17 +492,139 @@ void tst_EventStream::startNeedsServerAndToken()
     CHECK(startServer());
     EventStream noToken;
     QSignalSpy noTokenConnected(&noToken, &EventStream::connectedChanged);
-    noToken.setServer(QUrl(m_server->url()), QString());
+    noToken.setServers(ServerList({QUrl(m_server->url())}), QString());
     noToken.start();
     EventStream noServer;
     QSignalSpy noServerConnected(&noServer, &EventStream::connectedChanged);
-    noServer.setServer(QUrl(), m_alice);
+    noServer.setServers(ServerList(), m_alice);
     noServer.start();
     QTest::qWait(500);
     QVERIFY(noTokenConnected.isEmpty());
     QVERIFY(noServerConnected.isEmpty());
     QCOMPARE(m_server->events().subscriberCount(), 0);
     QCOMPARE(refusedStreams(), 0); // not even asked
+}
+
+// The first server of the list has nothing listening: the stream opens on the second at once.
+void tst_EventStream::movesOnFromAServerItCannotReach()
+{
+    CHECK(startServer());
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const QUrl closed(u"http://127.0.0.1:%1"_s.arg(probe.serverPort()));
+    probe.close();
+    const QUrl live(m_server->url());
+
+    m_stream = std::make_unique<EventStream>();
+    QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
+    QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
+    m_stream->setServers(ServerList({closed, live}), m_alice);
+    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
+    QCOMPARE(m_stream->currentServer(), closed);
+    m_stream->start();
+    QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
+    QCOMPARE(connections(connected), QList<bool>{true});
+    QCOMPARE(m_stream->currentServer(), live);
+    QCOMPARE(moved.count(), 1);
+    QCOMPARE(moved.at(0).at(0).toUrl(), live);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
+
+    ProgressRecord update = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 61000);
+    update.observedAtMs = nowMs();
+    ProgressRecord standing;
+    CHECK(putProgress(m_alice, update, &standing));
+    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, kTimeoutMs);
+    QCOMPARE(records(received).first(), standing);
+}
+
+// Two real servers that know the same user. The stream is open on the first; it stops. The
+// stream tries it once more (a restart looks the same at first), finds it gone and opens on the
+// second, where the updates now arrive.
+void tst_EventStream::movesOnWhenItsServerStops()
+{
+    CHECK(startServer());
+    std::unique_ptr<SyncServer> second;
+    CHECK(startSecondServer(&second));
+    const QUrl first(m_server->url());
+    const QUrl secondUrl(second->url());
+
+    m_stream = std::make_unique<EventStream>();
+    QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
+    QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
+    m_stream->setServers(ServerList({first, secondUrl}), m_alice);
+    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
+    m_stream->start();
+    QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
+    QCOMPARE(second->events().subscriberCount(), 0);
+    QVERIFY(moved.isEmpty());
+
+    stopServer();
+    QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 3, kTimeoutMs);
+    QCOMPARE(connections(connected), (QList<bool>{true, false, true}));
+    QCOMPARE(m_stream->currentServer(), secondUrl);
+    QCOMPARE(moved.count(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(second->events().subscriberCount(), 1, kTimeoutMs);
+
+    ProgressRecord update = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 90000);
+    update.observedAtMs = nowMs();
+    ProgressRecord standing;
+    CHECK(putProgress(m_alice, update, &standing, second.get()));
+    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, kTimeoutMs);
+    QCOMPARE(records(received).first(), standing);
+}
+
+// Told to use another server of its list (the sync client moved there), the stream hangs up and
+// opens there; a server not in the list changes nothing.
+void tst_EventStream::followsTheServerItIsGiven()
+{
+    CHECK(startServer());
+    std::unique_ptr<SyncServer> second;
+    CHECK(startSecondServer(&second));
+    const QUrl first(m_server->url());
+    const QUrl secondUrl(second->url());
+
+    m_stream = std::make_unique<EventStream>();
+    QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
+    m_stream->setServers(ServerList({first, secondUrl}), m_alice);
+    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
+    m_stream->start();
+    QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
+
+    m_stream->setCurrentServer(QUrl(u"http://127.0.0.1:1"_s));
+    m_stream->setCurrentServer(first);
+    QVERIFY(moved.isEmpty());
+    QCOMPARE(connections(connected), QList<bool>{true});
+
+    m_stream->setCurrentServer(secondUrl);
+    QCOMPARE(moved.count(), 1);
+    QCOMPARE(m_stream->currentServer(), secondUrl);
+    QTRY_COMPARE_WITH_TIMEOUT(second->events().subscriberCount(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 0, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 3, kTimeoutMs);
+    QCOMPARE(connections(connected), (QList<bool>{true, false, true}));
+}
+
+// A 401 from the first server is its answer: the stream keeps asking it (with backoff) and never
+// goes to the second with a token the first refused.
+void tst_EventStream::refusedIsNoReasonToMoveOn()
+{
+    CHECK(startServer());
+    auto stranger = startServerOn(m_dir->filePath(u"stranger.sqlite"_s)); // knows no user
+    QVERIFY(stranger);
+    const QUrl first(stranger->url());
+
+    m_stream = std::make_unique<EventStream>();
+    QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
+    m_stream->setServers(ServerList({first, QUrl(m_server->url())}), m_alice);
+    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
+    m_stream->start();
+    QTRY_VERIFY_WITH_TIMEOUT(refusedStreams(stranger.get()) >= 2, kTimeoutMs);
+    QVERIFY(connected.isEmpty());
+    QVERIFY(moved.isEmpty());
+    QCOMPARE(m_stream->currentServer(), first);
+    QCOMPARE(m_server->events().subscriberCount(), 0);
 }
 
 void tst_EventStream::parsesServerSentEvents_data()
@@ -532,7 +699,7 @@ void tst_EventStream::parsesServerSentEvents()
     EventStream stream;
     QSignalSpy connected(&stream, &EventStream::connectedChanged);
     QSignalSpy received(&stream, &EventStream::progressReceived);
-    stream.setServer(server.url(), u"tok"_s);
+    stream.setServers(ServerList({server.url()}), u"tok"_s);
     stream.start();
     QTRY_VERIFY_WITH_TIMEOUT(server.isStreaming(), kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
@@ -587,7 +754,7 @@ void tst_EventStream::requestsTheStreamWithTheToken()
     FakeEventServer server;
     QVERIFY(server.listen());
     EventStream stream;
-    stream.setServer(server.url(serverPath), u"tok_0123"_s);
+    stream.setServers(ServerList({server.url(serverPath)}), u"tok_0123"_s);
     stream.start();
     QTRY_VERIFY_WITH_TIMEOUT(server.isStreaming(), kTimeoutMs);
 

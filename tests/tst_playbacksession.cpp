@@ -447,7 +447,7 @@ void tst_PlaybackSession::startSession(const QUrl &server)
     QVERIFY2(*opened, qPrintable(error));
 
     m_sync = std::make_unique<SyncClient>(*m_local);
-    m_sync->setServer(server, m_token);
+    m_sync->setServers(ServerList({server}), m_token);
     m_sync->setDevice(u"laptop"_s, u"This laptop"_s);
     m_session = std::make_unique<PlaybackSession>(*m_sync, *m_local);
     m_timeline = std::make_unique<Timeline>(*m_session);
@@ -477,7 +477,7 @@ void tst_PlaybackSession::reportFromAnotherDevice(ProgressRecord record)
     QVERIFY(*opened);
 
     SyncClient tv(local);
-    tv.setServer(QUrl(m_server->url()), m_token);
+    tv.setServers(ServerList({QUrl(m_server->url())}), m_token);
     tv.setDevice(u"tv"_s, u"Living-room TV"_s);
     QSignalSpy settled(&tv, &SyncClient::reportSettled);
     record.contentId = m_contentId;

@@ -126,6 +126,12 @@ void tst_SettingsDialog::problemWith_data()
     QTest::newRow("https, a host name and a path")
         << make(u"https://sync.example.org/playmark"_s, token, name) << QString();
     QTest::newRow("IPv6") << make(u"http://[::1]:8787"_s, token, name) << QString();
+    QTest::newRow("two servers") << make(u"http://192.168.1.20:8787,http://192.168.1.21:8787"_s,
+                                         token, name)
+                                 << QString();
+    QTest::newRow("three servers, spaces after the commas") << make(
+        u"http://nas:8787, https://sync.example.org/playmark, http://[::1]:8787"_s, token, name)
+                                                            << QString();
     QTest::newRow("no server at all (work offline)")
         << make(QString(), QString(), name) << QString();
     QTest::newRow("no server, a token left over") << make(QString(), token, name) << QString();
@@ -140,6 +146,17 @@ void tst_SettingsDialog::problemWith_data()
         << make(u"http://192.168.1.20:99999"_s, token, name) << u"address"_s;
     QTest::newRow("space in the host")
         << make(u"http://my nas:8787"_s, token, name) << u"address"_s;
+    // In a list, the message names the entry that is wrong.
+    QTest::newRow("list, the second bad")
+        << make(u"http://nas:8787, ftp://backup:8787"_s, token, name) << u"'ftp://backup:8787'"_s;
+    QTest::newRow("list, the first bad")
+        << make(u"nas:8787, http://backup:8787"_s, token, name) << u"'nas:8787'"_s;
+    QTest::newRow("list, a comma too many")
+        << make(u"http://nas:8787,,http://backup:8787"_s, token, name) << u"empty"_s;
+    QTest::newRow("list, one twice")
+        << make(u"http://nas:8787, http://nas:8787"_s, token, name) << u"twice"_s;
+    QTest::newRow("list without token")
+        << make(u"http://nas:8787, http://backup:8787"_s, QString(), name) << u"token"_s;
 
     QTest::newRow("server without token")
         << make(u"http://192.168.1.20:8787"_s, QString(), name) << u"token"_s;

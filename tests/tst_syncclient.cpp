@@ -1,15 +1,21 @@
 // The client half of the protocol against the real server, in-process on a port the OS picks,
 // with a real local copy on disk: delivery, the outbox while the server is away and the retry
 // that empties it, a previous run's outbox, the clock offset and clock_skew, fetch with its
-// timeout (against a real socket that never answers), closing, and refused updates.
+// timeout (against a real socket that never answers), closing, and refused updates. With a list
+// of servers: moving on from one that is away (closed port, no such host, never answers, 502,
+// 503) for delivery and fetch, staying on the one that answers, two real servers with one
+// stopped mid-session and nothing lost, and answers such as 401 that are no reason to move on.
 
 #include "localcopy.h"
+#include "progressorder.h"
 #include "serverstorage.h"
 #include "syncclient.h"
 #include "syncserver.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -127,6 +133,88 @@ private:
     std::vector<std::unique_ptr<QTcpSocket>> m_sockets;
 };
 
+// A port with nothing listening on it: connections to it are refused.
+quint16 closedPort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    const quint16 port = probe.serverPort();
+    probe.close();
+    return port;
+}
+
+// Answers every request with the same status, as a reverse proxy does while the server behind it
+// is down (502, 504) or as a server that cannot serve (503). Counts the requests.
+class StatusServer : public QTcpServer
+{
+public:
+    explicit StatusServer(int status) : m_status(status) { }
+    int requests() const { return m_requests; }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor))
+            return;
+        auto head = std::make_shared<QByteArray>();
+        connect(socket, &QTcpSocket::readyRead, socket, [this, socket, head] {
+            // The headers are enough: the answer does not depend on the body.
+            const bool complete = head->contains("\r\n\r\n");
+            *head += socket->readAll();
+            if (!complete && head->contains("\r\n\r\n")) {
+                ++m_requests;
+                const QByteArray body = R"({"error":{"code":"unavailable","message":"down"}})";
+                socket->write("HTTP/1.1 " + QByteArray::number(m_status)
+                              + " Unavailable\r\nContent-Type: application/json\r\n"
+                                "Connection: close\r\nContent-Length: "
+                              + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                socket->disconnectFromHost();
+            }
+        });
+    }
+
+private:
+    int m_status;
+    int m_requests = 0;
+};
+
+// The first server of a list, away in the way the test's table says.
+struct AwayServer
+{
+    SilentServer silent;
+    std::unique_ptr<StatusServer> answering;
+    QUrl url;
+
+    bool start(const QString &kind)
+    {
+        if (kind == u"closed port") {
+            url = QUrl(u"http://127.0.0.1:%1"_s.arg(closedPort()));
+        } else if (kind == u"no such host") {
+            url = QUrl(u"http://playmark-failover.invalid:8787"_s); // .invalid never resolves
+        } else if (kind == u"never answers") {
+            if (!silent.listen(QHostAddress::LocalHost, 0))
+                return false;
+            url = QUrl(u"http://127.0.0.1:%1"_s.arg(silent.serverPort()));
+        } else {
+            answering = std::make_unique<StatusServer>(kind.toInt());
+            if (!answering->listen(QHostAddress::LocalHost, 0))
+                return false;
+            url = QUrl(u"http://127.0.0.1:%1"_s.arg(answering->serverPort()));
+        }
+        return true;
+    }
+
+    // Requests (or connections) it has seen; -1 when nothing can count them.
+    int tries() const
+    {
+        if (answering)
+            return answering->requests();
+        return silent.isListening() ? silent.connections() : -1;
+    }
+};
+
 // A server whose storage is down for each update: every /v1/sync answer is 200 with an
 // `unavailable` error per update (as playmark-server gives when a write fails). Counts the tries.
 class UnavailableServer : public QTcpServer
@@ -209,12 +297,27 @@ private Q_SLOTS:
     void refusedUpdateIsDropped();
     void unavailableUpdateStaysAndIsRetried();
 
+    void deliveryMovesOnFromAnAwayServer_data();
+    void deliveryMovesOnFromAnAwayServer();
+    void fetchMovesOnFromAnAwayServer_data();
+    void fetchMovesOnFromAnAwayServer();
+    void everyServerAwayKeepsTheOutbox();
+    void secondServerTakesOverMidSession();
+    void unauthorizedIsAnAnswer();
+    void notFoundIsAnAnswer();
+
 private:
     std::unique_ptr<Player> player(const QString &path, const QString &server,
                                    const QString &deviceId = u"tv"_s);
     bool startServer(quint16 port);
     Answer get(const QString &contentId);
     Answer put(const QString &contentId, const QJsonObject &body);
+    void awayKinds();
+    // A copy of the server's database (the same user and token) at `name`, for a second server.
+    QString copyServerDatabase(const QString &name);
+    std::unique_ptr<SyncServer> startAnotherServer(const QString &databasePath);
+    // What stands in a server database for alice, read from the file.
+    std::optional<ProgressRecord> storedIn(const QString &databasePath, const QString &contentId);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<SyncServer> m_server;
@@ -268,7 +371,7 @@ std::unique_ptr<Player> tst_SyncClient::player(const QString &path, const QStrin
     if (!result->open(path))
         return nullptr;
     if (!server.isEmpty())
-        result->sync.setServer(QUrl(server), m_token);
+        result->sync.setServers(ServerList({QUrl(server)}), m_token);
     result->sync.setDevice(deviceId, u"Device "_s + deviceId);
     return result;
 }
@@ -795,6 +898,337 @@ void tst_SyncClient::unavailableUpdateStaysAndIsRetried()
     // ...and is tried again without any new report (the backoff starts at about a second).
     QTRY_VERIFY_WITH_TIMEOUT(down.syncRequests() >= 2, kTimeoutMs);
     QCOMPARE(tv->pendingInOutbox(), 1);
+}
+
+QString tst_SyncClient::copyServerDatabase(const QString &name)
+{
+    // Stopped, every connection is closed and the file holds everything; then back on its port.
+    const quint16 port = m_server->port();
+    m_server->stop();
+    const QString source = m_dir->filePath(u"server.sqlite"_s);
+    const QString copy = m_dir->filePath(name);
+    for (const QString &suffix : {QString(), u"-wal"_s}) {
+        if (QFile::exists(source + suffix) && !QFile::copy(source + suffix, copy + suffix))
+            return {};
+    }
+    return startServer(port) ? copy : QString();
+}
+
+std::unique_ptr<SyncServer> tst_SyncClient::startAnotherServer(const QString &databasePath)
+{
+    auto server = std::make_unique<SyncServer>();
+    ServerOptions options;
+    options.databasePath = databasePath;
+    options.port = 0;
+    QString error;
+    if (!server->start(options, &error)) {
+        qWarning("server: %s", qPrintable(error));
+        return nullptr;
+    }
+    return server;
+}
+
+std::optional<ProgressRecord> tst_SyncClient::storedIn(const QString &databasePath,
+                                                       const QString &contentId)
+{
+    ServerStorage storage;
+    QString error;
+    qint64 user = -1;
+    std::optional<ProgressRecord> record;
+    if (!storage.open(databasePath, &error) || !storage.userForToken(m_token, &user, &error)
+        || !storage.record(user, contentId, &record, &error))
+        qWarning("%s: %s", qPrintable(databasePath), qPrintable(error));
+    return record;
+}
+
+void tst_SyncClient::awayKinds()
+{
+    QTest::addColumn<QString>("away");
+
+    QTest::newRow("closed port") << u"closed port"_s;
+    QTest::newRow("no such host") << u"no such host"_s;
+    QTest::newRow("accepts and never answers") << u"never answers"_s;
+    QTest::newRow("502 from a proxy") << u"502"_s;
+    QTest::newRow("503") << u"503"_s;
+    QTest::newRow("504 from a proxy") << u"504"_s;
+}
+
+void tst_SyncClient::deliveryMovesOnFromAnAwayServer_data()
+{
+    awayKinds();
+}
+
+// The first server of the list is away: the report goes to the second in the same attempt, and
+// the client stays there.
+void tst_SyncClient::deliveryMovesOnFromAnAwayServer()
+{
+    QFETCH(QString, away);
+    AwayServer first;
+    QVERIFY(first.start(away));
+    const QUrl live(m_url);
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
+    QVERIFY(tv);
+    tv->sync.setServers(ServerList({first.url, live}), m_token);
+    QCOMPARE(tv->sync.currentServer(), first.url);
+    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+
+    const ProgressRecord sent = tv->sync.report(progress(u"movie"_s, 61000));
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QCOMPARE(settled.at(0).at(1).toBool(), true); // delivered by the first attempt, no backoff
+    QCOMPARE(tv->sync.currentServer(), live);
+    QCOMPARE(moved.count(), 1);
+    QCOMPARE(moved.at(0).at(0).toUrl(), live);
+    QVERIFY(tv->sync.isOnline());
+    QCOMPARE(tv->pendingInOutbox(), 0);
+    const Answer answer = get(u"movie"_s);
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), sent.observedAtMs);
+
+    // It stays on the server that answered: later reports and a fetch go straight there.
+    const int firstTries = first.tries();
+    ProgressRecord last;
+    for (int i = 1; i <= 3; ++i) {
+        last = tv->sync.report(progress(u"movie"_s, 61000 + i * 5000));
+        QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1 + i, kTimeoutMs);
+        QCOMPARE(settled.constLast().at(1).toBool(), true);
+    }
+    std::optional<FetchResult> fetched;
+    tv->sync.fetch(u"movie"_s, kTimeoutMs, &tv->context,
+                   [&](const FetchResult &r) { fetched = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(fetched.has_value(), kTimeoutMs);
+    QCOMPARE(fetched->status, FetchResult::Status::Found);
+    QCOMPARE(fetched->record->positionMs, last.positionMs);
+    QCOMPARE(moved.count(), 1);
+    QCOMPARE(tv->sync.currentServer(), live);
+    QCOMPARE(first.tries(), firstTries);
+    QCOMPARE(get(u"movie"_s).record().value(u"position_ms"_s).toInteger(), last.positionMs);
+}
+
+void tst_SyncClient::fetchMovesOnFromAnAwayServer_data()
+{
+    awayKinds();
+}
+
+// Where to resume is asked of the next server within the caller's time, even when the first
+// one takes its share of it and never answers.
+void tst_SyncClient::fetchMovesOnFromAnAwayServer()
+{
+    QFETCH(QString, away);
+    const qint64 observedAt = nowMs() - 5000;
+    QCOMPARE(put(u"movie"_s,
+                 QJsonObject{{u"position_ms"_s, 754000},
+                             {u"duration_ms"_s, 3600000},
+                             {u"device_id"_s, u"phone"_s},
+                             {u"device_name"_s, u"Phone"_s},
+                             {u"observed_at_ms"_s, observedAt}})
+                 .status,
+             200);
+    AwayServer first;
+    QVERIFY(first.start(away));
+    const QUrl live(m_url);
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
+    QVERIFY(tv);
+    tv->sync.setServers(ServerList({first.url, live}), m_token);
+    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+
+    // Generous for a shared machine: a server that never answers takes half of it.
+    std::optional<FetchResult> found;
+    tv->sync.fetch(u"movie"_s, 10000, &tv->context, [&](const FetchResult &r) { found = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), kTimeoutMs);
+    QCOMPARE(found->status, FetchResult::Status::Found);
+    QCOMPARE(found->record->positionMs, qint64(754000));
+    QCOMPARE(found->record->observedAtMs, observedAt);
+    QCOMPARE(tv->sync.currentServer(), live);
+    QCOMPARE(moved.count(), 1);
+    QVERIFY(tv->sync.isOnline());
+
+    // The Continue Watching list comes from there too, without asking the first again.
+    const int firstTries = first.tries();
+    std::optional<bool> listed;
+    QList<ProgressRecord> items;
+    tv->sync.fetchList(20, 4000, &tv->context, [&](bool ok, const QList<ProgressRecord> &list) {
+        listed = ok;
+        items = list;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(listed.has_value(), kTimeoutMs);
+    QVERIFY(*listed);
+    QCOMPARE(items.size(), 1);
+    QCOMPARE(first.tries(), firstTries);
+    QCOMPARE(moved.count(), 1);
+}
+
+// No server of the list answers: the update waits in the outbox, and the retry goes round the
+// list again until one is back.
+void tst_SyncClient::everyServerAwayKeepsTheOutbox()
+{
+    const quint16 port = m_server->port();
+    const QUrl second(m_url);
+    m_server->stop();
+    const QUrl first(u"http://127.0.0.1:%1"_s.arg(closedPort()));
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
+    QVERIFY(tv);
+    tv->sync.setServers(ServerList({first, second}), m_token);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    QSignalSpy finished(&tv->sync, &SyncClient::deliveryFinished);
+    const ProgressRecord sent = tv->sync.report(progress(u"movie"_s, 42000));
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QCOMPARE(settled.at(0).at(1).toBool(), false);
+    QVERIFY(!finished.isEmpty());
+    QCOMPARE(finished.constLast().at(0).toBool(), false);
+    QVERIFY(!tv->sync.isOnline());
+    QCOMPARE(tv->pendingInOutbox(), 1);
+
+    // The second comes back: a retry reaches it, whichever server it starts from.
+    QVERIFY(startServer(port));
+    QTRY_COMPARE_WITH_TIMEOUT(tv->pendingInOutbox(), 0, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(tv->sync.isOnline(), kTimeoutMs);
+    QCOMPARE(tv->sync.currentServer(), second);
+    const Answer answer = get(u"movie"_s);
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), sent.observedAtMs);
+}
+
+// Two real servers A and B, each with its own database, that know the same user. Reports go to
+// A; A stops mid-session while reports keep coming; they go to B. No update is lost: every
+// video's newest report stands on B, or on A for a video not reported again after the stop.
+void tst_SyncClient::secondServerTakesOverMidSession()
+{
+    const QString aDatabase = m_dir->filePath(u"server.sqlite"_s);
+    const QString bDatabase = copyServerDatabase(u"b.sqlite"_s);
+    QVERIFY(!bDatabase.isEmpty());
+    auto b = startAnotherServer(bDatabase);
+    QVERIFY(b);
+    const QUrl a(m_url);
+    const QUrl bUrl(b->url());
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
+    QVERIFY(tv);
+    tv->sync.setServers(ServerList({a, bUrl}), m_token);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    QHash<QString, ProgressRecord> newest; // per video, its newest report
+    int reports = 0;
+    const auto report = [&](int video, qint64 positionMs) {
+        const ProgressRecord sent = tv->sync.report(progress(u"video-%1"_s.arg(video), positionMs));
+        newest.insert(sent.contentId, sent);
+        ++reports;
+    };
+
+    // Three videos on A, each delivered.
+    for (int i = 0; i < 6; ++i) {
+        report(i % 3, 1000 * (i + 1));
+        QTRY_COMPARE_WITH_TIMEOUT(settled.count(), reports, kTimeoutMs);
+    }
+    QCOMPARE(tv->sync.currentServer(), a);
+    for (int video = 0; video < 3; ++video) {
+        const QString id = u"video-%1"_s.arg(video);
+        QCOMPARE(get(id).record().value(u"observed_at_ms"_s).toInteger(),
+                 newest.value(id).observedAtMs);
+    }
+
+    // A stops right after a report, before its delivery has been answered; more follow, some
+    // in a burst, some one at a time, to videos old and new.
+    report(0, 20000);
+    m_server->stop();
+    for (int i = 0; i < 8; ++i)
+        report(i % 2 == 0 ? 1 : 3, 30000 + 1000 * i);
+    for (int i = 0; i < 4; ++i) {
+        report(4, 50000 + 1000 * i);
+        QTRY_COMPARE_WITH_TIMEOUT(settled.count(), reports, kTimeoutMs);
+    }
+
+    // Every report settled as delivered (the move to B is part of the same attempt), the outbox
+    // is empty and B is the server in use.
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), reports, kTimeoutMs);
+    for (const QList<QVariant> &arguments : std::as_const(settled))
+        QVERIFY(arguments.at(1).toBool());
+    QCOMPARE(tv->pendingInOutbox(), 0);
+    QTRY_COMPARE(tv->sync.pendingCount(), 0);
+    QCOMPARE(tv->sync.currentServer(), bUrl);
+    QCOMPARE(moved.count(), 1);
+
+    // What the two databases hold, read from their files.
+    for (auto it = newest.cbegin(); it != newest.cend(); ++it) {
+        const bool reportedAfterStop = it.key() != u"video-2"_s;
+        const std::optional<ProgressRecord> onA = storedIn(aDatabase, it.key());
+        const std::optional<ProgressRecord> onB = storedIn(bDatabase, it.key());
+        const std::optional<ProgressRecord> &standing = reportedAfterStop ? onB : onA;
+        QVERIFY2(standing, qPrintable(it.key()));
+        QCOMPARE(standing->positionMs, it->positionMs);
+        QCOMPARE(standing->observedAtMs, it->observedAtMs);
+        QCOMPARE(standing->deviceId, u"tv"_s);
+        // Nothing newer than the newest report anywhere.
+        for (const auto &stored : {onA, onB}) {
+            if (stored)
+                QVERIFY(ProgressOrder::compare(*stored, *it) <= 0);
+        }
+    }
+    // B never saw video-2: it was not reported after the stop.
+    QVERIFY(!storedIn(bDatabase, u"video-2"_s));
+}
+
+// A 401 is the first server's answer, not an absence: the client stays, and the update waits
+// for a token that works there rather than going to another server.
+void tst_SyncClient::unauthorizedIsAnAnswer()
+{
+    // A server with a database of its own, which knows no user: every token is unknown there.
+    auto stranger = startAnotherServer(m_dir->filePath(u"stranger.sqlite"_s));
+    QVERIFY(stranger);
+    const QUrl first(stranger->url());
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
+    QVERIFY(tv);
+    tv->sync.setServers(ServerList({first, QUrl(m_url)}), m_token);
+    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+
+    tv->sync.report(progress(u"movie"_s, 42000));
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QCOMPARE(settled.at(0).at(1).toBool(), false);
+    QCOMPARE(tv->pendingInOutbox(), 1);
+
+    std::optional<FetchResult> fetched;
+    tv->sync.fetch(u"movie"_s, 4000, &tv->context, [&](const FetchResult &r) { fetched = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(fetched.has_value(), kTimeoutMs);
+    QCOMPARE(fetched->status, FetchResult::Status::Failed);
+    QVERIFY2(fetched->error.contains(u"401"_s), qPrintable(fetched->error));
+
+    QCOMPARE(tv->sync.currentServer(), first);
+    QVERIFY(moved.isEmpty());
+    QCOMPARE(get(u"movie"_s).status, 404); // the second server never got it
+}
+
+// A 404 for a video is the answer "nothing to resume", even when another server of the list
+// has a record of it.
+void tst_SyncClient::notFoundIsAnAnswer()
+{
+    const QString copy = copyServerDatabase(u"first.sqlite"_s);
+    QVERIFY(!copy.isEmpty());
+    auto firstServer = startAnotherServer(copy);
+    QVERIFY(firstServer);
+    const QUrl first(firstServer->url());
+    QCOMPARE(put(u"movie"_s,
+                 QJsonObject{{u"position_ms"_s, 754000},
+                             {u"device_id"_s, u"phone"_s},
+                             {u"observed_at_ms"_s, nowMs() - 5000}})
+                 .status,
+             200); // on the second server only
+
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
+    QVERIFY(tv);
+    tv->sync.setServers(ServerList({first, QUrl(m_url)}), m_token);
+    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    std::optional<FetchResult> fetched;
+    tv->sync.fetch(u"movie"_s, 4000, &tv->context, [&](const FetchResult &r) { fetched = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(fetched.has_value(), kTimeoutMs);
+    QCOMPARE(fetched->status, FetchResult::Status::NotFound);
+    QCOMPARE(tv->sync.currentServer(), first);
+    QVERIFY(moved.isEmpty());
+    QVERIFY(tv->sync.isOnline());
 }
 
 QTEST_GUILESS_MAIN(tst_SyncClient)

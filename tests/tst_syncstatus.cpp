@@ -17,6 +17,7 @@ private Q_SLOTS:
     void toolTip_data();
     void toolTip();
     void toolTipWithoutServer();
+    void toolTipNamesTheServerInUse();
 };
 
 void tst_SyncStatus::text_data()
@@ -101,6 +102,25 @@ void tst_SyncStatus::toolTipWithoutServer()
     QVERIFY2(tip.contains(u"this device only"_s), qPrintable(tip));
     QVERIFY2(!tip.contains(u"Server:"_s), qPrintable(tip));
     QVERIFY2(!tip.contains(u"never"_s), qPrintable(tip));
+}
+
+// With several servers, the one in use is named first and the others after it.
+void tst_SyncStatus::toolTipNamesTheServerInUse()
+{
+    const qint64 march5 = QDateTime(QDate(2024, 3, 5), QTime(14, 7, 9)).toMSecsSinceEpoch();
+    SyncStatus status;
+    status.hasServer = true;
+    status.online = true;
+    status.server = QUrl(u"http://backup.local:8787"_s);
+    status.otherServers = {QUrl(u"http://nas.local:8787"_s),
+                           QUrl(u"https://bob:secret@sync.example.org"_s)};
+    status.lastExchangeMs = march5;
+    const QString tip = status.toolTip();
+    QCOMPARE(tip,
+             u"Server in use: http://backup.local:8787\n"
+             "Also listed: http://nas.local:8787, https://bob@sync.example.org\n"
+             "Last successful exchange: 2024-03-05 14:07:09"_s);
+    QVERIFY2(!tip.contains(u"secret"_s), qPrintable(tip));
 }
 
 QTEST_APPLESS_MAIN(tst_SyncStatus)

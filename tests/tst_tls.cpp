@@ -380,7 +380,7 @@ void tst_Tls::silentClientIsCutOff()
 void tst_Tls::eventStreamOverTls()
 {
     EventStream stream;
-    stream.setServer(QUrl(m_server->url()), m_token);
+    stream.setServers(ServerList({QUrl(m_server->url())}), m_token);
     stream.setTrustedCertificates(certificatesIn(path(u"server.crt"_s)));
     QSignalSpy received(&stream, &EventStream::progressReceived);
     stream.start();
@@ -420,7 +420,7 @@ void tst_Tls::syncClientDeliversOverTls()
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY(*opened);
     SyncClient sync(local);
-    sync.setServer(QUrl(m_server->url()), m_token);
+    sync.setServers(ServerList({QUrl(m_server->url())}), m_token);
     sync.setDevice(u"phone"_s, u"Phone"_s);
     if (!caCertificate.isEmpty())
         sync.setTrustedCertificates(certificatesIn(path(caCertificate)));

@@ -1,5 +1,7 @@
 #include "settingsdialog.h"
 
+#include "serverlist.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -8,7 +10,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QUrl>
 #include <QVBoxLayout>
 
 SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget *parent)
@@ -19,6 +20,8 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
     m_server = new QLineEdit(values.serverUrl, this);
     m_server->setObjectName(QStringLiteral("serverUrl"));
     m_server->setPlaceholderText(QStringLiteral("http://192.168.1.20:8787"));
+    m_server->setToolTip(tr("Several servers separated by commas: the first that answers is used, "
+                            "and the next when it fails."));
     m_token = new QLineEdit(values.token, this);
     m_token->setObjectName(QStringLiteral("token"));
     m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
@@ -108,16 +111,15 @@ SettingsValues SettingsDialog::values() const
 
 QString SettingsDialog::problemWith(const SettingsValues &values)
 {
-    if (!values.serverUrl.isEmpty()) {
-        const QUrl url(values.serverUrl, QUrl::StrictMode);
-        if (!url.isValid()
-            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-            || url.host().isEmpty())
-            return tr("The server is an address such as http://192.168.1.20:8787.");
-        if (values.token.isEmpty())
-            return tr("A server needs a token: run 'playmark-server user add NAME' (or 'user token "
-                      "NAME') on it.");
-    }
+    QString error;
+    const auto servers = ServerList::parse(values.serverUrl, &error);
+    if (!servers)
+        return tr("The server is an address such as http://192.168.1.20:8787, or several "
+                  "separated by commas: %1.")
+            .arg(error);
+    if (!servers->isEmpty() && values.token.isEmpty())
+        return tr("A server needs a token: run 'playmark-server user add NAME' (or 'user token "
+                  "NAME') on it.");
     if (values.deviceName.isEmpty())
         return tr("Give this device a name, such as “Living-room TV”.");
     return {};

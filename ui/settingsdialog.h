@@ -13,7 +13,7 @@ class QSpinBox;
 // What a person can set per profile.
 struct SettingsValues
 {
-    QString serverUrl;
+    QString serverUrl; // one URL, or several separated by commas
     QString token;
     QString deviceName;
     int reportIntervalSeconds = 5;
