@@ -115,6 +115,7 @@ void TestInstall::installsFiles_data()
     QTest::newRow("protocol") << docDir() + "/docs/protocol.md"_L1 << false;
     QTest::newRow("unit") << docDir() + "/deploy/playmark-server.service"_L1 << false;
     QTest::newRow("deploy readme") << docDir() + "/deploy/README.md"_L1 << false;
+    QTest::newRow("nginx site") << docDir() + "/deploy/nginx/playmark.conf"_L1 << false;
 }
 
 void TestInstall::installsFiles()
