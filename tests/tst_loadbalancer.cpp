@@ -198,6 +198,7 @@ private Q_SLOTS:
     void serverKilledMidSession();
     void eventStreamHearsTheOtherServer();
     void writeInFlightMovesOn();
+    void playerFailsOverWithoutProxy();
     void answersAtTheProxy_data();
     void answersAtTheProxy();
 
@@ -646,6 +647,67 @@ void tst_LoadBalancer::writeInFlightMovesOn()
 }
 
 // What nginx answers itself, by the site file's rules.
+// The player's own failover, no proxy between: `--server A,B` on the two servers. It uses A, the
+// first that answers; A is killed while it plays and reports every second; it carries on with B,
+// every report delivered, nothing left in its outbox, and another device resumes where it stopped.
+void tst_LoadBalancer::playerFailsOverWithoutProxy()
+{
+    Server &first = *m_servers[0];
+    Server &second = *m_servers[1];
+    QStringList arguments = device(u"TV"_s, 7);
+    arguments[arguments.indexOf(u"--server"_s) + 1] = first.url() + u',' + second.url();
+    arguments.insert(arguments.size() - 1, u"--report-interval"_s);
+    arguments.insert(arguments.size() - 1, u"1"_s);
+    Process tv(kPlayerBin, arguments);
+    const auto reports = [&tv] {
+        return eventsNamed(playerEvents(tv.out()), u"reported"_s);
+    };
+    const auto syncRequests = [this](Server &server) {
+        return metricSample(
+            metrics(server),
+            R"(playmark_http_requests_total{route="/v1/sync",method="POST",status="200"})");
+    };
+
+    // Under way, on the first server of the list only.
+    QTRY_VERIFY2_WITH_TIMEOUT(reports().size() >= 2 || !tv.running(), tv.err().constData(),
+                              kPlayerTimeoutMs);
+    QVERIFY(tv.running());
+    QTRY_VERIFY_WITH_TIMEOUT(syncRequests(first) >= 1, kTimeoutMs);
+    QVERIFY(!(syncRequests(second) >= 1));
+    const QString contentId =
+        firstNamed(playerEvents(tv.out()), u"resumed"_s).value(u"content_id"_s).toString();
+    QVERIFY(!contentId.isEmpty());
+
+    first.process().kill();
+    QVERIFY(first.process().waitForFinished(kTimeoutMs));
+    const qsizetype reportsBefore = reports().size();
+
+    QTRY_VERIFY_WITH_TIMEOUT(!tv.running(), kPlayerTimeoutMs);
+    QCOMPARE(tv.process().exitStatus(), QProcess::NormalExit);
+    QVERIFY2(tv.process().exitCode() == 0, tv.err().constData());
+    QVERIFY2(reports().size() >= reportsBefore + 2, tv.out().constData());
+    for (const QJsonObject &report : reports())
+        QVERIFY2(report.value(u"delivered"_s).toBool(), tv.out().constData());
+    QVERIFY(syncRequests(second) >= 1);
+    const QJsonObject quit = firstNamed(playerEvents(tv.out()), u"quit"_s);
+    QCOMPARE(quit.value(u"pending"_s).toInt(-1), 0);
+    const qint64 finalPosition = quit.value(u"position_ms"_s).toInteger();
+    QCOMPARE(storedRecord(second, contentId).value(u"position_ms"_s).toInteger(), finalPosition);
+
+    // Another device that only knows the second server resumes there.
+    QStringList phoneArguments = device(u"Phone"_s, 1);
+    phoneArguments[phoneArguments.indexOf(u"--server"_s) + 1] = second.url();
+    int exitCode = -1;
+    const QList<QJsonObject> phone = runPlayer(phoneArguments, &exitCode);
+    QCOMPARE(exitCode, 0);
+    const QJsonObject resumed = firstNamed(phone, u"resumed"_s);
+    QCOMPARE(resumed.value(u"source"_s).toString(), u"server"_s);
+    const qint64 phonePosition = resumed.value(u"position_ms"_s).toInteger();
+    QVERIFY2(
+        qAbs(phonePosition - finalPosition) <= kResumeToleranceMs,
+        qPrintable(u"TV quit at %1, Phone resumed at %2"_s.arg(finalPosition).arg(phonePosition)));
+}
+
 void tst_LoadBalancer::answersAtTheProxy_data()
 {
     QTest::addColumn<QByteArray>("verb");
