@@ -454,11 +454,24 @@ bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &upda
                                        qint64 receivedAtMs, ApplyOutcome *outcome, QString *error)
 {
     Statements &sql = statements();
-    bindRecord(sql.upsert, userId, update, receivedAtMs);
-    if (!exec(sql.upsert, error))
-        return false;
-    outcome->applied = sql.upsert.numRowsAffected() > 0;
-    sql.upsert.finish();
+    if (m_dialect == SqlRecord::Dialect::PostgreSQL) {
+        // Each statement is a round trip to the database: the three below in one.
+        bindRecord(sql.applyAll, userId, update, receivedAtMs);
+        for (int i = 0; i < 2; ++i) {
+            sql.applyAll.addBindValue(userId);
+            sql.applyAll.addBindValue(update.contentId);
+        }
+        if (!exec(sql.applyAll, error))
+            return false;
+        outcome->applied = sql.applyAll.next() && sql.applyAll.value(0).toInt() > 0;
+        sql.applyAll.finish();
+    } else {
+        bindRecord(sql.upsert, userId, update, receivedAtMs);
+        if (!exec(sql.upsert, error))
+            return false;
+        outcome->applied = sql.upsert.numRowsAffected() > 0;
+        sql.upsert.finish();
+    }
 
     if (!outcome->applied) {
         std::optional<ProgressRecord> standing;
@@ -469,6 +482,8 @@ bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &upda
     }
     outcome->record = update;
     outcome->record.receivedAtMs = receivedAtMs;
+    if (m_dialect == SqlRecord::Dialect::PostgreSQL)
+        return true;
 
     bindRecord(sql.history, userId, update, receivedAtMs);
     if (!exec(sql.history, error))
@@ -491,12 +506,29 @@ ServerStorage::Statements &ServerStorage::statements()
         m_statements = std::make_unique<Statements>(db);
         // The ordering rule of PROTOCOL.md, applied by the database in one statement, so it
         // holds whatever other writers do at the same moment.
-        m_statements->upsert.prepare(
+        const QString upsert =
             QStringLiteral("INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
                            "?, ?, ?) ON CONFLICT (user_id, content_id)")
                 .arg(recordColumns())
             + SqlRecord::updateAll(QStringLiteral("received_at_ms"))
-            + SqlRecord::whereNewer(QStringLiteral("progress"), m_dialect));
+            + SqlRecord::whereNewer(QStringLiteral("progress"), m_dialect);
+        m_statements->upsert.prepare(upsert);
+        if (m_dialect == SqlRecord::Dialect::PostgreSQL) {
+            // The upsert's new row, if any, goes to history, and the history beyond the newest
+            // few dozen goes away: every part sees the database as it was when the statement
+            // began, so the prune keeps 64 older entries besides the new one.
+            m_statements->applyAll.prepare(
+                QStringLiteral(
+                    "WITH applied AS (%1 RETURNING user_id, %2),"
+                    " kept AS (INSERT INTO history (user_id, %2)"
+                    " SELECT user_id, %2 FROM applied),"
+                    " pruned AS (DELETE FROM history WHERE EXISTS (SELECT 1 FROM applied)"
+                    " AND user_id = ? AND content_id = ? AND observed_at_ms < ("
+                    "SELECT observed_at_ms FROM history WHERE user_id = ?"
+                    " AND content_id = ? ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63))"
+                    " SELECT COUNT(*) FROM applied")
+                    .arg(upsert, recordColumns()));
+        }
         m_statements->history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
                                                      " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                                           .arg(recordColumns()));

@@ -104,13 +104,16 @@ private:
     // The statements of the hot path, prepared once per connection.
     struct Statements
     {
-        explicit Statements(const QSqlDatabase &db) : upsert(db), history(db), prune(db), select(db)
+        explicit Statements(const QSqlDatabase &db)
+            : upsert(db), history(db), prune(db), select(db), applyAll(db)
         {
         }
         QSqlQuery upsert;
         QSqlQuery history;
         QSqlQuery prune;
         QSqlQuery select;
+        // PostgreSQL: upsert, history and prune in one statement, one round trip.
+        QSqlQuery applyAll;
     };
     Statements &statements();
     bool applyInTransaction(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
