@@ -77,3 +77,21 @@ QString DatabaseLocation::displayName() const
     url.setPath(u'/' + database);
     return url.toString();
 }
+
+void DatabaseLocation::configure(QSqlDatabase &db) const
+{
+    if (!host.isEmpty())
+        db.setHostName(host);
+    if (port > 0)
+        db.setPort(port);
+    if (!user.isEmpty())
+        db.setUserName(user);
+    if (!password.isEmpty())
+        db.setPassword(password);
+    db.setDatabaseName(database);
+    QString connectOptions = options;
+    if (!connectOptions.contains(QLatin1String("connect_timeout=")))
+        connectOptions += QLatin1String(connectOptions.isEmpty() ? "" : ";")
+            + QStringLiteral("connect_timeout=5");
+    db.setConnectOptions(connectOptions);
+}

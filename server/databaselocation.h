@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QSqlDatabase>
 #include <QString>
 
 #include <optional>
@@ -25,6 +26,9 @@ struct DatabaseLocation
     static bool isPostgreSqlUrl(const QString &text);
     // A path, or a postgresql:// URL checked for its parts; nullopt with the reason otherwise.
     static std::optional<DatabaseLocation> parse(const QString &text, QString *error);
+    // PostgreSQL: sets `db` (a QPSQL connection, not open yet) to connect here, giving up after
+    // 5 s unless the URL says otherwise (connect_timeout).
+    void configure(QSqlDatabase &db) const;
     // For messages and logs: the URL without its password, or the path.
     QString displayName() const;
 };

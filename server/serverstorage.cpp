@@ -173,20 +173,7 @@ bool ServerStorage::openSqlite(QSqlDatabase &db, QString *error)
 
 bool ServerStorage::openPostgreSql(QSqlDatabase &db, QString *error)
 {
-    if (!m_location.host.isEmpty())
-        db.setHostName(m_location.host);
-    if (m_location.port > 0)
-        db.setPort(m_location.port);
-    if (!m_location.user.isEmpty())
-        db.setUserName(m_location.user);
-    if (!m_location.password.isEmpty())
-        db.setPassword(m_location.password);
-    db.setDatabaseName(m_location.database);
-    QString options = m_location.options;
-    if (!options.contains(QLatin1String("connect_timeout=")))
-        options +=
-            QLatin1String(options.isEmpty() ? "" : ";") + QStringLiteral("connect_timeout=5");
-    db.setConnectOptions(options);
+    m_location.configure(db);
     if (!db.open())
         return fail(error, QStringLiteral("cannot connect to %1").arg(m_location.displayName()),
                     db.lastError(), false);
