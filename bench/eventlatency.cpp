@@ -20,6 +20,9 @@ How long an update takes to reach another device: opens GET /v1/events as one de
 percentiles of PUT-written-to-event-read, next to those of PUT-written-to-answer-read (the
 baseline: an event cannot come sooner than the update is committed). Loopback or LAN, http only.
 
+With --stream-url the event stream is held on another server than the one the PUTs go to: two
+servers on one PostgreSQL database, where the event travels through the database's NOTIFY.
+
 Exit status: 0 when every PUT was answered 2xx and its event arrived, 1 otherwise, 2 on bad
 arguments.)";
 
@@ -50,6 +53,9 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("url"),
                       QStringLiteral("The server (default http://127.0.0.1:8787)."),
                       QStringLiteral("URL"), QStringLiteral("http://127.0.0.1:8787")});
+    parser.addOption({QStringLiteral("stream-url"),
+                      QStringLiteral("The server that holds the event stream (default: --url)."),
+                      QStringLiteral("URL")});
     parser.addOption({QStringLiteral("token"),
                       QStringLiteral("Bearer token (default: env PLAYMARK_TOKEN)."),
                       QStringLiteral("TOKEN")});
@@ -78,6 +84,12 @@ int main(int argc, char *argv[])
     if (!options.url.isValid() || options.url.scheme() != QLatin1String("http")
         || options.url.port() < 0)
         return usageError(QStringLiteral("--url wants http://ADDRESS:PORT"));
+    if (parser.isSet(QStringLiteral("stream-url"))) {
+        options.streamUrl = QUrl(parser.value(QStringLiteral("stream-url")), QUrl::StrictMode);
+        if (!options.streamUrl.isValid() || options.streamUrl.scheme() != QLatin1String("http")
+            || options.streamUrl.port() < 0)
+            return usageError(QStringLiteral("--stream-url wants http://ADDRESS:PORT"));
+    }
     options.token = parser.isSet(QStringLiteral("token")) ? parser.value(QStringLiteral("token"))
                                                           : qEnvironmentVariable("PLAYMARK_TOKEN");
     if (options.token.isEmpty())

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace {
 
@@ -57,27 +58,58 @@ EventProbe::EventProbe(const Options &options, QObject *parent)
 
 EventProbe::~EventProbe() = default;
 
+namespace {
+
+// A server's address, port, path and request headers, from --url or --stream-url.
+struct Endpoint
+{
+    QHostAddress address;
+    quint16 port = 0;
+    QByteArray basePath;
+    QByteArray headers;
+};
+
+std::optional<Endpoint> endpoint(const QUrl &url, const QString &token)
+{
+    const QString host = url.host();
+    Endpoint result;
+    result.address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
+                                                        : QHostAddress(host);
+    if (result.address.isNull() || url.scheme() != QLatin1String("http"))
+        return std::nullopt;
+    result.port = quint16(url.port(80));
+    result.basePath = url.path(QUrl::FullyEncoded).toLatin1();
+    result.headers = "Host: " + url.authority().toLatin1() + "\r\nAuthorization: Bearer "
+        + token.toLatin1() + "\r\nUser-Agent: playmark-eventlatency\r\n";
+    return result;
+}
+
+} // namespace
+
+QUrl EventProbe::streamUrl() const
+{
+    return m_options.streamUrl.isEmpty() ? m_options.url : m_options.streamUrl;
+}
+
 void EventProbe::start()
 {
-    const QString host = m_options.url.host();
-    const QHostAddress address = host == QLatin1String("localhost")
-        ? QHostAddress(QHostAddress::LocalHost)
-        : QHostAddress(host);
-    if (address.isNull() || m_options.url.scheme() != QLatin1String("http")) {
+    const std::optional<Endpoint> put = endpoint(m_options.url, m_options.token);
+    if (!put) {
         fail(QStringLiteral("--url wants http://ADDRESS:PORT with an IP address (got '%1')")
                  .arg(m_options.url.toString()));
         return;
     }
-    const quint16 port = quint16(m_options.url.port(80));
-    const QByteArray basePath = m_options.url.path(QUrl::FullyEncoded).toLatin1();
-    const QByteArray headers = "Host: " + m_options.url.authority().toLatin1()
-        + "\r\nAuthorization: Bearer " + m_options.token.toLatin1()
-        + "\r\nUser-Agent: playmark-eventlatency\r\n";
+    const std::optional<Endpoint> stream = endpoint(streamUrl(), m_options.token);
+    if (!stream) {
+        fail(QStringLiteral("--stream-url wants http://ADDRESS:PORT with an IP address (got '%1')")
+                 .arg(streamUrl().toString()));
+        return;
+    }
     m_clock.start();
 
     m_stream = new QTcpSocket(this);
-    connect(m_stream, &QTcpSocket::connected, this, [this, basePath, headers] {
-        m_stream->write("GET " + basePath + "/v1/events HTTP/1.1\r\n" + headers
+    connect(m_stream, &QTcpSocket::connected, this, [this, stream] {
+        m_stream->write("GET " + stream->basePath + "/v1/events HTTP/1.1\r\n" + stream->headers
                         + "Accept: text/event-stream\r\n\r\n");
     });
     connect(m_stream, &QTcpSocket::readyRead, this, &EventProbe::onStreamReadyRead);
@@ -90,13 +122,13 @@ void EventProbe::start()
             fail(QStringLiteral("event stream: %1").arg(m_stream->errorString()));
     });
 
-    m_put = new RawHttpConnection(address, port, basePath, headers, this);
+    m_put = new RawHttpConnection(put->address, put->port, put->basePath, put->headers, this);
     connect(m_put, &HttpConnection::openFinished, this, &EventProbe::onPutOpened);
     connect(m_put, &HttpConnection::responded, this, &EventProbe::onResponded);
     connect(m_put, &HttpConnection::failed, this, &EventProbe::onPutFailed);
 
     m_deadline.start(m_options.timeoutMs);
-    m_stream->connectToHost(address, port);
+    m_stream->connectToHost(stream->address, stream->port);
 }
 
 void EventProbe::onStreamReadyRead()
@@ -313,11 +345,15 @@ qint64 EventProbe::putErrors() const
 
 QString EventProbe::text() const
 {
+    const QString where = streamUrl() == m_options.url
+        ? m_options.url.toString()
+        : QStringLiteral("%1, events from %2")
+              .arg(m_options.url.toString(), streamUrl().toString());
     return QStringLiteral("playmark-eventlatency: %1 PUTs, one every %2 ms, to %3; "
                           "%4 events received, %5 missing, %6 PUT errors\n")
                .arg(m_samples.size())
                .arg(m_options.intervalMs)
-               .arg(m_options.url.toString())
+               .arg(where)
                .arg(eventsReceived())
                .arg(qint64(m_samples.size()) - eventsReceived())
                .arg(putErrors())
@@ -330,6 +366,7 @@ QJsonObject EventProbe::json() const
 {
     return QJsonObject{
         {QStringLiteral("url"), m_options.url.toString()},
+        {QStringLiteral("stream_url"), streamUrl().toString()},
         {QStringLiteral("count"), qint64(m_samples.size())},
         {QStringLiteral("interval_ms"), m_options.intervalMs},
         {QStringLiteral("events_received"), eventsReceived()},

@@ -16,8 +16,9 @@ class QTcpSocket;
 // How long an applied update takes to reach another device: holds GET /v1/events open on one
 // connection, PUTs `count` updates one every `intervalMs` on another, and times each PUT from the
 // moment it is written to the socket to the arrival of its answer and of its event (matched by
-// position_ms, unique per PUT). One PUT at a time: a tick that finds the previous one unanswered
-// sends as soon as it is answered.
+// position_ms, unique per PUT). The stream may be held on another server than the one the PUTs go
+// to (`streamUrl`): servers sharing one PostgreSQL database hear each other's changes. One PUT at a
+// time: a tick that finds the previous one unanswered sends as soon as it is answered.
 class EventProbe final : public QObject
 {
     Q_OBJECT
@@ -25,7 +26,8 @@ class EventProbe final : public QObject
 public:
     struct Options
     {
-        QUrl url; // http://HOST:PORT, HOST an IP address or localhost
+        QUrl url; // http://HOST:PORT, HOST an IP address or localhost: where the PUTs go
+        QUrl streamUrl; // where GET /v1/events is held open; empty: the same as `url`
         QString token;
         int count = 500;
         int intervalMs = 10;
@@ -77,6 +79,7 @@ private:
     void finishIfDone();
     void fail(const QString &reason);
     void finish();
+    QUrl streamUrl() const;
     static Summary summarize(std::vector<qint64> nanoseconds);
 
     static constexpr qint64 kFirstPosition = 1000;

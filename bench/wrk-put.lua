@@ -2,7 +2,9 @@
 -- answers. Each wrk thread has its own 10,000 content ids and cycles through them; every pass
 -- over them is one millisecond later in observed_at_ms, so every update is newer than the one
 -- it replaces and is applied (and written to history), never a replay. Four device ids take
--- turns. The token comes from the environment variable PLAYMARK_TOKEN.
+-- turns. The token comes from the environment variable PLAYMARK_TOKEN. PLAYMARK_WRK_FIRST_THREAD
+-- (default 0) numbers this wrk's threads from there, so that several wrk processes run side by
+-- side (bench/run --postgres: one per server) write ids of their own.
 --
 --   PLAYMARK_TOKEN=... wrk -t2 -c32 -d15s --latency -s bench/wrk-put.lua http://127.0.0.1:PORT
 
@@ -21,7 +23,7 @@ local headers = {}
 local number = 0
 
 function init(args)
-    number = thread_number or 0
+    number = (thread_number or 0) + (tonumber(os.getenv("PLAYMARK_WRK_FIRST_THREAD") or "0") or 0)
     -- Whole seconds: up to one second in the past, which the server accepts; passes add 1 ms
     -- each, a few dozen in a run, far from the 60 s the server allows ahead of its clock.
     start_ms = os.time() * 1000
