@@ -17,7 +17,9 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <atomic>
+#include <numeric>
 
 Q_LOGGING_CATEGORY(lcStorage, "playmark.server.storage")
 
@@ -39,9 +41,19 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
+// The SQLSTATE of the last statement that failed on this thread (each connection has its thread).
+thread_local QString lastSqlState;
+
+// PostgreSQL's "try the transaction again": a deadlock it broke, or a serialization failure.
+bool isTransient(const QString &sqlState)
+{
+    return sqlState == QLatin1String("40P01") || sqlState == QLatin1String("40001");
+}
+
 // `log`: false where the caller reports the error itself (opening: the command line prints it).
 bool fail(QString *error, const QString &what, const QSqlError &sqlError, bool log = true)
 {
+    lastSqlState = sqlError.nativeErrorCode();
     const QString message = what + QStringLiteral(": ") + sqlError.text();
     if (log)
         qCWarning(lcStorage).noquote() << message;
@@ -179,8 +191,11 @@ bool ServerStorage::openPostgreSql(QSqlDatabase &db, QString *error)
                     db.lastError(), false);
     // A 2xx answer promises the update survives a crash: commits wait for the WAL flush whatever
     // the database's default is. Notices ("already exists, skipping") are not worth a log line.
+    // Prepared statements get a plan for their values each time: a generic plan chosen while
+    // `history` was small can be a sequential scan, and stays one (measured: seconds per prune).
     const QStringList settings{QStringLiteral("SET synchronous_commit = on"),
-                               QStringLiteral("SET client_min_messages = warning")};
+                               QStringLiteral("SET client_min_messages = warning"),
+                               QStringLiteral("SET plan_cache_mode = force_custom_plan")};
     for (const QString &setting : settings) {
         QSqlQuery query(db);
         if (!query.exec(setting))
@@ -390,21 +405,50 @@ bool ServerStorage::apply(qint64 userId, const ProgressRecord &update, qint64 re
 bool ServerStorage::applyBatch(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes,
                                QString *error)
 {
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        lastSqlState.clear();
+        if (applyBatchOnce(ops, outcomes, error))
+            return true;
+        // Rolled back whole: nothing of it was written, so it can simply run again.
+        if (attempt == kAttempts || !isTransient(lastSqlState))
+            return false;
+        qCInfo(lcStorage).noquote() << "transaction conflict (SQLSTATE" << lastSqlState
+                                    << "); trying the group of" << ops.size() << "again";
+    }
+}
+
+bool ServerStorage::applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes,
+                                   QString *error)
+{
     reconnectIfLost();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     SqlTransaction transaction(db);
     if (!transaction.begun(error))
         return false;
+    // Every server locks the records of its group in the same order, (user, video), so two
+    // groups touching the same records never wait for each other in a circle (a deadlock).
+    // Stable: changes to one record keep the order they came in.
+    QList<qsizetype> order(ops.size());
+    std::iota(order.begin(), order.end(), 0);
+    if (m_dialect == SqlRecord::Dialect::PostgreSQL) {
+        std::stable_sort(order.begin(), order.end(), [&ops](qsizetype a, qsizetype b) {
+            const WriteOp &x = ops.at(a);
+            const WriteOp &y = ops.at(b);
+            return x.userId != y.userId ? x.userId < y.userId
+                                        : x.update.contentId < y.update.contentId;
+        });
+    }
     outcomes->clear();
-    outcomes->reserve(ops.size());
-    for (const WriteOp &op : ops) {
-        ApplyOutcome outcome;
+    outcomes->resize(ops.size());
+    for (const qsizetype index : std::as_const(order)) {
+        const WriteOp &op = ops.at(index);
+        ApplyOutcome &outcome = (*outcomes)[index];
         const bool ok = op.kind == WriteOp::Kind::Apply
             ? applyInTransaction(op.userId, op.update, op.receivedAtMs, &outcome, error)
             : removeInTransaction(op.userId, op.update.contentId, &outcome.applied, error);
         if (!ok)
             return false;
-        outcomes->append(outcome);
     }
     if (!m_changeChannel.isEmpty() && !announce(ops, *outcomes, error))
         return false;
@@ -426,13 +470,13 @@ bool ServerStorage::announce(const QList<WriteOp> &ops, const QList<ApplyOutcome
             changes.append({CommittedChange::Kind::Removed, op.userId, op.update});
     }
     // PostgreSQL delivers them when (and only if) the transaction commits, in commit order.
-    QSqlQuery notify(QSqlDatabase::database(m_connectionName, false));
+    QSqlQuery &notify = statements().notify;
     for (const QByteArray &payload : ChangeNotice::encode(m_origin, changes)) {
-        notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
         notify.addBindValue(m_changeChannel);
         notify.addBindValue(QString::fromUtf8(payload));
         if (!exec(notify, error))
             return false;
+        notify.finish();
     }
     return true;
 }
@@ -501,6 +545,7 @@ ServerStorage::Statements &ServerStorage::statements()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_dialect);
         m_statements->upsert.prepare(upsert);
         if (m_dialect == SqlRecord::Dialect::PostgreSQL) {
+            m_statements->notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
             // The upsert's new row, if any, goes to history, and the history beyond the newest
             // few dozen goes away: every part sees the database as it was when the statement
             // began, so the prune keeps 64 older entries besides the new one.

@@ -81,7 +81,8 @@ public:
     bool apply(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
                ApplyOutcome *outcome, QString *error);
     // Several changes in one transaction, in order: one commit for all (group commit). On
-    // failure nothing of the group is written.
+    // failure nothing of the group is written. A group PostgreSQL rolled back for a conflict
+    // with another server's (a deadlock it broke) runs again, up to three times.
     bool applyBatch(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes, QString *error);
     bool record(qint64 userId, const QString &contentId, std::optional<ProgressRecord> *record,
                 QString *error);
@@ -94,6 +95,7 @@ private:
     bool openConnection(QString *error);
     bool openSqlite(QSqlDatabase &db, QString *error);
     bool openPostgreSql(QSqlDatabase &db, QString *error);
+    bool applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes, QString *error);
     // record() without reconnecting: for use inside a transaction.
     bool selectRecord(qint64 userId, const QString &contentId,
                       std::optional<ProgressRecord> *record, QString *error);
@@ -105,7 +107,7 @@ private:
     struct Statements
     {
         explicit Statements(const QSqlDatabase &db)
-            : upsert(db), history(db), prune(db), select(db), applyAll(db)
+            : upsert(db), history(db), prune(db), select(db), applyAll(db), notify(db)
         {
         }
         QSqlQuery upsert;
@@ -114,6 +116,7 @@ private:
         QSqlQuery select;
         // PostgreSQL: upsert, history and prune in one statement, one round trip.
         QSqlQuery applyAll;
+        QSqlQuery notify;
     };
     Statements &statements();
     bool applyInTransaction(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,

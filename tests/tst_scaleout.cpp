@@ -10,6 +10,7 @@
 #include "testdatabase.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -71,6 +72,7 @@ private Q_SLOTS:
     void eventsReachStreamsOnOtherServers();
     void readCachesFollowOtherServers();
     void concurrentWritersAgree();
+    void groupsInOppositeOrdersDoNotDeadlock();
     void serversStartTogetherOnANewDatabase();
     void lostDatabaseConnectionIsReopened();
 
@@ -276,6 +278,53 @@ void TestScaleOut::concurrentWritersAgree()
                               kTimeoutMs);
     QCOMPARE(get(m_a, u"race"_s, m_alice).record().value(u"device_id"_s).toString(),
              newest.deviceId);
+}
+
+void TestScaleOut::groupsInOppositeOrdersDoNotDeadlock()
+{
+    // Two devices deliver their outboxes through different servers at once, the same videos in
+    // opposite orders: each server's group commit would lock the same records in opposite orders.
+    constexpr int kVideos = 40;
+    constexpr int kRounds = 12;
+    QList<QNetworkReply *> replies;
+    for (int round = 0; round < kRounds; ++round) {
+        for (int side = 0; side < 2; ++side) {
+            QJsonArray updates;
+            for (int i = 0; i < kVideos; ++i) {
+                const int video = side == 0 ? i : kVideos - 1 - i;
+                QJsonObject item = update(round * 1000 + video, m_t0 + round * 10 + side,
+                                          side == 0 ? u"tv"_s : u"phone"_s);
+                item.insert(u"content_id"_s, u"video-%1"_s.arg(video));
+                updates.append(item);
+            }
+            const Node &node = side == 0 ? m_a : m_b;
+            QNetworkRequest request(QUrl(node.url + u"/v1/sync"_s));
+            request.setRawHeader("Authorization", "Bearer " + m_alice.toUtf8());
+            request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+            replies << m_nam.post(
+                request,
+                QJsonDocument(QJsonObject{{u"updates"_s, updates}}).toJson(QJsonDocument::Compact));
+        }
+    }
+    int refused = 0;
+    for (QNetworkReply *reply : std::as_const(replies)) {
+        if (!reply->isFinished())
+            QVERIFY(QSignalSpy(reply, &QNetworkReply::finished).wait(kTimeoutMs));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        const QJsonArray results =
+            QJsonDocument::fromJson(reply->readAll()).object().value(u"results"_s).toArray();
+        QCOMPARE(results.size(), kVideos);
+        for (const QJsonValue &result : results)
+            refused += result.toObject().contains(u"error"_s) ? 1 : 0;
+        reply->deleteLater();
+    }
+    // Every update was taken (none answered "unavailable, try again"), and the last round won.
+    QCOMPARE(refused, 0);
+    for (int video = 0; video < kVideos; video += 13) {
+        const Answer answer = get(m_b, u"video-%1"_s.arg(video), m_alice);
+        QCOMPARE(answer.position(), (kRounds - 1) * 1000 + video);
+        QCOMPARE(answer.record().value(u"device_id"_s).toString(), u"phone"_s);
+    }
 }
 
 void TestScaleOut::serversStartTogetherOnANewDatabase()
