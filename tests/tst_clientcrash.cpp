@@ -3,6 +3,8 @@
 // video, reporting every second. Whatever the moment of the kill, at most one report interval of
 // watching is lost: the last report before it is in the local copy's outbox, and the next launch
 // delivers it.
+#include "serverprocess.h"
+
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
@@ -15,7 +17,6 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -48,26 +49,20 @@ quint16 freePort()
 
 // `playmark --events` running, its event lines collected as they come with the time each
 // arrived (ms on the test's monotonic clock).
-class Player final
+class Player final : public ServerProcess
 {
 public:
     Player(const QStringList &args, const QProcessEnvironment &environment,
            const QElapsedTimer &clock)
-        : m_clock(clock)
+        : ServerProcess(kPlayerBinary, args, environment, kTimeoutMs), m_clock(clock)
     {
-        m_process.setProcessEnvironment(environment);
-        QObject::connect(&m_process, &QProcess::readyReadStandardOutput, &m_process,
+        QObject::connect(&process(), &QProcess::readyReadStandardOutput, &process(),
                          [this] { read(); });
-        QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
-                         [this] { m_err += m_process.readAllStandardError(); });
-        m_process.start(kPlayerBinary, args);
     }
+    // The base kills and waits after the events are gone: no more reading by then.
     ~Player()
     {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(kTimeoutMs);
-        }
+        QObject::disconnect(&process(), &QProcess::readyReadStandardOutput, nullptr, nullptr);
     }
     Q_DISABLE_COPY_MOVE(Player)
 
@@ -79,12 +74,9 @@ public:
         qint64 positionMs() const { return json.value(u"position_ms"_s).toInteger(); }
     };
 
-    QProcess &process() { return m_process; }
-    const QByteArray &err() const { return m_err; }
-    bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
     void read()
     {
-        m_out += m_process.readAllStandardOutput();
+        m_out += process().readAllStandardOutput();
         qsizetype end = -1;
         while ((end = m_out.indexOf('\n')) >= 0) {
             const QByteArray line = m_out.left(end).trimmed();
@@ -105,9 +97,7 @@ public:
 
 private:
     const QElapsedTimer &m_clock;
-    QProcess m_process;
     QByteArray m_out;
-    QByteArray m_err;
     QList<Event> m_events;
 };
 
@@ -152,8 +142,7 @@ private:
     QString m_token;
     QString m_url;
     QProcessEnvironment m_environment;
-    std::unique_ptr<QProcess> m_server;
-    QByteArray m_serverErr;
+    std::unique_ptr<ServerProcess> m_server;
     QElapsedTimer m_clock;
 };
 
@@ -191,10 +180,10 @@ void TestClientCrash::init()
 
 void TestClientCrash::cleanup()
 {
-    if (m_server && m_server->state() != QProcess::NotRunning) {
-        m_server->terminate();
-        if (!m_server->waitForFinished(kTimeoutMs))
-            m_server->kill();
+    if (m_server && m_server->isRunning()) {
+        m_server->process().terminate();
+        if (!m_server->process().waitForFinished(kTimeoutMs))
+            m_server->process().kill();
     }
     m_server.reset();
     m_dir.reset();
@@ -202,25 +191,15 @@ void TestClientCrash::cleanup()
 
 bool TestClientCrash::startServer(quint16 port)
 {
-    m_server = std::make_unique<QProcess>();
-    m_serverErr.clear();
-    m_server->setProcessEnvironment(m_environment);
-    connect(m_server.get(), &QProcess::readyReadStandardError, m_server.get(),
-            [this] { m_serverErr += m_server->readAllStandardError(); });
-    m_server->start(kServerBinary,
-                    {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--db"_s, m_db});
-    static const QRegularExpression line(u"^listening on (http://127\\.0\\.0\\.1:\\d+)$"_s,
-                                         QRegularExpression::MultilineOption);
-    QRegularExpressionMatch match;
-    (void)QTest::qWaitFor(
-        [&] {
-            match = line.match(QString::fromUtf8(m_serverErr));
-            return match.hasMatch() || m_server->state() == QProcess::NotRunning;
-        },
-        kTimeoutMs);
-    if (!match.hasMatch())
+    m_server = std::make_unique<ServerProcess>(
+        kServerBinary,
+        QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--db"_s, m_db},
+        m_environment, kTimeoutMs);
+    (void)QTest::qWaitFor([&] { return m_server->port() != 0 || !m_server->isRunning(); },
+                          kTimeoutMs);
+    if (m_server->port() == 0)
         return false;
-    m_url = match.captured(1);
+    m_url = m_server->url();
     return true;
 }
 
@@ -337,7 +316,7 @@ void TestClientCrash::killedOfflineThenOutboxDeliveredOnNextLaunch()
         return;
 
     // The server comes back; the next launch, with no file, delivers what the killed run left.
-    QVERIFY2(startServer(port), m_serverErr.constData());
+    QVERIFY2(startServer(port), m_server->err().constData());
     QCOMPARE(serverRecord(kill.contentId).first, 404);
     Player next(playerArgs(QString()), m_environment, m_clock);
     QTRY_VERIFY2_WITH_TIMEOUT(serverRecord(kill.contentId).first == 200 || !next.isRunning(),
@@ -363,7 +342,7 @@ void TestClientCrash::killedOfflineThenOutboxDeliveredOnNextLaunch()
 
 void TestClientCrash::killedOnlineLosesAtMostOneInterval()
 {
-    QVERIFY2(startServer(0), m_serverErr.constData());
+    QVERIFY2(startServer(0), m_server->err().constData());
     Kill kill;
     playAndKill(true, &kill);
     if (QTest::currentTestFailed())

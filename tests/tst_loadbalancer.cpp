@@ -12,6 +12,7 @@
 // and wraps it in the `main` and `http` settings that Debian's /etc/nginx/nginx.conf otherwise
 // gives it (pid file, logs, temporary folders inside the test's folder).
 #include "metricsample.h"
+#include "serverprocess.h"
 #include "testdatabase.h"
 
 #include <QDateTime>
@@ -25,7 +26,6 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -70,55 +70,50 @@ bool accepts(quint16 port)
     return socket.waitForConnected(1000);
 }
 
-// A program in the background, its output collected as it comes.
-class Process
+QProcessEnvironment offscreen()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+    return environment;
+}
+
+// A program in the background (offscreen), its stdout collected as it comes as well.
+class Process : public ServerProcess
 {
 public:
     Process(const QString &program, const QStringList &args)
+        : ServerProcess(program, args, offscreen(), kTimeoutMs)
     {
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
-        m_process.setProcessEnvironment(environment);
-        QObject::connect(&m_process, &QProcess::readyReadStandardOutput, &m_process,
-                         [this] { m_out += m_process.readAllStandardOutput(); });
-        QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
-                         [this] { m_err += m_process.readAllStandardError(); });
-        m_process.start(program, args);
+        QObject::connect(&process(), &QProcess::readyReadStandardOutput, &process(),
+                         [this] { m_out += process().readAllStandardOutput(); });
     }
+    // The base kills and waits after m_out is gone: no more collecting by then.
     ~Process()
     {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(kTimeoutMs);
-        }
+        QObject::disconnect(&process(), &QProcess::readyReadStandardOutput, nullptr, nullptr);
     }
     Q_DISABLE_COPY_MOVE(Process)
 
-    QProcess &process() { return m_process; }
-    bool running() const { return m_process.state() != QProcess::NotRunning; }
     const QByteArray &out() const { return m_out; }
-    const QByteArray &err() const { return m_err; }
 
     // SIGTERM, then wait: the servers and nginx stop cleanly on it (a stopped one once continued).
     void stop()
     {
-        if (m_process.state() == QProcess::NotRunning)
+        if (!isRunning())
             return;
-        ::kill(pid_t(m_process.processId()), SIGCONT);
-        m_process.terminate();
-        if (!m_process.waitForFinished(kTimeoutMs)) {
-            m_process.kill();
-            m_process.waitForFinished(kTimeoutMs);
+        ::kill(pid_t(process().processId()), SIGCONT);
+        process().terminate();
+        if (!process().waitForFinished(kTimeoutMs)) {
+            process().kill();
+            process().waitForFinished(kTimeoutMs);
         }
     }
 
 private:
-    QProcess m_process;
     QByteArray m_out;
-    QByteArray m_err;
 };
 
-// `playmark-server serve` on a port of its own choosing.
+// `playmark-server serve` on a port of its own choosing; port() and url() once it listens.
 class Server final : public Process
 {
 public:
@@ -126,15 +121,6 @@ public:
         : Process(kServerBin, {u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, database})
     {
     }
-    // From "listening on http://127.0.0.1:PORT", once that line has been printed.
-    quint16 port() const
-    {
-        static const QRegularExpression line(u"^listening on http://127\\.0\\.0\\.1:(\\d+)$"_s,
-                                             QRegularExpression::MultilineOption);
-        const QRegularExpressionMatch match = line.match(QString::fromUtf8(err()));
-        return match.hasMatch() ? quint16(match.captured(1).toUInt()) : 0;
-    }
-    QString url() const { return u"http://127.0.0.1:%1"_s.arg(port()); }
 };
 
 // The JSON lines a player prints with --events.
@@ -276,7 +262,7 @@ void tst_LoadBalancer::init()
 
     for (auto &server : m_servers) {
         server = std::make_unique<Server>(m_database->location());
-        QTRY_VERIFY2_WITH_TIMEOUT(server->port() != 0 || !server->running(),
+        QTRY_VERIFY2_WITH_TIMEOUT(server->port() != 0 || !server->isRunning(),
                                   server->err().constData(), kTimeoutMs);
         QVERIFY2(server->port() != 0, server->err().constData());
     }
@@ -381,9 +367,9 @@ bool tst_LoadBalancer::startNginx(QString *error)
                                                     u"nginx.conf"_s, u"-g"_s, u"daemon off;"_s});
     // Listening once it accepts a connection; an nginx that refused its configuration exits.
     QDeadlineTimer deadline(kTimeoutMs);
-    while (m_proxy->running() && !accepts(m_httpsPort) && !deadline.hasExpired())
+    while (m_proxy->isRunning() && !accepts(m_httpsPort) && !deadline.hasExpired())
         QTest::qWait(50);
-    if (!m_proxy->running() || !accepts(m_httpsPort)) {
+    if (!m_proxy->isRunning() || !accepts(m_httpsPort)) {
         QTest::qWait(100); // the last of its stderr
         *error = u"nginx did not start:\n"_s + QString::fromUtf8(m_proxy->err());
         return false;
@@ -448,9 +434,9 @@ QList<QJsonObject> tst_LoadBalancer::runPlayer(const QStringList &arguments, int
 {
     Process player(kPlayerBin, arguments);
     QDeadlineTimer deadline(kPlayerTimeoutMs);
-    while (player.running() && !deadline.hasExpired())
+    while (player.isRunning() && !deadline.hasExpired())
         QTest::qWait(50);
-    *exitCode = player.running() || player.process().exitStatus() != QProcess::NormalExit
+    *exitCode = player.isRunning() || player.process().exitStatus() != QProcess::NormalExit
         ? -1
         : player.process().exitCode();
     if (*exitCode != 0)
@@ -516,13 +502,13 @@ void tst_LoadBalancer::serverKilledMidSession()
     };
 
     // Under way: reports delivered to both servers (round robin), the event stream open on one.
-    QTRY_VERIFY2_WITH_TIMEOUT(delivered() >= 2 || !tv.running(), tv.err().constData(),
+    QTRY_VERIFY2_WITH_TIMEOUT(delivered() >= 2 || !tv.isRunning(), tv.err().constData(),
                               kPlayerTimeoutMs);
     QTRY_VERIFY_WITH_TIMEOUT(syncRequests(*m_servers[0]) >= 1 && syncRequests(*m_servers[1]) >= 1,
                              kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(subscribers(*m_servers[0]) + subscribers(*m_servers[1]), 1.0,
                               kTimeoutMs);
-    QVERIFY(tv.running());
+    QVERIFY(tv.isRunning());
     // The one holding the stream goes, so the stream has to move too.
     const int victim = subscribers(*m_servers[0]) == 1.0 ? 0 : 1;
     Server &survivor = *m_servers[1 - victim];
@@ -538,7 +524,7 @@ void tst_LoadBalancer::serverKilledMidSession()
 
     // The stream comes back through nginx, on the survivor.
     QTRY_COMPARE_WITH_TIMEOUT(subscribers(survivor), 1.0, kTimeoutMs);
-    QTRY_VERIFY_WITH_TIMEOUT(!tv.running(), kPlayerTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!tv.isRunning(), kPlayerTimeoutMs);
     QCOMPARE(tv.process().exitStatus(), QProcess::NormalExit);
     QVERIFY2(tv.process().exitCode() == 0, tv.err().constData());
 
@@ -669,9 +655,9 @@ void tst_LoadBalancer::playerFailsOverWithoutProxy()
     };
 
     // Under way, on the first server of the list only.
-    QTRY_VERIFY2_WITH_TIMEOUT(reports().size() >= 2 || !tv.running(), tv.err().constData(),
+    QTRY_VERIFY2_WITH_TIMEOUT(reports().size() >= 2 || !tv.isRunning(), tv.err().constData(),
                               kPlayerTimeoutMs);
-    QVERIFY(tv.running());
+    QVERIFY(tv.isRunning());
     QTRY_VERIFY_WITH_TIMEOUT(syncRequests(first) >= 1, kTimeoutMs);
     QVERIFY(!(syncRequests(second) >= 1));
     const QString contentId =
@@ -682,7 +668,7 @@ void tst_LoadBalancer::playerFailsOverWithoutProxy()
     QVERIFY(first.process().waitForFinished(kTimeoutMs));
     const qsizetype reportsBefore = reports().size();
 
-    QTRY_VERIFY_WITH_TIMEOUT(!tv.running(), kPlayerTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!tv.isRunning(), kPlayerTimeoutMs);
     QCOMPARE(tv.process().exitStatus(), QProcess::NormalExit);
     QVERIFY2(tv.process().exitCode() == 0, tv.err().constData());
     QVERIFY2(reports().size() >= reportsBefore + 2, tv.out().constData());

@@ -8,6 +8,7 @@
 // PLAYMARK_CRASH_TRIALS sets the number of trials (default 20, what CI runs); bench/soak runs this
 // executable with as many as asked (and a QTEST_FUNCTION_TIMEOUT to match: Qt Test otherwise ends
 // a function after 5 minutes, about 700 trials). PLAYMARK_CRASH_SEED repeats a run's kill moments.
+#include "serverprocess.h"
 #include "testdatabase.h"
 
 #include <QDateTime>
@@ -23,7 +24,6 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -249,8 +249,7 @@ private:
     QString m_db;
     QString m_token;
     QProcessEnvironment m_environment;
-    std::unique_ptr<QProcess> m_server;
-    QByteArray m_serverErr;
+    std::unique_ptr<ServerProcess> m_server;
     Ledger m_ledger;
 };
 
@@ -283,27 +282,17 @@ void TestServerCrash::initTestCase()
 
 bool TestServerCrash::startServer(QString *url)
 {
-    m_server = std::make_unique<QProcess>();
-    m_serverErr.clear();
-    m_server->setProcessEnvironment(m_environment);
-    connect(m_server.get(), &QProcess::readyReadStandardError, m_server.get(),
-            [this] { m_serverErr += m_server->readAllStandardError(); });
     // No rate limit: the writer is one token making far more requests than any device would.
-    m_server->start(
-        kServerBinary,
-        {u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db, u"--rate-limit"_s, u"0"_s});
-    static const QRegularExpression line(u"^listening on (http://127\\.0\\.0\\.1:\\d+)$"_s,
-                                         QRegularExpression::MultilineOption);
-    QRegularExpressionMatch match;
-    (void)QTest::qWaitFor(
-        [&] {
-            match = line.match(QString::fromUtf8(m_serverErr));
-            return match.hasMatch() || m_server->state() == QProcess::NotRunning;
-        },
-        kTimeoutMs);
-    if (!match.hasMatch())
+    m_server =
+        std::make_unique<ServerProcess>(kServerBinary,
+                                        QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s,
+                                                    u"--db"_s, m_db, u"--rate-limit"_s, u"0"_s},
+                                        m_environment, kTimeoutMs);
+    (void)QTest::qWaitFor([&] { return m_server->port() != 0 || !m_server->isRunning(); },
+                          kTimeoutMs);
+    if (m_server->port() == 0)
         return false;
-    *url = match.captured(1);
+    *url = m_server->url();
     return true;
 }
 
@@ -398,7 +387,7 @@ void TestServerCrash::killAtRandomMoments()
     qInfo("%d trials, PLAYMARK_CRASH_SEED=%u", count, seed);
 
     QString url;
-    QVERIFY2(startServer(&url), m_serverErr.constData());
+    QVERIFY2(startServer(&url), m_server->err().constData());
     int lost = 0;
     int corrupt = 0;
     for (int trial = 1; trial <= count; ++trial) {
@@ -407,10 +396,10 @@ void TestServerCrash::killAtRandomMoments()
         const int delayMs = int(random.bounded(kMinKillDelayMs, kMaxKillDelayMs + 1));
         QTest::qWait(delayMs);
 
-        QSignalSpy died(m_server.get(), &QProcess::finished);
-        m_server->kill();
+        QSignalSpy died(&m_server->process(), &QProcess::finished);
+        m_server->process().kill();
         QVERIFY(died.count() > 0 || died.wait(kTimeoutMs));
-        QCOMPARE(m_server->exitStatus(), QProcess::CrashExit);
+        QCOMPARE(m_server->process().exitStatus(), QProcess::CrashExit);
         writer.stop();
         // Answers already on their way still count: wait for every request to end.
         QTRY_VERIFY_WITH_TIMEOUT(writer.inFlight() == 0, kTimeoutMs);
@@ -421,7 +410,7 @@ void TestServerCrash::killAtRandomMoments()
             qWarning().noquote() << "trial" << trial << "integrity_check:" << integrity;
         }
 
-        QVERIFY2(startServer(&url), m_serverErr.constData());
+        QVERIFY2(startServer(&url), m_server->err().constData());
         const int lostNow = lostUpdates(url);
         lost += lostNow;
         qInfo("trial %d/%d: killed after %d ms, %d of %d updates acknowledged, %lld in all, "
@@ -437,11 +426,11 @@ void TestServerCrash::killAtRandomMoments()
     QVERIFY(m_ledger.totalAcknowledged > 0);
 
     // After all that, it still shuts down cleanly.
-    QSignalSpy finished(m_server.get(), &QProcess::finished);
-    m_server->terminate();
+    QSignalSpy finished(&m_server->process(), &QProcess::finished);
+    m_server->process().terminate();
     QVERIFY(finished.count() > 0 || finished.wait(kTimeoutMs));
-    QCOMPARE(m_server->exitStatus(), QProcess::NormalExit);
-    QCOMPARE(m_server->exitCode(), 0);
+    QCOMPARE(m_server->process().exitStatus(), QProcess::NormalExit);
+    QCOMPARE(m_server->process().exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestServerCrash)

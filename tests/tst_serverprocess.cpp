@@ -1,5 +1,6 @@
 // playmark-server as a person runs it: the built binary in a real process, its command line, its
 // output, signals, and HTTP through the real curl.
+#include "serverprocess.h"
 #include "testdatabase.h"
 
 #include <QDate>
@@ -31,82 +32,12 @@ constexpr int kTimeoutMs = 60000;
 
 const QString kServerBinary = QString::fromUtf8(PLAYMARK_SERVER_BIN);
 
-struct Run
-{
-    bool finished = false;
-    QProcess::ExitStatus exitStatus = QProcess::CrashExit;
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
 // The answer curl printed: the body, then the status on a line of its own (-w).
 struct CurlAnswer
 {
     int status = -1;
     QByteArray body;
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
-
-Run runProcess(const QString &program, const QStringList &args,
-               const QProcessEnvironment &environment)
-{
-    Run run;
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    QSignalSpy finished(&process, &QProcess::finished);
-    process.start(program, args);
-    if (!finished.wait(kTimeoutMs)) {
-        qWarning() << "no exit from" << program << args << process.errorString();
-        process.kill();
-        return run;
-    }
-    run.finished = true;
-    run.exitStatus = process.exitStatus();
-    run.exitCode = process.exitCode();
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
-
-// `playmark-server serve` running in the background, its stderr collected as it comes.
-class ServerProcess
-{
-public:
-    ServerProcess(const QStringList &args, const QProcessEnvironment &environment)
-    {
-        m_process.setProcessEnvironment(environment);
-        QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
-                         [this] { m_err += m_process.readAllStandardError(); });
-        m_process.start(kServerBinary, args);
-    }
-    ~ServerProcess()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(kTimeoutMs);
-        }
-    }
-    Q_DISABLE_COPY_MOVE(ServerProcess)
-
-    QProcess &process() { return m_process; }
-    const QByteArray &err() const { return m_err; }
-    // Starting counts: the test may look before the process has fully started.
-    bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
-
-    // The port from "listening on http://127.0.0.1:PORT", once that line has been printed.
-    quint16 port() const
-    {
-        static const QRegularExpression line(u"^listening on http://127\\.0\\.0\\.1:(\\d+)$"_s,
-                                             QRegularExpression::MultilineOption);
-        const QRegularExpressionMatch match = line.match(QString::fromUtf8(m_err));
-        return match.hasMatch() ? quint16(match.captured(1).toUInt()) : 0;
-    }
-    QString url() const { return u"http://127.0.0.1:%1"_s.arg(port()); }
-
-private:
-    QProcess m_process;
-    QByteArray m_err;
 };
 
 } // namespace
@@ -136,7 +67,10 @@ private Q_SLOTS:
     void portInUse();
 
 private:
-    Run server(const QStringList &args) { return runProcess(kServerBinary, args, m_environment); }
+    Run server(const QStringList &args)
+    {
+        return runProcess(kServerBinary, args, m_environment, kTimeoutMs);
+    }
     QString addUser(const QString &name);
     CurlAnswer curl(const QByteArray &method, const QString &url, const QString &token = {},
                     const QByteArray &body = {});
@@ -220,7 +154,7 @@ CurlAnswer TestServerProcess::curl(const QByteArray &method, const QString &url,
     args << url;
 
     CurlAnswer answer;
-    const Run run = runProcess(m_curl, args, m_environment);
+    const Run run = runProcess(m_curl, args, m_environment, kTimeoutMs);
     if (!run.finished || run.exitCode != 0) {
         qWarning() << "curl failed:" << run.exitCode << run.err;
         return answer;
@@ -257,8 +191,9 @@ void TestServerProcess::serveAnswersCurl()
     const QString token = addUser(u"alice"_s);
     QVERIFY(!token.isEmpty());
 
-    ServerProcess serve({u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db},
-                        m_environment);
+    ServerProcess serve(kServerBinary,
+                        {u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db},
+                        m_environment, kTimeoutMs);
     QTRY_VERIFY2_WITH_TIMEOUT(serve.port() != 0 || !serve.isRunning(), serve.err().constData(),
                               kTimeoutMs);
     QVERIFY2(serve.port() != 0, serve.err().constData());
@@ -297,7 +232,7 @@ void TestServerProcess::acknowledgedUpdateSurvivesSigkill()
     const QStringList args{u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db};
     QJsonObject acknowledged;
     {
-        ServerProcess serve(args, m_environment);
+        ServerProcess serve(kServerBinary, args, m_environment, kTimeoutMs);
         QTRY_VERIFY2_WITH_TIMEOUT(serve.port() != 0 || !serve.isRunning(), serve.err().constData(),
                                   kTimeoutMs);
         QVERIFY2(serve.port() != 0, serve.err().constData());
@@ -321,7 +256,7 @@ void TestServerProcess::acknowledgedUpdateSurvivesSigkill()
         QCOMPARE(serve.process().exitStatus(), QProcess::CrashExit);
     }
 
-    ServerProcess again(args, m_environment);
+    ServerProcess again(kServerBinary, args, m_environment, kTimeoutMs);
     QTRY_VERIFY2_WITH_TIMEOUT(again.port() != 0 || !again.isRunning(), again.err().constData(),
                               kTimeoutMs);
     QVERIFY2(again.port() != 0, again.err().constData());
@@ -348,7 +283,7 @@ void TestServerProcess::signalEndsCleanly()
     QVERIFY(!token.isEmpty());
     const QStringList args{u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db};
     {
-        ServerProcess serve(args, m_environment);
+        ServerProcess serve(kServerBinary, args, m_environment, kTimeoutMs);
         QTRY_VERIFY2_WITH_TIMEOUT(serve.port() != 0 || !serve.isRunning(), serve.err().constData(),
                                   kTimeoutMs);
         QVERIFY2(serve.port() != 0, serve.err().constData());
@@ -385,7 +320,7 @@ void TestServerProcess::signalEndsCleanly()
     // Shut down cleanly: the write-ahead log was folded into the database.
     if (!TestDatabase::isPostgreSql())
         QVERIFY(!QFile::exists(m_db + u"-wal"_s));
-    ServerProcess again(args, m_environment);
+    ServerProcess again(kServerBinary, args, m_environment, kTimeoutMs);
     QTRY_VERIFY2_WITH_TIMEOUT(again.port() != 0 || !again.isRunning(), again.err().constData(),
                               kTimeoutMs);
     QVERIFY2(again.port() != 0, again.err().constData());
@@ -454,8 +389,9 @@ void TestServerProcess::revokeTakesEffectOnARunningServer()
 {
     const QString token = addUser(u"alice"_s);
     QVERIFY(!token.isEmpty());
-    ServerProcess serve({u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db},
-                        m_environment);
+    ServerProcess serve(kServerBinary,
+                        {u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db},
+                        m_environment, kTimeoutMs);
     QTRY_VERIFY2_WITH_TIMEOUT(serve.port() != 0 || !serve.isRunning(), serve.err().constData(),
                               kTimeoutMs);
     QVERIFY2(serve.port() != 0, serve.err().constData());
@@ -622,12 +558,13 @@ void TestServerProcess::environmentVariables()
     QProcessEnvironment environment = m_environment;
     environment.insert(u"PLAYMARK_DB"_s, m_db);
     environment.insert(u"PLAYMARK_LISTEN"_s, u"127.0.0.1:0"_s);
-    const Run add = runProcess(kServerBinary, {u"user"_s, u"add"_s, u"alice"_s}, environment);
+    const Run add =
+        runProcess(kServerBinary, {u"user"_s, u"add"_s, u"alice"_s}, environment, kTimeoutMs);
     QCOMPARE(add.exitCode, 0);
     QVERIFY(databaseExists());
     const QString token = QString::fromUtf8(add.out).trimmed();
 
-    ServerProcess serve({u"serve"_s}, environment);
+    ServerProcess serve(kServerBinary, {u"serve"_s}, environment, kTimeoutMs);
     QTRY_VERIFY2_WITH_TIMEOUT(serve.port() != 0 || !serve.isRunning(), serve.err().constData(),
                               kTimeoutMs);
     QVERIFY2(serve.port() != 0, serve.err().constData());
@@ -636,8 +573,9 @@ void TestServerProcess::environmentVariables()
     // An option wins over the variable.
     TestDatabase other(u"other"_s);
     QVERIFY2(other.isValid(), qPrintable(other.error()));
-    const Run add2 = runProcess(
-        kServerBinary, {u"user"_s, u"add"_s, u"bob"_s, u"--db"_s, other.location()}, environment);
+    const Run add2 =
+        runProcess(kServerBinary, {u"user"_s, u"add"_s, u"bob"_s, u"--db"_s, other.location()},
+                   environment, kTimeoutMs);
     QCOMPARE(add2.exitCode, 0);
     QCOMPARE(other.value(u"SELECT name FROM users"_s).toString(), u"bob"_s);
     other.closeRaw();
@@ -645,8 +583,9 @@ void TestServerProcess::environmentVariables()
 
 void TestServerProcess::portInUse()
 {
-    ServerProcess first({u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db},
-                        m_environment);
+    ServerProcess first(kServerBinary,
+                        {u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db},
+                        m_environment, kTimeoutMs);
     QTRY_VERIFY2_WITH_TIMEOUT(first.port() != 0 || !first.isRunning(), first.err().constData(),
                               kTimeoutMs);
     QVERIFY2(first.port() != 0, first.err().constData());

@@ -7,6 +7,7 @@
 #include "eventstream.h"
 #include "localcopy.h"
 #include "metricsample.h"
+#include "serverprocess.h"
 #include "serverstorage.h"
 #include "syncclient.h"
 #include "syncserver.h"
@@ -20,7 +21,6 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTcpSocket>
@@ -46,34 +46,6 @@ constexpr int kIdleTimeoutMs = 2000;
 
 const QString kServerBinary = QString::fromUtf8(PLAYMARK_SERVER_BIN);
 
-struct Run
-{
-    bool finished = false;
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runProcess(const QString &program, const QStringList &args,
-               const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
-{
-    Run run;
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.start(program, args);
-    if (!process.waitForFinished(kTimeoutMs)) {
-        qWarning() << "no exit from" << program << args << process.errorString();
-        process.kill();
-        process.waitForFinished(kTimeoutMs);
-        return run;
-    }
-    run.finished = process.exitStatus() == QProcess::NormalExit;
-    run.exitCode = process.exitCode();
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
-
 // A self-signed certificate for localhost and 127.0.0.1 and its key, as deployment docs make one.
 bool makeCertificate(const QString &certificate, const QString &key,
                      const QString &keyType = u"rsa:2048"_s)
@@ -95,8 +67,9 @@ bool makeCertificate(const QString &certificate, const QString &key,
                      certificate};
     if (keyType.startsWith(u"ec"_s))
         args << u"-pkeyopt"_s << u"ec_paramgen_curve:prime256v1"_s;
-    const Run run = runProcess(u"openssl"_s, args);
-    if (!run.finished || run.exitCode != 0) {
+    const Run run =
+        runProcess(u"openssl"_s, args, QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    if (!run.exitedNormally() || run.exitCode != 0) {
         qWarning("openssl: %s", run.err.constData());
         return false;
     }
@@ -170,42 +143,6 @@ QByteArray update(qint64 positionMs, const QString &deviceId = u"tv"_s)
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
-// `playmark-server serve` in the background, its stderr collected as it comes.
-class ServerProcess
-{
-public:
-    ServerProcess(const QStringList &args, const QProcessEnvironment &environment)
-    {
-        m_process.setProcessEnvironment(environment);
-        QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
-                         [this] { m_err += m_process.readAllStandardError(); });
-        m_process.start(kServerBinary, args);
-    }
-    ~ServerProcess()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(kTimeoutMs);
-        }
-    }
-    Q_DISABLE_COPY_MOVE(ServerProcess)
-
-    QProcess &process() { return m_process; }
-    const QByteArray &err() const { return m_err; }
-    // The port from "listening on https://127.0.0.1:PORT", once that line has been printed.
-    quint16 port() const
-    {
-        static const QRegularExpression line(u"^listening on https://127\\.0\\.0\\.1:(\\d+)$"_s,
-                                             QRegularExpression::MultilineOption);
-        const QRegularExpressionMatch match = line.match(QString::fromUtf8(m_err));
-        return match.hasMatch() ? quint16(match.captured(1).toUInt()) : 0;
-    }
-
-private:
-    QProcess m_process;
-    QByteArray m_err;
-};
-
 } // namespace
 
 class tst_Tls : public QObject
@@ -274,8 +211,9 @@ void tst_Tls::initTestCase()
     const Run encrypt =
         runProcess(u"openssl"_s,
                    {u"pkey"_s, u"-in"_s, path(u"server.key"_s), u"-aes256"_s, u"-passout"_s,
-                    u"pass:secret"_s, u"-out"_s, path(u"encrypted.key"_s)});
-    QVERIFY2(encrypt.finished && encrypt.exitCode == 0, encrypt.err.constData());
+                    u"pass:secret"_s, u"-out"_s, path(u"encrypted.key"_s)},
+                   QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    QVERIFY2(encrypt.exitedNormally() && encrypt.exitCode == 0, encrypt.err.constData());
 }
 
 bool tst_Tls::startServer(SyncServer &server, const QString &certificate, const QString &key,
@@ -548,18 +486,20 @@ void tst_Tls::binaryServesHttps()
     } else {
         args << u"--tls-cert"_s << path(u"server.crt"_s) << u"--tls-key"_s << path(u"server.key"_s);
     }
-    ServerProcess server(args, environment);
+    ServerProcess server(kServerBinary, args, environment, kTimeoutMs);
     QTRY_VERIFY2_WITH_TIMEOUT(server.port() != 0, server.err().constData(), kTimeoutMs);
     const QString url = u"https://127.0.0.1:%1/healthz"_s.arg(server.port());
 
     const QStringList curl{u"-sS"_s, u"--noproxy"_s, u"*"_s, u"--max-time"_s, u"20"_s};
     const Run trusted =
-        runProcess(u"curl"_s, curl + QStringList{u"--cacert"_s, path(u"server.crt"_s), url});
-    QVERIFY2(trusted.finished && trusted.exitCode == 0, trusted.err.constData());
+        runProcess(u"curl"_s, curl + QStringList{u"--cacert"_s, path(u"server.crt"_s), url},
+                   QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    QVERIFY2(trusted.exitedNormally() && trusted.exitCode == 0, trusted.err.constData());
     QCOMPARE(QJsonDocument::fromJson(trusted.out).object().value(u"status"_s).toString(), u"ok"_s);
     // curl's own trust store does not know a self-signed certificate: 60, "peer certificate".
-    const Run untrusted = runProcess(u"curl"_s, curl + QStringList{url});
-    QVERIFY(untrusted.finished);
+    const Run untrusted = runProcess(u"curl"_s, curl + QStringList{url},
+                                     QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    QVERIFY(untrusted.exitedNormally());
     QCOMPARE(untrusted.exitCode, 60);
 
     ::kill(pid_t(server.process().processId()), SIGTERM);
@@ -606,8 +546,8 @@ void tst_Tls::binaryRefusesBadTls()
                                QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s,
                                            m_dir->filePath(u"process.sqlite"_s)}
                                    + args,
-                               variables);
-    QVERIFY2(run.finished, "playmark-server should exit by itself");
+                               variables, kTimeoutMs);
+    QVERIFY2(run.exitedNormally(), "playmark-server should exit by itself");
     QCOMPARE(run.exitCode, exitCode);
     QVERIFY2(QString::fromUtf8(run.err).contains(mentions), run.err.constData());
     QVERIFY2(!run.err.contains("listening on"), run.err.constData());

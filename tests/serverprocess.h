@@ -1,0 +1,100 @@
+#pragma once
+
+// Real processes for the tests that run the built binaries: `playmark-server serve` (or any
+// program) in the background with its stderr collected as it comes, and a program run to its end.
+// Shared by the tests that start playmark-server as a child process.
+#include <QByteArray>
+#include <QDebug>
+#include <QObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QString>
+#include <QStringList>
+
+// A program in the background, its stderr collected as it comes; killed (and waited for) when
+// destroyed if it is still running.
+class ServerProcess
+{
+public:
+    // `timeoutMs` bounds the wait for the killed process on destruction.
+    ServerProcess(const QString &program, const QStringList &args,
+                  const QProcessEnvironment &environment, int timeoutMs)
+        : m_timeoutMs(timeoutMs)
+    {
+        m_process.setProcessEnvironment(environment);
+        QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
+                         [this] { m_err += m_process.readAllStandardError(); });
+        m_process.start(program, args);
+    }
+    ~ServerProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(m_timeoutMs);
+        }
+    }
+    Q_DISABLE_COPY_MOVE(ServerProcess)
+
+    QProcess &process() { return m_process; }
+    const QByteArray &err() const { return m_err; }
+    // Starting counts: the test may look before the process has fully started.
+    bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
+
+    // The port from "listening on http://127.0.0.1:PORT" (or https://), once that line has been
+    // printed; 0 before.
+    quint16 port() const
+    {
+        const QRegularExpressionMatch match = listening();
+        return match.hasMatch() ? quint16(match.captured(2).toUInt()) : 0;
+    }
+    // "http://127.0.0.1:PORT" or "https://127.0.0.1:PORT" as printed; empty before.
+    QString url() const { return listening().captured(1); }
+
+private:
+    QRegularExpressionMatch listening() const
+    {
+        static const QRegularExpression line(
+            QStringLiteral("^listening on (https?://127\\.0\\.0\\.1:(\\d+))$"),
+            QRegularExpression::MultilineOption);
+        return line.match(QString::fromUtf8(m_err));
+    }
+
+    QProcess m_process;
+    QByteArray m_err;
+    int m_timeoutMs = 0;
+};
+
+// How a program run by runProcess() ended, and what it printed.
+struct Run
+{
+    bool finished = false; // exited (normally or not) within the time allowed
+    QProcess::ExitStatus exitStatus = QProcess::CrashExit;
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+    bool exitedNormally() const { return finished && exitStatus == QProcess::NormalExit; }
+};
+
+// Runs a program to its end (the event loop runs meanwhile), killing it after `timeoutMs`.
+inline Run runProcess(const QString &program, const QStringList &args,
+                      const QProcessEnvironment &environment, int timeoutMs)
+{
+    Run run;
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    QSignalSpy finished(&process, &QProcess::finished);
+    process.start(program, args);
+    if (!finished.wait(timeoutMs)) {
+        qWarning() << "no exit from" << program << args << process.errorString();
+        process.kill();
+        process.waitForFinished(timeoutMs);
+        return run;
+    }
+    run.finished = true;
+    run.exitStatus = process.exitStatus();
+    run.exitCode = process.exitCode();
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
