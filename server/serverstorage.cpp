@@ -488,7 +488,7 @@ bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &upda
 {
     Statements &sql = statements();
     if (m_dialect == SqlRecord::Dialect::PostgreSQL) {
-        // Each statement is a round trip to the database: the three below in one.
+        // One round trip for what SQLite does below in three statements.
         bindRecord(sql.applyAll, userId, update, receivedAtMs);
         for (int i = 0; i < 2; ++i) {
             sql.applyAll.addBindValue(userId);
@@ -521,7 +521,6 @@ bool ServerStorage::applyInTransaction(qint64 userId, const ProgressRecord &upda
     bindRecord(sql.history, userId, update, receivedAtMs);
     if (!exec(sql.history, error))
         return false;
-    // Keep the newest 64 per video (the protocol promises at least 50).
     sql.prune.addBindValue(userId);
     sql.prune.addBindValue(update.contentId);
     sql.prune.addBindValue(userId);
@@ -545,31 +544,32 @@ ServerStorage::Statements &ServerStorage::statements()
                 .arg(recordColumns())
             + SqlRecord::updateAll(QStringLiteral("received_at_ms"))
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_dialect);
-        m_statements->upsert.prepare(upsert);
+        // History beyond the newest 64 of a video (the protocol promises at least 50).
+        const QString beyondNewest =
+            QStringLiteral("user_id = ? AND content_id = ? AND observed_at_ms < ("
+                           "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
+                           " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)");
         if (m_dialect == SqlRecord::Dialect::PostgreSQL) {
             m_statements->notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
-            // The upsert's new row, if any, goes to history, and the history beyond the newest
-            // few dozen goes away: every part sees the database as it was when the statement
-            // began, so the prune keeps 64 older entries besides the new one.
+            // Each statement is a round trip: the upsert's new row, if any, goes to history and
+            // the oldest history goes, in one. Every part sees the database as it was when the
+            // statement began, so the prune keeps 64 older entries besides the new one.
             m_statements->applyAll.prepare(
-                QStringLiteral(
-                    "WITH applied AS (%1 RETURNING user_id, %2),"
-                    " kept AS (INSERT INTO history (user_id, %2)"
-                    " SELECT user_id, %2 FROM applied),"
-                    " pruned AS (DELETE FROM history WHERE EXISTS (SELECT 1 FROM applied)"
-                    " AND user_id = ? AND content_id = ? AND observed_at_ms < ("
-                    "SELECT observed_at_ms FROM history WHERE user_id = ?"
-                    " AND content_id = ? ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63))"
-                    " SELECT COUNT(*) FROM applied")
-                    .arg(upsert, recordColumns()));
+                QStringLiteral("WITH applied AS (%1 RETURNING user_id, %2),"
+                               " kept AS (INSERT INTO history (user_id, %2)"
+                               " SELECT user_id, %2 FROM applied),"
+                               " pruned AS (DELETE FROM history WHERE EXISTS (SELECT 1 FROM "
+                               "applied) AND %3)"
+                               " SELECT COUNT(*) FROM applied")
+                    .arg(upsert, recordColumns(), beyondNewest));
+        } else {
+            m_statements->upsert.prepare(upsert);
+            m_statements->history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
+                                                         " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                                              .arg(recordColumns()));
+            m_statements->prune.prepare(QStringLiteral("DELETE FROM history WHERE ")
+                                        + beyondNewest);
         }
-        m_statements->history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
-                                                     " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                                          .arg(recordColumns()));
-        m_statements->prune.prepare(QStringLiteral(
-            "DELETE FROM history WHERE user_id = ? AND content_id = ? AND observed_at_ms < ("
-            "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
-            " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)"));
         m_statements->select.prepare(
             QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
                 .arg(recordColumns()));
