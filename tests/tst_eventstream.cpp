@@ -168,6 +168,9 @@ private:
     void putProgress(const QString &token, const ProgressRecord &update,
                      ProgressRecord *standing = nullptr, SyncServer *server = nullptr);
     int refusedStreams(SyncServer *server = nullptr);
+    // Alice's update at `positionMs`, observed now, through m_server or `server`: the stream
+    // (`received` spies on it) hears the record that then stands, and nothing else.
+    void expectHeard(QSignalSpy &received, qint64 positionMs, SyncServer *server = nullptr);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<SyncServer> m_server;
@@ -252,6 +255,16 @@ void tst_EventStream::startSecondServer(std::unique_ptr<SyncServer> *second)
 }
 
 // PUT /v1/progress/{id} over HTTP, as another device of that user would: events come from the API.
+void tst_EventStream::expectHeard(QSignalSpy &received, qint64 positionMs, SyncServer *server)
+{
+    ProgressRecord update = record(u"pm1-0123456789abcdef0123456789abcdef"_s, positionMs);
+    update.observedAtMs = nowMs();
+    ProgressRecord standing;
+    CHECK(putProgress(m_alice, update, &standing, server));
+    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, kTimeoutMs);
+    QCOMPARE(records(received).first(), standing);
+}
+
 void tst_EventStream::putProgress(const QString &token, const ProgressRecord &update,
                                   ProgressRecord *standing, SyncServer *server)
 {
@@ -397,12 +410,7 @@ void tst_EventStream::reconnectsWhenTheServerComesBack()
     QVERIFY(m_stream->isConnected());
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
 
-    ProgressRecord update = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 90000);
-    update.observedAtMs = nowMs();
-    ProgressRecord standing;
-    CHECK(putProgress(m_alice, update, &standing));
-    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, kTimeoutMs);
-    QCOMPARE(records(received).first(), standing);
+    CHECK(expectHeard(received, 90000));
 
     // And again: a second outage starts from a short delay, not where the first one ended.
     stopServer();
@@ -529,12 +537,7 @@ void tst_EventStream::movesOnFromAServerItCannotReach()
     QCOMPARE(moved.at(0).at(0).toUrl(), live);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
 
-    ProgressRecord update = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 61000);
-    update.observedAtMs = nowMs();
-    ProgressRecord standing;
-    CHECK(putProgress(m_alice, update, &standing));
-    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, kTimeoutMs);
-    QCOMPARE(records(received).first(), standing);
+    CHECK(expectHeard(received, 61000));
 }
 
 // Two real servers that know the same user. The stream is open on the first; it stops. The
@@ -566,12 +569,7 @@ void tst_EventStream::movesOnWhenItsServerStops()
     QCOMPARE(moved.count(), 1);
     QTRY_COMPARE_WITH_TIMEOUT(second->events().subscriberCount(), 1, kTimeoutMs);
 
-    ProgressRecord update = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 90000);
-    update.observedAtMs = nowMs();
-    ProgressRecord standing;
-    CHECK(putProgress(m_alice, update, &standing, second.get()));
-    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, kTimeoutMs);
-    QCOMPARE(records(received).first(), standing);
+    CHECK(expectHeard(received, 90000, second.get()));
 }
 
 // Told to use another server of its list (the sync client moved there), the stream hangs up and
