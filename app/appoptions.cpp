@@ -1,7 +1,7 @@
 #include "appoptions.h"
 
-#include "clientprofile.h"
-#include "tlstrust.h"
+#include "client/clientprofile.h"
+#include "client/tlstrust.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>

@@ -1,7 +1,7 @@
 // playmark: parses the command line and starts PlayerApp. No logic here.
 #include "appoptions.h"
 #include "playerapp.h"
-#include "signalwatcher.h"
+#include "protocol/signalwatcher.h"
 
 #include <QApplication>
 

@@ -1,8 +1,8 @@
 #include "playbacksession.h"
 
-#include "contentfingerprint.h"
-#include "localcopy.h"
-#include "progressorder.h"
+#include "protocol/contentfingerprint.h"
+#include "client/localcopy.h"
+#include "protocol/progressorder.h"
 
 #include <QFileInfo>
 #include <QFuture>

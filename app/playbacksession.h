@@ -1,8 +1,8 @@
 #pragma once
 
-#include "progressrecord.h"
+#include "protocol/progressrecord.h"
 #include "resumepoint.h"
-#include "syncclient.h"
+#include "client/syncclient.h"
 
 #include <QObject>
 #include <QTimer>

@@ -7,7 +7,7 @@
 #include "settingsdialog.h"
 #include "syncstatus.h"
 #include "timeformat.h"
-#include "tlstrust.h"
+#include "client/tlstrust.h"
 
 #include <QAudioDevice>
 #include <QAudioOutput>

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "appoptions.h"
-#include "clientprofile.h"
+#include "client/clientprofile.h"
 #include "eventprinter.h"
-#include "eventstream.h"
-#include "localcopy.h"
+#include "client/eventstream.h"
+#include "client/localcopy.h"
 #include "playbacksession.h"
 #include "settingsdialog.h"
-#include "syncclient.h"
+#include "client/syncclient.h"
 #include "thumbnailcache.h"
 #include "upnext.h"
 

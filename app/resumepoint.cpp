@@ -1,6 +1,6 @@
 #include "resumepoint.h"
 
-#include "progressorder.h"
+#include "protocol/progressorder.h"
 
 QString ResumePoint::sourceName() const
 {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "progressrecord.h"
+#include "protocol/progressrecord.h"
 
 #include <QString>
 

@@ -2,7 +2,7 @@
 #include "loadgenerator.h"
 #include "loadoptions.h"
 #include "loadreport.h"
-#include "signalwatcher.h"
+#include "protocol/signalwatcher.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -3,7 +3,7 @@
 // What fuzz_recordcodec checks on every input. Header-only so that tests/tst_fuzzregressions.cpp
 // replays fuzz/regressions/ through exactly these checks in the normal build.
 
-#include "recordcodec.h"
+#include "protocol/recordcodec.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

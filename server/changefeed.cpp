@@ -1,8 +1,8 @@
 #include "changefeed.h"
 
-#include "crossthread.h"
+#include "protocol/crossthread.h"
 #include "databaselocation.h"
-#include "recordcodec.h"
+#include "protocol/recordcodec.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #include "eventhub.h"
 
-#include "recordcodec.h"
+#include "protocol/recordcodec.h"
 
 #include <QLoggingCategory>
 

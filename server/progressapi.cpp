@@ -2,9 +2,9 @@
 
 #include "eventhub.h"
 #include "metrics.h"
-#include "progressorder.h"
+#include "protocol/progressorder.h"
 #include "recordcache.h"
-#include "recordcodec.h"
+#include "protocol/recordcodec.h"
 #include "storageservice.h"
 
 #include <QDateTime>

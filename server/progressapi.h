@@ -2,7 +2,7 @@
 
 #include "apiresponse.h"
 #include "changefeed.h"
-#include "progressrecord.h"
+#include "protocol/progressrecord.h"
 
 #include <QObject>
 #include <QUrlQuery>

@@ -1,6 +1,6 @@
 #include "recordcache.h"
 
-#include "progressorder.h"
+#include "protocol/progressorder.h"
 
 std::optional<ProgressRecord> RecordCache::find(qint64 userId, const QString &contentId)
 {

@@ -1,8 +1,8 @@
 #include "serverstorage.h"
 
 #include "changefeed.h"
-#include "sqlmigrator.h"
-#include "sqlrecord.h"
+#include "protocol/sqlmigrator.h"
+#include "protocol/sqlrecord.h"
 #include "tokens.h"
 
 #include <QDateTime>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "databaselocation.h"
-#include "progressrecord.h"
-#include "sqlrecord.h"
+#include "protocol/progressrecord.h"
+#include "protocol/sqlrecord.h"
 
 #include <QList>
 #include <QSqlDatabase>

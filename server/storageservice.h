@@ -1,6 +1,6 @@
 #pragma once
 
-#include "crossthread.h"
+#include "protocol/crossthread.h"
 #include "serverstorage.h"
 
 #include <QMutex>

@@ -6,7 +6,7 @@
 // Prints `CONTENT_ID OBSERVED_AT_MS POSITION_MS` a line. Exits by itself only on an error (1) or
 // after a safety limit, so a test that dies cannot leave it running for long.
 
-#include "localstore.h"
+#include "client/localstore.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>

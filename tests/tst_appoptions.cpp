@@ -2,7 +2,7 @@
 // bad argument is refused with a message a person can act on, PLAYMARK_TOKEN stands in for
 // --token, and --help / --version print instead of running.
 #include "appoptions.h"
-#include "clientprofile.h"
+#include "client/clientprofile.h"
 
 #include <QDir>
 #include <QFile>

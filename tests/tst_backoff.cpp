@@ -1,7 +1,7 @@
 // Retry delays while the server is away: 1 s doubling up to 60 s, each scaled by a random factor
 // in [0.8, 1.2] and never above 60 s, different per device (seed), starting over after reset().
 
-#include "backoff.h"
+#include "client/backoff.h"
 
 #include <QList>
 #include <QTest>

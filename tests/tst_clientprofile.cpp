@@ -1,8 +1,8 @@
 // One device's local state in one folder: a device id made once and kept, settings that survive
 // a restart, a folder private to its user (it holds the token), and two profiles being two devices.
 
-#include "clientprofile.h"
-#include "recordcodec.h"
+#include "client/clientprofile.h"
+#include "protocol/recordcodec.h"
 
 #include <QDir>
 #include <QFile>

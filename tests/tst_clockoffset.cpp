@@ -1,6 +1,6 @@
 // PROTOCOL.md, "Clock": offset = server_time_ms - (sent + received) / 2 of the latest exchange.
 
-#include "clockoffset.h"
+#include "protocol/clockoffset.h"
 
 #include <QDateTime>
 #include <QTest>

@@ -2,7 +2,7 @@
 // size as 8 bytes little-endian, the first min(size, 65536) bytes and the last min(size, 65536).
 // Expected ids come from the external sha256sum program, not from QCryptographicHash.
 
-#include "contentfingerprint.h"
+#include "protocol/contentfingerprint.h"
 
 #include <QBuffer>
 #include <QDir>

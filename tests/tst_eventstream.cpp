@@ -4,8 +4,8 @@
 // (and only then) or is told to follow; and the event parser against a socket peer that writes
 // exactly the bytes the test says, split where the test says.
 #include "eventhub.h"
-#include "eventstream.h"
-#include "recordcodec.h"
+#include "client/eventstream.h"
+#include "protocol/recordcodec.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 

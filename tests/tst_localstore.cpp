@@ -3,8 +3,8 @@
 // Watching list, reopening, schema versions, and a copy reopened after the process writing it was
 // killed mid-write (a real process, killed with SIGKILL).
 
-#include "localstore.h"
-#include "progressorder.h"
+#include "client/localstore.h"
+#include "protocol/progressorder.h"
 
 #include <QDateTime>
 #include <QFile>

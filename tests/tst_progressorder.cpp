@@ -2,7 +2,7 @@
 // pair is a replay, and so any set of updates delivered in any order, any number of times, ends in
 // the same record.
 
-#include "progressorder.h"
+#include "protocol/progressorder.h"
 
 #include <QByteArray>
 #include <QRandomGenerator>

@@ -1,6 +1,6 @@
 // Every rule of PROTOCOL.md's record table, each kept and each broken, through RecordCodec.
 
-#include "recordcodec.h"
+#include "protocol/recordcodec.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -3,8 +3,8 @@
 // servers starting together on a new database, and a lost database connection.
 #include "eventreader.h"
 #include "metricsample.h"
-#include "progressorder.h"
-#include "recordcodec.h"
+#include "protocol/progressorder.h"
+#include "protocol/recordcodec.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 #include "testdatabase.h"

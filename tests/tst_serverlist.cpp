@@ -1,6 +1,6 @@
 // The player's list of sync servers (ServerList): what `--server`, the profile and the settings
 // dialog accept as text, the message that names a bad entry, and the text it gives back.
-#include "serverlist.h"
+#include "serverlist/serverlist.h"
 
 #include <QTest>
 

@@ -6,10 +6,10 @@
 // 503) for delivery and fetch, staying on the one that answers, two real servers with one
 // stopped mid-session and nothing lost, and answers such as 401 that are no reason to move on.
 
-#include "localcopy.h"
-#include "progressorder.h"
+#include "client/localcopy.h"
+#include "protocol/progressorder.h"
 #include "serverstorage.h"
-#include "syncclient.h"
+#include "client/syncclient.h"
 #include "syncserver.h"
 
 #include <QDateTime>

@@ -4,14 +4,14 @@
 // stream and the player's sync client work over TLS with --ca-cert, wrong files are refused at
 // startup with a message, and the real binary prints https and answers curl --cacert.
 #include "appoptions.h"
-#include "eventstream.h"
-#include "localcopy.h"
+#include "client/eventstream.h"
+#include "client/localcopy.h"
 #include "metricsample.h"
 #include "serverprocess.h"
 #include "serverstorage.h"
-#include "syncclient.h"
+#include "client/syncclient.h"
 #include "syncserver.h"
-#include "tlstrust.h"
+#include "client/tlstrust.h"
 
 #include <QDateTime>
 #include <QFile>

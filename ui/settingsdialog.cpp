@@ -1,6 +1,6 @@
 #include "settingsdialog.h"
 
-#include "serverlist.h"
+#include "serverlist/serverlist.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "crossthread.h"
-#include "localstore.h"
+#include "protocol/crossthread.h"
+#include "client/localstore.h"
 
 #include <QObject>
 #include <QPointer>

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "backoff.h"
-#include "clockoffset.h"
-#include "localstore.h"
-#include "progressrecord.h"
-#include "serverlist.h"
+#include "client/backoff.h"
+#include "protocol/clockoffset.h"
+#include "client/localstore.h"
+#include "protocol/progressrecord.h"
+#include "serverlist/serverlist.h"
 
 #include <QList>
 #include <QNetworkAccessManager>

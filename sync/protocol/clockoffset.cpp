@@ -1,4 +1,4 @@
-#include "clockoffset.h"
+#include "protocol/clockoffset.h"
 
 #include <QDateTime>
 

@@ -1,4 +1,4 @@
-#include "recordcodec.h"
+#include "protocol/recordcodec.h"
 
 #include <QJsonDocument>
 #include <QJsonValue>

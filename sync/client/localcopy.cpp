@@ -1,4 +1,4 @@
-#include "localcopy.h"
+#include "client/localcopy.h"
 
 #include <QLoggingCategory>
 #include <QSemaphore>

@@ -1,4 +1,4 @@
-#include "backoff.h"
+#include "client/backoff.h"
 
 #include <algorithm>
 

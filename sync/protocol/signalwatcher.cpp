@@ -1,4 +1,4 @@
-#include "signalwatcher.h"
+#include "protocol/signalwatcher.h"
 
 #include <QSocketNotifier>
 

@@ -1,8 +1,8 @@
-#include "localstore.h"
+#include "client/localstore.h"
 
-#include "progressorder.h"
-#include "sqlmigrator.h"
-#include "sqlrecord.h"
+#include "protocol/progressorder.h"
+#include "protocol/sqlmigrator.h"
+#include "protocol/sqlrecord.h"
 
 #include <QDateTime>
 #include <QDir>

@@ -1,4 +1,4 @@
-#include "clientprofile.h"
+#include "client/clientprofile.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "serverlist.h"
+#include "serverlist/serverlist.h"
 
 #include <QStringList>
 

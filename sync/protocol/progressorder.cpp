@@ -1,4 +1,4 @@
-#include "progressorder.h"
+#include "protocol/progressorder.h"
 
 namespace ProgressOrder {
 

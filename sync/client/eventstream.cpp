@@ -1,7 +1,7 @@
-#include "eventstream.h"
+#include "client/eventstream.h"
 
-#include "recordcodec.h"
-#include "tlstrust.h"
+#include "protocol/recordcodec.h"
+#include "client/tlstrust.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>

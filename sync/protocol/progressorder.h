@@ -1,6 +1,6 @@
 #pragma once
 
-#include "progressrecord.h"
+#include "protocol/progressrecord.h"
 
 // The ordering rule of PROTOCOL.md, the one place it is written down in code.
 // An update replaces a stored record exactly when its (observed_at_ms, device_id) pair is greater,

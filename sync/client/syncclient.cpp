@@ -1,9 +1,9 @@
-#include "syncclient.h"
+#include "client/syncclient.h"
 
-#include "localcopy.h"
-#include "progressorder.h"
-#include "recordcodec.h"
-#include "tlstrust.h"
+#include "client/localcopy.h"
+#include "protocol/progressorder.h"
+#include "protocol/recordcodec.h"
+#include "client/tlstrust.h"
 
 #include <QDateTime>
 #include <QJsonArray>

@@ -1,4 +1,4 @@
-#include "contentfingerprint.h"
+#include "protocol/contentfingerprint.h"
 
 #include <QCryptographicHash>
 #include <QFile>

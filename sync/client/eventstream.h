@@ -1,8 +1,8 @@
 #pragma once
 
-#include "backoff.h"
-#include "progressrecord.h"
-#include "serverlist.h"
+#include "client/backoff.h"
+#include "protocol/progressrecord.h"
+#include "serverlist/serverlist.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>

@@ -1,4 +1,4 @@
-#include "progressrecord.h"
+#include "protocol/progressrecord.h"
 
 #include <array>
 #include <utility>

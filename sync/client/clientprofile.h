@@ -1,6 +1,6 @@
 #pragma once
 
-#include "serverlist.h"
+#include "serverlist/serverlist.h"
 
 #include <QSettings>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "sqlmigrator.h"
+#include "protocol/sqlmigrator.h"
 
 #include <QDir>
 #include <QFile>

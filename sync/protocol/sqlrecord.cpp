@@ -1,4 +1,4 @@
-#include "sqlrecord.h"
+#include "protocol/sqlrecord.h"
 
 #include <QVariant>
 

@@ -1,4 +1,4 @@
-#include "tlstrust.h"
+#include "client/tlstrust.h"
 
 #include <QFile>
 
