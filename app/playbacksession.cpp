@@ -1,7 +1,7 @@
 #include "playbacksession.h"
 
-#include "protocol/contentfingerprint.h"
 #include "client/localcopy.h"
+#include "protocol/contentfingerprint.h"
 #include "protocol/progressorder.h"
 
 #include <QFileInfo>

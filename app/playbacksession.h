@@ -1,8 +1,8 @@
 #pragma once
 
+#include "client/syncclient.h"
 #include "protocol/progressrecord.h"
 #include "resumepoint.h"
-#include "client/syncclient.h"
 
 #include <QObject>
 #include <QTimer>

@@ -1,5 +1,6 @@
 #include "playerapp.h"
 
+#include "client/tlstrust.h"
 #include "continuewatchingview.h"
 #include "noticebar.h"
 #include "playercontrols.h"
@@ -7,7 +8,6 @@
 #include "settingsdialog.h"
 #include "syncstatus.h"
 #include "timeformat.h"
-#include "client/tlstrust.h"
 
 #include <QAudioDevice>
 #include <QAudioOutput>

@@ -2,12 +2,12 @@
 
 #include "appoptions.h"
 #include "client/clientprofile.h"
-#include "eventprinter.h"
 #include "client/eventstream.h"
 #include "client/localcopy.h"
+#include "client/syncclient.h"
+#include "eventprinter.h"
 #include "playbacksession.h"
 #include "settingsdialog.h"
-#include "client/syncclient.h"
 #include "thumbnailcache.h"
 #include "upnext.h"
 

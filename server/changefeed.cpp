@@ -1,7 +1,7 @@
 #include "changefeed.h"
 
-#include "protocol/crossthread.h"
 #include "databaselocation.h"
+#include "protocol/crossthread.h"
 #include "protocol/recordcodec.h"
 
 #include <QJsonArray>

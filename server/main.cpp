@@ -1,7 +1,7 @@
 // playmark-server: parses the command line and wires SyncServer / ServerStorage. No logic here.
 #include "databaselocation.h"
-#include "serverstorage.h"
 #include "protocol/signalwatcher.h"
+#include "serverstorage.h"
 #include "syncserver.h"
 
 #include <QCommandLineParser>

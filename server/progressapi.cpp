@@ -3,8 +3,8 @@
 #include "eventhub.h"
 #include "metrics.h"
 #include "protocol/progressorder.h"
-#include "recordcache.h"
 #include "protocol/recordcodec.h"
+#include "recordcache.h"
 #include "storageservice.h"
 
 #include <QDateTime>

@@ -3,8 +3,8 @@
 // again on the same port; a list of servers, where the stream moves on from one it cannot reach
 // (and only then) or is told to follow; and the event parser against a socket peer that writes
 // exactly the bytes the test says, split where the test says.
-#include "eventhub.h"
 #include "client/eventstream.h"
+#include "eventhub.h"
 #include "protocol/recordcodec.h"
 #include "serverstorage.h"
 #include "syncserver.h"

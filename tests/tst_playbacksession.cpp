@@ -3,12 +3,12 @@
 // else is real: the local copy on a temporary SQLite file, the SyncClient, and the server
 // in-process (or a closed port for a server that is down, or a socket peer that answers only when
 // the test says).
-#include "protocol/contentfingerprint.h"
 #include "client/localcopy.h"
+#include "client/syncclient.h"
 #include "playbacksession.h"
+#include "protocol/contentfingerprint.h"
 #include "protocol/recordcodec.h"
 #include "serverstorage.h"
-#include "client/syncclient.h"
 #include "syncserver.h"
 
 #include <QDateTime>

@@ -7,9 +7,9 @@
 // stopped mid-session and nothing lost, and answers such as 401 that are no reason to move on.
 
 #include "client/localcopy.h"
+#include "client/syncclient.h"
 #include "protocol/progressorder.h"
 #include "serverstorage.h"
-#include "client/syncclient.h"
 #include "syncserver.h"
 
 #include <QDateTime>

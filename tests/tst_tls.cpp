@@ -6,12 +6,12 @@
 #include "appoptions.h"
 #include "client/eventstream.h"
 #include "client/localcopy.h"
+#include "client/syncclient.h"
+#include "client/tlstrust.h"
 #include "metricsample.h"
 #include "serverprocess.h"
 #include "serverstorage.h"
-#include "client/syncclient.h"
 #include "syncserver.h"
-#include "client/tlstrust.h"
 
 #include <QDateTime>
 #include <QFile>

@@ -1,7 +1,7 @@
 #include "client/eventstream.h"
 
-#include "protocol/recordcodec.h"
 #include "client/tlstrust.h"
+#include "protocol/recordcodec.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "protocol/crossthread.h"
 #include "client/localstore.h"
+#include "protocol/crossthread.h"
 
 #include <QObject>
 #include <QPointer>

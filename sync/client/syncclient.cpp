@@ -1,9 +1,9 @@
 #include "client/syncclient.h"
 
 #include "client/localcopy.h"
+#include "client/tlstrust.h"
 #include "protocol/progressorder.h"
 #include "protocol/recordcodec.h"
-#include "client/tlstrust.h"
 
 #include <QDateTime>
 #include <QJsonArray>

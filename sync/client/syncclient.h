@@ -1,8 +1,8 @@
 #pragma once
 
 #include "client/backoff.h"
-#include "protocol/clockoffset.h"
 #include "client/localstore.h"
+#include "protocol/clockoffset.h"
 #include "protocol/progressrecord.h"
 #include "serverlist/serverlist.h"
 
