@@ -24,20 +24,11 @@
 
 Q_LOGGING_CATEGORY(lcApp, "playmark.app")
 
-namespace {
-const QString kGeometryKey = QStringLiteral("window/geometry");
-const QString kRecentKey = QStringLiteral("recent/files");
-constexpr int kMaxRecent = 10;
-const QString kIntervalKey = QStringLiteral("playback/report_interval_s");
-const QString kAskKey = QStringLiteral("playback/ask_before_resuming");
-const QString kRewindKey = QStringLiteral("playback/rewind_after_break");
-const QString kFirstRunKey = QStringLiteral("first_run/done");
-} // namespace
-
 PlayerApp::PlayerApp(AppOptions options, QObject *parent)
     : QObject(parent),
       m_options(std::move(options)),
       m_profile(m_options.profileDir),
+      m_settings(m_profile.settings()),
       m_sync(m_local),
       m_session(m_sync, m_local),
       m_window(std::make_unique<PlayerWindow>()),
@@ -46,8 +37,7 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
     // Without an audio device an attached output stalls the GStreamer pipeline: attach none.
     if (!QMediaDevices::audioOutputs().isEmpty()) {
         m_audio = new QAudioOutput(this);
-        m_audio->setVolume(
-            float(m_profile.settings().value(QStringLiteral("audio/volume"), 0.8).toDouble()));
+        m_audio->setVolume(float(m_settings.volume()));
         m_player.setAudioOutput(m_audio);
     }
     m_player.setVideoOutput(m_window->videoWidget());
@@ -102,12 +92,14 @@ void PlayerApp::start()
     m_session.setFromStart(m_options.fromStart);
     m_session.setStartPaused(m_options.paused);
 
+    connect(&m_settings, &PlayerSettings::recentFilesChanged, m_window.get(),
+            &PlayerWindow::setRecentFiles);
     connectPlayer();
     connectWindow();
     connectSession();
 
-    m_window->restoreGeometry(m_profile.settings().value(kGeometryKey).toByteArray());
-    m_window->setRecentFiles(m_profile.settings().value(kRecentKey).toStringList());
+    m_window->restoreGeometry(m_settings.windowGeometry());
+    m_window->setRecentFiles(m_settings.recentFiles());
     updateSyncStatus();
     m_window->controls()->setAudioAvailable(m_audio != nullptr);
     if (m_audio)
@@ -130,7 +122,7 @@ void PlayerApp::start()
         showContinueWatching();
 
     // First run with nowhere to sync to: offer to connect, without blocking anything.
-    if (!m_sync.hasServer() && !isScripted() && !m_profile.settings().value(kFirstRunKey).toBool())
+    if (!m_sync.hasServer() && !isScripted() && !m_settings.firstRunDone())
         openSettings(SettingsDialog::Mode::FirstRun);
 }
 
@@ -155,12 +147,11 @@ void PlayerApp::configureFromProfile()
     m_stream.setServers(servers, m_profile.token());
     m_stream.setCurrentServer(m_sync.currentServer());
     m_stream.setTrustedCertificates(trusted);
-    QSettings &settings = m_profile.settings();
-    const int interval = m_options.reportIntervalSet ? m_options.reportIntervalSeconds
-                                                     : settings.value(kIntervalKey, 5).toInt();
-    m_session.setReportIntervalMs(qBound(1, interval, 3600) * 1000);
-    m_session.setAskBeforeResuming(settings.value(kAskKey, false).toBool());
-    m_session.setRewindAfterBreak(settings.value(kRewindKey, false).toBool());
+    m_session.setReportIntervalMs(PlayerSettings::reportIntervalMs(
+        m_options.reportIntervalSet ? m_options.reportIntervalSeconds
+                                    : m_settings.reportIntervalSeconds()));
+    m_session.setAskBeforeResuming(m_settings.askBeforeResuming());
+    m_session.setRewindAfterBreak(m_settings.rewindAfterBreak());
     m_window->setDeviceName(m_profile.deviceName());
     updateSyncStatus();
 }
@@ -171,9 +162,9 @@ SettingsValues PlayerApp::currentSettings()
     values.serverUrl = m_profile.servers().toText();
     values.token = m_profile.token();
     values.deviceName = m_profile.deviceName();
-    values.reportIntervalSeconds = m_profile.settings().value(kIntervalKey, 5).toInt();
-    values.askBeforeResuming = m_profile.settings().value(kAskKey, false).toBool();
-    values.rewindAfterBreak = m_profile.settings().value(kRewindKey, false).toBool();
+    values.reportIntervalSeconds = m_settings.reportIntervalSeconds();
+    values.askBeforeResuming = m_settings.askBeforeResuming();
+    values.rewindAfterBreak = m_settings.rewindAfterBreak();
     return values;
 }
 
@@ -184,11 +175,11 @@ void PlayerApp::saveSettings(const SettingsValues &values)
     m_profile.setServers(ServerList::parse(values.serverUrl, &error).value_or(ServerList()));
     m_profile.setToken(values.token);
     m_profile.setDeviceName(values.deviceName);
-    m_profile.settings().setValue(kIntervalKey, values.reportIntervalSeconds);
-    m_profile.settings().setValue(kAskKey, values.askBeforeResuming);
-    m_profile.settings().setValue(kRewindKey, values.rewindAfterBreak);
-    m_profile.settings().setValue(kFirstRunKey, true);
-    m_profile.settings().sync();
+    m_settings.setReportIntervalSeconds(values.reportIntervalSeconds);
+    m_settings.setAskBeforeResuming(values.askBeforeResuming);
+    m_settings.setRewindAfterBreak(values.rewindAfterBreak);
+    m_settings.setFirstRunDone(true);
+    m_settings.sync();
     configureFromProfile();
     m_stream.start();
     m_sync.deliver();
@@ -202,21 +193,10 @@ void PlayerApp::openSettings(SettingsDialog::Mode mode)
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] { saveSettings(dialog->values()); });
     connect(dialog, &SettingsDialog::offlineChosen, this, [this] {
-        m_profile.settings().setValue(kFirstRunKey, true);
-        m_profile.settings().sync();
+        m_settings.setFirstRunDone(true);
+        m_settings.sync();
     });
     dialog->open();
-}
-
-void PlayerApp::rememberRecent(const QString &path)
-{
-    QStringList recent = m_profile.settings().value(kRecentKey).toStringList();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > kMaxRecent)
-        recent.removeLast();
-    m_profile.settings().setValue(kRecentKey, recent);
-    m_window->setRecentFiles(recent);
 }
 
 void PlayerApp::fillHistoryMenu()
@@ -422,7 +402,7 @@ void PlayerApp::connectWindow()
 void PlayerApp::connectSession()
 {
     connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
-        rememberRecent(QFileInfo(path).absoluteFilePath());
+        m_settings.addRecentFile(QFileInfo(path).absoluteFilePath());
         m_window->setMediaTitle(QFileInfo(path).fileName());
         m_window->showLoading();
         m_player.setSource(QUrl::fromLocalFile(path));
@@ -487,10 +467,9 @@ void PlayerApp::connectSession()
             m_printer.quit(m_session.contentId(), position, pending);
         }
         if (m_audio)
-            m_profile.settings().setValue(QStringLiteral("audio/volume"),
-                                          double(m_audio->volume()));
-        m_profile.settings().setValue(kGeometryKey, m_window->saveGeometry());
-        m_profile.settings().sync();
+            m_settings.setVolume(double(m_audio->volume()));
+        m_settings.setWindowGeometry(m_window->saveGeometry());
+        m_settings.sync();
         m_stream.stop();
         m_player.stop();
         m_window->allowClose();

@@ -7,6 +7,7 @@
 #include "client/syncclient.h"
 #include "eventprinter.h"
 #include "playbacksession.h"
+#include "playersettings.h"
 #include "settingsdialog.h"
 #include "thumbnailcache.h"
 #include "upnext.h"
@@ -48,7 +49,6 @@ private:
     void showRemoteNotice(const ProgressRecord &record, bool playingHere);
     void handleFailure(const QString &reason);
     void updateSyncStatus();
-    void rememberRecent(const QString &path);
     void configureFromProfile();
     SettingsValues currentSettings();
     void saveSettings(const SettingsValues &values);
@@ -62,6 +62,7 @@ private:
 
     AppOptions m_options;
     ClientProfile m_profile;
+    PlayerSettings m_settings;
     LocalCopy m_local;
     SyncClient m_sync;
     EventStream m_stream;

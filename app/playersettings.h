@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QStringList>
+
+class QSettings;
+
+// The player's own settings in the profile's QSettings, typed: each key and its default is
+// written here once. Every change is written to the QSettings at once (sync() forces it to disk).
+// The server list, token, device and clock offset belong to ClientProfile.
+class PlayerSettings final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PlayerSettings)
+    Q_PROPERTY(int reportIntervalSeconds READ reportIntervalSeconds WRITE setReportIntervalSeconds)
+    Q_PROPERTY(bool askBeforeResuming READ askBeforeResuming WRITE setAskBeforeResuming)
+    Q_PROPERTY(bool rewindAfterBreak READ rewindAfterBreak WRITE setRewindAfterBreak)
+    Q_PROPERTY(bool firstRunDone READ firstRunDone WRITE setFirstRunDone)
+    Q_PROPERTY(QStringList recentFiles READ recentFiles NOTIFY recentFilesChanged)
+    Q_PROPERTY(double volume READ volume WRITE setVolume)
+    Q_PROPERTY(QByteArray windowGeometry READ windowGeometry WRITE setWindowGeometry)
+public:
+    static constexpr int kDefaultReportIntervalSeconds = 5;
+    static constexpr int kMinReportIntervalSeconds = 1;
+    static constexpr int kMaxReportIntervalSeconds = 3600;
+    static constexpr int kMaxRecentFiles = 10;
+    static constexpr double kDefaultVolume = 0.8;
+
+    explicit PlayerSettings(QSettings &settings, QObject *parent = nullptr);
+
+    // As saved (the settings dialog shows it); reportIntervalMs() bounds it for use.
+    int reportIntervalSeconds() const;
+    void setReportIntervalSeconds(int seconds);
+    // A saved or given interval, bounded to 1 s .. 1 h, in milliseconds.
+    static int reportIntervalMs(int seconds);
+
+    bool askBeforeResuming() const;
+    void setAskBeforeResuming(bool ask);
+    bool rewindAfterBreak() const;
+    void setRewindAfterBreak(bool rewind);
+
+    // Set once the person has answered the first-run dialog (connected or chose offline).
+    bool firstRunDone() const;
+    void setFirstRunDone(bool done);
+
+    // Newest first, each path once, at most kMaxRecentFiles.
+    QStringList recentFiles() const;
+    void addRecentFile(const QString &path);
+
+    // 0 .. 1.
+    double volume() const;
+    void setVolume(double volume);
+
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray &geometry);
+
+    void sync();
+
+Q_SIGNALS:
+    void recentFilesChanged(const QStringList &files);
+
+private:
+    QSettings &m_settings;
+};
