@@ -32,7 +32,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
       m_sync(m_local),
       m_session(m_sync, m_local),
       m_window(std::make_unique<PlayerWindow>()),
-      m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails"))
+      m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails")),
+      m_history(m_sync)
 {
     // Without an audio device an attached output stalls the GStreamer pipeline: attach none.
     if (!QMediaDevices::audioOutputs().isEmpty()) {
@@ -199,32 +200,6 @@ void PlayerApp::openSettings(SettingsDialog::Mode mode)
     dialog->open();
 }
 
-void PlayerApp::fillHistoryMenu()
-{
-    const QString contentId = m_session.contentId();
-    if (contentId.isEmpty()) {
-        m_window->setHistoryEntries({});
-        return;
-    }
-    m_sync.fetchHistory(
-        contentId, 50, PlaybackSession::kDefaultServerWaitMs, this,
-        [this, contentId](bool ok, const QList<ProgressRecord> &items) {
-            QList<QPair<QString, qint64>> entries;
-            const qint64 now = m_sync.clock().serverNowMs();
-            for (const ProgressRecord &item : items) {
-                if (item.deviceId == m_sync.deviceId() || entries.size() >= 12)
-                    continue;
-                entries.append({QStringLiteral("%1 · %2 · %3")
-                                    .arg(item.deviceName, TimeFormat::clock(item.positionMs),
-                                         TimeFormat::ago(item.observedAtMs, now)),
-                                item.positionMs});
-            }
-            if (!ok)
-                qCInfo(lcApp) << "history of" << contentId << "unavailable: server unreachable";
-            m_window->setHistoryEntries(entries);
-        });
-}
-
 void PlayerApp::closeWindow()
 {
     m_window->close();
@@ -300,10 +275,9 @@ void PlayerApp::locateAndOpen(const ProgressRecord &record, const QString &lastP
             &m_session, &PlaybackSession::contentIdentified, this,
             [this, record](const QString &contentId) {
                 if (contentId != record.contentId)
-                    m_window->notice()->showNotice(
+                    m_notice.showMessage(
                         tr("This is not the same video as “%1”: it plays from its own place.")
-                            .arg(record.title),
-                        QString());
+                            .arg(record.title));
             },
             Qt::SingleShotConnection);
         m_session.open(chosen);
@@ -354,7 +328,9 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
-    connect(window, &PlayerWindow::historyRequested, this, &PlayerApp::fillHistoryMenu);
+    connect(window, &PlayerWindow::historyRequested, this,
+            [this] { m_history.request(m_session.contentId()); });
+    connect(&m_history, &HistoryEntries::entriesReady, window, &PlayerWindow::setHistoryEntries);
     connect(window, &PlayerWindow::settingsRequested, this,
             [this] { openSettings(SettingsDialog::Mode::Settings); });
     connect(window, &PlayerWindow::jumpRequested, &m_session, &PlaybackSession::requestSeek);
@@ -376,9 +352,14 @@ void PlayerApp::connectWindow()
             });
     connect(&m_thumbnails, &ThumbnailCache::thumbnailReady, m_window->home(),
             &ContinueWatchingView::setThumbnail);
-    connect(window->notice(), &NoticeBar::actionTriggered, this, [this] {
-        if (m_noticeAction)
-            m_noticeAction();
+    connect(window->notice(), &NoticeBar::actionTriggered, &m_notice,
+            &NoticePresenter::triggerAction);
+    connect(&m_notice, &NoticePresenter::noticeChanged, this, [this] {
+        if (m_notice.kind() == NoticePresenter::Kind::None)
+            m_window->notice()->hide();
+        else
+            m_window->notice()->showNotice(m_notice.text(), m_notice.actionText(),
+                                           m_notice.durationMs());
     });
     connect(window, &PlayerWindow::volumeStepRequested, this, [this](int delta) {
         if (!m_audio)
@@ -416,16 +397,17 @@ void PlayerApp::connectSession()
     connect(&m_session, &PlaybackSession::videoVisibleChanged, m_window.get(),
             &PlayerWindow::setVideoVisible);
     connect(&m_session, &PlaybackSession::failed, this, &PlayerApp::handleFailure);
-    connect(&m_session, &PlaybackSession::remoteUpdateArrived, this, &PlayerApp::showRemoteNotice);
-    connect(&m_session, &PlaybackSession::resumeOffered, this, [this](const ResumePoint &point) {
-        m_noticeAction = [this, position = point.positionMs] {
-            m_session.requestSeek(position);
-        };
-        const QString from = point.record ? point.record->deviceName : QString();
-        m_window->notice()->showNotice(
-            tr("Resume at %1 (from %2)?").arg(TimeFormat::clock(point.positionMs), from),
-            tr("Resume"), 15000);
-    });
+    connect(&m_session, &PlaybackSession::remoteUpdateArrived, &m_notice,
+            &NoticePresenter::showRemotePlace);
+    connect(&m_session, &PlaybackSession::resumeOffered, &m_notice,
+            &NoticePresenter::showResumeOffer);
+    connect(&m_notice, &NoticePresenter::startOverRequested, &m_session,
+            &PlaybackSession::startOver);
+    connect(&m_notice, &NoticePresenter::continueFromRequested, &m_session,
+            &PlaybackSession::continueFrom);
+    connect(&m_notice, &NoticePresenter::resumeRequested, &m_session,
+            &PlaybackSession::requestSeek);
+    connect(&m_notice, &NoticePresenter::upNextCancelRequested, &m_upNext, &UpNext::cancel);
     connect(&m_session, &PlaybackSession::ended, this, [this] {
         if (isScripted())
             return;
@@ -439,22 +421,13 @@ void PlayerApp::connectSession()
         });
     });
     connect(&m_session, &PlaybackSession::loadRequested, &m_upNext, &UpNext::cancel);
-    connect(&m_upNext, &UpNext::countdownChanged, this,
-            [this](const QString &next, int secondsLeft) {
-                m_noticeAction = [this] {
-                    m_upNext.cancel();
-                };
-                m_window->notice()->showNotice(tr("Up next: %1 · in %2 s")
-                                                   .arg(QFileInfo(next).completeBaseName())
-                                                   .arg(secondsLeft),
-                                               tr("Cancel"), 1500);
-            });
-    connect(&m_upNext, &UpNext::cancelled, m_window->notice(), &QWidget::hide);
+    connect(&m_upNext, &UpNext::countdownChanged, &m_notice, &NoticePresenter::showUpNext);
+    connect(&m_upNext, &UpNext::cancelled, &m_notice, &NoticePresenter::clear);
     connect(&m_upNext, &UpNext::playNextRequested, &m_session, &PlaybackSession::open);
     connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
         if (m_options.events)
             m_printer.resumed(m_session.contentId(), point);
-        showResumeNotice(point);
+        m_notice.showResumed(point, m_sync.deviceId(), m_sync.clock().serverNowMs());
         if (m_options.quitAfterSeconds > 0 && !m_quitScheduled) {
             m_quitScheduled = true;
             QTimer::singleShot(m_options.quitAfterSeconds * 1000, m_window.get(), &QWidget::close);
@@ -475,35 +448,6 @@ void PlayerApp::connectSession()
         m_window->allowClose();
         Q_EMIT exitRequested(0);
     });
-}
-
-void PlayerApp::showResumeNotice(const ResumePoint &point)
-{
-    if (point.positionMs <= 0 || !point.record)
-        return;
-    const QString from = point.record->deviceId == m_sync.deviceId()
-        ? tr("on this device")
-        : tr("from %1").arg(point.record->deviceName);
-    m_noticeAction = [this] {
-        m_session.startOver();
-    };
-    m_window->notice()->showNotice(
-        tr("Resumed at %1 · %2 · %3")
-            .arg(TimeFormat::clock(point.positionMs), from,
-                 TimeFormat::ago(point.record->observedAtMs, m_sync.clock().serverNowMs())),
-        tr("Start over"));
-}
-
-void PlayerApp::showRemoteNotice(const ProgressRecord &record, bool playingHere)
-{
-    m_noticeAction = [this, record] {
-        m_session.continueFrom(record);
-    };
-    const QString where =
-        tr("%1 is at %2").arg(record.deviceName, TimeFormat::clock(record.positionMs));
-    // While this device plays, nothing jumps: the notice only offers it.
-    m_window->notice()->showNotice(where,
-                                   playingHere ? tr("Jump there") : tr("Continue from there"));
 }
 
 void PlayerApp::updateSyncStatus()

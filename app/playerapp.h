@@ -6,6 +6,8 @@
 #include "client/localcopy.h"
 #include "client/syncclient.h"
 #include "eventprinter.h"
+#include "historyentries.h"
+#include "noticepresenter.h"
 #include "playbacksession.h"
 #include "playersettings.h"
 #include "settingsdialog.h"
@@ -16,7 +18,6 @@
 #include <QMediaPlayer>
 #include <QObject>
 
-#include <functional>
 #include <memory>
 
 class PlayerWindow;
@@ -45,15 +46,12 @@ private:
     void connectPlayer();
     void connectWindow();
     void connectSession();
-    void showResumeNotice(const ResumePoint &point);
-    void showRemoteNotice(const ProgressRecord &record, bool playingHere);
     void handleFailure(const QString &reason);
     void updateSyncStatus();
     void configureFromProfile();
     SettingsValues currentSettings();
     void saveSettings(const SettingsValues &values);
     void openSettings(SettingsDialog::Mode mode);
-    void fillHistoryMenu();
     void showContinueWatching();
     void showEntries(const QList<ProgressRecord> &records, bool fromServer);
     void openEntry(const QString &contentId);
@@ -73,8 +71,9 @@ private:
     EventPrinter m_printer;
     ThumbnailCache m_thumbnails;
     UpNext m_upNext;
+    NoticePresenter m_notice;
+    HistoryEntries m_history;
     QHash<QString, ProgressRecord> m_entries; // Continue Watching, by content id
     QHash<QString, QString> m_locations; // where each entry's file was last seen here
     bool m_quitScheduled = false;
-    std::function<void()> m_noticeAction; // what the notice's button (or Enter) does
 };
