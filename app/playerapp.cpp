@@ -7,7 +7,6 @@
 #include "playerwindow.h"
 #include "settingsdialog.h"
 #include "syncstatus.h"
-#include "timeformat.h"
 
 #include <QAudioDevice>
 #include <QAudioOutput>
@@ -33,7 +32,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
       m_session(m_sync, m_local),
       m_window(std::make_unique<PlayerWindow>()),
       m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails")),
-      m_history(m_sync)
+      m_history(m_sync),
+      m_continueWatching(m_sync, m_local)
 {
     // Without an audio device an attached output stalls the GStreamer pipeline: attach none.
     if (!QMediaDevices::audioOutputs().isEmpty()) {
@@ -123,7 +123,7 @@ void PlayerApp::start()
         showContinueWatching();
 
     // First run with nowhere to sync to: offer to connect, without blocking anything.
-    if (!m_sync.hasServer() && !isScripted() && !m_settings.firstRunDone())
+    if (!isScripted() && m_settings.offersFirstRun(m_sync.hasServer()))
         openSettings(SettingsDialog::Mode::FirstRun);
 }
 
@@ -208,55 +208,17 @@ void PlayerApp::closeWindow()
 void PlayerApp::showContinueWatching()
 {
     m_window->showHome();
-    if (!m_sync.hasServer()) {
-        m_local.recent(20, this, [this](const QList<ProgressRecord> &records) {
-            showEntries(records, false);
-        });
-        return;
-    }
-    m_sync.fetchList(20, PlaybackSession::kDefaultServerWaitMs, this,
-                     [this](bool ok, const QList<ProgressRecord> &records) {
-                         if (!ok) {
-                             m_local.recent(20, this, [this](const QList<ProgressRecord> &local) {
-                                 showEntries(local, false);
-                             });
-                             return;
-                         }
-                         // Kept here too, for the list when the server is away.
-                         for (const ProgressRecord &record : records)
-                             m_local.save(record, false, 0);
-                         m_local.withoutHidden(records, this,
-                                               [this](const QList<ProgressRecord> &visible) {
-                                                   showEntries(visible, true);
-                                               });
-                     });
+    m_continueWatching.refresh();
 }
 
-void PlayerApp::showEntries(const QList<ProgressRecord> &records, bool fromServer)
+void PlayerApp::showContinueWatchingEntries()
 {
-    m_entries.clear();
     QList<ContinueEntry> entries;
-    for (const ProgressRecord &record : records) {
-        m_entries.insert(record.contentId, record);
+    for (const ProgressRecord &record : m_continueWatching.records())
         entries.append({record.contentId, record.title, record.deviceName, record.positionMs,
                         record.durationMs, record.observedAtMs, QImage()});
-        m_local.location(record.contentId, this, [this, record](const QString &path) {
-            m_locations.insert(record.contentId, path);
-            m_thumbnails.request(record.contentId, path, record.positionMs);
-        });
-    }
-    m_window->home()->setEntries(entries, m_sync.clock().serverNowMs(), fromServer);
-}
-
-void PlayerApp::openEntry(const QString &contentId)
-{
-    const ProgressRecord record = m_entries.value(contentId);
-    const QString path = m_locations.value(contentId);
-    if (!path.isEmpty() && QFileInfo::exists(path)) {
-        m_session.open(path);
-        return;
-    }
-    locateAndOpen(record, path);
+    m_window->home()->setEntries(entries, m_sync.clock().serverNowMs(),
+                                 m_continueWatching.isFromServer());
 }
 
 void PlayerApp::locateAndOpen(const ProgressRecord &record, const QString &lastPath)
@@ -339,17 +301,20 @@ void PlayerApp::connectWindow()
         m_player.stop();
         showContinueWatching();
     });
-    connect(window->home(), &ContinueWatchingView::openRequested, this, &PlayerApp::openEntry);
-    connect(window->home(), &ContinueWatchingView::hideRequested, this,
-            [this](const QString &contentId) {
-                m_local.hide(contentId, m_entries.value(contentId).observedAtMs);
-                showContinueWatching();
-            });
-    connect(window->home(), &ContinueWatchingView::forgetRequested, this,
-            [this](const QString &contentId) {
-                m_local.hide(contentId, m_entries.value(contentId).observedAtMs);
-                m_sync.forget(contentId, this, [this](bool) { showContinueWatching(); });
-            });
+    connect(window->home(), &ContinueWatchingView::openRequested, &m_continueWatching,
+            &ContinueWatchingModel::open);
+    connect(window->home(), &ContinueWatchingView::hideRequested, &m_continueWatching,
+            &ContinueWatchingModel::hide);
+    connect(window->home(), &ContinueWatchingView::forgetRequested, &m_continueWatching,
+            &ContinueWatchingModel::forget);
+    connect(&m_continueWatching, &QAbstractItemModel::modelReset, this,
+            &PlayerApp::showContinueWatchingEntries);
+    connect(&m_continueWatching, &ContinueWatchingModel::openRequested, &m_session,
+            &PlaybackSession::open);
+    connect(&m_continueWatching, &ContinueWatchingModel::locateRequested, this,
+            &PlayerApp::locateAndOpen);
+    connect(&m_continueWatching, &ContinueWatchingModel::thumbnailRequested, &m_thumbnails,
+            &ThumbnailCache::request);
     connect(&m_thumbnails, &ThumbnailCache::thumbnailReady, m_window->home(),
             &ContinueWatchingView::setThumbnail);
     connect(window->notice(), &NoticeBar::actionTriggered, &m_notice,

@@ -5,6 +5,7 @@
 #include "client/eventstream.h"
 #include "client/localcopy.h"
 #include "client/syncclient.h"
+#include "continuewatchingmodel.h"
 #include "eventprinter.h"
 #include "historyentries.h"
 #include "noticepresenter.h"
@@ -53,8 +54,7 @@ private:
     void saveSettings(const SettingsValues &values);
     void openSettings(SettingsDialog::Mode mode);
     void showContinueWatching();
-    void showEntries(const QList<ProgressRecord> &records, bool fromServer);
-    void openEntry(const QString &contentId);
+    void showContinueWatchingEntries();
     void locateAndOpen(const ProgressRecord &record, const QString &lastPath);
     bool isScripted() const { return m_options.events || m_options.quitAfterSeconds > 0; }
 
@@ -73,7 +73,6 @@ private:
     UpNext m_upNext;
     NoticePresenter m_notice;
     HistoryEntries m_history;
-    QHash<QString, ProgressRecord> m_entries; // Continue Watching, by content id
-    QHash<QString, QString> m_locations; // where each entry's file was last seen here
+    ContinueWatchingModel m_continueWatching;
     bool m_quitScheduled = false;
 };

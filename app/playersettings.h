@@ -43,6 +43,8 @@ public:
     // Set once the person has answered the first-run dialog (connected or chose offline).
     bool firstRunDone() const;
     void setFirstRunDone(bool done);
+    // The first-run dialog is offered while there is nowhere to sync to and it was never answered.
+    bool offersFirstRun(bool hasServer) const { return !hasServer && !firstRunDone(); }
 
     // Newest first, each path once, at most kMaxRecentFiles.
     QStringList recentFiles() const;

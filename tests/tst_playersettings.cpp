@@ -24,6 +24,7 @@ private Q_SLOTS:
     void reportIntervalIsBounded();
     void recentFilesNewestFirstOnceEach();
     void recentFilesKeepTheLimit();
+    void firstRunOfferedUntilAnswered();
 
 private:
     QString iniPath() const { return m_dir->filePath(u"settings.ini"_s); }
@@ -146,6 +147,16 @@ void tst_PlayerSettings::recentFilesKeepTheLimit()
     QCOMPARE(recent.size(), PlayerSettings::kMaxRecentFiles);
     QCOMPARE(recent.first(), u"/v/%1.mkv"_s.arg(PlayerSettings::kMaxRecentFiles + 2));
     QCOMPARE(recent.last(), u"/v/3.mkv"_s);
+}
+
+void tst_PlayerSettings::firstRunOfferedUntilAnswered()
+{
+    QSettings file(iniPath(), QSettings::IniFormat);
+    PlayerSettings settings(file);
+    QVERIFY(settings.offersFirstRun(false));
+    QVERIFY(!settings.offersFirstRun(true)); // configured from the command line: nothing to ask
+    settings.setFirstRunDone(true);
+    QVERIFY(!settings.offersFirstRun(false));
 }
 
 QTEST_GUILESS_MAIN(tst_PlayerSettings)
