@@ -1,11 +1,8 @@
 // ContinueWatchingModel: the list from a real server started in the test (port 0), the fallback
 // to a real local copy when there is no server or it cannot be reached, hide and forget, and
 // where each entry's file was seen, without a window.
-#include "client/localcopy.h"
-#include "client/syncclient.h"
 #include "continuewatchingmodel.h"
-#include "serverstorage.h"
-#include "syncserver.h"
+#include "syncfixture.h"
 
 #include <QFile>
 #include <QNetworkProxyFactory>
@@ -15,23 +12,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <memory>
-#include <optional>
-
 using namespace Qt::StringLiterals;
-
-// A helper that failed has already recorded why; the test stops there.
-#define CHECK(call) \
-    do { \
-        call; \
-        if (QTest::currentTestFailed()) \
-            return; \
-    } while (false)
+using SyncFixture::kTimeoutMs;
 
 namespace {
-
-// Generous: the machine is shared. Nothing here asserts how long anything took.
-constexpr int kTimeoutMs = 20000;
 
 QString contentId(char digit)
 {
@@ -80,9 +64,9 @@ private Q_SLOTS:
 
 private:
     void startServer();
-    void openLocal();
     void reportFromTv(const ProgressRecord &record);
     void refresh();
+    std::optional<ProgressRecord> serverRecord(const QString &contentId);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<SyncServer> m_server;
@@ -103,7 +87,8 @@ void tst_ContinueWatchingModel::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
-    CHECK(openLocal());
+    m_local = SyncFixture::openLocalCopy(m_dir->filePath(u"local.sqlite"_s));
+    QVERIFY(m_local);
     m_sync = std::make_unique<SyncClient>(*m_local);
     m_sync->setDevice(u"phone"_s, u"Phone"_s);
     m_model = std::make_unique<ContinueWatchingModel>(*m_sync, *m_local);
@@ -118,50 +103,22 @@ void tst_ContinueWatchingModel::cleanup()
     m_dir.reset();
 }
 
-void tst_ContinueWatchingModel::openLocal()
-{
-    m_local = std::make_unique<LocalCopy>();
-    std::optional<bool> opened;
-    QString error;
-    QObject context;
-    m_local->open(m_dir->filePath(u"local.sqlite"_s), &context,
-                  [&opened, &error](bool ok, const QString &why) {
-                      opened = ok;
-                      error = why;
-                  });
-    QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
-    QVERIFY2(*opened, qPrintable(error));
-}
-
 void tst_ContinueWatchingModel::startServer()
 {
-    m_server = std::make_unique<SyncServer>();
-    ServerOptions options;
-    options.databasePath = m_dir->filePath(u"server.sqlite"_s);
-    options.port = 0;
-    QString error;
-    QVERIFY2(m_server->start(options, &error), qPrintable(error));
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+    m_server = SyncFixture::startServer(m_dir->filePath(u"server.sqlite"_s), &m_token);
+    QVERIFY(m_server);
     m_sync->setServers(ServerList({QUrl(m_server->url())}), m_token);
 }
 
-// The TV reports through its own SyncClient and local copy, as a player does.
 void tst_ContinueWatchingModel::reportFromTv(const ProgressRecord &record)
 {
-    LocalCopy local;
-    QObject context;
-    std::optional<bool> opened;
-    local.open(m_dir->filePath(u"tv.sqlite"_s), &context,
-               [&opened](bool ok, const QString &) { opened = ok; });
-    QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
-    QVERIFY(*opened);
-    SyncClient tv(local);
-    tv.setServers(ServerList({QUrl(m_server->url())}), m_token);
-    tv.setDevice(record.deviceId, record.deviceName);
-    QSignalSpy settled(&tv, &SyncClient::reportSettled);
-    tv.report(record);
-    QTRY_COMPARE_WITH_TIMEOUT(settled.size(), 1, kTimeoutMs);
-    QVERIFY2(settled.first().at(1).toBool(), "the TV's report was not delivered");
+    QVERIFY2(SyncFixture::reportFrom(*m_server, m_token, m_dir->filePath(u"tv.sqlite"_s), record),
+             "the TV's report was not delivered");
+}
+
+std::optional<ProgressRecord> tst_ContinueWatchingModel::serverRecord(const QString &contentId)
+{
+    return SyncFixture::serverRecord(*m_server, m_token, contentId);
 }
 
 void tst_ContinueWatchingModel::refresh()
@@ -239,13 +196,7 @@ void tst_ContinueWatchingModel::hiddenStaysOffTheServerList()
     QCOMPARE(m_model->isFromServer(), true);
     QCOMPARE(titles(*m_model), QStringList{u"Kept"_s});
     // Hidden here only: the server still has it.
-    qint64 userId = -1;
-    QString error;
-    std::optional<ProgressRecord> stored;
-    QVERIFY2(m_server->storage().userForToken(m_token, &userId, &error), qPrintable(error));
-    QVERIFY2(m_server->storage().record(userId, contentId('b'), &stored, &error),
-             qPrintable(error));
-    QVERIFY(stored);
+    QVERIFY(serverRecord(contentId('b')));
 }
 
 void tst_ContinueWatchingModel::forgetDeletesOnTheServer()
@@ -258,13 +209,7 @@ void tst_ContinueWatchingModel::forgetDeletesOnTheServer()
     QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
     QVERIFY(reset.wait(kTimeoutMs));
     QCOMPARE(titles(*m_model), QStringList{u"Kept"_s});
-    qint64 userId = -1;
-    QString error;
-    std::optional<ProgressRecord> stored;
-    QVERIFY2(m_server->storage().userForToken(m_token, &userId, &error), qPrintable(error));
-    QVERIFY2(m_server->storage().record(userId, contentId('b'), &stored, &error),
-             qPrintable(error));
-    QVERIFY(!stored);
+    QVERIFY(!serverRecord(contentId('b')));
 }
 
 void tst_ContinueWatchingModel::locationAndThumbnail()

@@ -1,10 +1,7 @@
 // HistoryEntries: the "Jump to…" menu's entries, from a history list and through a real server
 // started in the test on a port the OS picks, with real local copies in a temporary folder.
-#include "client/localcopy.h"
-#include "client/syncclient.h"
 #include "historyentries.h"
-#include "serverstorage.h"
-#include "syncserver.h"
+#include "syncfixture.h"
 
 #include <QNetworkProxyFactory>
 #include <QSignalSpy>
@@ -13,15 +10,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <memory>
-#include <optional>
-
 using namespace Qt::StringLiterals;
+using SyncFixture::kTimeoutMs;
 
 namespace {
-
-// Generous: the machine is shared. Nothing here asserts how long anything took.
-constexpr int kTimeoutMs = 20000;
 constexpr qint64 kNowMs = 1'700'000'000'000;
 const QString kContentId =
     u"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"_s;
@@ -55,9 +47,6 @@ private Q_SLOTS:
     void noVideoNoEntries();
     void otherDevicesFromTheServer();
     void unreachableServerGivesNone();
-
-private:
-    std::unique_ptr<LocalCopy> openLocal(const QTemporaryDir &dir, const QString &name);
 };
 
 void tst_HistoryEntries::initTestCase()
@@ -101,22 +90,11 @@ void tst_HistoryEntries::atMostTwelve()
     QCOMPARE(entries.last().second, 22000);
 }
 
-std::unique_ptr<LocalCopy> tst_HistoryEntries::openLocal(const QTemporaryDir &dir,
-                                                         const QString &name)
-{
-    auto local = std::make_unique<LocalCopy>();
-    QObject context;
-    std::optional<bool> opened;
-    local->open(dir.filePath(name), &context, [&opened](bool ok, const QString &) { opened = ok; });
-    if (!QTest::qWaitFor([&opened] { return opened.has_value(); }, kTimeoutMs) || !*opened)
-        return nullptr;
-    return local;
-}
-
 void tst_HistoryEntries::noVideoNoEntries()
 {
     QTemporaryDir dir;
-    const std::unique_ptr<LocalCopy> local = openLocal(dir, u"local.sqlite"_s);
+    const std::unique_ptr<LocalCopy> local =
+        SyncFixture::openLocalCopy(dir.filePath(u"local.sqlite"_s));
     QVERIFY(local);
     SyncClient sync(*local);
     HistoryEntries history(sync);
@@ -129,37 +107,21 @@ void tst_HistoryEntries::noVideoNoEntries()
 void tst_HistoryEntries::otherDevicesFromTheServer()
 {
     QTemporaryDir dir;
-    SyncServer server;
-    ServerOptions options;
-    options.databasePath = dir.filePath(u"server.sqlite"_s);
-    options.port = 0;
-    QString error;
-    QVERIFY2(server.start(options, &error), qPrintable(error));
     QString token;
-    QVERIFY2(server.storage().addUser(u"alice"_s, &token, &error), qPrintable(error));
-    const ServerList servers({QUrl(server.url())});
+    const std::unique_ptr<SyncServer> server =
+        SyncFixture::startServer(dir.filePath(u"server.sqlite"_s), &token);
+    QVERIFY(server);
+    QVERIFY(SyncFixture::reportFrom(*server, token, dir.filePath(u"tv.sqlite"_s),
+                                    place(u"tv"_s, u"TV"_s, 42000, 0)));
+    QVERIFY(SyncFixture::reportFrom(*server, token, dir.filePath(u"phone.sqlite"_s),
+                                    place(u"phone"_s, u"Phone"_s, 50000, 0)));
 
-    // Each device reports through its own SyncClient and local copy, as the players do.
-    const std::unique_ptr<LocalCopy> tvLocal = openLocal(dir, u"tv.sqlite"_s);
-    const std::unique_ptr<LocalCopy> phoneLocal = openLocal(dir, u"phone.sqlite"_s);
-    QVERIFY(tvLocal && phoneLocal);
-    SyncClient tv(*tvLocal);
-    tv.setServers(servers, token);
-    tv.setDevice(u"tv"_s, u"TV"_s);
+    const std::unique_ptr<LocalCopy> phoneLocal =
+        SyncFixture::openLocalCopy(dir.filePath(u"phone.sqlite"_s));
+    QVERIFY(phoneLocal);
     SyncClient phone(*phoneLocal);
-    phone.setServers(servers, token);
+    phone.setServers(ServerList({QUrl(server->url())}), token);
     phone.setDevice(u"phone"_s, u"Phone"_s);
-    for (auto [client, positionMs] : {std::pair{&tv, 42000}, std::pair{&phone, 50000}}) {
-        QSignalSpy settled(client, &SyncClient::reportSettled);
-        ProgressRecord record;
-        record.contentId = kContentId;
-        record.positionMs = positionMs;
-        record.durationMs = 3600000;
-        client->report(record);
-        QTRY_COMPARE_WITH_TIMEOUT(settled.size(), 1, kTimeoutMs);
-        QVERIFY(settled.first().at(1).toBool());
-    }
-
     HistoryEntries history(phone);
     QSignalSpy ready(&history, &HistoryEntries::entriesReady);
     history.request(kContentId);
@@ -177,7 +139,8 @@ void tst_HistoryEntries::unreachableServerGivesNone()
     QTcpServer probe; // a port nobody answers on: held, never accepted
     QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
     probe.pauseAccepting();
-    const std::unique_ptr<LocalCopy> local = openLocal(dir, u"local.sqlite"_s);
+    const std::unique_ptr<LocalCopy> local =
+        SyncFixture::openLocalCopy(dir.filePath(u"local.sqlite"_s));
     QVERIFY(local);
     SyncClient sync(*local);
     sync.setServers(ServerList({QUrl(u"http://127.0.0.1:%1"_s.arg(probe.serverPort()))}),

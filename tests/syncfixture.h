@@ -1,0 +1,97 @@
+#pragma once
+
+// The client side against a real server in the test's process: a local copy opened in a
+// temporary folder, a SyncServer on a port the OS picks with one user, another device reporting
+// through its own SyncClient, and the server's stored record. Shared by the app library's tests
+// that need a server (tst_historyentries, tst_continuewatchingmodel).
+#include "client/localcopy.h"
+#include "client/syncclient.h"
+#include "serverstorage.h"
+#include "syncserver.h"
+
+#include <QObject>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+
+// A helper that failed has already recorded why; the test stops there.
+#define CHECK(call) \
+    do { \
+        call; \
+        if (QTest::currentTestFailed()) \
+            return; \
+    } while (false)
+
+namespace SyncFixture {
+
+// Generous: the machine is shared. Nothing here asserts how long anything took.
+constexpr int kTimeoutMs = 20000;
+
+// Null (with a warning saying why) when it cannot be opened.
+inline std::unique_ptr<LocalCopy> openLocalCopy(const QString &path)
+{
+    auto local = std::make_unique<LocalCopy>();
+    QObject context;
+    std::optional<bool> opened;
+    QString error;
+    local->open(path, &context, [&opened, &error](bool ok, const QString &why) {
+        opened = ok;
+        error = why;
+    });
+    if (!QTest::qWaitFor([&opened] { return opened.has_value(); }, kTimeoutMs) || !*opened) {
+        qWarning().noquote() << "cannot open the local copy" << path << error;
+        return nullptr;
+    }
+    return local;
+}
+
+// Null (with a warning) when it does not start; `token` is its one user's.
+inline std::unique_ptr<SyncServer> startServer(const QString &databasePath, QString *token)
+{
+    auto server = std::make_unique<SyncServer>();
+    ServerOptions options;
+    options.databasePath = databasePath;
+    options.port = 0;
+    QString error;
+    if (!server->start(options, &error)
+        || !server->storage().addUser(QStringLiteral("alice"), token, &error)) {
+        qWarning().noquote() << "cannot start the server:" << error;
+        return nullptr;
+    }
+    return server;
+}
+
+// `record` reported by its device (deviceId, deviceName) through a SyncClient and local copy of
+// its own at `localPath`, as a player does. True once the server took it.
+inline bool reportFrom(const SyncServer &server, const QString &token, const QString &localPath,
+                       const ProgressRecord &record)
+{
+    const std::unique_ptr<LocalCopy> local = openLocalCopy(localPath);
+    if (!local)
+        return false;
+    SyncClient device(*local);
+    device.setServers(ServerList({QUrl(server.url())}), token);
+    device.setDevice(record.deviceId, record.deviceName);
+    QSignalSpy settled(&device, &SyncClient::reportSettled);
+    device.report(record);
+    if (!QTest::qWaitFor([&settled] { return !settled.isEmpty(); }, kTimeoutMs))
+        return false;
+    return settled.first().at(1).toBool();
+}
+
+// The record the server holds for `contentId`; nullopt when it holds none or cannot read it.
+inline std::optional<ProgressRecord> serverRecord(SyncServer &server, const QString &token,
+                                                  const QString &contentId)
+{
+    qint64 userId = -1;
+    QString error;
+    std::optional<ProgressRecord> record;
+    if (!server.storage().userForToken(token, &userId, &error)
+        || !server.storage().record(userId, contentId, &record, &error))
+        qWarning().noquote() << "cannot read the server's record:" << error;
+    return record;
+}
+
+} // namespace SyncFixture
