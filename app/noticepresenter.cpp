@@ -57,6 +57,14 @@ void NoticePresenter::showMessage(const QString &text)
     show(Kind::Message, text, QString(), kShownMs);
 }
 
+void NoticePresenter::showLocated(const ProgressRecord &expected, const QString &contentId)
+{
+    if (contentId == expected.contentId)
+        return;
+    showMessage(
+        tr("This is not the same video as “%1”: it plays from its own place.").arg(expected.title));
+}
+
 void NoticePresenter::clear()
 {
     show(Kind::None, QString(), QString(), 0);

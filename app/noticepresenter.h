@@ -52,6 +52,9 @@ public:
     void showResumeOffer(const ResumePoint &point);
     void showUpNext(const QString &nextPath, int secondsLeft);
     void showMessage(const QString &text);
+    // The file the person located for `expected` turned out to be `contentId`: when that is
+    // another video, says it plays from its own place.
+    void showLocated(const ProgressRecord &expected, const QString &contentId);
     void clear();
 
     // The person took the shown notice's action (its button, or Enter).

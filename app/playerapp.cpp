@@ -235,12 +235,7 @@ void PlayerApp::locateAndOpen(const ProgressRecord &record, const QString &lastP
         // The session checks the fingerprint; a different file simply has its own place.
         connect(
             &m_session, &PlaybackSession::contentIdentified, this,
-            [this, record](const QString &contentId) {
-                if (contentId != record.contentId)
-                    m_notice.showMessage(
-                        tr("This is not the same video as “%1”: it plays from its own place.")
-                            .arg(record.title));
-            },
+            [this, record](const QString &contentId) { m_notice.showLocated(record, contentId); },
             Qt::SingleShotConnection);
         m_session.open(chosen);
     });

@@ -50,6 +50,7 @@ private Q_SLOTS:
     void resumeOfferResumesThere();
     void upNextCancels();
     void messageHasNoAction();
+    void locatedAnotherVideo();
     void clearHides();
     void newerNoticeReplacesTheAction();
 };
@@ -184,6 +185,22 @@ void tst_NoticePresenter::messageHasNoAction()
     QCOMPARE(notice.actionText(), QString());
     notice.triggerAction();
     QCOMPARE(startOver.size(), 0);
+}
+
+void tst_NoticePresenter::locatedAnotherVideo()
+{
+    NoticePresenter notice;
+    QSignalSpy changed(&notice, &NoticePresenter::noticeChanged);
+    ProgressRecord expected = record(u"tv"_s, u"TV"_s, 42000);
+    expected.title = u"Episode 1"_s;
+    notice.showLocated(expected, expected.contentId);
+    QCOMPARE(changed.size(), 0);
+    notice.showLocated(expected, u"sha256:other"_s);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(notice.kind(), NoticePresenter::Kind::Message);
+    QCOMPARE(notice.text(),
+             u"This is not the same video as “Episode 1”: it plays from its own place."_s);
+    QCOMPARE(notice.actionText(), QString());
 }
 
 void tst_NoticePresenter::clearHides()
