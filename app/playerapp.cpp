@@ -17,7 +17,6 @@
 #include <QMessageBox>
 #include <QTimer>
 #include <QVideoWidget>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <cstdio>
 
@@ -369,16 +368,8 @@ void PlayerApp::connectSession()
             &PlaybackSession::requestSeek);
     connect(&m_notice, &NoticePresenter::upNextCancelRequested, &m_upNext, &UpNext::cancel);
     connect(&m_session, &PlaybackSession::ended, this, [this] {
-        if (isScripted())
-            return;
-        // Listing the folder may be slow (a network share): not on the GUI thread.
-        const QString path = m_session.path();
-        QtConcurrent::run([path] {
-            return UpNext::nextAfter(path);
-        }).then(this, [this, path](const QString &next) {
-            if (!next.isEmpty() && m_session.path() == path)
-                m_upNext.offer(next);
-        });
+        if (!isScripted())
+            m_upNext.offerAfter(m_session.path());
     });
     connect(&m_session, &PlaybackSession::loadRequested, &m_upNext, &UpNext::cancel);
     connect(&m_upNext, &UpNext::countdownChanged, &m_notice, &NoticePresenter::showUpNext);

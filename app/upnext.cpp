@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -41,14 +42,28 @@ QString UpNext::nextAfter(const QString &path)
 
 void UpNext::offer(const QString &nextPath, int seconds, int tickMs)
 {
+    ++m_lookup;
     m_next = nextPath;
     m_secondsLeft = seconds;
     m_timer.start(tickMs);
     Q_EMIT countdownChanged(m_next, m_secondsLeft);
 }
 
+void UpNext::offerAfter(const QString &path)
+{
+    const quint64 lookup = ++m_lookup;
+    // Listing the folder may be slow (a network share): not on the GUI thread.
+    QtConcurrent::run([path] {
+        return nextAfter(path);
+    }).then(this, [this, lookup](const QString &next) {
+        if (lookup == m_lookup && !next.isEmpty())
+            offer(next);
+    });
+}
+
 void UpNext::cancel()
 {
+    ++m_lookup;
     if (!m_timer.isActive())
         return;
     m_timer.stop();

@@ -20,6 +20,10 @@ public:
 
     // Starts the countdown to `nextPath`; tick() every `tickMs` (a second; shorter in tests).
     void offer(const QString &nextPath, int seconds = kCountdownSeconds, int tickMs = 1000);
+    // At the end of `path`: looks for the next video off the GUI thread and offers it, unless
+    // cancel() or another offer came first. Nothing at the last one.
+    void offerAfter(const QString &path);
+    // Also drops a lookup offerAfter() started.
     void cancel();
     bool isCounting() const { return m_timer.isActive(); }
 
@@ -34,4 +38,5 @@ private:
     QTimer m_timer;
     QString m_next;
     int m_secondsLeft = 0;
+    quint64 m_lookup = 0; // a lookup's answer counts only while this is still its number
 };

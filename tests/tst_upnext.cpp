@@ -7,6 +7,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
 using namespace Qt::StringLiterals;
 
@@ -43,6 +44,17 @@ private Q_SLOTS:
     void cancelWhenIdleDoesNothing();
     void cancelAfterTheEndDoesNothing();
     void offerAgainReplacesTheFirst();
+
+    void offerAfterOffersTheNext();
+    void offerAfterTheLastOffersNothing();
+    void cancelDropsALookupUnderWay();
+    void anotherVideoEndingReplacesTheLookup();
+
+private:
+    // Episode 1.mkv .. Episode 3.mkv in `dir`.
+    static void makeEpisodes(const QTemporaryDir &dir);
+    // Every lookup answered and its answer delivered: what was to be offered has been.
+    static void settleLookups();
 };
 
 void tst_UpNext::nextAfter_data()
@@ -266,6 +278,74 @@ void tst_UpNext::offerAgainReplacesTheFirst()
     QCOMPARE(ticks(countdown), (QStringList{first + u":3"_s, second + u":2"_s, second + u":1"_s}));
     QTest::qWait(10 * kTickMs);
     QCOMPARE(play.count(), 1);
+}
+
+void tst_UpNext::makeEpisodes(const QTemporaryDir &dir)
+{
+    QVERIFY(dir.isValid());
+    for (const QString &name : {u"Episode 1.mkv"_s, u"Episode 2.mkv"_s, u"Episode 3.mkv"_s}) {
+        QFile file(dir.filePath(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+    }
+}
+
+void tst_UpNext::settleLookups()
+{
+    // A lookup posts its answer to the UpNext's thread before its task ends.
+    QThreadPool::globalInstance()->waitForDone();
+    QCoreApplication::sendPostedEvents();
+}
+
+void tst_UpNext::offerAfterOffersTheNext()
+{
+    QTemporaryDir dir;
+    makeEpisodes(dir);
+    UpNext upNext;
+    QSignalSpy countdown(&upNext, &UpNext::countdownChanged);
+    upNext.offerAfter(dir.filePath(u"Episode 1.mkv"_s));
+    QVERIFY(countdown.wait(kTimeoutMs));
+    QCOMPARE(ticks(countdown), QStringList{dir.filePath(u"Episode 2.mkv"_s) + u":10"_s});
+    QVERIFY(upNext.isCounting());
+}
+
+void tst_UpNext::offerAfterTheLastOffersNothing()
+{
+    QTemporaryDir dir;
+    makeEpisodes(dir);
+    UpNext upNext;
+    QSignalSpy countdown(&upNext, &UpNext::countdownChanged);
+    upNext.offerAfter(dir.filePath(u"Episode 3.mkv"_s));
+    settleLookups();
+    QVERIFY(countdown.isEmpty());
+    QVERIFY(!upNext.isCounting());
+}
+
+// Another video was opened while the folder was being listed: nothing is offered for the first.
+void tst_UpNext::cancelDropsALookupUnderWay()
+{
+    QTemporaryDir dir;
+    makeEpisodes(dir);
+    UpNext upNext;
+    QSignalSpy countdown(&upNext, &UpNext::countdownChanged);
+    QSignalSpy cancelled(&upNext, &UpNext::cancelled);
+    upNext.offerAfter(dir.filePath(u"Episode 1.mkv"_s));
+    upNext.cancel();
+    settleLookups();
+    QVERIFY(countdown.isEmpty());
+    QVERIFY(!upNext.isCounting());
+    QVERIFY(cancelled.isEmpty()); // no countdown was shown, so none is taken back
+}
+
+void tst_UpNext::anotherVideoEndingReplacesTheLookup()
+{
+    QTemporaryDir dir;
+    makeEpisodes(dir);
+    UpNext upNext;
+    QSignalSpy countdown(&upNext, &UpNext::countdownChanged);
+    upNext.offerAfter(dir.filePath(u"Episode 1.mkv"_s));
+    upNext.offerAfter(dir.filePath(u"Episode 2.mkv"_s));
+    settleLookups();
+    QCOMPARE(ticks(countdown), QStringList{dir.filePath(u"Episode 3.mkv"_s) + u":10"_s});
 }
 
 QTEST_GUILESS_MAIN(tst_UpNext)
