@@ -15,7 +15,6 @@
 #include "thumbnailcache.h"
 #include "upnext.h"
 
-#include <QHash>
 #include <QMediaPlayer>
 #include <QObject>
 
@@ -24,8 +23,9 @@
 class PlayerWindow;
 class QAudioOutput;
 
-// The player put together: profile, local copy, sync client, playback session, QMediaPlayer and
-// the window, and every connection between them. Decides nothing itself.
+// The player put together: profile and its settings, local copy, sync client, playback session,
+// Continue Watching, notices, history, QMediaPlayer and the window, and every connection between
+// them. Decides nothing itself: each decision is in one of those objects, tested without it.
 class PlayerApp final : public QObject
 {
     Q_OBJECT
