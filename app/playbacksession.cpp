@@ -254,6 +254,9 @@ void PlaybackSession::requestSeek(qint64 positionMs)
     m_stopped = false;
     m_positionMs = positionMs;
     m_changedSinceReport = true;
+    // The person put the video here after the other device's place arrived: this place is the
+    // newer one, even before its report goes out once the seek settles.
+    m_newerRemote.reset();
     Q_EMIT seekRequested(positionMs);
     // One report once the person stops moving, not one per step of a drag.
     if (m_phase == Phase::Playing)
@@ -275,9 +278,9 @@ void PlaybackSession::togglePlayPause()
     }
     if (m_newerRemote) {
         // Pressing play here after watching elsewhere: continue from there, as people expect.
-        const qint64 target = m_newerRemote->positionMs;
-        m_newerRemote.reset();
-        requestSeek(target);
+        const ProgressRecord remote = *m_newerRemote;
+        requestSeek(remote.positionMs);
+        Q_EMIT continuedFrom(remote);
     }
     Q_EMIT playRequested();
 }
@@ -301,6 +304,7 @@ void PlaybackSession::startOver()
     m_ended = false;
     m_stopped = false;
     m_settleTimer.stop();
+    m_newerRemote.reset();
     m_positionMs = 0;
     Q_EMIT seekRequested(0);
     // A newer observation than anything before it, so it wins on every device.
@@ -311,10 +315,10 @@ void PlaybackSession::continueFrom(const ProgressRecord &remote)
 {
     if (m_phase != Phase::Playing || remote.contentId != m_contentId)
         return;
-    m_newerRemote.reset();
     requestSeek(remote.positionMs);
     if (m_playerState != PlayerState::Playing)
         Q_EMIT playRequested();
+    Q_EMIT continuedFrom(remote);
 }
 
 void PlaybackSession::handleRemote(const ProgressRecord &record)
