@@ -34,9 +34,11 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
     m_settleTimer.setSingleShot(true);
     m_settleTimer.setInterval(kDefaultSeekSettleMs);
     connect(&m_settleTimer, &QTimer::timeout, this, [this] {
-        if (m_phase == Phase::Playing)
-            report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
-                                                         : PlaybackState::Paused);
+        if (m_phase != Phase::Playing)
+            return;
+        Q_EMIT seekSettled(m_positionMs);
+        report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
+                                                     : PlaybackState::Paused);
     });
 }
 
@@ -161,8 +163,9 @@ void PlaybackSession::finishStarting()
     Q_EMIT videoVisibleChanged(true);
     // Paused, the frame at the resume point went to the video while it was hidden, and the
     // backend ignores a seek to where it already is: a seek a millisecond on, once the video is
-    // on screen, shows it (measured: at once it was still black under Xvfb).
-    if (m_playerState != PlayerState::Playing && m_positionMs > 0)
+    // on screen, shows it (measured: at once it was still black under Xvfb). At 0 too: the frame
+    // prerolled at the start was hidden the same way.
+    if (m_playerState != PlayerState::Playing)
         QTimer::singleShot(kRevealRefreshMs, this, [this] {
             if (m_playerState != PlayerState::Playing && m_phase == Phase::Playing)
                 Q_EMIT seekRequested(m_positionMs + 1);

@@ -91,6 +91,8 @@ Q_SIGNALS:
     void videoVisibleChanged(bool visible); // hides the preroll frame before the resume point
     void contentIdentified(const QString &contentId);
     void resumed(const ResumePoint &point);
+    // A seek asked for here has settled (no other for the settle time): the person's place.
+    void seekSettled(qint64 positionMs);
     void resumeOffered(const ResumePoint &point); // in "ask first" mode, instead of going there
     void progressReported(const ProgressRecord &record);
     void ended(); // the video played to its end (reported as `ended`)

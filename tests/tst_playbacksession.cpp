@@ -3,6 +3,7 @@
 // else is real: the local copy on a temporary SQLite file, the SyncClient, and the server
 // in-process (or a closed port for a server that is down, or a socket peer that answers only when
 // the test says).
+#include "checkcall.h"
 #include "client/localcopy.h"
 #include "client/syncclient.h"
 #include "playbacksession.h"
@@ -31,14 +32,6 @@
 #include <optional>
 
 using namespace Qt::StringLiterals;
-
-// A helper that failed has already recorded why; the test stops there.
-#define CHECK(call) \
-    do { \
-        call; \
-        if (QTest::currentTestFailed()) \
-            return; \
-    } while (false)
 
 namespace {
 
@@ -321,6 +314,8 @@ private Q_SLOTS:
     void askBeforeResumingOffersNothingToStartOver();
     void rewindAfterBreak_data();
     void rewindAfterBreak();
+    void pausedShowsTheFrame_data();
+    void pausedShowsTheFrame();
 
     // When it reports.
     void reportsEveryIntervalWhilePlayingOnly();
@@ -1267,6 +1262,35 @@ void tst_PlaybackSession::positionBeyondDurationIsClamped()
     QVERIFY(serverRecord());
     for (const ProgressRecord &report : std::as_const(m_timeline->reports))
         QVERIFY(report.positionMs >= 0 && report.positionMs <= duration);
+}
+
+void tst_PlaybackSession::pausedShowsTheFrame_data()
+{
+    QTest::addColumn<qint64>("savedMs");
+    QTest::newRow("at a resume point") << qint64(300000);
+    // The review's case: black until play.
+    QTest::newRow("at the start") << qint64(0);
+}
+
+// Opened paused, the frame prerolled while the video was hidden is shown again once it is
+// visible: a seek a millisecond on, which the backend does not ignore as "already there".
+void tst_PlaybackSession::pausedShowsTheFrame()
+{
+    QFETCH(qint64, savedMs);
+    CHECK(startServer());
+    if (savedMs > 0)
+        CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, savedMs, 1000), nowMs())));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setStartPaused(true);
+    CHECK(openAndResume());
+    const int visible = m_timeline->indexOf(u"visible:1"_s);
+    QVERIFY2(visible >= 0, qPrintable(m_timeline->text()));
+    const QString refresh = u"seek:%1"_s.arg(savedMs + 1);
+    QTRY_VERIFY2_WITH_TIMEOUT(m_timeline->log.lastIndexOf(refresh) > visible,
+                              qPrintable(m_timeline->text()), kTimeoutMs);
+    QCOMPARE(m_player->state(), State::Paused);
+    QVERIFY(!m_timeline->log.contains(u"play"_s));
 }
 
 // Opened paused at 0 while the TV plays on: play here continues from the TV's place.
