@@ -32,6 +32,7 @@ const QString kIntervalKey = QStringLiteral("playback/report_interval_s");
 const QString kAskKey = QStringLiteral("playback/ask_before_resuming");
 const QString kRewindKey = QStringLiteral("playback/rewind_after_break");
 const QString kFirstRunKey = QStringLiteral("first_run/done");
+constexpr int kDoneNoticeMs = 4000; // "Continued from TV at 0:24": news, not an offer
 } // namespace
 
 PlayerApp::PlayerApp(AppOptions options, QObject *parent)
@@ -107,6 +108,8 @@ void PlayerApp::start()
     connectSession();
 
     m_window->restoreGeometry(m_profile.settings().value(kGeometryKey).toByteArray());
+    if (m_options.windowGeometry)
+        m_window->setGeometry(*m_options.windowGeometry);
     m_window->setRecentFiles(m_profile.settings().value(kRecentKey).toStringList());
     updateSyncStatus();
     m_window->controls()->setAudioAvailable(m_audio != nullptr);
@@ -397,8 +400,9 @@ void PlayerApp::connectWindow()
     connect(&m_thumbnails, &ThumbnailCache::thumbnailReady, m_window->home(),
             &ContinueWatchingView::setThumbnail);
     connect(window->notice(), &NoticeBar::actionTriggered, this, [this] {
-        if (m_noticeAction)
-            m_noticeAction();
+        // A copy: the action may show another notice, which replaces m_noticeAction.
+        if (const std::function<void()> action = m_noticeAction)
+            action();
     });
     connect(window, &PlayerWindow::volumeStepRequested, this, [this](int delta) {
         if (!m_audio)
@@ -437,6 +441,32 @@ void PlayerApp::connectSession()
             &PlayerWindow::setVideoVisible);
     connect(&m_session, &PlaybackSession::failed, this, &PlayerApp::handleFailure);
     connect(&m_session, &PlaybackSession::remoteUpdateArrived, this, &PlayerApp::showRemoteNotice);
+    connect(&m_session, &PlaybackSession::continuedFrom, this,
+            [this](ProgressRecord remote) { // a copy: it may live in the notice's action
+                // The offer is taken (button, Enter or Space): say what happened, with nothing to
+                // press.
+                m_noticeAction = nullptr;
+                m_window->notice()->showNotice(
+                    tr("Continued from %1 at %2")
+                        .arg(remote.deviceName, TimeFormat::clock(remote.positionMs)),
+                    QString(), kDoneNoticeMs);
+            });
+    if (m_options.events) {
+        connect(&m_session, &PlaybackSession::seekSettled, this, [this](qint64 positionMs) {
+            m_printer.seeked(m_session.contentId(), positionMs, m_player.position());
+        });
+        // Shown and hidden, each change once (the bar tells on every show).
+        connect(m_window->notice(), &NoticeBar::actionAvailableChanged, this, [this] {
+            const NoticeBar *notice = m_window->notice();
+            const QString printed = notice->isVisible()
+                ? notice->text() + QLatin1Char('\n') + notice->actionText()
+                : QString();
+            if (printed == m_printedNotice)
+                return;
+            m_printedNotice = printed;
+            m_printer.notice(notice->isVisible(), notice->text(), notice->actionText());
+        });
+    }
     connect(&m_session, &PlaybackSession::resumeOffered, this, [this](const ResumePoint &point) {
         m_noticeAction = [this, position = point.positionMs] {
             m_session.requestSeek(position);
@@ -473,7 +503,7 @@ void PlayerApp::connectSession()
     connect(&m_upNext, &UpNext::playNextRequested, &m_session, &PlaybackSession::open);
     connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
         if (m_options.events)
-            m_printer.resumed(m_session.contentId(), point);
+            m_printer.resumed(m_session.contentId(), point, m_player.position());
         showResumeNotice(point);
         if (m_options.quitAfterSeconds > 0 && !m_quitScheduled) {
             m_quitScheduled = true;

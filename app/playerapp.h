@@ -76,4 +76,5 @@ private:
     QHash<QString, QString> m_locations; // where each entry's file was last seen here
     bool m_quitScheduled = false;
     std::function<void()> m_noticeAction; // what the notice's button (or Enter) does
+    QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };
