@@ -6,6 +6,7 @@
 #include "checkcall.h"
 #include "playerposition.h"
 #include "playerprocess.h"
+#include "protocol/contentfingerprint.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -90,9 +91,10 @@ private Q_SLOTS:
     void continueFromThereSaysWhatHappened_data();
     void continueFromThereSaysWhatHappened();
     void pausedAtTheStartShowsTheFrame();
+    void historyJumpGoesThere();
 
 private:
-    void startPhone();
+    void startPhone(const QStringList &extra = {});
     void focusAndPress(const QStringList &keys);
     void putFromTv(qint64 positionMs);
     void waitForRemote(qint64 positionMs);
@@ -142,7 +144,7 @@ void tst_PlayerKeys::cleanup()
 }
 
 // The demo's Phone: opened paused, nothing saved yet, so at 0:00.
-void tst_PlayerKeys::startPhone()
+void tst_PlayerKeys::startPhone(const QStringList &extra)
 {
     m_phone = std::make_unique<PlayerProcess>(
         kPlayerBin,
@@ -152,8 +154,8 @@ void tst_PlayerKeys::startPhone()
                     u"%1x%2+%3+%4"_s.arg(kWindow.width())
                         .arg(kWindow.height())
                         .arg(kWindow.x())
-                        .arg(kWindow.y()),
-                    kSample},
+                        .arg(kWindow.y())}
+            + extra + QStringList{kSample},
         m_display->environment());
     const QJsonObject resumed = m_phone->waitForEvent(u"resumed"_s, kTimeoutMs);
     QVERIFY2(!resumed.isEmpty(), m_phone->err().constData());
@@ -287,6 +289,31 @@ void tst_PlayerKeys::pausedAtTheStartShowsTheFrame()
         shares.showsTheSample(),
         qPrintable(u"not the sample's picture: background %1, timecode %2"_s.arg(shares.background)
                        .arg(shares.bright)));
+}
+
+// Playback > Jump to Where Another Device Was, by keys: the real player goes to the TV's place.
+void tst_PlayerKeys::historyJumpGoesThere()
+{
+    // The TV's place is there before the Phone opens, so no notice offers it meanwhile (Enter
+    // would take the offer instead of the menu entry).
+    QString error;
+    m_contentId = ContentFingerprint::ofFile(kSample, &error);
+    QVERIFY2(!m_contentId.isEmpty(), qPrintable(error));
+    CHECK(putFromTv(30000));
+    CHECK(startPhone({u"--from-start"_s}));
+
+    // Alt+P opens Playback, J the history, which asks the server as it opens: its entries come a
+    // moment later. Until then Down and Enter find nothing to take, and the menu stays open.
+    CHECK(focusAndPress({u"alt+p"_s, u"j"_s}));
+    QJsonObject seeked;
+    for (int attempt = 0; attempt < 20 && seeked.isEmpty(); ++attempt) {
+        const Run press = m_display->xdotool({u"key"_s, u"Down"_s, u"Return"_s}, kTimeoutMs);
+        QVERIFY2(press.exitedNormally() && press.exitCode == 0, press.err.constData());
+        seeked = m_phone->waitForEvent(u"seeked"_s, 1000);
+    }
+    QVERIFY2(!seeked.isEmpty(), "no jump from the history menu");
+    QCOMPARE(field(seeked, "position_ms"), qint64(30000));
+    QVERIFY2(playerAwayFromPoint(seeked).isEmpty(), qPrintable(playerAwayFromPoint(seeked)));
 }
 
 QTEST_GUILESS_MAIN(tst_PlayerKeys)
