@@ -5,6 +5,7 @@
 
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QRegularExpression>
 
 namespace {
 
@@ -16,6 +17,21 @@ bool parsePositive(const QString &text, int *value)
         return false;
     *value = number;
     return true;
+}
+
+// "WxH+X+Y", as X11's -geometry writes it, with a size of at least 1x1.
+std::optional<QRect> parseGeometry(const QString &text)
+{
+    static const QRegularExpression pattern(
+        QStringLiteral("^(\\d{1,5})x(\\d{1,5})\\+(\\d{1,5})\\+(\\d{1,5})$"));
+    const QRegularExpressionMatch match = pattern.match(text.trimmed());
+    if (!match.hasMatch())
+        return std::nullopt;
+    const QRect rect(match.captured(3).toInt(), match.captured(4).toInt(),
+                     match.captured(1).toInt(), match.captured(2).toInt());
+    if (rect.isEmpty())
+        return std::nullopt;
+    return rect;
 }
 
 } // namespace
@@ -64,8 +80,12 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
          QStringLiteral("Seconds between position reports while playing (default 5)."),
          QStringLiteral("SECONDS")},
         {QStringLiteral("events"),
-         QStringLiteral(
-             "Print one JSON object a line on stdout: resumed, reported, remote, quit.")},
+         QStringLiteral("Print one JSON object a line on stdout: resumed, reported, remote, "
+                        "seeked, notice, quit.")},
+        {QStringLiteral("window-geometry"),
+         QStringLiteral("Put the window there, such as 960x540+0+0 (width x height + left + top, "
+                        "in pixels), instead of where it was last."),
+         QStringLiteral("WxH+X+Y")},
     });
     parser.addPositionalArgument(
         QStringLiteral("FILE"),
@@ -149,6 +169,14 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
                           &options->reportIntervalSeconds)) {
         *text = QStringLiteral("--report-interval wants a whole number of seconds > 0");
         return Outcome::Error;
+    }
+    if (parser.isSet(QStringLiteral("window-geometry"))) {
+        options->windowGeometry = parseGeometry(parser.value(QStringLiteral("window-geometry")));
+        if (!options->windowGeometry) {
+            *text = QStringLiteral("--window-geometry wants WIDTHxHEIGHT+LEFT+TOP, such as "
+                                   "960x540+0+0");
+            return Outcome::Error;
+        }
     }
     options->reportIntervalSet = parser.isSet(QStringLiteral("report-interval"));
     options->fromStart = parser.isSet(QStringLiteral("from-start"));

@@ -2,6 +2,7 @@
 
 #include "serverlist/serverlist.h"
 
+#include <QRect>
 #include <QString>
 #include <QStringList>
 
@@ -24,6 +25,9 @@ struct AppOptions
     bool fromStart = false;
     bool paused = false;
     bool events = false;
+    // --window-geometry WxH+X+Y: where the window goes (over the one saved in the profile), so a
+    // script can place windows side by side whatever the window manager would choose.
+    std::optional<QRect> windowGeometry;
 
     enum class Outcome { Run, Help, Version, Error };
     // `arguments` includes the program name. On Help/Version, *text holds what to print; on

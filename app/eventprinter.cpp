@@ -9,13 +9,32 @@ void EventPrinter::print(const QJsonObject &event) const
     std::fflush(m_stream);
 }
 
-void EventPrinter::resumed(const QString &contentId, const ResumePoint &point) const
+void EventPrinter::resumed(const QString &contentId, const ResumePoint &point,
+                           qint64 playerPositionMs) const
 {
     print({{QStringLiteral("event"), QStringLiteral("resumed")},
            {QStringLiteral("content_id"), contentId},
            {QStringLiteral("position_ms"), point.positionMs},
            {QStringLiteral("source"), point.sourceName()},
-           {QStringLiteral("device_name"), point.record ? point.record->deviceName : QString()}});
+           {QStringLiteral("device_name"), point.record ? point.record->deviceName : QString()},
+           {QStringLiteral("player_position_ms"), playerPositionMs}});
+}
+
+void EventPrinter::seeked(const QString &contentId, qint64 positionMs,
+                          qint64 playerPositionMs) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("seeked")},
+           {QStringLiteral("content_id"), contentId},
+           {QStringLiteral("position_ms"), positionMs},
+           {QStringLiteral("player_position_ms"), playerPositionMs}});
+}
+
+void EventPrinter::notice(bool shown, const QString &text, const QString &action) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("notice")},
+           {QStringLiteral("shown"), shown},
+           {QStringLiteral("text"), shown ? text : QString()},
+           {QStringLiteral("action"), shown ? action : QString()}});
 }
 
 void EventPrinter::reported(const ProgressRecord &record, bool delivered) const

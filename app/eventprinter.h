@@ -13,7 +13,13 @@ class EventPrinter final
 public:
     explicit EventPrinter(FILE *stream = stdout) : m_stream(stream) { }
 
-    void resumed(const QString &contentId, const ResumePoint &point) const;
+    // `playerPositionMs`: where the media player itself is at that moment, not the decision.
+    void resumed(const QString &contentId, const ResumePoint &point, qint64 playerPositionMs) const;
+    // A seek asked for here ("Continue from there", a history jump, a key) has settled.
+    void seeked(const QString &contentId, qint64 positionMs, qint64 playerPositionMs) const;
+    // The notice under the video: what it says and its button ("" for none); shown false once
+    // it is gone.
+    void notice(bool shown, const QString &text, const QString &action) const;
     void reported(const ProgressRecord &record, bool delivered) const;
     void remote(const ProgressRecord &record) const;
     void quit(const QString &contentId, qint64 positionMs, int pending) const;

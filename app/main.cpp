@@ -12,7 +12,8 @@ int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("playmark"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Playmark"));
+    // No application display name: the platform would add it to every window title after the
+    // title's own "Playmark", as in "sample.mp4 — Playmark (Phone) — Playmark".
     QApplication::setApplicationVersion(QStringLiteral(PLAYMARK_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("playmark"));
 

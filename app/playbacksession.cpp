@@ -34,9 +34,11 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
     m_settleTimer.setSingleShot(true);
     m_settleTimer.setInterval(kDefaultSeekSettleMs);
     connect(&m_settleTimer, &QTimer::timeout, this, [this] {
-        if (m_phase == Phase::Playing)
-            report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
-                                                         : PlaybackState::Paused);
+        if (m_phase != Phase::Playing)
+            return;
+        Q_EMIT seekSettled(m_positionMs);
+        report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
+                                                     : PlaybackState::Paused);
     });
 }
 
@@ -161,8 +163,9 @@ void PlaybackSession::finishStarting()
     Q_EMIT videoVisibleChanged(true);
     // Paused, the frame at the resume point went to the video while it was hidden, and the
     // backend ignores a seek to where it already is: a seek a millisecond on, once the video is
-    // on screen, shows it (measured: at once it was still black under Xvfb).
-    if (m_playerState != PlayerState::Playing && m_positionMs > 0)
+    // on screen, shows it (measured: at once it was still black under Xvfb). At 0 too: the frame
+    // prerolled at the start was hidden the same way.
+    if (m_playerState != PlayerState::Playing)
         QTimer::singleShot(kRevealRefreshMs, this, [this] {
             if (m_playerState != PlayerState::Playing && m_phase == Phase::Playing)
                 Q_EMIT seekRequested(m_positionMs + 1);
@@ -254,6 +257,9 @@ void PlaybackSession::requestSeek(qint64 positionMs)
     m_stopped = false;
     m_positionMs = positionMs;
     m_changedSinceReport = true;
+    // The person put the video here after the other device's place arrived: this place is the
+    // newer one, even before its report goes out once the seek settles.
+    m_newerRemote.reset();
     Q_EMIT seekRequested(positionMs);
     // One report once the person stops moving, not one per step of a drag.
     if (m_phase == Phase::Playing)
@@ -275,9 +281,9 @@ void PlaybackSession::togglePlayPause()
     }
     if (m_newerRemote) {
         // Pressing play here after watching elsewhere: continue from there, as people expect.
-        const qint64 target = m_newerRemote->positionMs;
-        m_newerRemote.reset();
-        requestSeek(target);
+        const ProgressRecord remote = *m_newerRemote;
+        requestSeek(remote.positionMs);
+        Q_EMIT continuedFrom(remote);
     }
     Q_EMIT playRequested();
 }
@@ -301,6 +307,7 @@ void PlaybackSession::startOver()
     m_ended = false;
     m_stopped = false;
     m_settleTimer.stop();
+    m_newerRemote.reset();
     m_positionMs = 0;
     Q_EMIT seekRequested(0);
     // A newer observation than anything before it, so it wins on every device.
@@ -311,10 +318,10 @@ void PlaybackSession::continueFrom(const ProgressRecord &remote)
 {
     if (m_phase != Phase::Playing || remote.contentId != m_contentId)
         return;
-    m_newerRemote.reset();
     requestSeek(remote.positionMs);
     if (m_playerState != PlayerState::Playing)
         Q_EMIT playRequested();
+    Q_EMIT continuedFrom(remote);
 }
 
 void PlaybackSession::handleRemote(const ProgressRecord &record)

@@ -91,10 +91,15 @@ Q_SIGNALS:
     void videoVisibleChanged(bool visible); // hides the preroll frame before the resume point
     void contentIdentified(const QString &contentId);
     void resumed(const ResumePoint &point);
+    // A seek asked for here has settled (no other for the settle time): the person's place.
+    void seekSettled(qint64 positionMs);
     void resumeOffered(const ResumePoint &point); // in "ask first" mode, instead of going there
     void progressReported(const ProgressRecord &record);
     void ended(); // the video played to its end (reported as `ended`)
     void remoteUpdateArrived(const ProgressRecord &record, bool playingHere);
+    // This device went to another device's place ("Continue from there", or play pressed while
+    // that place was the newest).
+    void continuedFrom(const ProgressRecord &remote);
     void closed(int pendingUpdates);
     void failed(const QString &reason);
 
@@ -134,7 +139,9 @@ private:
     qint64 m_positionMs = 0;
     qint64 m_durationMs = 0;
     std::optional<ProgressRecord> m_lastReport;
-    std::optional<ProgressRecord> m_newerRemote; // another device's place, newer than ours
+    // Another device's place, newer than anything done here: play goes there. Any place the
+    // person chooses here afterwards (seek, start over, a history jump) drops it.
+    std::optional<ProgressRecord> m_newerRemote;
     bool m_changedSinceReport = false; // played or moved here since the last report
 
     QTimer m_reportTimer;

@@ -99,6 +99,8 @@ void PlayerApp::start()
     connectSession();
 
     m_window->restoreGeometry(m_settings.windowGeometry());
+    if (m_options.windowGeometry)
+        m_window->setGeometry(*m_options.windowGeometry);
     m_window->setRecentFiles(m_settings.recentFiles());
     updateSyncStatus();
     m_window->controls()->setAudioAvailable(m_audio != nullptr);
@@ -367,6 +369,25 @@ void PlayerApp::connectSession()
     connect(&m_notice, &NoticePresenter::resumeRequested, &m_session,
             &PlaybackSession::requestSeek);
     connect(&m_notice, &NoticePresenter::upNextCancelRequested, &m_upNext, &UpNext::cancel);
+    // Space on a paused player goes to the other device's place too: the notice says so.
+    connect(&m_session, &PlaybackSession::continuedFrom, &m_notice,
+            &NoticePresenter::showContinued);
+    if (m_options.events) {
+        connect(&m_session, &PlaybackSession::seekSettled, this, [this](qint64 positionMs) {
+            m_printer.seeked(m_session.contentId(), positionMs, m_player.position());
+        });
+        // Shown and hidden, each change once (the bar tells on every show).
+        connect(m_window->notice(), &NoticeBar::actionAvailableChanged, this, [this] {
+            const NoticeBar *notice = m_window->notice();
+            const QString printed = notice->isVisible()
+                ? notice->text() + QLatin1Char('\n') + notice->actionText()
+                : QString();
+            if (printed == m_printedNotice)
+                return;
+            m_printedNotice = printed;
+            m_printer.notice(notice->isVisible(), notice->text(), notice->actionText());
+        });
+    }
     connect(&m_session, &PlaybackSession::ended, this, [this] {
         if (!isScripted())
             m_upNext.offerAfter(m_session.path());
@@ -377,7 +398,7 @@ void PlayerApp::connectSession()
     connect(&m_upNext, &UpNext::playNextRequested, &m_session, &PlaybackSession::open);
     connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
         if (m_options.events)
-            m_printer.resumed(m_session.contentId(), point);
+            m_printer.resumed(m_session.contentId(), point, m_player.position());
         m_notice.showResumed(point, m_sync.deviceId(), m_sync.clock().serverNowMs());
         if (m_options.quitAfterSeconds > 0 && !m_quitScheduled) {
             m_quitScheduled = true;

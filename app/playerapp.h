@@ -75,4 +75,5 @@ private:
     HistoryEntries m_history;
     ContinueWatchingModel m_continueWatching;
     bool m_quitScheduled = false;
+    QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };

@@ -94,6 +94,7 @@ void tst_AppOptions::defaults()
     QCOMPARE(options.reportIntervalSeconds, 5);
     QVERIFY(!options.fromStart);
     QVERIFY(!options.events);
+    QVERIFY(!options.windowGeometry); // where the profile says
 }
 
 void tst_AppOptions::parses_data()
@@ -143,6 +144,11 @@ void tst_AppOptions::parses_data()
     QTest::newRow("--report-interval")
         << QStringList{u"--report-interval"_s, u"2"_s} << u"report-interval"_s << u"2"_s;
     QTest::newRow("--events") << QStringList{u"--events"_s} << u"events"_s << u"true"_s;
+    QTest::newRow("--window-geometry") << QStringList{u"--window-geometry"_s, u"960x540+960+0"_s}
+                                       << u"window-geometry"_s << u"960x540+960+0"_s;
+    QTest::newRow("--window-geometry= at the corner")
+        << QStringList{u"--window-geometry=640x360+0+0"_s} << u"window-geometry"_s
+        << u"640x360+0+0"_s;
 }
 
 void tst_AppOptions::parses()
@@ -181,6 +187,11 @@ void tst_AppOptions::parses()
         QVERIFY(options.fromStart);
     } else if (field == u"events"_s) {
         QVERIFY(options.events);
+    } else if (field == u"window-geometry"_s) {
+        QVERIFY(options.windowGeometry);
+        const QRect rect = *options.windowGeometry;
+        QCOMPARE(u"%1x%2+%3+%4"_s.arg(rect.width()).arg(rect.height()).arg(rect.x()).arg(rect.y()),
+                 value);
     } else {
         QFAIL(qPrintable(u"no such field in the table: "_s + field));
     }
@@ -237,6 +248,14 @@ void tst_AppOptions::refuses_data()
         << QStringList{u"--device"_s, QString(65, u'x')} << u"--device"_s;
     QTest::newRow("--device empty") << QStringList{u"--device"_s, QString()} << u"--device"_s;
     QTest::newRow("--device blank") << QStringList{u"--device"_s, u"   "_s} << u"--device"_s;
+    QTest::newRow("--window-geometry without a position")
+        << QStringList{u"--window-geometry"_s, u"960x540"_s} << u"--window-geometry"_s;
+    QTest::newRow("--window-geometry of no width")
+        << QStringList{u"--window-geometry"_s, u"0x540+0+0"_s} << u"--window-geometry"_s;
+    QTest::newRow("--window-geometry negative")
+        << QStringList{u"--window-geometry"_s, u"960x540-10+0"_s} << u"--window-geometry"_s;
+    QTest::newRow("--window-geometry words")
+        << QStringList{u"--window-geometry"_s, u"wide"_s} << u"--window-geometry"_s;
     QTest::newRow("two FILEs") << QStringList{u"%FILE%"_s, u"%FILE%"_s} << u"FILE"_s;
     QTest::newRow("a FILE that does not exist")
         << QStringList{u"%DIR%/no-such-video.mkv"_s} << u"no-such-video.mkv"_s;
@@ -301,8 +320,9 @@ void tst_AppOptions::help()
         QCOMPARE(AppOptions::parse({u"playmark"_s, flag}, &options, &text),
                  AppOptions::Outcome::Help);
         // Every option of the contract is explained.
-        for (const char *option : {"--server", "--token", "--device", "--profile", "--quit-after",
-                                   "--from-start", "--report-interval", "--events", "FILE"}) {
+        for (const char *option :
+             {"--server", "--token", "--device", "--profile", "--quit-after", "--from-start",
+              "--report-interval", "--events", "--window-geometry", "FILE"}) {
             QVERIFY2(text.contains(QLatin1String(option)), option);
         }
         // --server takes a list.

@@ -1,5 +1,8 @@
 // End to end, with real processes: playmark-server and two playmark instances (offscreen), each
-// with its own profile, acting as the TV and the Phone, on the repository's sample video.
+// with its own profile, acting as the TV and the Phone, on the repository's sample video. Each
+// resume is checked where the real player is once the picture shows, not only the decision.
+#include "playerposition.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -192,6 +195,7 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("TV quit at %1, Phone resumed at %2")
                                 .arg(tvPosition)
                                 .arg(phonePosition)));
+        QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
     }
 
     // 2. The server goes away: the TV keeps its place locally, and delivers it once it is back.
@@ -214,6 +218,8 @@ private Q_SLOTS:
         QCOMPARE(offlineResume.value(QStringLiteral("source")).toString(), QStringLiteral("local"));
         QVERIFY(qAbs(offlineResume.value(QStringLiteral("position_ms")).toInteger() - firstPosition)
                 <= 250);
+        QVERIFY2(playerAwayFromPoint(offlineResume).isEmpty(),
+                 qPrintable(playerAwayFromPoint(offlineResume)));
         const QJsonObject offlineQuit = offline.event(QStringLiteral("quit"));
         QVERIFY(offlineQuit.value(QStringLiteral("pending")).toInt() >= 1);
         const qint64 offlinePosition = offlineQuit.value(QStringLiteral("position_ms")).toInteger();
@@ -238,6 +244,7 @@ private Q_SLOTS:
         const QJsonObject resumed = phone.event(QStringLiteral("resumed"));
         QCOMPARE(resumed.value(QStringLiteral("source")).toString(), QStringLiteral("server"));
         QVERIFY(qAbs(resumed.value(QStringLiteral("position_ms")).toInteger() - latest) <= 250);
+        QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
     }
 
     // 3. The same file under another name in another folder is the same video.
@@ -258,6 +265,7 @@ private Q_SLOTS:
         const QJsonObject resumed = phone.event(QStringLiteral("resumed"));
         QCOMPARE(resumed.value(QStringLiteral("source")).toString(), QStringLiteral("server"));
         QVERIFY(qAbs(resumed.value(QStringLiteral("position_ms")).toInteger() - tvPosition) <= 250);
+        QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
     }
 
     // 5. Live handoff: an open Phone hears of the TV's reports at once ("remote" lines), and a
@@ -311,6 +319,7 @@ private Q_SLOTS:
         const QJsonObject resumed = laptop.event(QStringLiteral("resumed"));
         QCOMPARE(resumed.value(QStringLiteral("device_name")).toString(), QStringLiteral("TV"));
         QCOMPARE(resumed.value(QStringLiteral("position_ms")).toInteger(), tvFinal);
+        QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
     }
 
     // 4. Exit codes: 2 for bad arguments, 3 for a file that is not a video.

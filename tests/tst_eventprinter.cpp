@@ -54,7 +54,7 @@ ResumePoint point(ResumePoint::Source source, qint64 positionMs, const QString &
     return p;
 }
 
-enum class Kind { Resumed, Reported, Remote, Quit };
+enum class Kind { Resumed, Reported, Remote, Quit, Seeked, Notice, NoticeGone };
 
 } // namespace
 
@@ -83,37 +83,35 @@ void tst_EventPrinter::oneEvent_data()
 
     QTest::newRow("resumed from the server")
         << int(Kind::Resumed) << point(ResumePoint::Source::Server, 60000, u"Living-room TV"_s)
-        << unused << false << qint64(0) << 0
+        << unused << false << qint64(60040) << 0
         << QJsonObject{{u"event"_s, u"resumed"_s},
                        {u"content_id"_s, id},
                        {u"position_ms"_s, 60000},
                        {u"source"_s, u"server"_s},
-                       {u"device_name"_s, u"Living-room TV"_s}};
+                       {u"device_name"_s, u"Living-room TV"_s},
+                       {u"player_position_ms"_s, 60040}};
     QTest::newRow("resumed from the local copy")
         << int(Kind::Resumed) << point(ResumePoint::Source::Local, 42000, u"Laptop"_s) << unused
-        << false << qint64(0) << 0
-        << QJsonObject{{u"event"_s, u"resumed"_s},
-                       {u"content_id"_s, id},
-                       {u"position_ms"_s, 42000},
-                       {u"source"_s, u"local"_s},
-                       {u"device_name"_s, u"Laptop"_s}};
+        << false << qint64(41960) << 0
+        << QJsonObject{{u"event"_s, u"resumed"_s},      {u"content_id"_s, id},
+                       {u"position_ms"_s, 42000},       {u"source"_s, u"local"_s},
+                       {u"device_name"_s, u"Laptop"_s}, {u"player_position_ms"_s, 41960}};
     QTest::newRow("resumed with nothing to resume")
         << int(Kind::Resumed) << point(ResumePoint::Source::None, 0, QString()) << unused << false
         << qint64(0) << 0
-        << QJsonObject{{u"event"_s, u"resumed"_s},
-                       {u"content_id"_s, id},
-                       {u"position_ms"_s, 0},
-                       {u"source"_s, u"none"_s},
-                       {u"device_name"_s, QString()}};
+        << QJsonObject{{u"event"_s, u"resumed"_s},    {u"content_id"_s, id},
+                       {u"position_ms"_s, 0},         {u"source"_s, u"none"_s},
+                       {u"device_name"_s, QString()}, {u"player_position_ms"_s, 0}};
     QTest::newRow("resumed, a device name that needs escaping stays on one line")
         << int(Kind::Resumed)
         << point(ResumePoint::Source::Server, 1000, u"Line\nbreak \"quoted\" \u00e9\u6f22"_s)
-        << unused << false << qint64(0) << 0
+        << unused << false << qint64(1000) << 0
         << QJsonObject{{u"event"_s, u"resumed"_s},
                        {u"content_id"_s, id},
                        {u"position_ms"_s, 1000},
                        {u"source"_s, u"server"_s},
-                       {u"device_name"_s, u"Line\nbreak \"quoted\" \u00e9\u6f22"_s}};
+                       {u"device_name"_s, u"Line\nbreak \"quoted\" \u00e9\u6f22"_s},
+                       {u"player_position_ms"_s, 1000}};
 
     const struct
     {
@@ -143,6 +141,24 @@ void tst_EventPrinter::oneEvent_data()
                                            {u"content_id"_s, id},
                                            {u"position_ms"_s, 777000},
                                            {u"device_name"_s, u"Phone"_s}};
+    QTest::newRow("seeked") << int(Kind::Seeked) << ResumePoint() << unused << false
+                            << qint64(20000) << 0
+                            << QJsonObject{{u"event"_s, u"seeked"_s},
+                                           {u"content_id"_s, id},
+                                           {u"position_ms"_s, 20000},
+                                           {u"player_position_ms"_s, 20360}};
+    QTest::newRow("notice") << int(Kind::Notice) << ResumePoint() << unused << false << qint64(0)
+                            << 0
+                            << QJsonObject{{u"event"_s, u"notice"_s},
+                                           {u"shown"_s, true},
+                                           {u"text"_s, u"TV is at 0:20"_s},
+                                           {u"action"_s, u"Continue from there"_s}};
+    QTest::newRow("notice gone") << int(Kind::NoticeGone) << ResumePoint() << unused << false
+                                 << qint64(0) << 0
+                                 << QJsonObject{{u"event"_s, u"notice"_s},
+                                                {u"shown"_s, false},
+                                                {u"text"_s, QString()},
+                                                {u"action"_s, QString()}};
     QTest::newRow("quit, all delivered")
         << int(Kind::Quit) << ResumePoint() << unused << false << qint64(95000) << 0
         << QJsonObject{{u"event"_s, u"quit"_s},
@@ -179,7 +195,16 @@ void tst_EventPrinter::oneEvent()
     const QString id = u"pm1-0123456789abcdef0123456789abcdef"_s;
     switch (Kind(kind)) {
     case Kind::Resumed:
-        printer.resumed(id, point);
+        printer.resumed(id, point, position);
+        break;
+    case Kind::Seeked:
+        printer.seeked(id, 20000, 20360);
+        break;
+    case Kind::Notice:
+        printer.notice(true, u"TV is at 0:20"_s, u"Continue from there"_s);
+        break;
+    case Kind::NoticeGone:
+        printer.notice(false, u"TV is at 0:20"_s, u"Continue from there"_s);
         break;
     case Kind::Reported:
         printer.reported(record, delivered);
@@ -218,7 +243,7 @@ void tst_EventPrinter::oneObjectPerLineInOrder()
     QVERIFY(file);
     const EventPrinter printer(file.get());
     const QString id = u"pm1-0123456789abcdef0123456789abcdef"_s;
-    printer.resumed(id, point(ResumePoint::Source::Server, 60000, u"TV"_s));
+    printer.resumed(id, point(ResumePoint::Source::Server, 60000, u"TV"_s), 60000);
     printer.reported(record(65000, PlaybackState::Playing, u"Laptop"_s), true);
     printer.remote(record(70000, PlaybackState::Playing, u"Phone"_s));
     printer.reported(record(71000, PlaybackState::Stopped, u"Laptop"_s), false);

@@ -3,6 +3,7 @@
 // again on the same port; a list of servers, where the stream moves on from one it cannot reach
 // (and only then) or is told to follow; and the event parser against a socket peer that writes
 // exactly the bytes the test says, split where the test says.
+#include "checkcall.h"
 #include "client/eventstream.h"
 #include "eventhub.h"
 #include "protocol/recordcodec.h"
@@ -29,14 +30,6 @@
 #include <optional>
 
 using namespace Qt::StringLiterals;
-
-// A helper that failed has already recorded why; the test stops there.
-#define CHECK(call) \
-    do { \
-        call; \
-        if (QTest::currentTestFailed()) \
-            return; \
-    } while (false)
 
 namespace {
 

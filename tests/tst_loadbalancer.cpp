@@ -12,6 +12,7 @@
 // and wraps it in the `main` and `http` settings that Debian's /etc/nginx/nginx.conf otherwise
 // gives it (pid file, logs, temporary folders inside the test's folder).
 #include "metricsample.h"
+#include "playerposition.h"
 #include "serverprocess.h"
 #include "testdatabase.h"
 
@@ -475,6 +476,7 @@ void tst_LoadBalancer::playerResumesAcrossServers()
     QVERIFY2(
         qAbs(phonePosition - tvPosition) <= kResumeToleranceMs,
         qPrintable(u"TV quit at %1, Phone resumed at %2"_s.arg(tvPosition).arg(phonePosition)));
+    QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
 }
 
 // b. A server is killed (SIGKILL) while a player reports through nginx every second: the
@@ -550,6 +552,7 @@ void tst_LoadBalancer::serverKilledMidSession()
     QVERIFY2(
         qAbs(phonePosition - finalPosition) <= kResumeToleranceMs,
         qPrintable(u"TV quit at %1, Phone resumed at %2"_s.arg(finalPosition).arg(phonePosition)));
+    QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
 }
 
 // c. An event stream opened through nginx is held by one server; an update written directly on
@@ -692,6 +695,7 @@ void tst_LoadBalancer::playerFailsOverWithoutProxy()
     QVERIFY2(
         qAbs(phonePosition - finalPosition) <= kResumeToleranceMs,
         qPrintable(u"TV quit at %1, Phone resumed at %2"_s.arg(finalPosition).arg(phonePosition)));
+    QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
 }
 
 void tst_LoadBalancer::answersAtTheProxy_data()

@@ -3,6 +3,7 @@
 // else is real: the local copy on a temporary SQLite file, the SyncClient, and the server
 // in-process (or a closed port for a server that is down, or a socket peer that answers only when
 // the test says).
+#include "checkcall.h"
 #include "client/localcopy.h"
 #include "client/syncclient.h"
 #include "playbacksession.h"
@@ -31,14 +32,6 @@
 #include <optional>
 
 using namespace Qt::StringLiterals;
-
-// A helper that failed has already recorded why; the test stops there.
-#define CHECK(call) \
-    do { \
-        call; \
-        if (QTest::currentTestFailed()) \
-            return; \
-    } while (false)
 
 namespace {
 
@@ -321,6 +314,8 @@ private Q_SLOTS:
     void askBeforeResumingOffersNothingToStartOver();
     void rewindAfterBreak_data();
     void rewindAfterBreak();
+    void pausedShowsTheFrame_data();
+    void pausedShowsTheFrame();
 
     // When it reports.
     void reportsEveryIntervalWhilePlayingOnly();
@@ -333,6 +328,11 @@ private Q_SLOTS:
     void startOverWins();
     void openingAnotherFileReportsTheFirst();
     void positionBeyondDurationIsClamped();
+
+    // Another device's place.
+    void playGoesToANewerRemotePlace();
+    void placeChosenHereBeatsAnEarlierRemotePlace_data();
+    void placeChosenHereBeatsAnEarlierRemotePlace();
 
     // When things go wrong.
     void unreadableFileFails_data();
@@ -1262,6 +1262,110 @@ void tst_PlaybackSession::positionBeyondDurationIsClamped()
     QVERIFY(serverRecord());
     for (const ProgressRecord &report : std::as_const(m_timeline->reports))
         QVERIFY(report.positionMs >= 0 && report.positionMs <= duration);
+}
+
+void tst_PlaybackSession::pausedShowsTheFrame_data()
+{
+    QTest::addColumn<qint64>("savedMs");
+    QTest::newRow("at a resume point") << qint64(300000);
+    // The review's case: black until play.
+    QTest::newRow("at the start") << qint64(0);
+}
+
+// Opened paused, the frame prerolled while the video was hidden is shown again once it is
+// visible: a seek a millisecond on, which the backend does not ignore as "already there".
+void tst_PlaybackSession::pausedShowsTheFrame()
+{
+    QFETCH(qint64, savedMs);
+    CHECK(startServer());
+    if (savedMs > 0)
+        CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, savedMs, 1000), nowMs())));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setStartPaused(true);
+    CHECK(openAndResume());
+    const int visible = m_timeline->indexOf(u"visible:1"_s);
+    QVERIFY2(visible >= 0, qPrintable(m_timeline->text()));
+    const QString refresh = u"seek:%1"_s.arg(savedMs + 1);
+    QTRY_VERIFY2_WITH_TIMEOUT(m_timeline->log.lastIndexOf(refresh) > visible,
+                              qPrintable(m_timeline->text()), kTimeoutMs);
+    QCOMPARE(m_player->state(), State::Paused);
+    QVERIFY(!m_timeline->log.contains(u"play"_s));
+}
+
+// Opened paused at 0 while the TV plays on: play here continues from the TV's place.
+void tst_PlaybackSession::playGoesToANewerRemotePlace()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(600000);
+    m_session->setStartPaused(true);
+    CHECK(openAndResume());
+    QSignalSpy continued(m_session.get(), &PlaybackSession::continuedFrom);
+
+    ProgressRecord tv = at(seen(u"tv"_s, 20000, 0, PlaybackState::Playing), nowMs());
+    tv.contentId = m_contentId;
+    m_session->handleRemote(tv);
+    m_session->togglePlayPause();
+
+    QCOMPARE(m_timeline->seeks.last(), qint64(20000));
+    QCOMPARE(continued.count(), 1);
+    QCOMPARE(continued.first().first().value<ProgressRecord>().positionMs, qint64(20000));
+    QTRY_COMPARE_WITH_TIMEOUT(m_player->state(), State::Playing, kTimeoutMs);
+    QVERIFY(m_player->position() >= 20000);
+}
+
+void tst_PlaybackSession::placeChosenHereBeatsAnEarlierRemotePlace_data()
+{
+    QTest::addColumn<QString>("action");
+    QTest::addColumn<qint64>("expected");
+    // Right (10 s on from 7 s) and, within the settle window, Space.
+    QTest::newRow("seek") << u"seek"_s << qint64(17000);
+    // A history jump is a seek to the chosen entry's place.
+    QTest::newRow("history jump") << u"jump"_s << qint64(5000);
+    QTest::newRow("start over") << u"start over"_s << qint64(0);
+}
+
+// The review's case: the Phone holds "TV is at 0:20", the person presses Right and Space within
+// the 400 ms settle window. What the person did here is newer than the TV's place: Space plays
+// from where they put it, not from the TV's 0:20.
+void tst_PlaybackSession::placeChosenHereBeatsAnEarlierRemotePlace()
+{
+    QFETCH(QString, action);
+    QFETCH(qint64, expected);
+
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(600000);
+    m_session->setSeekSettleMs(400);
+    m_session->setStartPaused(true);
+    CHECK(openAndResume());
+    m_session->requestSeek(7000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_timeline->reports.size() == 1, kTimeoutMs); // settled at 0:07
+    QSignalSpy continued(m_session.get(), &PlaybackSession::continuedFrom);
+
+    ProgressRecord tv = at(seen(u"tv"_s, 20000, 0, PlaybackState::Playing), nowMs());
+    tv.contentId = m_contentId;
+    m_session->handleRemote(tv);
+    if (action == u"seek"_s)
+        m_session->requestSeekBy(10000);
+    else if (action == u"jump"_s)
+        m_session->requestSeek(5000);
+    else
+        m_session->startOver();
+    m_session->togglePlayPause();
+
+    QCOMPARE(m_timeline->seeks.last(), expected);
+    QCOMPARE(continued.count(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_player->state(), State::Playing, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(m_player->position() > expected, kTimeoutMs);
+    QVERIFY2(m_player->position() < 20000, qPrintable(m_timeline->text()));
+    // And the place reported once settled is the person's.
+    QTRY_VERIFY_WITH_TIMEOUT(m_timeline->reports.size() >= 2, kTimeoutMs);
+    QVERIFY(m_timeline->reports.at(1).positionMs >= expected);
+    QVERIFY(m_timeline->reports.at(1).positionMs < 20000);
 }
 
 void tst_PlaybackSession::unreadableFileFails_data()

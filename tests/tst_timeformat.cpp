@@ -17,6 +17,8 @@ private Q_SLOTS:
     void clock();
     void ago_data();
     void ago();
+    void left_data();
+    void left();
 };
 
 void tst_TimeFormat::clock_data()
@@ -72,6 +74,34 @@ void tst_TimeFormat::ago()
     QFETCH(QString, expected);
     const qint64 now = 1700000000000; // a realistic epoch time in ms
     QCOMPARE(TimeFormat::ago(now - agoMs, now), expected);
+}
+
+void tst_TimeFormat::left_data()
+{
+    QTest::addColumn<qint64>("positionMs");
+    QTest::addColumn<qint64>("durationMs");
+    QTest::addColumn<QString>("expected");
+
+    const qint64 minute = 60 * 1000;
+    // The review's case: 2:01 left is two minutes, not three.
+    QTest::newRow("0:29 of 2:30") << qint64(29000) << 2 * minute + 30000 << u"2 min left"_s;
+    QTest::newRow("at the start of 2:30") << qint64(0) << 2 * minute + 30000 << u"3 min left"_s;
+    QTest::newRow("two and a quarter") << qint64(0) << 2 * minute + 15000 << u"2 min left"_s;
+    QTest::newRow("a minute exactly") << qint64(0) << minute << u"1 min left"_s;
+    QTest::newRow("a minute and a half") << qint64(0) << minute + 30000 << u"2 min left"_s;
+    QTest::newRow("59 s") << qint64(1000) << minute << u"under a minute left"_s;
+    QTest::newRow("at the end") << minute << minute << u"under a minute left"_s;
+    QTest::newRow("past the end") << 2 * minute << minute << u"under a minute left"_s;
+    QTest::newRow("long film") << 10 * minute << 120 * minute + 20000 << u"110 min left"_s;
+    QTest::newRow("no duration") << 65 * qint64(1000) << qint64(0) << u"at 1:05"_s;
+}
+
+void tst_TimeFormat::left()
+{
+    QFETCH(qint64, positionMs);
+    QFETCH(qint64, durationMs);
+    QFETCH(QString, expected);
+    QCOMPARE(TimeFormat::left(positionMs, durationMs), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_TimeFormat)

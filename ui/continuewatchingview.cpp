@@ -114,15 +114,6 @@ public:
     }
 };
 
-QString leftText(qint64 positionMs, qint64 durationMs)
-{
-    if (durationMs <= 0)
-        return QObject::tr("at %1").arg(TimeFormat::clock(positionMs));
-    const qint64 leftMinutes = (durationMs - positionMs + 59999) / 60000;
-    return leftMinutes <= 1 ? QObject::tr("1 min left")
-                            : QObject::tr("%1 min left").arg(leftMinutes);
-}
-
 } // namespace
 
 ContinueWatchingView::ContinueWatchingView(QWidget *parent) : QWidget(parent)
@@ -194,7 +185,7 @@ void ContinueWatchingView::setEntries(const QList<ContinueEntry> &entries, qint6
         item->setData(ProgressRole,
                       entry.durationMs > 0 ? double(entry.positionMs) / double(entry.durationMs)
                                            : 0.0);
-        item->setData(LeftRole, leftText(entry.positionMs, entry.durationMs));
+        item->setData(LeftRole, TimeFormat::left(entry.positionMs, entry.durationMs));
         item->setData(ThumbnailRole, entry.thumbnail);
         item->setToolTip(entry.title);
     }

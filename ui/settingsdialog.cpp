@@ -15,7 +15,8 @@
 SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget *parent)
     : QDialog(parent), m_mode(mode)
 {
-    setWindowTitle(mode == Mode::FirstRun ? tr("Connect Playmark to your server") : tr("Settings"));
+    setWindowTitle(mode == Mode::FirstRun ? tr("Connect Playmark to your server")
+                                          : tr("Settings — Playmark"));
 
     m_server = new QLineEdit(values.serverUrl, this);
     m_server->setObjectName(QStringLiteral("serverUrl"));

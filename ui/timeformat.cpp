@@ -32,4 +32,15 @@ QString ago(qint64 thenMs, qint64 nowMs)
     return QCoreApplication::translate("TimeFormat", "%1 days ago").arg(seconds / 86400);
 }
 
+QString left(qint64 positionMs, qint64 durationMs)
+{
+    if (durationMs <= 0)
+        return QCoreApplication::translate("TimeFormat", "at %1").arg(clock(positionMs));
+    const qint64 leftMs = qMax<qint64>(0, durationMs - qMax<qint64>(0, positionMs));
+    if (leftMs < 60000)
+        return QCoreApplication::translate("TimeFormat", "under a minute left");
+    // Rounded, not up: 2:01 left reads "2 min left", not "3".
+    return QCoreApplication::translate("TimeFormat", "%1 min left").arg((leftMs + 30000) / 60000);
+}
+
 } // namespace TimeFormat

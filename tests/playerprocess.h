@@ -1,0 +1,185 @@
+#pragma once
+
+// A real `playmark` process on a private X display (Xvfb), driven as a person would: real key
+// presses through the X server (xdotool), its --events lines read as they come, and its window
+// looked at (ffmpeg's x11grab). For the tests that check what a person sees and does.
+#include "serverprocess.h"
+
+#include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRect>
+#include <QSignalSpy>
+
+#include <functional>
+
+// A private X server (Xvfb) on a display number it picks itself (-displayfd), so tests running
+// at the same time never share one. Stopped when destroyed.
+class VirtualDisplay
+{
+public:
+    VirtualDisplay() = default;
+    ~VirtualDisplay()
+    {
+        if (m_xvfb.state() != QProcess::NotRunning) {
+            m_xvfb.terminate();
+            if (!m_xvfb.waitForFinished(5000)) {
+                m_xvfb.kill();
+                m_xvfb.waitForFinished(5000);
+            }
+        }
+    }
+    Q_DISABLE_COPY_MOVE(VirtualDisplay)
+
+    // Waits for Xvfb to say which display it took.
+    bool start(const QSize &size, int timeoutMs, QString *error)
+    {
+        m_xvfb.start(QStringLiteral("Xvfb"),
+                     {QStringLiteral("-displayfd"), QStringLiteral("1"), QStringLiteral("-screen"),
+                      QStringLiteral("0"),
+                      QStringLiteral("%1x%2x24").arg(size.width()).arg(size.height()),
+                      QStringLiteral("-nolisten"), QStringLiteral("tcp")});
+        QByteArray out;
+        const QDeadlineTimer deadline(timeoutMs);
+        while (!out.contains('\n') && !deadline.hasExpired()
+               && m_xvfb.state() != QProcess::NotRunning) {
+            m_xvfb.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
+            out += m_xvfb.readAllStandardOutput();
+        }
+        bool ok = false;
+        const int number = out.trimmed().toInt(&ok);
+        if (!out.contains('\n') || !ok) {
+            *error = QStringLiteral("Xvfb gave no display: %1 %2")
+                         .arg(m_xvfb.errorString(),
+                              QString::fromLocal8Bit(m_xvfb.readAllStandardError()));
+            return false;
+        }
+        m_name = QStringLiteral(":%1").arg(number);
+        return true;
+    }
+
+    QString name() const { return m_name; }
+    QProcessEnvironment environment() const
+    {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("DISPLAY"), m_name);
+        environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+        environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        return environment;
+    }
+
+    // xdotool with these arguments on this display.
+    Run xdotool(const QStringList &arguments, int timeoutMs) const
+    {
+        return runProcess(QStringLiteral("xdotool"), arguments, environment(), timeoutMs);
+    }
+
+    // One picture of `area` of the screen, 3 bytes (R, G, B) a pixel, row by row; empty when
+    // ffmpeg could not take it.
+    QByteArray grab(const QRect &area, int timeoutMs) const
+    {
+        const Run run = runProcess(
+            QStringLiteral("ffmpeg"),
+            {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-f"),
+             QStringLiteral("x11grab"), QStringLiteral("-video_size"),
+             QStringLiteral("%1x%2").arg(area.width()).arg(area.height()), QStringLiteral("-i"),
+             QStringLiteral("%1+%2,%3").arg(m_name).arg(area.x()).arg(area.y()),
+             QStringLiteral("-frames:v"), QStringLiteral("1"), QStringLiteral("-f"),
+             QStringLiteral("rawvideo"), QStringLiteral("-pix_fmt"), QStringLiteral("rgb24"),
+             QStringLiteral("-")},
+            environment(), timeoutMs);
+        if (!run.exitedNormally() || run.exitCode != 0
+            || run.out.size() != qsizetype(area.width()) * area.height() * 3) {
+            qWarning() << "ffmpeg x11grab failed:" << run.err;
+            return {};
+        }
+        return run.out;
+    }
+
+private:
+    QProcess m_xvfb;
+    QString m_name;
+};
+
+// `playmark --events ...` in the background on a display: each stdout line parsed as it comes.
+// Closed as a person would (SIGTERM closes the window) and waited for when destroyed.
+class PlayerProcess
+{
+public:
+    PlayerProcess(const QString &program, const QStringList &arguments,
+                  const QProcessEnvironment &environment)
+    {
+        m_process.setProcessEnvironment(environment);
+        QObject::connect(&m_process, &QProcess::readyReadStandardOutput, &m_process,
+                         [this] { readLines(); });
+        QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
+                         [this] { m_err += m_process.readAllStandardError(); });
+        m_process.start(program, arguments);
+    }
+    ~PlayerProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.terminate();
+            if (!m_process.waitForFinished(15000)) {
+                m_process.kill();
+                m_process.waitForFinished(5000);
+            }
+        }
+    }
+    Q_DISABLE_COPY_MOVE(PlayerProcess)
+
+    QProcess &process() { return m_process; }
+    const QByteArray &err() const { return m_err; }
+    const QList<QJsonObject> &events() const { return m_events; }
+
+    // The next line `{"event":name,...}` after the last one this returned, for which `accept`
+    // (when given) is true; lines of that name it skips are not offered again. Waits for it as
+    // it comes, up to `timeoutMs`; an empty object when none came.
+    QJsonObject waitForEvent(const QString &name, int timeoutMs,
+                             const std::function<bool(const QJsonObject &)> &accept = {})
+    {
+        QSignalSpy output(&m_process, &QProcess::readyReadStandardOutput);
+        const QDeadlineTimer deadline(timeoutMs);
+        for (;;) {
+            while (m_next < m_events.size()) {
+                const QJsonObject event = m_events.at(m_next++);
+                if (event.value(QStringLiteral("event")).toString() == name
+                    && (!accept || accept(event)))
+                    return event;
+            }
+            if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning)
+                return {};
+            output.wait(int(qMax<qint64>(1, deadline.remainingTime())));
+            readLines();
+        }
+    }
+
+    // The player's main window (an X window id), waiting for it to be shown.
+    QString windowId(const VirtualDisplay &display, int timeoutMs) const
+    {
+        const Run run = display.xdotool({QStringLiteral("search"), QStringLiteral("--sync"),
+                                         QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
+                                         QString::number(m_process.processId())},
+                                        timeoutMs);
+        return QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
+    }
+
+private:
+    void readLines()
+    {
+        m_out += m_process.readAllStandardOutput();
+        qsizetype end = -1;
+        while ((end = m_out.indexOf('\n')) >= 0) {
+            const QByteArray line = m_out.left(end).trimmed();
+            m_out.remove(0, end + 1);
+            if (!line.isEmpty())
+                m_events.append(QJsonDocument::fromJson(line).object());
+        }
+    }
+
+    QProcess m_process;
+    QByteArray m_out;
+    QByteArray m_err;
+    QList<QJsonObject> m_events;
+    qsizetype m_next = 0;
+};
