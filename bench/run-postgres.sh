@@ -270,6 +270,7 @@ note "other work on the machine meanwhile: $(fmt "$other_put" 0)% of the $(nproc
 # applied update (bench/run-postgres.sh builds the script; the values are pgbench variables,
 # prepared statements). Each client writes videos of its own with observed_at_ms rising, so every
 # update is applied, as with wrk-put.lua.
+# The columns and the upsert are the server's own; tst_sqlrecord checks that they still are.
 pgbench_script() { # pgbench_script UPDATES NOTIFY(0|1) > FILE
     local updates=$1 notify=$2 i
     local columns="user_id, content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, title, show_id, episode_id, received_at_ms"

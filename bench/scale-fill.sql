@@ -9,6 +9,7 @@
 -- they arrive in random key order as real ones do), four devices, a device name, a title of about
 -- 20 characters, observed over the past days, one record in ten `ended`. synchronous=OFF only
 -- while filling: the server opens the file with synchronous=FULL as always.
+-- The column lists are the server's (ServerStorage::progressRow()); tst_sqlrecord checks them.
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -262144;
 

@@ -30,12 +30,6 @@ SqlMigrator migrator()
     return SqlMigrator(QStringLiteral(":/playmark/server/migrations"));
 }
 
-// The record's columns and the server's own, in the order readRecord() expects them.
-QString recordColumns()
-{
-    return SqlRecord::columns() + QStringLiteral(", received_at_ms");
-}
-
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
@@ -69,19 +63,18 @@ bool exec(QSqlQuery &query, QString *error)
     return fail(error, QStringLiteral("query failed"), query.lastError());
 }
 
+// A row of progress or history selected as progressRow().columns().
 ProgressRecord readRecord(const QSqlQuery &query)
 {
-    ProgressRecord record = SqlRecord::read(query);
-    record.receivedAtMs = query.value(SqlRecord::kColumnCount).toLongLong();
+    const SqlRecord::Row &row = ServerStorage::progressRow();
+    ProgressRecord record = row.read(query);
+    record.receivedAtMs = query.value(row.index(QStringLiteral("received_at_ms"))).toLongLong();
     return record;
 }
 
-// Binds a record's columns in recordColumns() order, after `userId` at position 0.
 void bindRecord(QSqlQuery &query, qint64 userId, const ProgressRecord &record, qint64 receivedAtMs)
 {
-    query.addBindValue(userId);
-    SqlRecord::bind(query, record);
-    query.addBindValue(receivedAtMs);
+    ServerStorage::progressRow().bind(query, {userId}, record, {receivedAtMs});
 }
 
 } // namespace
@@ -95,6 +88,13 @@ ServerStorage::ServerStorage()
 ServerStorage::~ServerStorage()
 {
     close();
+}
+
+const SqlRecord::Row &ServerStorage::progressRow()
+{
+    static const SqlRecord::Row row({QStringLiteral("user_id")},
+                                    {QStringLiteral("received_at_ms")});
+    return row;
 }
 
 int ServerStorage::latestSchemaVersion()
@@ -538,11 +538,9 @@ ServerStorage::Statements &ServerStorage::statements()
         m_statements = std::make_unique<Statements>(db);
         // The ordering rule of PROTOCOL.md, applied by the database in one statement, so it
         // holds whatever other writers do at the same moment.
-        const QString upsert =
-            QStringLiteral("INSERT INTO progress (user_id, %1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                           "?, ?, ?) ON CONFLICT (user_id, content_id)")
-                .arg(recordColumns())
-            + SqlRecord::updateAll(QStringLiteral("received_at_ms"))
+        const SqlRecord::Row &row = progressRow();
+        const QString upsert = row.insertInto(QStringLiteral("progress"))
+            + QStringLiteral(" ON CONFLICT (user_id, content_id)") + row.updateAll()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_dialect);
         // History beyond the newest 64 of a video (the protocol promises at least 50).
         const QString beyondNewest =
@@ -555,24 +553,22 @@ ServerStorage::Statements &ServerStorage::statements()
             // the oldest history goes, in one. Every part sees the database as it was when the
             // statement began, so the prune keeps 64 older entries besides the new one.
             m_statements->applyAll.prepare(
-                QStringLiteral("WITH applied AS (%1 RETURNING user_id, %2),"
-                               " kept AS (INSERT INTO history (user_id, %2)"
-                               " SELECT user_id, %2 FROM applied),"
+                QStringLiteral("WITH applied AS (%1 RETURNING %2),"
+                               " kept AS (INSERT INTO history (%2)"
+                               " SELECT %2 FROM applied),"
                                " pruned AS (DELETE FROM history WHERE EXISTS (SELECT 1 FROM "
                                "applied) AND %3)"
                                " SELECT COUNT(*) FROM applied")
-                    .arg(upsert, recordColumns(), beyondNewest));
+                    .arg(upsert, row.columns(), beyondNewest));
         } else {
             m_statements->upsert.prepare(upsert);
-            m_statements->history.prepare(QStringLiteral("INSERT INTO history (user_id, %1) VALUES"
-                                                         " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                                              .arg(recordColumns()));
+            m_statements->history.prepare(row.insertInto(QStringLiteral("history")));
             m_statements->prune.prepare(QStringLiteral("DELETE FROM history WHERE ")
                                         + beyondNewest);
         }
         m_statements->select.prepare(
             QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
-                .arg(recordColumns()));
+                .arg(progressRow().columns()));
     }
     return *m_statements;
 }
@@ -638,7 +634,7 @@ bool ServerStorage::continueWatching(qint64 userId, int limit, QList<ProgressRec
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND state <> 'ended'"
                                  "%2 LIMIT ?")
-                      .arg(recordColumns(), SqlRecord::newestFirst(m_dialect)));
+                      .arg(progressRow().columns(), SqlRecord::newestFirst(m_dialect)));
     query.addBindValue(userId);
     query.addBindValue(limit);
     if (!exec(query, error))
@@ -656,7 +652,7 @@ bool ServerStorage::history(qint64 userId, const QString &contentId, int limit,
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM history WHERE user_id = ? AND content_id = ?"
                                  "%2 LIMIT ?")
-                      .arg(recordColumns(), SqlRecord::newestFirst(m_dialect)));
+                      .arg(progressRow().columns(), SqlRecord::newestFirst(m_dialect)));
     query.addBindValue(userId);
     query.addBindValue(contentId);
     query.addBindValue(limit);

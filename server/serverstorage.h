@@ -64,6 +64,9 @@ public:
     // transaction, tagged with `origin` (ChangeNotice), so other servers hear of it.
     void announceChanges(const QString &channel, const QString &origin);
 
+    // The columns of the progress and history tables: user_id, the record's, received_at_ms.
+    static const SqlRecord::Row &progressRow();
+
     static int latestSchemaVersion();
     int schemaVersion() const { return m_schemaVersion; }
 
