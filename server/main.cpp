@@ -181,7 +181,7 @@ int userCommand(const QStringList &args, const QString &database)
     if (!wantsName && args.size() != 2)
         return usageError(QStringLiteral("'user list' takes no NAME"));
     const QString name = args.value(2);
-    if (wantsName && !ServerStorage::isValidUserName(name))
+    if (wantsName && !UserStore::isValidUserName(name))
         return usageError(
             QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
 
@@ -195,17 +195,17 @@ int userCommand(const QStringList &args, const QString &database)
     QString token;
     bool ok = false;
     if (verb == QLatin1String("add")) {
-        ok = storage.addUser(name, &token, &error);
+        ok = storage.users().addUser(name, &token, &error);
     } else if (verb == QLatin1String("token")) {
-        ok = storage.issueToken(name, &token, &error);
+        ok = storage.users().issueToken(name, &token, &error);
     } else if (verb == QLatin1String("revoke")) {
         int revoked = 0;
-        ok = storage.revokeTokens(name, &revoked, &error);
+        ok = storage.users().revokeTokens(name, &revoked, &error);
         if (ok)
             printLine(stderr, QStringLiteral("revoked %1 token(s) of %2").arg(revoked).arg(name));
     } else {
         QList<UserSummary> users;
-        ok = storage.listUsers(&users, &error);
+        ok = storage.users().listUsers(&users, &error);
         if (ok) {
             printLine(stdout,
                       QStringLiteral("%1 %2 %3 %4")

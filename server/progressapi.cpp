@@ -178,7 +178,7 @@ void ProgressApi::get(qint64 userId, const QString &contentId, Reply reply)
     m_storage.read<Found>(
         [userId, contentId](ServerStorage &storage) {
             Found found;
-            found.ok = storage.record(userId, contentId, &found.record, &found.error);
+            found.ok = storage.progress().record(userId, contentId, &found.record, &found.error);
             return found;
         },
         this,
@@ -222,7 +222,7 @@ void ProgressApi::list(qint64 userId, const QUrlQuery &query, Reply reply)
     m_storage.read<Listed>(
         [userId, limit](ServerStorage &storage) {
             Listed listed;
-            if (!storage.continueWatching(userId, limit, &listed.second, &listed.first)
+            if (!storage.progress().continueWatching(userId, limit, &listed.second, &listed.first)
                 && listed.first.isEmpty())
                 listed.first = QStringLiteral("failed");
             return listed;
@@ -255,8 +255,9 @@ void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQue
         [userId, contentId, limit](ServerStorage &storage) {
             History result;
             std::optional<ProgressRecord> standing;
-            result.ok = storage.record(userId, contentId, &standing, &result.error)
-                && storage.history(userId, contentId, limit, &result.items, &result.error);
+            result.ok = storage.progress().record(userId, contentId, &standing, &result.error)
+                && storage.progress().history(userId, contentId, limit, &result.items,
+                                              &result.error);
             result.exists = standing.has_value();
             return result;
         },

@@ -330,8 +330,8 @@ std::unique_ptr<SyncServer> TestConnectionGuard::startServer(ServerOptions optio
     QString error;
     QString token;
     if (!server->start(options, &error)
-        || !server->storage().addUser(u"alice"_s, alice ? alice : &token, &error)
-        || !server->storage().addUser(u"bob"_s, bob ? bob : &token, &error)) {
+        || !server->storage().users().addUser(u"alice"_s, alice ? alice : &token, &error)
+        || !server->storage().users().addUser(u"bob"_s, bob ? bob : &token, &error)) {
         qWarning() << "cannot start the server:" << error;
         return nullptr;
     }

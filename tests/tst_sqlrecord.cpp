@@ -166,35 +166,39 @@ void tst_SqlRecord::everyFieldThroughTheServer()
     QVERIFY2(storage.open(database.location(), &error), qPrintable(error));
 
     // The tables have exactly the row's columns: a field in the table needs its migration.
-    const SqlRecord::Row &row = ServerStorage::progressRow();
+    const SqlRecord::Row &row = ProgressStore::progressRow();
     for (const QString &table : {QStringLiteral("progress"), QStringLiteral("history")})
         QCOMPARE(columnsOf(database.raw(), table), namesOf(row));
 
     QString token;
-    QVERIFY2(storage.addUser(QStringLiteral("fields"), &token, &error), qPrintable(error));
+    QVERIFY2(storage.users().addUser(QStringLiteral("fields"), &token, &error), qPrintable(error));
     qint64 userId = -1;
-    QVERIFY2(storage.userForToken(token, &userId, &error), qPrintable(error));
+    QVERIFY2(storage.users().userForToken(token, &userId, &error), qPrintable(error));
 
     const ProgressRecord written = everyField();
     constexpr qint64 kReceivedAtMs = 1700000123999;
     ApplyOutcome outcome;
-    QVERIFY2(storage.apply(userId, written, kReceivedAtMs, &outcome, &error), qPrintable(error));
+    QVERIFY2(storage.progress().apply(userId, written, kReceivedAtMs, &outcome, &error),
+             qPrintable(error));
     QVERIFY(outcome.applied);
 
     std::optional<ProgressRecord> stored;
-    QVERIFY2(storage.record(userId, written.contentId, &stored, &error), qPrintable(error));
+    QVERIFY2(storage.progress().record(userId, written.contentId, &stored, &error),
+             qPrintable(error));
     QVERIFY(stored);
     compareFields(*stored, written, "progress");
     QCOMPARE(stored->receivedAtMs, kReceivedAtMs);
 
     QList<ProgressRecord> history;
-    QVERIFY2(storage.history(userId, written.contentId, 10, &history, &error), qPrintable(error));
+    QVERIFY2(storage.progress().history(userId, written.contentId, 10, &history, &error),
+             qPrintable(error));
     QCOMPARE(history.size(), 1);
     compareFields(history.constFirst(), written, "history");
     QCOMPARE(history.constFirst().receivedAtMs, kReceivedAtMs);
 
     QList<ProgressRecord> continueWatching;
-    QVERIFY2(storage.continueWatching(userId, 10, &continueWatching, &error), qPrintable(error));
+    QVERIFY2(storage.progress().continueWatching(userId, 10, &continueWatching, &error),
+             qPrintable(error));
     QCOMPARE(continueWatching.size(), 1);
     compareFields(continueWatching.constFirst(), written, "continue watching");
 
@@ -208,8 +212,10 @@ void tst_SqlRecord::everyFieldThroughTheServer()
     newer.durationMs += 1;
     newer.observedAtMs += 1;
     newer.state = PlaybackState::Stopped;
-    QVERIFY2(storage.apply(userId, newer, kReceivedAtMs + 1, &outcome, &error), qPrintable(error));
-    QVERIFY2(storage.record(userId, written.contentId, &stored, &error), qPrintable(error));
+    QVERIFY2(storage.progress().apply(userId, newer, kReceivedAtMs + 1, &outcome, &error),
+             qPrintable(error));
+    QVERIFY2(storage.progress().record(userId, written.contentId, &stored, &error),
+             qPrintable(error));
     QVERIFY(stored);
     compareFields(*stored, newer, "progress after a newer update");
     QCOMPARE(stored->receivedAtMs, kReceivedAtMs + 1);
@@ -263,7 +269,7 @@ void tst_SqlRecord::everyFieldThroughTheLocalCopy()
 
 void tst_SqlRecord::benchScriptsUseTheServersColumns()
 {
-    const SqlRecord::Row &row = ServerStorage::progressRow();
+    const SqlRecord::Row &row = ProgressStore::progressRow();
 
     // bench/scale-fill.sql fills progress and history as the server would.
     const QString fill = readSource(QStringLiteral("bench/scale-fill.sql"));
