@@ -1,4 +1,4 @@
-// Who may read and change what (PROTOCOL.md, Auth), as a matrix: every endpoint against every
+// Who may read and change what (docs/protocol.md, Auth), as a matrix: every endpoint against every
 // kind of credential, on the real server in-process on a port the OS picks. Alice owns a record
 // and Bob owns one; whatever a row sends, nobody reads or changes another's data, and nothing a
 // client sends can choose the user or the time the server received an update.

@@ -1,5 +1,6 @@
-// The HTTP API of PROTOCOL.md against the real server, in-process on a port the OS picks, through
-// QNetworkAccessManager: every endpoint, every error, the ordering rule and the event streams.
+// The HTTP API of docs/protocol.md against the real server, in-process on a port the OS picks,
+// through QNetworkAccessManager: every endpoint, every error, the ordering rule and the event
+// streams.
 #include "eventreader.h"
 #include "metricsample.h"
 #include "serverstorage.h"
@@ -103,7 +104,8 @@ struct Answer
     }
 };
 
-// An error answer as PROTOCOL.md words it. server_time_ms is checked for every answer, in send().
+// An error answer as docs/protocol.md words it. server_time_ms is checked for every answer, in
+// send().
 #define VERIFY_ERROR(answer, expectedStatus, expectedCode) \
     do { \
         const Answer &answer_ = (answer); \

@@ -68,7 +68,7 @@ struct Answer
     }
 };
 
-// What PROTOCOL.md says of a storage failure: 503 `unavailable`, nothing written.
+// What docs/protocol.md says of a storage failure: 503 `unavailable`, nothing written.
 #define VERIFY_UNAVAILABLE(answer) \
     do { \
         const Answer &answer_ = (answer); \
