@@ -8,7 +8,7 @@
 
 #include <optional>
 
-// The player's command line (PROTOCOL.md, `playmark`).
+// The player's command line (docs/protocol.md, `playmark`).
 struct AppOptions
 {
     QString file;

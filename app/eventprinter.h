@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-// --events: one JSON object a line on stdout, for scripts and tests (PROTOCOL.md, `playmark`).
+// --events: one JSON object a line on stdout, for scripts and tests (docs/protocol.md, `playmark`).
 class EventPrinter final
 {
 public:

@@ -266,10 +266,11 @@ other_since other_put
 note "other work on the machine meanwhile: $(fmt "$other_put" 0)% of the $(nproc) cores"
 
 # ---------------------------------------------------------------------------------------------
-# P3. The database's own ceiling: pgbench running the statements ServerStorage runs for an
+# P3. The database's own ceiling: pgbench running the statements ProgressStore runs for an
 # applied update (bench/run-postgres.sh builds the script; the values are pgbench variables,
 # prepared statements). Each client writes videos of its own with observed_at_ms rising, so every
 # update is applied, as with wrk-put.lua.
+# The columns and the upsert are the server's own; tst_sqlrecord checks that they still are.
 pgbench_script() { # pgbench_script UPDATES NOTIFY(0|1) > FILE
     local updates=$1 notify=$2 i
     local columns="user_id, content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, title, show_id, episode_id, received_at_ms"
@@ -286,7 +287,7 @@ INSERT INTO history ($columns) VALUES ($values);
 DELETE FROM history WHERE user_id = 1 AND content_id = 'pm1-' || lpad(:key::text, 32, '0') AND observed_at_ms < (SELECT observed_at_ms FROM history WHERE user_id = 1 AND content_id = 'pm1-' || lpad(:key::text, 32, '0') ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63);
 EOF
     done
-    # One notice for the transaction, as ServerStorage::announce sends (its changes' records as
+    # One notice for the transaction, as ProgressStore::announce sends (its changes' records as
     # compact JSON), on a channel no server listens to.
     ((notify)) && echo "SELECT pg_notify('playmark_bench', :payload);"
     echo 'COMMIT;'

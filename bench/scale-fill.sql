@@ -9,6 +9,7 @@
 -- they arrive in random key order as real ones do), four devices, a device name, a title of about
 -- 20 characters, observed over the past days, one record in ten `ended`. synchronous=OFF only
 -- while filling: the server opens the file with synchronous=FULL as always.
+-- The column lists are the server's (ProgressStore::progressRow()); tst_sqlrecord checks them.
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -262144;
 
@@ -35,7 +36,7 @@ SELECT @user_id, content_id,
        @now_ms - (@records - i) * 500 + 12
 FROM fill ORDER BY i;
 
--- What ServerStorage writes to history for an applied update: the same record.
+-- What ProgressStore writes to history for an applied update: the same record.
 INSERT INTO history (user_id, content_id, position_ms, duration_ms, device_id, device_name,
                      observed_at_ms, state, title, show_id, episode_id, received_at_ms)
 SELECT user_id, content_id, position_ms, duration_ms, device_id, device_name,

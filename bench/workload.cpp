@@ -110,7 +110,7 @@ bool Workload::loadContentIds(const QString &path, QList<QByteArray> *ids, QStri
         *error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
         return false;
     }
-    // PROTOCOL.md: ^[A-Za-z0-9._:-]{1,128}$, checked by hand: a million lines go by quickly.
+    // docs/protocol.md: ^[A-Za-z0-9._:-]{1,128}$, checked by hand: a million lines go by quickly.
     const auto isValid = [](const QByteArray &id) {
         if (id.isEmpty() || id.size() > 128)
             return false;

@@ -36,7 +36,7 @@ inline QString describe(const ProgressRecord &record)
     return QString::fromUtf8(RecordCodec::toCompactJson(record));
 }
 
-// Every rule of PROTOCOL.md's record table holds for a record the codec accepted.
+// Every rule of docs/protocol.md's record table holds for a record the codec accepted.
 inline QString brokenRule(const ProgressRecord &record, const QString &urlId,
                           RecordCodec::Source source)
 {

@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
         fail(QStringLiteral("the server does not start: ") + error);
     harness.port = harness.server->port();
     QString token;
-    if (!harness.server->storage().addUser(QStringLiteral("fuzz"), &token, &error))
+    if (!harness.server->storage().users().addUser(QStringLiteral("fuzz"), &token, &error))
         fail(QStringLiteral("cannot add a user: ") + error);
     harness.token = token.toUtf8();
 

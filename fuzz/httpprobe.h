@@ -280,13 +280,13 @@ inline QByteArray requestFor(const QByteArray &input, const QByteArray &token, L
     return raw.replace(kTokenPlaceholder, token);
 }
 
-// Empty when `response` is an answer PROTOCOL.md allows, otherwise what is wrong with it.
+// Empty when `response` is an answer docs/protocol.md allows, otherwise what is wrong with it.
 inline QString checkResponse(const Response &response)
 {
     const int status = response.status;
     const QString code = detail::expectedErrorCode(status);
     if (status != 200 && status != 204 && code.isEmpty())
-        return QStringLiteral("status %1 is not one PROTOCOL.md names").arg(status);
+        return QStringLiteral("status %1 is not one docs/protocol.md names").arg(status);
     if (status == 204 || response.head)
         return response.body.isEmpty() ? QString() : QStringLiteral("a %1 with a body").arg(status);
     const QByteArray contentType = response.header("Content-Type");
@@ -429,7 +429,7 @@ inline Outcome exchange(quint16 port, const QByteArray &request, const Limits &l
 }
 
 // Empty when what came back for `request` is what the server owes it, otherwise what is wrong:
-// every answer well-formed and one PROTOCOL.md allows, none cut short, no more answers than
+// every answer well-formed and one docs/protocol.md allows, none cut short, no more answers than
 // requests, and for a fields input exactly one answer.
 inline QString verdict(const QByteArray &request, const Limits &limits, const Outcome &outcome)
 {

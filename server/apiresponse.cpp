@@ -1,5 +1,7 @@
 #include "apiresponse.h"
 
+#include "protocol/errorcode.h"
+
 int apiErrorStatus(ApiError error)
 {
     switch (error) {
@@ -27,23 +29,23 @@ QString apiErrorCode(ApiError error)
 {
     switch (error) {
     case ApiError::BadRequest:
-        return QStringLiteral("bad_request");
+        return ErrorCode::kBadRequest;
     case ApiError::Unauthorized:
-        return QStringLiteral("unauthorized");
+        return ErrorCode::kUnauthorized;
     case ApiError::NotFound:
-        return QStringLiteral("not_found");
+        return ErrorCode::kNotFound;
     case ApiError::MethodNotAllowed:
-        return QStringLiteral("method_not_allowed");
+        return ErrorCode::kMethodNotAllowed;
     case ApiError::PayloadTooLarge:
-        return QStringLiteral("payload_too_large");
+        return ErrorCode::kPayloadTooLarge;
     case ApiError::ClockSkew:
-        return QStringLiteral("clock_skew");
+        return ErrorCode::kClockSkew;
     case ApiError::RateLimited:
-        return QStringLiteral("rate_limited");
+        return ErrorCode::kRateLimited;
     case ApiError::Unavailable:
-        return QStringLiteral("unavailable");
+        return ErrorCode::kUnavailable;
     }
-    return QStringLiteral("internal");
+    return ErrorCode::kInternal;
 }
 
 QJsonObject errorObject(ApiError error, const QString &message)

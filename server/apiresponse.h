@@ -6,7 +6,7 @@
 #include <QPair>
 #include <QString>
 
-// The typed errors of PROTOCOL.md's error table. Their HTTP status and code are mapped in
+// The typed errors of docs/protocol.md's error table. Their HTTP status and code are mapped in
 // apiresponse.cpp and nowhere else.
 enum class ApiError {
     BadRequest,

@@ -3,7 +3,7 @@
 #include <QHttpServerRequest>
 #include <QString>
 
-// Where a request goes: PROTOCOL.md's endpoint table as data.
+// Where a request goes: docs/protocol.md's endpoint table as data.
 struct ApiRoute
 {
     enum class Kind {

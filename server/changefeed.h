@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/progressrecord.h"
+#include "committedchange.h"
 
 #include <QList>
 #include <QObject>
@@ -8,15 +8,6 @@
 
 #include <atomic>
 #include <memory>
-
-// One change a server committed: the record that stands after an applied update, or a removal.
-struct CommittedChange
-{
-    enum class Kind { Applied, Removed };
-    Kind kind = Kind::Applied;
-    qint64 userId = -1;
-    ProgressRecord record; // for a removal, only contentId counts
-};
 
 // How committed changes travel between servers as PostgreSQL NOTIFY payloads: compact JSON,
 // {"o": origin, "c": [{"u": user, "r": record} or {"u": user, "x": content_id}, ...]}, split

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "serverdefaults.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
@@ -9,7 +11,7 @@
 
 #include <functional>
 
-// PROTOCOL.md's limits, enforced on each connection before the HTTP layer reads a byte of it
+// docs/protocol.md's limits, enforced on each connection before the HTTP layer reads a byte of it
 // (QHttpServer 6.4 has none): it sees every byte first (its readyRead slot is connected before
 // the HTTP layer's), follows the request framing, and refuses what breaks a limit there and
 // then, closing the connection so nothing more is read or buffered.
@@ -20,10 +22,10 @@ class ConnectionGuard final : public QObject
 public:
     struct Limits
     {
-        qint64 maxBodyBytes = 64 * 1024;
-        qint64 maxHeaderBytes = 16 * 1024; // request line and headers
-        int idleTimeoutMs = 10000; // idle, or in the middle of sending a request
-        int maxConnections = 1024;
+        qint64 maxBodyBytes = ServerDefaults::kMaxBodyBytes;
+        qint64 maxHeaderBytes = ServerDefaults::kMaxHeaderBytes; // request line and headers
+        int idleTimeoutMs = ServerDefaults::kIdleTimeoutMs; // idle, or sending a request
+        int maxConnections = ServerDefaults::kMaxConnections;
     };
     enum class Refusal { BodyTooLarge, HeadersTooLarge, LengthRequired, Timeout, ConnectionCap };
 

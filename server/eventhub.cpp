@@ -1,6 +1,7 @@
 #include "eventhub.h"
 
 #include "protocol/recordcodec.h"
+#include "serverdefaults.h"
 
 #include <QLoggingCategory>
 
@@ -16,7 +17,7 @@ bool isLive(const QPointer<QTcpSocket> &socket)
 
 EventHub::EventHub(QObject *parent) : QObject(parent)
 {
-    m_keepAlive.setInterval(15000);
+    m_keepAlive.setInterval(ServerDefaults::kKeepAliveMs);
     connect(&m_keepAlive, &QTimer::timeout, this, &EventHub::sendKeepAlive);
     m_keepAlive.start();
 }

@@ -254,7 +254,7 @@ void HttpFrontend::authenticate(const QByteArray &authorization,
         [hash](ServerStorage &storage) {
             Lookup lookup{false, -1};
             QString error;
-            lookup.first = storage.userForTokenHash(hash, &lookup.second, &error);
+            lookup.first = storage.users().userForTokenHash(hash, &lookup.second, &error);
             return lookup;
         },
         this,

@@ -4,6 +4,7 @@
 #include "apiroute.h"
 #include "metrics.h"
 #include "ratelimiter.h"
+#include "serverdefaults.h"
 #include "tokencache.h"
 
 #include <QAbstractHttpServer>
@@ -107,5 +108,5 @@ private:
     quint64 m_rateLimited = 0;
     quint64 m_authDelayed = 0;
     QHash<QTcpSocket *, std::deque<SlotPtr>> m_slots;
-    qint64 m_maxBodyBytes = 64 * 1024;
+    qint64 m_maxBodyBytes = ServerDefaults::kMaxBodyBytes;
 };

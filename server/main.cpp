@@ -1,6 +1,7 @@
 // playmark-server: parses the command line and wires SyncServer / ServerStorage. No logic here.
 #include "databaselocation.h"
 #include "protocol/signalwatcher.h"
+#include "serverdefaults.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 
@@ -44,6 +45,11 @@ int usageError(const QString &message)
     printLine(stderr, QStringLiteral("playmark-server: ") + message);
     printLine(stderr, QStringLiteral("Try 'playmark-server --help'."));
     return kExitUsage;
+}
+
+QString defaultListen()
+{
+    return QStringLiteral("127.0.0.1:%1").arg(ServerDefaults::kPort);
 }
 
 QString defaultDatabase()
@@ -94,11 +100,10 @@ int serve(const QCommandLineParser &parser, const QString &database)
     options.databasePath = database;
     const QString listen = parser.isSet(QStringLiteral("listen"))
         ? parser.value(QStringLiteral("listen"))
-        : qEnvironmentVariable("PLAYMARK_LISTEN", QStringLiteral("127.0.0.1:8787"));
+        : qEnvironmentVariable("PLAYMARK_LISTEN", defaultListen());
     if (!parseListen(listen, &options.address, &options.port))
-        return usageError(
-            QStringLiteral("--listen wants HOST:PORT, such as 127.0.0.1:8787 (got '%1')")
-                .arg(listen));
+        return usageError(QStringLiteral("--listen wants HOST:PORT, such as %1 (got '%2')")
+                              .arg(defaultListen(), listen));
 
     bool ok = false;
     options.cacheRecords = parser.value(QStringLiteral("cache-records")).toLongLong(&ok);
@@ -176,7 +181,7 @@ int userCommand(const QStringList &args, const QString &database)
     if (!wantsName && args.size() != 2)
         return usageError(QStringLiteral("'user list' takes no NAME"));
     const QString name = args.value(2);
-    if (wantsName && !ServerStorage::isValidUserName(name))
+    if (wantsName && !UserStore::isValidUserName(name))
         return usageError(
             QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
 
@@ -190,17 +195,17 @@ int userCommand(const QStringList &args, const QString &database)
     QString token;
     bool ok = false;
     if (verb == QLatin1String("add")) {
-        ok = storage.addUser(name, &token, &error);
+        ok = storage.users().addUser(name, &token, &error);
     } else if (verb == QLatin1String("token")) {
-        ok = storage.issueToken(name, &token, &error);
+        ok = storage.users().issueToken(name, &token, &error);
     } else if (verb == QLatin1String("revoke")) {
         int revoked = 0;
-        ok = storage.revokeTokens(name, &revoked, &error);
+        ok = storage.users().revokeTokens(name, &revoked, &error);
         if (ok)
             printLine(stderr, QStringLiteral("revoked %1 token(s) of %2").arg(revoked).arg(name));
     } else {
         QList<UserSummary> users;
-        ok = storage.listUsers(&users, &error);
+        ok = storage.users().listUsers(&users, &error);
         if (ok) {
             printLine(stdout,
                       QStringLiteral("%1 %2 %3 %4")
@@ -245,7 +250,8 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     parser.addOption({QStringLiteral("listen"),
                       QStringLiteral("Address and port to serve on (env PLAYMARK_LISTEN; default "
-                                     "127.0.0.1:8787; port 0 picks a free one)."),
+                                     "%1; port 0 picks a free one).")
+                          .arg(defaultListen()),
                       QStringLiteral("HOST:PORT")});
     parser.addOption({QStringLiteral("db"),
                       QStringLiteral("SQLite database file, or postgresql://USER@HOST:PORT/DB "
@@ -256,33 +262,36 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("log-level"),
                       QStringLiteral("debug, info (default), warning or error."),
                       QStringLiteral("LEVEL"), QStringLiteral("info")});
-    parser.addOption({QStringLiteral("cache-records"),
-                      QStringLiteral("Records kept in memory for reads, about 0.5 KB each "
-                                     "(default 100000)."),
-                      QStringLiteral("N"), QStringLiteral("100000")});
-    parser.addOption({QStringLiteral("max-body-bytes"),
-                      QStringLiteral("Largest request body accepted (413 beyond; default 65536)."),
-                      QStringLiteral("N"), QStringLiteral("65536")});
-    parser.addOption(
-        {QStringLiteral("max-header-bytes"),
-         QStringLiteral("Largest request line and headers (431 beyond; default 16384)."),
-         QStringLiteral("N"), QStringLiteral("16384")});
-    parser.addOption({QStringLiteral("idle-timeout"),
-                      QStringLiteral("Seconds a connection may be idle, or take to send a request "
-                                     "(default 10)."),
-                      QStringLiteral("SECONDS"), QStringLiteral("10")});
-    parser.addOption(
-        {QStringLiteral("max-connections"),
-         QStringLiteral("Open connections at most; more are answered 503 (default 1024)."),
-         QStringLiteral("N"), QStringLiteral("1024")});
-    parser.addOption(
-        {QStringLiteral("rate-limit"),
-         QStringLiteral("Requests a second per token, 0 for none (429 beyond; default 50)."),
-         QStringLiteral("N"), QStringLiteral("50")});
-    parser.addOption(
-        {QStringLiteral("rate-burst"),
-         QStringLiteral("Requests a token may make at once above the rate (default 200)."),
-         QStringLiteral("N"), QStringLiteral("200")});
+    // A number option whose default (ServerDefaults) is both in its help and its value.
+    const auto numberOption = [&parser](const QString &name, const QString &help,
+                                        const QString &valueName, qint64 defaultValue) {
+        const QString text = QString::number(defaultValue);
+        parser.addOption({name, help.arg(text), valueName, text});
+    };
+    numberOption(QStringLiteral("cache-records"),
+                 QStringLiteral("Records kept in memory for reads, about 0.5 KB each "
+                                "(default %1)."),
+                 QStringLiteral("N"), ServerDefaults::kCacheRecords);
+    numberOption(QStringLiteral("max-body-bytes"),
+                 QStringLiteral("Largest request body accepted (413 beyond; default %1)."),
+                 QStringLiteral("N"), ServerDefaults::kMaxBodyBytes);
+    numberOption(QStringLiteral("max-header-bytes"),
+                 QStringLiteral("Largest request line and headers (431 beyond; default %1)."),
+                 QStringLiteral("N"), ServerDefaults::kMaxHeaderBytes);
+    numberOption(QStringLiteral("idle-timeout"),
+                 QStringLiteral("Seconds a connection may be idle, or take to send a request "
+                                "(default %1)."),
+                 QStringLiteral("SECONDS"), ServerDefaults::kIdleTimeoutMs / 1000);
+    numberOption(QStringLiteral("max-connections"),
+                 QStringLiteral("Open connections at most; more are answered 503 (default %1)."),
+                 QStringLiteral("N"), ServerDefaults::kMaxConnections);
+    numberOption(
+        QStringLiteral("rate-limit"),
+        QStringLiteral("Requests a second per token, 0 for none (429 beyond; default %1)."),
+        QStringLiteral("N"), ServerDefaults::kRateLimit);
+    numberOption(QStringLiteral("rate-burst"),
+                 QStringLiteral("Requests a token may make at once above the rate (default %1)."),
+                 QStringLiteral("N"), ServerDefaults::kRateBurst);
     parser.addOption({QStringLiteral("tls-cert"),
                       QStringLiteral("Serve HTTPS with this PEM certificate, or full chain "
                                      "(env PLAYMARK_TLS_CERT; needs --tls-key)."),

@@ -3,6 +3,7 @@
 #include "eventhub.h"
 #include "metrics.h"
 #include "protocol/progressorder.h"
+#include "protocol/protocollimits.h"
 #include "protocol/recordcodec.h"
 #include "recordcache.h"
 #include "storageservice.h"
@@ -78,14 +79,14 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
                         std::function<void(const Applied &)> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (update.observedAtMs > now + kMaxClockAheadMs) {
+    if (update.observedAtMs > now + ProtocolLimits::kMaxClockAheadMs) {
         Applied result;
         result.failure = ApiResponse::error(
             ApiError::ClockSkew,
             QStringLiteral("observed_at_ms is %1 s ahead of the server's clock (at most %2 s "
                            "allowed); estimate the clock offset from server_time_ms and resend")
                 .arg((update.observedAtMs - now) / 1000)
-                .arg(kMaxClockAheadMs / 1000));
+                .arg(ProtocolLimits::kMaxClockAheadMs / 1000));
         done(result);
         return;
     }
@@ -177,7 +178,7 @@ void ProgressApi::get(qint64 userId, const QString &contentId, Reply reply)
     m_storage.read<Found>(
         [userId, contentId](ServerStorage &storage) {
             Found found;
-            found.ok = storage.record(userId, contentId, &found.record, &found.error);
+            found.ok = storage.progress().record(userId, contentId, &found.record, &found.error);
             return found;
         },
         this,
@@ -221,7 +222,7 @@ void ProgressApi::list(qint64 userId, const QUrlQuery &query, Reply reply)
     m_storage.read<Listed>(
         [userId, limit](ServerStorage &storage) {
             Listed listed;
-            if (!storage.continueWatching(userId, limit, &listed.second, &listed.first)
+            if (!storage.progress().continueWatching(userId, limit, &listed.second, &listed.first)
                 && listed.first.isEmpty())
                 listed.first = QStringLiteral("failed");
             return listed;
@@ -254,8 +255,9 @@ void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQue
         [userId, contentId, limit](ServerStorage &storage) {
             History result;
             std::optional<ProgressRecord> standing;
-            result.ok = storage.record(userId, contentId, &standing, &result.error)
-                && storage.history(userId, contentId, limit, &result.items, &result.error);
+            result.ok = storage.progress().record(userId, contentId, &standing, &result.error)
+                && storage.progress().history(userId, contentId, limit, &result.items,
+                                              &result.error);
             result.exists = standing.has_value();
             return result;
         },
@@ -280,12 +282,12 @@ void ProgressApi::sync(qint64 userId, const QByteArray &body, Reply reply)
         return reply(ApiResponse::error(
             ApiError::BadRequest, QStringLiteral("updates must be an array of progress records")));
     const QJsonArray array = updates.toArray();
-    if (array.size() > kMaxSyncUpdates)
+    if (array.size() > ProtocolLimits::kMaxSyncUpdates)
         return reply(
             ApiResponse::error(ApiError::BadRequest,
                                QStringLiteral("updates holds %1 records; at most %2 are allowed")
                                    .arg(array.size())
-                                   .arg(kMaxSyncUpdates)));
+                                   .arg(ProtocolLimits::kMaxSyncUpdates)));
 
     // Each update is applied on its own; the answer goes once the last one is known.
     struct Batch

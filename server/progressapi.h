@@ -23,8 +23,6 @@ class ProgressApi final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ProgressApi)
 public:
-    static constexpr qint64 kMaxClockAheadMs = 60000;
-    static constexpr int kMaxSyncUpdates = 500;
     static constexpr int kMaxListLimit = 200;
 
     using Reply = std::function<void(const ApiResponse &)>;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "serverdefaults.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QString>
@@ -10,7 +12,8 @@
 class RateLimiter final
 {
 public:
-    RateLimiter(double ratePerSecond = 50, double burst = 200);
+    RateLimiter(double ratePerSecond = ServerDefaults::kRateLimit,
+                double burst = ServerDefaults::kRateBurst);
 
     void setRate(double ratePerSecond, double burst);
     bool enabled() const { return m_rate > 0; }

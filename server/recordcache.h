@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/progressrecord.h"
+#include "serverdefaults.h"
 
 #include <QHash>
 
@@ -14,7 +15,9 @@
 class RecordCache final
 {
 public:
-    explicit RecordCache(qsizetype capacity = 100000) : m_capacity(capacity) { }
+    explicit RecordCache(qsizetype capacity = ServerDefaults::kCacheRecords) : m_capacity(capacity)
+    {
+    }
 
     std::optional<ProgressRecord> find(qint64 userId, const QString &contentId);
     // find() without counting a hit or a miss, for the server's own checks.

@@ -1,8 +1,8 @@
 #include "storageservice.h"
 
-#include <QLoggingCategory>
+#include "changefeed.h"
 
-Q_DECLARE_LOGGING_CATEGORY(lcStorage)
+#include <QLoggingCategory>
 
 StorageService::StorageService(QObject *parent)
     : QObject(parent),
@@ -44,7 +44,10 @@ bool StorageService::open(const QString &location, CommitMode mode, QString *err
     runAndWait(m_writerContext, [&] {
         ok = m_writer->open(location, error);
         if (ok && !m_channel.isEmpty())
-            m_writer->announceChanges(m_channel, m_origin);
+            m_writer->progress().announceChanges(
+                m_channel, [origin = m_origin](const QList<CommittedChange> &changes) {
+                    return ChangeNotice::encode(origin, changes);
+                });
     });
     if (ok)
         runAndWait(m_readerContext, [&] { ok = m_reader->open(location, error); });
@@ -99,12 +102,13 @@ void StorageService::drain()
             ops.append(batch[i].op);
         QList<ApplyOutcome> outcomes;
         QString error;
-        bool ok = m_writer->reconnectIfLost() && m_writer->applyBatch(ops, &outcomes, &error);
+        bool ok =
+            m_writer->reconnectIfLost() && m_writer->progress().applyBatch(ops, &outcomes, &error);
         // The connection died under this group (a database restart): once more on a new one.
         // Safe even if the lost commit did land: a replayed update changes nothing.
         bool reconnected = false;
         if (!ok && m_writer->reconnectIfLost(&reconnected) && reconnected)
-            ok = m_writer->applyBatch(ops, &outcomes, &error);
+            ok = m_writer->progress().applyBatch(ops, &outcomes, &error);
         if (!ok && !m_writer->isOpen())
             error = QStringLiteral("the database is closed");
         for (size_t i = from; i < to; ++i)

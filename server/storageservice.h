@@ -37,8 +37,8 @@ public:
     // Opens the writer's connection (migrating the database) and the reader's. Blocks: call it
     // before serving. `location` is a SQLite file path or a postgresql:// URL.
     bool open(const QString &location, CommitMode mode, QString *error);
-    // PostgreSQL: the writer announces every committed change (ServerStorage::announceChanges).
-    // Call before open().
+    // PostgreSQL: the writer announces every committed change on `channel` as the change feed
+    // reads them (ProgressStore::announceChanges, ChangeNotice). Call before open().
     void announceChanges(const QString &channel, const QString &origin);
     // Finishes every queued change, then closes both connections.
     void close();

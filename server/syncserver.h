@@ -1,5 +1,7 @@
 #pragma once
 
+#include "serverdefaults.h"
+
 #include <QHostAddress>
 #include <QObject>
 #include <QString>
@@ -22,20 +24,17 @@ struct ServerOptions
     // A SQLite file path, or a postgresql:// URL for several servers on one database.
     QString databasePath;
     QHostAddress address = QHostAddress::LocalHost;
-    quint16 port = 8787; // 0 picks a free port
-    qint64 maxBodyBytes = 64 * 1024;
-    int keepAliveMs = 15000;
+    quint16 port = ServerDefaults::kPort; // 0 picks a free port
+    qint64 maxBodyBytes = ServerDefaults::kMaxBodyBytes;
+    int keepAliveMs = ServerDefaults::kKeepAliveMs;
     // Concurrent updates share a transaction; off: one transaction each (for benchmarks only).
     bool groupCommit = true;
-    // Records kept in memory for reads (about 0.5 KB each).
-    qsizetype cacheRecords = 100000;
-    qint64 maxHeaderBytes = 16 * 1024;
-    int idleTimeoutMs = 10000;
-    int maxConnections = 1024;
-    // Requests a second per token (0: unlimited) and the burst allowed above that rate. A device
-    // makes one every few seconds; the default leaves room for many, and for scripts.
-    double rateLimit = 50;
-    double rateBurst = 200;
+    qsizetype cacheRecords = ServerDefaults::kCacheRecords;
+    qint64 maxHeaderBytes = ServerDefaults::kMaxHeaderBytes;
+    int idleTimeoutMs = ServerDefaults::kIdleTimeoutMs;
+    int maxConnections = ServerDefaults::kMaxConnections;
+    double rateLimit = ServerDefaults::kRateLimit;
+    double rateBurst = ServerDefaults::kRateBurst;
     // PEM files to serve HTTPS with; both empty: plain HTTP. start() refuses a certificate and
     // key that cannot be read or do not belong together.
     QString tlsCertificatePath;

@@ -1,5 +1,5 @@
-// The player's command line (PROTOCOL.md, `playmark`): every option parses into AppOptions, every
-// bad argument is refused with a message a person can act on, PLAYMARK_TOKEN stands in for
+// The player's command line (docs/protocol.md, `playmark`): every option parses into AppOptions,
+// every bad argument is refused with a message a person can act on, PLAYMARK_TOKEN stands in for
 // --token, and --help / --version print instead of running.
 #include "appoptions.h"
 #include "client/clientprofile.h"

@@ -1,4 +1,4 @@
-// Who may read and change what (PROTOCOL.md, Auth), as a matrix: every endpoint against every
+// Who may read and change what (docs/protocol.md, Auth), as a matrix: every endpoint against every
 // kind of credential, on the real server in-process on a port the OS picks. Alice owns a record
 // and Bob owns one; whatever a row sends, nobody reads or changes another's data, and nothing a
 // client sends can choose the user or the time the server received an update.
@@ -237,12 +237,12 @@ void TestAuthorization::init()
     QVERIFY2(m_server->start(options, &error), qPrintable(error));
 
     ServerStorage &storage = m_server->storage();
-    QVERIFY2(storage.addUser(u"alice"_s, &m_alice, &error), qPrintable(error));
-    QVERIFY2(storage.addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
+    QVERIFY2(storage.users().addUser(u"alice"_s, &m_alice, &error), qPrintable(error));
+    QVERIFY2(storage.users().addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
     // Revoked before the server first sees it, so its token cache cannot remember it as valid.
-    QVERIFY2(storage.addUser(u"carol"_s, &m_revoked, &error), qPrintable(error));
+    QVERIFY2(storage.users().addUser(u"carol"_s, &m_revoked, &error), qPrintable(error));
     int revoked = 0;
-    QVERIFY(storage.revokeTokens(u"carol"_s, &revoked, &error));
+    QVERIFY(storage.users().revokeTokens(u"carol"_s, &revoked, &error));
     QCOMPARE(revoked, 1);
     m_unknown = Tokens::generate();
 

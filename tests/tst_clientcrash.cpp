@@ -1,4 +1,4 @@
-// The player killed with SIGKILL while playing (PROTOCOL.md, `playmark`; the issue's "client
+// The player killed with SIGKILL while playing (docs/protocol.md, `playmark`; the issue's "client
 // crash"): real processes, playmark-server and playmark (offscreen) on the repository's sample
 // video, reporting every second. Whatever the moment of the kill, at most one report interval of
 // watching is lost: the last report before it is in the local copy's outbox, and the next launch

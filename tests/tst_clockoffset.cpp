@@ -1,4 +1,5 @@
-// PROTOCOL.md, "Clock": offset = server_time_ms - (sent + received) / 2 of the latest exchange.
+// docs/protocol.md, "Clock": offset = server_time_ms - (sent + received) / 2 of the latest
+// exchange.
 
 #include "protocol/clockoffset.h"
 

@@ -1,4 +1,4 @@
-// PROTOCOL.md's limits against the real server, in-process on a port the OS picks, through raw
+// docs/protocol.md's limits against the real server, in-process on a port the OS picks, through raw
 // QTcpSocket clients so each test decides exactly which bytes go out and when: body and header
 // sizes, chunked bodies, slow and idle connections, the connection cap, pipelining, the per-token
 // rate limit, slowed-down failed authentication and the limits in /metrics. Then the limit flags of
@@ -115,7 +115,7 @@ struct Answer
     }
 };
 
-// An error answer as PROTOCOL.md words it.
+// An error answer as docs/protocol.md words it.
 #define VERIFY_ERROR(answer, expectedStatus, expectedCode) \
     do { \
         const Answer &answer_ = (answer); \
@@ -330,8 +330,8 @@ std::unique_ptr<SyncServer> TestConnectionGuard::startServer(ServerOptions optio
     QString error;
     QString token;
     if (!server->start(options, &error)
-        || !server->storage().addUser(u"alice"_s, alice ? alice : &token, &error)
-        || !server->storage().addUser(u"bob"_s, bob ? bob : &token, &error)) {
+        || !server->storage().users().addUser(u"alice"_s, alice ? alice : &token, &error)
+        || !server->storage().users().addUser(u"bob"_s, bob ? bob : &token, &error)) {
         qWarning() << "cannot start the server:" << error;
         return nullptr;
     }

@@ -1,6 +1,6 @@
-// PROTOCOL.md, "Content identity": "pm1-" + the first 32 lowercase hex digits of SHA-256 over the
-// size as 8 bytes little-endian, the first min(size, 65536) bytes and the last min(size, 65536).
-// Expected ids come from the external sha256sum program, not from QCryptographicHash.
+// docs/protocol.md, "Content identity": "pm1-" + the first 32 lowercase hex digits of SHA-256 over
+// the size as 8 bytes little-endian, the first min(size, 65536) bytes and the last min(size,
+// 65536). Expected ids come from the external sha256sum program, not from QCryptographicHash.
 
 #include "protocol/contentfingerprint.h"
 

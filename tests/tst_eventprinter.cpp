@@ -1,5 +1,5 @@
-// The --events lines of PROTOCOL.md's `playmark` section: one JSON object a line, with exactly the
-// fields the contract lists, written to a real FILE* and read back.
+// The --events lines of docs/protocol.md's `playmark` section: one JSON object a line, with exactly
+// the fields the contract lists, written to a real FILE* and read back.
 #include "eventprinter.h"
 
 #include <QJsonDocument>

@@ -42,7 +42,7 @@ void tst_EventProbe::init()
     m_server = std::make_unique<SyncServer>();
     QString error;
     QVERIFY2(m_server->start(options, &error), qPrintable(error));
-    QVERIFY2(m_server->storage().addUser(QStringLiteral("probe"), &m_token, &error),
+    QVERIFY2(m_server->storage().users().addUser(QStringLiteral("probe"), &m_token, &error),
              qPrintable(error));
 }
 

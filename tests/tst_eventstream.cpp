@@ -206,8 +206,9 @@ void tst_EventStream::startServer(quint16 port)
     QString error;
     QVERIFY2(m_server->start(options, &error), qPrintable(error));
     if (m_alice.isEmpty()) {
-        QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_alice, &error), qPrintable(error));
-        QVERIFY2(m_server->storage().addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
+        QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_alice, &error),
+                 qPrintable(error));
+        QVERIFY2(m_server->storage().users().addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
     }
 }
 

@@ -92,7 +92,7 @@ void TestFuzzRegressions::request()
     QString error;
     QVERIFY2(server.start(options, &error), qPrintable(error));
     QString token;
-    QVERIFY2(server.storage().addUser(u"fuzz"_s, &token, &error), qPrintable(error));
+    QVERIFY2(server.storage().users().addUser(u"fuzz"_s, &token, &error), qPrintable(error));
     QCOMPARE(HttpProbe::storeSampleRecords(server.port(), token.toUtf8()), QString());
 
     HttpProbe::Limits limits;

@@ -1,5 +1,6 @@
-// The HTTP API of PROTOCOL.md against the real server, in-process on a port the OS picks, through
-// QNetworkAccessManager: every endpoint, every error, the ordering rule and the event streams.
+// The HTTP API of docs/protocol.md against the real server, in-process on a port the OS picks,
+// through QNetworkAccessManager: every endpoint, every error, the ordering rule and the event
+// streams.
 #include "eventreader.h"
 #include "metricsample.h"
 #include "serverstorage.h"
@@ -103,7 +104,8 @@ struct Answer
     }
 };
 
-// An error answer as PROTOCOL.md words it. server_time_ms is checked for every answer, in send().
+// An error answer as docs/protocol.md words it. server_time_ms is checked for every answer, in
+// send().
 #define VERIFY_ERROR(answer, expectedStatus, expectedCode) \
     do { \
         const Answer &answer_ = (answer); \
@@ -218,11 +220,12 @@ void TestHttpApi::init()
     QVERIFY(m_server->isListening());
     QVERIFY(m_server->port() != 0);
 
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_alice, &error), qPrintable(error));
-    QVERIFY2(m_server->storage().addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
-    QVERIFY2(m_server->storage().addUser(u"carol"_s, &m_revoked, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_alice, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"carol"_s, &m_revoked, &error),
+             qPrintable(error));
     int revoked = 0;
-    QVERIFY(m_server->storage().revokeTokens(u"carol"_s, &revoked, &error));
+    QVERIFY(m_server->storage().users().revokeTokens(u"carol"_s, &revoked, &error));
     QCOMPARE(revoked, 1);
 
     m_nam = std::make_unique<QNetworkAccessManager>();
@@ -702,10 +705,10 @@ void TestHttpApi::revokedTokenWhileServing()
 {
     QString second;
     QString error;
-    QVERIFY(m_server->storage().issueToken(u"bob"_s, &second, &error));
+    QVERIFY(m_server->storage().users().issueToken(u"bob"_s, &second, &error));
     QCOMPARE(get(u"x"_s, second).status, 404);
     int revoked = 0;
-    QVERIFY(m_server->storage().revokeTokens(u"bob"_s, &revoked, &error));
+    QVERIFY(m_server->storage().users().revokeTokens(u"bob"_s, &revoked, &error));
     QCOMPARE(revoked, 2);
     // Tokens are remembered for a few seconds (TokenCache), so a revocation takes effect within
     // that time, not necessarily on the next request.
@@ -1245,7 +1248,7 @@ void TestHttpApi::keepAlive()
     QString error;
     QVERIFY2(server.start(options, &error), qPrintable(error));
     QString token;
-    QVERIFY(server.storage().addUser(u"dana"_s, &token, &error));
+    QVERIFY(server.storage().users().addUser(u"dana"_s, &token, &error));
 
     EventReader stream(server.url(), token);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);

@@ -428,7 +428,7 @@ void tst_PlaybackSession::startServer()
     options.port = 0;
     QString error;
     QVERIFY2(m_server->start(options, &error), qPrintable(error));
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
 }
 
 void tst_PlaybackSession::startSession(const QUrl &server)
@@ -515,8 +515,8 @@ std::optional<ProgressRecord> tst_PlaybackSession::serverRecord()
     qint64 userId = -1;
     QString error;
     std::optional<ProgressRecord> record;
-    if (!m_server->storage().userForToken(m_token, &userId, &error) || userId < 0
-        || !m_server->storage().record(userId, m_contentId, &record, &error)) {
+    if (!m_server->storage().users().userForToken(m_token, &userId, &error) || userId < 0
+        || !m_server->storage().progress().record(userId, m_contentId, &record, &error)) {
         qWarning() << "cannot read the server's record:" << error;
         return std::nullopt;
     }

@@ -1,6 +1,6 @@
-// PROTOCOL.md, "Which update wins": the pair (observed_at_ms, device_id by bytes) decides, an equal
-// pair is a replay, and so any set of updates delivered in any order, any number of times, ends in
-// the same record.
+// docs/protocol.md, "Which update wins": the pair (observed_at_ms, device_id by bytes) decides, an
+// equal pair is a replay, and so any set of updates delivered in any order, any number of times,
+// ends in the same record.
 
 #include "protocol/progressorder.h"
 

@@ -1,4 +1,4 @@
-// Every rule of PROTOCOL.md's record table, each kept and each broken, through RecordCodec.
+// Every rule of docs/protocol.md's record table, each kept and each broken, through RecordCodec.
 
 #include "protocol/recordcodec.h"
 

@@ -1,6 +1,6 @@
 // Where playback starts (ResumePoint::choose): the newer of the server's and the local record by
-// PROTOCOL.md's ordering rule, the server's on an equal pair, 0 for a finished video, and 0 for
-// everything with --from-start.
+// docs/protocol.md's ordering rule, the server's on an equal pair, 0 for a finished video, and 0
+// for everything with --from-start.
 #include "resumepoint.h"
 
 #include <QTest>
@@ -140,7 +140,7 @@ void tst_ResumePoint::sourceName_data()
     QTest::addColumn<ResumePoint::Source>("source");
     QTest::addColumn<QString>("name");
 
-    // The words of the `resumed` event in PROTOCOL.md.
+    // The words of the `resumed` event in docs/protocol.md.
     QTest::newRow("server") << ResumePoint::Source::Server << u"server"_s;
     QTest::newRow("local") << ResumePoint::Source::Local << u"local"_s;
     QTest::newRow("none") << ResumePoint::Source::None << u"none"_s;

@@ -130,8 +130,9 @@ void TestScaleOut::init()
     QVERIFY2(startNode(m_b, &error), qPrintable(error));
     QVERIFY(m_a.server->origin() != m_b.server->origin());
     // Users made through one server's connection are every server's.
-    QVERIFY2(m_a.server->storage().addUser(u"alice"_s, &m_alice, &error), qPrintable(error));
-    QVERIFY2(m_b.server->storage().addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
+    QVERIFY2(m_a.server->storage().users().addUser(u"alice"_s, &m_alice, &error),
+             qPrintable(error));
+    QVERIFY2(m_b.server->storage().users().addUser(u"bob"_s, &m_bob, &error), qPrintable(error));
     m_t0 = nowMs() - 3600000;
 }
 

@@ -1,7 +1,7 @@
 // "An acknowledged (2xx) update is durable: it survives kill -9 of the server at any moment"
-// (PROTOCOL.md), tried over and over: a writer keeps several updates in flight against the real
-// playmark-server and logs every one it is told was kept; the server is killed with SIGKILL at a
-// random moment, the database left behind must pass `PRAGMA integrity_check`, and once the server
+// (docs/protocol.md), tried over and over: a writer keeps several updates in flight against the
+// real playmark-server and logs every one it is told was kept; the server is killed with SIGKILL at
+// a random moment, the database left behind must pass `PRAGMA integrity_check`, and once the server
 // is started again on the same file every acknowledged update is there or superseded by a newer
 // one. The next trial writes on to the restarted server, so recovery is itself recovered from.
 //

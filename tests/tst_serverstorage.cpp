@@ -84,6 +84,7 @@ private Q_SLOTS:
     void everyOrderEndsInTheSameState();
     void historyNewestFirstAndPruned();
     void removeDeletesRecordAndHistory();
+    void batchReturnsCommittedChanges();
     void continueWatching();
     void users();
     void revokedTokensStopWorking();
@@ -128,12 +129,12 @@ qint64 TestServerStorage::newUser(const QString &name)
 {
     QString token;
     QString error;
-    if (!m_storage->addUser(name, &token, &error)) {
+    if (!m_storage->users().addUser(name, &token, &error)) {
         qWarning() << "addUser failed:" << error;
         return -1;
     }
     qint64 userId = -1;
-    if (!m_storage->userForToken(token, &userId, &error))
+    if (!m_storage->users().userForToken(token, &userId, &error))
         qWarning() << "userForToken failed:" << error;
     return userId;
 }
@@ -171,13 +172,14 @@ void TestServerStorage::reopeningIsANoOp()
     QString error;
     QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
     QString token;
-    QVERIFY2(m_storage->addUser(QStringLiteral("alice"), &token, &error), qPrintable(error));
+    QVERIFY2(m_storage->users().addUser(QStringLiteral("alice"), &token, &error),
+             qPrintable(error));
     qint64 userId = -1;
-    QVERIFY(m_storage->userForToken(token, &userId, &error));
+    QVERIFY(m_storage->users().userForToken(token, &userId, &error));
     ApplyOutcome outcome;
     const ProgressRecord update =
         makeRecord(QStringLiteral("movie"), 1000, QStringLiteral("tv"), kBase);
-    QVERIFY(m_storage->apply(userId, update, kBase + 5, &outcome, &error));
+    QVERIFY(m_storage->progress().apply(userId, update, kBase + 5, &outcome, &error));
     m_storage->close();
     QVERIFY(!m_storage->isOpen());
 
@@ -185,10 +187,10 @@ void TestServerStorage::reopeningIsANoOp()
         QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
         QCOMPARE(m_storage->schemaVersion(), ServerStorage::latestSchemaVersion());
         qint64 again = -1;
-        QVERIFY(m_storage->userForToken(token, &again, &error));
+        QVERIFY(m_storage->users().userForToken(token, &again, &error));
         QCOMPARE(again, userId);
         std::optional<ProgressRecord> stored;
-        QVERIFY(m_storage->record(userId, QStringLiteral("movie"), &stored, &error));
+        QVERIFY(m_storage->progress().record(userId, QStringLiteral("movie"), &stored, &error));
         QVERIFY(stored);
         QCOMPARE(stored->positionMs, 1000);
         m_storage->close();
@@ -272,14 +274,15 @@ void TestServerStorage::recordRoundTrips()
     full.episodeId = QStringLiteral("s01e02");
 
     ApplyOutcome outcome;
-    QVERIFY2(m_storage->apply(userId, full, kBase + 77, &outcome, &error), qPrintable(error));
+    QVERIFY2(m_storage->progress().apply(userId, full, kBase + 77, &outcome, &error),
+             qPrintable(error));
     QVERIFY(outcome.applied);
     ProgressRecord expected = full;
     expected.receivedAtMs = kBase + 77;
     QCOMPARE(outcome.record, expected);
 
     std::optional<ProgressRecord> stored;
-    QVERIFY(m_storage->record(userId, full.contentId, &stored, &error));
+    QVERIFY(m_storage->progress().record(userId, full.contentId, &stored, &error));
     QVERIFY(stored);
     QCOMPARE(*stored, expected);
 
@@ -289,8 +292,8 @@ void TestServerStorage::recordRoundTrips()
     for (int i = 0; i < states.size(); ++i) {
         const ProgressRecord bare = makeRecord(QStringLiteral("bare"), 5, QStringLiteral("d"),
                                                kBase + 1000 + i, states.at(i));
-        QVERIFY(m_storage->apply(userId, bare, kBase, &outcome, &error));
-        QVERIFY(m_storage->record(userId, QStringLiteral("bare"), &stored, &error));
+        QVERIFY(m_storage->progress().apply(userId, bare, kBase, &outcome, &error));
+        QVERIFY(m_storage->progress().record(userId, QStringLiteral("bare"), &stored, &error));
         QVERIFY(stored);
         ProgressRecord bareExpected = bare;
         bareExpected.receivedAtMs = kBase;
@@ -303,15 +306,16 @@ void TestServerStorage::recordRoundTrips()
         ProgressRecord nameless =
             makeRecord(QStringLiteral("nameless"), 9, QStringLiteral("d"), kBase + 2000 + i);
         nameless.deviceName = noNames.at(i);
-        QVERIFY2(m_storage->apply(userId, nameless, kBase, &outcome, &error), qPrintable(error));
+        QVERIFY2(m_storage->progress().apply(userId, nameless, kBase, &outcome, &error),
+                 qPrintable(error));
         QVERIFY(outcome.applied);
-        QVERIFY(m_storage->record(userId, QStringLiteral("nameless"), &stored, &error));
+        QVERIFY(m_storage->progress().record(userId, QStringLiteral("nameless"), &stored, &error));
         QVERIFY(stored);
         QVERIFY(stored->deviceName.isEmpty());
         QCOMPARE(stored->positionMs, 9);
     }
 
-    QVERIFY(m_storage->record(userId, QStringLiteral("never-stored"), &stored, &error));
+    QVERIFY(m_storage->progress().record(userId, QStringLiteral("never-stored"), &stored, &error));
     QVERIFY(!stored);
 }
 
@@ -377,23 +381,24 @@ void TestServerStorage::orderingRule()
 
     ApplyOutcome outcome;
     const ProgressRecord standing = makeRecord(id, standingPosition, standingDevice, standingAt);
-    QVERIFY2(m_storage->apply(userId, standing, 111, &outcome, &error), qPrintable(error));
+    QVERIFY2(m_storage->progress().apply(userId, standing, 111, &outcome, &error),
+             qPrintable(error));
     QVERIFY(outcome.applied);
 
     const ProgressRecord update = makeRecord(id, updatePosition, updateDevice, updateAt);
-    QVERIFY2(m_storage->apply(userId, update, 222, &outcome, &error), qPrintable(error));
+    QVERIFY2(m_storage->progress().apply(userId, update, 222, &outcome, &error), qPrintable(error));
     QCOMPARE(outcome.applied, applied);
 
     ProgressRecord expected = applied ? update : standing;
     expected.receivedAtMs = applied ? 222 : 111;
     QCOMPARE(outcome.record, expected);
     std::optional<ProgressRecord> stored;
-    QVERIFY(m_storage->record(userId, id, &stored, &error));
+    QVERIFY(m_storage->progress().record(userId, id, &stored, &error));
     QVERIFY(stored);
     QCOMPARE(*stored, expected);
 
     QList<ProgressRecord> history;
-    QVERIFY(m_storage->history(userId, id, 100, &history, &error));
+    QVERIFY(m_storage->progress().history(userId, id, 100, &history, &error));
     QCOMPARE(history.size(), applied ? 2 : 1);
     QCOMPARE(history.constFirst(), expected);
 }
@@ -419,10 +424,10 @@ void TestServerStorage::everyOrderEndsInTheSameState()
             ProgressRecord update = updates.at(index);
             update.contentId = id;
             ApplyOutcome outcome;
-            QVERIFY(m_storage->apply(userId, update, kBase, &outcome, &error));
+            QVERIFY(m_storage->progress().apply(userId, update, kBase, &outcome, &error));
         }
         std::optional<ProgressRecord> stored;
-        QVERIFY(m_storage->record(userId, id, &stored, &error));
+        QVERIFY(m_storage->progress().record(userId, id, &stored, &error));
         QVERIFY(stored);
         QCOMPARE(stored->positionMs, 30);
         QCOMPARE(stored->observedAtMs, kBase + 5);
@@ -441,16 +446,17 @@ void TestServerStorage::historyNewestFirstAndPruned()
     for (int i = 0; i < kUpdates; ++i) {
         ApplyOutcome outcome;
         const ProgressRecord update = makeRecord(id, i * 1000, QStringLiteral("tv"), kBase + i);
-        QVERIFY2(m_storage->apply(userId, update, kBase + i, &outcome, &error), qPrintable(error));
+        QVERIFY2(m_storage->progress().apply(userId, update, kBase + i, &outcome, &error),
+                 qPrintable(error));
         QVERIFY(outcome.applied);
         // A stale one in between never reaches the history.
         const ProgressRecord stale = makeRecord(id, 999999, QStringLiteral("phone"), kBase - 1);
-        QVERIFY(m_storage->apply(userId, stale, kBase + i, &outcome, &error));
+        QVERIFY(m_storage->progress().apply(userId, stale, kBase + i, &outcome, &error));
         QVERIFY(!outcome.applied);
     }
 
     QList<ProgressRecord> history;
-    QVERIFY(m_storage->history(userId, id, 1000, &history, &error));
+    QVERIFY(m_storage->progress().history(userId, id, 1000, &history, &error));
     QVERIFY2(history.size() >= 50, qPrintable(QString::number(history.size())));
     QVERIFY2(history.size() < kUpdates, qPrintable(QString::number(history.size())));
     for (int i = 0; i < history.size(); ++i) {
@@ -460,13 +466,62 @@ void TestServerStorage::historyNewestFirstAndPruned()
         QCOMPARE(history.at(i).deviceId, QStringLiteral("tv"));
     }
 
-    QVERIFY(m_storage->history(userId, id, 10, &history, &error));
+    QVERIFY(m_storage->progress().history(userId, id, 10, &history, &error));
     QCOMPARE(history.size(), 10);
     QCOMPARE(history.constFirst().observedAtMs, kBase + kUpdates - 1);
     QCOMPARE(history.constLast().observedAtMs, kBase + kUpdates - 10);
 
-    QVERIFY(m_storage->history(userId, QStringLiteral("other"), 10, &history, &error));
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("other"), 10, &history, &error));
     QVERIFY(history.isEmpty());
+}
+
+// A group tells what it changed: the updates that won and the removals that found something,
+// in the group's order; a stale update and a removal of nothing changed nothing.
+void TestServerStorage::batchReturnsCommittedChanges()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+    ApplyOutcome outcome;
+    QVERIFY2(m_storage->progress().apply(
+                 userId, makeRecord(QStringLiteral("old"), 1, QStringLiteral("d"), kBase + 10),
+                 kBase, &outcome, &error),
+             qPrintable(error));
+
+    const auto apply = [userId](const ProgressRecord &update) {
+        WriteOp op;
+        op.userId = userId;
+        op.update = update;
+        op.receivedAtMs = kBase + 100;
+        return op;
+    };
+    const auto remove = [userId](const QString &contentId) {
+        WriteOp op;
+        op.kind = WriteOp::Kind::Remove;
+        op.userId = userId;
+        op.update.contentId = contentId;
+        return op;
+    };
+    const ProgressRecord fresh = makeRecord(QStringLiteral("new"), 5, QStringLiteral("d"), kBase);
+    const QList<WriteOp> ops{
+        apply(makeRecord(QStringLiteral("old"), 2, QStringLiteral("d"), kBase + 5)), // stale
+        apply(fresh),
+        remove(QStringLiteral("never-there")),
+        remove(QStringLiteral("old")),
+    };
+    QList<ApplyOutcome> outcomes;
+    QList<CommittedChange> committed;
+    QVERIFY2(m_storage->progress().applyBatch(ops, &outcomes, &error, &committed),
+             qPrintable(error));
+    QCOMPARE(committed.size(), 2);
+    QCOMPARE(committed.at(0).kind, CommittedChange::Kind::Applied);
+    QCOMPARE(committed.at(0).userId, userId);
+    ProgressRecord stamped = fresh;
+    stamped.receivedAtMs = kBase + 100;
+    QCOMPARE(committed.at(0).record, stamped);
+    QCOMPARE(committed.at(1).kind, CommittedChange::Kind::Removed);
+    QCOMPARE(committed.at(1).record.contentId, QStringLiteral("old"));
 }
 
 void TestServerStorage::removeDeletesRecordAndHistory()
@@ -478,40 +533,40 @@ void TestServerStorage::removeDeletesRecordAndHistory()
 
     for (int i = 0; i < 3; ++i) {
         ApplyOutcome outcome;
-        QVERIFY(m_storage->apply(
+        QVERIFY(m_storage->progress().apply(
             userId, makeRecord(QStringLiteral("gone"), i, QStringLiteral("d"), kBase + i), kBase,
             &outcome, &error));
-        QVERIFY(m_storage->apply(
+        QVERIFY(m_storage->progress().apply(
             userId, makeRecord(QStringLiteral("kept"), i, QStringLiteral("d"), kBase + i), kBase,
             &outcome, &error));
     }
 
     bool existed = false;
-    QVERIFY2(m_storage->remove(userId, QStringLiteral("gone"), &existed, &error),
+    QVERIFY2(m_storage->progress().remove(userId, QStringLiteral("gone"), &existed, &error),
              qPrintable(error));
     QVERIFY(existed);
     std::optional<ProgressRecord> stored;
-    QVERIFY(m_storage->record(userId, QStringLiteral("gone"), &stored, &error));
+    QVERIFY(m_storage->progress().record(userId, QStringLiteral("gone"), &stored, &error));
     QVERIFY(!stored);
     QList<ProgressRecord> history;
-    QVERIFY(m_storage->history(userId, QStringLiteral("gone"), 100, &history, &error));
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("gone"), 100, &history, &error));
     QVERIFY(history.isEmpty());
 
-    QVERIFY(m_storage->remove(userId, QStringLiteral("gone"), &existed, &error));
+    QVERIFY(m_storage->progress().remove(userId, QStringLiteral("gone"), &existed, &error));
     QVERIFY(!existed);
 
-    QVERIFY(m_storage->record(userId, QStringLiteral("kept"), &stored, &error));
+    QVERIFY(m_storage->progress().record(userId, QStringLiteral("kept"), &stored, &error));
     QVERIFY(stored);
-    QVERIFY(m_storage->history(userId, QStringLiteral("kept"), 100, &history, &error));
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("kept"), 100, &history, &error));
     QCOMPARE(history.size(), 3);
 
     // Once forgotten, an older observation than the removed one starts the record again.
     ApplyOutcome outcome;
-    QVERIFY(m_storage->apply(
+    QVERIFY(m_storage->progress().apply(
         userId, makeRecord(QStringLiteral("gone"), 7, QStringLiteral("d"), kBase - 100), kBase,
         &outcome, &error));
     QVERIFY(outcome.applied);
-    QVERIFY(m_storage->history(userId, QStringLiteral("gone"), 100, &history, &error));
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("gone"), 100, &history, &error));
     QCOMPARE(history.size(), 1);
 }
 
@@ -538,15 +593,15 @@ void TestServerStorage::continueWatching()
     };
     for (const Item &item : items) {
         ApplyOutcome outcome;
-        QVERIFY(m_storage->apply(
+        QVERIFY(m_storage->progress().apply(
             alice,
             makeRecord(QString::fromLatin1(item.id), 1, QStringLiteral("d"), item.at, item.state),
             kBase, &outcome, &error));
     }
     ApplyOutcome outcome;
-    QVERIFY(m_storage->apply(bob,
-                             makeRecord(QStringLiteral("bobs"), 1, QStringLiteral("d"), kBase + 99),
-                             kBase, &outcome, &error));
+    QVERIFY(m_storage->progress().apply(
+        bob, makeRecord(QStringLiteral("bobs"), 1, QStringLiteral("d"), kBase + 99), kBase,
+        &outcome, &error));
 
     const auto ids = [](const QList<ProgressRecord> &records) {
         QStringList result;
@@ -555,29 +610,30 @@ void TestServerStorage::continueWatching()
         return result;
     };
     QList<ProgressRecord> records;
-    QVERIFY2(m_storage->continueWatching(alice, 20, &records, &error), qPrintable(error));
+    QVERIFY2(m_storage->progress().continueWatching(alice, 20, &records, &error),
+             qPrintable(error));
     QCOMPARE(ids(records),
              QStringList({QStringLiteral("newest"), QStringLiteral("second"),
                           QStringLiteral("middle"), QStringLiteral("oldest")}));
-    QVERIFY(m_storage->continueWatching(alice, 2, &records, &error));
+    QVERIFY(m_storage->progress().continueWatching(alice, 2, &records, &error));
     QCOMPARE(ids(records), QStringList({QStringLiteral("newest"), QStringLiteral("second")}));
-    QVERIFY(m_storage->continueWatching(alice, 1, &records, &error));
+    QVERIFY(m_storage->progress().continueWatching(alice, 1, &records, &error));
     QCOMPARE(ids(records), QStringList({QStringLiteral("newest")}));
 
     // Finishing a video takes it off the list; watching it again puts it back.
-    QVERIFY(m_storage->apply(alice,
-                             makeRecord(QStringLiteral("newest"), 1, QStringLiteral("d"),
-                                        kBase + 60, PlaybackState::Ended),
-                             kBase, &outcome, &error));
-    QVERIFY(m_storage->apply(
+    QVERIFY(m_storage->progress().apply(alice,
+                                        makeRecord(QStringLiteral("newest"), 1, QStringLiteral("d"),
+                                                   kBase + 60, PlaybackState::Ended),
+                                        kBase, &outcome, &error));
+    QVERIFY(m_storage->progress().apply(
         alice, makeRecord(QStringLiteral("finished"), 1, QStringLiteral("d"), kBase + 70), kBase,
         &outcome, &error));
-    QVERIFY(m_storage->continueWatching(alice, 20, &records, &error));
+    QVERIFY(m_storage->progress().continueWatching(alice, 20, &records, &error));
     QCOMPARE(ids(records),
              QStringList({QStringLiteral("finished"), QStringLiteral("second"),
                           QStringLiteral("middle"), QStringLiteral("oldest")}));
 
-    QVERIFY(m_storage->continueWatching(bob, 20, &records, &error));
+    QVERIFY(m_storage->progress().continueWatching(bob, 20, &records, &error));
     QCOMPARE(ids(records), QStringList({QStringLiteral("bobs")}));
 }
 
@@ -587,57 +643,60 @@ void TestServerStorage::users()
     QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
 
     QString token;
-    QVERIFY2(m_storage->addUser(QStringLiteral("alice"), &token, &error), qPrintable(error));
+    QVERIFY2(m_storage->users().addUser(QStringLiteral("alice"), &token, &error),
+             qPrintable(error));
     // At least 128 random bits: 22 or more characters of a 64-letter alphabet.
     QVERIFY2(token.size() >= 22, qPrintable(token));
     QVERIFY2(QRegularExpression(QStringLiteral("^[A-Za-z0-9_-]+$")).match(token).hasMatch(),
              qPrintable(token));
     qint64 alice = -1;
-    QVERIFY(m_storage->userForToken(token, &alice, &error));
+    QVERIFY(m_storage->users().userForToken(token, &alice, &error));
     QVERIFY(alice >= 0);
 
     QString duplicate;
     error.clear();
-    QVERIFY(!m_storage->addUser(QStringLiteral("alice"), &duplicate, &error));
+    QVERIFY(!m_storage->users().addUser(QStringLiteral("alice"), &duplicate, &error));
     QVERIFY(duplicate.isEmpty());
     QVERIFY2(error.contains(QStringLiteral("already exists")), qPrintable(error));
 
     for (const QString &bad : {QString(), QStringLiteral("has space"), QStringLiteral("x/y"),
                                QStringLiteral("bob\n"), QString(65, u'a')}) {
         error.clear();
-        QVERIFY2(!m_storage->addUser(bad, &duplicate, &error), qPrintable(bad));
+        QVERIFY2(!m_storage->users().addUser(bad, &duplicate, &error), qPrintable(bad));
         QVERIFY(!error.isEmpty());
     }
 
     QString second;
-    QVERIFY2(m_storage->issueToken(QStringLiteral("alice"), &second, &error), qPrintable(error));
+    QVERIFY2(m_storage->users().issueToken(QStringLiteral("alice"), &second, &error),
+             qPrintable(error));
     QVERIFY(second != token);
     qint64 again = -1;
-    QVERIFY(m_storage->userForToken(second, &again, &error));
+    QVERIFY(m_storage->users().userForToken(second, &again, &error));
     QCOMPARE(again, alice);
 
     error.clear();
     QString none;
-    QVERIFY(!m_storage->issueToken(QStringLiteral("nobody"), &none, &error));
+    QVERIFY(!m_storage->users().issueToken(QStringLiteral("nobody"), &none, &error));
     QVERIFY2(error.contains(QStringLiteral("nobody")), qPrintable(error));
 
     QString bobToken;
-    QVERIFY(m_storage->addUser(QStringLiteral("bob"), &bobToken, &error));
+    QVERIFY(m_storage->users().addUser(QStringLiteral("bob"), &bobToken, &error));
     qint64 bob = -1;
-    QVERIFY(m_storage->userForToken(bobToken, &bob, &error));
+    QVERIFY(m_storage->users().userForToken(bobToken, &bob, &error));
     QVERIFY(bob >= 0 && bob != alice);
 
     qint64 unknown = 0;
-    QVERIFY(m_storage->userForToken(QStringLiteral("pm_not-a-token"), &unknown, &error));
+    QVERIFY(m_storage->users().userForToken(QStringLiteral("pm_not-a-token"), &unknown, &error));
     QCOMPARE(unknown, -1);
-    QVERIFY(m_storage->userForToken(QString(), &unknown, &error));
+    QVERIFY(m_storage->users().userForToken(QString(), &unknown, &error));
     QCOMPARE(unknown, -1);
 
     ApplyOutcome outcome;
-    QVERIFY(m_storage->apply(bob, makeRecord(QStringLiteral("m"), 1, QStringLiteral("d"), kBase),
-                             kBase, &outcome, &error));
+    QVERIFY(m_storage->progress().apply(
+        bob, makeRecord(QStringLiteral("m"), 1, QStringLiteral("d"), kBase), kBase, &outcome,
+        &error));
     QList<UserSummary> users;
-    QVERIFY2(m_storage->listUsers(&users, &error), qPrintable(error));
+    QVERIFY2(m_storage->users().listUsers(&users, &error), qPrintable(error));
     QCOMPARE(users.size(), 2);
     QCOMPARE(users.at(0).name, QStringLiteral("alice"));
     QCOMPARE(users.at(0).activeTokens, 2);
@@ -655,34 +714,35 @@ void TestServerStorage::revokedTokensStopWorking()
     QString first;
     QString second;
     QString bobToken;
-    QVERIFY(m_storage->addUser(QStringLiteral("alice"), &first, &error));
-    QVERIFY(m_storage->issueToken(QStringLiteral("alice"), &second, &error));
-    QVERIFY(m_storage->addUser(QStringLiteral("bob"), &bobToken, &error));
+    QVERIFY(m_storage->users().addUser(QStringLiteral("alice"), &first, &error));
+    QVERIFY(m_storage->users().issueToken(QStringLiteral("alice"), &second, &error));
+    QVERIFY(m_storage->users().addUser(QStringLiteral("bob"), &bobToken, &error));
 
     int revoked = -1;
-    QVERIFY2(m_storage->revokeTokens(QStringLiteral("alice"), &revoked, &error), qPrintable(error));
+    QVERIFY2(m_storage->users().revokeTokens(QStringLiteral("alice"), &revoked, &error),
+             qPrintable(error));
     QCOMPARE(revoked, 2);
     qint64 userId = 0;
-    QVERIFY(m_storage->userForToken(first, &userId, &error));
+    QVERIFY(m_storage->users().userForToken(first, &userId, &error));
     QCOMPARE(userId, -1);
-    QVERIFY(m_storage->userForToken(second, &userId, &error));
+    QVERIFY(m_storage->users().userForToken(second, &userId, &error));
     QCOMPARE(userId, -1);
     // Bob's token is not touched.
-    QVERIFY(m_storage->userForToken(bobToken, &userId, &error));
+    QVERIFY(m_storage->users().userForToken(bobToken, &userId, &error));
     QVERIFY(userId >= 0);
 
     // Revoking again revokes nothing; a new token works again.
-    QVERIFY(m_storage->revokeTokens(QStringLiteral("alice"), &revoked, &error));
+    QVERIFY(m_storage->users().revokeTokens(QStringLiteral("alice"), &revoked, &error));
     QCOMPARE(revoked, 0);
     QString fresh;
-    QVERIFY(m_storage->issueToken(QStringLiteral("alice"), &fresh, &error));
-    QVERIFY(m_storage->userForToken(fresh, &userId, &error));
+    QVERIFY(m_storage->users().issueToken(QStringLiteral("alice"), &fresh, &error));
+    QVERIFY(m_storage->users().userForToken(fresh, &userId, &error));
     QVERIFY(userId >= 0);
-    QVERIFY(m_storage->userForToken(first, &userId, &error));
+    QVERIFY(m_storage->users().userForToken(first, &userId, &error));
     QCOMPARE(userId, -1);
 
     error.clear();
-    QVERIFY(!m_storage->revokeTokens(QStringLiteral("nobody"), &revoked, &error));
+    QVERIFY(!m_storage->users().revokeTokens(QStringLiteral("nobody"), &revoked, &error));
     QVERIFY(!error.isEmpty());
 }
 
@@ -692,8 +752,8 @@ void TestServerStorage::rawTokenIsNeverStored()
     QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
     QString first;
     QString second;
-    QVERIFY(m_storage->addUser(QStringLiteral("alice"), &first, &error));
-    QVERIFY(m_storage->issueToken(QStringLiteral("alice"), &second, &error));
+    QVERIFY(m_storage->users().addUser(QStringLiteral("alice"), &first, &error));
+    QVERIFY(m_storage->users().issueToken(QStringLiteral("alice"), &second, &error));
 
     const auto sha256Hex = [](const QString &token) {
         return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex();
@@ -741,42 +801,42 @@ void TestServerStorage::usersRecordsAreSeparate()
 
     ApplyOutcome outcome;
     const ProgressRecord alices = makeRecord(id, 1000, QStringLiteral("a"), kBase + 10);
-    QVERIFY(m_storage->apply(alice, alices, kBase, &outcome, &error));
+    QVERIFY(m_storage->progress().apply(alice, alices, kBase, &outcome, &error));
     QVERIFY(outcome.applied);
     // Older than Alice's record, yet applied: Bob's record is his own.
     const ProgressRecord bobs = makeRecord(id, 2000, QStringLiteral("b"), kBase);
-    QVERIFY(m_storage->apply(bob, bobs, kBase, &outcome, &error));
+    QVERIFY(m_storage->progress().apply(bob, bobs, kBase, &outcome, &error));
     QVERIFY(outcome.applied);
 
     std::optional<ProgressRecord> stored;
-    QVERIFY(m_storage->record(alice, id, &stored, &error));
+    QVERIFY(m_storage->progress().record(alice, id, &stored, &error));
     QVERIFY(stored);
     QCOMPARE(stored->positionMs, 1000);
-    QVERIFY(m_storage->record(bob, id, &stored, &error));
+    QVERIFY(m_storage->progress().record(bob, id, &stored, &error));
     QVERIFY(stored);
     QCOMPARE(stored->positionMs, 2000);
 
     QList<ProgressRecord> history;
-    QVERIFY(m_storage->history(alice, id, 100, &history, &error));
+    QVERIFY(m_storage->progress().history(alice, id, 100, &history, &error));
     QCOMPARE(history.size(), 1);
     QCOMPARE(history.constFirst().positionMs, 1000);
 
     bool existed = false;
-    QVERIFY(m_storage->remove(bob, id, &existed, &error));
+    QVERIFY(m_storage->progress().remove(bob, id, &existed, &error));
     QVERIFY(existed);
-    QVERIFY(m_storage->record(alice, id, &stored, &error));
+    QVERIFY(m_storage->progress().record(alice, id, &stored, &error));
     QVERIFY(stored);
-    QVERIFY(m_storage->history(alice, id, 100, &history, &error));
+    QVERIFY(m_storage->progress().history(alice, id, 100, &history, &error));
     QCOMPARE(history.size(), 1);
-    QVERIFY(m_storage->record(bob, id, &stored, &error));
+    QVERIFY(m_storage->progress().record(bob, id, &stored, &error));
     QVERIFY(!stored);
 
-    QVERIFY(m_storage->remove(bob, id, &existed, &error));
+    QVERIFY(m_storage->progress().remove(bob, id, &existed, &error));
     QVERIFY(!existed);
     QList<ProgressRecord> list;
-    QVERIFY(m_storage->continueWatching(bob, 20, &list, &error));
+    QVERIFY(m_storage->progress().continueWatching(bob, 20, &list, &error));
     QVERIFY(list.isEmpty());
-    QVERIFY(m_storage->continueWatching(alice, 20, &list, &error));
+    QVERIFY(m_storage->progress().continueWatching(alice, 20, &list, &error));
     QCOMPARE(list.size(), 1);
 }
 

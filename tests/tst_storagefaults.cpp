@@ -68,7 +68,7 @@ struct Answer
     }
 };
 
-// What PROTOCOL.md says of a storage failure: 503 `unavailable`, nothing written.
+// What docs/protocol.md says of a storage failure: 503 `unavailable`, nothing written.
 #define VERIFY_UNAVAILABLE(answer) \
     do { \
         const Answer &answer_ = (answer); \
@@ -240,7 +240,7 @@ void TestStorageFaults::fullDisk()
     const QString database = disk + u"/server.sqlite"_s;
     startServer(database);
     QString error;
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
     QCOMPARE(put(1000).status, 200);
 
     // Fill every free block; the write that fails is where the disk is full.
@@ -333,7 +333,7 @@ void TestStorageFaults::readOnlyDisk()
     const QString database = disk + u"/server.sqlite"_s;
     startServer(database);
     QString error;
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
     QCOMPARE(put(1000).status, 200);
     QCOMPARE(put(2000).status, 200);
 
@@ -381,7 +381,7 @@ void TestStorageFaults::lockedDatabase()
     const QString database = m_dir->filePath(u"server.sqlite"_s);
     startServer(database);
     QString error;
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
     QCOMPARE(put(1000).status, 200);
 
     QSqlDatabase locker = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"locker"_s);

@@ -355,7 +355,7 @@ void tst_SyncClient::init()
     m_server = std::make_unique<SyncServer>();
     QVERIFY(startServer(0));
     QString error;
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
 }
 
 void tst_SyncClient::cleanup()
@@ -935,8 +935,8 @@ std::optional<ProgressRecord> tst_SyncClient::storedIn(const QString &databasePa
     QString error;
     qint64 user = -1;
     std::optional<ProgressRecord> record;
-    if (!storage.open(databasePath, &error) || !storage.userForToken(m_token, &user, &error)
-        || !storage.record(user, contentId, &record, &error))
+    if (!storage.open(databasePath, &error) || !storage.users().userForToken(m_token, &user, &error)
+        || !storage.progress().record(user, contentId, &record, &error))
         qWarning("%s: %s", qPrintable(databasePath), qPrintable(error));
     return record;
 }

@@ -236,7 +236,7 @@ void tst_Tls::init()
     QString error;
     QVERIFY2(startServer(*m_server, path(u"server.crt"_s), path(u"server.key"_s), &error),
              qPrintable(error));
-    QVERIFY2(m_server->storage().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
+    QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
 }
 
 void tst_Tls::cleanup()

@@ -2,6 +2,7 @@
 
 #include "client/backoff.h"
 #include "protocol/progressrecord.h"
+#include "protocol/protocollimits.h"
 #include "serverlist/serverlist.h"
 
 #include <QNetworkAccessManager>
@@ -24,7 +25,8 @@ class EventStream final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EventStream)
 public:
-    static constexpr int kSilenceLimitMs = 45000;
+    // Three keep-alives missed.
+    static constexpr int kSilenceLimitMs = 3 * ProtocolLimits::kKeepAliveMs;
 
     explicit EventStream(QObject *parent = nullptr);
     ~EventStream() override;

@@ -29,6 +29,20 @@ bool exec(QSqlQuery &query, QString *error)
     return false;
 }
 
+// The local tables that hold records: the newest known per video, and the undelivered updates
+// with the clock offset each was stamped with.
+const SqlRecord::Row &recordsRow()
+{
+    static const SqlRecord::Row row({}, {QStringLiteral("received_at_ms")});
+    return row;
+}
+
+const SqlRecord::Row &outboxRow()
+{
+    static const SqlRecord::Row row({}, {QStringLiteral("offset_ms")});
+    return row;
+}
+
 } // namespace
 
 LocalStore::LocalStore()
@@ -100,25 +114,19 @@ bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs,
         return false;
 
     QSqlQuery keep(db);
-    keep.prepare(QStringLiteral("INSERT INTO records (%1, received_at_ms) VALUES"
-                                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id)")
-                     .arg(SqlRecord::columns())
-                 + SqlRecord::updateAll(QStringLiteral("received_at_ms"))
+    keep.prepare(recordsRow().insertInto(QStringLiteral("records"))
+                 + QStringLiteral(" ON CONFLICT (content_id)") + recordsRow().updateAll()
                  + SqlRecord::whereNewer(QStringLiteral("records")));
-    SqlRecord::bind(keep, record);
-    keep.addBindValue(record.receivedAtMs);
+    recordsRow().bind(keep, {}, record, {record.receivedAtMs});
     if (!exec(keep, error))
         return false;
 
     if (queue) {
         QSqlQuery outbox(db);
-        outbox.prepare(QStringLiteral("INSERT INTO outbox (%1, offset_ms) VALUES"
-                                      " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id)")
-                           .arg(SqlRecord::columns())
-                       + SqlRecord::updateAll(QStringLiteral("offset_ms"))
+        outbox.prepare(outboxRow().insertInto(QStringLiteral("outbox"))
+                       + QStringLiteral(" ON CONFLICT (content_id)") + outboxRow().updateAll()
                        + SqlRecord::whereNewer(QStringLiteral("outbox")));
-        SqlRecord::bind(outbox, record);
-        outbox.addBindValue(offsetMs);
+        outboxRow().bind(outbox, {}, record, {offsetMs});
         if (!exec(outbox, error))
             return false;
     }
@@ -129,14 +137,15 @@ bool LocalStore::record(const QString &contentId, std::optional<ProgressRecord> 
                         QString *error)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.prepare(QStringLiteral("SELECT %1, received_at_ms FROM records WHERE content_id = ?")
-                      .arg(SqlRecord::columns()));
+    query.prepare(
+        QStringLiteral("SELECT %1 FROM records WHERE content_id = ?").arg(recordsRow().columns()));
     query.addBindValue(contentId);
     if (!exec(query, error))
         return false;
     if (query.next()) {
-        *record = SqlRecord::read(query);
-        (*record)->receivedAtMs = query.value(10).toLongLong();
+        *record = recordsRow().read(query);
+        (*record)->receivedAtMs =
+            query.value(recordsRow().index(QStringLiteral("received_at_ms"))).toLongLong();
     } else {
         record->reset();
     }
@@ -150,27 +159,28 @@ bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *erro
                                  "SELECT 1 FROM hidden h WHERE h.content_id = records.content_id"
                                  " AND h.observed_at_ms >= records.observed_at_ms)"
                                  "%2 LIMIT ?")
-                      .arg(SqlRecord::columns(), SqlRecord::newestFirst()));
+                      .arg(recordsRow().columns(), SqlRecord::newestFirst()));
     query.addBindValue(limit);
     if (!exec(query, error))
         return false;
     records->clear();
     while (query.next())
-        records->append(SqlRecord::read(query));
+        records->append(recordsRow().read(query));
     return true;
 }
 
 bool LocalStore::pending(int limit, QList<PendingUpdate> *updates, QString *error)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.prepare(QStringLiteral("SELECT %1, offset_ms FROM outbox ORDER BY observed_at_ms LIMIT ?")
-                      .arg(SqlRecord::columns()));
+    query.prepare(QStringLiteral("SELECT %1 FROM outbox ORDER BY observed_at_ms LIMIT ?")
+                      .arg(outboxRow().columns()));
     query.addBindValue(limit);
     if (!exec(query, error))
         return false;
     updates->clear();
     while (query.next())
-        updates->append({SqlRecord::read(query), query.value(10).toLongLong()});
+        updates->append({outboxRow().read(query),
+                         query.value(outboxRow().index(QStringLiteral("offset_ms"))).toLongLong()});
     return true;
 }
 
@@ -206,12 +216,9 @@ bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restam
         return false;
     // Force the replacement in: the re-stamped copy may sort before the wrongly stamped one.
     QSqlQuery outbox(db);
-    outbox.prepare(
-        QStringLiteral("INSERT INTO outbox (%1, offset_ms) VALUES"
-                       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (content_id) DO NOTHING")
-            .arg(SqlRecord::columns()));
-    SqlRecord::bind(outbox, restamped);
-    outbox.addBindValue(offsetMs);
+    outbox.prepare(outboxRow().insertInto(QStringLiteral("outbox"))
+                   + QStringLiteral(" ON CONFLICT (content_id) DO NOTHING"));
+    outboxRow().bind(outbox, {}, restamped, {offsetMs});
     QSqlQuery fix(db);
     fix.prepare(QStringLiteral("UPDATE records SET observed_at_ms = ? WHERE content_id = ?"
                                " AND observed_at_ms = ? AND device_id = ?"));

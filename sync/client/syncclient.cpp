@@ -2,6 +2,7 @@
 
 #include "client/localcopy.h"
 #include "client/tlstrust.h"
+#include "protocol/errorcode.h"
 #include "protocol/progressorder.h"
 #include "protocol/recordcodec.h"
 
@@ -370,7 +371,7 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
                 m_local.save(*standing, false, 0);
                 Q_EMIT serverRecordSeen(*standing);
             }
-        } else if (code == QLatin1String("clock_skew")) {
+        } else if (code == ErrorCode::kClockSkew) {
             // Stamped with an offset the server disagrees with: move the observation onto the
             // offset just estimated, never past the server's now, and send it again.
             ProgressRecord fixed = sent.record;
@@ -382,7 +383,7 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
             // Later stamps follow the corrected clock, not the refused ones (still above every
             // re-stamped observation, which is at most the server's now).
             m_lastStampMs = std::min(m_lastStampMs, m_clock.serverNowMs());
-        } else if (code == QLatin1String("bad_request")) {
+        } else if (code == ErrorCode::kBadRequest) {
             // It will never be accepted: keeping it would block nothing but retry forever.
             qCWarning(lcSync).noquote()
                 << "the server refused an update of" << sent.record.contentId

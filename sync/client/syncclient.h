@@ -4,6 +4,7 @@
 #include "client/localstore.h"
 #include "protocol/clockoffset.h"
 #include "protocol/progressrecord.h"
+#include "protocol/protocollimits.h"
 #include "serverlist/serverlist.h"
 
 #include <QList>
@@ -44,9 +45,9 @@ class SyncClient final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SyncClient)
 public:
-    static constexpr int kBatchSize = 500;
-    // Well under the server's default body limit of 64 KiB.
-    static constexpr int kMaxBatchBytes = 48 * 1024;
+    static constexpr int kBatchSize = ProtocolLimits::kMaxSyncUpdates;
+    // Well under the server's default body limit.
+    static constexpr int kMaxBatchBytes = int(ProtocolLimits::kMaxBodyBytes * 3 / 4);
     static constexpr int kRequestTimeoutMs = 10000;
 
     explicit SyncClient(LocalCopy &local, QObject *parent = nullptr);

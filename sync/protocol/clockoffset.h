@@ -2,7 +2,7 @@
 
 #include <QtGlobal>
 
-// The client's estimate of (server clock - local clock), from PROTOCOL.md's "Clock" rule:
+// The client's estimate of (server clock - local clock), from docs/protocol.md's "Clock" rule:
 // server_time_ms - (sent + received) / 2 of the latest exchange.
 class ClockOffset final
 {

@@ -4,7 +4,7 @@
 
 class QIODevice;
 
-// content_id of a file (PROTOCOL.md, "Content identity"): "pm1-" + the first 32 hex digits of
+// content_id of a file (docs/protocol.md, "Content identity"): "pm1-" + the first 32 hex digits of
 // SHA-256 over the size as 8 bytes little-endian, the first and the last min(size, 64 KiB) bytes.
 namespace ContentFingerprint {
 

@@ -2,7 +2,7 @@
 
 #include "protocol/progressrecord.h"
 
-// The ordering rule of PROTOCOL.md, the one place it is written down in code.
+// The ordering rule of docs/protocol.md, the one place it is written down in code.
 // An update replaces a stored record exactly when its (observed_at_ms, device_id) pair is greater,
 // device_id compared by bytes. An equal pair is a replay.
 namespace ProgressOrder {

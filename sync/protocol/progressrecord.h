@@ -10,7 +10,8 @@ enum class PlaybackState { Playing, Paused, Stopped, Ended };
 QString playbackStateName(PlaybackState state);
 std::optional<PlaybackState> playbackStateFromName(const QString &name);
 
-// One device's observation of where a person is in one video (PROTOCOL.md, "The progress record").
+// One device's observation of where a person is in one video (docs/protocol.md, "The progress
+// record").
 struct ProgressRecord
 {
     QString contentId;

@@ -14,7 +14,7 @@ struct ValidationError
     QString message;
 };
 
-// JSON form of ProgressRecord, validating every rule of PROTOCOL.md's record table.
+// JSON form of ProgressRecord, validating every rule of docs/protocol.md's record table.
 namespace RecordCodec {
 
 enum class Source {

@@ -1,66 +1,135 @@
 #include "protocol/sqlrecord.h"
 
-#include <QVariant>
-
 namespace SqlRecord {
 
 namespace {
+
 QVariant nullable(const QString &text)
 {
     return text.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(text);
 }
+
 } // namespace
 
-QString columns()
+const QList<Field> &fields()
 {
-    return QStringLiteral("content_id, position_ms, duration_ms, device_id, device_name, "
-                          "observed_at_ms, state, title, show_id, episode_id");
-}
-
-void bind(QSqlQuery &query, const ProgressRecord &record)
-{
-    query.addBindValue(record.contentId);
-    query.addBindValue(record.positionMs);
-    query.addBindValue(record.durationMs);
-    query.addBindValue(record.deviceId);
-    // device_name is optional but NOT NULL in the tables, and a null QString binds as NULL: an
-    // absent name is stored as an empty one.
-    query.addBindValue(record.deviceName.isNull() ? QStringLiteral("") : record.deviceName);
-    query.addBindValue(record.observedAtMs);
-    query.addBindValue(playbackStateName(record.state));
-    query.addBindValue(nullable(record.title));
-    query.addBindValue(nullable(record.showId));
-    query.addBindValue(nullable(record.episodeId));
-}
-
-ProgressRecord read(const QSqlQuery &query, int firstColumn)
-{
-    const auto at = [&](int column) {
-        return query.value(firstColumn + column);
+    static const QList<Field> table{
+        {"content_id", true, [](const ProgressRecord &r) { return QVariant(r.contentId); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.contentId = v.toString();
+         }},
+        {"position_ms", false, [](const ProgressRecord &r) { return QVariant(r.positionMs); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.positionMs = v.toLongLong();
+         }},
+        {"duration_ms", false, [](const ProgressRecord &r) { return QVariant(r.durationMs); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.durationMs = v.toLongLong();
+         }},
+        {"device_id", false, [](const ProgressRecord &r) { return QVariant(r.deviceId); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.deviceId = v.toString();
+         }},
+        // device_name is optional but NOT NULL in the tables, and a null QString binds as NULL:
+        // an absent name is stored as an empty one.
+        {"device_name", false,
+         [](const ProgressRecord &r) {
+             return QVariant(r.deviceName.isNull() ? QStringLiteral("") : r.deviceName);
+         },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.deviceName = v.toString();
+         }},
+        {"observed_at_ms", false, [](const ProgressRecord &r) { return QVariant(r.observedAtMs); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.observedAtMs = v.toLongLong();
+         }},
+        {"state", false,
+         [](const ProgressRecord &r) { return QVariant(playbackStateName(r.state)); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.state = playbackStateFromName(v.toString()).value_or(PlaybackState::Playing);
+         }},
+        {"title", false, [](const ProgressRecord &r) { return nullable(r.title); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.title = v.toString();
+         }},
+        {"show_id", false, [](const ProgressRecord &r) { return nullable(r.showId); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.showId = v.toString();
+         }},
+        {"episode_id", false, [](const ProgressRecord &r) { return nullable(r.episodeId); },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.episodeId = v.toString();
+         }},
     };
-    ProgressRecord record;
-    record.contentId = at(0).toString();
-    record.positionMs = at(1).toLongLong();
-    record.durationMs = at(2).toLongLong();
-    record.deviceId = at(3).toString();
-    record.deviceName = at(4).toString();
-    record.observedAtMs = at(5).toLongLong();
-    record.state = playbackStateFromName(at(6).toString()).value_or(PlaybackState::Playing);
-    record.title = at(7).toString();
-    record.showId = at(8).toString();
-    record.episodeId = at(9).toString();
-    return record;
+    return table;
 }
 
-QString updateAll(const QString &extraColumn)
+Row::Row(QStringList leading, QStringList trailing)
+    : m_leading(int(leading.size())), m_trailing(int(trailing.size())), m_names(std::move(leading))
 {
-    return QStringLiteral(" DO UPDATE SET position_ms = excluded.position_ms,"
-                          " duration_ms = excluded.duration_ms, device_id = excluded.device_id,"
-                          " device_name = excluded.device_name,"
-                          " observed_at_ms = excluded.observed_at_ms, state = excluded.state,"
-                          " title = excluded.title, show_id = excluded.show_id,"
-                          " episode_id = excluded.episode_id, %1 = excluded.%1")
-        .arg(extraColumn);
+    for (const Field &field : fields())
+        m_names.append(QString::fromLatin1(field.column));
+    m_names.append(trailing);
+}
+
+QStringList Row::names() const
+{
+    return m_names;
+}
+
+QString Row::columns() const
+{
+    return m_names.join(QStringLiteral(", "));
+}
+
+QString Row::placeholders() const
+{
+    return QStringList(m_names.size(), QStringLiteral("?")).join(QStringLiteral(", "));
+}
+
+QString Row::insertInto(const QString &table) const
+{
+    return QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)").arg(table, columns(), placeholders());
+}
+
+QString Row::updateAll() const
+{
+    QStringList sets;
+    for (int i = m_leading; i < count(); ++i) {
+        const bool isField = i < m_leading + int(fields().size());
+        if (isField && fields().at(i - m_leading).key)
+            continue;
+        sets.append(QStringLiteral("%1 = excluded.%1").arg(m_names.at(i)));
+    }
+    return QStringLiteral(" DO UPDATE SET ") + sets.join(QStringLiteral(", "));
+}
+
+int Row::index(const QString &column) const
+{
+    const int at = int(m_names.indexOf(column));
+    Q_ASSERT_X(at >= 0, "SqlRecord::Row::index", qPrintable(column));
+    return at;
+}
+
+void Row::bind(QSqlQuery &query, const QVariantList &leading, const ProgressRecord &record,
+               const QVariantList &trailing) const
+{
+    Q_ASSERT(leading.size() == m_leading && trailing.size() == m_trailing);
+    for (const QVariant &value : leading)
+        query.addBindValue(value);
+    for (const Field &field : fields())
+        query.addBindValue(field.value(record));
+    for (const QVariant &value : trailing)
+        query.addBindValue(value);
+}
+
+ProgressRecord Row::read(const QSqlQuery &query) const
+{
+    ProgressRecord record;
+    int column = m_leading;
+    for (const Field &field : fields())
+        field.assign(record, query.value(column++));
+    return record;
 }
 
 namespace {
