@@ -1,6 +1,7 @@
 #include "serverstorage.h"
 
 #include "changefeed.h"
+#include "postgresdurability.h"
 #include "protocol/sqlmigrator.h"
 #include "protocol/sqlrecord.h"
 #include "tokens.h"
@@ -203,6 +204,7 @@ bool ServerStorage::openPostgreSql(QSqlDatabase &db, QString *error)
         if (!query.exec(setting))
             return fail(error, setting, query.lastError());
     }
+    PostgresDurability::warnOnce(db, m_location.displayName());
     return true;
 }
 
