@@ -73,6 +73,7 @@ private Q_SLOTS:
     void eventsReachStreamsOnOtherServers();
     void readCachesFollowOtherServers();
     void concurrentWritersAgree();
+    void equalPairOnAnotherServerIsAReplay();
     void groupsInOppositeOrdersDoNotDeadlock();
     void serversStartTogetherOnANewDatabase();
     void lostDatabaseConnectionIsReopened();
@@ -308,6 +309,21 @@ void TestScaleOut::concurrentWritersAgree()
     QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"race"_s, m_alice).position(), standing, kTimeoutMs);
     QCOMPARE(get(m_a, u"race"_s, m_alice).record().value(u"device_id"_s).toString(),
              newest.deviceId);
+}
+
+void TestScaleOut::equalPairOnAnotherServerIsAReplay()
+{
+    // The same pair (observed_at_ms, device_id) with another position, through the other server
+    // after the first committed: a replay, not applied; what committed first stands on both.
+    const Answer first = put(m_a, u"pair"_s, update(1000, m_t0, u"tv"_s), m_alice);
+    QCOMPARE(first.status, 200);
+    QVERIFY(first.json.value(u"applied"_s).toBool());
+    const Answer second = put(m_b, u"pair"_s, update(2000, m_t0, u"tv"_s), m_alice);
+    QCOMPARE(second.status, 200);
+    QVERIFY(!second.json.value(u"applied"_s).toBool());
+    QCOMPARE(second.position(), 1000);
+    QTRY_COMPARE_WITH_TIMEOUT(get(m_a, u"pair"_s, m_alice).position(), 1000, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"pair"_s, m_alice).position(), 1000, kTimeoutMs);
 }
 
 void TestScaleOut::groupsInOppositeOrdersDoNotDeadlock()
