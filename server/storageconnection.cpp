@@ -1,5 +1,6 @@
 #include "storageconnection.h"
 
+#include "postgresdurability.h"
 #include "protocol/sqlmigrator.h"
 
 #include <QDir>
@@ -191,6 +192,7 @@ bool StorageConnection::openPostgreSql(QSqlDatabase &db, QString *error)
         if (!query.exec(setting))
             return fail(error, setting, query.lastError());
     }
+    PostgresDurability::warnOnce(db, m_location.displayName());
     return true;
 }
 

@@ -56,7 +56,7 @@ inline std::unique_ptr<SyncServer> startServer(const QString &databasePath, QStr
     options.port = 0;
     QString error;
     if (!server->start(options, &error)
-        || !server->storage().addUser(QStringLiteral("alice"), token, &error)) {
+        || !server->storage().users().addUser(QStringLiteral("alice"), token, &error)) {
         qWarning().noquote() << "cannot start the server:" << error;
         return nullptr;
     }
@@ -88,8 +88,8 @@ inline std::optional<ProgressRecord> serverRecord(SyncServer &server, const QStr
     qint64 userId = -1;
     QString error;
     std::optional<ProgressRecord> record;
-    if (!server.storage().userForToken(token, &userId, &error)
-        || !server.storage().record(userId, contentId, &record, &error))
+    if (!server.storage().users().userForToken(token, &userId, &error)
+        || !server.storage().progress().record(userId, contentId, &record, &error))
         qWarning().noquote() << "cannot read the server's record:" << error;
     return record;
 }

@@ -19,7 +19,6 @@
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QStandardPaths>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -39,13 +38,6 @@ constexpr qint64 kToleranceMs = 1000;
 const QString kServerBinary = QString::fromUtf8(PLAYMARK_SERVER_BIN);
 const QString kPlayerBinary = QString::fromUtf8(PLAYMARK_PLAYER_BIN);
 const QString kSample = QString::fromUtf8(PLAYMARK_SAMPLE_VIDEO);
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
 
 // `playmark --events` running, its event lines collected as they come with the time each
 // arrived (ms on the test's monotonic clock).
@@ -108,6 +100,11 @@ struct Kill
 {
     qint64 lastReportedMs = -1; // position in the last `reported` line
     qint64 estimatedPositionMs = -1;
+    // The report interval as the player kept it on this machine: the largest step between two
+    // consecutive reports, in position or in arrival time, and at least the interval asked for.
+    // A loaded machine fires the report timer late and reads lines late; the window then widens
+    // with it instead of failing.
+    qint64 observedIntervalMs = kReportIntervalMs;
     QString contentId;
 };
 
@@ -126,7 +123,8 @@ private Q_SLOTS:
     void killedOnlineLosesAtMostOneInterval();
 
 private:
-    bool startServer(quint16 port);
+    bool startServer();
+    void stopServer();
     QStringList playerArgs(const QString &file) const;
     // Plays until a few reports are out, then SIGKILL at a random moment within a report
     // interval or two; the test fails if playback does not get that far.
@@ -180,20 +178,24 @@ void TestClientCrash::init()
 
 void TestClientCrash::cleanup()
 {
+    stopServer();
+    m_dir.reset();
+}
+
+void TestClientCrash::stopServer()
+{
     if (m_server && m_server->isRunning()) {
         m_server->process().terminate();
         if (!m_server->process().waitForFinished(kTimeoutMs))
             m_server->process().kill();
     }
     m_server.reset();
-    m_dir.reset();
 }
 
-bool TestClientCrash::startServer(quint16 port)
+bool TestClientCrash::startServer()
 {
     m_server = std::make_unique<ServerProcess>(
-        kServerBinary,
-        QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--db"_s, m_db},
+        kServerBinary, QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db},
         m_environment, kTimeoutMs);
     (void)QTest::qWaitFor([&] { return m_server->port() != 0 || !m_server->isRunning(); },
                           kTimeoutMs);
@@ -247,13 +249,20 @@ void TestClientCrash::playAndKill(bool expectDelivered, Kill *kill)
 
     const QList<Player::Event> reports = player.events(u"reported"_s);
     const Player::Event &last = reports.constLast();
+    for (qsizetype i = 1; i < reports.size(); ++i) {
+        kill->observedIntervalMs = qMax(
+            kill->observedIntervalMs, reports.at(i).positionMs() - reports.at(i - 1).positionMs());
+        kill->observedIntervalMs =
+            qMax(kill->observedIntervalMs, reports.at(i).arrivedMs - reports.at(i - 1).arrivedMs);
+    }
     kill->contentId = last.json.value(u"content_id"_s).toString();
     kill->lastReportedMs = last.positionMs();
     kill->estimatedPositionMs = last.positionMs() + qMax<qint64>(0, killedAt - last.arrivedMs);
     QVERIFY(kill->contentId.startsWith(u"pm1-"_s));
     QVERIFY(player.events(u"quit"_s).isEmpty());
-    qInfo("killed with %lld ms played since the last report (at %lld ms)",
-          kill->estimatedPositionMs - kill->lastReportedMs, kill->lastReportedMs);
+    qInfo("killed with %lld ms played since the last report (at %lld ms); reports every %lld ms",
+          kill->estimatedPositionMs - kill->lastReportedMs, kill->lastReportedMs,
+          kill->observedIntervalMs);
 }
 
 QByteArray TestClientCrash::get(const QString &path, int *status)
@@ -291,32 +300,39 @@ int TestClientCrash::eventSubscribers()
 void TestClientCrash::verifyLossWithinOneInterval(const QJsonObject &record, const Kill &kill)
 {
     const qint64 stored = record.value(u"position_ms"_s).toInteger();
-    const QString detail = u"stored %1 ms; last reported %2 ms; killed at about %3 ms"_s.arg(stored)
-                               .arg(kill.lastReportedMs)
-                               .arg(kill.estimatedPositionMs);
+    const QString detail =
+        u"stored %1 ms; last reported %2 ms; killed at about %3 ms; reports every %4 ms"_s
+            .arg(stored)
+            .arg(kill.lastReportedMs)
+            .arg(kill.estimatedPositionMs)
+            .arg(kill.observedIntervalMs);
     QCOMPARE(record.value(u"device_name"_s).toString(), u"TV"_s);
     // Nothing reported is lost...
     QVERIFY2(stored >= kill.lastReportedMs, qPrintable(detail));
     // ...so at most one interval of watching is,
-    QVERIFY2(stored >= kill.estimatedPositionMs - kReportIntervalMs - kToleranceMs,
+    QVERIFY2(stored >= kill.estimatedPositionMs - kill.observedIntervalMs - kToleranceMs,
              qPrintable(detail));
-    // and nothing is made up.
-    QVERIFY2(stored <= kill.estimatedPositionMs + kToleranceMs, qPrintable(detail));
+    // and nothing is made up: at most the report after the last printed one, which the kill may
+    // have cut off before its line (a line read late makes the estimate too small, not this).
+    QVERIFY2(stored <= qMax(kill.estimatedPositionMs, kill.lastReportedMs + kill.observedIntervalMs)
+                     + kToleranceMs,
+             qPrintable(detail));
 }
 
 void TestClientCrash::killedOfflineThenOutboxDeliveredOnNextLaunch()
 {
-    // The server is down while the TV plays: every report waits in the outbox.
-    const quint16 port = freePort();
-    QVERIFY(port != 0);
-    m_url = u"http://127.0.0.1:%1"_s.arg(port);
+    // The server is down while the TV plays: every report waits in the outbox. Its address is one
+    // a server bound (port 0) and gave up, so nothing answers there.
+    QVERIFY2(startServer(), m_server->err().constData());
+    stopServer();
     Kill kill;
     playAndKill(false, &kill);
     if (QTest::currentTestFailed())
         return;
 
-    // The server comes back; the next launch, with no file, delivers what the killed run left.
-    QVERIFY2(startServer(port), m_server->err().constData());
+    // The service comes back (on the port its new process picks; the profile's outbox does not
+    // depend on the address); the next launch, with no file, delivers what the killed run left.
+    QVERIFY2(startServer(), m_server->err().constData());
     QCOMPARE(serverRecord(kill.contentId).first, 404);
     Player next(playerArgs(QString()), m_environment, m_clock);
     QTRY_VERIFY2_WITH_TIMEOUT(serverRecord(kill.contentId).first == 200 || !next.isRunning(),
@@ -342,7 +358,7 @@ void TestClientCrash::killedOfflineThenOutboxDeliveredOnNextLaunch()
 
 void TestClientCrash::killedOnlineLosesAtMostOneInterval()
 {
-    QVERIFY2(startServer(0), m_server->err().constData());
+    QVERIFY2(startServer(), m_server->err().constData());
     Kill kill;
     playAndKill(true, &kill);
     if (QTest::currentTestFailed())

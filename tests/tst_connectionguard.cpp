@@ -601,9 +601,9 @@ void TestConnectionGuard::slowRequestTimesOut()
     QVERIFY(answer);
     VERIFY_ERROR(*answer, 408, u"request_timeout"_s);
     QVERIFY(client.waitClosed());
-    // Not before the limit, and nowhere near ten times it.
+    // Not before the limit. (No upper bound: the 408 itself is the event, and a loaded machine
+    // may deliver it late.)
     QVERIFY2(elapsed >= kIdleMs - 50, qPrintable(QString::number(elapsed)));
-    QVERIFY2(elapsed < 10 * kIdleMs, qPrintable(QString::number(elapsed)));
     if (drip)
         QVERIFY2(sent < bytes.size(), "the whole request went out before the timeout");
 
@@ -626,9 +626,9 @@ void TestConnectionGuard::idleKeepAliveIsClosed()
     QElapsedTimer clock;
     clock.start();
     QVERIFY(client.waitClosed(10 * kIdleMs + kTimeoutMs));
+    // Not before the limit; the close itself is the event waited for.
     const qint64 elapsed = clock.elapsed();
     QVERIFY2(elapsed >= kIdleMs - 50, qPrintable(QString::number(elapsed)));
-    QVERIFY2(elapsed < 10 * kIdleMs, qPrintable(QString::number(elapsed)));
     // Closed quietly: an idle connection owes nobody an answer.
     QVERIFY2(client.buffer().isEmpty(), client.buffer().constData());
 }
@@ -646,9 +646,10 @@ void TestConnectionGuard::idleIsCountedFromTheLastAnswer()
         QVERIFY2(answer, qPrintable(u"answer %1"_s.arg(i + 1)));
         QCOMPARE(answer->status, 401);
     }
-    // The connection has been idle only since that last answer: well within the limit, it still
-    // takes a request.
-    QTest::qWait(kIdleMs / 2);
+    // The ninth answer was held back 100 ms * 2^4 = 1.6 s, longer than the idle timeout: counted
+    // from the request, the connection would be closed by now. Counted from the last answer, it
+    // still takes a request sent right away (no sleep here: on a loaded machine it could outlast
+    // the limit).
     QVERIFY(client.isOpen());
     client.send(request("GET", "/healthz"));
     const std::optional<Answer> health = client.next();
@@ -678,8 +679,8 @@ void TestConnectionGuard::eventStreamOutlivesIdleTimeout()
     idle.send(request("GET", "/healthz"));
     QVERIFY(idle.next());
 
-    QTest::qWait(3 * kIdleMs);
-    QVERIFY(!idle.isOpen());
+    // Once the idle connection is closed, the stream (quiet for longer) has outlived the timeout.
+    QVERIFY(idle.waitClosed(10 * kIdleMs + kTimeoutMs));
     QVERIFY(stream.isOpen());
 
     const std::optional<Answer> put =
@@ -824,8 +825,9 @@ void TestConnectionGuard::rateLimit()
 
     RawClient client(port());
     QVERIFY(client.waitConnected());
-    // All at once, so the bucket has no time to refill between them.
-    constexpr int kSent = 8;
+    // All at once, so the bucket has little time to refill between them: 20 leave room for a
+    // loaded machine to refill a few (5 a second) and still run dry.
+    constexpr int kSent = 20;
     QByteArray burst;
     for (int i = 0; i < kSent; ++i)
         burst += request("GET", "/v1/progress/none", m_alice);
@@ -914,7 +916,9 @@ void TestConnectionGuard::failedAuthenticationIsSlowed()
         QVERIFY2(answer, qPrintable(u"answer %1"_s.arg(i + 1)));
         VERIFY_ERROR(*answer, 401, u"unauthorized"_s);
     }
-    QVERIFY2(took.back() >= took.front() + 300,
+    // The tenth is held back 100 ms * 2^5 = 3.2 s (a lower bound: load only adds to it); the
+    // first five are free.
+    QVERIFY2(took.back() >= 3000,
              qPrintable(u"first %1 ms, tenth %2 ms"_s.arg(took.front()).arg(took.back())));
     QCOMPARE(refusedSample(metricsPage(port()), "auth_failure_delayed"),
              double(10 - 5)); // the first five are free

@@ -20,6 +20,7 @@
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -57,7 +58,9 @@ constexpr int kPlayerTimeoutMs = 60000;
 // As tst_endtoend: a resume lands on the reported position within one frame or so.
 constexpr qint64 kResumeToleranceMs = 250;
 
-quint16 freePort()
+// A port the OS has just handed out and taken back: nothing holds it, but something may take it
+// before it is used, so whoever binds it must say whether that worked (see startNginx()).
+quint16 candidatePort()
 {
     QTcpServer probe;
     probe.listen(QHostAddress::LocalHost, 0);
@@ -194,6 +197,7 @@ private:
     QString proxyUrl() const { return u"https://127.0.0.1:%1"_s.arg(m_httpsPort); }
     bool siteConfig(QString *config, QString *error) const;
     bool startNginx(QString *error);
+    bool startNginxOnce(QString *error);
     Answer send(const QByteArray &verb, const QString &url, const QByteArray &body = {},
                 bool followRedirects = true);
     QJsonObject storedRecord(Server &server, const QString &contentId);
@@ -328,8 +332,23 @@ bool tst_LoadBalancer::siteConfig(QString *config, QString *error) const
 
 bool tst_LoadBalancer::startNginx(QString *error)
 {
-    m_httpsPort = freePort();
-    m_httpPort = freePort();
+    // nginx cannot listen on port 0 and say which port it got, so the test offers it two ports
+    // the OS just handed out and lets nginx say whether it could bind them: nginx writes its pid
+    // file only after it has opened its listening sockets, and exits on "Address already in use"
+    // when another process took one in between; then it is tried again on others.
+    for (int attempt = 1;; ++attempt) {
+        m_httpsPort = candidatePort();
+        m_httpPort = candidatePort();
+        if (startNginxOnce(error))
+            return true;
+        if (attempt == 5 || !m_proxy || !m_proxy->err().contains("Address already in use"))
+            return false;
+        qInfo("nginx: a port was taken (attempt %d), trying others", attempt);
+    }
+}
+
+bool tst_LoadBalancer::startNginxOnce(QString *error)
+{
     QString site;
     if (!siteConfig(&site, error))
         return false;
@@ -363,16 +382,25 @@ bool tst_LoadBalancer::startNginx(QString *error)
         *error = u"cannot make "_s + path(u"temp"_s);
         return false;
     }
+    // Listening once its pid file is written (after it has bound its sockets); an nginx that
+    // refused its configuration or could not bind exits.
+    QFile::remove(path(u"nginx.pid"_s));
     m_proxy = std::make_unique<Process>(m_nginx,
                                         QStringList{u"-p"_s, m_dir->path() + u'/', u"-c"_s,
                                                     u"nginx.conf"_s, u"-g"_s, u"daemon off;"_s});
-    // Listening once it accepts a connection; an nginx that refused its configuration exits.
-    QDeadlineTimer deadline(kTimeoutMs);
-    while (m_proxy->isRunning() && !accepts(m_httpsPort) && !deadline.hasExpired())
-        QTest::qWait(50);
-    if (!m_proxy->isRunning() || !accepts(m_httpsPort)) {
-        QTest::qWait(100); // the last of its stderr
+    const auto pidWritten = [this] {
+        return QFileInfo(path(u"nginx.pid"_s)).size() > 0;
+    };
+    (void)QTest::qWaitFor([&] { return !m_proxy->isRunning() || pidWritten(); }, kTimeoutMs);
+    if (!m_proxy->isRunning() || !pidWritten()) {
+        if (m_proxy->isRunning())
+            m_proxy->stop();
+        m_proxy->process().waitForFinished(kTimeoutMs); // the last of its stderr
         *error = u"nginx did not start:\n"_s + QString::fromUtf8(m_proxy->err());
+        return false;
+    }
+    if (!accepts(m_httpsPort)) {
+        *error = u"nginx started but does not accept on its https port"_s;
         return false;
     }
     return true;

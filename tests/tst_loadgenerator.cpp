@@ -151,7 +151,8 @@ void tst_LoadGenerator::requestsFollowTheProtocol()
     LoadOptions options = optionsFor(server);
     options.readsPerSecond = 30;
     LoadGenerator generator(options);
-    QVERIFY(run(generator, 10000));
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(run(generator, 30000));
     QVERIFY2(generator.failure().isEmpty(), qPrintable(generator.failure()));
 
     const QRegularExpression idPath(QStringLiteral("^/v1/progress/loadgen-d(\\d+)-v(\\d+)$"));
@@ -173,7 +174,8 @@ void tst_LoadGenerator::requestsFollowTheProtocol()
             const qint64 duration = body.value(QStringLiteral("duration_ms")).toInteger(-1);
             QVERIFY(position >= 0 && duration > 0 && position <= duration);
             const qint64 observed = body.value(QStringLiteral("observed_at_ms")).toInteger();
-            QVERIFY(observed <= now && observed > now - 10000);
+            // Stamped when due: within the run, however long a busy machine made it.
+            QVERIFY(observed >= before && observed <= now);
             const QString state = body.value(QStringLiteral("state")).toString();
             QVERIFY(state == QLatin1String("playing") || state == QLatin1String("ended"));
         } else {
@@ -253,10 +255,9 @@ void tst_LoadGenerator::timeoutsEndTheRun()
     options.durationSeconds = 0.4;
     options.timeoutSeconds = 0.3;
     LoadGenerator generator(options);
-    QElapsedTimer elapsed;
-    elapsed.start();
-    QVERIFY(run(generator, 10000));
-    QVERIFY2(elapsed.elapsed() < 3000, qPrintable(QString::number(elapsed.elapsed())));
+    // The server never answers: without the timeouts the run would never finish, so finishing at
+    // all is what shows they end it (no wall-clock bound, which a loaded machine could break).
+    QVERIFY(run(generator, 30000));
     const KindStats &writes = generator.stats().writes();
     QCOMPARE(writes.due, qint64(40));
     QCOMPARE(writes.timeouts, qint64(40));
@@ -324,12 +325,22 @@ void tst_LoadGenerator::stopEndsEarly()
     LoadGenerator generator(options);
     QSignalSpy finished(&generator, &LoadGenerator::finished);
     generator.start();
-    QTimer::singleShot(500, &generator, &LoadGenerator::stop);
-    QVERIFY(finished.wait(5000));
+    // Stopped once the server has seen 50 requests (about half a second in), whenever that is on
+    // a busy machine.
+    QVERIFY(QTest::qWaitFor([&] { return server.requests.size() >= 50; }, 30000));
+    generator.stop();
+    QVERIFY(finished.wait(30000));
     QVERIFY(generator.failure().isEmpty());
-    QVERIFY(generator.measuredSeconds() >= 0.45 && generator.measuredSeconds() < 2);
-    QVERIFY(generator.stats().writes().due >= 40 && generator.stats().writes().due < 200);
-    QCOMPARE(generator.stats().writes().ok, generator.stats().writes().due);
+    const double measured = generator.measuredSeconds();
+    const qint64 due = generator.stats().writes().due;
+    QVERIFY2(measured > 0 && measured < options.durationSeconds,
+             qPrintable(QString::number(measured)));
+    QVERIFY2(due >= 50, qPrintable(QString::number(due)));
+    // What was due is what the schedule holds up to the stop: 100 a second, due in rounds of 20
+    // (one report per device every 0.2 s, no jitter).
+    QVERIFY2(qAbs(double(due) - 100 * measured) <= 20,
+             qPrintable(QStringLiteral("%1 due in %2 s").arg(due).arg(measured)));
+    QCOMPARE(generator.stats().writes().ok, due);
 }
 
 QTEST_GUILESS_MAIN(tst_LoadGenerator)

@@ -23,6 +23,7 @@
 #include <QTest>
 
 #include <memory>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 
@@ -72,6 +73,7 @@ private Q_SLOTS:
     void eventsReachStreamsOnOtherServers();
     void readCachesFollowOtherServers();
     void concurrentWritersAgree();
+    void equalPairOnAnotherServerIsAReplay();
     void groupsInOppositeOrdersDoNotDeadlock();
     void serversStartTogetherOnANewDatabase();
     void lostDatabaseConnectionIsReopened();
@@ -238,10 +240,18 @@ void TestScaleOut::readCachesFollowOtherServers()
 void TestScaleOut::concurrentWritersAgree()
 {
     // Two devices report through both servers at once, in an order nobody controls; each write
-    // is sent without waiting for the previous answer.
+    // is sent without waiting for the previous answer. With 200 updates over 100 pairs
+    // (observed_at_ms, device_id) many pairs come twice with different positions: an equal pair is
+    // a replay, so of the updates carrying the greatest pair, the one committed first stands,
+    // whichever server it went through, and the send order says nothing about which that is.
     constexpr int kUpdates = 200;
     QRandomGenerator random(20261127);
-    QList<QNetworkReply *> replies;
+    struct Sent
+    {
+        ProgressRecord update;
+        QNetworkReply *reply = nullptr;
+    };
+    std::vector<Sent> sent;
     ProgressRecord newest;
     newest.observedAtMs = -1;
     for (int i = 0; i < kUpdates; ++i) {
@@ -258,27 +268,63 @@ void TestScaleOut::concurrentWritersAgree()
         QNetworkRequest request(QUrl(node.url + u"/v1/progress/race"_s));
         request.setRawHeader("Authorization", "Bearer " + m_alice.toUtf8());
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-        replies << m_nam.put(
-            request,
-            QJsonDocument(update(position, observed, device)).toJson(QJsonDocument::Compact));
+        sent.push_back({candidate,
+                        m_nam.put(request,
+                                  QJsonDocument(update(position, observed, device))
+                                      .toJson(QJsonDocument::Compact))});
     }
-    for (QNetworkReply *reply : std::as_const(replies)) {
+    // The greatest pair; of the updates carrying it, exactly one was applied (the first to
+    // commit), and its position is the one that stands.
+    QList<qint64> applied;
+    QList<qint64> candidates;
+    for (const Sent &one : sent) {
+        QNetworkReply *reply = one.reply;
         if (!reply->isFinished())
             QVERIFY(QSignalSpy(reply, &QNetworkReply::finished).wait(kTimeoutMs));
         QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        const QJsonObject answer = QJsonDocument::fromJson(reply->readAll()).object();
         reply->deleteLater();
+        if (one.update.observedAtMs != newest.observedAtMs
+            || one.update.deviceId != newest.deviceId)
+            continue;
+        candidates << one.update.positionMs;
+        if (answer.value(u"applied"_s).toBool())
+            applied << one.update.positionMs;
     }
+    QVERIFY2(
+        applied.size() == 1,
+        qPrintable(u"%1 of the updates with the greatest pair were applied"_s.arg(applied.size())));
+    const qint64 standing = applied.constFirst();
+    qInfo("%lld updates carry the greatest pair; the one committed first stands",
+          qint64(candidates.size()));
+    QVERIFY(candidates.contains(standing));
 
-    // The database, and both servers' reads, hold the newest by the ordering rule.
+    // The database, and both servers' reads, hold it.
     QCOMPARE(m_database->value(u"SELECT position_ms FROM progress WHERE content_id = 'race'"_s)
                  .toLongLong(),
-             newest.positionMs);
-    QTRY_COMPARE_WITH_TIMEOUT(get(m_a, u"race"_s, m_alice).position(), newest.positionMs,
-                              kTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"race"_s, m_alice).position(), newest.positionMs,
-                              kTimeoutMs);
+             standing);
+    QCOMPARE(m_database->value(u"SELECT observed_at_ms FROM progress WHERE content_id = 'race'"_s)
+                 .toLongLong(),
+             newest.observedAtMs);
+    QTRY_COMPARE_WITH_TIMEOUT(get(m_a, u"race"_s, m_alice).position(), standing, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"race"_s, m_alice).position(), standing, kTimeoutMs);
     QCOMPARE(get(m_a, u"race"_s, m_alice).record().value(u"device_id"_s).toString(),
              newest.deviceId);
+}
+
+void TestScaleOut::equalPairOnAnotherServerIsAReplay()
+{
+    // The same pair (observed_at_ms, device_id) with another position, through the other server
+    // after the first committed: a replay, not applied; what committed first stands on both.
+    const Answer first = put(m_a, u"pair"_s, update(1000, m_t0, u"tv"_s), m_alice);
+    QCOMPARE(first.status, 200);
+    QVERIFY(first.json.value(u"applied"_s).toBool());
+    const Answer second = put(m_b, u"pair"_s, update(2000, m_t0, u"tv"_s), m_alice);
+    QCOMPARE(second.status, 200);
+    QVERIFY(!second.json.value(u"applied"_s).toBool());
+    QCOMPARE(second.position(), 1000);
+    QTRY_COMPARE_WITH_TIMEOUT(get(m_a, u"pair"_s, m_alice).position(), 1000, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"pair"_s, m_alice).position(), 1000, kTimeoutMs);
 }
 
 void TestScaleOut::groupsInOppositeOrdersDoNotDeadlock()
