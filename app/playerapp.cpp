@@ -38,7 +38,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
     : QObject(parent),
       m_options(std::move(options)),
       m_profile(m_options.profileDir),
-      m_sync(m_local),
+      m_sync(m_local, m_servers),
+      m_stream(m_servers),
       m_session(m_sync, m_local),
       m_window(std::make_unique<PlayerWindow>()),
       m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails"))
@@ -89,10 +90,6 @@ void PlayerApp::start()
         m_session.handleRemote(record);
     });
     connect(&m_sync, &SyncClient::statusChanged, this, &PlayerApp::updateSyncStatus);
-    // One server in use at a time: whichever of the two finds the current one away first moves
-    // the other along with it.
-    connect(&m_sync, &SyncClient::currentServerChanged, &m_stream, &EventStream::setCurrentServer);
-    connect(&m_stream, &EventStream::currentServerChanged, &m_sync, &SyncClient::setCurrentServer);
     // The stream coming back means the server is back: deliver what waited.
     connect(&m_stream, &EventStream::connectedChanged, this, [this](bool connected) {
         if (connected)
@@ -147,14 +144,10 @@ void PlayerApp::configureFromProfile()
                          qPrintable(error));
         }
     }
-    const ServerList servers = m_profile.servers();
-    m_sync.setServers(servers, m_profile.token());
-    m_sync.setTrustedCertificates(trusted);
-    m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_stream.stop();
-    m_stream.setServers(servers, m_profile.token());
-    m_stream.setCurrentServer(m_sync.currentServer());
-    m_stream.setTrustedCertificates(trusted);
+    m_servers.setServers(m_profile.servers(), m_profile.token());
+    m_servers.setTrustedCertificates(trusted);
+    m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     QSettings &settings = m_profile.settings();
     const int interval = m_options.reportIntervalSet ? m_options.reportIntervalSeconds
                                                      : settings.value(kIntervalKey, 5).toInt();
@@ -533,8 +526,8 @@ void PlayerApp::updateSyncStatus()
     status.hasServer = m_sync.hasServer();
     status.online = m_sync.isOnline();
     status.pending = m_sync.pendingCount();
-    status.server = m_sync.currentServer();
-    for (const QUrl &server : m_sync.servers().urls()) {
+    status.server = m_servers.current();
+    for (const QUrl &server : m_servers.servers().urls()) {
         if (server != status.server)
             status.otherServers.append(server);
     }

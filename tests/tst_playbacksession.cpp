@@ -359,6 +359,7 @@ private:
     std::unique_ptr<SyncServer> m_server;
     QString m_token = kToken;
     std::unique_ptr<LocalCopy> m_local;
+    std::unique_ptr<ServerPool> m_servers;
     std::unique_ptr<SyncClient> m_sync;
     std::unique_ptr<PlaybackSession> m_session;
     std::unique_ptr<Timeline> m_timeline;
@@ -446,8 +447,9 @@ void tst_PlaybackSession::startSession(const QUrl &server)
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY2(*opened, qPrintable(error));
 
-    m_sync = std::make_unique<SyncClient>(*m_local);
-    m_sync->setServers(ServerList({server}), m_token);
+    m_servers = std::make_unique<ServerPool>();
+    m_servers->setServers(ServerList({server}), m_token);
+    m_sync = std::make_unique<SyncClient>(*m_local, *m_servers);
     m_sync->setDevice(u"laptop"_s, u"This laptop"_s);
     m_session = std::make_unique<PlaybackSession>(*m_sync, *m_local);
     m_timeline = std::make_unique<Timeline>(*m_session);
@@ -476,8 +478,9 @@ void tst_PlaybackSession::reportFromAnotherDevice(ProgressRecord record)
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY(*opened);
 
-    SyncClient tv(local);
-    tv.setServers(ServerList({QUrl(m_server->url())}), m_token);
+    ServerPool tvServers;
+    tvServers.setServers(ServerList({QUrl(m_server->url())}), m_token);
+    SyncClient tv(local, tvServers);
     tv.setDevice(u"tv"_s, u"Living-room TV"_s);
     QSignalSpy settled(&tv, &SyncClient::reportSettled);
     record.contentId = m_contentId;
