@@ -90,6 +90,7 @@ void PlayerApp::start()
         m_session.handleRemote(record);
     });
     connect(&m_sync, &SyncClient::statusChanged, this, &PlayerApp::updateSyncStatus);
+    connect(&m_local, &LocalCopy::failureChanged, this, &PlayerApp::updateSyncStatus);
     // The stream coming back means the server is back: deliver what waited.
     connect(&m_stream, &EventStream::connectedChanged, this, [this](bool connected) {
         if (connected)
@@ -111,11 +112,11 @@ void PlayerApp::start()
         m_window->controls()->setVolume(qRound(m_audio->volume() * 100));
     m_window->show();
 
-    m_local.open(m_profile.localDatabasePath(), this, [this](bool ok, const QString &error) {
-        if (!ok) {
-            qCWarning(lcApp).noquote() << "the local copy cannot be used:" << error;
+    m_local.open(m_profile.localDatabasePath(), this, [this](const StoreResult<void> &opened) {
+        if (!opened.ok()) {
+            qCWarning(lcApp).noquote() << "the local copy cannot be used:" << opened.error();
             std::fprintf(stderr, "playmark: the local copy cannot be used: %s\n",
-                         qPrintable(error));
+                         qPrintable(opened.error()));
         }
         // Updates left from a previous run go out first.
         m_sync.deliver();
@@ -247,27 +248,28 @@ void PlayerApp::showContinueWatching()
 {
     m_window->showHome();
     if (!m_sync.hasServer()) {
-        m_local.recent(20, this, [this](const QList<ProgressRecord> &records) {
-            showEntries(records, false);
+        m_local.recent(20, this, [this](const StoreResult<QList<ProgressRecord>> &records) {
+            showEntries(records.valueOr({}), false);
         });
         return;
     }
-    m_sync.fetchList(20, PlaybackSession::kDefaultServerWaitMs, this,
-                     [this](bool ok, const QList<ProgressRecord> &records) {
-                         if (!ok) {
-                             m_local.recent(20, this, [this](const QList<ProgressRecord> &local) {
-                                 showEntries(local, false);
-                             });
-                             return;
-                         }
-                         // Kept here too, for the list when the server is away.
-                         for (const ProgressRecord &record : records)
-                             m_local.save(record, false, 0);
-                         m_local.withoutHidden(records, this,
-                                               [this](const QList<ProgressRecord> &visible) {
-                                                   showEntries(visible, true);
-                                               });
-                     });
+    m_sync.fetchList(
+        20, PlaybackSession::kDefaultServerWaitMs, this,
+        [this](bool ok, const QList<ProgressRecord> &records) {
+            if (!ok) {
+                m_local.recent(20, this, [this](const StoreResult<QList<ProgressRecord>> &local) {
+                    showEntries(local.valueOr({}), false);
+                });
+                return;
+            }
+            // Kept here too, for the list when the server is away.
+            for (const ProgressRecord &record : records)
+                m_local.save(record, false, 0);
+            m_local.withoutHidden(
+                records, this, [this, records](const StoreResult<QList<ProgressRecord>> &visible) {
+                    showEntries(visible.valueOr(records), true);
+                });
+        });
 }
 
 void PlayerApp::showEntries(const QList<ProgressRecord> &records, bool fromServer)
@@ -278,10 +280,12 @@ void PlayerApp::showEntries(const QList<ProgressRecord> &records, bool fromServe
         m_entries.insert(record.contentId, record);
         entries.append({record.contentId, record.title, record.deviceName, record.positionMs,
                         record.durationMs, record.observedAtMs, QImage()});
-        m_local.location(record.contentId, this, [this, record](const QString &path) {
-            m_locations.insert(record.contentId, path);
-            m_thumbnails.request(record.contentId, path, record.positionMs);
-        });
+        m_local.location(record.contentId, this,
+                         [this, record](const StoreResult<QString> &location) {
+                             const QString path = location.valueOr({});
+                             m_locations.insert(record.contentId, path);
+                             m_thumbnails.request(record.contentId, path, record.positionMs);
+                         });
     }
     m_window->home()->setEntries(entries, m_sync.clock().serverNowMs(), fromServer);
 }
@@ -532,6 +536,7 @@ void PlayerApp::updateSyncStatus()
             status.otherServers.append(server);
     }
     status.lastExchangeMs = m_sync.lastExchangeMs();
+    status.localFailure = m_local.failure();
     m_window->setSyncStatus(status.text(), status.toolTip());
 }
 

@@ -9,6 +9,7 @@
 #include "protocol/contentfingerprint.h"
 #include "protocol/recordcodec.h"
 #include "serverstorage.h"
+#include "sqlitefault.h"
 #include "syncserver.h"
 
 #include <QDateTime>
@@ -337,6 +338,8 @@ private Q_SLOTS:
     // When things go wrong.
     void unreadableFileFails_data();
     void unreadableFileFails();
+    void unreadableLocalCopyIsAFailure_data();
+    void unreadableLocalCopyIsAFailure();
     void closeNeverHangs_data();
     void closeNeverHangs();
 
@@ -440,9 +443,9 @@ void tst_PlaybackSession::startSession(const QUrl &server)
     QString error;
     QObject context;
     m_local->open(m_dir->filePath(u"local.sqlite"_s), &context,
-                  [&opened, &error](bool ok, const QString &why) {
-                      opened = ok;
-                      error = why;
+                  [&opened, &error](const StoreResult<void> &result) {
+                      opened = result.ok();
+                      error = result.error();
                   });
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY2(*opened, qPrintable(error));
@@ -474,7 +477,7 @@ void tst_PlaybackSession::reportFromAnotherDevice(ProgressRecord record)
     LocalCopy local;
     std::optional<bool> opened;
     local.open(m_dir->filePath(u"tv.sqlite"_s), &context,
-               [&opened](bool ok, const QString &) { opened = ok; });
+               [&opened](const StoreResult<void> &result) { opened = result.ok(); });
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY(*opened);
 
@@ -506,11 +509,13 @@ void tst_PlaybackSession::keepLocally(ProgressRecord record)
 void tst_PlaybackSession::readLocal(std::optional<ProgressRecord> *record)
 {
     QObject context;
-    std::optional<std::optional<ProgressRecord>> answer;
-    m_local->record(m_contentId, &context,
-                    [&answer](const std::optional<ProgressRecord> &found) { answer = found; });
+    std::optional<StoreResult<std::optional<ProgressRecord>>> answer;
+    m_local->record(
+        m_contentId, &context,
+        [&answer](const StoreResult<std::optional<ProgressRecord>> &found) { answer = found; });
     QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), kTimeoutMs);
-    *record = *answer;
+    QVERIFY2(answer->ok(), qPrintable(answer->error()));
+    *record = answer->value();
 }
 
 std::optional<ProgressRecord> tst_PlaybackSession::serverRecord()
@@ -1272,6 +1277,49 @@ void tst_PlaybackSession::unreadableFileFails_data()
     QTest::addColumn<QString>("name");
     QTest::newRow("no such file") << u"no-such-video.mkv"_s;
     QTest::newRow("a folder") << u"folder.mkv"_s;
+}
+
+void tst_PlaybackSession::unreadableLocalCopyIsAFailure_data()
+{
+    QTest::addColumn<bool>("serverUp");
+    QTest::newRow("the server away: nothing can tell") << false;
+    QTest::newRow("the server answers: its record") << true;
+}
+
+// The local copy's records are damaged on disk. With the server away that is not "no record"
+// (which would start at 0 and report 0 over the person's place): opening fails and says why. With
+// the server answering, its record is where playback starts.
+void tst_PlaybackSession::unreadableLocalCopyIsAFailure()
+{
+    QFETCH(bool, serverUp);
+    const qint64 now = nowMs();
+    CHECK(startServer());
+    CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, 30000, 60000), now)));
+    CHECK(startSession(QUrl(m_server->url())));
+    CHECK(keepLocally(at(seen(u"laptop"_s, 42000, 5000), now)));
+    m_timeline.reset();
+    m_session.reset();
+    m_sync.reset();
+    m_local.reset();
+    QString error;
+    QVERIFY2(damageTable(m_dir->filePath(u"local.sqlite"_s), u"records"_s, &error),
+             qPrintable(error));
+
+    CHECK(startSession(serverUp ? QUrl(m_server->url()) : closedPort()));
+    addPlayer();
+    m_session->open(m_video);
+    if (serverUp) {
+        QTRY_COMPARE_WITH_TIMEOUT(m_timeline->resumed.size(), 1, kTimeoutMs);
+        QCOMPARE(m_timeline->resumed.first().sourceName(), u"server"_s);
+        QCOMPARE(m_timeline->resumed.first().positionMs, qint64(30000));
+        return;
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->failures.size(), 1, kTimeoutMs);
+    QVERIFY2(m_timeline->failures.first().contains(u"malformed"_s),
+             qPrintable(m_timeline->failures.first()));
+    QCOMPARE(m_session->phase(), PlaybackSession::Phase::Idle);
+    QVERIFY(m_timeline->resumed.isEmpty());
+    QVERIFY(m_timeline->reports.isEmpty());
 }
 
 void tst_PlaybackSession::unreadableFileFails()

@@ -10,6 +10,7 @@
 #include "client/syncclient.h"
 #include "protocol/progressorder.h"
 #include "serverstorage.h"
+#include "sqlitefault.h"
 #include "syncserver.h"
 
 #include <QDateTime>
@@ -66,10 +67,10 @@ struct Player
     bool open(const QString &path)
     {
         std::optional<bool> opened;
-        local.open(path, &context, [&opened](bool ok, const QString &error) {
-            if (!ok)
-                qWarning("open: %s", qPrintable(error));
-            opened = ok;
+        local.open(path, &context, [&opened](const StoreResult<void> &result) {
+            if (!result.ok())
+                qWarning("open: %s", qPrintable(result.error()));
+            opened = result.ok();
         });
         return QTest::qWaitFor([&] { return opened.has_value(); }, kTimeoutMs) && *opened;
     }
@@ -78,7 +79,8 @@ struct Player
     int pendingInOutbox()
     {
         std::optional<int> count;
-        local.pendingCount(&context, [&count](int n) { count = n; });
+        local.pendingCount(&context,
+                           [&count](const StoreResult<int> &n) { count = n.valueOr(-1); });
         return QTest::qWaitFor([&] { return count.has_value(); }, kTimeoutMs) ? *count : -1;
     }
 
@@ -86,10 +88,13 @@ struct Player
     {
         bool answered = false;
         std::optional<ProgressRecord> found;
-        local.record(contentId, &context, [&](std::optional<ProgressRecord> record) {
-            found = std::move(record);
-            answered = true;
-        });
+        local.record(contentId, &context,
+                     [&](const StoreResult<std::optional<ProgressRecord>> &record) {
+                         if (!record.ok())
+                             qWarning("record: %s", qPrintable(record.error()));
+                         found = record.valueOr(std::nullopt);
+                         answered = true;
+                     });
         if (!QTest::qWaitFor([&] { return answered; }, kTimeoutMs))
             qWarning("the local copy did not answer");
         return found;
@@ -99,8 +104,10 @@ struct Player
     {
         bool answered = false;
         QList<PendingUpdate> updates;
-        local.pending(1000, &context, [&](QList<PendingUpdate> list) {
-            updates = std::move(list);
+        local.pending(1000, &context, [&](const StoreResult<QList<PendingUpdate>> &list) {
+            if (!list.ok())
+                qWarning("pending: %s", qPrintable(list.error()));
+            updates = list.valueOr({});
             answered = true;
         });
         if (!QTest::qWaitFor([&] { return answered; }, kTimeoutMs))
@@ -286,6 +293,7 @@ private Q_SLOTS:
     void deliverAtLaunchSendsAPreviousRunsOutbox_data();
     void deliverAtLaunchSendsAPreviousRunsOutbox();
     void manyVideosAreAllDelivered();
+    void anUnreadableOutboxIsNoDelivery();
     void clockSkewIsRestampedAndDelivered();
     void fetchFoundAndNotFound();
     void fetchFailsWithoutAServer_data();
@@ -597,6 +605,31 @@ void tst_SyncClient::deliverAtLaunchSendsAPreviousRunsOutbox()
         QCOMPARE(answer.record().value(u"position_ms"_s).toInteger(), record.positionMs);
         QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), record.observedAtMs);
     }
+}
+
+// An outbox that cannot be read (its table damaged on disk) is not an empty one: the delivery
+// attempt fails and is tried again later, and the updates in it stay for when it reads again.
+void tst_SyncClient::anUnreadableOutboxIsNoDelivery()
+{
+    const QString path = m_dir->filePath(u"tv.sqlite"_s);
+    {
+        auto lastRun = player(path, QString());
+        QVERIFY(lastRun);
+        lastRun->sync.report(progress(u"movie"_s, 61000));
+        QTRY_COMPARE_WITH_TIMEOUT(lastRun->pendingInOutbox(), 1, kTimeoutMs);
+    }
+    QString error;
+    QVERIFY2(damageTable(path, u"outbox"_s, &error), qPrintable(error));
+
+    auto thisRun = player(path, m_url);
+    QVERIFY(thisRun);
+    QSignalSpy finished(&thisRun->sync, &SyncClient::deliveryFinished);
+    thisRun->sync.deliver();
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(finished.constFirst().at(0).toBool(), false);
+    QVERIFY2(thisRun->local.failure().contains(u"malformed"_s),
+             qPrintable(thisRun->local.failure()));
+    QCOMPARE(get(u"movie"_s).status, 404); // nothing pretended to go out
 }
 
 void tst_SyncClient::manyVideosAreAllDelivered()

@@ -355,7 +355,7 @@ void tst_Tls::syncClientDeliversOverTls()
     QObject context;
     std::optional<bool> opened;
     local.open(m_dir->filePath(u"local.sqlite"_s), &context,
-               [&opened](bool ok, const QString &) { opened = ok; });
+               [&opened](const StoreResult<void> &result) { opened = result.ok(); });
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY(*opened);
     ServerPool servers;

@@ -29,6 +29,14 @@ bool exec(QSqlQuery &query, QString *error)
     return false;
 }
 
+// The outcome of a statement that gives nothing back.
+StoreResult<void> done(QSqlQuery &query)
+{
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    return {};
+}
+
 } // namespace
 
 LocalStore::LocalStore()
@@ -42,13 +50,14 @@ LocalStore::~LocalStore()
     close();
 }
 
-bool LocalStore::open(const QString &path, QString *error)
+StoreResult<void> LocalStore::open(const QString &path)
 {
     close();
-    if (openConnection(path, error))
-        return true;
+    QString error;
+    if (openConnection(path, &error))
+        return {};
     close();
-    return false;
+    return StoreError{error};
 }
 
 bool LocalStore::openConnection(const QString &path, QString *error)
@@ -92,12 +101,13 @@ void LocalStore::close()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs, QString *error)
+StoreResult<void> LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     SqlTransaction transaction(db);
-    if (!transaction.begun(error))
-        return false;
+    QString error;
+    if (!transaction.begun(&error))
+        return StoreError{error};
 
     QSqlQuery keep(db);
     keep.prepare(QStringLiteral("INSERT INTO records (%1, received_at_ms) VALUES"
@@ -107,8 +117,8 @@ bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs,
                  + SqlRecord::whereNewer(QStringLiteral("records")));
     SqlRecord::bind(keep, record);
     keep.addBindValue(record.receivedAtMs);
-    if (!exec(keep, error))
-        return false;
+    if (!exec(keep, &error))
+        return StoreError{error};
 
     if (queue) {
         QSqlQuery outbox(db);
@@ -119,31 +129,31 @@ bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs,
                        + SqlRecord::whereNewer(QStringLiteral("outbox")));
         SqlRecord::bind(outbox, record);
         outbox.addBindValue(offsetMs);
-        if (!exec(outbox, error))
-            return false;
+        if (!exec(outbox, &error))
+            return StoreError{error};
     }
-    return transaction.commit(error);
+    if (!transaction.commit(&error))
+        return StoreError{error};
+    return {};
 }
 
-bool LocalStore::record(const QString &contentId, std::optional<ProgressRecord> *record,
-                        QString *error)
+StoreResult<std::optional<ProgressRecord>> LocalStore::record(const QString &contentId)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1, received_at_ms FROM records WHERE content_id = ?")
                       .arg(SqlRecord::columns()));
     query.addBindValue(contentId);
-    if (!exec(query, error))
-        return false;
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    std::optional<ProgressRecord> record;
     if (query.next()) {
-        *record = SqlRecord::read(query);
-        (*record)->receivedAtMs = query.value(10).toLongLong();
-    } else {
-        record->reset();
+        record = SqlRecord::read(query);
+        record->receivedAtMs = query.value(10).toLongLong();
     }
-    return true;
+    return record;
 }
 
-bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *error)
+StoreResult<QList<ProgressRecord>> LocalStore::recent(int limit)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM records WHERE state <> 'ended' AND NOT EXISTS ("
@@ -152,41 +162,40 @@ bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *erro
                                  "%2 LIMIT ?")
                       .arg(SqlRecord::columns(), SqlRecord::newestFirst()));
     query.addBindValue(limit);
-    if (!exec(query, error))
-        return false;
-    records->clear();
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    QList<ProgressRecord> records;
     while (query.next())
-        records->append(SqlRecord::read(query));
-    return true;
+        records.append(SqlRecord::read(query));
+    return records;
 }
 
-bool LocalStore::pending(int limit, QList<PendingUpdate> *updates, QString *error)
+StoreResult<QList<PendingUpdate>> LocalStore::pending(int limit)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1, offset_ms FROM outbox ORDER BY observed_at_ms LIMIT ?")
                       .arg(SqlRecord::columns()));
     query.addBindValue(limit);
-    if (!exec(query, error))
-        return false;
-    updates->clear();
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    QList<PendingUpdate> updates;
     while (query.next())
-        updates->append({SqlRecord::read(query), query.value(10).toLongLong()});
-    return true;
+        updates.append({SqlRecord::read(query), query.value(10).toLongLong()});
+    return updates;
 }
 
-bool LocalStore::pendingCount(int *count, QString *error)
+StoreResult<int> LocalStore::pendingCount()
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM outbox")) || !query.next()) {
-        if (error)
-            *error = query.lastError().text();
-        return false;
-    }
-    *count = query.value(0).toInt();
-    return true;
+    query.prepare(QStringLiteral("SELECT COUNT(*) FROM outbox"));
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    if (!query.next())
+        return StoreError{QStringLiteral("local copy: the outbox could not be counted")};
+    return query.value(0).toInt();
 }
 
-bool LocalStore::markDelivered(const ProgressRecord &delivered, QString *error)
+StoreResult<void> LocalStore::markDelivered(const ProgressRecord &delivered)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("DELETE FROM outbox WHERE content_id = ? AND observed_at_ms = ?"
@@ -194,16 +203,19 @@ bool LocalStore::markDelivered(const ProgressRecord &delivered, QString *error)
     query.addBindValue(delivered.contentId);
     query.addBindValue(delivered.observedAtMs);
     query.addBindValue(delivered.deviceId);
-    return exec(query, error);
+    return done(query);
 }
 
-bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restamped,
-                         qint64 offsetMs, QString *error)
+StoreResult<void> LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restamped,
+                                      qint64 offsetMs)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     SqlTransaction transaction(db);
-    if (!transaction.begun(error) || !markDelivered(old, error))
-        return false;
+    QString error;
+    if (!transaction.begun(&error))
+        return StoreError{error};
+    if (const StoreResult<void> removed = markDelivered(old); !removed.ok())
+        return removed;
     // Force the replacement in: the re-stamped copy may sort before the wrongly stamped one.
     QSqlQuery outbox(db);
     outbox.prepare(
@@ -219,10 +231,12 @@ bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restam
     fix.addBindValue(old.contentId);
     fix.addBindValue(old.observedAtMs);
     fix.addBindValue(old.deviceId);
-    return exec(outbox, error) && exec(fix, error) && transaction.commit(error);
+    if (!exec(outbox, &error) || !exec(fix, &error) || !transaction.commit(&error))
+        return StoreError{error};
+    return {};
 }
 
-bool LocalStore::hide(const QString &contentId, qint64 observedAtMs, QString *error)
+StoreResult<void> LocalStore::hide(const QString &contentId, qint64 observedAtMs)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral(
@@ -230,28 +244,27 @@ bool LocalStore::hide(const QString &contentId, qint64 observedAtMs, QString *er
         " ON CONFLICT (content_id) DO UPDATE SET observed_at_ms = excluded.observed_at_ms"));
     query.addBindValue(contentId);
     query.addBindValue(observedAtMs);
-    return exec(query, error);
+    return done(query);
 }
 
-bool LocalStore::withoutHidden(const QList<ProgressRecord> &records, QList<ProgressRecord> *visible,
-                               QString *error)
+StoreResult<QList<ProgressRecord>> LocalStore::withoutHidden(const QList<ProgressRecord> &records)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT observed_at_ms FROM hidden WHERE content_id = ?"));
-    visible->clear();
+    QList<ProgressRecord> visible;
     for (const ProgressRecord &record : records) {
         query.addBindValue(record.contentId);
-        if (!exec(query, error))
-            return false;
+        if (QString error; !exec(query, &error))
+            return StoreError{error};
         const bool hidden = query.next() && query.value(0).toLongLong() >= record.observedAtMs;
         query.finish();
         if (!hidden)
-            visible->append(record);
+            visible.append(record);
     }
-    return true;
+    return visible;
 }
 
-bool LocalStore::setLocation(const QString &contentId, const QString &path, QString *error)
+StoreResult<void> LocalStore::setLocation(const QString &contentId, const QString &path)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(
@@ -261,16 +274,15 @@ bool LocalStore::setLocation(const QString &contentId, const QString &path, QStr
     query.addBindValue(contentId);
     query.addBindValue(path);
     query.addBindValue(QDateTime::currentMSecsSinceEpoch());
-    return exec(query, error);
+    return done(query);
 }
 
-bool LocalStore::location(const QString &contentId, QString *path, QString *error)
+StoreResult<QString> LocalStore::location(const QString &contentId)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT path FROM locations WHERE content_id = ?"));
     query.addBindValue(contentId);
-    if (!exec(query, error))
-        return false;
-    *path = query.next() ? query.value(0).toString() : QString();
-    return true;
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    return query.next() ? query.value(0).toString() : QString();
 }

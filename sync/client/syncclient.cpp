@@ -203,7 +203,17 @@ void SyncClient::deliver()
     m_inFlight = true;
     m_again = false;
     m_retry.stop();
-    m_local.pending(kBatchSize, this, [this](const QList<PendingUpdate> &batch) {
+    m_local.pending(kBatchSize, this, [this](const StoreResult<QList<PendingUpdate>> &pending) {
+        if (!pending.ok()) {
+            // Not an empty outbox: what waits in it cannot be read now (a locked or damaged
+            // file). Try again later, as when the server is away.
+            qCWarning(lcSync).noquote() << "the outbox cannot be read:" << pending.error();
+            m_inFlight = false;
+            scheduleRetry();
+            Q_EMIT deliveryFinished(false);
+            return;
+        }
+        const QList<PendingUpdate> &batch = pending.value();
         if (batch.isEmpty()) {
             m_inFlight = false;
             refreshPendingCount();
@@ -375,7 +385,10 @@ void SyncClient::scheduleRetry()
 
 void SyncClient::refreshPendingCount()
 {
-    m_local.pendingCount(this, [this](int count) {
+    m_local.pendingCount(this, [this](const StoreResult<int> &counted) {
+        // A count that cannot be read leaves the last one shown; the local copy's failure is
+        // shown beside it.
+        const int count = counted.valueOr(m_pendingCount);
         if (count == m_pendingCount)
             return;
         m_pendingCount = count;
@@ -393,7 +406,8 @@ void SyncClient::finish(int timeoutMs, QObject *context, std::function<void(int)
             return;
         *finished = true;
         QObject::disconnect(*connection);
-        m_local.pendingCount(context, done);
+        m_local.pendingCount(
+            context, [done](const StoreResult<int> &counted) { done(counted.valueOr(-1)); });
     };
     QTimer::singleShot(timeoutMs, context, complete);
     if (!hasServer()) {

@@ -88,7 +88,8 @@ public:
     void deliver();
 
     // For closing: delivers what is pending for at most `timeoutMs`, then calls `done` with the
-    // number of updates still in the outbox. Never waits longer.
+    // number of updates still in the outbox (-1 when the outbox cannot be read). Never waits
+    // longer.
     void finish(int timeoutMs, QObject *context, std::function<void(int)> done);
 
 Q_SIGNALS:
@@ -100,7 +101,8 @@ Q_SIGNALS:
     void clockOffsetChanged(qint64 offsetMs);
     // The record that stands on the server for a video, as learned from an answer.
     void serverRecordSeen(const ProgressRecord &record);
-    // A delivery attempt ended: the outbox is empty (ok) or the server could not be reached.
+    // A delivery attempt ended: the outbox is empty (ok), or the server could not be reached or
+    // the outbox could not be read.
     void deliveryFinished(bool ok);
 
 private:
