@@ -248,28 +248,25 @@ void PlayerApp::showContinueWatching()
 {
     m_window->showHome();
     if (!m_sync.hasServer()) {
-        m_local.recent(20, this, [this](const StoreResult<QList<ProgressRecord>> &records) {
-            showEntries(records.valueOr({}), false);
-        });
+        m_local.recent(20, this,
+                       [this](const auto &records) { showEntries(records.valueOr({}), false); });
         return;
     }
-    m_sync.fetchList(
-        20, PlaybackSession::kDefaultServerWaitMs, this,
-        [this](bool ok, const QList<ProgressRecord> &records) {
-            if (!ok) {
-                m_local.recent(20, this, [this](const StoreResult<QList<ProgressRecord>> &local) {
-                    showEntries(local.valueOr({}), false);
-                });
-                return;
-            }
-            // Kept here too, for the list when the server is away.
-            for (const ProgressRecord &record : records)
-                m_local.save(record, false, 0);
-            m_local.withoutHidden(
-                records, this, [this, records](const StoreResult<QList<ProgressRecord>> &visible) {
-                    showEntries(visible.valueOr(records), true);
-                });
-        });
+    m_sync.fetchList(20, PlaybackSession::kDefaultServerWaitMs, this,
+                     [this](bool ok, const QList<ProgressRecord> &records) {
+                         if (!ok) {
+                             m_local.recent(20, this, [this](const auto &local) {
+                                 showEntries(local.valueOr({}), false);
+                             });
+                             return;
+                         }
+                         // Kept here too, for the list when the server is away.
+                         for (const ProgressRecord &record : records)
+                             m_local.save(record, false, 0);
+                         m_local.withoutHidden(records, this, [this, records](const auto &visible) {
+                             showEntries(visible.valueOr(records), true);
+                         });
+                     });
 }
 
 void PlayerApp::showEntries(const QList<ProgressRecord> &records, bool fromServer)
@@ -280,12 +277,11 @@ void PlayerApp::showEntries(const QList<ProgressRecord> &records, bool fromServe
         m_entries.insert(record.contentId, record);
         entries.append({record.contentId, record.title, record.deviceName, record.positionMs,
                         record.durationMs, record.observedAtMs, QImage()});
-        m_local.location(record.contentId, this,
-                         [this, record](const StoreResult<QString> &location) {
-                             const QString path = location.valueOr({});
-                             m_locations.insert(record.contentId, path);
-                             m_thumbnails.request(record.contentId, path, record.positionMs);
-                         });
+        m_local.location(record.contentId, this, [this, record](const auto &location) {
+            const QString path = location.valueOr({});
+            m_locations.insert(record.contentId, path);
+            m_thumbnails.request(record.contentId, path, record.positionMs);
+        });
     }
     m_window->home()->setEntries(entries, m_sync.clock().serverNowMs(), fromServer);
 }
