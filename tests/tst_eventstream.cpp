@@ -4,6 +4,8 @@
 // (and only then) or is told to follow; and the event parser against a socket peer that writes
 // exactly the bytes the test says, split where the test says.
 #include "client/eventstream.h"
+#include "client/localcopy.h"
+#include "client/syncclient.h"
 #include "eventhub.h"
 #include "protocol/recordcodec.h"
 #include "serverstorage.h"
@@ -546,7 +548,8 @@ void tst_EventStream::movesOnFromAServerItCannotReach()
 
 // Two real servers that know the same user. The stream is open on the first; it stops. The
 // stream tries it once more (a restart looks the same at first), finds it gone and opens on the
-// second, where the updates now arrive.
+// second, where the updates now arrive. A sync client sharing the pool, as the player wires them,
+// then delivers there too, and the pool has moved once.
 void tst_EventStream::movesOnWhenItsServerStops()
 {
     CHECK(startServer());
@@ -555,6 +558,15 @@ void tst_EventStream::movesOnWhenItsServerStops()
     const QUrl first(m_server->url());
     const QUrl secondUrl(second->url());
 
+    LocalCopy local;
+    std::optional<bool> opened;
+    QObject context;
+    local.open(m_dir->filePath(u"phone.sqlite"_s), &context,
+               [&opened](const StoreResult<void> &result) { opened = result.ok(); });
+    QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
+    QVERIFY(*opened);
+    SyncClient sync(local, *m_pool);
+    sync.setDevice(u"phone"_s, u"Phone"_s);
     m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
@@ -574,6 +586,17 @@ void tst_EventStream::movesOnWhenItsServerStops()
     QTRY_COMPARE_WITH_TIMEOUT(second->events().subscriberCount(), 1, kTimeoutMs);
 
     CHECK(expectHeard(received, 90000, second.get()));
+
+    QSignalSpy finished(&sync, &SyncClient::deliveryFinished);
+    ProgressRecord later = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 91000, u"phone"_s);
+    later.observedAtMs = 0; // stamped now by the sync client: newer than the update heard above
+    sync.report(later);
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(finished.constFirst().constFirst().toBool(), true);
+    QCOMPARE(moved.count(), 1);
+    // Delivered to the second server, whose stream this is.
+    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 2, kTimeoutMs);
+    QCOMPARE(records(received).constLast().positionMs, qint64(91000));
 }
 
 // Told to use another server of its list (the sync client moved there), the stream hangs up and
