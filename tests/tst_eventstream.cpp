@@ -1,8 +1,9 @@
 // The player's live updates (EventStream): GET /v1/events kept open against the real server,
 // in-process, with updates made over HTTP as another device would; the server stopped and started
 // again on the same port; a list of servers, where the stream moves on from one it cannot reach
-// (and only then) or is told to follow; and the event parser against a socket peer that writes
-// exactly the bytes the test says, split where the test says.
+// (and only then) or follows when its ServerPool moves, with a sync client sharing the pool; and
+// the event parser against a socket peer that writes exactly the bytes the test says, split where
+// the test says.
 #include "client/eventstream.h"
 #include "client/localcopy.h"
 #include "client/syncclient.h"

@@ -95,7 +95,7 @@ public:
 Q_SIGNALS:
     void reportSettled(const ProgressRecord &record, bool delivered);
     void onlineChanged(bool online);
-    // Any change of online, pending count or last exchange: for a status display.
+    // Any change of online, pending count, last exchange or server in use: for a status display.
     void statusChanged();
     void pendingCountChanged(int count);
     void clockOffsetChanged(qint64 offsetMs);
