@@ -80,17 +80,18 @@ void ContinueWatchingModel::refresh()
                          // Kept here too, for the list when the server is away.
                          for (const ProgressRecord &record : records)
                              m_local.save(record, false, 0);
-                         m_local.withoutHidden(records, this,
-                                               [this](const QList<ProgressRecord> &visible) {
-                                                   setRecords(visible, true);
-                                               });
+                         // The hidden list unreadable: the server's list as it is (the
+                         // status bar says the local copy fails).
+                         m_local.withoutHidden(records, this, [this, records](const auto &visible) {
+                             setRecords(visible.valueOr(records), true);
+                         });
                      });
 }
 
 void ContinueWatchingModel::showLocal()
 {
     m_local.recent(kLimit, this,
-                   [this](const QList<ProgressRecord> &records) { setRecords(records, false); });
+                   [this](const auto &records) { setRecords(records.valueOr({}), false); });
 }
 
 void ContinueWatchingModel::setRecords(const QList<ProgressRecord> &records, bool fromServer)
@@ -103,7 +104,8 @@ void ContinueWatchingModel::setRecords(const QList<ProgressRecord> &records, boo
     if (changed)
         Q_EMIT fromServerChanged(fromServer);
     for (const ProgressRecord &record : records) {
-        m_local.location(record.contentId, this, [this, record](const QString &path) {
+        m_local.location(record.contentId, this, [this, record](const auto &location) {
+            const QString path = location.valueOr({});
             setLocation(record.contentId, path);
             Q_EMIT thumbnailRequested(record.contentId, path, record.positionMs);
         });

@@ -88,17 +88,16 @@ void PlaybackSession::open(const QString &path)
         setPhase(Phase::Deciding);
         if (m_fromStart) {
             m_serverAnswer = FetchResult{};
-            m_localAnswer = std::optional<ProgressRecord>();
+            m_localAnswer = LocalAnswer(std::nullopt);
             decideWhenReady();
             return;
         }
-        m_local.record(m_contentId, this,
-                       [this, generation](const std::optional<ProgressRecord> &local) {
-                           if (generation != m_generation)
-                               return;
-                           m_localAnswer = local;
-                           decideWhenReady();
-                       });
+        m_local.record(m_contentId, this, [this, generation](const LocalAnswer &local) {
+            if (generation != m_generation)
+                return;
+            m_localAnswer = local;
+            decideWhenReady();
+        });
         m_sync.fetch(m_contentId, m_serverWaitMs, this,
                      [this, generation](const FetchResult &answer) {
                          if (generation != m_generation)
@@ -117,8 +116,20 @@ void PlaybackSession::decideWhenReady()
         // The person already chose a place while the answers were coming: that stands.
         m_decision = ResumePoint();
         m_decision->positionMs = m_positionMs;
+    } else if (!m_localAnswer->ok() && m_serverAnswer->status == FetchResult::Status::Failed) {
+        // Neither the server nor this device can say where the person was. Starting from 0 would
+        // report 0 over their place once either comes back: a local copy that cannot be read is
+        // not one without a record.
+        handleMediaError(QStringLiteral("cannot tell where to resume: the server did not answer"
+                                        " (%1) and %2")
+                             .arg(m_serverAnswer->error, m_localAnswer->error()));
+        return;
     } else {
-        m_decision = ResumePoint::choose(m_serverAnswer->record, *m_localAnswer, m_fromStart);
+        if (!m_localAnswer->ok())
+            qCWarning(lcSession).noquote()
+                << "resuming from the server's answer alone:" << m_localAnswer->error();
+        m_decision = ResumePoint::choose(m_serverAnswer->record,
+                                         m_localAnswer->valueOr(std::nullopt), m_fromStart);
         if (m_rewindAfterBreak && m_decision->record && m_decision->positionMs > 0) {
             const qint64 away = m_sync.clock().serverNowMs() - m_decision->record->observedAtMs;
             m_decision->positionMs =

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/storeresult.h"
 #include "client/syncclient.h"
 #include "protocol/progressrecord.h"
 #include "resumepoint.h"
@@ -125,7 +126,8 @@ private:
     QString m_title;
 
     std::optional<FetchResult> m_serverAnswer;
-    std::optional<std::optional<ProgressRecord>> m_localAnswer;
+    using LocalAnswer = StoreResult<std::optional<ProgressRecord>>;
+    std::optional<LocalAnswer> m_localAnswer;
     std::optional<ResumePoint> m_decision;
     bool m_personActed = false; // a seek or play/pause while the answers were coming
     qint64 m_startTargetMs = 0;

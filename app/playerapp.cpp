@@ -27,7 +27,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
       m_options(std::move(options)),
       m_profile(m_options.profileDir),
       m_settings(m_profile.settings()),
-      m_sync(m_local),
+      m_sync(m_local, m_servers),
+      m_stream(m_servers),
       m_session(m_sync, m_local),
       m_window(std::make_unique<PlayerWindow>()),
       m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails")),
@@ -79,10 +80,7 @@ void PlayerApp::start()
         m_session.handleRemote(record);
     });
     connect(&m_sync, &SyncClient::statusChanged, this, &PlayerApp::updateSyncStatus);
-    // One server in use at a time: whichever of the two finds the current one away first moves
-    // the other along with it.
-    connect(&m_sync, &SyncClient::currentServerChanged, &m_stream, &EventStream::setCurrentServer);
-    connect(&m_stream, &EventStream::currentServerChanged, &m_sync, &SyncClient::setCurrentServer);
+    connect(&m_local, &LocalCopy::failureChanged, this, &PlayerApp::updateSyncStatus);
     // The stream coming back means the server is back: deliver what waited.
     connect(&m_stream, &EventStream::connectedChanged, this, [this](bool connected) {
         if (connected)
@@ -108,11 +106,11 @@ void PlayerApp::start()
         m_window->controls()->setVolume(qRound(m_audio->volume() * 100));
     m_window->show();
 
-    m_local.open(m_profile.localDatabasePath(), this, [this](bool ok, const QString &error) {
-        if (!ok) {
-            qCWarning(lcApp).noquote() << "the local copy cannot be used:" << error;
+    m_local.open(m_profile.localDatabasePath(), this, [this](const StoreResult<void> &opened) {
+        if (!opened.ok()) {
+            qCWarning(lcApp).noquote() << "the local copy cannot be used:" << opened.error();
             std::fprintf(stderr, "playmark: the local copy cannot be used: %s\n",
-                         qPrintable(error));
+                         qPrintable(opened.error()));
         }
         // Updates left from a previous run go out first.
         m_sync.deliver();
@@ -141,14 +139,10 @@ void PlayerApp::configureFromProfile()
                          qPrintable(error));
         }
     }
-    const ServerList servers = m_profile.servers();
-    m_sync.setServers(servers, m_profile.token());
-    m_sync.setTrustedCertificates(trusted);
-    m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_stream.stop();
-    m_stream.setServers(servers, m_profile.token());
-    m_stream.setCurrentServer(m_sync.currentServer());
-    m_stream.setTrustedCertificates(trusted);
+    m_servers.setServers(m_profile.servers(), m_profile.token());
+    m_servers.setTrustedCertificates(trusted);
+    m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_session.setReportIntervalMs(PlayerSettings::reportIntervalMs(
         m_options.reportIntervalSet ? m_options.reportIntervalSeconds
                                     : m_settings.reportIntervalSeconds()));
@@ -428,12 +422,13 @@ void PlayerApp::updateSyncStatus()
     status.hasServer = m_sync.hasServer();
     status.online = m_sync.isOnline();
     status.pending = m_sync.pendingCount();
-    status.server = m_sync.currentServer();
-    for (const QUrl &server : m_sync.servers().urls()) {
+    status.server = m_servers.current();
+    for (const QUrl &server : m_servers.servers().urls()) {
         if (server != status.server)
             status.otherServers.append(server);
     }
     status.lastExchangeMs = m_sync.lastExchangeMs();
+    status.localFailure = m_local.failure();
     m_window->setSyncStatus(status.text(), status.toolTip());
 }
 

@@ -4,6 +4,7 @@
 #include "client/clientprofile.h"
 #include "client/eventstream.h"
 #include "client/localcopy.h"
+#include "client/serverpool.h"
 #include "client/syncclient.h"
 #include "continuewatchingmodel.h"
 #include "eventprinter.h"
@@ -62,6 +63,7 @@ private:
     ClientProfile m_profile;
     PlayerSettings m_settings;
     LocalCopy m_local;
+    ServerPool m_servers; // one server in use at a time, for the sync client and the stream alike
     SyncClient m_sync;
     EventStream m_stream;
     PlaybackSession m_session;

@@ -13,6 +13,8 @@ QString tr(const char *text)
 
 QString SyncStatus::text() const
 {
+    if (!localFailure.isEmpty())
+        return tr("Not saving on this device");
     if (!hasServer)
         return tr("Offline: no server set");
     if (pending > 0)
@@ -22,6 +24,9 @@ QString SyncStatus::text() const
 
 QString SyncStatus::toolTip() const
 {
+    if (!localFailure.isEmpty())
+        return tr("The local copy of positions fails: %1").arg(localFailure)
+            + (hasServer ? tr("\nServer in use: %1").arg(server.toDisplayString()) : QString());
     if (!hasServer)
         return tr("Positions are kept on this device only. Set a server to share them.");
     const QString last = lastExchangeMs > 0 ? QDateTime::fromMSecsSinceEpoch(lastExchangeMs)

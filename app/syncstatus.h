@@ -5,7 +5,8 @@
 #include <QUrl>
 
 // What the status bar says about syncing: "Online", "Offline", "3 updates waiting", and a
-// tooltip naming the server in use (and the others listed) and the last successful exchange.
+// tooltip naming the server in use (and the others listed) and the last successful exchange. A
+// local copy that fails comes first: positions are then not kept on this device.
 struct SyncStatus
 {
     bool hasServer = false;
@@ -14,6 +15,7 @@ struct SyncStatus
     QUrl server; // the one in use
     QList<QUrl> otherServers; // the rest of the list, to move on to when it fails
     qint64 lastExchangeMs = 0;
+    QString localFailure; // why the local copy fails now (LocalCopy::failure); empty: it works
 
     QString text() const;
     QString toolTip() const;

@@ -28,9 +28,8 @@ int main(int argc, char *argv[])
     }
 
     LocalStore store;
-    QString error;
-    if (!store.open(args.at(1), &error)) {
-        std::fprintf(stderr, "open: %s\n", qPrintable(error));
+    if (const StoreResult<void> opened = store.open(args.at(1)); !opened.ok()) {
+        std::fprintf(stderr, "open: %s\n", qPrintable(opened.error()));
         return 1;
     }
 
@@ -44,16 +43,18 @@ int main(int argc, char *argv[])
         record.deviceName = QStringLiteral("Crash test");
         record.observedAtMs = firstObservedAt + i;
         record.title = QStringLiteral("Episode %1").arg(i % videos);
-        if (!store.save(record, true, i, &error)) {
-            std::fprintf(stderr, "save: %s\n", qPrintable(error));
+        if (const StoreResult<void> saved = store.save(record, true, i); !saved.ok()) {
+            std::fprintf(stderr, "save: %s\n", qPrintable(saved.error()));
             return 1;
         }
         // Every few writes the location table is written as well, so a kill can land there too.
-        if (i % 5 == 0
-            && !store.setLocation(record.contentId, QStringLiteral("/media/%1.mkv").arg(i),
-                                  &error)) {
-            std::fprintf(stderr, "setLocation: %s\n", qPrintable(error));
-            return 1;
+        if (i % 5 == 0) {
+            const StoreResult<void> located =
+                store.setLocation(record.contentId, QStringLiteral("/media/%1.mkv").arg(i));
+            if (!located.ok()) {
+                std::fprintf(stderr, "setLocation: %s\n", qPrintable(located.error()));
+                return 1;
+            }
         }
         std::printf("%s %lld %lld\n", qPrintable(record.contentId), record.observedAtMs,
                     record.positionMs);

@@ -5,6 +5,7 @@
 // through its own SyncClient, and the server's stored record. Shared by the app library's tests
 // that need a server (tst_historyentries, tst_continuewatchingmodel).
 #include "client/localcopy.h"
+#include "client/serverpool.h"
 #include "client/syncclient.h"
 #include "serverstorage.h"
 #include "syncserver.h"
@@ -36,9 +37,9 @@ inline std::unique_ptr<LocalCopy> openLocalCopy(const QString &path)
     QObject context;
     std::optional<bool> opened;
     QString error;
-    local->open(path, &context, [&opened, &error](bool ok, const QString &why) {
-        opened = ok;
-        error = why;
+    local->open(path, &context, [&opened, &error](const StoreResult<void> &result) {
+        opened = result.ok();
+        error = result.error();
     });
     if (!QTest::qWaitFor([&opened] { return opened.has_value(); }, kTimeoutMs) || !*opened) {
         qWarning().noquote() << "cannot open the local copy" << path << error;
@@ -71,8 +72,9 @@ inline bool reportFrom(const SyncServer &server, const QString &token, const QSt
     const std::unique_ptr<LocalCopy> local = openLocalCopy(localPath);
     if (!local)
         return false;
-    SyncClient device(*local);
-    device.setServers(ServerList({QUrl(server.url())}), token);
+    ServerPool servers;
+    servers.setServers(ServerList({QUrl(server.url())}), token);
+    SyncClient device(*local, servers);
     device.setDevice(record.deviceId, record.deviceName);
     QSignalSpy settled(&device, &SyncClient::reportSettled);
     device.report(record);

@@ -72,6 +72,7 @@ private:
     std::unique_ptr<SyncServer> m_server;
     QString m_token;
     std::unique_ptr<LocalCopy> m_local;
+    std::unique_ptr<ServerPool> m_servers;
     std::unique_ptr<SyncClient> m_sync;
     std::unique_ptr<ContinueWatchingModel> m_model;
 };
@@ -89,7 +90,8 @@ void tst_ContinueWatchingModel::init()
     QVERIFY(m_dir->isValid());
     m_local = SyncFixture::openLocalCopy(m_dir->filePath(u"local.sqlite"_s));
     QVERIFY(m_local);
-    m_sync = std::make_unique<SyncClient>(*m_local);
+    m_servers = std::make_unique<ServerPool>();
+    m_sync = std::make_unique<SyncClient>(*m_local, *m_servers);
     m_sync->setDevice(u"phone"_s, u"Phone"_s);
     m_model = std::make_unique<ContinueWatchingModel>(*m_sync, *m_local);
 }
@@ -98,6 +100,7 @@ void tst_ContinueWatchingModel::cleanup()
 {
     m_model.reset();
     m_sync.reset();
+    m_servers.reset();
     m_local.reset(); // finishes its queued writes
     m_server.reset();
     m_dir.reset();
@@ -107,7 +110,7 @@ void tst_ContinueWatchingModel::startServer()
 {
     m_server = SyncFixture::startServer(m_dir->filePath(u"server.sqlite"_s), &m_token);
     QVERIFY(m_server);
-    m_sync->setServers(ServerList({QUrl(m_server->url())}), m_token);
+    m_servers->setServers(ServerList({QUrl(m_server->url())}), m_token);
 }
 
 void tst_ContinueWatchingModel::reportFromTv(const ProgressRecord &record)
@@ -163,7 +166,7 @@ void tst_ContinueWatchingModel::serverListIsKeptLocally()
     QCOMPARE(m_model->isFromServer(), true);
 
     // Without the server, the local copy still has it.
-    m_sync->setServers(ServerList(), m_token);
+    m_servers->setServers(ServerList(), m_token);
     QVERIFY(!m_sync->hasServer());
     CHECK(refresh());
     QCOMPARE(m_model->isFromServer(), false);
@@ -175,8 +178,8 @@ void tst_ContinueWatchingModel::unreachableServerFallsBackToLocal()
     QTcpServer held; // listens, never accepts: the server cannot be reached
     QVERIFY(held.listen(QHostAddress::LocalHost, 0));
     held.pauseAccepting();
-    m_sync->setServers(ServerList({QUrl(u"http://127.0.0.1:%1"_s.arg(held.serverPort()))}),
-                       u"token"_s);
+    m_servers->setServers(ServerList({QUrl(u"http://127.0.0.1:%1"_s.arg(held.serverPort()))}),
+                          u"token"_s);
     m_local->save(watched('a', u"Here"_s, 42000), false, 0);
     CHECK(refresh());
     QCOMPARE(m_model->isFromServer(), false);

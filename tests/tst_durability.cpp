@@ -3,6 +3,7 @@
 // PostgreSQL fsync and synchronous_commit are on, and the server warns at start when they are not;
 // and, traced with strace on a real playmark-server, the WAL is synced before a PUT is answered.
 // Runs on the engine tests/testdatabase.h gives (tst_durability_sqlite, tst_durability_postgresql).
+#include "checkcall.h"
 #include "client/localstore.h"
 #include "databaselocation.h"
 #include "serverprocess.h"
@@ -294,7 +295,7 @@ void TestDurability::playerConnectionsAreDurable()
     LocalStore store;
     QString error;
     const QString path = m_dir->filePath(u"profile/local.sqlite"_s);
-    QVERIFY2(store.open(path, &error), qPrintable(error));
+    VERIFY_OK(store.open(path));
     const QStringList added = addedConnections(before);
     QVERIFY2(!added.isEmpty(), "LocalStore opened no connection of its own");
     for (const QString &name : added) {

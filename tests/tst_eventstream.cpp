@@ -1,10 +1,13 @@
 // The player's live updates (EventStream): GET /v1/events kept open against the real server,
 // in-process, with updates made over HTTP as another device would; the server stopped and started
 // again on the same port; a list of servers, where the stream moves on from one it cannot reach
-// (and only then) or is told to follow; and the event parser against a socket peer that writes
-// exactly the bytes the test says, split where the test says.
+// (and only then) or follows when its ServerPool moves, with a sync client sharing the pool; and
+// the event parser against a socket peer that writes exactly the bytes the test says, split where
+// the test says.
 #include "checkcall.h"
 #include "client/eventstream.h"
+#include "client/localcopy.h"
+#include "client/syncclient.h"
 #include "eventhub.h"
 #include "protocol/recordcodec.h"
 #include "serverstorage.h"
@@ -169,6 +172,7 @@ private:
     std::unique_ptr<SyncServer> m_server;
     QString m_alice;
     QString m_bob;
+    std::unique_ptr<ServerPool> m_pool;
     std::unique_ptr<EventStream> m_stream;
     QNetworkAccessManager m_network;
 };
@@ -184,6 +188,7 @@ void tst_EventStream::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
+    m_pool = std::make_unique<ServerPool>();
     m_alice.clear();
     m_bob.clear();
 }
@@ -306,10 +311,10 @@ int tst_EventStream::refusedStreams(SyncServer *server)
 void tst_EventStream::receivesItsOwnUsersUpdates()
 {
     CHECK(startServer());
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
+    m_pool->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     QVERIFY(!m_stream->isConnected());
 
     m_stream->start();
@@ -348,10 +353,10 @@ void tst_EventStream::receivesItsOwnUsersUpdates()
 void tst_EventStream::otherUsersUpdatesNeverArrive()
 {
     CHECK(startServer());
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
+    m_pool->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
@@ -383,10 +388,10 @@ void tst_EventStream::reconnectsWhenTheServerComesBack()
     CHECK(startServer());
     const quint16 port = m_server->port();
     QVERIFY(port > 0);
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
+    m_pool->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
 
@@ -422,9 +427,9 @@ void tst_EventStream::connectsOnceTheServerIsUp()
     const QUrl url(m_server->url());
     stopServer();
 
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
-    m_stream->setServers(ServerList({url}), m_alice);
+    m_pool->setServers(ServerList({url}), m_alice);
     m_stream->start();
     QTest::qWait(1500); // an attempt or two, refused
     QVERIFY(connected.isEmpty());
@@ -438,10 +443,10 @@ void tst_EventStream::connectsOnceTheServerIsUp()
 void tst_EventStream::wrongTokenNeverConnects()
 {
     CHECK(startServer());
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServers(ServerList({QUrl(m_server->url())}), u"not-a-token"_s);
+    m_pool->setServers(ServerList({QUrl(m_server->url())}), u"not-a-token"_s);
     m_stream->start();
 
     // Refused, tried again after a backoff, refused again.
@@ -461,10 +466,10 @@ void tst_EventStream::wrongTokenNeverConnects()
 void tst_EventStream::stopHangsUpForGood()
 {
     CHECK(startServer());
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServers(ServerList({QUrl(m_server->url())}), m_alice);
+    m_pool->setServers(ServerList({QUrl(m_server->url())}), m_alice);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
@@ -492,13 +497,15 @@ void tst_EventStream::stopHangsUpForGood()
 void tst_EventStream::startNeedsServerAndToken()
 {
     CHECK(startServer());
-    EventStream noToken;
+    ServerPool noTokenPool;
+    EventStream noToken(noTokenPool);
     QSignalSpy noTokenConnected(&noToken, &EventStream::connectedChanged);
-    noToken.setServers(ServerList({QUrl(m_server->url())}), QString());
+    noTokenPool.setServers(ServerList({QUrl(m_server->url())}), QString());
     noToken.start();
-    EventStream noServer;
+    ServerPool noServerPool;
+    EventStream noServer(noServerPool);
     QSignalSpy noServerConnected(&noServer, &EventStream::connectedChanged);
-    noServer.setServers(ServerList(), m_alice);
+    noServerPool.setServers(ServerList(), m_alice);
     noServer.start();
     QTest::qWait(500);
     QVERIFY(noTokenConnected.isEmpty());
@@ -517,16 +524,16 @@ void tst_EventStream::movesOnFromAServerItCannotReach()
     probe.close();
     const QUrl live(m_server->url());
 
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServers(ServerList({closed, live}), m_alice);
-    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
-    QCOMPARE(m_stream->currentServer(), closed);
+    m_pool->setServers(ServerList({closed, live}), m_alice);
+    QSignalSpy moved(m_pool.get(), &ServerPool::currentChanged);
+    QCOMPARE(m_pool->current(), closed);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
     QCOMPARE(connections(connected), QList<bool>{true});
-    QCOMPARE(m_stream->currentServer(), live);
+    QCOMPARE(m_pool->current(), live);
     QCOMPARE(moved.count(), 1);
     QCOMPARE(moved.at(0).at(0).toUrl(), live);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
@@ -536,7 +543,8 @@ void tst_EventStream::movesOnFromAServerItCannotReach()
 
 // Two real servers that know the same user. The stream is open on the first; it stops. The
 // stream tries it once more (a restart looks the same at first), finds it gone and opens on the
-// second, where the updates now arrive.
+// second, where the updates now arrive. A sync client sharing the pool, as the player wires them,
+// then delivers there too, and the pool has moved once.
 void tst_EventStream::movesOnWhenItsServerStops()
 {
     CHECK(startServer());
@@ -545,11 +553,20 @@ void tst_EventStream::movesOnWhenItsServerStops()
     const QUrl first(m_server->url());
     const QUrl secondUrl(second->url());
 
-    m_stream = std::make_unique<EventStream>();
+    LocalCopy local;
+    std::optional<bool> opened;
+    QObject context;
+    local.open(m_dir->filePath(u"phone.sqlite"_s), &context,
+               [&opened](const StoreResult<void> &result) { opened = result.ok(); });
+    QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
+    QVERIFY(*opened);
+    SyncClient sync(local, *m_pool);
+    sync.setDevice(u"phone"_s, u"Phone"_s);
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
     QSignalSpy received(m_stream.get(), &EventStream::progressReceived);
-    m_stream->setServers(ServerList({first, secondUrl}), m_alice);
-    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
+    m_pool->setServers(ServerList({first, secondUrl}), m_alice);
+    QSignalSpy moved(m_pool.get(), &ServerPool::currentChanged);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
@@ -559,11 +576,22 @@ void tst_EventStream::movesOnWhenItsServerStops()
     stopServer();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 3, kTimeoutMs);
     QCOMPARE(connections(connected), (QList<bool>{true, false, true}));
-    QCOMPARE(m_stream->currentServer(), secondUrl);
+    QCOMPARE(m_pool->current(), secondUrl);
     QCOMPARE(moved.count(), 1);
     QTRY_COMPARE_WITH_TIMEOUT(second->events().subscriberCount(), 1, kTimeoutMs);
 
     CHECK(expectHeard(received, 90000, second.get()));
+
+    QSignalSpy finished(&sync, &SyncClient::deliveryFinished);
+    ProgressRecord later = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 91000, u"phone"_s);
+    later.observedAtMs = 0; // stamped now by the sync client: newer than the update heard above
+    sync.report(later);
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(finished.constFirst().constFirst().toBool(), true);
+    QCOMPARE(moved.count(), 1);
+    // Delivered to the second server, whose stream this is.
+    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 2, kTimeoutMs);
+    QCOMPARE(records(received).constLast().positionMs, qint64(91000));
 }
 
 // Told to use another server of its list (the sync client moved there), the stream hangs up and
@@ -576,22 +604,22 @@ void tst_EventStream::followsTheServerItIsGiven()
     const QUrl first(m_server->url());
     const QUrl secondUrl(second->url());
 
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
-    m_stream->setServers(ServerList({first, secondUrl}), m_alice);
-    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
+    m_pool->setServers(ServerList({first, secondUrl}), m_alice);
+    QSignalSpy moved(m_pool.get(), &ServerPool::currentChanged);
     m_stream->start();
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 1, kTimeoutMs);
 
-    m_stream->setCurrentServer(QUrl(u"http://127.0.0.1:1"_s));
-    m_stream->setCurrentServer(first);
+    m_pool->setCurrent(QUrl(u"http://127.0.0.1:1"_s));
+    m_pool->setCurrent(first);
     QVERIFY(moved.isEmpty());
     QCOMPARE(connections(connected), QList<bool>{true});
 
-    m_stream->setCurrentServer(secondUrl);
+    m_pool->setCurrent(secondUrl);
     QCOMPARE(moved.count(), 1);
-    QCOMPARE(m_stream->currentServer(), secondUrl);
+    QCOMPARE(m_pool->current(), secondUrl);
     QTRY_COMPARE_WITH_TIMEOUT(second->events().subscriberCount(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(m_server->events().subscriberCount(), 0, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 3, kTimeoutMs);
@@ -607,15 +635,15 @@ void tst_EventStream::refusedIsNoReasonToMoveOn()
     QVERIFY(stranger);
     const QUrl first(stranger->url());
 
-    m_stream = std::make_unique<EventStream>();
+    m_stream = std::make_unique<EventStream>(*m_pool);
     QSignalSpy connected(m_stream.get(), &EventStream::connectedChanged);
-    m_stream->setServers(ServerList({first, QUrl(m_server->url())}), m_alice);
-    QSignalSpy moved(m_stream.get(), &EventStream::currentServerChanged);
+    m_pool->setServers(ServerList({first, QUrl(m_server->url())}), m_alice);
+    QSignalSpy moved(m_pool.get(), &ServerPool::currentChanged);
     m_stream->start();
     QTRY_VERIFY_WITH_TIMEOUT(refusedStreams(stranger.get()) >= 2, kTimeoutMs);
     QVERIFY(connected.isEmpty());
     QVERIFY(moved.isEmpty());
-    QCOMPARE(m_stream->currentServer(), first);
+    QCOMPARE(m_pool->current(), first);
     QCOMPARE(m_server->events().subscriberCount(), 0);
 }
 
@@ -688,10 +716,11 @@ void tst_EventStream::parsesServerSentEvents()
 
     FakeEventServer server;
     QVERIFY(server.listen());
-    EventStream stream;
+    ServerPool servers;
+    EventStream stream(servers);
     QSignalSpy connected(&stream, &EventStream::connectedChanged);
     QSignalSpy received(&stream, &EventStream::progressReceived);
-    stream.setServers(ServerList({server.url()}), u"tok"_s);
+    servers.setServers(ServerList({server.url()}), u"tok"_s);
     stream.start();
     QTRY_VERIFY_WITH_TIMEOUT(server.isStreaming(), kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(connected.count(), 1, kTimeoutMs);
@@ -745,8 +774,9 @@ void tst_EventStream::requestsTheStreamWithTheToken()
 
     FakeEventServer server;
     QVERIFY(server.listen());
-    EventStream stream;
-    stream.setServers(ServerList({server.url(serverPath)}), u"tok_0123"_s);
+    ServerPool servers;
+    EventStream stream(servers);
+    servers.setServers(ServerList({server.url(serverPath)}), u"tok_0123"_s);
     stream.start();
     QTRY_VERIFY_WITH_TIMEOUT(server.isStreaming(), kTimeoutMs);
 

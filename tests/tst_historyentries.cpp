@@ -96,7 +96,8 @@ void tst_HistoryEntries::noVideoNoEntries()
     const std::unique_ptr<LocalCopy> local =
         SyncFixture::openLocalCopy(dir.filePath(u"local.sqlite"_s));
     QVERIFY(local);
-    SyncClient sync(*local);
+    ServerPool servers;
+    SyncClient sync(*local, servers);
     HistoryEntries history(sync);
     QSignalSpy ready(&history, &HistoryEntries::entriesReady);
     history.request(QString());
@@ -119,8 +120,9 @@ void tst_HistoryEntries::otherDevicesFromTheServer()
     const std::unique_ptr<LocalCopy> phoneLocal =
         SyncFixture::openLocalCopy(dir.filePath(u"phone.sqlite"_s));
     QVERIFY(phoneLocal);
-    SyncClient phone(*phoneLocal);
-    phone.setServers(ServerList({QUrl(server->url())}), token);
+    ServerPool servers;
+    servers.setServers(ServerList({QUrl(server->url())}), token);
+    SyncClient phone(*phoneLocal, servers);
     phone.setDevice(u"phone"_s, u"Phone"_s);
     HistoryEntries history(phone);
     QSignalSpy ready(&history, &HistoryEntries::entriesReady);
@@ -142,9 +144,10 @@ void tst_HistoryEntries::unreachableServerGivesNone()
     const std::unique_ptr<LocalCopy> local =
         SyncFixture::openLocalCopy(dir.filePath(u"local.sqlite"_s));
     QVERIFY(local);
-    SyncClient sync(*local);
-    sync.setServers(ServerList({QUrl(u"http://127.0.0.1:%1"_s.arg(probe.serverPort()))}),
-                    u"token"_s);
+    ServerPool servers;
+    servers.setServers(ServerList({QUrl(u"http://127.0.0.1:%1"_s.arg(probe.serverPort()))}),
+                       u"token"_s);
+    SyncClient sync(*local, servers);
     sync.setDevice(u"phone"_s, u"Phone"_s);
     HistoryEntries history(sync);
     QSignalSpy ready(&history, &HistoryEntries::entriesReady);

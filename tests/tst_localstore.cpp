@@ -3,6 +3,7 @@
 // Watching list, reopening, schema versions, and a copy reopened after the process writing it was
 // killed mid-write (a real process, killed with SIGKILL).
 
+#include "checkcall.h"
 #include "client/localstore.h"
 #include "protocol/progressorder.h"
 
@@ -45,29 +46,26 @@ ProgressRecord makeRecord(const QString &contentId, qint64 positionMs, qint64 ob
 
 std::optional<ProgressRecord> storedRecord(LocalStore &store, const QString &contentId)
 {
-    std::optional<ProgressRecord> record;
-    QString error;
-    if (!store.record(contentId, &record, &error))
-        qWarning("record(%s): %s", qPrintable(contentId), qPrintable(error));
-    return record;
+    const auto record = store.record(contentId);
+    if (!record.ok())
+        qWarning("record(%s): %s", qPrintable(contentId), qPrintable(record.error()));
+    return record.valueOr(std::nullopt);
 }
 
 QList<PendingUpdate> pendingIn(LocalStore &store, int limit = 1000)
 {
-    QList<PendingUpdate> updates;
-    QString error;
-    if (!store.pending(limit, &updates, &error))
-        qWarning("pending: %s", qPrintable(error));
-    return updates;
+    const auto updates = store.pending(limit);
+    if (!updates.ok())
+        qWarning("pending: %s", qPrintable(updates.error()));
+    return updates.valueOr({});
 }
 
 int pendingCountIn(LocalStore &store)
 {
-    int count = -1;
-    QString error;
-    if (!store.pendingCount(&count, &error))
-        qWarning("pendingCount: %s", qPrintable(error));
-    return count;
+    const auto count = store.pendingCount();
+    if (!count.ok())
+        qWarning("pendingCount: %s", qPrintable(count.error()));
+    return count.valueOr(-1);
 }
 
 std::optional<PendingUpdate> pendingFor(LocalStore &store, const QString &contentId)
@@ -107,13 +105,6 @@ QStringList querySeparately(const QString &path, const QString &sql)
 }
 
 } // namespace
-
-// `call` reports its failure in error_, declared here.
-#define VERIFY_OK(call) \
-    do { \
-        QString error_; \
-        QVERIFY2(call, qPrintable(error_)); \
-    } while (false)
 
 class tst_LocalStore : public QObject
 {
@@ -162,10 +153,10 @@ void tst_LocalStore::initTestCase()
 
 bool tst_LocalStore::openStore(LocalStore &store, const QString &path)
 {
-    QString error;
-    if (store.open(path, &error))
+    const StoreResult<void> opened = store.open(path);
+    if (opened.ok())
         return true;
-    qWarning("open: %s", qPrintable(error));
+    qWarning("open: %s", qPrintable(opened.error()));
     return false;
 }
 
@@ -198,7 +189,7 @@ void tst_LocalStore::fieldsRoundTrip()
     bare.deviceName.clear();
 
     for (const ProgressRecord &record : {full, bare}) {
-        VERIFY_OK(m_store->save(record, true, -42, &error_));
+        VERIFY_OK(m_store->save(record, true, -42));
         const auto stored = storedRecord(*m_store, record.contentId);
         QVERIFY(stored);
         QCOMPARE(*stored, record);
@@ -259,8 +250,8 @@ void tst_LocalStore::saveKeepsTheNewer()
     // The table is the protocol's rule; the SQL must agree with the one written in code.
     QCOMPARE(ProgressOrder::supersedes(update, stored), replaces);
 
-    VERIFY_OK(m_store->save(stored, true, 0, &error_));
-    VERIFY_OK(m_store->save(update, true, 0, &error_));
+    VERIFY_OK(m_store->save(stored, true, 0));
+    VERIFY_OK(m_store->save(update, true, 0));
     const ProgressRecord winner = replaces ? update : stored;
 
     const auto record = storedRecord(*m_store, u"v"_s);
@@ -292,7 +283,7 @@ void tst_LocalStore::anyOrderEndsTheSame()
         QRandomGenerator random(seed);
         std::shuffle(shuffled.begin(), shuffled.end(), random);
         for (const ProgressRecord &update : std::as_const(shuffled))
-            VERIFY_OK(store.save(update, true, 0, &error_));
+            VERIFY_OK(store.save(update, true, 0));
         const auto record = storedRecord(store, u"v"_s);
         QVERIFY(record);
         QCOMPARE(*record, expected);
@@ -304,7 +295,7 @@ void tst_LocalStore::anyOrderEndsTheSame()
 void tst_LocalStore::outboxKeepsOnlyTheNewest()
 {
     for (int i = 1; i <= 200; ++i)
-        VERIFY_OK(m_store->save(makeRecord(u"movie"_s, i * 5000, 1000 + i), true, i, &error_));
+        VERIFY_OK(m_store->save(makeRecord(u"movie"_s, i * 5000, 1000 + i), true, i));
     QCOMPARE(pendingCountIn(*m_store), 1);
     const QList<PendingUpdate> pending = pendingIn(*m_store);
     QCOMPARE(pending.size(), 1);
@@ -316,8 +307,8 @@ void tst_LocalStore::olderSaveDoesNotReplacePending()
 {
     const ProgressRecord newer = makeRecord(u"movie"_s, 90000, 5000);
     const ProgressRecord older = makeRecord(u"movie"_s, 10000, 4000);
-    VERIFY_OK(m_store->save(newer, true, 7, &error_));
-    VERIFY_OK(m_store->save(older, true, 8, &error_));
+    VERIFY_OK(m_store->save(newer, true, 7));
+    VERIFY_OK(m_store->save(older, true, 8));
 
     QCOMPARE(pendingCountIn(*m_store), 1);
     QCOMPARE(pendingIn(*m_store).constFirst().record, newer);
@@ -329,7 +320,7 @@ void tst_LocalStore::serverAnswersAreNotQueued()
 {
     // A record learned from the server is kept locally but never sent back.
     const ProgressRecord fromServer = makeRecord(u"a"_s, 1234, 100, u"phone"_s);
-    VERIFY_OK(m_store->save(fromServer, false, 0, &error_));
+    VERIFY_OK(m_store->save(fromServer, false, 0));
     QCOMPARE(*storedRecord(*m_store, u"a"_s), fromServer);
     QCOMPARE(pendingCountIn(*m_store), 0);
 
@@ -337,8 +328,8 @@ void tst_LocalStore::serverAnswersAreNotQueued()
     // server's business, and the server's rule will keep the newer one.
     const ProgressRecord mine = makeRecord(u"b"_s, 10, 200, u"tv"_s);
     const ProgressRecord theirs = makeRecord(u"b"_s, 20, 300, u"phone"_s);
-    VERIFY_OK(m_store->save(mine, true, 0, &error_));
-    VERIFY_OK(m_store->save(theirs, false, 0, &error_));
+    VERIFY_OK(m_store->save(mine, true, 0));
+    VERIFY_OK(m_store->save(theirs, false, 0));
     QCOMPARE(*storedRecord(*m_store, u"b"_s), theirs);
     QCOMPARE(pendingCountIn(*m_store), 1);
     QCOMPARE(pendingIn(*m_store).constFirst().record, mine);
@@ -353,7 +344,7 @@ void tst_LocalStore::pendingAcrossVideos()
         for (int video = 0; video < 5; ++video) {
             const ProgressRecord record =
                 makeRecord(u"video-%1"_s.arg(video), round * 1000 + video, ++clock);
-            VERIFY_OK(m_store->save(record, true, round, &error_));
+            VERIFY_OK(m_store->save(record, true, round));
             newest.insert(record.contentId, record);
         }
     }
@@ -396,10 +387,10 @@ void tst_LocalStore::markDeliveredRemovesOnlyThatObservation()
     QFETCH(bool, removed);
 
     const ProgressRecord queued = makeRecord(u"movie"_s, 42000, 5000, u"tv"_s);
-    VERIFY_OK(m_store->save(queued, true, 0, &error_));
+    VERIFY_OK(m_store->save(queued, true, 0));
     // The position does not identify an observation; only the content, time and device do.
     const ProgressRecord delivered = makeRecord(contentId, 1, observedAtMs, deviceId);
-    VERIFY_OK(m_store->markDelivered(delivered, &error_));
+    VERIFY_OK(m_store->markDelivered(delivered));
 
     QCOMPARE(pendingCountIn(*m_store), removed ? 0 : 1);
     // Delivering never forgets the position itself.
@@ -412,17 +403,17 @@ void tst_LocalStore::deliveredWhileANewerOneWasQueued()
     // answer for A must not remove B.
     const ProgressRecord a = makeRecord(u"movie"_s, 1000, 100);
     const ProgressRecord b = makeRecord(u"movie"_s, 6000, 105);
-    VERIFY_OK(m_store->save(a, true, 0, &error_));
+    VERIFY_OK(m_store->save(a, true, 0));
     const QList<PendingUpdate> sent = pendingIn(*m_store);
     QCOMPARE(sent.size(), 1);
     QCOMPARE(sent.constFirst().record, a);
 
-    VERIFY_OK(m_store->save(b, true, 0, &error_));
-    VERIFY_OK(m_store->markDelivered(a, &error_));
+    VERIFY_OK(m_store->save(b, true, 0));
+    VERIFY_OK(m_store->markDelivered(a));
     QCOMPARE(pendingCountIn(*m_store), 1);
     QCOMPARE(pendingIn(*m_store).constFirst().record, b);
 
-    VERIFY_OK(m_store->markDelivered(b, &error_));
+    VERIFY_OK(m_store->markDelivered(b));
     QCOMPARE(pendingCountIn(*m_store), 0);
     QCOMPARE(*storedRecord(*m_store, u"movie"_s), b);
 }
@@ -437,9 +428,9 @@ void tst_LocalStore::restampReplacesThePendingUpdate()
     fixed.observedAtMs = now;
     const ProgressRecord otherVideo = makeRecord(u"other"_s, 5, now + 600001);
 
-    VERIFY_OK(m_store->save(wrong, true, 600000, &error_));
-    VERIFY_OK(m_store->save(otherVideo, true, 600000, &error_));
-    VERIFY_OK(m_store->restamp(wrong, fixed, 3, &error_));
+    VERIFY_OK(m_store->save(wrong, true, 600000));
+    VERIFY_OK(m_store->save(otherVideo, true, 600000));
+    VERIFY_OK(m_store->restamp(wrong, fixed, 3));
 
     const auto pending = pendingFor(*m_store, u"movie"_s);
     QVERIFY(pending);
@@ -455,7 +446,7 @@ void tst_LocalStore::restampReplacesThePendingUpdate()
     ProgressRecord next = fixed;
     next.observedAtMs = now + 1;
     next.positionMs = 80000;
-    VERIFY_OK(m_store->save(next, true, 3, &error_));
+    VERIFY_OK(m_store->save(next, true, 3));
     QCOMPARE(pendingFor(*m_store, u"movie"_s)->record, next);
     QCOMPARE(*storedRecord(*m_store, u"movie"_s), next);
 }
@@ -468,9 +459,9 @@ void tst_LocalStore::restampLeavesANewerUpdateAlone()
     const ProgressRecord newer = makeRecord(u"movie"_s, 2000, 900005);
     ProgressRecord fixed = wrong;
     fixed.observedAtMs = 300000;
-    VERIFY_OK(m_store->save(wrong, true, 0, &error_));
-    VERIFY_OK(m_store->save(newer, true, 0, &error_));
-    VERIFY_OK(m_store->restamp(wrong, fixed, 0, &error_));
+    VERIFY_OK(m_store->save(wrong, true, 0));
+    VERIFY_OK(m_store->save(newer, true, 0));
+    VERIFY_OK(m_store->restamp(wrong, fixed, 0));
 
     QCOMPARE(pendingCountIn(*m_store), 1);
     QCOMPARE(pendingIn(*m_store).constFirst().record, newer);
@@ -480,19 +471,19 @@ void tst_LocalStore::restampLeavesANewerUpdateAlone()
 void tst_LocalStore::locations()
 {
     QString path;
-    VERIFY_OK(m_store->location(u"movie"_s, &path, &error_));
+    VERIFY_VALUE(path, m_store->location(u"movie"_s));
     QVERIFY(path.isEmpty());
 
-    VERIFY_OK(m_store->setLocation(u"movie"_s, u"/media/a.mkv"_s, &error_));
-    VERIFY_OK(m_store->setLocation(u"show"_s, u"/home/p/V\u00eddeos/it's \"here\".mp4"_s, &error_));
-    VERIFY_OK(m_store->location(u"movie"_s, &path, &error_));
+    VERIFY_OK(m_store->setLocation(u"movie"_s, u"/media/a.mkv"_s));
+    VERIFY_OK(m_store->setLocation(u"show"_s, u"/home/p/V\u00eddeos/it's \"here\".mp4"_s));
+    VERIFY_VALUE(path, m_store->location(u"movie"_s));
     QCOMPARE(path, u"/media/a.mkv"_s);
-    VERIFY_OK(m_store->location(u"show"_s, &path, &error_));
+    VERIFY_VALUE(path, m_store->location(u"show"_s));
     QCOMPARE(path, u"/home/p/V\u00eddeos/it's \"here\".mp4"_s);
 
     // The file moved: the newest path wins.
-    VERIFY_OK(m_store->setLocation(u"movie"_s, u"/mnt/usb/a.mkv"_s, &error_));
-    VERIFY_OK(m_store->location(u"movie"_s, &path, &error_));
+    VERIFY_OK(m_store->setLocation(u"movie"_s, u"/mnt/usb/a.mkv"_s));
+    VERIFY_VALUE(path, m_store->location(u"movie"_s));
     QCOMPARE(path, u"/mnt/usb/a.mkv"_s);
     // Locations are not progress: nothing is queued.
     QCOMPARE(pendingCountIn(*m_store), 0);
@@ -510,10 +501,10 @@ void tst_LocalStore::recentExcludesEndedNewestFirst()
         makeRecord(u"tie-b"_s, 6, 2000, u"b"_s),
     };
     for (const ProgressRecord &record : records)
-        VERIFY_OK(m_store->save(record, false, 0, &error_));
+        VERIFY_OK(m_store->save(record, false, 0));
 
     QList<ProgressRecord> recent;
-    VERIFY_OK(m_store->recent(20, &recent, &error_));
+    VERIFY_VALUE(recent, m_store->recent(20));
     QStringList ids;
     for (const ProgressRecord &record : std::as_const(recent))
         ids << record.contentId;
@@ -522,17 +513,17 @@ void tst_LocalStore::recentExcludesEndedNewestFirst()
         (QStringList{u"newest"_s, u"paused"_s, u"stopped"_s, u"tie-b"_s, u"tie-a"_s, u"old"_s}));
     QCOMPARE(recent.constFirst(), records.at(4));
 
-    VERIFY_OK(m_store->recent(2, &recent, &error_));
+    VERIFY_VALUE(recent, m_store->recent(2));
     QCOMPARE(recent.size(), 2);
     QCOMPARE(recent.at(1).contentId, u"paused"_s);
 
     // Watching a video to the end takes it off the list; starting it again puts it back.
     VERIFY_OK(m_store->save(makeRecord(u"newest"_s, 3600000, 7000, u"tv"_s, PlaybackState::Ended),
-                            false, 0, &error_));
-    VERIFY_OK(m_store->recent(20, &recent, &error_));
+                            false, 0));
+    VERIFY_VALUE(recent, m_store->recent(20));
     QCOMPARE(recent.constFirst().contentId, u"paused"_s);
-    VERIFY_OK(m_store->save(makeRecord(u"finished"_s, 0, 8000), false, 0, &error_));
-    VERIFY_OK(m_store->recent(20, &recent, &error_));
+    VERIFY_OK(m_store->save(makeRecord(u"finished"_s, 0, 8000), false, 0));
+    VERIFY_VALUE(recent, m_store->recent(20));
     QCOMPARE(recent.constFirst().contentId, u"finished"_s);
 }
 
@@ -541,11 +532,11 @@ void tst_LocalStore::reopenKeepsEverything()
     const ProgressRecord delivered = makeRecord(u"delivered"_s, 100, 1000);
     const ProgressRecord queued = makeRecord(u"queued"_s, 200, 2000);
     const ProgressRecord fromServer = makeRecord(u"learned"_s, 300, 3000, u"phone"_s);
-    VERIFY_OK(m_store->save(delivered, true, 0, &error_));
-    VERIFY_OK(m_store->markDelivered(delivered, &error_));
-    VERIFY_OK(m_store->save(queued, true, -250, &error_));
-    VERIFY_OK(m_store->save(fromServer, false, 0, &error_));
-    VERIFY_OK(m_store->setLocation(u"queued"_s, u"/media/q.mkv"_s, &error_));
+    VERIFY_OK(m_store->save(delivered, true, 0));
+    VERIFY_OK(m_store->markDelivered(delivered));
+    VERIFY_OK(m_store->save(queued, true, -250));
+    VERIFY_OK(m_store->save(fromServer, false, 0));
+    VERIFY_OK(m_store->setLocation(u"queued"_s, u"/media/q.mkv"_s));
     m_store->close();
     const QStringList migrationsRun =
         querySeparately(m_path, u"SELECT COUNT(*) FROM schema_version"_s);
@@ -560,7 +551,7 @@ void tst_LocalStore::reopenKeepsEverything()
     QCOMPARE(pending.constFirst().record, queued);
     QCOMPARE(pending.constFirst().offsetMs, qint64(-250));
     QString path;
-    VERIFY_OK(reopened.location(u"queued"_s, &path, &error_));
+    VERIFY_VALUE(path, reopened.location(u"queued"_s));
     QCOMPARE(path, u"/media/q.mkv"_s);
 
     // Opening an up-to-date copy again does not re-run its migrations.
@@ -570,7 +561,7 @@ void tst_LocalStore::reopenKeepsEverything()
 void tst_LocalStore::newerSchemaIsRefused()
 {
     const ProgressRecord queued = makeRecord(u"queued"_s, 200, 2000);
-    VERIFY_OK(m_store->save(queued, true, 0, &error_));
+    VERIFY_OK(m_store->save(queued, true, 0));
     m_store->close();
 
     // A newer player has upgraded this copy.
@@ -578,15 +569,15 @@ void tst_LocalStore::newerSchemaIsRefused()
              QStringList());
 
     LocalStore store;
-    QString error;
-    QVERIFY(!store.open(m_path, &error));
-    QVERIFY2(error.contains(u"999"_s), qPrintable(error));
+    const StoreResult<void> opened = store.open(m_path);
+    QVERIFY(!opened.ok());
+    QVERIFY2(opened.error().contains(u"999"_s), qPrintable(opened.error()));
     // Refused, not damaged: nothing was changed or dropped.
     QCOMPARE(querySeparately(m_path, u"SELECT MAX(version) FROM schema_version"_s),
              QStringList{u"999"_s});
     QCOMPARE(querySeparately(m_path, u"SELECT position_ms FROM outbox"_s), QStringList{u"200"_s});
     // And a refused store does not pretend to work.
-    QVERIFY(!store.save(makeRecord(u"x"_s, 1, 1), true, 0, &error));
+    QVERIFY(!store.save(makeRecord(u"x"_s, 1, 1), true, 0).ok());
 }
 
 void tst_LocalStore::openFailsWhereNoFileCanBe()
@@ -596,9 +587,9 @@ void tst_LocalStore::openFailsWhereNoFileCanBe()
     QVERIFY(blocker.open(QIODevice::WriteOnly));
     blocker.close();
     LocalStore store;
-    QString error;
-    QVERIFY(!store.open(blocker.fileName() + u"/local.sqlite"_s, &error));
-    QVERIFY(!error.isEmpty());
+    const StoreResult<void> opened = store.open(blocker.fileName() + u"/local.sqlite"_s);
+    QVERIFY(!opened.ok());
+    QVERIFY(!opened.error().isEmpty());
 }
 
 void tst_LocalStore::reopenedAfterKillMidWrite_data()
@@ -666,9 +657,8 @@ void tst_LocalStore::reopenedAfterKillMidWrite()
 
         // The next launch opens it as usual...
         LocalStore reopened;
-        QString error;
-        QVERIFY2(reopened.open(m_path, &error),
-                 qPrintable(u"round %1: %2"_s.arg(round).arg(error)));
+        const StoreResult<void> opened = reopened.open(m_path);
+        QVERIFY2(opened.ok(), qPrintable(u"round %1: %2"_s.arg(round).arg(opened.error())));
         // ...and the file is sound, by SQLite's own check, on a connection of its own.
         QCOMPARE(querySeparately(m_path, u"PRAGMA integrity_check"_s), QStringList{u"ok"_s});
 

@@ -9,6 +9,7 @@
 //
 // Each sequence has its own seed, printed on failure; PLAYMARK_ORDER_SEED=N replays from sequence
 // seed N, PLAYMARK_ORDER_SEQUENCES=M sets how many run (defaults below).
+#include "checkcall.h"
 #include "client/localstore.h"
 #include "protocol/progressorder.h"
 #include "protocol/recordcodec.h"
@@ -381,7 +382,7 @@ void TestOrderRule::localStoreEndsInTheMaximum()
     QVERIFY(dir.isValid());
     LocalStore store;
     QString error;
-    QVERIFY2(store.open(dir.filePath(u"local.sqlite"_s), &error), qPrintable(error));
+    VERIFY_OK(store.open(dir.filePath(u"local.sqlite"_s)));
     QElapsedTimer clock;
     clock.start();
     for (int i = 0; i < count; ++i) {
@@ -394,10 +395,10 @@ void TestOrderRule::localStoreEndsInTheMaximum()
         for (const Sequence::Delivery &delivery : sequence.deliveries) {
             const ProgressRecord &record = sequence.updates.at(size_t(delivery.update)).record;
             fold(expected, record);
-            QVERIFY2(store.save(record, delivery.batch, 0, &error), qPrintable(error));
+            VERIFY_OK(store.save(record, delivery.batch, 0));
         }
         std::optional<ProgressRecord> standing;
-        QVERIFY2(store.record(contentId, &standing, &error), qPrintable(error));
+        VERIFY_VALUE(standing, store.record(contentId));
         QVERIFY2(standing && sameUpdate(*standing, *expected),
                  qPrintable(
                      u"sequence seed %1 (replay: PLAYMARK_ORDER_SEED=%1 "

@@ -10,6 +10,7 @@
 #include "protocol/contentfingerprint.h"
 #include "protocol/recordcodec.h"
 #include "serverstorage.h"
+#include "sqlitefault.h"
 #include "syncserver.h"
 
 #include <QDateTime>
@@ -337,6 +338,8 @@ private Q_SLOTS:
     // When things go wrong.
     void unreadableFileFails_data();
     void unreadableFileFails();
+    void unreadableLocalCopyIsAFailure_data();
+    void unreadableLocalCopyIsAFailure();
     void closeNeverHangs_data();
     void closeNeverHangs();
 
@@ -359,6 +362,7 @@ private:
     std::unique_ptr<SyncServer> m_server;
     QString m_token = kToken;
     std::unique_ptr<LocalCopy> m_local;
+    std::unique_ptr<ServerPool> m_servers;
     std::unique_ptr<SyncClient> m_sync;
     std::unique_ptr<PlaybackSession> m_session;
     std::unique_ptr<Timeline> m_timeline;
@@ -439,15 +443,16 @@ void tst_PlaybackSession::startSession(const QUrl &server)
     QString error;
     QObject context;
     m_local->open(m_dir->filePath(u"local.sqlite"_s), &context,
-                  [&opened, &error](bool ok, const QString &why) {
-                      opened = ok;
-                      error = why;
+                  [&opened, &error](const StoreResult<void> &result) {
+                      opened = result.ok();
+                      error = result.error();
                   });
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY2(*opened, qPrintable(error));
 
-    m_sync = std::make_unique<SyncClient>(*m_local);
-    m_sync->setServers(ServerList({server}), m_token);
+    m_servers = std::make_unique<ServerPool>();
+    m_servers->setServers(ServerList({server}), m_token);
+    m_sync = std::make_unique<SyncClient>(*m_local, *m_servers);
     m_sync->setDevice(u"laptop"_s, u"This laptop"_s);
     m_session = std::make_unique<PlaybackSession>(*m_sync, *m_local);
     m_timeline = std::make_unique<Timeline>(*m_session);
@@ -472,12 +477,13 @@ void tst_PlaybackSession::reportFromAnotherDevice(ProgressRecord record)
     LocalCopy local;
     std::optional<bool> opened;
     local.open(m_dir->filePath(u"tv.sqlite"_s), &context,
-               [&opened](bool ok, const QString &) { opened = ok; });
+               [&opened](const StoreResult<void> &result) { opened = result.ok(); });
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY(*opened);
 
-    SyncClient tv(local);
-    tv.setServers(ServerList({QUrl(m_server->url())}), m_token);
+    ServerPool tvServers;
+    tvServers.setServers(ServerList({QUrl(m_server->url())}), m_token);
+    SyncClient tv(local, tvServers);
     tv.setDevice(u"tv"_s, u"Living-room TV"_s);
     QSignalSpy settled(&tv, &SyncClient::reportSettled);
     record.contentId = m_contentId;
@@ -503,11 +509,13 @@ void tst_PlaybackSession::keepLocally(ProgressRecord record)
 void tst_PlaybackSession::readLocal(std::optional<ProgressRecord> *record)
 {
     QObject context;
-    std::optional<std::optional<ProgressRecord>> answer;
-    m_local->record(m_contentId, &context,
-                    [&answer](const std::optional<ProgressRecord> &found) { answer = found; });
+    std::optional<StoreResult<std::optional<ProgressRecord>>> answer;
+    m_local->record(
+        m_contentId, &context,
+        [&answer](const StoreResult<std::optional<ProgressRecord>> &found) { answer = found; });
     QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), kTimeoutMs);
-    *record = *answer;
+    QVERIFY2(answer->ok(), qPrintable(answer->error()));
+    *record = answer->value();
 }
 
 std::optional<ProgressRecord> tst_PlaybackSession::serverRecord()
@@ -1373,6 +1381,49 @@ void tst_PlaybackSession::unreadableFileFails_data()
     QTest::addColumn<QString>("name");
     QTest::newRow("no such file") << u"no-such-video.mkv"_s;
     QTest::newRow("a folder") << u"folder.mkv"_s;
+}
+
+void tst_PlaybackSession::unreadableLocalCopyIsAFailure_data()
+{
+    QTest::addColumn<bool>("serverUp");
+    QTest::newRow("the server away: nothing can tell") << false;
+    QTest::newRow("the server answers: its record") << true;
+}
+
+// The local copy's records are damaged on disk. With the server away that is not "no record"
+// (which would start at 0 and report 0 over the person's place): opening fails and says why. With
+// the server answering, its record is where playback starts.
+void tst_PlaybackSession::unreadableLocalCopyIsAFailure()
+{
+    QFETCH(bool, serverUp);
+    const qint64 now = nowMs();
+    CHECK(startServer());
+    CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, 30000, 60000), now)));
+    CHECK(startSession(QUrl(m_server->url())));
+    CHECK(keepLocally(at(seen(u"laptop"_s, 42000, 5000), now)));
+    m_timeline.reset();
+    m_session.reset();
+    m_sync.reset();
+    m_local.reset();
+    QString error;
+    QVERIFY2(damageTable(m_dir->filePath(u"local.sqlite"_s), u"records"_s, &error),
+             qPrintable(error));
+
+    CHECK(startSession(serverUp ? QUrl(m_server->url()) : closedPort()));
+    addPlayer();
+    m_session->open(m_video);
+    if (serverUp) {
+        QTRY_COMPARE_WITH_TIMEOUT(m_timeline->resumed.size(), 1, kTimeoutMs);
+        QCOMPARE(m_timeline->resumed.first().sourceName(), u"server"_s);
+        QCOMPARE(m_timeline->resumed.first().positionMs, qint64(30000));
+        return;
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->failures.size(), 1, kTimeoutMs);
+    QVERIFY2(m_timeline->failures.first().contains(u"malformed"_s),
+             qPrintable(m_timeline->failures.first()));
+    QCOMPARE(m_session->phase(), PlaybackSession::Phase::Idle);
+    QVERIFY(m_timeline->resumed.isEmpty());
+    QVERIFY(m_timeline->reports.isEmpty());
 }
 
 void tst_PlaybackSession::unreadableFileFails()

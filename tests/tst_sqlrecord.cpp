@@ -3,6 +3,7 @@
 // tables (SQLite or PostgreSQL, tests/testdatabase.h) and the local copy and comes back, the
 // tables have exactly the table's columns, and the bench scripts that copy the server's SQL use
 // the same columns.
+#include "checkcall.h"
 #include "client/localstore.h"
 #include "protocol/sqlrecord.h"
 #include "serverstorage.h"
@@ -228,27 +229,27 @@ void tst_SqlRecord::everyFieldThroughTheLocalCopy()
     const QString path = dir.filePath(QStringLiteral("local.sqlite"));
     LocalStore store;
     QString error;
-    QVERIFY2(store.open(path, &error), qPrintable(error));
+    VERIFY_OK(store.open(path));
 
     ProgressRecord written = everyField();
     written.receivedAtMs = 1700000124000;
     constexpr qint64 kOffsetMs = -1234;
-    QVERIFY2(store.save(written, true, kOffsetMs, &error), qPrintable(error));
+    VERIFY_OK(store.save(written, true, kOffsetMs));
 
     std::optional<ProgressRecord> stored;
-    QVERIFY2(store.record(written.contentId, &stored, &error), qPrintable(error));
+    VERIFY_VALUE(stored, store.record(written.contentId));
     QVERIFY(stored);
     compareFields(*stored, written, "records");
     QCOMPARE(stored->receivedAtMs, written.receivedAtMs);
 
     QList<PendingUpdate> pending;
-    QVERIFY2(store.pending(10, &pending, &error), qPrintable(error));
+    VERIFY_VALUE(pending, store.pending(10));
     QCOMPARE(pending.size(), 1);
     compareFields(pending.constFirst().record, written, "outbox");
     QCOMPARE(pending.constFirst().offsetMs, kOffsetMs);
 
     QList<ProgressRecord> recent;
-    QVERIFY2(store.recent(10, &recent, &error), qPrintable(error));
+    VERIFY_VALUE(recent, store.recent(10));
     QCOMPARE(recent.size(), 1);
     compareFields(recent.constFirst(), written, "recent");
 

@@ -10,6 +10,7 @@
 #include "client/syncclient.h"
 #include "protocol/progressorder.h"
 #include "serverstorage.h"
+#include "sqlitefault.h"
 #include "syncserver.h"
 
 #include <QDateTime>
@@ -59,16 +60,17 @@ ProgressRecord progress(const QString &contentId, qint64 positionMs,
 struct Player
 {
     LocalCopy local;
-    SyncClient sync{local};
+    ServerPool servers; // as the app shares it with the event stream
+    SyncClient sync{local, servers};
     QObject context; // lives as long as the player: answers to it stop with it
 
     bool open(const QString &path)
     {
         std::optional<bool> opened;
-        local.open(path, &context, [&opened](bool ok, const QString &error) {
-            if (!ok)
-                qWarning("open: %s", qPrintable(error));
-            opened = ok;
+        local.open(path, &context, [&opened](const StoreResult<void> &result) {
+            if (!result.ok())
+                qWarning("open: %s", qPrintable(result.error()));
+            opened = result.ok();
         });
         return QTest::qWaitFor([&] { return opened.has_value(); }, kTimeoutMs) && *opened;
     }
@@ -77,7 +79,8 @@ struct Player
     int pendingInOutbox()
     {
         std::optional<int> count;
-        local.pendingCount(&context, [&count](int n) { count = n; });
+        local.pendingCount(&context,
+                           [&count](const StoreResult<int> &n) { count = n.valueOr(-1); });
         return QTest::qWaitFor([&] { return count.has_value(); }, kTimeoutMs) ? *count : -1;
     }
 
@@ -85,10 +88,13 @@ struct Player
     {
         bool answered = false;
         std::optional<ProgressRecord> found;
-        local.record(contentId, &context, [&](std::optional<ProgressRecord> record) {
-            found = std::move(record);
-            answered = true;
-        });
+        local.record(contentId, &context,
+                     [&](const StoreResult<std::optional<ProgressRecord>> &record) {
+                         if (!record.ok())
+                             qWarning("record: %s", qPrintable(record.error()));
+                         found = record.valueOr(std::nullopt);
+                         answered = true;
+                     });
         if (!QTest::qWaitFor([&] { return answered; }, kTimeoutMs))
             qWarning("the local copy did not answer");
         return found;
@@ -98,8 +104,10 @@ struct Player
     {
         bool answered = false;
         QList<PendingUpdate> updates;
-        local.pending(1000, &context, [&](QList<PendingUpdate> list) {
-            updates = std::move(list);
+        local.pending(1000, &context, [&](const StoreResult<QList<PendingUpdate>> &list) {
+            if (!list.ok())
+                qWarning("pending: %s", qPrintable(list.error()));
+            updates = list.valueOr({});
             answered = true;
         });
         if (!QTest::qWaitFor([&] { return answered; }, kTimeoutMs))
@@ -285,6 +293,7 @@ private Q_SLOTS:
     void deliverAtLaunchSendsAPreviousRunsOutbox_data();
     void deliverAtLaunchSendsAPreviousRunsOutbox();
     void manyVideosAreAllDelivered();
+    void anUnreadableOutboxIsNoDelivery();
     void clockSkewIsRestampedAndDelivered();
     void fetchFoundAndNotFound();
     void fetchFailsWithoutAServer_data();
@@ -371,7 +380,7 @@ std::unique_ptr<Player> tst_SyncClient::player(const QString &path, const QStrin
     if (!result->open(path))
         return nullptr;
     if (!server.isEmpty())
-        result->sync.setServers(ServerList({QUrl(server)}), m_token);
+        result->servers.setServers(ServerList({QUrl(server)}), m_token);
     result->sync.setDevice(deviceId, u"Device "_s + deviceId);
     return result;
 }
@@ -596,6 +605,31 @@ void tst_SyncClient::deliverAtLaunchSendsAPreviousRunsOutbox()
         QCOMPARE(answer.record().value(u"position_ms"_s).toInteger(), record.positionMs);
         QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), record.observedAtMs);
     }
+}
+
+// An outbox that cannot be read (its table damaged on disk) is not an empty one: the delivery
+// attempt fails and is tried again later, and the updates in it stay for when it reads again.
+void tst_SyncClient::anUnreadableOutboxIsNoDelivery()
+{
+    const QString path = m_dir->filePath(u"tv.sqlite"_s);
+    {
+        auto lastRun = player(path, QString());
+        QVERIFY(lastRun);
+        lastRun->sync.report(progress(u"movie"_s, 61000));
+        QTRY_COMPARE_WITH_TIMEOUT(lastRun->pendingInOutbox(), 1, kTimeoutMs);
+    }
+    QString error;
+    QVERIFY2(damageTable(path, u"outbox"_s, &error), qPrintable(error));
+
+    auto thisRun = player(path, m_url);
+    QVERIFY(thisRun);
+    QSignalSpy finished(&thisRun->sync, &SyncClient::deliveryFinished);
+    thisRun->sync.deliver();
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(finished.constFirst().at(0).toBool(), false);
+    QVERIFY2(thisRun->local.failure().contains(u"malformed"_s),
+             qPrintable(thisRun->local.failure()));
+    QCOMPARE(get(u"movie"_s).status, 404); // nothing pretended to go out
 }
 
 void tst_SyncClient::manyVideosAreAllDelivered()
@@ -831,7 +865,8 @@ void tst_SyncClient::finishNeverHangs()
 void tst_SyncClient::stampNowStrictlyIncreases()
 {
     LocalCopy local;
-    SyncClient sync(local);
+    ServerPool servers;
+    SyncClient sync(local, servers);
     const qint64 before = nowMs();
     qint64 previous = sync.stampNow();
     QVERIFY(previous >= before);
@@ -969,15 +1004,15 @@ void tst_SyncClient::deliveryMovesOnFromAnAwayServer()
 
     auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
     QVERIFY(tv);
-    tv->sync.setServers(ServerList({first.url, live}), m_token);
-    QCOMPARE(tv->sync.currentServer(), first.url);
-    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    tv->servers.setServers(ServerList({first.url, live}), m_token);
+    QCOMPARE(tv->servers.current(), first.url);
+    QSignalSpy moved(&tv->servers, &ServerPool::currentChanged);
     QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
 
     const ProgressRecord sent = tv->sync.report(progress(u"movie"_s, 61000));
     QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
     QCOMPARE(settled.at(0).at(1).toBool(), true); // delivered by the first attempt, no backoff
-    QCOMPARE(tv->sync.currentServer(), live);
+    QCOMPARE(tv->servers.current(), live);
     QCOMPARE(moved.count(), 1);
     QCOMPARE(moved.at(0).at(0).toUrl(), live);
     QVERIFY(tv->sync.isOnline());
@@ -1001,7 +1036,7 @@ void tst_SyncClient::deliveryMovesOnFromAnAwayServer()
     QCOMPARE(fetched->status, FetchResult::Status::Found);
     QCOMPARE(fetched->record->positionMs, last.positionMs);
     QCOMPARE(moved.count(), 1);
-    QCOMPARE(tv->sync.currentServer(), live);
+    QCOMPARE(tv->servers.current(), live);
     QCOMPARE(first.tries(), firstTries);
     QCOMPARE(get(u"movie"_s).record().value(u"position_ms"_s).toInteger(), last.positionMs);
 }
@@ -1031,8 +1066,8 @@ void tst_SyncClient::fetchMovesOnFromAnAwayServer()
 
     auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
     QVERIFY(tv);
-    tv->sync.setServers(ServerList({first.url, live}), m_token);
-    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    tv->servers.setServers(ServerList({first.url, live}), m_token);
+    QSignalSpy moved(&tv->servers, &ServerPool::currentChanged);
 
     // Generous for a shared machine: a server that never answers takes half of it.
     std::optional<FetchResult> found;
@@ -1041,7 +1076,7 @@ void tst_SyncClient::fetchMovesOnFromAnAwayServer()
     QCOMPARE(found->status, FetchResult::Status::Found);
     QCOMPARE(found->record->positionMs, qint64(754000));
     QCOMPARE(found->record->observedAtMs, observedAt);
-    QCOMPARE(tv->sync.currentServer(), live);
+    QCOMPARE(tv->servers.current(), live);
     QCOMPARE(moved.count(), 1);
     QVERIFY(tv->sync.isOnline());
 
@@ -1071,7 +1106,7 @@ void tst_SyncClient::everyServerAwayKeepsTheOutbox()
 
     auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
     QVERIFY(tv);
-    tv->sync.setServers(ServerList({first, second}), m_token);
+    tv->servers.setServers(ServerList({first, second}), m_token);
     QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
     QSignalSpy finished(&tv->sync, &SyncClient::deliveryFinished);
     const ProgressRecord sent = tv->sync.report(progress(u"movie"_s, 42000));
@@ -1086,7 +1121,7 @@ void tst_SyncClient::everyServerAwayKeepsTheOutbox()
     QVERIFY(startServer(port));
     QTRY_COMPARE_WITH_TIMEOUT(tv->pendingInOutbox(), 0, kTimeoutMs);
     QTRY_VERIFY_WITH_TIMEOUT(tv->sync.isOnline(), kTimeoutMs);
-    QCOMPARE(tv->sync.currentServer(), second);
+    QCOMPARE(tv->servers.current(), second);
     const Answer answer = get(u"movie"_s);
     QCOMPARE(answer.status, 200);
     QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), sent.observedAtMs);
@@ -1107,9 +1142,9 @@ void tst_SyncClient::secondServerTakesOverMidSession()
 
     auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
     QVERIFY(tv);
-    tv->sync.setServers(ServerList({a, bUrl}), m_token);
+    tv->servers.setServers(ServerList({a, bUrl}), m_token);
     QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
-    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    QSignalSpy moved(&tv->servers, &ServerPool::currentChanged);
     QHash<QString, ProgressRecord> newest; // per video, its newest report
     int reports = 0;
     const auto report = [&](int video, qint64 positionMs) {
@@ -1123,7 +1158,7 @@ void tst_SyncClient::secondServerTakesOverMidSession()
         report(i % 3, 1000 * (i + 1));
         QTRY_COMPARE_WITH_TIMEOUT(settled.count(), reports, kTimeoutMs);
     }
-    QCOMPARE(tv->sync.currentServer(), a);
+    QCOMPARE(tv->servers.current(), a);
     for (int video = 0; video < 3; ++video) {
         const QString id = u"video-%1"_s.arg(video);
         QCOMPARE(get(id).record().value(u"observed_at_ms"_s).toInteger(),
@@ -1148,7 +1183,7 @@ void tst_SyncClient::secondServerTakesOverMidSession()
         QVERIFY(arguments.at(1).toBool());
     QCOMPARE(tv->pendingInOutbox(), 0);
     QTRY_COMPARE(tv->sync.pendingCount(), 0);
-    QCOMPARE(tv->sync.currentServer(), bUrl);
+    QCOMPARE(tv->servers.current(), bUrl);
     QCOMPARE(moved.count(), 1);
 
     // What the two databases hold, read from their files.
@@ -1182,8 +1217,8 @@ void tst_SyncClient::unauthorizedIsAnAnswer()
 
     auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
     QVERIFY(tv);
-    tv->sync.setServers(ServerList({first, QUrl(m_url)}), m_token);
-    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    tv->servers.setServers(ServerList({first, QUrl(m_url)}), m_token);
+    QSignalSpy moved(&tv->servers, &ServerPool::currentChanged);
     QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
 
     tv->sync.report(progress(u"movie"_s, 42000));
@@ -1197,7 +1232,7 @@ void tst_SyncClient::unauthorizedIsAnAnswer()
     QCOMPARE(fetched->status, FetchResult::Status::Failed);
     QVERIFY2(fetched->error.contains(u"401"_s), qPrintable(fetched->error));
 
-    QCOMPARE(tv->sync.currentServer(), first);
+    QCOMPARE(tv->servers.current(), first);
     QVERIFY(moved.isEmpty());
     QCOMPARE(get(u"movie"_s).status, 404); // the second server never got it
 }
@@ -1220,13 +1255,13 @@ void tst_SyncClient::notFoundIsAnAnswer()
 
     auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
     QVERIFY(tv);
-    tv->sync.setServers(ServerList({first, QUrl(m_url)}), m_token);
-    QSignalSpy moved(&tv->sync, &SyncClient::currentServerChanged);
+    tv->servers.setServers(ServerList({first, QUrl(m_url)}), m_token);
+    QSignalSpy moved(&tv->servers, &ServerPool::currentChanged);
     std::optional<FetchResult> fetched;
     tv->sync.fetch(u"movie"_s, 4000, &tv->context, [&](const FetchResult &r) { fetched = r; });
     QTRY_VERIFY_WITH_TIMEOUT(fetched.has_value(), kTimeoutMs);
     QCOMPARE(fetched->status, FetchResult::Status::NotFound);
-    QCOMPARE(tv->sync.currentServer(), first);
+    QCOMPARE(tv->servers.current(), first);
     QVERIFY(moved.isEmpty());
     QVERIFY(tv->sync.isOnline());
 }

@@ -18,6 +18,8 @@ private Q_SLOTS:
     void toolTip();
     void toolTipWithoutServer();
     void toolTipNamesTheServerInUse();
+    void localFailureComesFirst_data();
+    void localFailureComesFirst();
 };
 
 void tst_SyncStatus::text_data()
@@ -121,6 +123,41 @@ void tst_SyncStatus::toolTipNamesTheServerInUse()
              "Also listed: http://nas.local:8787, https://bob@sync.example.org\n"
              "Last successful exchange: 2024-03-05 14:07:09"_s);
     QVERIFY2(!tip.contains(u"secret"_s), qPrintable(tip));
+}
+
+// A local copy that fails is said before anything about the server, whatever that is.
+void tst_SyncStatus::localFailureComesFirst_data()
+{
+    QTest::addColumn<bool>("hasServer");
+    QTest::addColumn<bool>("online");
+    QTest::addColumn<int>("pending");
+    QTest::addColumn<QString>("toolTip");
+
+    const QString failure = u"local copy: database disk image is malformed"_s;
+    QTest::newRow("no server") << false << false << 0
+                               << u"The local copy of positions fails: "_s + failure;
+    QTest::newRow("online") << true << true << 0
+                            << u"The local copy of positions fails: "_s + failure
+            + u"\nServer in use: http://nas.local:8787"_s;
+    QTest::newRow("updates waiting") << true << false << 3
+                                     << u"The local copy of positions fails: "_s + failure
+            + u"\nServer in use: http://nas.local:8787"_s;
+}
+
+void tst_SyncStatus::localFailureComesFirst()
+{
+    QFETCH(bool, hasServer);
+    QFETCH(bool, online);
+    QFETCH(int, pending);
+    QFETCH(QString, toolTip);
+    SyncStatus status;
+    status.hasServer = hasServer;
+    status.online = online;
+    status.pending = pending;
+    status.server = QUrl(u"http://nas.local:8787"_s);
+    status.localFailure = u"local copy: database disk image is malformed"_s;
+    QCOMPARE(status.text(), u"Not saving on this device"_s);
+    QCOMPARE(status.toolTip(), toolTip);
 }
 
 QTEST_APPLESS_MAIN(tst_SyncStatus)

@@ -317,9 +317,10 @@ void tst_Tls::silentClientIsCutOff()
 
 void tst_Tls::eventStreamOverTls()
 {
-    EventStream stream;
-    stream.setServers(ServerList({QUrl(m_server->url())}), m_token);
-    stream.setTrustedCertificates(certificatesIn(path(u"server.crt"_s)));
+    ServerPool servers;
+    servers.setServers(ServerList({QUrl(m_server->url())}), m_token);
+    servers.setTrustedCertificates(certificatesIn(path(u"server.crt"_s)));
+    EventStream stream(servers);
     QSignalSpy received(&stream, &EventStream::progressReceived);
     stream.start();
     QTRY_VERIFY_WITH_TIMEOUT(stream.isConnected(), kTimeoutMs);
@@ -354,14 +355,15 @@ void tst_Tls::syncClientDeliversOverTls()
     QObject context;
     std::optional<bool> opened;
     local.open(m_dir->filePath(u"local.sqlite"_s), &context,
-               [&opened](bool ok, const QString &) { opened = ok; });
+               [&opened](const StoreResult<void> &result) { opened = result.ok(); });
     QTRY_VERIFY_WITH_TIMEOUT(opened.has_value(), kTimeoutMs);
     QVERIFY(*opened);
-    SyncClient sync(local);
-    sync.setServers(ServerList({QUrl(m_server->url())}), m_token);
-    sync.setDevice(u"phone"_s, u"Phone"_s);
+    ServerPool servers;
+    servers.setServers(ServerList({QUrl(m_server->url())}), m_token);
     if (!caCertificate.isEmpty())
-        sync.setTrustedCertificates(certificatesIn(path(caCertificate)));
+        servers.setTrustedCertificates(certificatesIn(path(caCertificate)));
+    SyncClient sync(local, servers);
+    sync.setDevice(u"phone"_s, u"Phone"_s);
 
     QSignalSpy settled(&sync, &SyncClient::reportSettled);
     ProgressRecord record;

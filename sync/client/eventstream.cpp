@@ -1,6 +1,5 @@
 #include "client/eventstream.h"
 
-#include "client/tlstrust.h"
 #include "protocol/recordcodec.h"
 
 #include <QJsonDocument>
@@ -9,18 +8,17 @@
 
 Q_LOGGING_CATEGORY(lcEventStream, "playmark.sync.events")
 
-namespace {
-// As for the sync client: no HTTP answer, or one saying this server cannot serve now.
-bool isAway(int status)
-{
-    return status == 0 || status == 502 || status == 503 || status == 504;
-}
-} // namespace
-
-EventStream::EventStream(QObject *parent) : QObject(parent), m_tls(TlsTrust::configuration({}))
+EventStream::EventStream(ServerPool &pool, QObject *parent) : QObject(parent), m_pool(pool)
 {
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &EventStream::connectNow);
+    connect(&m_pool, &ServerPool::currentChanged, this, &EventStream::followCurrentServer);
+    connect(&m_pool, &ServerPool::serversChanged, this, [this] {
+        m_untried = m_pool.servers().size();
+        // A stream still open goes to the same server, now the first of the new list; had that
+        // one changed, followCurrentServer() opens another with a ticket of its own.
+        m_ticket = m_pool.ticket();
+    });
 }
 
 EventStream::~EventStream()
@@ -28,47 +26,26 @@ EventStream::~EventStream()
     stop();
 }
 
-void EventStream::setServers(const ServerList &servers, const QString &token)
+void EventStream::followCurrentServer()
 {
-    m_token = token;
-    if (servers == m_servers)
+    if (m_movingOn)
         return;
-    const QUrl before = currentServer();
-    m_servers = servers;
-    m_current = 0;
-    m_untried = m_servers.size();
-    if (currentServer() != before)
-        Q_EMIT currentServerChanged(currentServer());
-}
-
-void EventStream::setCurrentServer(const QUrl &server)
-{
-    const int index = m_servers.indexOf(server);
-    if (index < 0 || index == m_current)
-        return;
-    m_current = index;
-    m_untried = m_servers.size();
-    qCInfo(lcEventStream).noquote() << "following" << server.toDisplayString();
-    Q_EMIT currentServerChanged(server);
+    m_untried = m_pool.servers().size();
     if (!m_running)
         return;
+    qCInfo(lcEventStream).noquote() << "following" << m_pool.current().toDisplayString();
     hangUp();
     m_retry.stop();
     connectNow();
 }
 
-void EventStream::setTrustedCertificates(const QList<QSslCertificate> &certificates)
-{
-    m_tls = TlsTrust::configuration(certificates);
-}
-
 void EventStream::start()
 {
-    if (m_running || m_servers.isEmpty() || m_token.isEmpty())
+    if (m_running || !m_pool.isUsable())
         return;
     m_running = true;
     m_backoff.reset();
-    m_untried = m_servers.size();
+    m_untried = m_pool.servers().size();
     connectNow();
 }
 
@@ -94,15 +71,10 @@ void EventStream::connectNow()
 {
     if (!m_running)
         return;
-    QUrl url = currentServer();
-    url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0)
-                + QStringLiteral("/v1/events"));
-    QNetworkRequest request(url);
-    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
-    request.setRawHeader("Accept", "text/event-stream");
     // An inactivity limit: the server sends a keep-alive at least every 15 s.
-    request.setTransferTimeout(kSilenceLimitMs);
-    request.setSslConfiguration(m_tls);
+    QNetworkRequest request = m_pool.request(QStringLiteral("/v1/events"), kSilenceLimitMs);
+    request.setRawHeader("Accept", "text/event-stream");
+    m_ticket = m_pool.ticket();
     m_buffer.clear();
     m_reply = m_network.get(request);
     connect(m_reply, &QNetworkReply::readyRead, this, &EventStream::readEvents);
@@ -117,7 +89,7 @@ void EventStream::readEvents()
         return;
     setConnected(true);
     m_backoff.reset();
-    m_untried = m_servers.size();
+    m_untried = m_pool.servers().size();
     m_buffer += m_reply->readAll();
     m_buffer.replace("\r\n", "\n");
     qsizetype end = 0;
@@ -159,20 +131,16 @@ void EventStream::handleEnd()
         return;
     // A stream that ended after it was open goes back to the same server first (a restart, a
     // dropped connection); one that could not be opened moves on to the next.
-    if (isAway(status) && m_servers.size() > 1) {
-        const QUrl away = currentServer();
-        m_current = (m_current + 1) % m_servers.size();
-        qCInfo(lcEventStream).noquote()
-            << QStringLiteral("%1 is away (%2); moving on to %3")
-                   .arg(away.toDisplayString(),
-                        status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString(),
-                        currentServer().toDisplayString());
-        Q_EMIT currentServerChanged(currentServer());
+    m_movingOn = true;
+    const bool movedOn =
+        ServerPool::isAway(status) && m_pool.moveOn(m_ticket, ServerPool::failure(reply, status));
+    m_movingOn = false;
+    if (movedOn) {
         if (--m_untried > 0) {
             connectNow();
             return;
         }
-        m_untried = m_servers.size();
+        m_untried = m_pool.servers().size();
     }
     m_retry.start(m_backoff.nextDelayMs());
 }

@@ -17,155 +17,118 @@ LocalCopy::LocalCopy(QObject *parent)
 LocalCopy::~LocalCopy()
 {
     // Queued after every earlier call, so all writes land before the thread stops.
-    post([](LocalStore &store) { store.close(); });
+    QMetaObject::invokeMethod(
+        m_worker, [store = m_store.get()] { store->close(); }, Qt::QueuedConnection);
     QMetaObject::invokeMethod(
         m_worker, [thread = &m_thread] { thread->quit(); }, Qt::QueuedConnection);
     m_thread.wait();
 }
 
-void LocalCopy::post(std::function<void(LocalStore &)> work)
+void LocalCopy::post(std::function<StoreResult<void>(LocalStore &)> work)
 {
-    QMetaObject::invokeMethod(
-        m_worker, [store = m_store.get(), work = std::move(work)] { work(*store); },
-        Qt::QueuedConnection);
+    post<StoreResult<void>>(nullptr, std::move(work), nullptr, Kind::Write);
 }
 
-void LocalCopy::open(const QString &path, QObject *context, std::function<void(bool, QString)> done)
+QString LocalCopy::failure() const
 {
-    using Outcome = std::pair<bool, QString>;
-    post<Outcome>(
-        context,
-        [path](LocalStore &store) {
-            QString error;
-            const bool ok = store.open(path, &error);
-            return Outcome{ok, error};
-        },
-        [done = std::move(done)](const Outcome &outcome) {
-            if (done)
-                done(outcome.first, outcome.second);
-        });
+    return m_writeFailure.isEmpty() ? m_readFailure : m_writeFailure;
+}
+
+void LocalCopy::noteOutcome(Kind kind, const QString &error)
+{
+    const QString before = failure();
+    (kind == Kind::Write ? m_writeFailure : m_readFailure) = error;
+    const QString now = failure();
+    if (now == before)
+        return;
+    if (now.isEmpty())
+        qCInfo(lcLocal) << "the local copy works again";
+    Q_EMIT failureChanged(now);
+}
+
+void LocalCopy::open(const QString &path, QObject *context,
+                     std::function<void(StoreResult<void>)> done)
+{
+    post<StoreResult<void>>(
+        context, [path](LocalStore &store) { return store.open(path); }, std::move(done),
+        Kind::Write);
 }
 
 void LocalCopy::save(const ProgressRecord &record, bool queue, qint64 offsetMs)
 {
     post([record, queue, offsetMs](LocalStore &store) {
-        QString error;
-        if (!store.save(record, queue, offsetMs, &error))
-            qCWarning(lcLocal).noquote() << "could not save" << record.contentId << error;
+        StoreResult<void> saved = store.save(record, queue, offsetMs);
+        if (!saved.ok())
+            qCWarning(lcLocal).noquote() << "could not save" << record.contentId << saved.error();
+        return saved;
     });
 }
 
 void LocalCopy::record(const QString &contentId, QObject *context,
-                       std::function<void(std::optional<ProgressRecord>)> done)
+                       std::function<void(StoreResult<std::optional<ProgressRecord>>)> done)
 {
-    post<std::optional<ProgressRecord>>(
-        context,
-        [contentId](LocalStore &store) {
-            std::optional<ProgressRecord> found;
-            QString error;
-            store.record(contentId, &found, &error);
-            return found;
-        },
+    post<StoreResult<std::optional<ProgressRecord>>>(
+        context, [contentId](LocalStore &store) { return store.record(contentId); },
         std::move(done));
 }
 
-void LocalCopy::recent(int limit, QObject *context, std::function<void(QList<ProgressRecord>)> done)
+void LocalCopy::recent(int limit, QObject *context,
+                       std::function<void(StoreResult<QList<ProgressRecord>>)> done)
 {
-    post<QList<ProgressRecord>>(
-        context,
-        [limit](LocalStore &store) {
-            QList<ProgressRecord> records;
-            QString error;
-            store.recent(limit, &records, &error);
-            return records;
-        },
-        std::move(done));
+    post<StoreResult<QList<ProgressRecord>>>(
+        context, [limit](LocalStore &store) { return store.recent(limit); }, std::move(done));
 }
 
-void LocalCopy::pending(int limit, QObject *context, std::function<void(QList<PendingUpdate>)> done)
+void LocalCopy::pending(int limit, QObject *context,
+                        std::function<void(StoreResult<QList<PendingUpdate>>)> done)
 {
-    post<QList<PendingUpdate>>(
-        context,
-        [limit](LocalStore &store) {
-            QList<PendingUpdate> updates;
-            QString error;
-            store.pending(limit, &updates, &error);
-            return updates;
-        },
-        std::move(done));
+    post<StoreResult<QList<PendingUpdate>>>(
+        context, [limit](LocalStore &store) { return store.pending(limit); }, std::move(done));
 }
 
-void LocalCopy::pendingCount(QObject *context, std::function<void(int)> done)
+void LocalCopy::pendingCount(QObject *context, std::function<void(StoreResult<int>)> done)
 {
-    post<int>(
-        context,
-        [](LocalStore &store) {
-            int count = 0;
-            QString error;
-            store.pendingCount(&count, &error);
-            return count;
-        },
-        std::move(done));
+    post<StoreResult<int>>(
+        context, [](LocalStore &store) { return store.pendingCount(); }, std::move(done));
 }
 
 void LocalCopy::markDelivered(const ProgressRecord &delivered)
 {
-    post([delivered](LocalStore &store) {
-        QString error;
-        store.markDelivered(delivered, &error);
-    });
+    post([delivered](LocalStore &store) { return store.markDelivered(delivered); });
 }
 
 void LocalCopy::restamp(const ProgressRecord &old, const ProgressRecord &restamped, qint64 offsetMs)
 {
     post([old, restamped, offsetMs](LocalStore &store) {
-        QString error;
-        store.restamp(old, restamped, offsetMs, &error);
+        return store.restamp(old, restamped, offsetMs);
     });
 }
 
 void LocalCopy::hide(const QString &contentId, qint64 observedAtMs)
 {
     post([contentId, observedAtMs](LocalStore &store) {
-        QString error;
-        store.hide(contentId, observedAtMs, &error);
+        return store.hide(contentId, observedAtMs);
     });
 }
 
 void LocalCopy::withoutHidden(const QList<ProgressRecord> &records, QObject *context,
-                              std::function<void(QList<ProgressRecord>)> done)
+                              std::function<void(StoreResult<QList<ProgressRecord>>)> done)
 {
-    post<QList<ProgressRecord>>(
-        context,
-        [records](LocalStore &store) {
-            QList<ProgressRecord> visible;
-            QString error;
-            if (!store.withoutHidden(records, &visible, &error))
-                return records;
-            return visible;
-        },
+    post<StoreResult<QList<ProgressRecord>>>(
+        context, [records](LocalStore &store) { return store.withoutHidden(records); },
         std::move(done));
 }
 
 void LocalCopy::setLocation(const QString &contentId, const QString &path)
 {
-    post([contentId, path](LocalStore &store) {
-        QString error;
-        store.setLocation(contentId, path, &error);
-    });
+    post([contentId, path](LocalStore &store) { return store.setLocation(contentId, path); });
 }
 
 void LocalCopy::location(const QString &contentId, QObject *context,
-                         std::function<void(QString)> done)
+                         std::function<void(StoreResult<QString>)> done)
 {
-    post<QString>(
-        context,
-        [contentId](LocalStore &store) {
-            QString path;
-            QString error;
-            store.location(contentId, &path, &error);
-            return path;
-        },
+    post<StoreResult<QString>>(
+        context, [contentId](LocalStore &store) { return store.location(contentId); },
         std::move(done));
 }
 

@@ -43,6 +43,14 @@ const SqlRecord::Row &outboxRow()
     return row;
 }
 
+// The outcome of a statement that gives nothing back.
+StoreResult<void> done(QSqlQuery &query)
+{
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    return {};
+}
+
 } // namespace
 
 LocalStore::LocalStore()
@@ -56,13 +64,14 @@ LocalStore::~LocalStore()
     close();
 }
 
-bool LocalStore::open(const QString &path, QString *error)
+StoreResult<void> LocalStore::open(const QString &path)
 {
     close();
-    if (openConnection(path, error))
-        return true;
+    QString error;
+    if (openConnection(path, &error))
+        return {};
     close();
-    return false;
+    return StoreError{error};
 }
 
 bool LocalStore::openConnection(const QString &path, QString *error)
@@ -106,20 +115,21 @@ void LocalStore::close()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs, QString *error)
+StoreResult<void> LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     SqlTransaction transaction(db);
-    if (!transaction.begun(error))
-        return false;
+    QString error;
+    if (!transaction.begun(&error))
+        return StoreError{error};
 
     QSqlQuery keep(db);
     keep.prepare(recordsRow().insertInto(QStringLiteral("records"))
                  + QStringLiteral(" ON CONFLICT (content_id)") + recordsRow().updateAll()
                  + SqlRecord::whereNewer(QStringLiteral("records")));
     recordsRow().bind(keep, {}, record, {record.receivedAtMs});
-    if (!exec(keep, error))
-        return false;
+    if (!exec(keep, &error))
+        return StoreError{error};
 
     if (queue) {
         QSqlQuery outbox(db);
@@ -127,32 +137,32 @@ bool LocalStore::save(const ProgressRecord &record, bool queue, qint64 offsetMs,
                        + QStringLiteral(" ON CONFLICT (content_id)") + outboxRow().updateAll()
                        + SqlRecord::whereNewer(QStringLiteral("outbox")));
         outboxRow().bind(outbox, {}, record, {offsetMs});
-        if (!exec(outbox, error))
-            return false;
+        if (!exec(outbox, &error))
+            return StoreError{error};
     }
-    return transaction.commit(error);
+    if (!transaction.commit(&error))
+        return StoreError{error};
+    return {};
 }
 
-bool LocalStore::record(const QString &contentId, std::optional<ProgressRecord> *record,
-                        QString *error)
+StoreResult<std::optional<ProgressRecord>> LocalStore::record(const QString &contentId)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(
         QStringLiteral("SELECT %1 FROM records WHERE content_id = ?").arg(recordsRow().columns()));
     query.addBindValue(contentId);
-    if (!exec(query, error))
-        return false;
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    std::optional<ProgressRecord> record;
     if (query.next()) {
-        *record = recordsRow().read(query);
-        (*record)->receivedAtMs =
+        record = recordsRow().read(query);
+        record->receivedAtMs =
             query.value(recordsRow().index(QStringLiteral("received_at_ms"))).toLongLong();
-    } else {
-        record->reset();
     }
-    return true;
+    return record;
 }
 
-bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *error)
+StoreResult<QList<ProgressRecord>> LocalStore::recent(int limit)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM records WHERE state <> 'ended' AND NOT EXISTS ("
@@ -161,42 +171,41 @@ bool LocalStore::recent(int limit, QList<ProgressRecord> *records, QString *erro
                                  "%2 LIMIT ?")
                       .arg(recordsRow().columns(), SqlRecord::newestFirst()));
     query.addBindValue(limit);
-    if (!exec(query, error))
-        return false;
-    records->clear();
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    QList<ProgressRecord> records;
     while (query.next())
-        records->append(recordsRow().read(query));
-    return true;
+        records.append(recordsRow().read(query));
+    return records;
 }
 
-bool LocalStore::pending(int limit, QList<PendingUpdate> *updates, QString *error)
+StoreResult<QList<PendingUpdate>> LocalStore::pending(int limit)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT %1 FROM outbox ORDER BY observed_at_ms LIMIT ?")
                       .arg(outboxRow().columns()));
     query.addBindValue(limit);
-    if (!exec(query, error))
-        return false;
-    updates->clear();
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    QList<PendingUpdate> updates;
     while (query.next())
-        updates->append({outboxRow().read(query),
-                         query.value(outboxRow().index(QStringLiteral("offset_ms"))).toLongLong()});
-    return true;
+        updates.append({outboxRow().read(query),
+                        query.value(outboxRow().index(QStringLiteral("offset_ms"))).toLongLong()});
+    return updates;
 }
 
-bool LocalStore::pendingCount(int *count, QString *error)
+StoreResult<int> LocalStore::pendingCount()
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM outbox")) || !query.next()) {
-        if (error)
-            *error = query.lastError().text();
-        return false;
-    }
-    *count = query.value(0).toInt();
-    return true;
+    query.prepare(QStringLiteral("SELECT COUNT(*) FROM outbox"));
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    if (!query.next())
+        return StoreError{QStringLiteral("local copy: the outbox could not be counted")};
+    return query.value(0).toInt();
 }
 
-bool LocalStore::markDelivered(const ProgressRecord &delivered, QString *error)
+StoreResult<void> LocalStore::markDelivered(const ProgressRecord &delivered)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("DELETE FROM outbox WHERE content_id = ? AND observed_at_ms = ?"
@@ -204,16 +213,19 @@ bool LocalStore::markDelivered(const ProgressRecord &delivered, QString *error)
     query.addBindValue(delivered.contentId);
     query.addBindValue(delivered.observedAtMs);
     query.addBindValue(delivered.deviceId);
-    return exec(query, error);
+    return done(query);
 }
 
-bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restamped,
-                         qint64 offsetMs, QString *error)
+StoreResult<void> LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restamped,
+                                      qint64 offsetMs)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     SqlTransaction transaction(db);
-    if (!transaction.begun(error) || !markDelivered(old, error))
-        return false;
+    QString error;
+    if (!transaction.begun(&error))
+        return StoreError{error};
+    if (const StoreResult<void> removed = markDelivered(old); !removed.ok())
+        return removed;
     // Force the replacement in: the re-stamped copy may sort before the wrongly stamped one.
     QSqlQuery outbox(db);
     outbox.prepare(outboxRow().insertInto(QStringLiteral("outbox"))
@@ -226,10 +238,12 @@ bool LocalStore::restamp(const ProgressRecord &old, const ProgressRecord &restam
     fix.addBindValue(old.contentId);
     fix.addBindValue(old.observedAtMs);
     fix.addBindValue(old.deviceId);
-    return exec(outbox, error) && exec(fix, error) && transaction.commit(error);
+    if (!exec(outbox, &error) || !exec(fix, &error) || !transaction.commit(&error))
+        return StoreError{error};
+    return {};
 }
 
-bool LocalStore::hide(const QString &contentId, qint64 observedAtMs, QString *error)
+StoreResult<void> LocalStore::hide(const QString &contentId, qint64 observedAtMs)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral(
@@ -237,28 +251,27 @@ bool LocalStore::hide(const QString &contentId, qint64 observedAtMs, QString *er
         " ON CONFLICT (content_id) DO UPDATE SET observed_at_ms = excluded.observed_at_ms"));
     query.addBindValue(contentId);
     query.addBindValue(observedAtMs);
-    return exec(query, error);
+    return done(query);
 }
 
-bool LocalStore::withoutHidden(const QList<ProgressRecord> &records, QList<ProgressRecord> *visible,
-                               QString *error)
+StoreResult<QList<ProgressRecord>> LocalStore::withoutHidden(const QList<ProgressRecord> &records)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT observed_at_ms FROM hidden WHERE content_id = ?"));
-    visible->clear();
+    QList<ProgressRecord> visible;
     for (const ProgressRecord &record : records) {
         query.addBindValue(record.contentId);
-        if (!exec(query, error))
-            return false;
+        if (QString error; !exec(query, &error))
+            return StoreError{error};
         const bool hidden = query.next() && query.value(0).toLongLong() >= record.observedAtMs;
         query.finish();
         if (!hidden)
-            visible->append(record);
+            visible.append(record);
     }
-    return true;
+    return visible;
 }
 
-bool LocalStore::setLocation(const QString &contentId, const QString &path, QString *error)
+StoreResult<void> LocalStore::setLocation(const QString &contentId, const QString &path)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(
@@ -268,16 +281,15 @@ bool LocalStore::setLocation(const QString &contentId, const QString &path, QStr
     query.addBindValue(contentId);
     query.addBindValue(path);
     query.addBindValue(QDateTime::currentMSecsSinceEpoch());
-    return exec(query, error);
+    return done(query);
 }
 
-bool LocalStore::location(const QString &contentId, QString *path, QString *error)
+StoreResult<QString> LocalStore::location(const QString &contentId)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT path FROM locations WHERE content_id = ?"));
     query.addBindValue(contentId);
-    if (!exec(query, error))
-        return false;
-    *path = query.next() ? query.value(0).toString() : QString();
-    return true;
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    return query.next() ? query.value(0).toString() : QString();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/storeresult.h"
 #include "protocol/progressrecord.h"
 
 #include <QList>
@@ -16,7 +17,7 @@ struct PendingUpdate
 
 // The player's local SQLite copy: every position it reported or learned, the outbox of updates
 // not yet delivered, and where each video lives on this device. Plain SQL; LocalCopy runs it on
-// its own thread. Every method returns false on failure with the reason in *error.
+// its own thread. Every method returns a StoreResult: its value, or the reason it failed.
 class LocalStore final
 {
     Q_DISABLE_COPY_MOVE(LocalStore)
@@ -24,32 +25,33 @@ public:
     LocalStore();
     ~LocalStore();
 
-    bool open(const QString &path, QString *error);
+    StoreResult<void> open(const QString &path);
     void close();
 
     // Keeps `record` if it is newer (by the ordering rule) than the one stored; with `queue` also
     // puts it in the outbox, replacing an older pending update of the same video.
-    bool save(const ProgressRecord &record, bool queue, qint64 offsetMs, QString *error);
-    bool record(const QString &contentId, std::optional<ProgressRecord> *record, QString *error);
+    StoreResult<void> save(const ProgressRecord &record, bool queue, qint64 offsetMs);
+    // No record (nullopt) is an answer; a failure to read is not.
+    StoreResult<std::optional<ProgressRecord>> record(const QString &contentId);
     // Newest first, `ended` and hidden excluded: the offline Continue Watching list.
-    bool recent(int limit, QList<ProgressRecord> *records, QString *error);
+    StoreResult<QList<ProgressRecord>> recent(int limit);
 
-    bool pending(int limit, QList<PendingUpdate> *updates, QString *error);
-    bool pendingCount(int *count, QString *error);
+    StoreResult<QList<PendingUpdate>> pending(int limit);
+    StoreResult<int> pendingCount();
     // Removes the pending update of that video if it is still this exact observation.
-    bool markDelivered(const ProgressRecord &delivered, QString *error);
+    StoreResult<void> markDelivered(const ProgressRecord &delivered);
     // Replaces a pending update with a re-stamped copy (after a clock_skew answer).
-    bool restamp(const ProgressRecord &old, const ProgressRecord &restamped, qint64 offsetMs,
-                 QString *error);
+    StoreResult<void> restamp(const ProgressRecord &old, const ProgressRecord &restamped,
+                              qint64 offsetMs);
 
     // Hides a video from recent() until an observation newer than `observedAtMs` arrives.
-    bool hide(const QString &contentId, qint64 observedAtMs, QString *error);
+    StoreResult<void> hide(const QString &contentId, qint64 observedAtMs);
     // `records` less the ones hidden at or after their observation.
-    bool withoutHidden(const QList<ProgressRecord> &records, QList<ProgressRecord> *visible,
-                       QString *error);
+    StoreResult<QList<ProgressRecord>> withoutHidden(const QList<ProgressRecord> &records);
 
-    bool setLocation(const QString &contentId, const QString &path, QString *error);
-    bool location(const QString &contentId, QString *path, QString *error);
+    StoreResult<void> setLocation(const QString &contentId, const QString &path);
+    // An empty path when the video was never seen here.
+    StoreResult<QString> location(const QString &contentId);
 
 private:
     bool openConnection(const QString &path, QString *error);

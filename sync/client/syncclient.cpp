@@ -1,7 +1,6 @@
 #include "client/syncclient.h"
 
 #include "client/localcopy.h"
-#include "client/tlstrust.h"
 #include "protocol/errorcode.h"
 #include "protocol/progressorder.h"
 #include "protocol/recordcodec.h"
@@ -19,71 +18,15 @@ qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
 }
-
-// No HTTP answer (refused, no such host, timeout, TLS), or a proxy or the server saying it cannot
-// serve now: another server of the list may. Every other answer is the server's word.
-bool isAway(int status)
-{
-    return status == 0 || status == 502 || status == 503 || status == 504;
-}
-
-QString failure(const QNetworkReply *reply, int status)
-{
-    return status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString();
-}
 } // namespace
 
-SyncClient::SyncClient(LocalCopy &local, QObject *parent)
-    : QObject(parent), m_local(local), m_tls(TlsTrust::configuration({}))
+SyncClient::SyncClient(LocalCopy &local, ServerPool &pool, QObject *parent)
+    : QObject(parent), m_local(local), m_pool(pool)
 {
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &SyncClient::deliver);
-}
-
-void SyncClient::setServers(const ServerList &servers, const QString &token)
-{
-    m_token = token;
-    if (servers == m_servers)
-        return;
-    const QUrl before = currentServer();
-    m_servers = servers;
-    m_current = 0;
-    ++m_generation;
-    if (currentServer() != before)
-        Q_EMIT currentServerChanged(currentServer());
-}
-
-void SyncClient::setCurrentServer(const QUrl &server)
-{
-    const int index = m_servers.indexOf(server);
-    if (index < 0 || index == m_current)
-        return;
-    m_current = index;
-    qCInfo(lcSync).noquote() << "now using" << server.toDisplayString();
-    Q_EMIT currentServerChanged(server);
-    Q_EMIT statusChanged();
-}
-
-bool SyncClient::moveOn(int index, quint64 generation, const QString &why)
-{
-    if (generation != m_generation || m_servers.size() < 2)
-        return false;
-    // Requests in flight together all find the same server away: the first one moves on.
-    if (index == m_current) {
-        const QUrl away = currentServer();
-        m_current = (m_current + 1) % m_servers.size();
-        qCInfo(lcSync).noquote() << QStringLiteral("%1 is away (%2); moving on to %3")
-                                        .arg(away.toDisplayString(), why,
-                                             currentServer().toDisplayString());
-        Q_EMIT currentServerChanged(currentServer());
-        Q_EMIT statusChanged();
-    }
-    return true;
-}
-
-void SyncClient::setTrustedCertificates(const QList<QSslCertificate> &certificates)
-{
-    m_tls = TlsTrust::configuration(certificates);
+    // The status display names the server in use.
+    connect(&m_pool, &ServerPool::currentChanged, this, &SyncClient::statusChanged);
 }
 
 void SyncClient::setDevice(const QString &deviceId, const QString &deviceName)
@@ -119,15 +62,8 @@ ProgressRecord SyncClient::report(ProgressRecord record)
 
 QNetworkRequest SyncClient::request(const QString &path, int timeoutMs) const
 {
-    QUrl url = currentServer();
-    const QString base = url.path().endsWith(u'/') ? url.path().chopped(1) : url.path();
-    url.setPath(base + path.section(u'?', 0, 0));
-    url.setQuery(path.section(u'?', 1));
-    QNetworkRequest request(url);
-    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    QNetworkRequest request = m_pool.request(path, timeoutMs);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setTransferTimeout(timeoutMs);
-    request.setSslConfiguration(m_tls);
     return request;
 }
 
@@ -163,7 +99,8 @@ void SyncClient::exchange(const QByteArray &verb, const QString &path, int timeo
             context, [done] { done(0, {}); }, Qt::QueuedConnection);
         return;
     }
-    exchangeUntil(verb, path, nowMs() + timeoutMs, m_servers.size(), context, std::move(done));
+    exchangeUntil(verb, path, nowMs() + timeoutMs, m_pool.servers().size(), context,
+                  std::move(done));
 }
 
 void SyncClient::exchangeUntil(const QByteArray &verb, const QString &path, qint64 deadlineMs,
@@ -174,12 +111,10 @@ void SyncClient::exchangeUntil(const QByteArray &verb, const QString &path, qint
     // cannot use it all.
     const qint64 sentAt = nowMs();
     const int timeoutMs = int(std::max<qint64>(1, (deadlineMs - sentAt) / serversLeft));
-    const int index = m_current;
-    const quint64 generation = m_generation;
+    const ServerPool::Ticket ticket = m_pool.ticket();
     QNetworkReply *reply = m_network.sendCustomRequest(request(path, timeoutMs), verb);
     connect(reply, &QNetworkReply::finished, context,
-            [this, reply, sentAt, verb, path, deadlineMs, serversLeft, context, index, generation,
-             done] {
+            [this, reply, sentAt, verb, path, deadlineMs, serversLeft, context, ticket, done] {
                 reply->deleteLater();
                 const QByteArray body =
                     reply->isOpen() ? reply->readAll() : QByteArray(); // not after a timeout
@@ -187,8 +122,8 @@ void SyncClient::exchangeUntil(const QByteArray &verb, const QString &path, qint
                     reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
                 if (status != 0)
                     noteServerTime(body, sentAt, nowMs());
-                if (isAway(status) && serversLeft > 1 && nowMs() < deadlineMs
-                    && moveOn(index, generation, failure(reply, status))) {
+                if (ServerPool::isAway(status) && serversLeft > 1 && nowMs() < deadlineMs
+                    && m_pool.moveOn(ticket, ServerPool::failure(reply, status))) {
                     exchangeUntil(verb, path, deadlineMs, serversLeft - 1, context, done);
                     return;
                 }
@@ -269,7 +204,17 @@ void SyncClient::deliver()
     m_inFlight = true;
     m_again = false;
     m_retry.stop();
-    m_local.pending(kBatchSize, this, [this](const QList<PendingUpdate> &batch) {
+    m_local.pending(kBatchSize, this, [this](const StoreResult<QList<PendingUpdate>> &pending) {
+        if (!pending.ok()) {
+            // Not an empty outbox: what waits in it cannot be read now (a locked or damaged
+            // file). Try again later, as when the server is away.
+            qCWarning(lcSync).noquote() << "the outbox cannot be read:" << pending.error();
+            m_inFlight = false;
+            scheduleRetry();
+            Q_EMIT deliveryFinished(false);
+            return;
+        }
+        const QList<PendingUpdate> &batch = pending.value();
         if (batch.isEmpty()) {
             m_inFlight = false;
             refreshPendingCount();
@@ -294,7 +239,7 @@ void SyncClient::sendBatch(const QList<PendingUpdate> &pending)
         }
         batch.append(update);
     }
-    postBatch(batch, m_servers.size());
+    postBatch(batch, m_pool.servers().size());
 }
 
 void SyncClient::postBatch(const QList<PendingUpdate> &batch, int serversLeft)
@@ -305,25 +250,23 @@ void SyncClient::postBatch(const QList<PendingUpdate> &batch, int serversLeft)
     const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("updates"), updates}})
                                 .toJson(QJsonDocument::Compact);
     const qint64 sentAt = nowMs();
-    const int index = m_current;
-    const quint64 generation = m_generation;
+    const ServerPool::Ticket ticket = m_pool.ticket();
     QNetworkReply *reply =
         m_network.post(request(QStringLiteral("/v1/sync"), kRequestTimeoutMs), body);
-    connect(reply, &QNetworkReply::finished, this,
-            [this, reply, batch, sentAt, index, generation, serversLeft] {
-                const int status =
-                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                // The same batch to the next server, in this same attempt: nothing has left the
-                // outbox, and an update this server applied before going away may land twice,
-                // which the ordering rule makes harmless.
-                if (isAway(status) && serversLeft > 1
-                    && moveOn(index, generation, failure(reply, status))) {
-                    reply->deleteLater();
-                    postBatch(batch, serversLeft - 1);
-                    return;
-                }
-                handleBatchReply(reply, batch, sentAt);
-            });
+    connect(
+        reply, &QNetworkReply::finished, this, [this, reply, batch, sentAt, ticket, serversLeft] {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            // The same batch to the next server, in this same attempt: nothing has left the
+            // outbox, and an update this server applied before going away may land twice,
+            // which the ordering rule makes harmless.
+            if (ServerPool::isAway(status) && serversLeft > 1
+                && m_pool.moveOn(ticket, ServerPool::failure(reply, status))) {
+                reply->deleteLater();
+                postBatch(batch, serversLeft - 1);
+                return;
+            }
+            handleBatchReply(reply, batch, sentAt);
+        });
 }
 
 void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdate> &batch,
@@ -338,7 +281,7 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
         noteServerTime(body, sentAtMs, nowMs());
 
     if (status != 200) {
-        qCInfo(lcSync).noquote() << "delivery failed:" << failure(reply, status) << "-"
+        qCInfo(lcSync).noquote() << "delivery failed:" << ServerPool::failure(reply, status) << "-"
                                  << batch.size() << "update(s) stay in the outbox";
         setOnline(false);
         settleReports(batch, false);
@@ -443,7 +386,10 @@ void SyncClient::scheduleRetry()
 
 void SyncClient::refreshPendingCount()
 {
-    m_local.pendingCount(this, [this](int count) {
+    m_local.pendingCount(this, [this](const StoreResult<int> &counted) {
+        // A count that cannot be read leaves the last one shown; the local copy's failure is
+        // shown beside it.
+        const int count = counted.valueOr(m_pendingCount);
         if (count == m_pendingCount)
             return;
         m_pendingCount = count;
@@ -461,7 +407,8 @@ void SyncClient::finish(int timeoutMs, QObject *context, std::function<void(int)
             return;
         *finished = true;
         QObject::disconnect(*connection);
-        m_local.pendingCount(context, done);
+        m_local.pendingCount(
+            context, [done](const StoreResult<int> &counted) { done(counted.valueOr(-1)); });
     };
     QTimer::singleShot(timeoutMs, context, complete);
     if (!hasServer()) {

@@ -2,16 +2,15 @@
 
 #include "client/backoff.h"
 #include "client/localstore.h"
+#include "client/serverpool.h"
 #include "protocol/clockoffset.h"
 #include "protocol/progressrecord.h"
 #include "protocol/protocollimits.h"
-#include "serverlist/serverlist.h"
 
 #include <QList>
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
-#include <QSslConfiguration>
 #include <QTimer>
 #include <QUrl>
 
@@ -34,9 +33,9 @@ struct FetchResult
 // is away. Keeps the clock offset from every exchange. Lives on the GUI thread; all network
 // work is asynchronous.
 //
-// With several servers it uses one at a time, the current one, and stays on it while it answers.
-// A request it gets no HTTP answer to (refused, no such host, timeout, TLS) or a 502, 503 or 504
-// moves it on to the next server and goes again there at once: each server is tried once per
+// With several servers it uses the current one of its ServerPool (shared with the event stream)
+// and stays on it while it answers. A request that finds it away (ServerPool::isAway) moves the
+// pool on to the next server and goes again there at once: each server is tried once per
 // delivery attempt before the backoff, and once per fetch within the caller's time. Any other
 // answer, a 401 or 404 say, is the answer. An update leaves the outbox only once a server took
 // it, and sending it to another server again is safe: the newest observation wins everywhere.
@@ -50,19 +49,10 @@ public:
     static constexpr int kMaxBatchBytes = int(ProtocolLimits::kMaxBodyBytes * 3 / 4);
     static constexpr int kRequestTimeoutMs = 10000;
 
-    explicit SyncClient(LocalCopy &local, QObject *parent = nullptr);
+    // Requests go to the current server of `pool`, which must outlive the client.
+    SyncClient(LocalCopy &local, ServerPool &pool, QObject *parent = nullptr);
 
-    // Starts from the first server, unless the list is the one already in use.
-    void setServers(const ServerList &servers, const QString &token);
-    // Certificates to trust besides the system's for an https server (TlsTrust).
-    void setTrustedCertificates(const QList<QSslCertificate> &certificates);
-    bool hasServer() const { return !m_servers.isEmpty() && !m_token.isEmpty(); }
-    const ServerList &servers() const { return m_servers; }
-    // The server requests go to now (empty without one).
-    QUrl currentServer() const { return m_servers.at(m_current); }
-    // Uses `server` of the list from now on (the event stream moved there); ignores a server not
-    // in the list.
-    void setCurrentServer(const QUrl &server);
+    bool hasServer() const { return m_pool.isUsable(); }
     void setDevice(const QString &deviceId, const QString &deviceName);
     QString deviceId() const { return m_deviceId; }
     QString deviceName() const { return m_deviceName; }
@@ -99,21 +89,21 @@ public:
     void deliver();
 
     // For closing: delivers what is pending for at most `timeoutMs`, then calls `done` with the
-    // number of updates still in the outbox. Never waits longer.
+    // number of updates still in the outbox (-1 when the outbox cannot be read). Never waits
+    // longer.
     void finish(int timeoutMs, QObject *context, std::function<void(int)> done);
 
 Q_SIGNALS:
     void reportSettled(const ProgressRecord &record, bool delivered);
     void onlineChanged(bool online);
-    // Any change of online, pending count or last exchange: for a status display.
+    // Any change of online, pending count, last exchange or server in use: for a status display.
     void statusChanged();
-    // Requests go to another server of the list from now on.
-    void currentServerChanged(const QUrl &server);
     void pendingCountChanged(int count);
     void clockOffsetChanged(qint64 offsetMs);
     // The record that stands on the server for a video, as learned from an answer.
     void serverRecordSeen(const ProgressRecord &record);
-    // A delivery attempt ended: the outbox is empty (ok) or the server could not be reached.
+    // A delivery attempt ended: the outbox is empty (ok), or the server could not be reached or
+    // the outbox could not be read.
     void deliveryFinished(bool ok);
 
 private:
@@ -125,9 +115,6 @@ private:
     void exchangeUntil(const QByteArray &verb, const QString &path, qint64 deadlineMs,
                        int serversLeft, QObject *context,
                        std::function<void(int, const QJsonObject &)> done);
-    // After a request to server `index` of list `generation` found it away: moves on from it
-    // unless another request already did. False when there is no other server to go to.
-    bool moveOn(int index, quint64 generation, const QString &why);
     void fetchRecords(const QString &path, int timeoutMs, QObject *context,
                       std::function<void(bool, QList<ProgressRecord>)> done);
     void noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 receivedAtMs);
@@ -142,11 +129,7 @@ private:
 
     LocalCopy &m_local;
     QNetworkAccessManager m_network;
-    ServerList m_servers;
-    int m_current = 0;
-    quint64 m_generation = 0; // changes with the list: an answer from an older list moves nothing
-    QString m_token;
-    QSslConfiguration m_tls;
+    ServerPool &m_pool;
     QString m_deviceId;
     QString m_deviceName;
     ClockOffset m_clock;
