@@ -4,6 +4,7 @@
 // temporary folder, a SyncServer on a port the OS picks with one user, another device reporting
 // through its own SyncClient, and the server's stored record. Shared by the app library's tests
 // that need a server (tst_historyentries, tst_continuewatchingmodel).
+#include "checkcall.h"
 #include "client/localcopy.h"
 #include "client/serverpool.h"
 #include "client/syncclient.h"
@@ -16,14 +17,6 @@
 
 #include <memory>
 #include <optional>
-
-// A helper that failed has already recorded why; the test stops there.
-#define CHECK(call) \
-    do { \
-        call; \
-        if (QTest::currentTestFailed()) \
-            return; \
-    } while (false)
 
 namespace SyncFixture {
 
