@@ -1,7 +1,8 @@
 #pragma once
 
 // A bare client for GET /v1/events for the server tests: every frame as it arrives, comments
-// included, with no reconnection or interpretation (the player's own client is sync/eventstream).
+// included, with no reconnection or interpretation (the player's own client is
+// sync/client/eventstream).
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
