@@ -2,8 +2,6 @@
 
 #include "mprisservice.h"
 
-#include <QDBusError>
-
 MprisPlayerAdaptor::MprisPlayerAdaptor(MprisService *service)
     : QDBusAbstractAdaptor(service), m_service(service)
 {
@@ -101,8 +99,5 @@ void MprisPlayerAdaptor::SetPosition(const QDBusObjectPath &TrackId, qlonglong P
 
 void MprisPlayerAdaptor::OpenUri(const QString &Uri)
 {
-    if (!m_service->openUri(Uri) && calledFromDBus())
-        sendErrorReply(
-            QDBusError::InvalidArgs,
-            QStringLiteral("Playmark opens local files only (file://), not %1").arg(Uri));
+    m_service->openUri(Uri);
 }

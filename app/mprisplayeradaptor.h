@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QDBusAbstractAdaptor>
-#include <QDBusContext>
 #include <QDBusObjectPath>
 #include <QVariantMap>
 
@@ -9,7 +8,7 @@ class MprisService;
 
 // org.mpris.MediaPlayer2.Player on MprisService's object: state, position and the transport
 // calls, in the spec's units (microseconds), all passed on to the service.
-class MprisPlayerAdaptor final : public QDBusAbstractAdaptor, protected QDBusContext
+class MprisPlayerAdaptor final : public QDBusAbstractAdaptor
 {
     Q_OBJECT
     Q_CLASSINFO("D-Bus Interface", "org.mpris.MediaPlayer2.Player")

@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QDBusConnectionInterface>
+#include <QDBusError>
 #include <QDBusMessage>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -57,7 +58,7 @@ bool MprisService::registerOn(const QDBusConnection &connection, QString *error)
     }
     m_connection = bus;
     m_registered = true;
-    qCInfo(lcMpris).noquote() << "on the session bus as" << serviceName();
+    qCDebug(lcMpris).noquote() << "on the session bus as" << serviceName();
     return true;
 }
 
@@ -162,7 +163,8 @@ QVariantMap MprisService::metadata() const
     if (!hasTrack())
         return map;
     map.insert(QStringLiteral("xesam:title"), m_title);
-    map.insert(QStringLiteral("xesam:url"), QUrl::fromLocalFile(m_path).toString());
+    map.insert(QStringLiteral("xesam:url"),
+               QUrl::fromLocalFile(m_path).toString(QUrl::FullyEncoded));
     if (m_durationMs > 0)
         map.insert(QStringLiteral("mpris:length"), qint64(m_durationMs * 1000));
     return map;
@@ -216,8 +218,13 @@ bool MprisService::openUri(const QString &uri)
         path = url.toLocalFile();
     else if (QFileInfo(uri).isAbsolute() && url.scheme().isEmpty())
         path = uri;
-    if (path.isEmpty())
+    if (path.isEmpty()) {
+        if (calledFromDBus())
+            sendErrorReply(
+                QDBusError::InvalidArgs,
+                QStringLiteral("Playmark opens local files only (file://), not %1").arg(uri));
         return false;
+    }
     Q_EMIT openRequested(path);
     return true;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDBusConnection>
+#include <QDBusContext>
 #include <QDBusObjectPath>
 #include <QObject>
 #include <QString>
@@ -14,7 +15,7 @@ class MprisPlayerAdaptor;
 // play, pause and seek. Like PlaybackSession it owns no player and no window: it is told the
 // player's state through setters and asks for actions through signals, so tst_mpris drives it
 // on a private bus without either. The two adaptors only translate D-Bus calls into this.
-class MprisService final : public QObject
+class MprisService final : public QObject, protected QDBusContext
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MprisService)
@@ -69,7 +70,8 @@ public:
     void stop();
     void seekBy(qint64 offsetUs);
     void setPosition(const QDBusObjectPath &trackId, qint64 positionUs);
-    // false for anything but a local file (file:// URL or absolute path).
+    // false for anything but a local file (file:// URL or absolute path); a D-Bus caller gets
+    // an InvalidArgs error. (The context of an adaptor's call is its parent's, this object's.)
     bool openUri(const QString &uri);
     void requestRate(double rate);
     void requestVolume(double volume);
