@@ -138,7 +138,8 @@ bool ProfileInstance::handOver(const QString &file, int waitMs, qint64 *ownerPid
 
 bool ProfileInstance::listen(QString *error)
 {
-    // The lock is ours, so a socket left there is a crashed window's.
+    // The lock is ours, so a socket left there is a crashed window's. (Listening with socket
+    // options also replaces it, by a rename; this does not count on that.)
     QLocalServer::removeServer(m_socketPath);
     m_server.setSocketOptions(QLocalServer::UserAccessOption);
     if (!m_server.listen(m_socketPath)) {
