@@ -64,7 +64,10 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
          QStringLiteral("NAME")},
         {QStringLiteral("profile"),
          QStringLiteral("Folder with all local state: local copy, outbox, settings, device id "
-                        "(default %1). Two profiles are two devices.")
+                        "(default %1). Two profiles are two devices. One window per profile: "
+                        "while it is open, another start with the same profile sends FILE to it "
+                        "(or only brings it to the front) and exits 0; its other options are not "
+                        "used.")
              .arg(ClientProfile::defaultFolder()),
          QStringLiteral("DIR")},
         {QStringLiteral("quit-after"),

@@ -1,6 +1,7 @@
 // playmark: parses the command line and starts PlayerApp. No logic here.
 #include "appoptions.h"
 #include "playerapp.h"
+#include "profileinstance.h"
 #include "protocol/signalwatcher.h"
 
 #include <QApplication>
@@ -31,7 +32,26 @@ int main(int argc, char *argv[])
         break;
     }
 
+    // One window per profile: a second start hands its file to the window already open.
+    ProfileInstance instance(options.profileDir);
+    QString handedOver;
+    switch (instance.claim(options.file, ProfileInstance::kDefaultWaitMs, &handedOver)) {
+    case ProfileInstance::Claim::HandedOver:
+        std::fprintf(stderr, "playmark: %s\n", qPrintable(handedOver));
+        return 0;
+    case ProfileInstance::Claim::Failed:
+        std::fprintf(stderr, "playmark: %s\n", qPrintable(handedOver));
+        return 1;
+    case ProfileInstance::Claim::Owner:
+        break;
+    }
+
     PlayerApp player(options);
+    QObject::connect(&instance, &ProfileInstance::activationRequested, &player,
+                     &PlayerApp::activate);
+    QObject::connect(&player, &PlayerApp::closing, &instance, &ProfileInstance::stopListening);
+    QObject::connect(&player, &PlayerApp::exitRequested, &instance,
+                     &ProfileInstance::stopListening);
     QObject::connect(&player, &PlayerApp::exitRequested, &app, &QCoreApplication::exit,
                      Qt::QueuedConnection);
     // Ctrl-C or a service manager's stop closes the window as a person would: the last

@@ -55,6 +55,7 @@ public:
     Phase phase() const { return m_phase; }
     QString path() const { return m_path; }
     QString contentId() const { return m_contentId; }
+    QString title() const { return m_title; } // as reported: the file's name without extension
     qint64 positionMs() const { return m_positionMs; }
     qint64 durationMs() const { return m_durationMs; }
     std::optional<ResumePoint> resumePoint() const { return m_decision; }

@@ -10,6 +10,7 @@
 
 #include <QAudioDevice>
 #include <QAudioOutput>
+#include <QDBusConnection>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -95,6 +96,7 @@ void PlayerApp::start()
     connectPlayer();
     connectWindow();
     connectSession();
+    connectDesktop();
 
     m_window->restoreGeometry(m_settings.windowGeometry());
     if (m_options.windowGeometry)
@@ -198,6 +200,21 @@ void PlayerApp::openSettings(SettingsDialog::Mode mode)
 void PlayerApp::closeWindow()
 {
     m_window->close();
+}
+
+void PlayerApp::activate(const QString &file)
+{
+    if (!file.isEmpty())
+        Q_EMIT m_window->openFileRequested(file);
+    raiseWindow();
+}
+
+void PlayerApp::raiseWindow()
+{
+    m_window->setWindowState((m_window->windowState() & ~Qt::WindowMinimized) | Qt::WindowActive);
+    m_window->show();
+    m_window->raise();
+    m_window->activateWindow();
 }
 
 void PlayerApp::showContinueWatching()
@@ -414,6 +431,62 @@ void PlayerApp::connectSession()
         m_window->allowClose();
         Q_EMIT exitRequested(0);
     });
+}
+
+// MPRIS: the desktop's media controls, media keys and playerctl. Told what the player does; what
+// they ask for goes through the window's own requests, as the keys' do (play/pause as Space,
+// seeks as the arrow keys and the slider, Stop as Home, Quit as closing the window).
+void PlayerApp::connectDesktop()
+{
+    PlayerWindow *window = m_window.get();
+    connect(window, &PlayerWindow::closeRequested, this, &PlayerApp::closing);
+    QString error;
+    if (!m_mpris.registerOn(QDBusConnection::sessionBus(), &error)) {
+        // Tests and headless runs usually have no session bus: nothing to do, nothing waits.
+        qCInfo(lcApp).noquote() << "no desktop media controls (MPRIS): no session bus:" << error;
+        return;
+    }
+    connect(&m_player, &QMediaPlayer::playbackStateChanged, &m_mpris,
+            [this](QMediaPlayer::PlaybackState state) {
+                m_mpris.setStatus(
+                    state == QMediaPlayer::PlayingState      ? MprisService::Status::Playing
+                        : state == QMediaPlayer::PausedState ? MprisService::Status::Paused
+                                                             : MprisService::Status::Stopped);
+            });
+    connect(&m_player, &QMediaPlayer::positionChanged, &m_mpris, &MprisService::setPositionMs);
+    connect(&m_player, &QMediaPlayer::durationChanged, &m_mpris, &MprisService::setDurationMs);
+    connect(&m_player, &QMediaPlayer::seekableChanged, &m_mpris, &MprisService::setSeekable);
+    connect(&m_player, &QMediaPlayer::playbackRateChanged, &m_mpris, &MprisService::setRate);
+    if (m_audio) {
+        m_mpris.setVolume(double(m_audio->volume()));
+        connect(m_audio, &QAudioOutput::volumeChanged, &m_mpris,
+                [this](float volume) { m_mpris.setVolume(double(volume)); });
+    }
+    connect(&m_session, &PlaybackSession::loadRequested, &m_mpris,
+            [this](const QString &path) { m_mpris.setTrack(path, m_session.title()); });
+    // After the player's own setPosition (connected earlier): Seeked carries the new place.
+    connect(&m_session, &PlaybackSession::seekRequested, &m_mpris, &MprisService::notifySeeked);
+    const auto noTrack = [this] {
+        m_mpris.setTrack(QString(), QString());
+    };
+    connect(window, &PlayerWindow::homeRequested, &m_mpris, noTrack);
+    connect(&m_session, &PlaybackSession::failed, &m_mpris, noTrack);
+
+    connect(&m_mpris, &MprisService::playPauseRequested, window, &PlayerWindow::playPauseRequested);
+    connect(&m_mpris, &MprisService::seekByRequested, window, &PlayerWindow::seekByRequested);
+    connect(&m_mpris, &MprisService::seekRequested, window, &PlayerWindow::seekRequested);
+    connect(&m_mpris, &MprisService::stopRequested, window, &PlayerWindow::homeRequested);
+    connect(&m_mpris, &MprisService::openRequested, window, &PlayerWindow::openFileRequested);
+    connect(&m_mpris, &MprisService::rateChangeRequested, &m_player,
+            &QMediaPlayer::setPlaybackRate);
+    connect(&m_mpris, &MprisService::volumeChangeRequested, this, [this](double volume) {
+        if (!m_audio)
+            return;
+        m_audio->setVolume(float(volume));
+        m_window->controls()->setVolume(qRound(volume * 100));
+    });
+    connect(&m_mpris, &MprisService::raiseRequested, this, &PlayerApp::raiseWindow);
+    connect(&m_mpris, &MprisService::quitRequested, this, &PlayerApp::closeWindow);
 }
 
 void PlayerApp::updateSyncStatus()

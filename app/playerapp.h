@@ -9,6 +9,7 @@
 #include "continuewatchingmodel.h"
 #include "eventprinter.h"
 #include "historyentries.h"
+#include "mprisservice.h"
 #include "noticepresenter.h"
 #include "playbacksession.h"
 #include "playersettings.h"
@@ -39,15 +40,21 @@ public:
 
     void start();
     void closeWindow();
+    // Another start of this profile (ProfileInstance): open `file` the normal way, when given,
+    // and come to the front.
+    void activate(const QString &file);
 
 Q_SIGNALS:
     void exitRequested(int code);
+    void closing(); // the window is closing: the final position is being saved
 
 private:
     void applyOptionsToProfile();
     void connectPlayer();
     void connectWindow();
     void connectSession();
+    void connectDesktop();
+    void raiseWindow();
     void handleFailure(const QString &reason);
     void updateSyncStatus();
     void configureFromProfile();
@@ -76,6 +83,7 @@ private:
     NoticePresenter m_notice;
     HistoryEntries m_history;
     ContinueWatchingModel m_continueWatching;
+    MprisService m_mpris;
     bool m_quitScheduled = false;
     QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };
