@@ -41,7 +41,9 @@ void tst_SidecarSubtitles::find()
           // Not Film.mkv's:
           u"Film2.mkv"_s, u"Film2.en.srt"_s, u"Film2.srt"_s, u"Film.Part2.srt"_s, u"Film.en.txt"_s,
           u"Film.en.srt.bak"_s, u"film.en.srt"_s, u"Film.en.fr.srt"_s, u"Film.und.srt"_s,
-          u"Film.Director.mkv"_s, u"Film.Director.srt"_s}) {
+          u"Film.Director.mkv"_s, u"Film.Director.srt"_s,
+          // Another video whose name ends like a language: its subtitles are its own.
+          u"Film.ko.mkv"_s, u"Film.ko.srt"_s}) {
         touch(dir, name);
     }
     QVERIFY(dir.mkdir(u"Film.it.srt"_s)); // a folder, not a file
