@@ -9,6 +9,7 @@
 #include <QTest>
 
 Q_DECLARE_METATYPE(RecordCodec::Source)
+Q_DECLARE_METATYPE(PlaybackChoices)
 
 // Lets QCOMPARE print both records when they differ.
 char *toString(const ProgressRecord &record)
@@ -88,6 +89,48 @@ QJsonObject one(const char *key, const QJsonValue &value)
     return object;
 }
 
+QJsonObject parse(const char *json)
+{
+    return QJsonDocument::fromJson(QByteArray(json)).object();
+}
+
+// validObject() with `choices` set to the JSON text given.
+QJsonObject withChoices(const char *json)
+{
+    return modified(one("choices",
+                        QJsonDocument::fromJson(QByteArray(json)).isObject()
+                            ? QJsonValue(parse(json))
+                            : QJsonDocument::fromJson(QByteArray("[") + json + "]").array().at(0)));
+}
+
+// validObject()'s choices with `member` set to `value`.
+QJsonObject choicesWith(const char *member, const QJsonValue &value)
+{
+    return modified(one("choices", one(member, value)));
+}
+
+// The subtitles member with `member` set to `value` (the rest a valid sidecar choice).
+QJsonObject subtitlesWith(const char *source, const char *member, const QJsonValue &value)
+{
+    QJsonObject subtitles{{str("source"), str(source)}, {str("file"), str("Film.en.srt")}};
+    subtitles.insert(str(member), value);
+    return choicesWith("subtitles", subtitles);
+}
+
+PlaybackChoices fullChoices()
+{
+    PlaybackChoices choices;
+    choices.audio = TrackIdentity{str("ja"), QString(), str("Opus")};
+    SubtitleChoice subtitles;
+    subtitles.source = SubtitleChoice::Source::Sidecar;
+    subtitles.track.language = str("en");
+    subtitles.fileName = str("Film.en.srt");
+    choices.subtitles = subtitles;
+    choices.subtitleDelayMs = 300;
+    choices.speed = 1.25;
+    return choices;
+}
+
 const QString kContentIdRule = str("[A-Za-z0-9._:-]{1,128}");
 const QString kDeviceIdRule = str("[A-Za-z0-9._-]{1,64}");
 
@@ -107,6 +150,8 @@ private Q_SLOTS:
     void receivedAt_data();
     void receivedAt();
     void toJsonUsesProtocolNames();
+    void choicesUseProtocolNames_data();
+    void choicesUseProtocolNames();
     void roundTrip_data();
     void roundTrip();
     void parseObject_data();
@@ -282,6 +327,122 @@ void tst_RecordCodec::rejects_data()
         << QStringList{str("episode_id"), str("at most 128 characters")};
     QTest::newRow("episode_id bool") << modified(one("episode_id", false)) << str("episode_id")
                                      << QStringList{str("episode_id"), str("string")};
+
+    // choices: optional; an object whose members each have their rule.
+    const QStringList notObject{str("choices must be an object")};
+    QTest::newRow("choices number") << withChoices("5") << str("choices") << notObject;
+    QTest::newRow("choices string") << withChoices("\"off\"") << str("choices") << notObject;
+    QTest::newRow("choices array") << withChoices("[]") << str("choices") << notObject;
+    QTest::newRow("choices false") << withChoices("false") << str("choices") << notObject;
+
+    const QStringList speedWords{str("choices.speed must be a number from 0.25 to 4")};
+    QTest::newRow("speed 0.24") << choicesWith("speed", 0.24) << str("choices.speed") << speedWords;
+    QTest::newRow("speed 0") << choicesWith("speed", 0) << str("choices.speed") << speedWords;
+    QTest::newRow("speed -1") << choicesWith("speed", -1) << str("choices.speed") << speedWords;
+    QTest::newRow("speed 4.01") << choicesWith("speed", 4.01) << str("choices.speed") << speedWords;
+    QTest::newRow("speed 1e300") << choicesWith("speed", 1e300) << str("choices.speed")
+                                 << speedWords;
+    QTest::newRow("speed string") << choicesWith("speed", str("1.25")) << str("choices.speed")
+                                  << speedWords;
+    QTest::newRow("speed bool") << choicesWith("speed", true) << str("choices.speed") << speedWords;
+
+    const QStringList delayWords{
+        str("choices.subtitle_delay_ms must be an integer from -600000 to 600000")};
+    QTest::newRow("delay 600001") << choicesWith("subtitle_delay_ms", 600001)
+                                  << str("choices.subtitle_delay_ms") << delayWords;
+    QTest::newRow("delay -600001") << choicesWith("subtitle_delay_ms", -600001)
+                                   << str("choices.subtitle_delay_ms") << delayWords;
+    QTest::newRow("delay 2^62") << choicesWith("subtitle_delay_ms", qint64(1) << 62)
+                                << str("choices.subtitle_delay_ms") << delayWords;
+    QTest::newRow("delay 1.5") << choicesWith("subtitle_delay_ms", 1.5)
+                               << str("choices.subtitle_delay_ms") << delayWords;
+    QTest::newRow("delay string") << choicesWith("subtitle_delay_ms", str("300"))
+                                  << str("choices.subtitle_delay_ms") << delayWords;
+
+    QTest::newRow("audio string") << choicesWith("audio", str("ja")) << str("choices.audio")
+                                  << QStringList{str("choices.audio must be an object")};
+    QTest::newRow("audio array") << choicesWith("audio", QJsonArray{}) << str("choices.audio")
+                                 << QStringList{str("choices.audio must be an object")};
+    const auto audioWith = [](const char *member, const QJsonValue &value) {
+        return choicesWith("audio", one(member, value));
+    };
+    QTest::newRow("audio language 17")
+        << audioWith("language", ascii(17)) << str("choices.audio.language")
+        << QStringList{str("choices.audio.language must be a string of at most 16 characters")};
+    QTest::newRow("audio language number")
+        << audioWith("language", 1) << str("choices.audio.language")
+        << QStringList{str("choices.audio.language must be a string")};
+    QTest::newRow("audio title 129")
+        << audioWith("title", clapper(129)) << str("choices.audio.title")
+        << QStringList{str("choices.audio.title must be a string of at most 128 characters")};
+    QTest::newRow("audio codec 65")
+        << audioWith("codec", ascii(65)) << str("choices.audio.codec")
+        << QStringList{str("choices.audio.codec must be a string of at most 64 characters")};
+    QTest::newRow("audio codec object")
+        << audioWith("codec", QJsonObject{}) << str("choices.audio.codec")
+        << QStringList{str("choices.audio.codec must be a string")};
+
+    const QStringList subtitlesWords{str("choices.subtitles must be \"off\" or an object")};
+    QTest::newRow("subtitles on") << choicesWith("subtitles", str("on")) << str("choices.subtitles")
+                                  << subtitlesWords;
+    QTest::newRow("subtitles Off")
+        << choicesWith("subtitles", str("Off")) << str("choices.subtitles") << subtitlesWords;
+    QTest::newRow("subtitles number")
+        << choicesWith("subtitles", 0) << str("choices.subtitles") << subtitlesWords;
+    QTest::newRow("subtitles bool")
+        << choicesWith("subtitles", false) << str("choices.subtitles") << subtitlesWords;
+
+    const QStringList sourceWords{
+        str("choices.subtitles.source must be one of embedded, sidecar, file")};
+    QTest::newRow("source missing") << choicesWith("subtitles", one("language", str("en")))
+                                    << str("choices.subtitles.source") << sourceWords;
+    QTest::newRow("source off") << subtitlesWith("off", "language", str("en"))
+                                << str("choices.subtitles.source") << sourceWords;
+    QTest::newRow("source Embedded") << subtitlesWith("Embedded", "language", str("en"))
+                                     << str("choices.subtitles.source") << sourceWords;
+    QTest::newRow("source number")
+        << subtitlesWith("sidecar", "source", 1) << str("choices.subtitles.source") << sourceWords;
+
+    QTest::newRow("embedded language 17")
+        << subtitlesWith("embedded", "language", ascii(17)) << str("choices.subtitles.language")
+        << QStringList{str("choices.subtitles.language must be a string of at most 16 characters")};
+    QTest::newRow("embedded title 129")
+        << subtitlesWith("embedded", "title", eAcute(129)) << str("choices.subtitles.title")
+        << QStringList{str("choices.subtitles.title must be a string of at most 128 characters")};
+    QTest::newRow("embedded codec 65")
+        << subtitlesWith("embedded", "codec", ascii(65)) << str("choices.subtitles.codec")
+        << QStringList{str("choices.subtitles.codec must be a string of at most 64 characters")};
+    QTest::newRow("sidecar language 17")
+        << subtitlesWith("sidecar", "language", ascii(17)) << str("choices.subtitles.language")
+        << QStringList{str("choices.subtitles.language must be a string of at most 16 characters")};
+
+    const QStringList fileWords{
+        str("choices.subtitles.file must be a file name of 1 to 255 characters without '/', "
+            "'\\' or NUL")};
+    for (const char *source : {"sidecar", "file"}) {
+        QTest::addRow("%s file missing", source)
+            << choicesWith("subtitles", QJsonObject{{str("source"), str(source)}})
+            << str("choices.subtitles.file")
+            << QStringList{str("choices.subtitles.file is required")};
+        QTest::addRow("%s file empty", source)
+            << subtitlesWith(source, "file", str("")) << str("choices.subtitles.file") << fileWords;
+        QTest::addRow("%s file 256", source) << subtitlesWith(source, "file", clapper(256))
+                                             << str("choices.subtitles.file") << fileWords;
+        QTest::addRow("%s file with slash", source)
+            << subtitlesWith(source, "file", str("../../etc/passwd"))
+            << str("choices.subtitles.file") << fileWords;
+        QTest::addRow("%s file absolute", source)
+            << subtitlesWith(source, "file", str("/tmp/Film.en.srt"))
+            << str("choices.subtitles.file") << fileWords;
+        QTest::addRow("%s file with backslash", source)
+            << subtitlesWith(source, "file", str("C:\\Film.en.srt"))
+            << str("choices.subtitles.file") << fileWords;
+        QTest::addRow("%s file with NUL", source)
+            << subtitlesWith(source, "file", QString(str("Film.srt") + QChar(0) + str(".txt")))
+            << str("choices.subtitles.file") << fileWords;
+        QTest::addRow("%s file number", source)
+            << subtitlesWith(source, "file", 7) << str("choices.subtitles.file") << fileWords;
+    }
 }
 
 void tst_RecordCodec::rejects()
@@ -392,6 +553,80 @@ void tst_RecordCodec::accepts_data()
         << modified(one("device_id", longDeviceId))
         << with([&](auto &r) { r.deviceId = longDeviceId; });
 
+    QTest::newRow("choices, the protocol's example")
+        << withChoices(R"({"audio": {"language":"ja","title":"","codec":"Opus"},
+                          "subtitles": {"source":"sidecar","language":"en","file":"Film.en.srt"},
+                          "subtitle_delay_ms": 300, "speed": 1.25})")
+        << with([](auto &r) { r.choices = fullChoices(); });
+    QTest::newRow("choices null is none") << withChoices("null") << base;
+    QTest::newRow("choices empty: set, every member its default")
+        << withChoices("{}") << with([](auto &r) { r.choices = PlaybackChoices{}; });
+    QTest::newRow("choices members null: their defaults")
+        << withChoices(R"({"audio":null,"subtitles":null,"subtitle_delay_ms":null,"speed":null})")
+        << with([](auto &r) { r.choices = PlaybackChoices{}; });
+    QTest::newRow("choices subtitles off")
+        << withChoices(R"({"subtitles":"off"})") << with([](auto &r) {
+               r.choices = PlaybackChoices{{}, SubtitleChoice{}, 0, 1.0};
+           });
+    QTest::newRow("choices audio members absent: unknown")
+        << withChoices(R"({"audio":{}})") << with([](auto &r) {
+               r.choices = PlaybackChoices{TrackIdentity{}, {}, 0, 1.0};
+           });
+    QTest::newRow("choices embedded")
+        << withChoices(R"({"subtitles":{"source":"embedded","language":"en","title":"Signs",)"
+                       R"("codec":"SubRip"}})")
+        << with([](auto &r) {
+               r.choices = PlaybackChoices{
+                   {},
+                   SubtitleChoice{SubtitleChoice::Source::Embedded,
+                                  TrackIdentity{str("en"), str("Signs"), str("SubRip")}, QString()},
+                   0,
+                   1.0};
+           });
+    QTest::newRow("choices file: language optional")
+        << withChoices(R"({"subtitles":{"source":"file","file":"Other film.srt"}})")
+        << with([](auto &r) {
+               r.choices = PlaybackChoices{
+                   {},
+                   SubtitleChoice{SubtitleChoice::Source::File, {}, str("Other film.srt")},
+                   0,
+                   1.0};
+           });
+    QTest::newRow("choices at the limits") << modified(one(
+        "choices",
+        QJsonObject{{str("audio"),
+                     QJsonObject{{str("language"), clapper(16)},
+                                 {str("title"), eAcute(128)},
+                                 {str("codec"), ascii(64)}}},
+                    {str("subtitles"),
+                     QJsonObject{{str("source"), str("file")},
+                                 {str("language"), ascii(16)},
+                                 {str("file"), clapper(255)}}},
+                    {str("subtitle_delay_ms"), -600000},
+                    {str("speed"), 4}})) << with([](auto &r) {
+        r.choices = PlaybackChoices{TrackIdentity{clapper(16), eAcute(128), ascii(64)},
+                                    SubtitleChoice{SubtitleChoice::Source::File,
+                                                   TrackIdentity{ascii(16), {}, {}}, clapper(255)},
+                                    -600000, 4.0};
+    });
+    QTest::newRow("choices speed 0.25, delay 600000 (a double with no fraction)")
+        << withChoices(R"({"speed":0.25,"subtitle_delay_ms":600000.0})") << with([](auto &r) {
+               r.choices = PlaybackChoices{{}, {}, 600000, 0.25};
+           });
+    QTest::newRow("choices unknown members ignored, at every level")
+        << withChoices(R"({"audio":{"language":"ja","index":3,"channels":[1,2]},)"
+                       R"("subtitles":{"source":"sidecar","file":"a.srt","title":"x","codec":7,)"
+                       R"("path":"/etc/passwd"},"volume":0.5,"aid":2,"speed":2})")
+        << with([](auto &r) {
+               r.choices = PlaybackChoices{
+                   TrackIdentity{str("ja"), {}, {}},
+                   SubtitleChoice{SubtitleChoice::Source::Sidecar, {}, str("a.srt")}, 0, 2.0};
+           });
+    QTest::newRow("choices embedded ignores file")
+        << withChoices(R"({"subtitles":{"source":"embedded","file":"../x"}})") << with([](auto &r) {
+               r.choices = PlaybackChoices{
+                   {}, SubtitleChoice{SubtitleChoice::Source::Embedded, {}, {}}, 0, 1.0};
+           });
     QTest::newRow("unknown fields ignored")
         << modified(QJsonObject{{str("user"), str("mallory")},
                                 {str("user_id"), 7},
@@ -527,6 +762,54 @@ void tst_RecordCodec::toJsonUsesProtocolNames()
     const QJsonObject compact =
         QJsonDocument::fromJson(RecordCodec::toCompactJson(record)).object();
     QCOMPARE(compact, object);
+    // A record without choices has no such field: older players see what they always saw.
+    QVERIFY(!object.contains(str("choices")));
+}
+
+// The shape docs/protocol.md gives `choices`, member by member.
+void tst_RecordCodec::choicesUseProtocolNames_data()
+{
+    QTest::addColumn<PlaybackChoices>("choices");
+    QTest::addColumn<QJsonObject>("expected");
+
+    QTest::newRow("sidecar") << fullChoices()
+                             << parse(R"({"audio":{"language":"ja","title":"","codec":"Opus"},)"
+                                      R"("subtitles":{"source":"sidecar","language":"en",)"
+                                      R"("file":"Film.en.srt"},"subtitle_delay_ms":300,)"
+                                      R"("speed":1.25})");
+    PlaybackChoices choices = fullChoices();
+    choices.audio.reset();
+    choices.subtitles = SubtitleChoice{};
+    QTest::newRow("off, no audio")
+        << choices << parse(R"({"subtitles":"off","subtitle_delay_ms":300,"speed":1.25})");
+    choices.subtitles.reset();
+    choices.subtitleDelayMs = -100;
+    choices.speed = 2;
+    QTest::newRow("nothing but delay and speed")
+        << choices << parse(R"({"subtitle_delay_ms":-100,"speed":2})");
+    choices.subtitles =
+        SubtitleChoice{SubtitleChoice::Source::Embedded,
+                       TrackIdentity{str("en"), str("Signs"), str("SubRip")}, QString()};
+    QTest::newRow("embedded") << choices
+                              << parse(R"({"subtitles":{"source":"embedded","language":"en",)"
+                                       R"("title":"Signs","codec":"SubRip"},)"
+                                       R"("subtitle_delay_ms":-100,"speed":2})");
+    choices.subtitles = SubtitleChoice{SubtitleChoice::Source::File, {}, str("Other.srt")};
+    QTest::newRow("file") << choices
+                          << parse(R"({"subtitles":{"source":"file","language":"",)"
+                                   R"("file":"Other.srt"},"subtitle_delay_ms":-100,"speed":2})");
+}
+
+void tst_RecordCodec::choicesUseProtocolNames()
+{
+    QFETCH(PlaybackChoices, choices);
+    QFETCH(QJsonObject, expected);
+
+    ProgressRecord record = validRecord();
+    record.choices = choices;
+    QCOMPARE(RecordCodec::toJson(record).value(str("choices")).toObject(), expected);
+    QCOMPARE(QJsonDocument::fromJson(ChoicesCodec::toCompactJson(choices)).object(), expected);
+    QCOMPARE(ChoicesCodec::fromCompactJson(ChoicesCodec::toCompactJson(choices)), choices);
 }
 
 void tst_RecordCodec::roundTrip_data()
@@ -563,6 +846,26 @@ void tst_RecordCodec::roundTrip_data()
     large.durationMs = 9007199254740992;
     large.observedAtMs = 9007199254740992;
     QTest::newRow("2^53 everywhere") << large;
+
+    ProgressRecord withChoices = validRecord();
+    withChoices.choices = fullChoices();
+    QTest::newRow("choices: sidecar") << withChoices;
+    withChoices.choices->subtitles = SubtitleChoice{};
+    withChoices.choices->audio.reset();
+    withChoices.choices->speed = 0.5;
+    withChoices.choices->subtitleDelayMs = -1200;
+    QTest::newRow("choices: subtitles off, no audio") << withChoices;
+    withChoices.choices->subtitles =
+        SubtitleChoice{SubtitleChoice::Source::Embedded,
+                       TrackIdentity{str("en"), str("Commentary"), str("SubRip")}, QString()};
+    withChoices.choices->audio = TrackIdentity{str("jpn-x"), clapper(128), str("Opus")};
+    QTest::newRow("choices: embedded") << withChoices;
+    withChoices.choices->subtitles = SubtitleChoice{SubtitleChoice::Source::File, TrackIdentity{},
+                                                    str("Film ") + eAcute() + str(".vtt")};
+    withChoices.choices->speed = 1.0 / 3.0;
+    QTest::newRow("choices: file, speed 1/3") << withChoices;
+    withChoices.choices = PlaybackChoices{};
+    QTest::newRow("choices: all defaults") << withChoices;
 }
 
 void tst_RecordCodec::roundTrip()

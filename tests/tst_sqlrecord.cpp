@@ -12,6 +12,8 @@
 #include <QFile>
 #include <QRegularExpression>
 #include <QSet>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTemporaryDir>
 #include <QTest>
@@ -32,6 +34,14 @@ ProgressRecord everyField()
     record.title = QStringLiteral("Some Show S02E05");
     record.showId = QStringLiteral("show-42");
     record.episodeId = QStringLiteral("s02e05");
+    PlaybackChoices choices;
+    choices.audio = TrackIdentity{QStringLiteral("ja"), QString(), QStringLiteral("Opus")};
+    choices.subtitles =
+        SubtitleChoice{SubtitleChoice::Source::Sidecar, TrackIdentity{QStringLiteral("en"), {}, {}},
+                       QStringLiteral("Some Show S02E05.en.srt")};
+    choices.subtitleDelayMs = 300;
+    choices.speed = 1.25;
+    record.choices = choices;
     return record;
 }
 
@@ -110,6 +120,9 @@ private Q_SLOTS:
     void everyFieldThroughTheServer();
     void everyFieldThroughTheLocalCopy();
     void benchScriptsUseTheServersColumns();
+    void recordWithoutChoicesStoresNull();
+    void serverSchemaOneUpgradesInPlace();
+    void localSchemaTwoUpgradesInPlace();
 };
 
 void tst_SqlRecord::rowIsMadeFromTheTable()
@@ -213,6 +226,10 @@ void tst_SqlRecord::everyFieldThroughTheServer()
     newer.durationMs += 1;
     newer.observedAtMs += 1;
     newer.state = PlaybackState::Stopped;
+    // (The loop above made the choices' JSON text invalid: give them a valid other value.)
+    newer.choices = PlaybackChoices{
+        TrackIdentity{QStringLiteral("en"), QStringLiteral("Commentary"), QStringLiteral("Opus")},
+        SubtitleChoice{}, -500, 0.5};
     QVERIFY2(storage.progress().apply(userId, newer, kReceivedAtMs + 1, &outcome, &error),
              qPrintable(error));
     QVERIFY2(storage.progress().record(userId, written.contentId, &stored, &error),
@@ -266,6 +283,179 @@ void tst_SqlRecord::everyFieldThroughTheLocalCopy()
         db.close();
     }
     QSqlDatabase::removeDatabase(QStringLiteral("sqlrecord-local"));
+}
+
+// No choices is NULL, not "{}" or an empty string: a record without them reads back without them.
+void tst_SqlRecord::recordWithoutChoicesStoresNull()
+{
+    ProgressRecord record = everyField();
+    record.choices.reset();
+    const SqlRecord::Row row({}, {});
+    const SqlRecord::Field &choices = SqlRecord::fields().at(row.index(QStringLiteral("choices")));
+    QVERIFY(choices.value(record).isNull());
+    ProgressRecord read = everyField();
+    choices.assign(read, QVariant(QMetaType::fromType<QString>()));
+    QCOMPARE(read.choices, std::nullopt);
+    // Text that is not valid choices (a database edited by hand) reads as none, not as defaults.
+    choices.assign(read, QStringLiteral(R"({"speed":9})"));
+    QCOMPARE(read.choices, std::nullopt);
+    choices.assign(read, QStringLiteral("not json"));
+    QCOMPARE(read.choices, std::nullopt);
+    choices.assign(read, choices.value(everyField()));
+    QCOMPARE(read.choices, everyField().choices);
+}
+
+namespace {
+
+// Runs a migration file's statements the way SqlMigrator does, and marks its version.
+bool runMigration(QSqlDatabase db, const QString &relative, int version)
+{
+    QString script = readSource(relative);
+    if (script.isEmpty())
+        return false;
+    script.remove(QRegularExpression(QStringLiteral("--[^\n]*")));
+    QSqlQuery query(db);
+    for (const QString &statement : script.split(QLatin1Char(';'))) {
+        if (!statement.trimmed().isEmpty() && !query.exec(statement)) {
+            qWarning() << relative << query.lastError().text();
+            return false;
+        }
+    }
+    return query.exec(QStringLiteral(
+               "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+        && query.exec(
+            QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)").arg(version));
+}
+
+// Inserts `record` into `table` with the columns of version 1 (before `choices`) and `trailing`.
+bool insertOld(QSqlDatabase db, const QString &table, const QVariantList &leading,
+               const QStringList &leadingColumns, const ProgressRecord &record,
+               const QString &trailingColumn, const QVariant &trailing)
+{
+    QStringList columns = leadingColumns;
+    QVariantList values = leading;
+    for (const SqlRecord::Field &field : SqlRecord::fields()) {
+        if (QLatin1String(field.column) == QLatin1String("choices"))
+            continue;
+        columns.append(QString::fromLatin1(field.column));
+        values.append(field.value(record));
+    }
+    columns.append(trailingColumn);
+    values.append(trailing);
+    QSqlQuery query(db);
+    query.prepare(
+        QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+            .arg(table, columns.join(QStringLiteral(", ")),
+                 QStringList(values.size(), QStringLiteral("?")).join(QStringLiteral(", "))));
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    if (!query.exec()) {
+        qWarning() << table << query.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+ProgressRecord withoutChoices(ProgressRecord record)
+{
+    record.choices.reset();
+    return record;
+}
+
+} // namespace
+
+// A server database from before `choices` (schema 1, with a record and its history) opens,
+// gains the column, keeps what it had, and stores choices from then on.
+void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
+{
+    TestDatabase database(QStringLiteral("upgrade"));
+    QVERIFY2(database.isValid(), qPrintable(database.error()));
+    const ProgressRecord old = withoutChoices(everyField());
+    constexpr qint64 kReceivedAtMs = 1700000123999;
+    {
+        QSqlDatabase db = database.raw();
+        QVERIFY(runMigration(db, QStringLiteral("server/migrations/0001_initial.sql"), 1));
+        QSqlQuery user(db);
+        QVERIFY2(user.exec(QStringLiteral(
+                     "INSERT INTO users (id, name, created_at_ms) VALUES (1, 'old', 0)")),
+                 qPrintable(user.lastError().text()));
+        QVERIFY(insertOld(db, QStringLiteral("progress"), {1}, {QStringLiteral("user_id")}, old,
+                          QStringLiteral("received_at_ms"), kReceivedAtMs));
+        QVERIFY(insertOld(db, QStringLiteral("history"), {1}, {QStringLiteral("user_id")}, old,
+                          QStringLiteral("received_at_ms"), kReceivedAtMs));
+        QVERIFY(!columnsOf(db, QStringLiteral("progress")).contains(QStringLiteral("choices")));
+    }
+    database.closeRaw();
+
+    ServerStorage storage;
+    QString error;
+    QVERIFY2(storage.open(database.location(), &error), qPrintable(error));
+    for (const QString &table : {QStringLiteral("progress"), QStringLiteral("history")})
+        QCOMPARE(columnsOf(database.raw(), table), namesOf(ProgressStore::progressRow()));
+
+    std::optional<ProgressRecord> stored;
+    QVERIFY2(storage.progress().record(1, old.contentId, &stored, &error), qPrintable(error));
+    QVERIFY(stored);
+    QCOMPARE(stored->choices, std::nullopt);
+    compareFields(*stored, old, "progress kept");
+    QList<ProgressRecord> history;
+    QVERIFY2(storage.progress().history(1, old.contentId, 10, &history, &error), qPrintable(error));
+    QCOMPARE(history.size(), 1);
+    compareFields(history.constFirst(), old, "history kept");
+
+    ProgressRecord newer = everyField();
+    newer.observedAtMs += 1;
+    ApplyOutcome outcome;
+    QVERIFY2(storage.progress().apply(1, newer, kReceivedAtMs + 1, &outcome, &error),
+             qPrintable(error));
+    QVERIFY(outcome.applied);
+    QVERIFY2(storage.progress().record(1, old.contentId, &stored, &error), qPrintable(error));
+    QVERIFY(stored);
+    QCOMPARE(stored->choices, newer.choices);
+}
+
+// A player's local copy from before `choices` (schema 2) opens and keeps its records and queue.
+void tst_SqlRecord::localSchemaTwoUpgradesInPlace()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("local.sqlite"));
+    const ProgressRecord old = withoutChoices(everyField());
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("upgrade-local"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QVERIFY(runMigration(db, QStringLiteral("sync/client/migrations/0001_local.sql"), 1));
+        QVERIFY(runMigration(db, QStringLiteral("sync/client/migrations/0002_hidden.sql"), 2));
+        QVERIFY(insertOld(db, QStringLiteral("records"), {}, {}, old,
+                          QStringLiteral("received_at_ms"), qint64(1700000124000)));
+        QVERIFY(insertOld(db, QStringLiteral("outbox"), {}, {}, old, QStringLiteral("offset_ms"),
+                          qint64(-1234)));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("upgrade-local"));
+
+    LocalStore store;
+    VERIFY_OK(store.open(path));
+    std::optional<ProgressRecord> stored;
+    VERIFY_VALUE(stored, store.record(old.contentId));
+    QVERIFY(stored);
+    QCOMPARE(stored->choices, std::nullopt);
+    compareFields(*stored, old, "records kept");
+    QCOMPARE(stored->receivedAtMs, qint64(1700000124000));
+    QList<PendingUpdate> pending;
+    VERIFY_VALUE(pending, store.pending(10));
+    QCOMPARE(pending.size(), 1);
+    compareFields(pending.constFirst().record, old, "outbox kept");
+    QCOMPARE(pending.constFirst().offsetMs, qint64(-1234));
+
+    ProgressRecord newer = everyField();
+    newer.observedAtMs += 1;
+    VERIFY_OK(store.save(newer, true, 0));
+    VERIFY_VALUE(stored, store.record(old.contentId));
+    QVERIFY(stored);
+    QCOMPARE(stored->choices, newer.choices);
 }
 
 void tst_SqlRecord::benchScriptsUseTheServersColumns()

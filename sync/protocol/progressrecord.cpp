@@ -35,5 +35,6 @@ bool operator==(const ProgressRecord &a, const ProgressRecord &b)
     return a.contentId == b.contentId && a.positionMs == b.positionMs
         && a.durationMs == b.durationMs && a.deviceId == b.deviceId && a.deviceName == b.deviceName
         && a.observedAtMs == b.observedAtMs && a.state == b.state && a.title == b.title
-        && a.showId == b.showId && a.episodeId == b.episodeId && a.receivedAtMs == b.receivedAtMs;
+        && a.showId == b.showId && a.episodeId == b.episodeId && a.choices == b.choices
+        && a.receivedAtMs == b.receivedAtMs;
 }

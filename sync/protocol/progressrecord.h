@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/playbackchoices.h"
+
 #include <QMetaType>
 #include <QString>
 
@@ -24,6 +26,9 @@ struct ProgressRecord
     QString title;
     QString showId;
     QString episodeId;
+    // The tracks, subtitles and speed the device played with; unset when the update has none
+    // (an older player, or nothing chosen).
+    std::optional<PlaybackChoices> choices;
     // Set by the server when it applies the update; 0 on records a client made.
     qint64 receivedAtMs = 0;
 

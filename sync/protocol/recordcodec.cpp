@@ -4,8 +4,6 @@
 #include <QJsonValue>
 #include <QRegularExpression>
 
-#include <iterator>
-
 namespace RecordCodec {
 
 namespace {
@@ -30,18 +28,6 @@ const QRegularExpression &deviceIdPattern()
     static const QRegularExpression re(
         QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9._-]{1,64}")));
     return re;
-}
-
-qsizetype characterCount(const QString &text)
-{
-    qsizetype count = 0;
-    for (auto it = text.cbegin(); it != text.cend(); ++it) {
-        if (it->isHighSurrogate() && std::next(it) != text.cend()
-            && std::next(it)->isLowSurrogate())
-            ++it;
-        ++count;
-    }
-    return count;
 }
 
 // Reads the fields of one record in turn and stops at the first broken rule.
@@ -102,7 +88,7 @@ public:
         if (m_failed || !present(field))
             return {};
         const QJsonValue value = m_object.value(field);
-        if (!value.isString() || characterCount(value.toString()) > maxCharacters) {
+        if (!value.isString() || Validation::characterCount(value.toString()) > maxCharacters) {
             fail(field,
                  QStringLiteral("%1 must be a string of at most %2 characters")
                      .arg(field)
@@ -165,6 +151,8 @@ QJsonObject toJson(const ProgressRecord &record)
         object.insert(QStringLiteral("show_id"), record.showId);
     if (!record.episodeId.isEmpty())
         object.insert(QStringLiteral("episode_id"), record.episodeId);
+    if (record.choices)
+        object.insert(QStringLiteral("choices"), ChoicesCodec::toJson(*record.choices));
     if (record.receivedAtMs > 0)
         object.insert(QStringLiteral("received_at_ms"), record.receivedAtMs);
     return object;
@@ -218,6 +206,13 @@ std::optional<ProgressRecord> fromJson(const QJsonObject &object, const QString 
     record.title = reader.text(QStringLiteral("title"), kMaxTitle);
     record.showId = reader.text(QStringLiteral("show_id"), kMaxShowId);
     record.episodeId = reader.text(QStringLiteral("episode_id"), kMaxEpisodeId);
+    if (!reader.failed() && reader.present(QStringLiteral("choices"))) {
+        ValidationError choicesError;
+        record.choices =
+            ChoicesCodec::fromJson(object.value(QStringLiteral("choices")), &choicesError);
+        if (!record.choices)
+            reader.fail(choicesError.field, choicesError.message);
+    }
     if (source == Source::Server)
         record.receivedAtMs = reader.integer(QStringLiteral("received_at_ms"), false);
 

@@ -1,18 +1,12 @@
 #pragma once
 
 #include "protocol/progressrecord.h"
+#include "protocol/validationerror.h"
 
 #include <QJsonObject>
 #include <QString>
 
 #include <optional>
-
-// Which field broke which rule, in words a person can act on.
-struct ValidationError
-{
-    QString field; // empty when the document as a whole is wrong
-    QString message;
-};
 
 // JSON form of ProgressRecord, validating every rule of docs/protocol.md's record table.
 namespace RecordCodec {

@@ -60,6 +60,17 @@ const QList<Field> &fields()
          [](ProgressRecord &r, const QVariant &v) {
              r.episodeId = v.toString();
          }},
+        // Compact JSON as the protocol writes it: one column, so a member added to `choices`
+        // later needs no migration. NULL when the record has none.
+        {"choices", false,
+         [](const ProgressRecord &r) {
+             return r.choices ? QVariant(QString::fromUtf8(ChoicesCodec::toCompactJson(*r.choices)))
+                              : QVariant(QMetaType::fromType<QString>());
+         },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.choices =
+                 v.isNull() ? std::nullopt : ChoicesCodec::fromCompactJson(v.toString().toUtf8());
+         }},
     };
     return table;
 }
