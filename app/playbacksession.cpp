@@ -40,6 +40,25 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
         report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
                                                      : PlaybackState::Paused);
     });
+    m_choicesTimer.setSingleShot(true);
+    m_choicesTimer.setInterval(kChoicesSettleMs);
+    connect(&m_choicesTimer, &QTimer::timeout, this, [this] {
+        if (m_phase != Phase::Playing || m_closing)
+            return;
+        if (m_lastReport && m_lastReport->choices == m_choices)
+            return;
+        report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
+                                                     : PlaybackState::Paused);
+    });
+}
+
+void PlaybackSession::setChoices(const PlaybackChoices &choices, bool byPerson)
+{
+    m_choices = choices;
+    if (byPerson && m_phase == Phase::Playing && !m_closing) {
+        m_changedSinceReport = true;
+        m_choicesTimer.start();
+    }
 }
 
 void PlaybackSession::open(const QString &path)
@@ -50,6 +69,8 @@ void PlaybackSession::open(const QString &path)
     ++m_generation;
     m_reportTimer.stop();
     m_settleTimer.stop();
+    m_choicesTimer.stop();
+    m_choices.reset();
     m_path = path;
     m_title = QFileInfo(path).completeBaseName().left(256);
     m_contentId.clear();
@@ -144,6 +165,12 @@ void PlaybackSession::decideWhenReady()
     }
     qCInfo(lcSession).noquote() << "resume" << m_contentId << "at" << m_decision->positionMs
                                 << "ms from" << m_decision->sourceName();
+    // The choices travel with the newest record even where its place does not (from the start,
+    // a place chosen while deciding, "ask first").
+    const std::optional<ProgressRecord> newest =
+        ResumePoint::choose(m_serverAnswer->record, m_localAnswer->valueOr(std::nullopt), false)
+            .record;
+    Q_EMIT choicesWanted(newest ? newest->choices : std::nullopt, m_decision->positionMs);
     startPlayback();
 }
 
@@ -356,6 +383,7 @@ void PlaybackSession::close()
     m_closing = true;
     m_reportTimer.stop();
     m_settleTimer.stop();
+    m_choicesTimer.stop();
     // Only what happened here since the last report is news. A device that sat paused must not
     // stamp its old place as a newer observation over where another device went meanwhile.
     if (m_phase == Phase::Playing
@@ -377,6 +405,7 @@ void PlaybackSession::report(PlaybackState state)
                                          : qMax<qint64>(0, m_positionMs);
     record.state = state;
     record.title = m_title;
+    record.choices = m_choices;
     m_lastReport = m_sync.report(record);
     if (m_newerRemote && !ProgressOrder::supersedes(*m_newerRemote, *m_lastReport))
         m_newerRemote.reset();

@@ -37,6 +37,9 @@ public:
     static constexpr int kDefaultServerWaitMs = 1500;
     static constexpr int kDefaultSeekSettleMs = 400;
     static constexpr int kCloseWaitMs = 1000;
+    // A change of tracks, delay or speed is reported once the keys stop (H pressed three times
+    // is one report), like a seek.
+    static constexpr int kChoicesSettleMs = 400;
 
     PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
 
@@ -59,6 +62,7 @@ public:
     qint64 durationMs() const { return m_durationMs; }
     std::optional<ResumePoint> resumePoint() const { return m_decision; }
     std::optional<ProgressRecord> lastReport() const { return m_lastReport; }
+    std::optional<PlaybackChoices> choices() const { return m_choices; }
 
     // What the player tells.
     void setPlayerState(PlayerState state);
@@ -67,6 +71,10 @@ public:
     void setSeekable(bool seekable);
     void handleEnd();
     void handleMediaError(const QString &reason);
+    // The tracks, delay and speed playing now; every report carries them. `byPerson`: chosen
+    // here just now, which is news to report (a change of choices is an observation, like a
+    // seek); otherwise (applied on open) they go with the next report.
+    void setChoices(const PlaybackChoices &choices, bool byPerson);
 
     // What the person wants.
     void open(const QString &path);
@@ -91,6 +99,10 @@ Q_SIGNALS:
     void seekRequested(qint64 positionMs);
     void videoVisibleChanged(bool visible); // hides the preroll frame before the resume point
     void contentIdentified(const QString &contentId);
+    // Where the choices to open with come from: the newer of the server's and the local record
+    // (nullopt when it has none), given as soon as the resume point is decided, before the seek
+    // to it, so the first frame already plays with them.
+    void choicesWanted(const std::optional<PlaybackChoices> &choices, qint64 positionMs);
     void resumed(const ResumePoint &point);
     // A seek asked for here has settled (no other for the settle time): the person's place.
     void seekSettled(qint64 positionMs);
@@ -145,7 +157,9 @@ private:
     // person chooses here afterwards (seek, start over, a history jump) drops it.
     std::optional<ProgressRecord> m_newerRemote;
     bool m_changedSinceReport = false; // played or moved here since the last report
+    std::optional<PlaybackChoices> m_choices;
 
     QTimer m_reportTimer;
     QTimer m_settleTimer;
+    QTimer m_choicesTimer;
 };
