@@ -1,0 +1,22 @@
+#pragma once
+
+#include "protocol/playbackchoices.h"
+
+#include <QList>
+#include <QString>
+
+#include <variant>
+
+// The audio and subtitle tracks a media file has, each named by what survives devices (language,
+// title, codec).
+struct MediaStreams
+{
+    QList<TrackIdentity> audio; // in the order QMediaPlayer::audioTracks() lists them
+    QList<TrackIdentity> subtitles; // text tracks, in the order of QMediaPlayer::subtitleTracks()
+};
+
+// Reads them with GStreamer's discoverer (Qt 6.4 reads no track's language here, and a track
+// without a title of its own gets the container's). Blocking, a few ms to a second and at most
+// about five: run it off the GUI thread (QtConcurrent). Any thread may call it. An error in words
+// when the file cannot be read.
+std::variant<MediaStreams, QString> probeMediaStreams(const QString &path);
