@@ -213,6 +213,13 @@ void PlaybackSession::finishStarting()
         m_reportTimer.start();
 }
 
+void PlaybackSession::refreshPausedFrame()
+{
+    // The backend ignores a seek to where it already is: a millisecond on is the same frame.
+    if (m_phase == Phase::Playing && m_playerState != PlayerState::Playing && !m_stopped)
+        Q_EMIT seekRequested(m_positionMs + 1);
+}
+
 void PlaybackSession::setPlayerState(PlayerState state)
 {
     const PlayerState previous = m_playerState;

@@ -75,6 +75,9 @@ public:
     // here just now, which is news to report (a change of choices is an observation, like a
     // seek); otherwise (applied on open) they go with the next report.
     void setChoices(const PlaybackChoices &choices, bool byPerson);
+    // Paused, the video shows a new subtitle only with a new frame (measured: Qt 6.4's video
+    // widget draws the text when a frame arrives): asks for the same frame again.
+    void refreshPausedFrame();
 
     // What the person wants.
     void open(const QString &path);

@@ -14,6 +14,7 @@
 #include "playersettings.h"
 #include "settingsdialog.h"
 #include "thumbnailcache.h"
+#include "trackcontroller.h"
 #include "upnext.h"
 
 #include <QMediaPlayer>
@@ -48,6 +49,8 @@ private:
     void connectPlayer();
     void connectWindow();
     void connectSession();
+    void connectTracks();
+    void showTracks();
     void handleFailure(const QString &reason);
     void updateSyncStatus();
     void configureFromProfile();
@@ -76,6 +79,8 @@ private:
     NoticePresenter m_notice;
     HistoryEntries m_history;
     ContinueWatchingModel m_continueWatching;
+    TrackController m_tracks;
+    int m_wantedAudioTrack = -1; // asked for before the player listed its tracks
     bool m_quitScheduled = false;
     QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };

@@ -332,6 +332,7 @@ private Q_SLOTS:
     void choicesChangedHereReportOnceSettled();
     void choicesAppliedOnOpenWaitForTheNextReport();
     void choicesWantedFromTheNewestRecord();
+    void refreshPausedFrameOnlyWhilePaused();
 
     // Another device's place.
     void playGoesToANewerRemotePlace();
@@ -1581,6 +1582,26 @@ void tst_PlaybackSession::choicesWantedFromTheNewestRecord()
     m_session->open(m_video);
     QTRY_COMPARE_WITH_TIMEOUT(wanted.size(), 2, kTimeoutMs);
     QCOMPARE(wanted.at(1), std::nullopt);
+}
+
+// A new subtitle while paused asks for the same frame again (a seek a millisecond on); playing,
+// the next frame carries it anyway.
+void tst_PlaybackSession::refreshPausedFrameOnlyWhilePaused()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    CHECK(openAndResume());
+    const qsizetype seeks = m_timeline->seeks.size();
+    m_session->refreshPausedFrame();
+    QCOMPARE(m_timeline->seeks.size(), seeks);
+
+    m_session->togglePlayPause();
+    QTRY_COMPARE_WITH_TIMEOUT(m_player->state(), State::Paused, kTimeoutMs);
+    const qint64 position = m_session->positionMs();
+    m_session->refreshPausedFrame();
+    QCOMPARE(m_timeline->seeks.size(), seeks + 1);
+    QCOMPARE(m_timeline->seeks.constLast(), position + 1);
 }
 
 QTEST_GUILESS_MAIN(tst_PlaybackSession)
