@@ -1,0 +1,120 @@
+#include "media/sidecarsubtitles.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QHash>
+#include <QLocale>
+#include <QRegularExpression>
+#include <QSet>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// What a subtitle name may say besides its language: forced (only the foreign parts), SDH / CC
+// / HI (for the deaf and hard of hearing), default.
+const QSet<QString> kNameTags = {u"forced"_s, u"sdh"_s, u"cc"_s, u"default"_s};
+
+// The files a folder's other videos are, so their subtitles are told apart from this one's.
+const QSet<QString> kVideoSuffixes = {u"mkv"_s, u"mp4"_s, u"m4v"_s, u"avi"_s,  u"webm"_s,
+                                      u"mov"_s, u"ts"_s,  u"wmv"_s, u"mpg"_s,  u"mpeg"_s,
+                                      u"ogv"_s, u"flv"_s, u"3gp"_s, u"m2ts"_s, u"vob"_s};
+
+QLocale::Language languageByEnglishName(const QString &name)
+{
+    static const QHash<QString, QLocale::Language> names = [] {
+        QHash<QString, QLocale::Language> byName;
+        for (int value = QLocale::AnyLanguage + 1; value <= QLocale::LastLanguage; ++value) {
+            const auto language = QLocale::Language(value);
+            const QString englishName = QLocale::languageToString(language).toLower();
+            if (!englishName.isEmpty() && !byName.contains(englishName))
+                byName.insert(englishName, language);
+        }
+        return byName;
+    }();
+    return names.value(name.toLower(), QLocale::AnyLanguage);
+}
+
+std::optional<SubtitleFormat> formatOfSuffix(const QString &suffix)
+{
+    if (suffix == u"srt"_s)
+        return SubtitleFormat::SubRip;
+    if (suffix == u"vtt"_s)
+        return SubtitleFormat::WebVtt;
+    return std::nullopt;
+}
+
+QString languageName(const QString &code)
+{
+    if (code.isEmpty())
+        return QString();
+    return QLocale::languageToString(QLocale::codeToLanguage(code));
+}
+
+} // namespace
+
+QString subtitleLanguageCode(const QString &namePart)
+{
+    // "pt-BR", "pt_BR": the language is what comes before the region.
+    const QString part = namePart.section(QRegularExpression(u"[-_]"_s), 0, 0).toLower();
+    QLocale::Language language = QLocale::AnyLanguage;
+    if (part.size() == 2 || part.size() == 3)
+        language = QLocale::codeToLanguage(part);
+    if (language == QLocale::AnyLanguage && part.size() > 3)
+        language = languageByEnglishName(part);
+    if (language == QLocale::AnyLanguage || language == QLocale::C)
+        return QString();
+    const QString iso6391 = QLocale::languageToCode(language, QLocale::ISO639Part1);
+    return iso6391.isEmpty() ? QLocale::languageToCode(language) : iso6391;
+}
+
+QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
+{
+    const QFileInfo video(videoPath);
+    const QString name = video.completeBaseName();
+    const QDir folder = video.absoluteDir();
+    const QStringList files = folder.entryList(QDir::Files | QDir::Readable, QDir::Name);
+
+    QSet<QString> otherVideos;
+    for (const QString &file : files) {
+        const QFileInfo info(file);
+        if (kVideoSuffixes.contains(info.suffix().toLower()) && file != video.fileName())
+            otherVideos.insert(info.completeBaseName());
+    }
+
+    QList<SidecarSubtitle> found;
+    for (const QString &file : files) {
+        const QFileInfo info(file);
+        const std::optional<SubtitleFormat> format = formatOfSuffix(info.suffix().toLower());
+        const QString stem = info.completeBaseName();
+        if (!format || otherVideos.contains(stem))
+            continue;
+        QString language;
+        if (stem != name) {
+            if (!stem.startsWith(name + u'.'))
+                continue;
+            // The parts after NAME: one language, maybe with tags ("en", "en.forced", "sdh.en").
+            // "hi" is also Hindi's code: a tag only next to another language part.
+            QStringList parts = stem.mid(name.size() + 1).split(u'.');
+            parts.removeIf([](const QString &part) { return kNameTags.contains(part.toLower()); });
+            if (parts.size() == 2 && parts.contains(u"hi"_s, Qt::CaseInsensitive))
+                parts.removeIf([](const QString &part) { return part.toLower() == u"hi"_s; });
+            if (parts.size() > 1)
+                continue;
+            if (!parts.isEmpty()) {
+                language = subtitleLanguageCode(parts.first());
+                if (language.isEmpty())
+                    continue;
+            }
+        }
+        found.append({folder.absoluteFilePath(file), file, language, *format});
+    }
+    std::sort(found.begin(), found.end(), [](const SidecarSubtitle &a, const SidecarSubtitle &b) {
+        const int byLanguage =
+            QString::localeAwareCompare(languageName(a.language), languageName(b.language));
+        return byLanguage != 0 ? byLanguage < 0 : a.fileName < b.fileName;
+    });
+    return found;
+}
