@@ -40,6 +40,12 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
         report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
                                                      : PlaybackState::Paused);
     });
+    m_tracksTimer.setSingleShot(true);
+    m_tracksTimer.setInterval(kDefaultTracksWaitMs);
+    connect(&m_tracksTimer, &QTimer::timeout, this, [this] {
+        qCWarning(lcSession) << "starting without the tracks: they are still being read";
+        startPlayback();
+    });
     m_choicesTimer.setSingleShot(true);
     m_choicesTimer.setInterval(kChoicesSettleMs);
     connect(&m_choicesTimer, &QTimer::timeout, this, [this] {
@@ -80,6 +86,7 @@ void PlaybackSession::open(const QString &path)
     m_lastReport.reset();
     m_newerRemote.reset();
     m_personActed = false;
+    m_tracksTimer.stop();
     m_seekable = false;
     m_ended = false;
     m_stopped = false;
@@ -176,8 +183,10 @@ void PlaybackSession::decideWhenReady()
 
 void PlaybackSession::startPlayback()
 {
-    // setPosition() before the media is seekable is ignored by the backend: wait for it.
-    if (m_phase != Phase::Deciding || !m_decision || !m_seekable)
+    // setPosition() before the media is seekable is ignored by the backend: wait for it. And for
+    // the tracks, so the first frame plays with the chosen audio and speed (switching either
+    // flushes the pipeline), unless they take too long.
+    if (m_phase != Phase::Deciding || !m_decision || !m_seekable || m_tracksTimer.isActive())
         return;
     setPhase(Phase::Starting);
     m_startTargetMs = m_decision->positionMs;
@@ -211,6 +220,19 @@ void PlaybackSession::finishStarting()
     Q_EMIT resumed(*m_decision);
     if (m_playerState == PlayerState::Playing)
         m_reportTimer.start();
+}
+
+void PlaybackSession::awaitTracks()
+{
+    m_tracksTimer.start();
+}
+
+void PlaybackSession::tracksApplied()
+{
+    if (!m_tracksTimer.isActive())
+        return;
+    m_tracksTimer.stop();
+    startPlayback();
 }
 
 void PlaybackSession::refreshPausedFrame()

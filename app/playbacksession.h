@@ -40,11 +40,15 @@ public:
     // A change of tracks, delay or speed is reported once the keys stop (H pressed three times
     // is one report), like a seek.
     static constexpr int kChoicesSettleMs = 400;
+    // How long the start waits for the tracks (measured: the probe takes 0.4-0.5 s on the tracks
+    // sample on a loaded machine) before playing without them.
+    static constexpr int kDefaultTracksWaitMs = 3000;
 
     PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
 
     void setReportIntervalMs(int ms) { m_reportTimer.setInterval(ms); }
     void setServerWaitMs(int ms) { m_serverWaitMs = ms; }
+    void setTracksWaitMs(int ms) { m_tracksTimer.setInterval(ms); }
     void setSeekSettleMs(int ms) { m_settleTimer.setInterval(ms); }
     void setFromStart(bool fromStart) { m_fromStart = fromStart; }
     // Stop at the resume point instead of playing; play then first goes to a newer place another
@@ -78,6 +82,10 @@ public:
     // Paused, the video shows a new subtitle only with a new frame (measured: Qt 6.4's video
     // widget draws the text when a frame arrives): asks for the same frame again.
     void refreshPausedFrame();
+    // After loadRequested: the start (the seek to the resume point, play) waits until
+    // tracksApplied(), at most the tracks wait.
+    void awaitTracks();
+    void tracksApplied();
 
     // What the person wants.
     void open(const QString &path);
@@ -165,4 +173,5 @@ private:
     QTimer m_reportTimer;
     QTimer m_settleTimer;
     QTimer m_choicesTimer;
+    QTimer m_tracksTimer; // running: the start waits for the tracks
 };

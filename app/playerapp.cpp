@@ -470,7 +470,10 @@ void PlayerApp::handleFailure(const QString &reason)
 void PlayerApp::connectTracks()
 {
     m_window->setSpeeds(TrackController::speeds(), 1.0);
-    connect(&m_session, &PlaybackSession::loadRequested, &m_tracks, &TrackController::open);
+    connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
+        m_tracks.open(path);
+        m_session.awaitTracks();
+    });
     connect(&m_session, &PlaybackSession::choicesWanted, this,
             [this](const std::optional<PlaybackChoices> &own, qint64 positionMs) {
                 const QString folder = QFileInfo(m_session.path()).absolutePath();
@@ -506,6 +509,7 @@ void PlayerApp::connectTracks()
             [this](const PlaybackChoices &choices, TrackController::Cause cause) {
                 showTracks();
                 m_session.setChoices(choices, cause == TrackController::Cause::Person);
+                m_session.tracksApplied();
                 // What was chosen (here or on another device) goes on to the next file of the
                 // folder; this device's defaults need no remembering.
                 if (cause != TrackController::Cause::Defaults) {

@@ -4,6 +4,7 @@
 #include "media/tracknames.h"
 #include "timeformat.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QFuture>
@@ -92,6 +93,8 @@ TrackController::TrackController(QObject *parent) : QObject(parent)
                     updateText();
             });
     connect(&m_embedded, &EmbeddedSubtitles::finished, this, [this](const QString &error) {
+        qCInfo(lcTracks).noquote()
+            << "embedded subtitles of" << m_path << "read in" << m_embeddedClock.elapsed() << "ms";
         if (!error.isEmpty())
             qCWarning(lcTracks).noquote()
                 << "the embedded subtitles of" << m_path << "cannot be read:" << error;
@@ -103,12 +106,15 @@ void TrackController::open(const QString &path)
     close();
     m_path = path;
     const quint64 generation = m_generation;
+    QElapsedTimer clock;
+    clock.start();
     // Both read the file or its folder (a slow disk, a network share): never on the GUI thread.
     QtConcurrent::run([path] {
         return probeMediaStreams(path);
-    }).then(this, [this, generation](const std::variant<MediaStreams, QString> &probed) {
+    }).then(this, [this, generation, clock](const std::variant<MediaStreams, QString> &probed) {
         if (generation != m_generation)
             return;
+        qCInfo(lcTracks).noquote() << "tracks of" << m_path << "read in" << clock.elapsed() << "ms";
         if (const auto *error = std::get_if<QString>(&probed)) {
             // The video may still play; it just has no tracks to choose from.
             qCWarning(lcTracks).noquote()
@@ -189,6 +195,7 @@ void TrackController::startEmbedded()
         return;
     // All tracks at once, from where playback starts: switching to one with V shows its cue at
     // once, and the cues on screen first are read first.
+    m_embeddedClock.start();
     m_embedded.start(m_path, m_startMs);
 }
 

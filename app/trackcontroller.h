@@ -7,6 +7,7 @@
 #include "media/trackselector.h"
 #include "protocol/playbackchoices.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 
@@ -121,6 +122,7 @@ private:
     QString m_text;
 
     EmbeddedSubtitles m_embedded;
+    QElapsedTimer m_embeddedClock; // for the log: how long a file's embedded cues take
     QHash<int, SubtitleTimeline> m_embeddedCues; // by embedded track
     QHash<QString, SubtitleTimeline> m_fileCues; // by file path, once parsed
 };

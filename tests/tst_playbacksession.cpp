@@ -333,6 +333,8 @@ private Q_SLOTS:
     void choicesAppliedOnOpenWaitForTheNextReport();
     void choicesWantedFromTheNewestRecord();
     void refreshPausedFrameOnlyWhilePaused();
+    void startWaitsForTheTracks();
+    void startGoesOnWithoutTracksThatTakeTooLong();
 
     // Another device's place.
     void playGoesToANewerRemotePlace();
@@ -1602,6 +1604,40 @@ void tst_PlaybackSession::refreshPausedFrameOnlyWhilePaused()
     m_session->refreshPausedFrame();
     QCOMPARE(m_timeline->seeks.size(), seeks + 1);
     QCOMPARE(m_timeline->seeks.constLast(), position + 1);
+}
+
+// The seek to the resume point and play wait for the tracks (audio and speed set before the
+// first frame, not switched under it).
+void tst_PlaybackSession::startWaitsForTheTracks()
+{
+    CHECK(startServer());
+    CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, 60000, 1000), nowMs())));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setTracksWaitMs(600000);
+    QSignalSpy wanted(m_session.get(), &PlaybackSession::choicesWanted);
+    m_session->open(m_video);
+    m_session->awaitTracks();
+    QTRY_COMPARE_WITH_TIMEOUT(wanted.count(), 1, kTimeoutMs);
+    QTest::qWait(300);
+    QVERIFY2(m_timeline->seeks.isEmpty(), qPrintable(m_timeline->text()));
+    QCOMPARE(m_timeline->indexOf(u"play"_s), -1);
+
+    m_session->tracksApplied();
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->resumed.size(), 1, kTimeoutMs);
+    QCOMPARE(m_timeline->seeks.constFirst(), qint64(60000));
+}
+
+void tst_PlaybackSession::startGoesOnWithoutTracksThatTakeTooLong()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setTracksWaitMs(200);
+    m_session->open(m_video);
+    m_session->awaitTracks();
+    QTest::ignoreMessage(QtWarningMsg, "starting without the tracks: they are still being read");
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->resumed.size(), 1, kTimeoutMs);
 }
 
 QTEST_GUILESS_MAIN(tst_PlaybackSession)
