@@ -80,9 +80,11 @@ private Q_SLOTS:
 
     void cueOnTheVideoPausedAfterASeekAndAResize();
     void tvChoicesReachThePhone();
+    void choicesCarryToTheNextEpisode();
 
 private:
-    std::unique_ptr<PlayerProcess> startPlayer(const QString &device, const QStringList &extra);
+    std::unique_ptr<PlayerProcess> startPlayer(const QString &device, const QStringList &extra,
+                                               const QString &file = kSample);
     void press(PlayerProcess &player, const QStringList &keys);
     void putFromTv(qint64 positionMs);
     // Reads the subtitle area until it shows `text` (and nothing else), or the time is up.
@@ -136,8 +138,8 @@ void tst_PlayerTracks::cleanup()
     m_window.clear();
 }
 
-std::unique_ptr<PlayerProcess> tst_PlayerTracks::startPlayer(const QString &device,
-                                                             const QStringList &extra)
+std::unique_ptr<PlayerProcess>
+tst_PlayerTracks::startPlayer(const QString &device, const QStringList &extra, const QString &file)
 {
     auto player = std::make_unique<PlayerProcess>(
         kPlayerBin,
@@ -147,7 +149,7 @@ std::unique_ptr<PlayerProcess> tst_PlayerTracks::startPlayer(const QString &devi
                         .arg(kWindow.height())
                         .arg(kWindow.x())
                         .arg(kWindow.y())}
-            + extra + QStringList{kSample},
+            + extra + QStringList{file},
         m_display->environment());
     const QJsonObject resumed = player->waitForEvent(u"resumed"_s, kTimeoutMs);
     if (resumed.isEmpty()) {
@@ -320,6 +322,64 @@ void tst_PlayerTracks::tvChoicesReachThePhone()
     QVERIFY2(!tracks.isEmpty(), phone->err().constData());
     QCOMPARE(QJsonDocument(tracks).toJson(QJsonDocument::Compact),
              QJsonDocument(last).toJson(QJsonDocument::Compact));
+}
+
+// Episode 1 watched with the other audio track, its English subtitle file and 1.5×; Episode 2 of
+// the same folder, which has no record of its own, opens the same way (its own subtitle file,
+// found by language). A video elsewhere keeps the defaults.
+void tst_PlayerTracks::choicesCarryToTheNextEpisode()
+{
+    const QString show = m_dir->filePath(u"Show"_s);
+    QVERIFY(QDir().mkpath(show));
+    const QString srt = QFileInfo(kSample).absolutePath() + u"/sample-tracks.en.srt"_s;
+    for (const QString &episode : {u"Episode 1"_s, u"Episode 2"_s}) {
+        // Different bytes, so each is a video of its own (the fingerprint reads the file).
+        QVERIFY(QFile::copy(kSample, show + u"/"_s + episode + u".mkv"_s));
+        QFile file(show + u"/"_s + episode + u".mkv"_s);
+        QVERIFY(file.open(QIODevice::Append));
+        file.write(episode.toUtf8());
+        file.close();
+        QVERIFY(QFile::copy(srt, show + u"/"_s + episode + u".en.srt"_s));
+    }
+    QJsonObject chosen;
+    QJsonObject opened;
+    {
+        std::unique_ptr<PlayerProcess> tv = startPlayer(u"TV"_s, {}, show + u"/Episode 1.mkv"_s);
+        QVERIFY(tv);
+        opened = openingTracks(*tv);
+        QVERIFY2(!opened.isEmpty(), tv->err().constData());
+        CHECK(press(*tv, {u"b"_s}));
+        chosen = nextTracks(*tv);
+        for (int i = 0;
+             i < 4 && chosen.value(u"subtitles"_s).toString() != u"English — Episode 1.en.srt"_s;
+             ++i) {
+            CHECK(press(*tv, {u"v"_s}));
+            chosen = nextTracks(*tv);
+        }
+        CHECK(press(*tv, {u"bracketright"_s, u"bracketright"_s}));
+        nextTracks(*tv);
+        chosen = nextTracks(*tv);
+        QCOMPARE(chosen.value(u"speed"_s).toDouble(), 1.5);
+        tv->process().terminate();
+        QVERIFY(!tv->waitForEvent(u"quit"_s, kTimeoutMs).isEmpty());
+    }
+
+    std::unique_ptr<PlayerProcess> next = startPlayer(u"TV"_s, {}, show + u"/Episode 2.mkv"_s);
+    QVERIFY(next);
+    const QJsonObject carried = openingTracks(*next);
+    QCOMPARE(carried.value(u"audio"_s), chosen.value(u"audio"_s));
+    QCOMPARE(carried.value(u"subtitles"_s).toString(), u"English — Episode 2.en.srt"_s);
+    QCOMPARE(carried.value(u"speed"_s).toDouble(), 1.5);
+    next->process().terminate();
+    QVERIFY(!next->waitForEvent(u"quit"_s, kTimeoutMs).isEmpty());
+    next.reset();
+
+    // Another folder: the defaults, as before anything was chosen.
+    std::unique_ptr<PlayerProcess> elsewhere = startPlayer(u"TV"_s, {}, kSample);
+    QVERIFY(elsewhere);
+    const QJsonObject fresh = openingTracks(*elsewhere);
+    QCOMPARE(fresh.value(u"audio"_s), opened.value(u"audio"_s));
+    QCOMPARE(fresh.value(u"speed"_s).toDouble(), 1.0);
 }
 
 QTEST_GUILESS_MAIN(tst_PlayerTracks)
