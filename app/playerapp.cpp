@@ -471,6 +471,7 @@ void PlayerApp::connectTracks()
 {
     m_window->setSpeeds(TrackController::speeds(), 1.0);
     connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
+        m_wantedAudioTrack = -1; // the previous video's
         m_tracks.open(path);
         m_session.awaitTracks();
     });
