@@ -162,7 +162,11 @@ public:
                                          QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
                                          QString::number(m_process.processId())},
                                         timeoutMs);
-        return QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
+        const QString window =
+            QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
+        if (window.isEmpty())
+            qWarning() << "xdotool found no window: exit" << run.exitCode << run.err;
+        return window;
     }
 
 private:
