@@ -57,25 +57,34 @@ QString errorText(GstMessage *message, const QString &path)
 } // namespace
 
 // One read of one file, shared by the object that started it, its worker thread and GStreamer's
-// streaming threads (pad and sample callbacks, under m_mutex).
+// streaming threads (pad and sample callbacks, under `mutex`).
 struct EmbeddedSubtitles::Run
 {
     QString path;
-    std::atomic<qint64> fromMs{0};
+    qint64 fromMs = 0; // set before the worker starts
     std::atomic_bool cancelled{false};
     std::atomic_bool exposed{false}; // data reached a sink: every track's pad is linked
     EmbeddedSubtitles *owner = nullptr; // alive while the worker runs: its destructor waits
     quint64 generation = 0;
     GstElement *pipeline = nullptr;
 
+    // Which cues of the sample callbacks are kept, by the part being read. Deciding: before the
+    // worker has sought to fromMs; paused, nothing should come then, but a cue that does waits in
+    // `prelude` until the worker knows what the first part is.
+    enum class Part { Deciding, Everything, FromPosition, FromStart };
+
     QMutex mutex;
     int textTracks = 0; // text pads linked so far, in pad order
     QList<QList<SubtitleCue>> pending; // per track, not yet handed over
-    bool fromStart = false; // reading [0, fromMs) after [fromMs, end)
-    std::set<std::tuple<int, qint64, qint64>> early; // track, start, end of the first part's cues
-    int found = 0;
+    Part part = Part::Deciding;
+    qint64 partFromMs = 0;
+    QList<std::pair<int, SubtitleCue>> prelude;
+    // Every cue handed over (track, start, end): a demuxer may deliver a cue again after a seek.
+    std::set<std::tuple<int, qint64, qint64>> kept;
 
     void add(int track, const SubtitleCue &cue);
+    void keep(int track, const SubtitleCue &cue); // under mutex
+    void beginPart(Part next, qint64 from);
     void handOver();
     void post(std::function<void(EmbeddedSubtitles *)> call);
     QString read();
@@ -96,25 +105,49 @@ struct TrackSink
 
 void EmbeddedSubtitles::Run::add(int track, const SubtitleCue &cue)
 {
-    const qint64 from = fromMs;
-    const auto key = std::make_tuple(track, cue.startMs, cue.endMs);
     QMutexLocker lock(&mutex);
-    if (fromStart) {
-        // The second part reads up to fromMs; a cue on screen at fromMs came in the first part.
-        if (cue.startMs >= from || early.count(key) > 0)
-            return;
-    } else if (from > 0) {
-        // A seek lands on a cluster before fromMs: what ended by then comes in the second part.
-        if (cue.endMs <= from)
-            return;
-        early.insert(key);
-    }
-    if (found >= kMaxSubtitleCues)
+    switch (part) {
+    case Part::Deciding:
+        if (prelude.size() < kMaxSubtitleCues)
+            prelude.append({track, cue});
         return;
-    ++found;
+    case Part::Everything:
+        break;
+    case Part::FromPosition:
+        // A seek lands on a cluster before fromMs: what ended by then comes in the second part.
+        if (cue.endMs <= partFromMs)
+            return;
+        break;
+    case Part::FromStart:
+        // The second part reads up to fromMs; a cue on screen at fromMs came in the first part.
+        if (cue.startMs >= partFromMs)
+            return;
+        break;
+    }
+    keep(track, cue);
+}
+
+void EmbeddedSubtitles::Run::keep(int track, const SubtitleCue &cue)
+{
+    if (kept.size() >= size_t(kMaxSubtitleCues)
+        || !kept.insert(std::make_tuple(track, cue.startMs, cue.endMs)).second)
+        return;
     while (pending.size() <= track)
         pending.append(QList<SubtitleCue>());
     pending[track].append(cue);
+}
+
+void EmbeddedSubtitles::Run::beginPart(Part next, qint64 from)
+{
+    QMutexLocker lock(&mutex);
+    part = next;
+    partFromMs = from;
+    // What came before the worker decided: kept unless the first part leaves it to the second.
+    for (const auto &[track, cue] : std::as_const(prelude)) {
+        if (next != Part::FromPosition || cue.endMs > from)
+            keep(track, cue);
+    }
+    prelude.clear();
 }
 
 void EmbeddedSubtitles::Run::post(std::function<void(EmbeddedSubtitles *)> call)
@@ -314,10 +347,12 @@ QString EmbeddedSubtitles::Run::read()
     };
 
     // parsebin does not take part in prerolling (measured on 1.22: the pipeline reaches PAUSED
-    // before any pad, so no ASYNC_DONE comes) nor says "no more pads", so the read waits for the
-    // first data at a sink (onFirstData) instead, playing: with unsynchronised sinks that runs as
-    // fast as the file reads.
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    // before any pad, so no ASYNC_DONE comes) nor says "no more pads", so the worker waits for
+    // the first data at a sink (onFirstData) instead. Paused, the sinks (async=false) still hold
+    // the first buffer each gets, so nothing is read past the start before the seek to fromMs.
+    // Measured with the read let run from 0 meanwhile: on the sample it often got far or to its
+    // end before the seek, giving cues twice, and its EOS could end the next part early.
+    gst_element_set_state(pipeline, GST_STATE_PAUSED);
     if (!step(GST_MESSAGE_APPLICATION))
         return error;
     {
@@ -325,20 +360,37 @@ QString EmbeddedSubtitles::Run::read()
         if (textTracks == 0)
             return QString(); // nothing to read: no need to go through the file
     }
-    const qint64 from = fromMs;
-    if (from > 0
-        && !gst_element_seek_simple(pipeline, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
-                                    from * GST_MSECOND))
-        fromMs = 0; // not seekable: one read from the start, which has every cue
+    const auto seek = [&](qint64 startMs, qint64 stopMs) {
+        GstEvent *event = gst_event_new_seek(1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
+                                             GST_SEEK_TYPE_SET, GstClockTime(startMs) * GST_MSECOND,
+                                             stopMs < 0 ? GST_SEEK_TYPE_NONE : GST_SEEK_TYPE_SET,
+                                             stopMs < 0 ? GST_CLOCK_TIME_NONE
+                                                        : GstClockTime(stopMs) * GST_MSECOND);
+        return gst_element_send_event(pipeline, event) != FALSE;
+    };
+
+    qint64 from = fromMs;
+    // From the end or beyond there is nothing to read first.
+    gint64 duration = 0;
+    if (from > 0 && gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration) && duration > 0
+        && from * qint64(GST_MSECOND) >= duration)
+        from = 0;
+    if (from > 0 && seek(from, -1)) {
+        beginPart(Part::FromPosition, from);
+    } else {
+        // Not seekable (or nothing to skip): one read from the start has every cue.
+        if (from > 0)
+            seek(0, -1);
+        from = 0;
+        beginPart(Part::Everything, 0);
+    }
+    // Playing, with unsynchronised sinks: as fast as the file reads.
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
     if (!step(GST_MESSAGE_EOS))
         return error;
-    if (fromMs > 0) {
-        {
-            QMutexLocker lock(&mutex);
-            fromStart = true;
-        }
-        if (!gst_element_seek(pipeline, 1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
-                              GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_SET, fromMs * GST_MSECOND))
+    if (from > 0) {
+        beginPart(Part::FromStart, from);
+        if (!seek(0, from))
             return u"cannot read subtitles from %1: seeking to the start failed"_s.arg(path);
         if (!step(GST_MESSAGE_EOS))
             return error;

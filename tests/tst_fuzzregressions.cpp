@@ -1,10 +1,12 @@
 // Every input kept in fuzz/regressions/, replayed in the normal build through the same checks the
-// libFuzzer harnesses make (fuzz/codecproperties.h, fuzz/httpprobe.h): what the fuzzers once
-// found stays fixed. recordcodec/ goes through the JSON codec, request/ over HTTP to a server
-// started in-process on 127.0.0.1, a fresh one for each input.
+// libFuzzer harnesses make (fuzz/codecproperties.h, fuzz/httpprobe.h, fuzz/subtitleproperties.h):
+// what the fuzzers once found stays fixed. recordcodec/ goes through the JSON codec, request/
+// over HTTP to a server started in-process on 127.0.0.1, a fresh one for each input, subtitles/
+// through the subtitle parser, cleaner and timeline.
 #include "codecproperties.h"
 #include "httpprobe.h"
 #include "serverstorage.h"
+#include "subtitleproperties.h"
 #include "syncserver.h"
 
 #include <QDir>
@@ -52,6 +54,8 @@ private Q_SLOTS:
     void recordCodec();
     void request_data();
     void request();
+    void subtitles_data();
+    void subtitles();
 };
 
 void TestFuzzRegressions::initTestCase()
@@ -59,6 +63,7 @@ void TestFuzzRegressions::initTestCase()
     QStandardPaths::setTestModeEnabled(true);
     QVERIFY2(!inputs(u"recordcodec"_s).isEmpty(), qPrintable(kRegressions));
     QVERIFY2(!inputs(u"request"_s).isEmpty(), qPrintable(kRegressions));
+    QVERIFY2(!inputs(u"subtitles"_s).isEmpty(), qPrintable(kRegressions));
 }
 
 void TestFuzzRegressions::recordCodec_data()
@@ -111,6 +116,18 @@ void TestFuzzRegressions::request()
                  || path.contains(u"truncated"_s),
              "neither an answer nor a closed connection");
     QCOMPARE(HttpProbe::checkAlive(server.port()), QString());
+}
+
+void TestFuzzRegressions::subtitles_data()
+{
+    addRows(u"subtitles"_s);
+}
+
+void TestFuzzRegressions::subtitles()
+{
+    QFETCH(QString, path);
+    const QString broken = SubtitleProperties::check(contents(path));
+    QVERIFY2(broken.isEmpty(), qPrintable(broken));
 }
 
 QTEST_GUILESS_MAIN(TestFuzzRegressions)
