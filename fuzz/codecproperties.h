@@ -36,6 +36,39 @@ inline QString describe(const ProgressRecord &record)
     return QString::fromUtf8(RecordCodec::toCompactJson(record));
 }
 
+// The rules of docs/protocol.md's `choices`, for choices the codec accepted.
+inline QString brokenChoicesRule(const PlaybackChoices &choices)
+{
+    const auto characters = [](const QString &text) {
+        return text.toUcs4().size();
+    };
+    const auto trackTooLong = [&](const TrackIdentity &track) {
+        return characters(track.language) > 16 || characters(track.title) > 128
+            || characters(track.codec) > 64;
+    };
+    if (!(choices.speed >= 0.25 && choices.speed <= 4))
+        return QStringLiteral("accepted a speed outside 0.25..4");
+    if (choices.subtitleDelayMs < -600000 || choices.subtitleDelayMs > 600000)
+        return QStringLiteral("accepted a subtitle delay beyond ten minutes");
+    if (choices.audio && trackTooLong(*choices.audio))
+        return QStringLiteral("accepted an audio track string over its limit");
+    if (!choices.subtitles)
+        return {};
+    const SubtitleChoice &subtitles = *choices.subtitles;
+    if (trackTooLong(subtitles.track))
+        return QStringLiteral("accepted a subtitle track string over its limit");
+    const bool named = subtitles.source == SubtitleChoice::Source::Sidecar
+        || subtitles.source == SubtitleChoice::Source::File;
+    if (named
+        && (subtitles.fileName.isEmpty() || characters(subtitles.fileName) > 255
+            || subtitles.fileName.contains(u'/') || subtitles.fileName.contains(u'\\')
+            || subtitles.fileName.contains(QChar(0))))
+        return QStringLiteral("accepted a subtitle file that is not a name alone");
+    if (!named && !subtitles.fileName.isEmpty())
+        return QStringLiteral("kept a file name for subtitles that have none");
+    return {};
+}
+
 // Every rule of docs/protocol.md's record table holds for a record the codec accepted.
 inline QString brokenRule(const ProgressRecord &record, const QString &urlId,
                           RecordCodec::Source source)
@@ -59,6 +92,8 @@ inline QString brokenRule(const ProgressRecord &record, const QString &urlId,
         return QStringLiteral("accepted a string over its length limit");
     if (source == RecordCodec::Source::Client && record.receivedAtMs != 0)
         return QStringLiteral("kept a client's received_at_ms");
+    if (record.choices)
+        return brokenChoicesRule(*record.choices);
     return {};
 }
 

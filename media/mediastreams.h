@@ -3,6 +3,7 @@
 #include "protocol/playbackchoices.h"
 
 #include <QList>
+#include <QMetaType>
 #include <QString>
 
 #include <variant>
@@ -14,6 +15,8 @@ struct MediaStreams
     QList<TrackIdentity> audio; // in the order QMediaPlayer::audioTracks() lists them
     QList<TrackIdentity> subtitles; // text tracks, in the order of QMediaPlayer::subtitleTracks()
 };
+
+Q_DECLARE_METATYPE(MediaStreams)
 
 // Reads them with GStreamer's discoverer (Qt 6.4 reads no track's language here, and a track
 // without a title of its own gets the container's). Blocking, a few ms to a second and at most

@@ -4,6 +4,7 @@
 #include "protocol/playbackchoices.h"
 
 #include <QList>
+#include <QMetaType>
 #include <QString>
 #include <QStringList>
 
@@ -50,6 +51,8 @@ struct TrackSelection
     }
     friend bool operator!=(const TrackSelection &a, const TrackSelection &b) { return !(a == b); }
 };
+
+Q_DECLARE_METATYPE(TrackSelection)
 
 // What to play on this device: the wanted choices where this device has a match (a sidecar/file
 // by name, then a sidecar by language; a track by language+title+codec, then language+title, then

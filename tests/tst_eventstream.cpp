@@ -326,6 +326,11 @@ void tst_EventStream::receivesItsOwnUsersUpdates()
     ProgressRecord update = record(u"pm1-0123456789abcdef0123456789abcdef"_s, 61000);
     update.observedAtMs = nowMs();
     update.receivedAtMs = 0;
+    update.choices =
+        PlaybackChoices{TrackIdentity{u"ja"_s, QString(), u"Opus"_s},
+                        SubtitleChoice{SubtitleChoice::Source::Sidecar,
+                                       TrackIdentity{u"en"_s, {}, {}}, u"Film.en.srt"_s},
+                        300, 1.25};
     ProgressRecord standing;
     CHECK(putProgress(m_alice, update, &standing));
     QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, kTimeoutMs);
@@ -338,6 +343,7 @@ void tst_EventStream::receivesItsOwnUsersUpdates()
     QCOMPARE(got.observedAtMs, update.observedAtMs);
     QCOMPARE(got.state, PlaybackState::Paused);
     QVERIFY(got.receivedAtMs > 0);
+    QCOMPARE(got.choices, update.choices);
 
     // Another, in order; keep-alives in between are no records.
     update.positionMs = 65000;

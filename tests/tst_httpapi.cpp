@@ -67,6 +67,19 @@ QJsonObject withoutServerTime(QJsonObject object)
     return object;
 }
 
+// The TV's choices in the issue: Japanese audio, the English sidecar, +300 ms, 1.25x.
+QJsonObject tvChoices()
+{
+    return QJsonObject{
+        {u"audio"_s,
+         QJsonObject{{u"language"_s, u"ja"_s}, {u"title"_s, u""_s}, {u"codec"_s, u"Opus"_s}}},
+        {u"subtitles"_s,
+         QJsonObject{
+             {u"source"_s, u"sidecar"_s}, {u"language"_s, u"en"_s}, {u"file"_s, u"Film.en.srt"_s}}},
+        {u"subtitle_delay_ms"_s, 300},
+        {u"speed"_s, 1.25}};
+}
+
 QStringList contentIds(const QJsonArray &items)
 {
     QStringList ids;
@@ -132,6 +145,7 @@ private Q_SLOTS:
     void putGetDelete();
     void putRoundTripsEveryField();
     void putTakesContentIdFromTheUrl();
+    void choicesTravelWithTheRecord();
     void list();
     void history();
     void syncMixesGoodAndBad();
@@ -387,6 +401,59 @@ void TestHttpApi::putTakesContentIdFromTheUrl()
     QCOMPARE(put.record().value(u"content_id"_s).toString(), u"from-url"_s);
     QCOMPARE(get(u"from-url"_s, m_alice).status, 200);
     VERIFY_ERROR(get(u"from-body"_s, m_alice), 404, u"not_found"_s);
+}
+
+// A record's choices are stored, answered and sent with it; an update without them stores a
+// record without them (no merging: docs/protocol.md, "Choices").
+void TestHttpApi::choicesTravelWithTheRecord()
+{
+    EventReader stream(m_server->url(), m_alice);
+    QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);
+
+    // Unknown members are not kept: what comes back is the protocol's shape.
+    QJsonObject sent = tvChoices();
+    sent.insert(u"aid"_s, 2);
+    const Answer put = this->put(u"film"_s, with(update(1000, m_t0), u"choices"_s, sent), m_alice);
+    QCOMPARE(put.status, 200);
+    QCOMPARE(put.record().value(u"choices"_s).toObject(), tvChoices());
+    QCOMPARE(get(u"film"_s, m_alice).record(), put.record());
+    const Answer list = call("GET", u"/v1/progress"_s, m_alice);
+    QCOMPARE(list.items().size(), 1);
+    QCOMPARE(list.items().first().toObject(), put.record());
+    QTRY_COMPARE_WITH_TIMEOUT(stream.events().size(), 1, kTimeoutMs);
+    QCOMPARE(stream.events().constFirst().json(), put.record());
+
+    // A later update without choices (an older player, say) stands without them.
+    const Answer plain = this->put(u"film"_s, update(2000, m_t0 + 1, u"old-phone"_s), m_alice);
+    QCOMPARE(plain.status, 200);
+    QVERIFY(!plain.record().contains(u"choices"_s));
+    QVERIFY(!get(u"film"_s, m_alice).record().contains(u"choices"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(stream.events().size(), 2, kTimeoutMs);
+    QVERIFY(!stream.events().at(1).json().contains(u"choices"_s));
+
+    // History keeps each update as it was.
+    const QJsonArray history = call("GET", u"/v1/progress/film/history"_s, m_alice).items();
+    QCOMPARE(history.size(), 2);
+    QVERIFY(!history.at(0).toObject().contains(u"choices"_s));
+    QCOMPARE(history.at(1).toObject().value(u"choices"_s).toObject(), tvChoices());
+
+    // Through /v1/sync: applied with its choices, a stale one with other choices changes nothing.
+    QJsonObject off{{u"subtitles"_s, u"off"_s}, {u"speed"_s, 0.5}};
+    const QJsonArray updates{
+        with(with(update(3000, m_t0 + 2), u"content_id"_s, u"film"_s), u"choices"_s, off),
+        with(with(update(9, m_t0), u"content_id"_s, u"film"_s), u"choices"_s, tvChoices())};
+    const Answer sync = call("POST", u"/v1/sync"_s, m_alice, compact({{u"updates"_s, updates}}));
+    QCOMPARE(sync.status, 200);
+    const QJsonArray results = sync.json.value(u"results"_s).toArray();
+    QCOMPARE(results.size(), 2);
+    // Written back in full: the defaults of the members left out are explicit.
+    off.insert(u"subtitle_delay_ms"_s, 0);
+    QCOMPARE(results.at(0).toObject().value(u"record"_s).toObject().value(u"choices"_s).toObject(),
+             off);
+    QCOMPARE(results.at(1).toObject().value(u"applied"_s), QJsonValue(false));
+    QCOMPARE(get(u"film"_s, m_alice).record().value(u"choices"_s).toObject(), off);
+    QTRY_COMPARE_WITH_TIMEOUT(stream.events().size(), 3, kTimeoutMs);
+    QCOMPARE(stream.events().at(2).json().value(u"choices"_s).toObject(), off);
 }
 
 void TestHttpApi::list()
@@ -815,6 +882,26 @@ void TestHttpApi::badUpdate_data()
     row("show_id 129 characters", with(good, u"show_id"_s, QString(129, u's')), u"show_id"_s);
     row("episode_id 129 characters", with(good, u"episode_id"_s, QString(129, u'e')),
         u"episode_id"_s);
+    const QString choices = u"choices"_s;
+    row("choices not an object", with(good, choices, u"off"_s), u"choices must be an object"_s);
+    row("choices speed 5", with(good, choices, QJsonObject{{u"speed"_s, 5}}),
+        u"choices.speed must be a number from 0.25 to 4"_s);
+    row("choices delay beyond 10 minutes",
+        with(good, choices, QJsonObject{{u"subtitle_delay_ms"_s, 600001}}),
+        u"choices.subtitle_delay_ms"_s);
+    row("choices audio language 17 characters",
+        with(good, choices,
+             QJsonObject{{u"audio"_s, QJsonObject{{u"language"_s, QString(17, u'l')}}}}),
+        u"choices.audio.language"_s);
+    row("choices subtitles file with a folder",
+        with(good, choices,
+             QJsonObject{
+                 {u"subtitles"_s,
+                  QJsonObject{{u"source"_s, u"file"_s}, {u"file"_s, u"../../etc/passwd"_s}}}}),
+        u"choices.subtitles.file"_s);
+    row("choices subtitles source unknown",
+        with(good, choices, QJsonObject{{u"subtitles"_s, QJsonObject{{u"source"_s, u"url"_s}}}}),
+        u"choices.subtitles.source"_s);
 
     QTest::newRow("malformed JSON") << QByteArray("{\"position_ms\": 1,") << u"JSON"_s;
     QTest::newRow("trailing garbage") << QByteArray(compact(good) + '}') << u"JSON"_s;

@@ -184,6 +184,10 @@ void tst_LocalStore::fieldsRoundTrip()
     full.showId = u"show-7"_s;
     full.episodeId = u"s01e01"_s;
     full.receivedAtMs = 1700000000999;
+    full.choices = PlaybackChoices{
+        TrackIdentity{u"ja"_s, QString(), u"Opus"_s},
+        SubtitleChoice{SubtitleChoice::Source::File, {}, u"Film \"cut\"; DROP TABLE outbox.srt"_s},
+        -300, 0.75};
     ProgressRecord bare = makeRecord(u"bare"_s, 0, 5, u"d"_s, PlaybackState::Ended);
     bare.durationMs = 0;
     bare.deviceName.clear();

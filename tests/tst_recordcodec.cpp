@@ -9,7 +9,6 @@
 #include <QTest>
 
 Q_DECLARE_METATYPE(RecordCodec::Source)
-Q_DECLARE_METATYPE(PlaybackChoices)
 
 // Lets QCOMPARE print both records when they differ.
 char *toString(const ProgressRecord &record)

@@ -12,12 +12,15 @@ using Source = SubtitleChoice::Source;
 using Mode = TrackDefaults::SubtitleMode;
 using Wanted = std::optional<PlaybackChoices>;
 
-Q_DECLARE_METATYPE(MediaStreams)
-Q_DECLARE_METATYPE(QList<SidecarSubtitle>)
+// A column of its own type: media/sidecarsubtitles.h may declare SidecarSubtitle's metatype, and
+// with it QList<SidecarSubtitle>'s.
+struct Sidecars
+{
+    QList<SidecarSubtitle> files;
+};
+Q_DECLARE_METATYPE(Sidecars)
 Q_DECLARE_METATYPE(Wanted)
 Q_DECLARE_METATYPE(TrackDefaults)
-Q_DECLARE_METATYPE(TrackSelection)
-Q_DECLARE_METATYPE(PlaybackChoices)
 
 char *toString(const TrackSelection &s)
 {
@@ -149,7 +152,7 @@ void tst_TrackSelector::initTestCase()
 void tst_TrackSelector::select_data()
 {
     QTest::addColumn<MediaStreams>("streams");
-    QTest::addColumn<QList<SidecarSubtitle>>("sidecars");
+    QTest::addColumn<Sidecars>("sidecars");
     QTest::addColumn<Wanted>("wanted");
     QTest::addColumn<TrackDefaults>("trackDefaults");
     QTest::addColumn<QString>("folder");
@@ -159,7 +162,8 @@ void tst_TrackSelector::select_data()
     const QList<SidecarSubtitle> none;
     const auto audioRow = [&](const char *name, const Wanted &wanted, const TrackDefaults &d,
                               int expected) {
-        QTest::newRow(name) << rich << none << wanted << d << QString() << selection(expected);
+        QTest::newRow(name) << rich << Sidecars{none} << wanted << d << QString()
+                            << selection(expected);
     };
 
     // Audio: each rule in turn.
@@ -191,14 +195,14 @@ void tst_TrackSelector::select_data()
              defaults({str("en")}, {}, Mode::Never), 1);
     audioRow("audio: no choices, no preference", std::nullopt, kNoSubtitles, -1);
     QTest::newRow("audio: a file without audio")
-        << MediaStreams{} << none << wantAudio(track("ja", "", "Opus"))
+        << MediaStreams{} << Sidecars{none} << wantAudio(track("ja", "", "Opus"))
         << defaults({str("ja")}, {}, Mode::Never) << QString() << selection(-1);
 
     // Subtitles wanted.
     const auto subtitleRow = [&](const char *name, const QList<SidecarSubtitle> &files,
                                  const Wanted &wanted, const TrackDefaults &d,
                                  const TrackSelection &expected, const QString &folder = {}) {
-        QTest::newRow(name) << rich << files << wanted << d << folder << expected;
+        QTest::newRow(name) << rich << Sidecars{files} << wanted << d << folder << expected;
     };
     const TrackDefaults always = defaults({}, {str("en")}, Mode::Always);
     subtitleRow("subtitles: off stays off, whatever the defaults", sidecars(),
@@ -274,8 +278,8 @@ void tst_TrackSelector::select_data()
                 defaults({}, {str("it")}, Mode::Always), withSidecar(-1, "Film.srt"));
     subtitleRow("always: none preferred there, no sidecar: the first embedded", none, std::nullopt,
                 defaults({}, {str("it")}, Mode::Always), selection(-1, Source::Embedded, 0));
-    QTest::newRow("always: nothing to show")
-        << MediaStreams{rich.audio, {}} << none << Wanted() << always << QString() << selection(-1);
+    QTest::newRow("always: nothing to show") << MediaStreams{rich.audio, {}} << Sidecars{none}
+                                             << Wanted() << always << QString() << selection(-1);
     subtitleRow("foreign: the default audio (Japanese) is not preferred", sidecars(), std::nullopt,
                 defaults({str("ko")}, {str("en")}, Mode::WhenAudioForeign),
                 withSidecar(-1, "Film.en.srt"));
@@ -312,7 +316,7 @@ void tst_TrackSelector::select_data()
     timedSelection.subtitleDelayMs = -300;
     timedSelection.speed = 1.25;
     QTest::newRow("delay and speed from the choices")
-        << rich << none << Wanted(timed) << kNoSubtitles << QString() << timedSelection;
+        << rich << Sidecars{none} << Wanted(timed) << kNoSubtitles << QString() << timedSelection;
 
     // The case: the TV's choices on the sample, opened on the Phone.
     PlaybackChoices tv;
@@ -327,21 +331,20 @@ void tst_TrackSelector::select_data()
     phone.speed = 1.25;
     QTest::newRow("the sample: Japanese, the English sidecar, +300 ms, 1.25x")
         << sampleFile()
-        << QList<SidecarSubtitle>{sidecar("sample-tracks.en.srt", "en"),
-                                  sidecar("sample-tracks.fr.vtt", "fr")}
+        << Sidecars{{sidecar("sample-tracks.en.srt", "en"), sidecar("sample-tracks.fr.vtt", "fr")}}
         << Wanted(tv) << defaults({str("en")}, {str("fr")}, Mode::Always) << QString() << phone;
 }
 
 void tst_TrackSelector::select()
 {
     QFETCH(MediaStreams, streams);
-    QFETCH(QList<SidecarSubtitle>, sidecars);
+    QFETCH(Sidecars, sidecars);
     QFETCH(Wanted, wanted);
     QFETCH(TrackDefaults, trackDefaults);
     QFETCH(QString, folder);
     QFETCH(TrackSelection, expected);
 
-    QCOMPARE(selectTracks(streams, sidecars, wanted, trackDefaults, folder), expected);
+    QCOMPARE(selectTracks(streams, sidecars.files, wanted, trackDefaults, folder), expected);
 }
 
 void tst_TrackSelector::choicesStandForTheSelection_data()

@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QJsonValue>
+#include <QMetaType>
 #include <QString>
 
 #include <optional>
@@ -54,6 +55,9 @@ struct PlaybackChoices
     }
     friend bool operator!=(const PlaybackChoices &a, const PlaybackChoices &b) { return !(a == b); }
 };
+
+Q_DECLARE_METATYPE(TrackIdentity)
+Q_DECLARE_METATYPE(PlaybackChoices)
 
 // The bounds docs/protocol.md gives the members of `choices`, in characters (and milliseconds).
 namespace ChoiceLimits {
