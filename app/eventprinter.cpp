@@ -61,3 +61,13 @@ void EventPrinter::quit(const QString &contentId, qint64 positionMs, int pending
            {QStringLiteral("position_ms"), positionMs},
            {QStringLiteral("pending"), pending}});
 }
+
+void EventPrinter::tracks(const std::optional<QString> &audio, const QString &subtitles,
+                          qint64 subtitleDelayMs, double speed) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("tracks")},
+           {QStringLiteral("audio"), audio ? QJsonValue(*audio) : QJsonValue(QJsonValue::Null)},
+           {QStringLiteral("subtitles"), subtitles.isEmpty() ? QStringLiteral("off") : subtitles},
+           {QStringLiteral("subtitle_delay_ms"), subtitleDelayMs},
+           {QStringLiteral("speed"), speed}});
+}

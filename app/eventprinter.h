@@ -6,6 +6,7 @@
 #include <QJsonObject>
 
 #include <cstdio>
+#include <optional>
 
 // --events: one JSON object a line on stdout, for scripts and tests (docs/protocol.md, `playmark`).
 class EventPrinter final
@@ -23,6 +24,10 @@ public:
     void reported(const ProgressRecord &record, bool delivered) const;
     void remote(const ProgressRecord &record) const;
     void quit(const QString &contentId, qint64 positionMs, int pending) const;
+    // The tracks, delay and speed playing, named as the menus show them: `audio` null when the
+    // file has none, `subtitles` "" for none (printed "off").
+    void tracks(const std::optional<QString> &audio, const QString &subtitles,
+                qint64 subtitleDelayMs, double speed) const;
 
 private:
     void print(const QJsonObject &event) const;

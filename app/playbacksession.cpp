@@ -40,6 +40,31 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
         report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
                                                      : PlaybackState::Paused);
     });
+    m_tracksTimer.setSingleShot(true);
+    m_tracksTimer.setInterval(kDefaultTracksWaitMs);
+    connect(&m_tracksTimer, &QTimer::timeout, this, [this] {
+        qCWarning(lcSession) << "starting without the tracks: they are still being read";
+        startPlayback();
+    });
+    m_choicesTimer.setSingleShot(true);
+    m_choicesTimer.setInterval(kChoicesSettleMs);
+    connect(&m_choicesTimer, &QTimer::timeout, this, [this] {
+        if (m_phase != Phase::Playing || m_closing)
+            return;
+        if (m_lastReport && m_lastReport->choices == m_choices)
+            return;
+        report(m_playerState == PlayerState::Playing ? PlaybackState::Playing
+                                                     : PlaybackState::Paused);
+    });
+}
+
+void PlaybackSession::setChoices(const PlaybackChoices &choices, bool byPerson)
+{
+    m_choices = choices;
+    if (byPerson && m_phase == Phase::Playing && !m_closing) {
+        m_changedSinceReport = true;
+        m_choicesTimer.start();
+    }
 }
 
 void PlaybackSession::open(const QString &path)
@@ -50,6 +75,8 @@ void PlaybackSession::open(const QString &path)
     ++m_generation;
     m_reportTimer.stop();
     m_settleTimer.stop();
+    m_choicesTimer.stop();
+    m_choices.reset();
     m_path = path;
     m_title = QFileInfo(path).completeBaseName().left(256);
     m_contentId.clear();
@@ -59,6 +86,7 @@ void PlaybackSession::open(const QString &path)
     m_lastReport.reset();
     m_newerRemote.reset();
     m_personActed = false;
+    m_tracksTimer.stop();
     m_seekable = false;
     m_ended = false;
     m_stopped = false;
@@ -144,13 +172,21 @@ void PlaybackSession::decideWhenReady()
     }
     qCInfo(lcSession).noquote() << "resume" << m_contentId << "at" << m_decision->positionMs
                                 << "ms from" << m_decision->sourceName();
+    // The choices travel with the newest record even where its place does not (from the start,
+    // a place chosen while deciding, "ask first").
+    const std::optional<ProgressRecord> newest =
+        ResumePoint::choose(m_serverAnswer->record, m_localAnswer->valueOr(std::nullopt), false)
+            .record;
+    Q_EMIT choicesWanted(newest ? newest->choices : std::nullopt, m_decision->positionMs);
     startPlayback();
 }
 
 void PlaybackSession::startPlayback()
 {
-    // setPosition() before the media is seekable is ignored by the backend: wait for it.
-    if (m_phase != Phase::Deciding || !m_decision || !m_seekable)
+    // setPosition() before the media is seekable is ignored by the backend: wait for it. And for
+    // the tracks, so the first frame plays with the chosen audio and speed (switching either
+    // flushes the pipeline), unless they take too long.
+    if (m_phase != Phase::Deciding || !m_decision || !m_seekable || m_tracksTimer.isActive())
         return;
     setPhase(Phase::Starting);
     m_startTargetMs = m_decision->positionMs;
@@ -184,6 +220,26 @@ void PlaybackSession::finishStarting()
     Q_EMIT resumed(*m_decision);
     if (m_playerState == PlayerState::Playing)
         m_reportTimer.start();
+}
+
+void PlaybackSession::awaitTracks()
+{
+    m_tracksTimer.start();
+}
+
+void PlaybackSession::tracksApplied()
+{
+    if (!m_tracksTimer.isActive())
+        return;
+    m_tracksTimer.stop();
+    startPlayback();
+}
+
+void PlaybackSession::refreshPausedFrame()
+{
+    // The backend ignores a seek to where it already is: a millisecond on is the same frame.
+    if (m_phase == Phase::Playing && m_playerState != PlayerState::Playing && !m_stopped)
+        Q_EMIT seekRequested(m_positionMs + 1);
 }
 
 void PlaybackSession::setPlayerState(PlayerState state)
@@ -356,6 +412,7 @@ void PlaybackSession::close()
     m_closing = true;
     m_reportTimer.stop();
     m_settleTimer.stop();
+    m_choicesTimer.stop();
     // Only what happened here since the last report is news. A device that sat paused must not
     // stamp its old place as a newer observation over where another device went meanwhile.
     if (m_phase == Phase::Playing
@@ -377,6 +434,7 @@ void PlaybackSession::report(PlaybackState state)
                                          : qMax<qint64>(0, m_positionMs);
     record.state = state;
     record.title = m_title;
+    record.choices = m_choices;
     m_lastReport = m_sync.report(record);
     if (m_newerRemote && !ProgressOrder::supersedes(*m_newerRemote, *m_lastReport))
         m_newerRemote.reset();

@@ -37,11 +37,18 @@ public:
     static constexpr int kDefaultServerWaitMs = 1500;
     static constexpr int kDefaultSeekSettleMs = 400;
     static constexpr int kCloseWaitMs = 1000;
+    // A change of tracks, delay or speed is reported once the keys stop (H pressed three times
+    // is one report), like a seek.
+    static constexpr int kChoicesSettleMs = 400;
+    // How long the start waits for the tracks (measured: the probe takes 0.4-0.5 s on the tracks
+    // sample on a loaded machine) before playing without them.
+    static constexpr int kDefaultTracksWaitMs = 3000;
 
     PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
 
     void setReportIntervalMs(int ms) { m_reportTimer.setInterval(ms); }
     void setServerWaitMs(int ms) { m_serverWaitMs = ms; }
+    void setTracksWaitMs(int ms) { m_tracksTimer.setInterval(ms); }
     void setSeekSettleMs(int ms) { m_settleTimer.setInterval(ms); }
     void setFromStart(bool fromStart) { m_fromStart = fromStart; }
     // Stop at the resume point instead of playing; play then first goes to a newer place another
@@ -60,6 +67,7 @@ public:
     qint64 durationMs() const { return m_durationMs; }
     std::optional<ResumePoint> resumePoint() const { return m_decision; }
     std::optional<ProgressRecord> lastReport() const { return m_lastReport; }
+    std::optional<PlaybackChoices> choices() const { return m_choices; }
 
     // What the player tells.
     void setPlayerState(PlayerState state);
@@ -68,6 +76,17 @@ public:
     void setSeekable(bool seekable);
     void handleEnd();
     void handleMediaError(const QString &reason);
+    // The tracks, delay and speed playing now; every report carries them. `byPerson`: chosen
+    // here just now, which is news to report (a change of choices is an observation, like a
+    // seek); otherwise (applied on open) they go with the next report.
+    void setChoices(const PlaybackChoices &choices, bool byPerson);
+    // Paused, the video shows a new subtitle only with a new frame (measured: Qt 6.4's video
+    // widget draws the text when a frame arrives): asks for the same frame again.
+    void refreshPausedFrame();
+    // After loadRequested: the start (the seek to the resume point, play) waits until
+    // tracksApplied(), at most the tracks wait.
+    void awaitTracks();
+    void tracksApplied();
 
     // What the person wants.
     void open(const QString &path);
@@ -92,6 +111,10 @@ Q_SIGNALS:
     void seekRequested(qint64 positionMs);
     void videoVisibleChanged(bool visible); // hides the preroll frame before the resume point
     void contentIdentified(const QString &contentId);
+    // Where the choices to open with come from: the newer of the server's and the local record
+    // (nullopt when it has none), given as soon as the resume point is decided, before the seek
+    // to it, so the first frame already plays with them.
+    void choicesWanted(const std::optional<PlaybackChoices> &choices, qint64 positionMs);
     void resumed(const ResumePoint &point);
     // A seek asked for here has settled (no other for the settle time): the person's place.
     void seekSettled(qint64 positionMs);
@@ -146,7 +169,10 @@ private:
     // person chooses here afterwards (seek, start over, a history jump) drops it.
     std::optional<ProgressRecord> m_newerRemote;
     bool m_changedSinceReport = false; // played or moved here since the last report
+    std::optional<PlaybackChoices> m_choices;
 
     QTimer m_reportTimer;
     QTimer m_settleTimer;
+    QTimer m_choicesTimer;
+    QTimer m_tracksTimer; // running: the start waits for the tracks
 };

@@ -15,8 +15,10 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QMediaDevices>
+#include <QMediaMetaData>
 #include <QMessageBox>
 #include <QTimer>
+#include <QVideoSink>
 #include <QVideoWidget>
 
 #include <cstdio>
@@ -97,6 +99,7 @@ void PlayerApp::start()
     connectWindow();
     connectSession();
     connectDesktop();
+    connectTracks();
 
     m_window->restoreGeometry(m_settings.windowGeometry());
     if (m_options.windowGeometry)
@@ -150,6 +153,7 @@ void PlayerApp::configureFromProfile()
                                     : m_settings.reportIntervalSeconds()));
     m_session.setAskBeforeResuming(m_settings.askBeforeResuming());
     m_session.setRewindAfterBreak(m_settings.rewindAfterBreak());
+    m_tracks.setDefaults(m_settings.trackDefaults());
     m_window->setDeviceName(m_profile.deviceName());
     updateSyncStatus();
 }
@@ -163,6 +167,10 @@ SettingsValues PlayerApp::currentSettings()
     values.reportIntervalSeconds = m_settings.reportIntervalSeconds();
     values.askBeforeResuming = m_settings.askBeforeResuming();
     values.rewindAfterBreak = m_settings.rewindAfterBreak();
+    const TrackDefaults defaults = m_settings.trackDefaults();
+    values.audioLanguages = defaults.audioLanguages.join(QStringLiteral(", "));
+    values.subtitleLanguages = defaults.subtitleLanguages.join(QStringLiteral(", "));
+    values.subtitleMode = defaults.subtitleMode;
     return values;
 }
 
@@ -176,6 +184,14 @@ void PlayerApp::saveSettings(const SettingsValues &values)
     m_settings.setReportIntervalSeconds(values.reportIntervalSeconds);
     m_settings.setAskBeforeResuming(values.askBeforeResuming);
     m_settings.setRewindAfterBreak(values.rewindAfterBreak);
+    // The dialog accepts only languages that parse (the first-run form keeps them as given).
+    TrackDefaults defaults;
+    defaults.audioLanguages =
+        SettingsDialog::parseLanguages(values.audioLanguages, &error).value_or(QStringList());
+    defaults.subtitleLanguages =
+        SettingsDialog::parseLanguages(values.subtitleLanguages, &error).value_or(QStringList());
+    defaults.subtitleMode = values.subtitleMode;
+    m_settings.setTrackDefaults(defaults);
     m_settings.setFirstRunDone(true);
     m_settings.sync();
     configureFromProfile();
@@ -477,8 +493,8 @@ void PlayerApp::connectDesktop()
     connect(&m_mpris, &MprisService::seekRequested, window, &PlayerWindow::seekRequested);
     connect(&m_mpris, &MprisService::stopRequested, window, &PlayerWindow::homeRequested);
     connect(&m_mpris, &MprisService::openRequested, window, &PlayerWindow::openFileRequested);
-    connect(&m_mpris, &MprisService::rateChangeRequested, &m_player,
-            &QMediaPlayer::setPlaybackRate);
+    // Through the track controller, as `[` and `]` do: remembered and reported with the place.
+    connect(&m_mpris, &MprisService::rateChangeRequested, &m_tracks, &TrackController::setSpeed);
     connect(&m_mpris, &MprisService::volumeChangeRequested, this, [this](double volume) {
         if (!m_audio)
             return;
@@ -522,4 +538,83 @@ void PlayerApp::handleFailure(const QString &reason)
                                 QMessageBox::Ok, m_window.get());
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
+}
+
+void PlayerApp::connectTracks()
+{
+    m_window->setSpeeds(TrackController::speeds(), 1.0);
+    connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
+        m_wantedAudioTrack = -1; // the previous video's
+        m_tracks.open(path);
+        m_session.awaitTracks();
+    });
+    connect(&m_session, &PlaybackSession::choicesWanted, this,
+            [this](const std::optional<PlaybackChoices> &own, qint64 positionMs) {
+                const QString folder = QFileInfo(m_session.path()).absolutePath();
+                m_tracks.setWanted(own, m_settings.folderChoices(folder), positionMs);
+            });
+    connect(&m_player, &QMediaPlayer::positionChanged, &m_tracks, &TrackController::setPosition);
+
+    // Asked for only when it changes: each switch flushes the pipeline (a seek).
+    connect(&m_tracks, &TrackController::audioTrackRequested, this, [this](int index) {
+        m_wantedAudioTrack = index;
+        if (index < m_player.audioTracks().size() && m_player.activeAudioTrack() != index)
+            m_player.setActiveAudioTrack(index);
+    });
+    connect(&m_player, &QMediaPlayer::tracksChanged, this, [this] {
+        // Qt 6.4's own subtitles come at the wrong time after any seek (measured): never on.
+        if (m_player.activeSubtitleTrack() != -1)
+            m_player.setActiveSubtitleTrack(-1);
+        if (m_wantedAudioTrack >= 0 && m_wantedAudioTrack < m_player.audioTracks().size()
+            && m_player.activeAudioTrack() != m_wantedAudioTrack)
+            m_player.setActiveAudioTrack(m_wantedAudioTrack);
+    });
+    connect(&m_tracks, &TrackController::playbackRateRequested, this, [this](double rate) {
+        if (!qFuzzyCompare(m_player.playbackRate(), rate))
+            m_player.setPlaybackRate(rate);
+    });
+    connect(&m_tracks, &TrackController::subtitleTextChanged, this, [this](const QString &text) {
+        m_window->videoWidget()->videoSink()->setSubtitleText(text);
+        m_session.refreshPausedFrame();
+    });
+    connect(&m_tracks, &TrackController::messageShown, m_window.get(), &PlayerWindow::showMessage);
+    connect(&m_tracks, &TrackController::tracksChanged, this, &PlayerApp::showTracks);
+    connect(&m_tracks, &TrackController::choicesChanged, this,
+            [this](const PlaybackChoices &choices, TrackController::Cause cause) {
+                showTracks();
+                m_session.setChoices(choices, cause == TrackController::Cause::Person);
+                m_session.tracksApplied();
+                // What was chosen (here or on another device) goes on to the next file of the
+                // folder; this device's defaults need no remembering.
+                if (cause != TrackController::Cause::Defaults) {
+                    m_settings.setFolderChoices(QFileInfo(m_tracks.path()).absolutePath(), choices);
+                }
+                if (m_options.events)
+                    m_printer.tracks(m_tracks.audioName(), m_tracks.subtitleName(),
+                                     choices.subtitleDelayMs, choices.speed);
+            });
+
+    PlayerWindow *window = m_window.get();
+    connect(window, &PlayerWindow::subtitleCycleRequested, &m_tracks,
+            &TrackController::cycleSubtitles);
+    connect(window, &PlayerWindow::subtitleTrackChosen, &m_tracks,
+            &TrackController::chooseSubtitles);
+    connect(window, &PlayerWindow::subtitleFileChosen, &m_tracks,
+            &TrackController::loadSubtitleFile);
+    connect(window, &PlayerWindow::subtitleDelayStepRequested, &m_tracks,
+            &TrackController::shiftSubtitleDelay);
+    connect(window, &PlayerWindow::audioCycleRequested, &m_tracks, &TrackController::cycleAudio);
+    connect(window, &PlayerWindow::audioTrackChosen, &m_tracks, &TrackController::chooseAudio);
+    connect(window, &PlayerWindow::speedStepRequested, &m_tracks, &TrackController::stepSpeed);
+    connect(window, &PlayerWindow::speedChosen, &m_tracks, &TrackController::setSpeed);
+    connect(window, &PlayerWindow::normalSpeedRequested, &m_tracks,
+            [this] { m_tracks.setSpeed(1.0); });
+    connect(window, &PlayerWindow::homeRequested, &m_tracks, &TrackController::close);
+}
+
+void PlayerApp::showTracks()
+{
+    m_window->setAudioTracks(m_tracks.audioNames(), m_tracks.currentAudio());
+    m_window->setSubtitleTracks(m_tracks.subtitleNames(), m_tracks.currentSubtitles());
+    m_window->setSpeeds(TrackController::speeds(), m_tracks.selection().speed);
 }

@@ -15,6 +15,7 @@
 #include "playersettings.h"
 #include "settingsdialog.h"
 #include "thumbnailcache.h"
+#include "trackcontroller.h"
 #include "upnext.h"
 
 #include <QMediaPlayer>
@@ -55,6 +56,8 @@ private:
     void connectSession();
     void connectDesktop();
     void raiseWindow();
+    void connectTracks();
+    void showTracks();
     void handleFailure(const QString &reason);
     void updateSyncStatus();
     void configureFromProfile();
@@ -84,6 +87,8 @@ private:
     HistoryEntries m_history;
     ContinueWatchingModel m_continueWatching;
     MprisService m_mpris;
+    TrackController m_tracks;
+    int m_wantedAudioTrack = -1; // asked for before the player listed its tracks
     bool m_quitScheduled = false;
     QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };

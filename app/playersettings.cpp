@@ -1,5 +1,7 @@
 #include "playersettings.h"
 
+#include <QCryptographicHash>
+#include <QLocale>
 #include <QSettings>
 
 namespace {
@@ -10,6 +12,25 @@ const QString kFirstRunKey = QStringLiteral("first_run/done");
 const QString kRecentKey = QStringLiteral("recent/files");
 const QString kVolumeKey = QStringLiteral("audio/volume");
 const QString kGeometryKey = QStringLiteral("window/geometry");
+const QString kAudioLanguagesKey = QStringLiteral("tracks/audio_languages");
+const QString kSubtitleLanguagesKey = QStringLiteral("tracks/subtitle_languages");
+const QString kShowSubtitlesKey = QStringLiteral("tracks/show_subtitles");
+// One key per folder: a hash, since a path's slashes would make groups of it in the file.
+const QString kFolderChoicesGroup = QStringLiteral("folder_choices/");
+
+using SubtitleMode = TrackDefaults::SubtitleMode;
+const QList<QPair<SubtitleMode, QString>> kSubtitleModeNames = {
+    {SubtitleMode::Never, QStringLiteral("never")},
+    {SubtitleMode::WhenAudioForeign, QStringLiteral("when_audio_foreign")},
+    {SubtitleMode::Always, QStringLiteral("always")},
+};
+
+QString folderKey(const QString &folder)
+{
+    return kFolderChoicesGroup
+        + QString::fromLatin1(
+               QCryptographicHash::hash(folder.toUtf8(), QCryptographicHash::Sha1).toHex());
+}
 } // namespace
 
 PlayerSettings::PlayerSettings(QSettings &settings, QObject *parent)
@@ -96,6 +117,52 @@ QByteArray PlayerSettings::windowGeometry() const
 void PlayerSettings::setWindowGeometry(const QByteArray &geometry)
 {
     m_settings.setValue(kGeometryKey, geometry);
+}
+
+QString PlayerSettings::systemLanguage()
+{
+    const QLocale::Language language = QLocale::system().language();
+    if (language == QLocale::C || language == QLocale::AnyLanguage)
+        return {};
+    return QLocale::languageToCode(language, QLocale::ISO639Part1);
+}
+
+TrackDefaults PlayerSettings::trackDefaults() const
+{
+    TrackDefaults defaults;
+    const QString system = systemLanguage();
+    const QStringList fallback = system.isEmpty() ? QStringList() : QStringList{system};
+    defaults.audioLanguages = m_settings.value(kAudioLanguagesKey, fallback).toStringList();
+    defaults.subtitleLanguages = m_settings.value(kSubtitleLanguagesKey, fallback).toStringList();
+    const QString mode = m_settings.value(kShowSubtitlesKey).toString();
+    for (const auto &[value, name] : kSubtitleModeNames) {
+        if (name == mode)
+            defaults.subtitleMode = value;
+    }
+    return defaults;
+}
+
+void PlayerSettings::setTrackDefaults(const TrackDefaults &defaults)
+{
+    m_settings.setValue(kAudioLanguagesKey, defaults.audioLanguages);
+    m_settings.setValue(kSubtitleLanguagesKey, defaults.subtitleLanguages);
+    for (const auto &[value, name] : kSubtitleModeNames) {
+        if (value == defaults.subtitleMode)
+            m_settings.setValue(kShowSubtitlesKey, name);
+    }
+}
+
+std::optional<PlaybackChoices> PlayerSettings::folderChoices(const QString &folder) const
+{
+    const QByteArray json = m_settings.value(folderKey(folder)).toByteArray();
+    if (json.isEmpty())
+        return std::nullopt;
+    return ChoicesCodec::fromCompactJson(json);
+}
+
+void PlayerSettings::setFolderChoices(const QString &folder, const PlaybackChoices &choices)
+{
+    m_settings.setValue(folderKey(folder), ChoicesCodec::toCompactJson(choices));
 }
 
 void PlayerSettings::sync()

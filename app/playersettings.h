@@ -1,8 +1,13 @@
 #pragma once
 
+#include "media/trackselector.h"
+#include "protocol/playbackchoices.h"
+
 #include <QByteArray>
 #include <QObject>
 #include <QStringList>
+
+#include <optional>
 
 class QSettings;
 
@@ -56,6 +61,19 @@ public:
 
     QByteArray windowGeometry() const;
     void setWindowGeometry(const QByteArray &geometry);
+
+    // Which tracks to play when a video has no choices of its own: preferred audio and subtitle
+    // languages (ISO codes, in order) and when to show subtitles. Unset, both languages are the
+    // system's and subtitles show when the audio is not in a preferred language.
+    TrackDefaults trackDefaults() const;
+    void setTrackDefaults(const TrackDefaults &defaults);
+    // "en" for the system locale's language; "" when it names none (the C locale).
+    static QString systemLanguage();
+
+    // The choices last used in a folder (absolute path), for the next file there that has none
+    // of its own; nullopt when none were kept.
+    std::optional<PlaybackChoices> folderChoices(const QString &folder) const;
+    void setFolderChoices(const QString &folder, const PlaybackChoices &choices);
 
     void sync();
 

@@ -74,14 +74,15 @@ public:
         return runProcess(QStringLiteral("xdotool"), arguments, environment(), timeoutMs);
     }
 
-    // One picture of `area` of the screen, 3 bytes (R, G, B) a pixel, row by row; empty when
-    // ffmpeg could not take it.
+    // One picture of `area` of the screen, without the pointer, 3 bytes (R, G, B) a pixel, row
+    // by row; empty when ffmpeg could not take it.
     QByteArray grab(const QRect &area, int timeoutMs) const
     {
         const Run run = runProcess(
             QStringLiteral("ffmpeg"),
             {QStringLiteral("-v"), QStringLiteral("error"), QStringLiteral("-f"),
-             QStringLiteral("x11grab"), QStringLiteral("-video_size"),
+             QStringLiteral("x11grab"), QStringLiteral("-draw_mouse"), QStringLiteral("0"),
+             QStringLiteral("-video_size"),
              QStringLiteral("%1x%2").arg(area.width()).arg(area.height()), QStringLiteral("-i"),
              QStringLiteral("%1+%2,%3").arg(m_name).arg(area.x()).arg(area.y()),
              QStringLiteral("-frames:v"), QStringLiteral("1"), QStringLiteral("-f"),
@@ -161,7 +162,11 @@ public:
                                          QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
                                          QString::number(m_process.processId())},
                                         timeoutMs);
-        return QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
+        const QString window =
+            QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
+        if (window.isEmpty())
+            qWarning() << "xdotool found no window: exit" << run.exitCode << run.err;
+        return window;
     }
 
 private:

@@ -66,6 +66,8 @@ private Q_SLOTS:
     void oneEvent_data();
     void oneEvent();
     void oneObjectPerLineInOrder();
+    void tracks_data();
+    void tracks();
 };
 
 void tst_EventPrinter::oneEvent_data()
@@ -260,6 +262,44 @@ void tst_EventPrinter::oneObjectPerLineInOrder()
         QCOMPARE(document.object().value(u"event"_s).toString(), names.at(i));
         QCOMPARE(document.object().value(u"content_id"_s).toString(), id);
     }
+}
+
+void tst_EventPrinter::tracks_data()
+{
+    QTest::addColumn<std::optional<QString>>("audio");
+    QTest::addColumn<QString>("subtitles");
+    QTest::addColumn<qint64>("delay");
+    QTest::addColumn<double>("speed");
+    QTest::addColumn<QByteArray>("line");
+
+    QTest::newRow("as opened")
+        << std::optional<QString>(u"Japanese"_s) << QString() << qint64(0) << 1.0
+        << QByteArray(R"({"audio":"Japanese","event":"tracks","speed":1,"subtitle_delay_ms":0,)"
+                      R"("subtitles":"off"})");
+    QTest::newRow("chosen")
+        << std::optional<QString>(u"English — Commentary"_s) << u"English — sample-tracks.en.srt"_s
+        << qint64(300) << 1.25
+        << QByteArray(R"({"audio":"English — Commentary","event":"tracks","speed":1.25,)"
+                      R"("subtitle_delay_ms":300,"subtitles":"English — sample-tracks.en.srt"})");
+    QTest::newRow("no audio, earlier subtitles")
+        << std::optional<QString>() << u"English"_s << qint64(-200) << 0.5
+        << QByteArray(R"({"audio":null,"event":"tracks","speed":0.5,"subtitle_delay_ms":-200,)"
+                      R"("subtitles":"English"})");
+}
+
+// One line, with exactly the names the menus show ("off" for none, null for no audio).
+void tst_EventPrinter::tracks()
+{
+    QFETCH(std::optional<QString>, audio);
+    QFETCH(QString, subtitles);
+    QFETCH(qint64, delay);
+    QFETCH(double, speed);
+    QFETCH(QByteArray, line);
+
+    File file(std::tmpfile());
+    QVERIFY(file);
+    EventPrinter(file.get()).tracks(audio, subtitles, delay, speed);
+    QCOMPARE(readAll(file.get()), line + '\n');
 }
 
 QTEST_APPLESS_MAIN(tst_EventPrinter)

@@ -329,6 +329,12 @@ private Q_SLOTS:
     void startOverWins();
     void openingAnotherFileReportsTheFirst();
     void positionBeyondDurationIsClamped();
+    void choicesChangedHereReportOnceSettled();
+    void choicesAppliedOnOpenWaitForTheNextReport();
+    void choicesWantedFromTheNewestRecord();
+    void refreshPausedFrameOnlyWhilePaused();
+    void startWaitsForTheTracks();
+    void startGoesOnWithoutTracksThatTakeTooLong();
 
     // Another device's place.
     void playGoesToANewerRemotePlace();
@@ -1484,6 +1490,154 @@ void tst_PlaybackSession::closeNeverHangs()
     QVERIFY(local);
     QCOMPARE(local->positionMs, closedAt);
     QCOMPARE(local->state, PlaybackState::Stopped);
+}
+
+namespace {
+PlaybackChoices choicesWithDelay(qint64 delayMs)
+{
+    PlaybackChoices choices;
+    choices.audio = TrackIdentity{u"ja"_s, QString(), u"Opus"_s};
+    SubtitleChoice subtitles;
+    subtitles.source = SubtitleChoice::Source::Sidecar;
+    subtitles.track.language = u"en"_s;
+    subtitles.fileName = u"Film.en.srt"_s;
+    choices.subtitles = subtitles;
+    choices.subtitleDelayMs = delayMs;
+    choices.speed = 1.25;
+    return choices;
+}
+} // namespace
+
+// H pressed three times while paused: one report, at once after the keys stop (not at the next
+// tick), carrying the last choices; the server keeps them with the place.
+void tst_PlaybackSession::choicesChangedHereReportOnceSettled()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(600000); // only the pause and the choices can report
+    CHECK(openAndResume());
+    m_session->togglePlayPause();
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->reports.size(), 1, kTimeoutMs);
+    QVERIFY(!m_timeline->reports.first().choices);
+
+    for (const qint64 delay : {100, 200, 300})
+        m_session->setChoices(choicesWithDelay(delay), true);
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->reports.size(), 2, kTimeoutMs);
+    const ProgressRecord report = m_timeline->reports.at(1);
+    QCOMPARE(report.state, PlaybackState::Paused);
+    QVERIFY(report.choices);
+    QCOMPARE(*report.choices, choicesWithDelay(300));
+    QTest::qWait(2 * PlaybackSession::kChoicesSettleMs);
+    QCOMPARE(m_timeline->reports.size(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(serverRecord() && serverRecord()->choices == choicesWithDelay(300),
+                             kTimeoutMs);
+
+    // The same choices again are no news.
+    m_session->setChoices(choicesWithDelay(300), true);
+    QTest::qWait(2 * PlaybackSession::kChoicesSettleMs);
+    QCOMPARE(m_timeline->reports.size(), 2);
+}
+
+// Choices applied as the video opens are not an observation: no report of their own (a device
+// that sat paused must not stamp its place as newer), but the next report carries them.
+void tst_PlaybackSession::choicesAppliedOnOpenWaitForTheNextReport()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(600000);
+    CHECK(openAndResume());
+    m_session->setChoices(choicesWithDelay(0), false);
+    QTest::qWait(2 * PlaybackSession::kChoicesSettleMs);
+    QCOMPARE(m_timeline->reports.size(), 0);
+    m_session->togglePlayPause();
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->reports.size(), 1, kTimeoutMs);
+    QCOMPARE(m_timeline->reports.first().choices, std::optional(choicesWithDelay(0)));
+}
+
+// The TV's choices come with its record, before the seek to its place, so the first frame
+// already plays with them; without a record there are none to want.
+void tst_PlaybackSession::choicesWantedFromTheNewestRecord()
+{
+    CHECK(startServer());
+    ProgressRecord tv = at(seen(u"tv"_s, 60000, 1000), nowMs());
+    tv.choices = choicesWithDelay(300);
+    CHECK(reportFromAnotherDevice(tv));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    QList<std::optional<PlaybackChoices>> wanted;
+    connect(m_session.get(), &PlaybackSession::choicesWanted, this,
+            [this, &wanted](const std::optional<PlaybackChoices> &choices, qint64 positionMs) {
+                m_timeline->log << u"wanted:%1"_s.arg(positionMs);
+                wanted << choices;
+            });
+    CHECK(openAndResume());
+    QCOMPARE(wanted.size(), 1);
+    QCOMPARE(wanted.first(), std::optional(choicesWithDelay(300)));
+    QVERIFY2(m_timeline->indexOf(u"wanted:60000"_s) >= 0
+                 && m_timeline->indexOf(u"wanted:60000"_s) < m_timeline->indexOf(u"seek:60000"_s),
+             qPrintable(m_timeline->text()));
+
+    // Opened again from the start: the place is not taken, the choices still are.
+    m_session->setFromStart(true);
+    m_session->open(m_video);
+    QTRY_COMPARE_WITH_TIMEOUT(wanted.size(), 2, kTimeoutMs);
+    QCOMPARE(wanted.at(1), std::nullopt);
+}
+
+// A new subtitle while paused asks for the same frame again (a seek a millisecond on); playing,
+// the next frame carries it anyway.
+void tst_PlaybackSession::refreshPausedFrameOnlyWhilePaused()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    CHECK(openAndResume());
+    const qsizetype seeks = m_timeline->seeks.size();
+    m_session->refreshPausedFrame();
+    QCOMPARE(m_timeline->seeks.size(), seeks);
+
+    m_session->togglePlayPause();
+    QTRY_COMPARE_WITH_TIMEOUT(m_player->state(), State::Paused, kTimeoutMs);
+    const qint64 position = m_session->positionMs();
+    m_session->refreshPausedFrame();
+    QCOMPARE(m_timeline->seeks.size(), seeks + 1);
+    QCOMPARE(m_timeline->seeks.constLast(), position + 1);
+}
+
+// The seek to the resume point and play wait for the tracks (audio and speed set before the
+// first frame, not switched under it).
+void tst_PlaybackSession::startWaitsForTheTracks()
+{
+    CHECK(startServer());
+    CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, 60000, 1000), nowMs())));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setTracksWaitMs(600000);
+    QSignalSpy wanted(m_session.get(), &PlaybackSession::choicesWanted);
+    m_session->open(m_video);
+    m_session->awaitTracks();
+    QTRY_COMPARE_WITH_TIMEOUT(wanted.count(), 1, kTimeoutMs);
+    QTest::qWait(300);
+    QVERIFY2(m_timeline->seeks.isEmpty(), qPrintable(m_timeline->text()));
+    QCOMPARE(m_timeline->indexOf(u"play"_s), -1);
+
+    m_session->tracksApplied();
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->resumed.size(), 1, kTimeoutMs);
+    QCOMPARE(m_timeline->seeks.constFirst(), qint64(60000));
+}
+
+void tst_PlaybackSession::startGoesOnWithoutTracksThatTakeTooLong()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setTracksWaitMs(200);
+    m_session->open(m_video);
+    m_session->awaitTracks();
+    QTest::ignoreMessage(QtWarningMsg, "starting without the tracks: they are still being read");
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->resumed.size(), 1, kTimeoutMs);
 }
 
 QTEST_GUILESS_MAIN(tst_PlaybackSession)

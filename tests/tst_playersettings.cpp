@@ -25,6 +25,8 @@ private Q_SLOTS:
     void recentFilesNewestFirstOnceEach();
     void recentFilesKeepTheLimit();
     void firstRunOfferedUntilAnswered();
+    void trackDefaultsFromTheSystemUntilSet();
+    void folderChoicesKeptPerFolder();
 
 private:
     QString iniPath() const { return m_dir->filePath(u"settings.ini"_s); }
@@ -157,6 +159,65 @@ void tst_PlayerSettings::firstRunOfferedUntilAnswered()
     QVERIFY(!settings.offersFirstRun(true)); // configured from the command line: nothing to ask
     settings.setFirstRunDone(true);
     QVERIFY(!settings.offersFirstRun(false));
+}
+
+// Unset: audio and subtitles in the system's language, subtitles when the audio is not in it.
+void tst_PlayerSettings::trackDefaultsFromTheSystemUntilSet()
+{
+    QSettings file(iniPath(), QSettings::IniFormat);
+    PlayerSettings settings(file);
+    const QString system = PlayerSettings::systemLanguage();
+    const QStringList expected = system.isEmpty() ? QStringList() : QStringList{system};
+    TrackDefaults defaults = settings.trackDefaults();
+    QCOMPARE(defaults.audioLanguages, expected);
+    QCOMPARE(defaults.subtitleLanguages, expected);
+    QCOMPARE(defaults.subtitleMode, TrackDefaults::SubtitleMode::WhenAudioForeign);
+
+    defaults.audioLanguages = {u"ja"_s, u"en"_s};
+    defaults.subtitleLanguages = {u"en"_s};
+    defaults.subtitleMode = TrackDefaults::SubtitleMode::Never;
+    settings.setTrackDefaults(defaults);
+    settings.sync();
+    QSettings reopened(iniPath(), QSettings::IniFormat);
+    const TrackDefaults back = PlayerSettings(reopened).trackDefaults();
+    QCOMPARE(back.audioLanguages, defaults.audioLanguages);
+    QCOMPARE(back.subtitleLanguages, defaults.subtitleLanguages);
+    QCOMPARE(back.subtitleMode, TrackDefaults::SubtitleMode::Never);
+    QCOMPARE(reopened.value(u"tracks/show_subtitles"_s).toString(), u"never"_s);
+
+    // Set to none: the file's own tracks, not the system's language again.
+    defaults.audioLanguages.clear();
+    settings.setTrackDefaults(defaults);
+    QCOMPARE(settings.trackDefaults().audioLanguages, QStringList());
+}
+
+// The choices last used in a folder, for its next file; each folder its own; kept across runs.
+void tst_PlayerSettings::folderChoicesKeptPerFolder()
+{
+    PlaybackChoices anime;
+    anime.audio = TrackIdentity{u"ja"_s, QString(), u"Opus"_s};
+    SubtitleChoice subtitles;
+    subtitles.source = SubtitleChoice::Source::Sidecar;
+    subtitles.track.language = u"en"_s;
+    subtitles.fileName = u"Episode 1.en.srt"_s;
+    anime.subtitles = subtitles;
+    anime.subtitleDelayMs = 300;
+    anime.speed = 1.25;
+    PlaybackChoices documentary;
+    documentary.speed = 1.5;
+    {
+        QSettings file(iniPath(), QSettings::IniFormat);
+        PlayerSettings settings(file);
+        QCOMPARE(settings.folderChoices(u"/videos/Anime"_s), std::nullopt);
+        settings.setFolderChoices(u"/videos/Anime"_s, anime);
+        settings.setFolderChoices(u"/videos/Documentaries/Été"_s, documentary);
+        settings.sync();
+    }
+    QSettings file(iniPath(), QSettings::IniFormat);
+    const PlayerSettings settings(file);
+    QCOMPARE(settings.folderChoices(u"/videos/Anime"_s), std::optional(anime));
+    QCOMPARE(settings.folderChoices(u"/videos/Documentaries/Été"_s), std::optional(documentary));
+    QCOMPARE(settings.folderChoices(u"/videos"_s), std::nullopt);
 }
 
 QTEST_GUILESS_MAIN(tst_PlayerSettings)

@@ -38,6 +38,14 @@ const QList<QByteArray> kIntents = {
     SIGNAL(muteToggleRequested()),
     SIGNAL(closeRequested()),
     SIGNAL(homeRequested()),
+    SIGNAL(audioCycleRequested()),
+    SIGNAL(subtitleCycleRequested()),
+    SIGNAL(subtitleDelayStepRequested(qint64)),
+    SIGNAL(speedStepRequested(int)),
+    SIGNAL(normalSpeedRequested()),
+    SIGNAL(audioTrackChosen(int)),
+    SIGNAL(subtitleTrackChosen(int)),
+    SIGNAL(speedChosen(double)),
 };
 
 struct IntentSpies
@@ -107,6 +115,10 @@ private Q_SLOTS:
     void entriesArrivingAfterShowTakeTheKeyboard();
     void historyMenuJumpsToAnotherDevice();
     void recentFilesReopen();
+    void trackMenusListAndChoose();
+    void speedMenuAndLabel();
+    void keysWorkWhileTheVideoHasFocus();
+    void loadSubtitleFileOffersSubtitleFiles();
 };
 
 namespace {
@@ -146,6 +158,23 @@ void tst_PlayerWindow::shortcutsAskForTheirAction_data()
                                << QByteArray(SIGNAL(startOverRequested())) << QVariantList();
     QTest::newRow("Ctrl+L") << QKeySequence(Qt::CTRL | Qt::Key_L)
                             << QByteArray(SIGNAL(homeRequested())) << QVariantList();
+    // VLC's keys for tracks, delay and speed.
+    QTest::newRow("V") << QKeySequence(Qt::Key_V) << QByteArray(SIGNAL(subtitleCycleRequested()))
+                       << QVariantList();
+    QTest::newRow("B") << QKeySequence(Qt::Key_B) << QByteArray(SIGNAL(audioCycleRequested()))
+                       << QVariantList();
+    QTest::newRow("G") << QKeySequence(Qt::Key_G)
+                       << QByteArray(SIGNAL(subtitleDelayStepRequested(qint64)))
+                       << QVariantList{qint64(-100)};
+    QTest::newRow("H") << QKeySequence(Qt::Key_H)
+                       << QByteArray(SIGNAL(subtitleDelayStepRequested(qint64)))
+                       << QVariantList{qint64(100)};
+    QTest::newRow("[") << QKeySequence(Qt::Key_BracketLeft)
+                       << QByteArray(SIGNAL(speedStepRequested(int))) << QVariantList{-1};
+    QTest::newRow("]") << QKeySequence(Qt::Key_BracketRight)
+                       << QByteArray(SIGNAL(speedStepRequested(int))) << QVariantList{1};
+    QTest::newRow("=") << QKeySequence(Qt::Key_Equal) << QByteArray(SIGNAL(normalSpeedRequested()))
+                       << QVariantList();
 }
 
 void tst_PlayerWindow::shortcutsAskForTheirAction()
@@ -194,15 +223,22 @@ void tst_PlayerWindow::everyMenuActionShowsItsShortcut()
     PlayerWindow window;
     QHash<QKeySequence, QString> owners;
     int checked = 0;
-    const QList<QAction *> menus = window.menuBar()->actions();
+    QList<QAction *> menus = window.menuBar()->actions();
     QVERIFY(!menus.isEmpty());
-    for (const QAction *menuAction : menus) {
+    // Playback > Speed holds commands ([, ], =) as well as the list of speeds.
+    for (QAction *action : findMenu(window, u"Playback"_s)->actions()) {
+        if (action->menu() && action->text().remove(u'&') == u"Speed"_s)
+            menus << action;
+    }
+    for (const QAction *menuAction : std::as_const(menus)) {
         const QMenu *menu = menuAction->menu();
         QVERIFY2(menu, qPrintable(menuAction->text()));
         const QList<QAction *> actions = menu->actions();
         for (const QAction *action : actions) {
-            // Submenus (recent files, places to jump to) list items, not commands.
-            if (action->isSeparator() || action->text().isEmpty() || action->menu())
+            // Submenus (recent files, places to jump to) and the lists of tracks and speeds list
+            // items, not commands.
+            if (action->isSeparator() || action->text().isEmpty() || action->menu()
+                || action->actionGroup())
                 continue;
             const QString name = menuAction->text() + u" > "_s + action->text();
             QVERIFY2(!action->shortcut().isEmpty(), qPrintable(name + u" has no shortcut"_s));
@@ -219,13 +255,27 @@ void tst_PlayerWindow::everyMenuActionShowsItsShortcut()
         }
     }
     QVERIFY(checked >= 12);
-    for (const QKeySequence &key :
-         {QKeySequence(Qt::Key_Space), QKeySequence(Qt::Key_Left), QKeySequence(Qt::Key_Right),
-          QKeySequence(Qt::Key_Up), QKeySequence(Qt::Key_Down), QKeySequence(Qt::Key_M),
-          QKeySequence(Qt::Key_F), QKeySequence(Qt::Key_Escape), QKeySequence(QKeySequence::Open),
-          QKeySequence(Qt::CTRL | Qt::Key_L), QKeySequence(Qt::CTRL | Qt::Key_Home),
-          QKeySequence(Qt::CTRL | Qt::Key_Q), QKeySequence(Qt::Key_Return),
-          QKeySequence(Qt::Key_Enter)})
+    for (const QKeySequence &key : {QKeySequence(Qt::Key_Space),
+                                    QKeySequence(Qt::Key_Left),
+                                    QKeySequence(Qt::Key_Right),
+                                    QKeySequence(Qt::Key_Up),
+                                    QKeySequence(Qt::Key_Down),
+                                    QKeySequence(Qt::Key_M),
+                                    QKeySequence(Qt::Key_F),
+                                    QKeySequence(Qt::Key_Escape),
+                                    QKeySequence(QKeySequence::Open),
+                                    QKeySequence(Qt::CTRL | Qt::Key_L),
+                                    QKeySequence(Qt::CTRL | Qt::Key_Home),
+                                    QKeySequence(Qt::CTRL | Qt::Key_Q),
+                                    QKeySequence(Qt::Key_Return),
+                                    QKeySequence(Qt::Key_Enter),
+                                    QKeySequence(Qt::Key_V),
+                                    QKeySequence(Qt::Key_B),
+                                    QKeySequence(Qt::Key_G),
+                                    QKeySequence(Qt::Key_H),
+                                    QKeySequence(Qt::Key_BracketLeft),
+                                    QKeySequence(Qt::Key_BracketRight),
+                                    QKeySequence(Qt::Key_Equal)})
         QVERIFY2(owners.contains(key), qPrintable(key.toString() + u" is in no menu"_s));
 }
 
@@ -571,6 +621,147 @@ void tst_PlayerWindow::recentFilesReopen()
     recent->actions().at(1)->trigger();
     QCOMPARE(open.count(), 1);
     QCOMPARE(open.constFirst().constFirst().toString(), QStringLiteral("/videos/Episode 1.mp4"));
+}
+
+namespace {
+// The checkable items of `menu` (a list of tracks or speeds): their texts, and the checked one.
+QPair<QStringList, QString> listedItems(QMenu *menu)
+{
+    QStringList texts;
+    QString checked;
+    const QList<QAction *> actions = menu->actions();
+    for (const QAction *action : actions) {
+        if (!action->actionGroup())
+            continue;
+        texts << action->text();
+        if (action->isChecked())
+            checked = action->text();
+    }
+    return {texts, checked};
+}
+
+QAction *itemNamed(QMenu *menu, const QString &text)
+{
+    const QList<QAction *> actions = menu->actions();
+    for (QAction *action : actions) {
+        if (action->text() == text)
+            return action;
+    }
+    return nullptr;
+}
+} // namespace
+
+// The Subtitles and Audio menus list what they are told, check the current one, are rebuilt (not
+// appended to) when the tracks change, and a choice asks for that track.
+void tst_PlayerWindow::trackMenusListAndChoose()
+{
+    PlayerWindow window;
+    QMenu *subtitles = findMenu(window, u"Subtitles"_s);
+    QMenu *audio = findMenu(window, u"Audio"_s);
+    QVERIFY(subtitles && audio);
+    QCOMPARE(listedItems(subtitles).first, QStringList{u"Off"_s});
+    QCOMPARE(listedItems(audio).first, QStringList{u"No Audio Tracks"_s});
+
+    window.setSubtitleTracks({u"English"_s, u"English — sample-tracks.en.srt"_s}, -1);
+    window.setSubtitleTracks(
+        {u"English"_s, u"English — sample-tracks.en.srt"_s, u"French — sample-tracks.fr.vtt"_s}, 1);
+    QCOMPARE(listedItems(subtitles).first,
+             (QStringList{u"Off"_s, u"English"_s, u"English — sample-tracks.en.srt"_s,
+                          u"French — sample-tracks.fr.vtt"_s}));
+    QCOMPARE(listedItems(subtitles).second, u"English — sample-tracks.en.srt"_s);
+    window.setAudioTracks({u"Japanese"_s, u"English — Commentary"_s}, 0);
+    QCOMPARE(listedItems(audio).first, (QStringList{u"Japanese"_s, u"English — Commentary"_s}));
+    QCOMPARE(listedItems(audio).second, u"Japanese"_s);
+
+    IntentSpies spies(&window);
+    itemNamed(subtitles, u"French — sample-tracks.fr.vtt"_s)->trigger();
+    itemNamed(subtitles, u"Off"_s)->trigger();
+    itemNamed(audio, u"English — Commentary"_s)->trigger();
+    QSignalSpy &subtitleSpy = *spies.spies.at(SIGNAL(subtitleTrackChosen(int)));
+    QCOMPARE(subtitleSpy.count(), 2);
+    QCOMPARE(subtitleSpy.at(0).at(0).toInt(), 2);
+    QCOMPARE(subtitleSpy.at(1).at(0).toInt(), -1);
+    QCOMPARE(spies.spies.at(SIGNAL(audioTrackChosen(int)))->constFirst().at(0).toInt(), 1);
+    QCOMPARE(spies.fired(), u"audioTrackChosen(int) x1, subtitleTrackChosen(int) x2"_s);
+}
+
+// Playback > Speed lists the speeds with the current one checked; the controls show it only
+// while it is not 1×.
+void tst_PlayerWindow::speedMenuAndLabel()
+{
+    PlayerWindow window;
+    window.setVideoVisible(true);
+    QVERIFY(showActive(window));
+    QMenu *playback = findMenu(window, u"Playback"_s);
+    QVERIFY(playback);
+    QMenu *speed = nullptr;
+    const QList<QAction *> actions = playback->actions();
+    for (QAction *action : actions) {
+        if (action->menu() && action->text().remove(u'&') == u"Speed"_s)
+            speed = action->menu();
+    }
+    QVERIFY(speed);
+    auto *label = window.controls()->findChild<QLabel *>(u"speedLabel"_s);
+    QVERIFY(label);
+
+    const QList<double> speeds{0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0};
+    window.setSpeeds(speeds, 1.0);
+    QCOMPARE(
+        listedItems(speed).first,
+        (QStringList{u"0.5×"_s, u"0.75×"_s, u"1×"_s, u"1.25×"_s, u"1.5×"_s, u"1.75×"_s, u"2×"_s}));
+    QCOMPARE(listedItems(speed).second, u"1×"_s);
+    QVERIFY(!label->isVisible());
+
+    window.setSpeeds(speeds, 1.25);
+    QCOMPARE(listedItems(speed).second, u"1.25×"_s);
+    QVERIFY(label->isVisible());
+    QCOMPARE(label->text(), u"1.25×"_s);
+
+    IntentSpies spies(&window);
+    itemNamed(speed, u"0.5×"_s)->trigger();
+    QCOMPARE(spies.spies.at(SIGNAL(speedChosen(double)))->constFirst().at(0).toDouble(), 0.5);
+    QCOMPARE(spies.fired(), u"speedChosen(double) x1"_s);
+
+    window.setSpeeds(speeds, 1.0);
+    QVERIFY(!label->isVisible());
+}
+
+// The keys work with the focus on the video, as Space and the arrows do.
+void tst_PlayerWindow::keysWorkWhileTheVideoHasFocus()
+{
+    PlayerWindow window;
+    window.setVideoVisible(true);
+    QVERIFY(showActive(window));
+    window.videoWidget()->setFocusPolicy(Qt::StrongFocus);
+    window.videoWidget()->setFocus();
+    IntentSpies spies(&window);
+    for (const Qt::Key key : {Qt::Key_V, Qt::Key_B, Qt::Key_G, Qt::Key_H, Qt::Key_BracketLeft,
+                              Qt::Key_BracketRight, Qt::Key_Equal})
+        QTest::keyClick(window.videoWidget(), key);
+    QCOMPARE(spies.fired(),
+             u"audioCycleRequested() x1, normalSpeedRequested() x1, speedStepRequested(int) x2, "
+             "subtitleCycleRequested() x1, subtitleDelayStepRequested(qint64) x2"_s);
+}
+
+// Subtitles > Load Subtitle File… offers SubRip and WebVTT files; the one chosen is asked for.
+void tst_PlayerWindow::loadSubtitleFileOffersSubtitleFiles()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QMenu *subtitles = findMenu(window, u"Subtitles"_s);
+    QVERIFY(subtitles);
+    QSignalSpy chosen(&window, &PlayerWindow::subtitleFileChosen);
+    itemNamed(subtitles, u"Load Subtitle File…"_s)->trigger();
+    auto *dialog = window.findChild<QFileDialog *>();
+    QVERIFY(dialog);
+    QVERIFY2(dialog->nameFilters().constFirst().contains(u"*.srt *.vtt"_s),
+             qPrintable(dialog->nameFilters().join(u";;"_s)));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"Film.de.srt"_s);
+    dialog->fileSelected(path);
+    QCOMPARE(chosen.count(), 1);
+    QCOMPARE(chosen.constFirst().at(0).toString(), path);
+    dialog->close();
 }
 
 QTEST_MAIN(tst_PlayerWindow)

@@ -46,6 +46,9 @@ private Q_SLOTS:
     void firstRunConnectsOnlyWhenUsable();
     void firstRunTrimsWhatIsTyped();
     void firstRunWorkOffline();
+    void parseLanguages_data();
+    void parseLanguages();
+    void languagesThatAreNoneAreRefused();
 
 private:
     template<typename T>
@@ -69,6 +72,9 @@ void tst_SettingsDialog::valuesRoundTrip_data()
     everything.reportIntervalSeconds = 17;
     everything.askBeforeResuming = true;
     everything.rewindAfterBreak = true;
+    everything.audioLanguages = u"ja, en"_s;
+    everything.subtitleLanguages = u"en"_s;
+    everything.subtitleMode = TrackDefaults::SubtitleMode::Always;
     const SettingsValues defaults = make(QString(), QString(), u"Laptop"_s);
     SettingsValues unicode =
         make(u"https://sync.example.org/playmark"_s, u"t"_s, u"Küche – 台所"_s);
@@ -101,6 +107,9 @@ void tst_SettingsDialog::valuesRoundTrip()
     QCOMPARE(back.reportIntervalSeconds, values.reportIntervalSeconds);
     QCOMPARE(back.askBeforeResuming, values.askBeforeResuming);
     QCOMPARE(back.rewindAfterBreak, values.rewindAfterBreak);
+    QCOMPARE(back.audioLanguages, values.audioLanguages);
+    QCOMPARE(back.subtitleLanguages, values.subtitleLanguages);
+    QCOMPARE(back.subtitleMode, values.subtitleMode);
 }
 
 void tst_SettingsDialog::intervalKeptInRange()
@@ -334,6 +343,68 @@ void tst_SettingsDialog::firstRunWorkOffline()
     QVERIFY(accepted.isEmpty());
     QVERIFY(!dialog.isVisible());
     QCOMPARE(dialog.result(), int(QDialog::Rejected));
+}
+
+void tst_SettingsDialog::parseLanguages_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("codes"); // empty with `valid` false: refused
+    QTest::addColumn<bool>("valid");
+
+    QTest::newRow("nothing: the file's own") << QString() << QStringList() << true;
+    QTest::newRow("ISO 639-1 codes") << u"ja, en"_s << QStringList{u"ja"_s, u"en"_s} << true;
+    QTest::newRow("ISO 639-2 codes, as files name them")
+        << u"jpn,eng,fre"_s << QStringList{u"ja"_s, u"en"_s, u"fr"_s} << true;
+    QTest::newRow("names, any case")
+        << u"Japanese, english"_s << QStringList{u"ja"_s, u"en"_s} << true;
+    QTest::newRow("upper-case code, spaces, an empty part")
+        << u" EN , , de "_s << QStringList{u"en"_s, u"de"_s} << true;
+    QTest::newRow("each once") << u"en, English, eng"_s << QStringList{u"en"_s} << true;
+    QTest::newRow("no such language") << u"ja, Klingonish"_s << QStringList() << false;
+    QTest::newRow("no such code") << u"xq"_s << QStringList() << false;
+}
+
+void tst_SettingsDialog::parseLanguages()
+{
+    QFETCH(QString, text);
+    QFETCH(QStringList, codes);
+    QFETCH(bool, valid);
+    QString error;
+    const std::optional<QStringList> parsed = SettingsDialog::parseLanguages(text, &error);
+    QCOMPARE(parsed.has_value(), valid);
+    if (valid)
+        QCOMPARE(*parsed, codes);
+    else
+        QVERIFY2(error.contains(u"is not a language"_s), qPrintable(error));
+}
+
+// A language that is none is named in the message under the form, and Save waits for a fix.
+void tst_SettingsDialog::languagesThatAreNoneAreRefused()
+{
+    SettingsDialog dialog(SettingsDialog::Mode::Settings, make(QString(), QString(), u"TV"_s));
+    auto *audio = child<QLineEdit>(dialog, "audioLanguages");
+    auto *subtitles = child<QLineEdit>(dialog, "subtitleLanguages");
+    auto *mode = child<QComboBox>(dialog, "subtitleMode");
+    auto *ok = child<QPushButton>(dialog, "okButton");
+    auto *problem = child<QLabel>(dialog, "problem");
+    QCOMPARE(mode->count(), 3);
+    QCOMPARE(mode->currentText(), u"When the audio is not in a preferred language"_s);
+    QVERIFY(ok->isEnabled());
+
+    QTest::keyClicks(subtitles, u"en, Elvish"_s);
+    QVERIFY(!ok->isEnabled());
+    QVERIFY2(problem->text().startsWith(u"Subtitle languages: “Elvish” is not a language"_s),
+             qPrintable(problem->text()));
+    subtitles->clear();
+    QTest::keyClicks(subtitles, u"en, fr"_s);
+    QTest::keyClicks(audio, u"Japanese"_s);
+    QVERIFY(ok->isEnabled());
+    QCOMPARE(problem->text(), QString());
+    mode->setCurrentIndex(2);
+    const SettingsValues values = dialog.values();
+    QCOMPARE(values.audioLanguages, u"Japanese"_s);
+    QCOMPARE(values.subtitleLanguages, u"en, fr"_s);
+    QCOMPARE(values.subtitleMode, TrackDefaults::SubtitleMode::Always);
 }
 
 QTEST_MAIN(tst_SettingsDialog)

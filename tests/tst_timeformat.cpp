@@ -19,6 +19,10 @@ private Q_SLOTS:
     void ago();
     void left_data();
     void left();
+    void speed_data();
+    void speed();
+    void delay_data();
+    void delay();
 };
 
 void tst_TimeFormat::clock_data()
@@ -102,6 +106,40 @@ void tst_TimeFormat::left()
     QFETCH(qint64, durationMs);
     QFETCH(QString, expected);
     QCOMPARE(TimeFormat::left(positionMs, durationMs), expected);
+}
+
+void tst_TimeFormat::speed_data()
+{
+    QTest::addColumn<double>("speed");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("half") << 0.5 << u"0.5×"_s;
+    QTest::newRow("three quarters") << 0.75 << u"0.75×"_s;
+    QTest::newRow("normal") << 1.0 << u"1×"_s;
+    QTest::newRow("a quarter faster") << 1.25 << u"1.25×"_s;
+    QTest::newRow("double") << 2.0 << u"2×"_s;
+}
+
+void tst_TimeFormat::speed()
+{
+    QFETCH(double, speed);
+    QFETCH(QString, text);
+    QCOMPARE(TimeFormat::speed(speed), text);
+}
+
+void tst_TimeFormat::delay_data()
+{
+    QTest::addColumn<qint64>("ms");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("later") << qint64(300) << u"+300 ms"_s;
+    QTest::newRow("none") << qint64(0) << u"0 ms"_s;
+    QTest::newRow("earlier") << qint64(-100) << u"-100 ms"_s;
+}
+
+void tst_TimeFormat::delay()
+{
+    QFETCH(qint64, ms);
+    QFETCH(QString, text);
+    QCOMPARE(TimeFormat::delay(ms), text);
 }
 
 QTEST_GUILESS_MAIN(tst_TimeFormat)

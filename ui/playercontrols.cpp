@@ -33,6 +33,11 @@ PlayerControls::PlayerControls(QWidget *parent) : QWidget(parent)
     m_time->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("00:00:00 / 00:00:00")));
     m_time->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
 
+    m_speed = new QLabel(this);
+    m_speed->setObjectName(QStringLiteral("speedLabel"));
+    m_speed->setToolTip(tr("Playback speed ([ slower, ] faster, = normal)"));
+    m_speed->hide();
+
     m_volume = new QSlider(Qt::Horizontal, this);
     m_volume->setObjectName(QStringLiteral("volumeSlider"));
     m_volume->setRange(0, 100);
@@ -47,6 +52,7 @@ PlayerControls::PlayerControls(QWidget *parent) : QWidget(parent)
     layout->addWidget(m_forward);
     layout->addWidget(m_seek, 1);
     layout->addWidget(m_time);
+    layout->addWidget(m_speed);
     layout->addWidget(m_mute);
     layout->addWidget(m_volume);
     layout->addWidget(m_fullScreen);
@@ -122,6 +128,12 @@ void PlayerControls::setMediaLoaded(bool loaded)
     for (QWidget *widget : {static_cast<QWidget *>(m_playPause), static_cast<QWidget *>(m_back),
                             static_cast<QWidget *>(m_forward), static_cast<QWidget *>(m_seek)})
         widget->setEnabled(loaded);
+}
+
+void PlayerControls::setSpeed(double speed)
+{
+    m_speed->setText(TimeFormat::speed(speed));
+    m_speed->setVisible(!qFuzzyCompare(speed, 1.0));
 }
 
 bool PlayerControls::isDraggingSlider() const

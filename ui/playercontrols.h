@@ -21,6 +21,8 @@ public:
     void setMuted(bool muted);
     void setAudioAvailable(bool available);
     void setMediaLoaded(bool loaded);
+    // "1.25×" next to the time while not 1×.
+    void setSpeed(double speed);
 
     bool isDraggingSlider() const;
     QSlider *seekSlider() const { return m_seek; }
@@ -41,6 +43,7 @@ private:
     QToolButton *m_forward = nullptr;
     QSlider *m_seek = nullptr;
     QLabel *m_time = nullptr;
+    QLabel *m_speed = nullptr;
     QToolButton *m_mute = nullptr;
     QSlider *m_volume = nullptr;
     QToolButton *m_fullScreen = nullptr;

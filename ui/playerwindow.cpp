@@ -3,8 +3,10 @@
 #include "continuewatchingview.h"
 #include "noticebar.h"
 #include "playercontrols.h"
+#include "timeformat.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -113,12 +115,44 @@ void PlayerWindow::createActions()
         Q_EMIT historyRequested();
     });
 
-    QMenu *audio = menuBar()->addMenu(tr("&Audio"));
+    playback->addSeparator();
+    // VLC's keys for speed.
+    m_speedMenu = playback->addMenu(tr("&Speed"));
+    add(m_speedMenu, tr("Slower"), QKeySequence(Qt::Key_BracketLeft),
+        [this] { Q_EMIT speedStepRequested(-1); });
+    add(m_speedMenu, tr("Faster"), QKeySequence(Qt::Key_BracketRight),
+        [this] { Q_EMIT speedStepRequested(1); });
+    add(m_speedMenu, tr("Normal Speed"), QKeySequence(Qt::Key_Equal),
+        [this] { Q_EMIT normalSpeedRequested(); });
+    m_speedMenu->addSeparator();
+
+    // Tracks first, then their keys (VLC's: B audio, V subtitles, G/H delay).
+    m_audioMenu = menuBar()->addMenu(tr("&Audio"));
+    m_audioTracksEnd = m_audioMenu->addSeparator();
+    add(m_audioMenu, tr("Next Audio Track"), QKeySequence(Qt::Key_B),
+        [this] { Q_EMIT audioCycleRequested(); });
+    m_audioMenu->addSeparator();
+    QMenu *audio = m_audioMenu;
     add(audio, tr("Volume Up"), QKeySequence(Qt::Key_Up),
         [this] { Q_EMIT volumeStepRequested(5); });
     add(audio, tr("Volume Down"), QKeySequence(Qt::Key_Down),
         [this] { Q_EMIT volumeStepRequested(-5); });
     add(audio, tr("Mute"), QKeySequence(Qt::Key_M), [this] { Q_EMIT muteToggleRequested(); });
+
+    m_subtitlesMenu = menuBar()->addMenu(tr("&Subtitles"));
+    m_subtitleTracksEnd = m_subtitlesMenu->addSeparator();
+    add(m_subtitlesMenu, tr("Next Subtitles"), QKeySequence(Qt::Key_V),
+        [this] { Q_EMIT subtitleCycleRequested(); });
+    add(m_subtitlesMenu, tr("Load Subtitle File…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+        [this] { chooseSubtitleFile(); });
+    m_subtitlesMenu->addSeparator();
+    add(m_subtitlesMenu, tr("Delay −100 ms (Earlier)"), QKeySequence(Qt::Key_G),
+        [this] { Q_EMIT subtitleDelayStepRequested(-100); });
+    add(m_subtitlesMenu, tr("Delay +100 ms (Later)"), QKeySequence(Qt::Key_H),
+        [this] { Q_EMIT subtitleDelayStepRequested(100); });
+    setAudioTracks({}, -1);
+    setSubtitleTracks({}, -1);
+    setSpeeds({1.0}, 1.0);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     add(view, tr("Full Screen"), QKeySequence(Qt::Key_F), [this] { toggleFullScreen(); });
@@ -270,4 +304,67 @@ void PlayerWindow::chooseFile()
     dialog->setFileMode(QFileDialog::ExistingFile);
     connect(dialog, &QFileDialog::fileSelected, this, &PlayerWindow::openFileRequested);
     dialog->open();
+}
+
+void PlayerWindow::chooseSubtitleFile()
+{
+    auto *dialog = new QFileDialog(this, tr("Load a subtitle file"), QString(),
+                                   tr("Subtitles (*.srt *.vtt);;All files (*)"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    connect(dialog, &QFileDialog::fileSelected, this, &PlayerWindow::subtitleFileChosen);
+    dialog->open();
+}
+
+void PlayerWindow::setMenuItems(QMenu *menu, QActionGroup *&group, QAction *end,
+                                const QStringList &names, int current,
+                                const std::function<void(int)> &chosen)
+{
+    delete group; // and its actions, which it owns
+    group = new QActionGroup(this);
+    group->setExclusive(true);
+    for (int i = 0; i < names.size(); ++i) {
+        auto *action = new QAction(names.at(i), group);
+        action->setCheckable(true);
+        action->setChecked(i == current);
+        connect(action, &QAction::triggered, this, [chosen, i] { chosen(i); });
+        menu->insertAction(end, action);
+    }
+}
+
+void PlayerWindow::setAudioTracks(const QStringList &names, int current)
+{
+    setMenuItems(m_audioMenu, m_audioTracks, m_audioTracksEnd, names, current,
+                 [this](int index) { Q_EMIT audioTrackChosen(index); });
+    if (names.isEmpty()) {
+        auto *none = new QAction(tr("No Audio Tracks"), m_audioTracks);
+        none->setEnabled(false);
+        m_audioMenu->insertAction(m_audioTracksEnd, none);
+    }
+}
+
+void PlayerWindow::setSubtitleTracks(const QStringList &names, int current)
+{
+    setMenuItems(m_subtitlesMenu, m_subtitleTracks, m_subtitleTracksEnd,
+                 QStringList{tr("Off")} + names, current + 1,
+                 [this](int index) { Q_EMIT subtitleTrackChosen(index - 1); });
+}
+
+void PlayerWindow::setSpeeds(const QList<double> &speeds, double current)
+{
+    QStringList names;
+    int checked = -1;
+    for (int i = 0; i < speeds.size(); ++i) {
+        names << TimeFormat::speed(speeds.at(i));
+        if (qFuzzyCompare(speeds.at(i), current))
+            checked = i;
+    }
+    setMenuItems(m_speedMenu, m_speeds, nullptr, names, checked,
+                 [this, speeds](int index) { Q_EMIT speedChosen(speeds.at(index)); });
+    m_controls->setSpeed(current);
+}
+
+void PlayerWindow::showMessage(const QString &text)
+{
+    statusBar()->showMessage(text, kMessageMs);
 }

@@ -2,8 +2,11 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class ContinueWatchingView;
 class PlayerControls;
+class QActionGroup;
 class QLabel;
 class QMenu;
 class QStackedWidget;
@@ -19,6 +22,9 @@ class PlayerWindow final : public QMainWindow
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(PlayerWindow)
 public:
+    // How long a message about a change stays.
+    static constexpr int kMessageMs = 2500;
+
     explicit PlayerWindow(QWidget *parent = nullptr);
 
     QVideoWidget *videoWidget() const { return m_video; }
@@ -41,6 +47,18 @@ public:
     void setHistoryEntries(const QList<QPair<QString, qint64>> &entries);
     QString syncStatusText() const;
 
+    // The Audio menu's tracks ("Japanese", "English — Commentary"), `current` checked (-1: none).
+    void setAudioTracks(const QStringList &names, int current);
+    // The Subtitles menu: Off, then these (embedded tracks, then files), `current` checked (-1:
+    // Off).
+    void setSubtitleTracks(const QStringList &names, int current);
+    // The Playback > Speed menu lists `speeds`, `current` checked; the controls show it while
+    // it is not 1×.
+    void setSpeeds(const QList<double> &speeds, double current);
+    // A short message about a change (delay, speed, track), in the status bar for a moment: the
+    // video surface is a native window that would cover anything laid over it.
+    void showMessage(const QString &text);
+
 Q_SIGNALS:
     void openFileRequested(const QString &path);
     void playPauseRequested();
@@ -54,6 +72,15 @@ Q_SIGNALS:
     void settingsRequested();
     void historyRequested(); // the "Jump to…" menu is about to show: fill it
     void jumpRequested(qint64 positionMs);
+    void audioTrackChosen(int index);
+    void audioCycleRequested();
+    void subtitleTrackChosen(int index); // -1: Off
+    void subtitleCycleRequested();
+    void subtitleFileChosen(const QString &path);
+    void subtitleDelayStepRequested(qint64 deltaMs);
+    void speedChosen(double speed);
+    void speedStepRequested(int steps); // -1 slower, +1 faster
+    void normalSpeedRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -65,6 +92,10 @@ private:
     void toggleFullScreen();
     void chooseFile();
     void updateTitle();
+    void chooseSubtitleFile();
+    // Replaces the items of `group` in `menu`, before `end`, and checks `current`.
+    void setMenuItems(QMenu *menu, QActionGroup *&group, QAction *end, const QStringList &names,
+                      int current, const std::function<void(int)> &chosen);
 
     QStackedWidget *m_pages = nullptr;
     ContinueWatchingView *m_home = nullptr;
@@ -72,6 +103,14 @@ private:
     QLabel *m_syncStatus = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_historyMenu = nullptr;
+    QMenu *m_audioMenu = nullptr;
+    QAction *m_audioTracksEnd = nullptr;
+    QActionGroup *m_audioTracks = nullptr;
+    QMenu *m_subtitlesMenu = nullptr;
+    QAction *m_subtitleTracksEnd = nullptr;
+    QActionGroup *m_subtitleTracks = nullptr;
+    QMenu *m_speedMenu = nullptr;
+    QActionGroup *m_speeds = nullptr;
     QVideoWidget *m_video = nullptr;
     PlayerControls *m_controls = nullptr;
     NoticeBar *m_notice = nullptr;

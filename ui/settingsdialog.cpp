@@ -8,6 +8,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -44,6 +45,22 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
     m_rewind->setToolTip(tr("Start 5 s earlier after an hour away, up to 30 s after a week. "
                             "Off: resume at the exact second."));
     m_rewind->setChecked(values.rewindAfterBreak);
+    m_audioLanguages = new QLineEdit(values.audioLanguages, this);
+    m_audioLanguages->setObjectName(QStringLiteral("audioLanguages"));
+    m_audioLanguages->setPlaceholderText(tr("the file's own, e.g. ja, en"));
+    m_audioLanguages->setToolTip(tr("Languages in order of preference, as ISO codes (ja) or names "
+                                    "(Japanese), separated by commas. Used when a video has no "
+                                    "choice of its own."));
+    m_subtitleLanguages = new QLineEdit(values.subtitleLanguages, this);
+    m_subtitleLanguages->setObjectName(QStringLiteral("subtitleLanguages"));
+    m_subtitleLanguages->setPlaceholderText(tr("e.g. en, fr"));
+    m_subtitleLanguages->setToolTip(m_audioLanguages->toolTip());
+    m_subtitleMode = new QComboBox(this);
+    m_subtitleMode->setObjectName(QStringLiteral("subtitleMode"));
+    // In the order of TrackDefaults::SubtitleMode.
+    m_subtitleMode->addItems(
+        {tr("Never"), tr("When the audio is not in a preferred language"), tr("Always")});
+    m_subtitleMode->setCurrentIndex(int(values.subtitleMode));
 
     auto *form = new QFormLayout;
     form->addRow(tr("Server:"), m_server);
@@ -53,10 +70,14 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
         form->addRow(tr("Report the position every:"), m_interval);
         form->addRow(tr("When opening a video:"), m_resume);
         form->addRow(QString(), m_rewind);
+        form->addRow(tr("Audio languages:"), m_audioLanguages);
+        form->addRow(tr("Subtitle languages:"), m_subtitleLanguages);
+        form->addRow(tr("Show subtitles:"), m_subtitleMode);
     } else {
-        m_interval->hide();
-        m_resume->hide();
-        m_rewind->hide();
+        for (QWidget *widget :
+             std::initializer_list<QWidget *>{m_interval, m_resume, m_rewind, m_audioLanguages,
+                                              m_subtitleLanguages, m_subtitleMode})
+            widget->hide();
     }
 
     m_problem = new QLabel(this);
@@ -93,7 +114,7 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
     layout->addWidget(m_problem);
     layout->addWidget(buttons);
 
-    for (QLineEdit *edit : {m_server, m_token, m_device})
+    for (QLineEdit *edit : {m_server, m_token, m_device, m_audioLanguages, m_subtitleLanguages})
         connect(edit, &QLineEdit::textChanged, this, &SettingsDialog::validate);
     validate();
 }
@@ -107,6 +128,9 @@ SettingsValues SettingsDialog::values() const
     values.reportIntervalSeconds = m_interval->value();
     values.askBeforeResuming = m_resume->currentIndex() == 1;
     values.rewindAfterBreak = m_rewind->isChecked();
+    values.audioLanguages = m_audioLanguages->text().trimmed();
+    values.subtitleLanguages = m_subtitleLanguages->text().trimmed();
+    values.subtitleMode = TrackDefaults::SubtitleMode(m_subtitleMode->currentIndex());
     return values;
 }
 
@@ -123,7 +147,45 @@ QString SettingsDialog::problemWith(const SettingsValues &values)
                   "NAME') on it.");
     if (values.deviceName.isEmpty())
         return tr("Give this device a name, such as “Living-room TV”.");
+    if (!parseLanguages(values.audioLanguages, &error))
+        return tr("Audio languages: %1").arg(error);
+    if (!parseLanguages(values.subtitleLanguages, &error))
+        return tr("Subtitle languages: %1").arg(error);
     return {};
+}
+
+std::optional<QStringList> SettingsDialog::parseLanguages(const QString &text, QString *error)
+{
+    QStringList codes;
+    const QStringList parts = text.split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString &raw : parts) {
+        const QString part = raw.trimmed();
+        if (part.isEmpty())
+            continue;
+        // A code of any ISO 639 part ("ja", "jpn"), else an English name ("Japanese").
+        QLocale::Language language = QLocale::AnyLanguage;
+        if (part.size() <= 3)
+            language = QLocale::codeToLanguage(part.toLower());
+        for (int value = QLocale::C + 1;
+             language == QLocale::AnyLanguage && value <= QLocale::LastLanguage; ++value) {
+            if (QLocale::languageToString(QLocale::Language(value))
+                    .compare(part, Qt::CaseInsensitive)
+                == 0)
+                language = QLocale::Language(value);
+        }
+        if (language == QLocale::AnyLanguage || language == QLocale::C) {
+            *error = tr("“%1” is not a language: write ISO codes such as “ja” or names such as "
+                        "“Japanese”, separated by commas.")
+                         .arg(part);
+            return std::nullopt;
+        }
+        QString code = QLocale::languageToCode(language, QLocale::ISO639Part1);
+        if (code.isEmpty())
+            code = QLocale::languageToCode(language);
+        if (!codes.contains(code))
+            codes << code;
+    }
+    return codes;
 }
 
 void SettingsDialog::validate()

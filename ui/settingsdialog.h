@@ -1,7 +1,12 @@
 #pragma once
 
+#include "media/trackselector.h"
+
 #include <QDialog>
 #include <QString>
+#include <QStringList>
+
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -19,6 +24,10 @@ struct SettingsValues
     int reportIntervalSeconds = 5;
     bool askBeforeResuming = false; // default: resume automatically
     bool rewindAfterBreak = false; // default off: the promise is the exact second
+    // Preferred languages as typed: ISO codes or names separated by commas ("ja, English").
+    QString audioLanguages;
+    QString subtitleLanguages;
+    TrackDefaults::SubtitleMode subtitleMode = TrackDefaults::SubtitleMode::WhenAudioForeign;
 };
 
 // The settings of this device, and, on first run, the "connect to your server" dialog (the same
@@ -36,6 +45,9 @@ public:
     SettingsValues values() const;
     // Why the values cannot be saved yet ("" when they can): shown under the form.
     static QString problemWith(const SettingsValues &values);
+    // "ja, English, fre" -> {"ja", "en", "fr"} (ISO 639-1 where one exists); nullopt with the
+    // reason in `error` when a part is no language.
+    static std::optional<QStringList> parseLanguages(const QString &text, QString *error);
 
 Q_SIGNALS:
     void offlineChosen();
@@ -50,6 +62,9 @@ private:
     QSpinBox *m_interval = nullptr;
     QComboBox *m_resume = nullptr;
     QCheckBox *m_rewind = nullptr;
+    QLineEdit *m_audioLanguages = nullptr;
+    QLineEdit *m_subtitleLanguages = nullptr;
+    QComboBox *m_subtitleMode = nullptr;
     QLabel *m_problem = nullptr;
     QPushButton *m_ok = nullptr;
 };

@@ -43,4 +43,14 @@ QString left(qint64 positionMs, qint64 durationMs)
     return QCoreApplication::translate("TimeFormat", "%1 min left").arg((leftMs + 30000) / 60000);
 }
 
+QString speed(double speed)
+{
+    return QString::number(speed, 'g', 3) + QChar(0x00D7);
+}
+
+QString delay(qint64 ms)
+{
+    return ms > 0 ? QStringLiteral("+%1 ms").arg(ms) : QStringLiteral("%1 ms").arg(ms);
+}
+
 } // namespace TimeFormat

@@ -1,0 +1,43 @@
+#pragma once
+
+// What text a picture of the screen shows, read by OCR (tesseract, which scripts/setup installs):
+// for the tests that check what a person reads on the video (a subtitle), not only what the
+// player says it drew.
+#include "serverprocess.h"
+
+#include <QImage>
+#include <QRegularExpression>
+#include <QSize>
+#include <QTemporaryDir>
+
+// The text tesseract reads in `rgb` (3 bytes a pixel, row by row, as VirtualDisplay::grab gives
+// it), lines joined by '\n', runs of spaces as one; "" when it reads nothing. The picture is kept
+// as PNG at `keepAs` when given (to look at after a failure).
+inline QString screenText(const QByteArray &rgb, const QSize &size, const QString &keepAs = {})
+{
+    if (rgb.size() != qsizetype(size.width()) * size.height() * 3)
+        return {};
+    const QImage image(reinterpret_cast<const uchar *>(rgb.constData()), size.width(),
+                       size.height(), size.width() * 3, QImage::Format_RGB888);
+    QTemporaryDir dir;
+    const QString png = keepAs.isEmpty() ? dir.filePath(QStringLiteral("screen.png")) : keepAs;
+    if (!image.save(png))
+        return {};
+    // One block of text (--psm 6): a subtitle of one or two lines.
+    const Run run = runProcess(QStringLiteral("tesseract"),
+                               {png, QStringLiteral("-"), QStringLiteral("--psm"),
+                                QStringLiteral("6"), QStringLiteral("-l"), QStringLiteral("eng")},
+                               QProcessEnvironment::systemEnvironment(), 60000);
+    if (!run.exitedNormally() || run.exitCode != 0) {
+        qWarning() << "tesseract failed:" << run.err;
+        return {};
+    }
+    QStringList lines;
+    const QStringList read = QString::fromUtf8(run.out).split(QLatin1Char('\n'));
+    for (const QString &line : read) {
+        const QString simple = line.simplified();
+        if (!simple.isEmpty())
+            lines << simple;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
