@@ -1,6 +1,7 @@
 #pragma once
 
 #include "media/mediastreams.h"
+#include "media/sidecarsubtitles.h"
 #include "protocol/playbackchoices.h"
 
 #include <QList>
@@ -9,20 +10,6 @@
 #include <QStringList>
 
 #include <optional>
-
-// SidecarSubtitle is helper SUBS's (media/sidecarsubtitles.h, the contract in ISSUE12.md). Until
-// both branches are merged this branch has its fields here; once sidecarsubtitles.h is in the
-// tree this fallback is unused and goes (see the report of helper CHOICES).
-#if __has_include("media/sidecarsubtitles.h")
-#include "media/sidecarsubtitles.h"
-#else
-struct SidecarSubtitle
-{
-    QString path; // absolute
-    QString fileName; // "Film.en.srt"
-    QString language; // "en" from the name's language part, "" when none
-};
-#endif
 
 // A person's standing preferences, for videos with no choices of their own.
 struct TrackDefaults
