@@ -1,12 +1,13 @@
 #include "media/mediastreams.h"
 
+#include "media/tracknames.h"
+
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QUrl>
 
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
-#include <gst/tag/tag.h>
 
 #include <QHash>
 
@@ -50,18 +51,6 @@ QString tagString(const GstTagList *tags, const char *tag)
     if (!tags || !gst_tag_list_get_string(tags, tag, &value))
         return {};
     return takeString(value);
-}
-
-// ISO 639-1 where one exists ("jpn", "ja" -> "ja"); a code GStreamer does not know is kept as the
-// file has it; "und" (undetermined) is unknown.
-QString normalisedLanguage(const QString &code)
-{
-    const QString lower = code.trimmed().toLower();
-    if (lower.isEmpty() || lower == QLatin1String("und"))
-        return {};
-    const QByteArray utf8 = lower.toUtf8();
-    const gchar *iso1 = gst_tag_get_language_code_iso_639_1(utf8.constData());
-    return iso1 ? QString::fromUtf8(iso1) : lower;
 }
 
 // The tags each stream carried on the decoder's pad, read there before its first buffer goes on.
@@ -179,7 +168,7 @@ TrackIdentity identityOf(GstDiscovererStreamInfo *stream, const PadTags &padTags
             : gst_discoverer_subtitle_info_get_language(GST_DISCOVERER_SUBTITLE_INFO(stream));
         language = QString::fromUtf8(own);
     }
-    track.language = normalisedLanguage(language);
+    track.language = languageCode(language);
     track.title = tagString(stream, padTags, GST_TAG_TITLE);
     track.codec = tagString(stream, padTags, codecTag);
     if (track.codec.isEmpty()) {

@@ -1,10 +1,9 @@
 #include "media/sidecarsubtitles.h"
 
+#include "media/tracknames.h"
+
 #include <QDir>
 #include <QFileInfo>
-#include <QHash>
-#include <QLocale>
-#include <QRegularExpression>
 #include <QSet>
 
 #include <algorithm>
@@ -22,21 +21,6 @@ const QSet<QString> kVideoSuffixes = {u"mkv"_s, u"mp4"_s, u"m4v"_s, u"avi"_s,  u
                                       u"mov"_s, u"ts"_s,  u"wmv"_s, u"mpg"_s,  u"mpeg"_s,
                                       u"ogv"_s, u"flv"_s, u"3gp"_s, u"m2ts"_s, u"vob"_s};
 
-QLocale::Language languageByEnglishName(const QString &name)
-{
-    static const QHash<QString, QLocale::Language> names = [] {
-        QHash<QString, QLocale::Language> byName;
-        for (int value = QLocale::AnyLanguage + 1; value <= QLocale::LastLanguage; ++value) {
-            const auto language = QLocale::Language(value);
-            const QString englishName = QLocale::languageToString(language).toLower();
-            if (!englishName.isEmpty() && !byName.contains(englishName))
-                byName.insert(englishName, language);
-        }
-        return byName;
-    }();
-    return names.value(name.toLower(), QLocale::AnyLanguage);
-}
-
 std::optional<SubtitleFormat> formatOfSuffix(const QString &suffix)
 {
     if (suffix == u"srt"_s)
@@ -46,29 +30,7 @@ std::optional<SubtitleFormat> formatOfSuffix(const QString &suffix)
     return std::nullopt;
 }
 
-QString languageName(const QString &code)
-{
-    if (code.isEmpty())
-        return QString();
-    return QLocale::languageToString(QLocale::codeToLanguage(code));
-}
-
 } // namespace
-
-QString subtitleLanguageCode(const QString &namePart)
-{
-    // "pt-BR", "pt_BR": the language is what comes before the region.
-    const QString part = namePart.section(QRegularExpression(u"[-_]"_s), 0, 0).toLower();
-    QLocale::Language language = QLocale::AnyLanguage;
-    if (part.size() == 2 || part.size() == 3)
-        language = QLocale::codeToLanguage(part);
-    if (language == QLocale::AnyLanguage && part.size() > 3)
-        language = languageByEnglishName(part);
-    if (language == QLocale::AnyLanguage || language == QLocale::C)
-        return QString();
-    const QString iso6391 = QLocale::languageToCode(language, QLocale::ISO639Part1);
-    return iso6391.isEmpty() ? QLocale::languageToCode(language) : iso6391;
-}
 
 QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
 {
@@ -104,7 +66,7 @@ QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
             if (parts.size() > 1)
                 continue;
             if (!parts.isEmpty()) {
-                language = subtitleLanguageCode(parts.first());
+                language = languageCode(parts.first(), UnknownLanguage::Dropped);
                 if (language.isEmpty())
                     continue;
             }
@@ -112,8 +74,8 @@ QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
         found.append({folder.absoluteFilePath(file), file, language, *format});
     }
     std::sort(found.begin(), found.end(), [](const SidecarSubtitle &a, const SidecarSubtitle &b) {
-        const int byLanguage =
-            QString::localeAwareCompare(languageName(a.language), languageName(b.language));
+        const int byLanguage = QString::localeAwareCompare(languageDisplayName(a.language),
+                                                           languageDisplayName(b.language));
         return byLanguage != 0 ? byLanguage < 0 : a.fileName < b.fileName;
     });
     return found;

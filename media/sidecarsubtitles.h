@@ -26,7 +26,3 @@ struct SidecarSubtitle
 // without a region ("pt-BR"), or an English language name ("English"). A file named after another
 // video of the folder (Film.en.srt when Film.en.mkv is there) is that video's, not this one's.
 QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath);
-
-// The language a name part stands for, as ISO 639-1 where one exists ("eng", "English" -> "en"),
-// else the ISO 639 code Qt knows it by ("haw"); "" when it names no language ("Part2", "und").
-QString subtitleLanguageCode(const QString &namePart);
