@@ -30,7 +30,25 @@ std::optional<SubtitleFormat> formatOfSuffix(const QString &suffix)
     return std::nullopt;
 }
 
+// The parts of a name left when what it says besides the language is taken out ("en.forced",
+// "sdh.en" -> "en"). "hi" is also Hindi's code: a tag only next to another part.
+QStringList withoutNameTags(QStringList parts)
+{
+    parts.removeIf([](const QString &part) { return kNameTags.contains(part.toLower()); });
+    if (parts.size() == 2 && parts.contains(u"hi"_s, Qt::CaseInsensitive))
+        parts.removeIf([](const QString &part) { return part.toLower() == u"hi"_s; });
+    return parts;
+}
+
 } // namespace
+
+QString subtitleFileLanguage(const QString &fileName)
+{
+    QStringList parts = QFileInfo(fileName).completeBaseName().split(u'.');
+    parts.removeFirst(); // the name before the first dot is never the language
+    parts = withoutNameTags(parts);
+    return parts.isEmpty() ? QString() : languageCode(parts.constLast(), UnknownLanguage::Dropped);
+}
 
 QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
 {
@@ -59,10 +77,7 @@ QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
                 continue;
             // The parts after NAME: one language, maybe with tags ("en", "en.forced", "sdh.en").
             // "hi" is also Hindi's code: a tag only next to another language part.
-            QStringList parts = stem.mid(name.size() + 1).split(u'.');
-            parts.removeIf([](const QString &part) { return kNameTags.contains(part.toLower()); });
-            if (parts.size() == 2 && parts.contains(u"hi"_s, Qt::CaseInsensitive))
-                parts.removeIf([](const QString &part) { return part.toLower() == u"hi"_s; });
+            const QStringList parts = withoutNameTags(stem.mid(name.size() + 1).split(u'.'));
             if (parts.size() > 1)
                 continue;
             if (!parts.isEmpty()) {

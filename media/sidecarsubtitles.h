@@ -26,3 +26,8 @@ struct SidecarSubtitle
 // without a region ("pt-BR"), or an English language name ("English"). A file named after another
 // video of the folder (Film.en.srt when Film.en.mkv is there) is that video's, not this one's.
 QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath);
+
+// The language a subtitle file's name states in its last part before the extension, as a sidecar's
+// ("Other.en.srt", "Other.en.forced.srt" -> "en"); "" when it states none ("Other.srt",
+// "Other.Part2.srt"). For a file loaded by hand, whose video name is not known.
+QString subtitleFileLanguage(const QString &fileName);
