@@ -1,10 +1,9 @@
 #include "media/sidecarsubtitles.h"
 
+#include "media/tracknames.h"
+
 #include <QDir>
 #include <QFileInfo>
-#include <QHash>
-#include <QLocale>
-#include <QRegularExpression>
 #include <QSet>
 
 #include <algorithm>
@@ -22,21 +21,6 @@ const QSet<QString> kVideoSuffixes = {u"mkv"_s, u"mp4"_s, u"m4v"_s, u"avi"_s,  u
                                       u"mov"_s, u"ts"_s,  u"wmv"_s, u"mpg"_s,  u"mpeg"_s,
                                       u"ogv"_s, u"flv"_s, u"3gp"_s, u"m2ts"_s, u"vob"_s};
 
-QLocale::Language languageByEnglishName(const QString &name)
-{
-    static const QHash<QString, QLocale::Language> names = [] {
-        QHash<QString, QLocale::Language> byName;
-        for (int value = QLocale::AnyLanguage + 1; value <= QLocale::LastLanguage; ++value) {
-            const auto language = QLocale::Language(value);
-            const QString englishName = QLocale::languageToString(language).toLower();
-            if (!englishName.isEmpty() && !byName.contains(englishName))
-                byName.insert(englishName, language);
-        }
-        return byName;
-    }();
-    return names.value(name.toLower(), QLocale::AnyLanguage);
-}
-
 std::optional<SubtitleFormat> formatOfSuffix(const QString &suffix)
 {
     if (suffix == u"srt"_s)
@@ -46,28 +30,24 @@ std::optional<SubtitleFormat> formatOfSuffix(const QString &suffix)
     return std::nullopt;
 }
 
-QString languageName(const QString &code)
+// The parts of a name left when what it says besides the language is taken out ("en.forced",
+// "sdh.en" -> "en"). "hi" is also Hindi's code: a tag only next to another part.
+QStringList withoutNameTags(QStringList parts)
 {
-    if (code.isEmpty())
-        return QString();
-    return QLocale::languageToString(QLocale::codeToLanguage(code));
+    parts.removeIf([](const QString &part) { return kNameTags.contains(part.toLower()); });
+    if (parts.size() == 2 && parts.contains(u"hi"_s, Qt::CaseInsensitive))
+        parts.removeIf([](const QString &part) { return part.toLower() == u"hi"_s; });
+    return parts;
 }
 
 } // namespace
 
-QString subtitleLanguageCode(const QString &namePart)
+QString subtitleFileLanguage(const QString &fileName)
 {
-    // "pt-BR", "pt_BR": the language is what comes before the region.
-    const QString part = namePart.section(QRegularExpression(u"[-_]"_s), 0, 0).toLower();
-    QLocale::Language language = QLocale::AnyLanguage;
-    if (part.size() == 2 || part.size() == 3)
-        language = QLocale::codeToLanguage(part);
-    if (language == QLocale::AnyLanguage && part.size() > 3)
-        language = languageByEnglishName(part);
-    if (language == QLocale::AnyLanguage || language == QLocale::C)
-        return QString();
-    const QString iso6391 = QLocale::languageToCode(language, QLocale::ISO639Part1);
-    return iso6391.isEmpty() ? QLocale::languageToCode(language) : iso6391;
+    QStringList parts = QFileInfo(fileName).completeBaseName().split(u'.');
+    parts.removeFirst(); // the name before the first dot is never the language
+    parts = withoutNameTags(parts);
+    return parts.isEmpty() ? QString() : languageCode(parts.constLast(), UnknownLanguage::Dropped);
 }
 
 QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
@@ -97,14 +77,11 @@ QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
                 continue;
             // The parts after NAME: one language, maybe with tags ("en", "en.forced", "sdh.en").
             // "hi" is also Hindi's code: a tag only next to another language part.
-            QStringList parts = stem.mid(name.size() + 1).split(u'.');
-            parts.removeIf([](const QString &part) { return kNameTags.contains(part.toLower()); });
-            if (parts.size() == 2 && parts.contains(u"hi"_s, Qt::CaseInsensitive))
-                parts.removeIf([](const QString &part) { return part.toLower() == u"hi"_s; });
+            const QStringList parts = withoutNameTags(stem.mid(name.size() + 1).split(u'.'));
             if (parts.size() > 1)
                 continue;
             if (!parts.isEmpty()) {
-                language = subtitleLanguageCode(parts.first());
+                language = languageCode(parts.first(), UnknownLanguage::Dropped);
                 if (language.isEmpty())
                     continue;
             }
@@ -112,8 +89,8 @@ QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
         found.append({folder.absoluteFilePath(file), file, language, *format});
     }
     std::sort(found.begin(), found.end(), [](const SidecarSubtitle &a, const SidecarSubtitle &b) {
-        const int byLanguage =
-            QString::localeAwareCompare(languageName(a.language), languageName(b.language));
+        const int byLanguage = QString::localeAwareCompare(languageDisplayName(a.language),
+                                                           languageDisplayName(b.language));
         return byLanguage != 0 ? byLanguage < 0 : a.fileName < b.fileName;
     });
     return found;

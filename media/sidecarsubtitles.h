@@ -27,6 +27,7 @@ struct SidecarSubtitle
 // video of the folder (Film.en.srt when Film.en.mkv is there) is that video's, not this one's.
 QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath);
 
-// The language a name part stands for, as ISO 639-1 where one exists ("eng", "English" -> "en"),
-// else the ISO 639 code Qt knows it by ("haw"); "" when it names no language ("Part2", "und").
-QString subtitleLanguageCode(const QString &namePart);
+// The language a subtitle file's name states in its last part before the extension, as a sidecar's
+// ("Other.en.srt", "Other.en.forced.srt" -> "en"); "" when it states none ("Other.srt",
+// "Other.Part2.srt"). For a file loaded by hand, whose video name is not known.
+QString subtitleFileLanguage(const QString &fileName);

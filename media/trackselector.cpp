@@ -226,6 +226,9 @@ PlaybackChoices choicesFor(const TrackSelection &selection, const MediaStreams &
         if (selection.subtitlePath.isEmpty())
             break;
         subtitles.fileName = QFileInfo(selection.subtitlePath).fileName();
+        // A file loaded by hand: the language its name states, so that a device without it can
+        // take a sidecar of the same language.
+        subtitles.track.language = subtitleFileLanguage(subtitles.fileName);
         if (const SidecarSubtitle *sidecar = sidecarWhere(sidecars, [&](const SidecarSubtitle &s) {
                 return s.path == selection.subtitlePath;
             })) {

@@ -1,6 +1,7 @@
 // Subtitle files next to a video (findSidecarSubtitles), in a temporary folder of real files:
-// NAME.srt / NAME.LANG.srt / NAME.vtt / NAME.LANG.vtt, the language codes and names, forced and
-// SDH files, and that the folder's other videos' subtitles are left out.
+// NAME.srt / NAME.LANG.srt / NAME.vtt / NAME.LANG.vtt, the language codes and names (each code
+// read as languageCode reads it: tst_tracknames), forced and SDH files, and that the folder's other
+// videos' subtitles are left out.
 #include "media/sidecarsubtitles.h"
 
 #include <QDir>
@@ -17,8 +18,6 @@ class tst_SidecarSubtitles : public QObject
 private Q_SLOTS:
     void find();
     void noneAndMissingFolder();
-    void languageCode_data();
-    void languageCode();
 
 private:
     static void touch(const QDir &dir, const QString &name)
@@ -84,30 +83,6 @@ void tst_SidecarSubtitles::noneAndMissingFolder()
     touch(dir, u"Film.mkv"_s);
     QVERIFY(findSidecarSubtitles(dir.filePath(u"Film.mkv"_s)).isEmpty());
     QVERIFY(findSidecarSubtitles(dir.filePath(u"missing/Film.mkv"_s)).isEmpty());
-}
-
-void tst_SidecarSubtitles::languageCode_data()
-{
-    QTest::addColumn<QString>("part");
-    QTest::addColumn<QString>("expected");
-    QTest::newRow("639-1") << u"en"_s << u"en"_s;
-    QTest::newRow("upper case") << u"JA"_s << u"ja"_s;
-    QTest::newRow("639-2/T") << u"deu"_s << u"de"_s;
-    QTest::newRow("639-2/B") << u"ger"_s << u"de"_s;
-    QTest::newRow("639-2/B fre") << u"fre"_s << u"fr"_s;
-    QTest::newRow("english name") << u"Japanese"_s << u"ja"_s;
-    QTest::newRow("region") << u"pt_BR"_s << u"pt"_s;
-    QTest::newRow("no 639-1 code") << u"haw"_s << u"haw"_s;
-    QTest::newRow("undetermined") << u"und"_s << QString();
-    QTest::newRow("not a language") << u"Part2"_s << QString();
-    QTest::newRow("empty") << QString() << QString();
-}
-
-void tst_SidecarSubtitles::languageCode()
-{
-    QFETCH(QString, part);
-    QFETCH(QString, expected);
-    QCOMPARE(subtitleLanguageCode(part), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_SidecarSubtitles)

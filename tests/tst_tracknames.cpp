@@ -21,6 +21,8 @@ private Q_SLOTS:
     void languageNames_data();
     void languageNames();
     void englishWhateverTheLocale();
+    void languageCodes_data();
+    void languageCodes();
 };
 
 void tst_TrackNames::names_data()
@@ -85,6 +87,47 @@ void tst_TrackNames::englishWhateverTheLocale()
     const QString name = languageDisplayName(QStringLiteral("ja"));
     QLocale::setDefault(before);
     QCOMPARE(name, QStringLiteral("Japanese"));
+}
+
+// One answer for a track's tag and a sidecar's name part (Film.fre.srt and a track tagged "fra"
+// are both "fr"); a name part that is no language is no sidecar language.
+void tst_TrackNames::languageCodes_data()
+{
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("asTag");
+    QTest::addColumn<QString>("asNamePart");
+    const auto row = [](const char *name, const char *code, const char *asTag,
+                        const char *asNamePart) {
+        QTest::newRow(name) << QString::fromUtf8(code) << QString::fromUtf8(asTag)
+                            << QString::fromUtf8(asNamePart);
+    };
+    row("639-1", "en", "en", "en");
+    row("upper case", "JA", "ja", "ja");
+    row("spaces", " en ", "en", "en");
+    row("639-2/T jpn", "jpn", "ja", "ja");
+    row("639-2/T deu", "deu", "de", "de");
+    row("639-2/B ger", "ger", "de", "de");
+    row("639-2/T fra", "fra", "fr", "fr");
+    row("639-2/B fre", "fre", "fr", "fr");
+    row("english name", "Japanese", "ja", "ja");
+    row("region -", "pt-BR", "pt", "pt");
+    row("region _", "pt_BR", "pt", "pt");
+    row("no 639-1 code", "haw", "haw", "haw");
+    row("undetermined", "und", "", "");
+    row("undetermined, upper case", "UND", "", "");
+    row("not a language", "Part2", "part2", "");
+    row("unknown code with a region", "xx-unknown", "xx-unknown", "");
+    row("empty", "", "", "");
+}
+
+void tst_TrackNames::languageCodes()
+{
+    QFETCH(QString, code);
+    QFETCH(QString, asTag);
+    QFETCH(QString, asNamePart);
+    QCOMPARE(languageCode(code), asTag);
+    QCOMPARE(languageCode(code, UnknownLanguage::Kept), asTag);
+    QCOMPARE(languageCode(code, UnknownLanguage::Dropped), asNamePart);
 }
 
 QTEST_GUILESS_MAIN(tst_TrackNames)

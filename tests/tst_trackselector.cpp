@@ -371,6 +371,13 @@ void tst_TrackSelector::choicesStandForTheSelection_data()
     QTest::newRow("file: its name alone, no folder")
         << selection(-1, Source::File, -1, str("/home/me/Downloads/Other.srt"))
         << choices(std::nullopt, SubtitleChoice{Source::File, {}, str("Other.srt")});
+    QTest::newRow("file: the language its name states, as a sidecar's")
+        << selection(-1, Source::File, -1, str("/home/me/Downloads/Other.fre.forced.srt"))
+        << choices(std::nullopt,
+                   SubtitleChoice{Source::File, track("fr", "", ""), str("Other.fre.forced.srt")});
+    QTest::newRow("file: a name part that is no language")
+        << selection(-1, Source::File, -1, str("/home/me/Downloads/Other.Part2.srt"))
+        << choices(std::nullopt, SubtitleChoice{Source::File, {}, str("Other.Part2.srt")});
     QTest::newRow("an index this file does not have names nothing")
         << selection(9, Source::Embedded, 7) << choices(std::nullopt, std::nullopt);
     TrackSelection timed = selection(-1);
