@@ -170,15 +170,28 @@ public:
     // The player's main window (an X window id), waiting for it to be shown.
     QString windowId(const VirtualDisplay &display, int timeoutMs) const
     {
-        const Run run = display.xdotool({QStringLiteral("search"), QStringLiteral("--sync"),
-                                         QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
-                                         QString::number(m_process.processId())},
-                                        timeoutMs);
-        const QString window =
-            QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
-        if (window.isEmpty())
-            qWarning() << "xdotool found no window: exit" << run.exitCode << run.err;
-        return window;
+        const QDeadlineTimer deadline(timeoutMs);
+        for (;;) {
+            const Run run =
+                display.xdotool({QStringLiteral("search"), QStringLiteral("--sync"),
+                                 QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
+                                 QString::number(m_process.processId())},
+                                int(qMax<qint64>(1, deadline.remainingTime())));
+            const QString window =
+                QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
+            if (!window.isEmpty())
+                return window;
+            // Debian 12's xdotool (3.20160805) walks the whole window tree and exits on the first
+            // X error, so a window of anyone destroyed during the walk ends the search with
+            // BadWindow (fixed upstream in 2021, xdotool PR #335). The player makes such windows
+            // itself: just after its main window maps, Qt's video output creates and destroys
+            // two 100x100 windows (seen with xev); under load the walk meets one. That says
+            // nothing about our window: look again. Any other failure is the answer.
+            if (!run.err.contains("BadWindow") || deadline.hasExpired()) {
+                qWarning() << "xdotool found no window: exit" << run.exitCode << run.err;
+                return {};
+            }
+        }
     }
 
 private:
