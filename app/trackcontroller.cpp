@@ -220,16 +220,21 @@ void TrackController::play(const TrackSelection &selection, Cause cause)
 
 void TrackController::loadFile(const QString &path)
 {
+    readFile(path, [this] { updateText(); });
+}
+
+void TrackController::readFile(const QString &path, std::function<void()> done)
+{
     const quint64 generation = m_generation;
     QtConcurrent::run(parseFile, path)
-        .then(this, [this, generation, path](const ParsedFile &parsed) {
+        .then(this, [this, generation, path, done = std::move(done)](const ParsedFile &parsed) {
             if (generation != m_generation)
                 return;
-            const QString name = QFileInfo(path).fileName();
             if (!parsed.error.isEmpty()) {
                 qCWarning(lcTracks).noquote()
                     << "cannot read the subtitles" << path << parsed.error;
-                Q_EMIT messageShown(tr("Cannot read %1: %2").arg(name, parsed.error));
+                Q_EMIT messageShown(
+                    tr("Cannot read %1: %2").arg(QFileInfo(path).fileName(), parsed.error));
                 return;
             }
             if (parsed.skipped > 0)
@@ -237,7 +242,7 @@ void TrackController::loadFile(const QString &path)
                     << path << "has" << parsed.skipped
                     << "malformed cues, left out; the first:" << parsed.problem;
             m_fileCues[path].setCues(parsed.cues);
-            updateText();
+            done();
         });
 }
 
@@ -366,14 +371,16 @@ void TrackController::loadSubtitleFile(const QString &path)
 {
     if (!m_applied)
         return;
+    // Read first (again when chosen again: it may have been fixed meanwhile), then listed and
+    // chosen: a file that cannot be read says why and changes nothing.
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    if (fileIndexOf(absolute) < 0) {
-        m_files.append({fileAt(absolute), true});
-        Q_EMIT tracksChanged();
-    }
-    // A file chosen again is read again: it may have been fixed meanwhile.
-    m_fileCues.remove(absolute);
-    chooseSubtitles(int(m_streams->subtitles.size()) + fileIndexOf(absolute));
+    readFile(absolute, [this, absolute] {
+        if (fileIndexOf(absolute) < 0) {
+            m_files.append({fileAt(absolute), true});
+            Q_EMIT tracksChanged();
+        }
+        chooseSubtitles(int(m_streams->subtitles.size()) + fileIndexOf(absolute));
+    });
 }
 
 void TrackController::chooseAudio(int index)

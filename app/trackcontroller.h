@@ -11,6 +11,7 @@
 #include <QHash>
 #include <QObject>
 
+#include <functional>
 #include <optional>
 
 // The tracks, subtitles, subtitle delay and speed of the video open, with no widgets and no
@@ -101,6 +102,9 @@ private:
     void play(const TrackSelection &selection, Cause cause);
     void selectSubtitles(int index);
     void loadFile(const QString &path);
+    // Parses a subtitle file off the GUI thread into m_fileCues, then runs `done` here; says why
+    // when it cannot be used. Dropped when another video opened meanwhile.
+    void readFile(const QString &path, std::function<void()> done);
     void updateText();
     QList<SidecarSubtitle> subtitleFiles() const;
     int fileIndexOf(const QString &path) const;
