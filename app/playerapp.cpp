@@ -544,7 +544,6 @@ void PlayerApp::connectTracks()
 {
     m_window->setSpeeds(TrackController::speeds(), 1.0);
     connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
-        m_wantedAudioTrack = -1; // the previous video's
         m_tracks.open(path);
         m_session.awaitTracks();
     });
@@ -555,19 +554,13 @@ void PlayerApp::connectTracks()
             });
     connect(&m_player, &QMediaPlayer::positionChanged, &m_tracks, &TrackController::setPosition);
 
-    // Asked for only when it changes: each switch flushes the pipeline (a seek).
-    connect(&m_tracks, &TrackController::audioTrackRequested, this, [this](int index) {
-        m_wantedAudioTrack = index;
-        if (index < m_player.audioTracks().size() && m_player.activeAudioTrack() != index)
-            m_player.setActiveAudioTrack(index);
-    });
+    // The player may list its tracks before or after the controller chose one: both apply it.
+    connect(&m_tracks, &TrackController::audioTrackRequested, this, &PlayerApp::applyAudioTrack);
     connect(&m_player, &QMediaPlayer::tracksChanged, this, [this] {
         // Qt 6.4's own subtitles come at the wrong time after any seek (measured): never on.
         if (m_player.activeSubtitleTrack() != -1)
             m_player.setActiveSubtitleTrack(-1);
-        if (m_wantedAudioTrack >= 0 && m_wantedAudioTrack < m_player.audioTracks().size()
-            && m_player.activeAudioTrack() != m_wantedAudioTrack)
-            m_player.setActiveAudioTrack(m_wantedAudioTrack);
+        applyAudioTrack();
     });
     connect(&m_tracks, &TrackController::playbackRateRequested, this, [this](double rate) {
         if (!qFuzzyCompare(m_player.playbackRate(), rate))
@@ -610,6 +603,15 @@ void PlayerApp::connectTracks()
     connect(window, &PlayerWindow::normalSpeedRequested, &m_tracks,
             [this] { m_tracks.setSpeed(1.0); });
     connect(window, &PlayerWindow::homeRequested, &m_tracks, &TrackController::close);
+}
+
+void PlayerApp::applyAudioTrack()
+{
+    // None chosen until the new video's tracks are known: not the previous video's. Asked for
+    // only when it changes: each switch flushes the pipeline (a seek).
+    const int index = m_tracks.isApplied() ? m_tracks.currentAudio() : -1;
+    if (index >= 0 && index < m_player.audioTracks().size() && m_player.activeAudioTrack() != index)
+        m_player.setActiveAudioTrack(index);
 }
 
 void PlayerApp::showTracks()
