@@ -107,8 +107,15 @@ void PlayerApp::start()
     m_window->setRecentFiles(m_settings.recentFiles());
     updateSyncStatus();
     m_window->controls()->setAudioAvailable(m_audio != nullptr);
-    if (m_audio)
-        m_window->controls()->setVolume(qRound(m_audio->volume() * 100));
+    if (m_audio) {
+        // Whoever changes the volume (the keys, the slider, the desktop's media controls), the
+        // slider shows it.
+        const auto showVolume = [this](float volume) {
+            m_window->controls()->setVolume(qRound(volume * 100));
+        };
+        showVolume(m_audio->volume());
+        connect(m_audio, &QAudioOutput::volumeChanged, m_window->controls(), showVolume);
+    }
     m_window->show();
 
     m_local.open(m_profile.localDatabasePath(), this, [this](const StoreResult<void> &opened) {
@@ -352,9 +359,7 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::volumeStepRequested, this, [this](int delta) {
         if (!m_audio)
             return;
-        const float volume = qBound(0.0F, m_audio->volume() + float(delta) / 100.0F, 1.0F);
-        m_audio->setVolume(volume);
-        m_window->controls()->setVolume(qRound(volume * 100));
+        m_audio->setVolume(qBound(0.0F, m_audio->volume() + float(delta) / 100.0F, 1.0F));
     });
     connect(window->controls(), &PlayerControls::volumeChangeRequested, this, [this](int percent) {
         if (m_audio)
@@ -496,10 +501,8 @@ void PlayerApp::connectDesktop()
     // Through the track controller, as `[` and `]` do: remembered and reported with the place.
     connect(&m_mpris, &MprisService::rateChangeRequested, &m_tracks, &TrackController::setSpeed);
     connect(&m_mpris, &MprisService::volumeChangeRequested, this, [this](double volume) {
-        if (!m_audio)
-            return;
-        m_audio->setVolume(float(volume));
-        m_window->controls()->setVolume(qRound(volume * 100));
+        if (m_audio)
+            m_audio->setVolume(float(volume));
     });
     connect(&m_mpris, &MprisService::raiseRequested, this, &PlayerApp::raiseWindow);
     connect(&m_mpris, &MprisService::quitRequested, this, &PlayerApp::closeWindow);
