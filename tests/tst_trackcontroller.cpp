@@ -8,6 +8,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
 using namespace Qt::StringLiterals;
 
@@ -398,7 +399,9 @@ void tst_TrackController::answersAboutAnEarlierVideoAreDropped()
     openApplied(std::nullopt, std::nullopt, 0, other);
     // No sidecars next to the copy: only the embedded track.
     QCOMPARE(m_tracks->subtitleNames(), QStringList{kEmbedded});
-    QTest::qWait(500);
+    // The first video's answers (read on the global thread pool) came back, and were dropped.
+    QTRY_COMPARE_WITH_TIMEOUT(QThreadPool::globalInstance()->activeThreadCount(), 0, kTimeoutMs);
+    QCoreApplication::sendPostedEvents();
     QCOMPARE(m_choices->count(), 1);
     QCOMPARE(m_tracks->subtitleNames(), QStringList{kEmbedded});
 }
