@@ -35,15 +35,11 @@ int main(int argc, char *argv[])
     // One window per profile: a second start hands its file to the window already open.
     ProfileInstance instance(options.profileDir);
     QString handedOver;
-    switch (instance.claim(options.file, ProfileInstance::kDefaultWaitMs, &handedOver)) {
-    case ProfileInstance::Claim::HandedOver:
+    const ProfileInstance::Claim claim =
+        instance.claim(options.file, ProfileInstance::kDefaultWaitMs, &handedOver);
+    if (claim != ProfileInstance::Claim::Owner) {
         std::fprintf(stderr, "playmark: %s\n", qPrintable(handedOver));
-        return 0;
-    case ProfileInstance::Claim::Failed:
-        std::fprintf(stderr, "playmark: %s\n", qPrintable(handedOver));
-        return 1;
-    case ProfileInstance::Claim::Owner:
-        break;
+        return claim == ProfileInstance::Claim::HandedOver ? 0 : 1;
     }
 
     PlayerApp player(options);

@@ -213,10 +213,7 @@ void PlaybackSession::finishStarting()
     // on screen, shows it (measured: at once it was still black under Xvfb). At 0 too: the frame
     // prerolled at the start was hidden the same way.
     if (m_playerState != PlayerState::Playing)
-        QTimer::singleShot(kRevealRefreshMs, this, [this] {
-            if (m_playerState != PlayerState::Playing && m_phase == Phase::Playing)
-                Q_EMIT seekRequested(m_positionMs + 1);
-        });
+        QTimer::singleShot(kRevealRefreshMs, this, &PlaybackSession::refreshPausedFrame);
     Q_EMIT resumed(*m_decision);
     if (m_playerState == PlayerState::Playing)
         m_reportTimer.start();

@@ -81,7 +81,8 @@ public:
     // seek); otherwise (applied on open) they go with the next report.
     void setChoices(const PlaybackChoices &choices, bool byPerson);
     // Paused, the video shows a new subtitle only with a new frame (measured: Qt 6.4's video
-    // widget draws the text when a frame arrives): asks for the same frame again.
+    // widget draws the text when a frame arrives): asks for the same frame again. Also how the
+    // paused frame is shown once the start reveals the video; never after Stop.
     void refreshPausedFrame();
     // After loadRequested: the start (the seek to the resume point, play) waits until
     // tracksApplied(), at most the tracks wait.

@@ -107,8 +107,15 @@ void PlayerApp::start()
     m_window->setRecentFiles(m_settings.recentFiles());
     updateSyncStatus();
     m_window->controls()->setAudioAvailable(m_audio != nullptr);
-    if (m_audio)
-        m_window->controls()->setVolume(qRound(m_audio->volume() * 100));
+    if (m_audio) {
+        // Whoever changes the volume (the keys, the slider, the desktop's media controls), the
+        // slider shows it.
+        const auto showVolume = [this](float volume) {
+            m_window->controls()->setVolume(qRound(volume * 100));
+        };
+        showVolume(m_audio->volume());
+        connect(m_audio, &QAudioOutput::volumeChanged, m_window->controls(), showVolume);
+    }
     m_window->show();
 
     m_local.open(m_profile.localDatabasePath(), this, [this](const StoreResult<void> &opened) {
@@ -352,9 +359,7 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::volumeStepRequested, this, [this](int delta) {
         if (!m_audio)
             return;
-        const float volume = qBound(0.0F, m_audio->volume() + float(delta) / 100.0F, 1.0F);
-        m_audio->setVolume(volume);
-        m_window->controls()->setVolume(qRound(volume * 100));
+        m_audio->setVolume(qBound(0.0F, m_audio->volume() + float(delta) / 100.0F, 1.0F));
     });
     connect(window->controls(), &PlayerControls::volumeChangeRequested, this, [this](int percent) {
         if (m_audio)
@@ -496,10 +501,8 @@ void PlayerApp::connectDesktop()
     // Through the track controller, as `[` and `]` do: remembered and reported with the place.
     connect(&m_mpris, &MprisService::rateChangeRequested, &m_tracks, &TrackController::setSpeed);
     connect(&m_mpris, &MprisService::volumeChangeRequested, this, [this](double volume) {
-        if (!m_audio)
-            return;
-        m_audio->setVolume(float(volume));
-        m_window->controls()->setVolume(qRound(volume * 100));
+        if (m_audio)
+            m_audio->setVolume(float(volume));
     });
     connect(&m_mpris, &MprisService::raiseRequested, this, &PlayerApp::raiseWindow);
     connect(&m_mpris, &MprisService::quitRequested, this, &PlayerApp::closeWindow);
@@ -544,7 +547,6 @@ void PlayerApp::connectTracks()
 {
     m_window->setSpeeds(TrackController::speeds(), 1.0);
     connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
-        m_wantedAudioTrack = -1; // the previous video's
         m_tracks.open(path);
         m_session.awaitTracks();
     });
@@ -555,19 +557,13 @@ void PlayerApp::connectTracks()
             });
     connect(&m_player, &QMediaPlayer::positionChanged, &m_tracks, &TrackController::setPosition);
 
-    // Asked for only when it changes: each switch flushes the pipeline (a seek).
-    connect(&m_tracks, &TrackController::audioTrackRequested, this, [this](int index) {
-        m_wantedAudioTrack = index;
-        if (index < m_player.audioTracks().size() && m_player.activeAudioTrack() != index)
-            m_player.setActiveAudioTrack(index);
-    });
+    // The player may list its tracks before or after the controller chose one: both apply it.
+    connect(&m_tracks, &TrackController::audioTrackRequested, this, &PlayerApp::applyAudioTrack);
     connect(&m_player, &QMediaPlayer::tracksChanged, this, [this] {
         // Qt 6.4's own subtitles come at the wrong time after any seek (measured): never on.
         if (m_player.activeSubtitleTrack() != -1)
             m_player.setActiveSubtitleTrack(-1);
-        if (m_wantedAudioTrack >= 0 && m_wantedAudioTrack < m_player.audioTracks().size()
-            && m_player.activeAudioTrack() != m_wantedAudioTrack)
-            m_player.setActiveAudioTrack(m_wantedAudioTrack);
+        applyAudioTrack();
     });
     connect(&m_tracks, &TrackController::playbackRateRequested, this, [this](double rate) {
         if (!qFuzzyCompare(m_player.playbackRate(), rate))
@@ -610,6 +606,15 @@ void PlayerApp::connectTracks()
     connect(window, &PlayerWindow::normalSpeedRequested, &m_tracks,
             [this] { m_tracks.setSpeed(1.0); });
     connect(window, &PlayerWindow::homeRequested, &m_tracks, &TrackController::close);
+}
+
+void PlayerApp::applyAudioTrack()
+{
+    // None chosen until the new video's tracks are known: not the previous video's. Asked for
+    // only when it changes: each switch flushes the pipeline (a seek).
+    const int index = m_tracks.isApplied() ? m_tracks.currentAudio() : -1;
+    if (index >= 0 && index < m_player.audioTracks().size() && m_player.activeAudioTrack() != index)
+        m_player.setActiveAudioTrack(index);
 }
 
 void PlayerApp::showTracks()

@@ -58,6 +58,7 @@ private:
     void raiseWindow();
     void connectTracks();
     void showTracks();
+    void applyAudioTrack();
     void handleFailure(const QString &reason);
     void updateSyncStatus();
     void configureFromProfile();
@@ -88,7 +89,6 @@ private:
     ContinueWatchingModel m_continueWatching;
     MprisService m_mpris;
     TrackController m_tracks;
-    int m_wantedAudioTrack = -1; // asked for before the player listed its tracks
     bool m_quitScheduled = false;
     QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };

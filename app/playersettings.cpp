@@ -17,6 +17,8 @@ const QString kSubtitleLanguagesKey = QStringLiteral("tracks/subtitle_languages"
 const QString kShowSubtitlesKey = QStringLiteral("tracks/show_subtitles");
 // One key per folder: a hash, since a path's slashes would make groups of it in the file.
 const QString kFolderChoicesGroup = QStringLiteral("folder_choices/");
+// The folders' keys, the one used last first: past the limit the oldest are forgotten.
+const QString kFolderChoicesRecentKey = QStringLiteral("folder_choices_recent/keys");
 
 using SubtitleMode = TrackDefaults::SubtitleMode;
 const QList<QPair<SubtitleMode, QString>> kSubtitleModeNames = {
@@ -24,6 +26,20 @@ const QList<QPair<SubtitleMode, QString>> kSubtitleModeNames = {
     {SubtitleMode::WhenAudioForeign, QStringLiteral("when_audio_foreign")},
     {SubtitleMode::Always, QStringLiteral("always")},
 };
+
+// `list` with `item` first, once, and at most `limit` long; what fell off goes to `dropped`.
+QStringList withNewest(QStringList list, const QString &item, int limit,
+                       QStringList *dropped = nullptr)
+{
+    list.removeAll(item);
+    list.prepend(item);
+    while (list.size() > limit) {
+        const QString last = list.takeLast();
+        if (dropped)
+            dropped->append(last);
+    }
+    return list;
+}
 
 QString folderKey(const QString &folder)
 {
@@ -90,11 +106,7 @@ QStringList PlayerSettings::recentFiles() const
 
 void PlayerSettings::addRecentFile(const QString &path)
 {
-    QStringList recent = recentFiles();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > kMaxRecentFiles)
-        recent.removeLast();
+    const QStringList recent = withNewest(recentFiles(), path, kMaxRecentFiles);
     m_settings.setValue(kRecentKey, recent);
     Q_EMIT recentFilesChanged(recent);
 }
@@ -162,7 +174,18 @@ std::optional<PlaybackChoices> PlayerSettings::folderChoices(const QString &fold
 
 void PlayerSettings::setFolderChoices(const QString &folder, const PlaybackChoices &choices)
 {
-    m_settings.setValue(folderKey(folder), ChoicesCodec::toCompactJson(choices));
+    const QString key = folderKey(folder);
+    const QByteArray json = ChoicesCodec::toCompactJson(choices);
+    const QStringList recent = m_settings.value(kFolderChoicesRecentKey).toStringList();
+    // Opening a video applies them again: the file is written only when something changed.
+    if (recent.value(0) == key && m_settings.value(key).toByteArray() == json)
+        return;
+    QStringList forgotten;
+    m_settings.setValue(kFolderChoicesRecentKey,
+                        withNewest(recent, key, kMaxFolderChoices, &forgotten));
+    for (const QString &old : forgotten)
+        m_settings.remove(old);
+    m_settings.setValue(key, json);
 }
 
 void PlayerSettings::sync()

@@ -30,6 +30,9 @@ public:
     static constexpr int kMinReportIntervalSeconds = 1;
     static constexpr int kMaxReportIntervalSeconds = 3600;
     static constexpr int kMaxRecentFiles = 10;
+    // Folders whose last choices are kept: a profile is used for years, and every folder ever
+    // opened would otherwise stay in the file it reads at every start.
+    static constexpr int kMaxFolderChoices = 200;
     static constexpr double kDefaultVolume = 0.8;
 
     explicit PlayerSettings(QSettings &settings, QObject *parent = nullptr);
@@ -71,7 +74,8 @@ public:
     static QString systemLanguage();
 
     // The choices last used in a folder (absolute path), for the next file there that has none
-    // of its own; nullopt when none were kept.
+    // of its own; nullopt when none were kept. Kept for the kMaxFolderChoices folders whose
+    // choices were set last.
     std::optional<PlaybackChoices> folderChoices(const QString &folder) const;
     void setFolderChoices(const QString &folder, const PlaybackChoices &choices);
 

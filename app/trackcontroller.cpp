@@ -8,7 +8,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QFuture>
-#include <QLocale>
 #include <QLoggingCategory>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -45,26 +44,13 @@ ParsedFile parseFile(const QString &path)
     return parsed;
 }
 
-// "Film.de.srt" -> "de": the part before the extension, when it names a language.
-QString languageOfName(const QString &fileName)
-{
-    const QString base = QFileInfo(fileName).completeBaseName();
-    const qsizetype dot = base.lastIndexOf(QLatin1Char('.'));
-    if (dot < 0)
-        return {};
-    const QLocale::Language language = QLocale::codeToLanguage(base.mid(dot + 1).toLower());
-    if (language == QLocale::AnyLanguage || language == QLocale::C)
-        return {};
-    return QLocale::languageToCode(language, QLocale::ISO639Part1);
-}
-
 // A subtitle file chosen by hand, described as a sidecar would be.
 SidecarSubtitle fileAt(const QString &path)
 {
     SidecarSubtitle file;
     file.path = path;
     file.fileName = QFileInfo(path).fileName();
-    file.language = languageOfName(file.fileName);
+    file.language = subtitleFileLanguage(file.fileName);
     file.format = file.fileName.endsWith(QStringLiteral(".vtt"), Qt::CaseInsensitive)
         ? SubtitleFormat::WebVtt
         : SubtitleFormat::SubRip;

@@ -27,6 +27,7 @@ private Q_SLOTS:
     void firstRunOfferedUntilAnswered();
     void trackDefaultsFromTheSystemUntilSet();
     void folderChoicesKeptPerFolder();
+    void folderChoicesKeepTheLimit();
 
 private:
     QString iniPath() const { return m_dir->filePath(u"settings.ini"_s); }
@@ -218,6 +219,36 @@ void tst_PlayerSettings::folderChoicesKeptPerFolder()
     QCOMPARE(settings.folderChoices(u"/videos/Anime"_s), std::optional(anime));
     QCOMPARE(settings.folderChoices(u"/videos/Documentaries/Été"_s), std::optional(documentary));
     QCOMPARE(settings.folderChoices(u"/videos"_s), std::nullopt);
+}
+
+// Past kMaxFolderChoices folders, the one whose choices were set longest ago is forgotten; setting
+// a folder's choices again makes it the newest.
+void tst_PlayerSettings::folderChoicesKeepTheLimit()
+{
+    const auto folder = [](int i) {
+        return u"/videos/Series %1"_s.arg(i);
+    };
+    PlaybackChoices choices;
+    choices.speed = 1.5;
+    {
+        QSettings file(iniPath(), QSettings::IniFormat);
+        PlayerSettings settings(file);
+        for (int i = 0; i < PlayerSettings::kMaxFolderChoices; ++i)
+            settings.setFolderChoices(folder(i), choices);
+        settings.setFolderChoices(folder(0), choices);
+        settings.setFolderChoices(folder(PlayerSettings::kMaxFolderChoices), choices);
+        settings.sync();
+    }
+    QSettings file(iniPath(), QSettings::IniFormat);
+    const PlayerSettings settings(file);
+    QCOMPARE(settings.folderChoices(folder(1)), std::nullopt);
+    QCOMPARE(settings.folderChoices(folder(0)), std::optional(choices));
+    QCOMPARE(settings.folderChoices(folder(2)), std::optional(choices));
+    QCOMPARE(settings.folderChoices(folder(PlayerSettings::kMaxFolderChoices)),
+             std::optional(choices));
+    QCOMPARE(file.childGroups().contains(u"folder_choices"_s), true);
+    file.beginGroup(u"folder_choices"_s);
+    QCOMPARE(file.childKeys().size(), PlayerSettings::kMaxFolderChoices);
 }
 
 QTEST_GUILESS_MAIN(tst_PlayerSettings)

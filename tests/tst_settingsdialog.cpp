@@ -360,6 +360,8 @@ void tst_SettingsDialog::parseLanguages_data()
     QTest::newRow("upper-case code, spaces, an empty part")
         << u" EN , , de "_s << QStringList{u"en"_s, u"de"_s} << true;
     QTest::newRow("each once") << u"en, English, eng"_s << QStringList{u"en"_s} << true;
+    QTest::newRow("a region is not part of the language, as in a track's tag")
+        << u"pt-BR, en_GB"_s << QStringList{u"pt"_s, u"en"_s} << true;
     QTest::newRow("no such language") << u"ja, Klingonish"_s << QStringList() << false;
     QTest::newRow("no such code") << u"xq"_s << QStringList() << false;
 }

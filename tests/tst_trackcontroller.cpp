@@ -8,6 +8,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
 using namespace Qt::StringLiterals;
 
@@ -48,6 +49,17 @@ PlaybackChoices tvChoices()
     return choices;
 }
 
+// A SubRip file of one cue, `text` from 0:03 to 0:04, in `dir`; "" when it cannot be written.
+QString writeSubRip(const QTemporaryDir &dir, const QString &name, const QByteArray &text)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return {};
+    file.write("1\n00:00:03,000 --> 00:00:04,000\n" + text + "\n");
+    return path;
+}
+
 } // namespace
 
 class tst_TrackController : public QObject
@@ -69,6 +81,7 @@ private Q_SLOTS:
     void sidecarTextFollowsThePosition();
     void embeddedTextFromTheResumePoint();
     void loadedFileIsListedAndShown();
+    void loadedFileNamedAsSidecarsAre();
     void unreadableFileSaysSo();
     void answersAboutAnEarlierVideoAreDropped();
     void nothingChangesBeforeTheTracksAreKnown();
@@ -329,11 +342,8 @@ void tst_TrackController::loadedFileIsListedAndShown()
 {
     openApplied();
     QTemporaryDir dir;
-    const QString path = dir.filePath(u"Film.de.srt"_s);
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("1\n00:00:03,000 --> 00:00:04,000\nDeutscher Untertitel\n");
-    file.close();
+    const QString path = writeSubRip(dir, u"Film.de.srt"_s, "Deutscher Untertitel");
+    QVERIFY(!path.isEmpty());
     QSignalSpy listed(m_tracks.get(), &TrackController::tracksChanged);
 
     m_tracks->loadSubtitleFile(path);
@@ -345,6 +355,21 @@ void tst_TrackController::loadedFileIsListedAndShown()
     QCOMPARE(m_tracks->choices().subtitles->fileName, u"Film.de.srt"_s);
     m_tracks->setPosition(3500);
     waitForText(u"Deutscher Untertitel"_s);
+}
+
+// A file loaded by hand is named by the language its name states, read as a sidecar's name is
+// (tags such as "forced" are no language): the menu says what the choices carry.
+void tst_TrackController::loadedFileNamedAsSidecarsAre()
+{
+    openApplied();
+    QTemporaryDir dir;
+    const QString path = writeSubRip(dir, u"Other.en.forced.srt"_s, "Forced English");
+    QVERIFY(!path.isEmpty());
+
+    m_tracks->loadSubtitleFile(path);
+    QTRY_COMPARE_WITH_TIMEOUT(m_tracks->subtitleName(), u"English — Other.en.forced.srt"_s,
+                              kTimeoutMs);
+    QCOMPARE(m_tracks->choices().subtitles->track.language, u"en"_s);
 }
 
 void tst_TrackController::unreadableFileSaysSo()
@@ -374,7 +399,9 @@ void tst_TrackController::answersAboutAnEarlierVideoAreDropped()
     openApplied(std::nullopt, std::nullopt, 0, other);
     // No sidecars next to the copy: only the embedded track.
     QCOMPARE(m_tracks->subtitleNames(), QStringList{kEmbedded});
-    QTest::qWait(500);
+    // The first video's answers (read on the global thread pool) came back, and were dropped.
+    QTRY_COMPARE_WITH_TIMEOUT(QThreadPool::globalInstance()->activeThreadCount(), 0, kTimeoutMs);
+    QCoreApplication::sendPostedEvents();
     QCOMPARE(m_choices->count(), 1);
     QCOMPARE(m_tracks->subtitleNames(), QStringList{kEmbedded});
 }

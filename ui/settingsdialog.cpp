@@ -1,5 +1,6 @@
 #include "settingsdialog.h"
 
+#include "media/tracknames.h"
 #include "serverlist/serverlist.h"
 
 #include <QCheckBox>
@@ -8,7 +9,6 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QLocale>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -162,26 +162,14 @@ std::optional<QStringList> SettingsDialog::parseLanguages(const QString &text, Q
         const QString part = raw.trimmed();
         if (part.isEmpty())
             continue;
-        // A code of any ISO 639 part ("ja", "jpn"), else an English name ("Japanese").
-        QLocale::Language language = QLocale::AnyLanguage;
-        if (part.size() <= 3)
-            language = QLocale::codeToLanguage(part.toLower());
-        for (int value = QLocale::C + 1;
-             language == QLocale::AnyLanguage && value <= QLocale::LastLanguage; ++value) {
-            if (QLocale::languageToString(QLocale::Language(value))
-                    .compare(part, Qt::CaseInsensitive)
-                == 0)
-                language = QLocale::Language(value);
-        }
-        if (language == QLocale::AnyLanguage || language == QLocale::C) {
+        // The same code the tracks' tags and the sidecars' names are read into, so they match.
+        const QString code = languageCode(part, UnknownLanguage::Dropped);
+        if (code.isEmpty()) {
             *error = tr("“%1” is not a language: write ISO codes such as “ja” or names such as "
                         "“Japanese”, separated by commas.")
                          .arg(part);
             return std::nullopt;
         }
-        QString code = QLocale::languageToCode(language, QLocale::ISO639Part1);
-        if (code.isEmpty())
-            code = QLocale::languageToCode(language);
         if (!codes.contains(code))
             codes << code;
     }
