@@ -30,7 +30,6 @@ public:
     enum class Cause { Defaults, Wanted, Person };
     Q_ENUM(Cause)
 
-    static constexpr qint64 kDelayStepMs = 100;
     // The speeds [ and ] step through (VLC's keys).
     static QList<double> speeds();
 

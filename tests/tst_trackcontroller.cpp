@@ -17,6 +17,8 @@ namespace {
 const QString kSample = QStringLiteral(PLAYMARK_TRACKS_SAMPLE);
 // Generous: the machine is shared. Nothing here asserts how long anything took.
 constexpr int kTimeoutMs = 30000;
+// A press of G or H (the window's step).
+constexpr qint64 kDelayStepMs = 100;
 
 const QString kJapanese = u"Japanese"_s;
 const QString kCommentary = u"English — Commentary"_s;
@@ -259,11 +261,11 @@ void tst_TrackController::delayKeys()
 {
     openApplied();
     for (int i = 0; i < 3; ++i)
-        m_tracks->shiftSubtitleDelay(TrackController::kDelayStepMs);
+        m_tracks->shiftSubtitleDelay(kDelayStepMs);
     QCOMPARE(m_messages->constLast().at(0).toString(), u"Subtitle delay: +300 ms"_s);
     QCOMPARE(m_tracks->choices().subtitleDelayMs, qint64(300));
     for (int i = 0; i < 5; ++i)
-        m_tracks->shiftSubtitleDelay(-TrackController::kDelayStepMs);
+        m_tracks->shiftSubtitleDelay(-kDelayStepMs);
     QCOMPARE(m_messages->constLast().at(0).toString(), u"Subtitle delay: -200 ms"_s);
     QCOMPARE(m_tracks->choices().subtitleDelayMs, qint64(-200));
 }
@@ -311,7 +313,7 @@ void tst_TrackController::sidecarTextFollowsThePosition()
     waitForText(QString());
     // 1 s later: the 0:08 cue shows from 0:09 to 0:10.5.
     for (int i = 0; i < 10; ++i)
-        m_tracks->shiftSubtitleDelay(TrackController::kDelayStepMs);
+        m_tracks->shiftSubtitleDelay(kDelayStepMs);
     waitForText(u"Sidecar cue from 0:08.000"_s);
     m_tracks->chooseSubtitles(-1);
     waitForText(QString());

@@ -146,10 +146,12 @@ void PlayerWindow::createActions()
     add(m_subtitlesMenu, tr("Load Subtitle File…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
         [this] { chooseSubtitleFile(); });
     m_subtitlesMenu->addSeparator();
-    add(m_subtitlesMenu, tr("Delay −100 ms (Earlier)"), QKeySequence(Qt::Key_G),
-        [this] { Q_EMIT subtitleDelayStepRequested(-100); });
-    add(m_subtitlesMenu, tr("Delay +100 ms (Later)"), QKeySequence(Qt::Key_H),
-        [this] { Q_EMIT subtitleDelayStepRequested(100); });
+    add(m_subtitlesMenu, tr("Delay −%1 ms (Earlier)").arg(kSubtitleDelayStepMs),
+        QKeySequence(Qt::Key_G),
+        [this] { Q_EMIT subtitleDelayStepRequested(-kSubtitleDelayStepMs); });
+    add(m_subtitlesMenu, tr("Delay +%1 ms (Later)").arg(kSubtitleDelayStepMs),
+        QKeySequence(Qt::Key_H),
+        [this] { Q_EMIT subtitleDelayStepRequested(kSubtitleDelayStepMs); });
     setAudioTracks({}, -1);
     setSubtitleTracks({}, -1);
     setSpeeds({1.0}, 1.0);

@@ -24,6 +24,8 @@ class PlayerWindow final : public QMainWindow
 public:
     // How long a message about a change stays.
     static constexpr int kMessageMs = 2500;
+    // G and H move the subtitles this much (VLC's step).
+    static constexpr int kSubtitleDelayStepMs = 100;
 
     explicit PlayerWindow(QWidget *parent = nullptr);
 
