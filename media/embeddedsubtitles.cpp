@@ -1,5 +1,6 @@
 #include "media/embeddedsubtitles.h"
 
+#include "media/gstreamerinit.h"
 #include "media/subtitleparser.h"
 #include "media/subtitletext.h"
 
@@ -26,21 +27,6 @@ namespace {
 constexpr GstClockTime kPollInterval = 50 * GST_MSECOND;
 // A text buffer without a duration (rare: Matroska gives BlockDuration) stays this long.
 constexpr qint64 kDefaultCueMs = 4000;
-
-// gst_init_check once for the process, whichever thread comes first (a function-local static is
-// initialised once, thread-safely); Qt Multimedia's own gst_init in the player is harmless.
-QString gstreamerInitError()
-{
-    static const QString error = [] {
-        GError *gerror = nullptr;
-        if (gst_init_check(nullptr, nullptr, &gerror))
-            return QString();
-        const QString message = gerror ? QString::fromUtf8(gerror->message) : u"unknown"_s;
-        g_clear_error(&gerror);
-        return u"GStreamer cannot start: %1"_s.arg(message);
-    }();
-    return error;
-}
 
 QString errorText(GstMessage *message, const QString &path)
 {
@@ -307,7 +293,7 @@ private:
 
 QString EmbeddedSubtitles::Run::read()
 {
-    if (const QString error = gstreamerInitError(); !error.isEmpty())
+    if (const QString error = initGStreamer(); !error.isEmpty())
         return error;
     const QFileInfo file(path);
     if (!file.isFile())

@@ -1,5 +1,6 @@
 #include "media/mediastreams.h"
 
+#include "media/gstreamerinit.h"
 #include "media/tracknames.h"
 
 #include <QFileInfo>
@@ -20,22 +21,6 @@ namespace {
 // A file the discoverer has not finished with by then is not one to play (a local file is read
 // in well under a second; the sample takes about 20 ms). GStreamer's own default is 10 s.
 constexpr GstClockTime kDiscoverTimeout = 5 * GST_SECOND;
-
-// gst_init_check once per process, from whichever thread probes first.
-QString initGStreamer()
-{
-    static std::once_flag once;
-    static QString failure;
-    std::call_once(once, [] {
-        GError *error = nullptr;
-        if (!gst_init_check(nullptr, nullptr, &error)) {
-            failure = QStringLiteral("GStreamer did not start: %1")
-                          .arg(error ? QString::fromUtf8(error->message) : QStringLiteral("?"));
-            g_clear_error(&error);
-        }
-    });
-    return failure;
-}
 
 // Takes a string GLib allocated.
 QString takeString(gchar *text)
