@@ -272,23 +272,6 @@ void onPadAdded(GstElement *, GstPad *pad, gpointer data)
     gst_element_sync_state_with_parent(sink);
 }
 
-// The pipeline and its bus, set to NULL (which joins GStreamer's streaming threads, so no
-// callback runs after it) and released on every way out of Run::read.
-class PipelineGuard
-{
-public:
-    explicit PipelineGuard(GstElement *pipeline) : m_pipeline(pipeline) { }
-    ~PipelineGuard()
-    {
-        gst_element_set_state(m_pipeline, GST_STATE_NULL);
-        gst_object_unref(m_pipeline);
-    }
-    Q_DISABLE_COPY_MOVE(PipelineGuard)
-
-private:
-    GstElement *m_pipeline;
-};
-
 } // namespace
 
 QString EmbeddedSubtitles::Run::read()
@@ -302,7 +285,13 @@ QString EmbeddedSubtitles::Run::read()
         return u"cannot read subtitles from %1: permission denied"_s.arg(path);
 
     pipeline = gst_pipeline_new(nullptr);
-    PipelineGuard guard(pipeline);
+    // Set to NULL (which joins GStreamer's streaming threads, so no callback runs after it) and
+    // released on every way out.
+    const auto releasePipeline = qScopeGuard([this] {
+        gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_object_unref(pipeline);
+        pipeline = nullptr;
+    });
     GstElement *source = gst_element_factory_make("filesrc", nullptr);
     GstElement *parse = gst_element_factory_make("parsebin", nullptr);
     if (!source || !parse) {
