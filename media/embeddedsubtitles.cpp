@@ -1,5 +1,6 @@
 #include "media/embeddedsubtitles.h"
 
+#include "media/gstreamerinit.h"
 #include "media/subtitleparser.h"
 #include "media/subtitletext.h"
 
@@ -26,21 +27,6 @@ namespace {
 constexpr GstClockTime kPollInterval = 50 * GST_MSECOND;
 // A text buffer without a duration (rare: Matroska gives BlockDuration) stays this long.
 constexpr qint64 kDefaultCueMs = 4000;
-
-// gst_init_check once for the process, whichever thread comes first (a function-local static is
-// initialised once, thread-safely); Qt Multimedia's own gst_init in the player is harmless.
-QString gstreamerInitError()
-{
-    static const QString error = [] {
-        GError *gerror = nullptr;
-        if (gst_init_check(nullptr, nullptr, &gerror))
-            return QString();
-        const QString message = gerror ? QString::fromUtf8(gerror->message) : u"unknown"_s;
-        g_clear_error(&gerror);
-        return u"GStreamer cannot start: %1"_s.arg(message);
-    }();
-    return error;
-}
 
 QString errorText(GstMessage *message, const QString &path)
 {
@@ -286,28 +272,11 @@ void onPadAdded(GstElement *, GstPad *pad, gpointer data)
     gst_element_sync_state_with_parent(sink);
 }
 
-// The pipeline and its bus, set to NULL (which joins GStreamer's streaming threads, so no
-// callback runs after it) and released on every way out of Run::read.
-class PipelineGuard
-{
-public:
-    explicit PipelineGuard(GstElement *pipeline) : m_pipeline(pipeline) { }
-    ~PipelineGuard()
-    {
-        gst_element_set_state(m_pipeline, GST_STATE_NULL);
-        gst_object_unref(m_pipeline);
-    }
-    Q_DISABLE_COPY_MOVE(PipelineGuard)
-
-private:
-    GstElement *m_pipeline;
-};
-
 } // namespace
 
 QString EmbeddedSubtitles::Run::read()
 {
-    if (const QString error = gstreamerInitError(); !error.isEmpty())
+    if (const QString error = initGStreamer(); !error.isEmpty())
         return error;
     const QFileInfo file(path);
     if (!file.isFile())
@@ -316,7 +285,13 @@ QString EmbeddedSubtitles::Run::read()
         return u"cannot read subtitles from %1: permission denied"_s.arg(path);
 
     pipeline = gst_pipeline_new(nullptr);
-    PipelineGuard guard(pipeline);
+    // Set to NULL (which joins GStreamer's streaming threads, so no callback runs after it) and
+    // released on every way out.
+    const auto releasePipeline = qScopeGuard([this] {
+        gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_object_unref(pipeline);
+        pipeline = nullptr;
+    });
     GstElement *source = gst_element_factory_make("filesrc", nullptr);
     GstElement *parse = gst_element_factory_make("parsebin", nullptr);
     if (!source || !parse) {

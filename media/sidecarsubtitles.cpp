@@ -21,15 +21,6 @@ const QSet<QString> kVideoSuffixes = {u"mkv"_s, u"mp4"_s, u"m4v"_s, u"avi"_s,  u
                                       u"mov"_s, u"ts"_s,  u"wmv"_s, u"mpg"_s,  u"mpeg"_s,
                                       u"ogv"_s, u"flv"_s, u"3gp"_s, u"m2ts"_s, u"vob"_s};
 
-std::optional<SubtitleFormat> formatOfSuffix(const QString &suffix)
-{
-    if (suffix == u"srt"_s)
-        return SubtitleFormat::SubRip;
-    if (suffix == u"vtt"_s)
-        return SubtitleFormat::WebVtt;
-    return std::nullopt;
-}
-
 // The parts of a name left when what it says besides the language is taken out ("en.forced",
 // "sdh.en" -> "en"). "hi" is also Hindi's code: a tag only next to another part.
 QStringList withoutNameTags(QStringList parts)
@@ -67,7 +58,7 @@ QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
     QList<SidecarSubtitle> found;
     for (const QString &file : files) {
         const QFileInfo info(file);
-        const std::optional<SubtitleFormat> format = formatOfSuffix(info.suffix().toLower());
+        const std::optional<SubtitleFormat> format = subtitleFormatOfName(file);
         const QString stem = info.completeBaseName();
         if (!format || otherVideos.contains(stem))
             continue;
@@ -76,7 +67,6 @@ QList<SidecarSubtitle> findSidecarSubtitles(const QString &videoPath)
             if (!stem.startsWith(name + u'.'))
                 continue;
             // The parts after NAME: one language, maybe with tags ("en", "en.forced", "sdh.en").
-            // "hi" is also Hindi's code: a tag only next to another language part.
             const QStringList parts = withoutNameTags(stem.mid(name.size() + 1).split(u'.'));
             if (parts.size() > 1)
                 continue;

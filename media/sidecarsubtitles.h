@@ -20,7 +20,8 @@ struct SidecarSubtitle
     friend bool operator!=(const SidecarSubtitle &a, const SidecarSubtitle &b) { return !(a == b); }
 };
 
-// NAME.srt, NAME.LANG.srt, NAME.vtt, NAME.LANG.vtt next to the video (the extension in any case;
+// NAME.srt, NAME.LANG.srt, NAME.vtt, NAME.LANG.vtt next to the video (also .webvtt, as
+// subtitleFormatOfName reads it; the extension in any case;
 // also NAME.LANG.forced.srt, NAME.LANG.sdh.srt, .cc., .hi. as that language), sorted by language
 // name, then file name. LANG is an ISO 639 code of 2 or 3 letters ("en", "eng", "fre"), with or
 // without a region ("pt-BR"), or an English language name ("English"). A file named after another

@@ -2,6 +2,7 @@
 
 #include "media/subtitletext.h"
 
+#include <QFileInfo>
 #include <QStringDecoder>
 #include <QStringList>
 
@@ -242,15 +243,20 @@ SubtitleParseResult parseSubtitles(const QByteArray &bytes, SubtitleFormat forma
     return result;
 }
 
+std::optional<SubtitleFormat> subtitleFormatOfName(const QString &fileName)
+{
+    const QString suffix = QFileInfo(fileName).suffix().toLower();
+    if (suffix == u"srt"_s)
+        return SubtitleFormat::SubRip;
+    if (suffix == u"vtt"_s || suffix == u"webvtt"_s)
+        return SubtitleFormat::WebVtt;
+    return std::nullopt;
+}
+
 std::optional<SubtitleFormat> subtitleFormatOf(const QString &fileName, const QByteArray &bytes)
 {
-    const QString suffix = fileName.section(u'.', -1).toLower();
-    if (fileName.contains(u'.')) {
-        if (suffix == u"srt"_s)
-            return SubtitleFormat::SubRip;
-        if (suffix == u"vtt"_s || suffix == u"webvtt"_s)
-            return SubtitleFormat::WebVtt;
-    }
+    if (const std::optional<SubtitleFormat> format = subtitleFormatOfName(fileName))
+        return format;
     // The start of the file is enough to tell; a character cut in two at the end does no harm.
     const QString head = decodeSubtitleText(bytes.left(4096)).trimmed();
     if (head.startsWith(u"WEBVTT"_s))

@@ -38,6 +38,9 @@ QString decodeSubtitleText(const QByteArray &bytes);
 // counted. Never fails as a whole: a file that is not subtitles gives no cues.
 SubtitleParseResult parseSubtitles(const QByteArray &bytes, SubtitleFormat format);
 
-// By the file name's extension (.srt, .vtt, any case), else by the content: a "WEBVTT" header,
+// By the file name's extension alone: .srt, .vtt or .webvtt, in any case; nullopt for any other.
+std::optional<SubtitleFormat> subtitleFormatOfName(const QString &fileName);
+
+// By the file name's extension (subtitleFormatOfName), else by the content: a "WEBVTT" header,
 // else a SubRip timing line ("00:00:01,000 --> ..."). nullopt when neither.
 std::optional<SubtitleFormat> subtitleFormatOf(const QString &fileName, const QByteArray &bytes);

@@ -36,7 +36,7 @@ void tst_SidecarSubtitles::find()
     for (const QString &name :
          {u"Film.mkv"_s, u"Film.srt"_s, u"Film.en.srt"_s, u"Film.fre.VTT"_s, u"Film.German.srt"_s,
           u"Film.ja.forced.srt"_s, u"Film.en.sdh.srt"_s, u"Film.pt-BR.srt"_s, u"Film.hi.srt"_s,
-          u"Film.es.hi.srt"_s,
+          u"Film.es.hi.srt"_s, u"Film.it.webvtt"_s,
           // Not Film.mkv's:
           u"Film2.mkv"_s, u"Film2.en.srt"_s, u"Film2.srt"_s, u"Film.Part2.srt"_s, u"Film.en.txt"_s,
           u"Film.en.srt.bak"_s, u"film.en.srt"_s, u"Film.en.fr.srt"_s, u"Film.und.srt"_s,
@@ -55,18 +55,18 @@ void tst_SidecarSubtitles::find()
         languages << sidecar.language;
         QCOMPARE(sidecar.path, dir.absoluteFilePath(sidecar.fileName));
         QCOMPARE(sidecar.format,
-                 sidecar.fileName.endsWith(u"VTT"_s) ? SubtitleFormat::WebVtt
-                                                     : SubtitleFormat::SubRip);
+                 sidecar.fileName.endsWith(u"VTT"_s, Qt::CaseInsensitive) ? SubtitleFormat::WebVtt
+                                                                          : SubtitleFormat::SubRip);
     }
-    // By language name (none first, then English, French, German, Hindi, Japanese, Portuguese,
-    // Spanish), then file name.
+    // By language name (none first, then English, French, German, Hindi, Italian, Japanese,
+    // Portuguese, Spanish), then file name.
     QCOMPARE(names,
              (QStringList{u"Film.srt"_s, u"Film.en.sdh.srt"_s, u"Film.en.srt"_s, u"Film.fre.VTT"_s,
-                          u"Film.German.srt"_s, u"Film.hi.srt"_s, u"Film.ja.forced.srt"_s,
-                          u"Film.pt-BR.srt"_s, u"Film.es.hi.srt"_s}));
+                          u"Film.German.srt"_s, u"Film.hi.srt"_s, u"Film.it.webvtt"_s,
+                          u"Film.ja.forced.srt"_s, u"Film.pt-BR.srt"_s, u"Film.es.hi.srt"_s}));
     QCOMPARE(languages,
-             (QStringList{QString(), u"en"_s, u"en"_s, u"fr"_s, u"de"_s, u"hi"_s, u"ja"_s, u"pt"_s,
-                          u"es"_s}));
+             (QStringList{QString(), u"en"_s, u"en"_s, u"fr"_s, u"de"_s, u"hi"_s, u"it"_s, u"ja"_s,
+                          u"pt"_s, u"es"_s}));
 
     // Film2's own are found for Film2.
     QStringList film2;

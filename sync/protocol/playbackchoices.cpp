@@ -18,11 +18,6 @@ constexpr std::array<std::pair<SubtitleChoice::Source, const char *>, 3> kSource
 
 const QString kOff = QStringLiteral("off");
 
-bool present(const QJsonValue &value)
-{
-    return !value.isUndefined() && !value.isNull();
-}
-
 // Reads one object's members in turn and stops at the first broken rule; `path` names the object
 // in messages ("choices.audio").
 class MemberReader
@@ -47,14 +42,12 @@ public:
     QString text(const QJsonObject &object, const QString &member, qsizetype maxCharacters)
     {
         const QJsonValue value = object.value(member);
-        if (m_failed || !present(value))
+        if (m_failed || !Validation::isPresent(value))
             return {};
-        if (!value.isString() || Validation::characterCount(value.toString()) > maxCharacters) {
-            fail(member,
-                 QStringLiteral("must be a string of at most %1 characters").arg(maxCharacters));
-            return {};
-        }
-        return value.toString();
+        const std::optional<QString> text = Validation::boundedText(value, maxCharacters);
+        if (!text)
+            fail(member, Validation::textRule(maxCharacters));
+        return text.value_or(QString());
     }
 
     TrackIdentity track(const QJsonObject &object)
@@ -75,7 +68,7 @@ public:
         const QString rule =
             QStringLiteral("must be a file name of 1 to %1 characters without '/', '\\' or NUL")
                 .arg(ChoiceLimits::kMaxFileName);
-        if (!present(value)) {
+        if (!Validation::isPresent(value)) {
             fail(member, QStringLiteral("is required; it ") + rule);
             return {};
         }
@@ -180,7 +173,7 @@ std::optional<PlaybackChoices> fromJson(const QJsonValue &value, ValidationError
     PlaybackChoices choices;
 
     const QJsonValue audio = object.value(QStringLiteral("audio"));
-    if (present(audio)) {
+    if (Validation::isPresent(audio)) {
         MemberReader audioReader(QStringLiteral("choices.audio"), error);
         if (!audio.isObject()) {
             audioReader.fail(QString(), QStringLiteral("must be an object"));
@@ -192,14 +185,14 @@ std::optional<PlaybackChoices> fromJson(const QJsonValue &value, ValidationError
     }
 
     const QJsonValue subtitles = object.value(QStringLiteral("subtitles"));
-    if (present(subtitles)) {
+    if (Validation::isPresent(subtitles)) {
         choices.subtitles = subtitlesFromJson(subtitles, error);
         if (!choices.subtitles)
             return std::nullopt;
     }
 
     const QJsonValue delay = object.value(QStringLiteral("subtitle_delay_ms"));
-    if (present(delay)) {
+    if (Validation::isPresent(delay)) {
         const double ms = delay.toDouble(std::nan(""));
         if (!delay.isDouble() || std::trunc(ms) != ms
             || std::abs(ms) > double(ChoiceLimits::kMaxSubtitleDelayMs)) {
@@ -213,7 +206,7 @@ std::optional<PlaybackChoices> fromJson(const QJsonValue &value, ValidationError
     }
 
     const QJsonValue speed = object.value(QStringLiteral("speed"));
-    if (present(speed)) {
+    if (Validation::isPresent(speed)) {
         const double rate = speed.toDouble(std::nan(""));
         // Written so that NaN fails too.
         if (!speed.isDouble()

@@ -48,8 +48,7 @@ public:
 
     bool present(const QString &field) const
     {
-        const QJsonValue value = m_object.value(field);
-        return !value.isUndefined() && !value.isNull();
+        return Validation::isPresent(m_object.value(field));
     }
 
     // An integer >= 0; `fallback` when absent and not required.
@@ -87,15 +86,11 @@ public:
     {
         if (m_failed || !present(field))
             return {};
-        const QJsonValue value = m_object.value(field);
-        if (!value.isString() || Validation::characterCount(value.toString()) > maxCharacters) {
-            fail(field,
-                 QStringLiteral("%1 must be a string of at most %2 characters")
-                     .arg(field)
-                     .arg(maxCharacters));
-            return {};
-        }
-        return value.toString();
+        const std::optional<QString> text =
+            Validation::boundedText(m_object.value(field), maxCharacters);
+        if (!text)
+            fail(field, field + u' ' + Validation::textRule(maxCharacters));
+        return text.value_or(QString());
     }
 
     QString matching(const QString &field, const QRegularExpression &pattern,

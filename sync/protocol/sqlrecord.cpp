@@ -122,16 +122,24 @@ int Row::index(const QString &column) const
     return at;
 }
 
-void Row::bind(QSqlQuery &query, const QVariantList &leading, const ProgressRecord &record,
+QVariantList values(const ProgressRecord &record)
+{
+    QVariantList values;
+    values.reserve(fields().size());
+    for (const Field &field : fields())
+        values.append(field.value(record));
+    return values;
+}
+
+void Row::bind(QSqlQuery &query, const QVariantList &leading, const QVariantList &fields,
                const QVariantList &trailing) const
 {
-    Q_ASSERT(leading.size() == m_leading && trailing.size() == m_trailing);
-    for (const QVariant &value : leading)
-        query.addBindValue(value);
-    for (const Field &field : fields())
-        query.addBindValue(field.value(record));
-    for (const QVariant &value : trailing)
-        query.addBindValue(value);
+    Q_ASSERT(leading.size() == m_leading && fields.size() == SqlRecord::fields().size()
+             && trailing.size() == m_trailing);
+    for (const QVariantList *part : {&leading, &fields, &trailing}) {
+        for (const QVariant &value : *part)
+            query.addBindValue(value);
+    }
 }
 
 ProgressRecord Row::read(const QSqlQuery &query) const

@@ -31,6 +31,10 @@ struct Field
 // The field table: the record's columns, in the order Row puts them.
 const QList<Field> &fields();
 
+// The record's field values, in the field table's order. A record written to two tables (the
+// server's progress and history) takes them once: `choices` is encoded to JSON on the way.
+QVariantList values(const ProgressRecord &record);
+
 // The columns of one table that stores records: the table's own `leading` columns (the server's
 // user_id), the record's fields, then its own `trailing` columns (received_at_ms, offset_ms).
 // Bind and read in that order with bind() and read(); find a table's own column with index().
@@ -53,9 +57,14 @@ public:
     int index(const QString &column) const;
     int count() const { return int(m_names.size()); }
 
-    // Binds a whole row, in columns() order.
-    void bind(QSqlQuery &query, const QVariantList &leading, const ProgressRecord &record,
+    // Binds a whole row, in columns() order; `fields` as values() gives them.
+    void bind(QSqlQuery &query, const QVariantList &leading, const QVariantList &fields,
               const QVariantList &trailing) const;
+    void bind(QSqlQuery &query, const QVariantList &leading, const ProgressRecord &record,
+              const QVariantList &trailing) const
+    {
+        bind(query, leading, values(record), trailing);
+    }
     // The record's fields of a row selected as columns(); the table's own columns are the
     // caller's to read (index()).
     ProgressRecord read(const QSqlQuery &query) const;

@@ -16,4 +16,21 @@ qsizetype characterCount(const QString &text)
     return count;
 }
 
+bool isPresent(const QJsonValue &value)
+{
+    return !value.isUndefined() && !value.isNull();
+}
+
+std::optional<QString> boundedText(const QJsonValue &value, qsizetype maxCharacters)
+{
+    if (!value.isString() || characterCount(value.toString()) > maxCharacters)
+        return std::nullopt;
+    return value.toString();
+}
+
+QString textRule(qsizetype maxCharacters)
+{
+    return QStringLiteral("must be a string of at most %1 characters").arg(maxCharacters);
+}
+
 } // namespace Validation
