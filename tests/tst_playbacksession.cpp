@@ -6,6 +6,7 @@
 #include "checkcall.h"
 #include "client/localcopy.h"
 #include "client/syncclient.h"
+#include "issuechoices.h"
 #include "playbacksession.h"
 #include "protocol/contentfingerprint.h"
 #include "protocol/recordcodec.h"
@@ -1495,16 +1496,7 @@ void tst_PlaybackSession::closeNeverHangs()
 namespace {
 PlaybackChoices choicesWithDelay(qint64 delayMs)
 {
-    PlaybackChoices choices;
-    choices.audio = TrackIdentity{u"ja"_s, QString(), u"Opus"_s};
-    SubtitleChoice subtitles;
-    subtitles.source = SubtitleChoice::Source::Sidecar;
-    subtitles.track.language = u"en"_s;
-    subtitles.fileName = u"Film.en.srt"_s;
-    choices.subtitles = subtitles;
-    choices.subtitleDelayMs = delayMs;
-    choices.speed = 1.25;
-    return choices;
+    return issueChoices(u"Film.en.srt"_s, delayMs);
 }
 
 // Waits until the session's choices timer, if started before this call, has fired: a precise

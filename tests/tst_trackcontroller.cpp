@@ -3,6 +3,7 @@
 // its real embedded cues. Checked by what it asks the player for, the subtitle text it gives at
 // each position, the names the menus show, the messages and the choices it reports.
 #include "checkcall.h"
+#include "issuechoices.h"
 #include "trackcontroller.h"
 
 #include <QCoreApplication>
@@ -49,16 +50,7 @@ void waitForTheReads()
 // The TV's choices of the issue: Japanese audio, the English sidecar, +300 ms, 1.25×.
 PlaybackChoices tvChoices()
 {
-    PlaybackChoices choices;
-    choices.audio = TrackIdentity{u"ja"_s, QString(), u"Opus"_s};
-    SubtitleChoice subtitles;
-    subtitles.source = SubtitleChoice::Source::Sidecar;
-    subtitles.track.language = u"en"_s;
-    subtitles.fileName = u"sample-tracks.en.srt"_s;
-    choices.subtitles = subtitles;
-    choices.subtitleDelayMs = 300;
-    choices.speed = 1.25;
-    return choices;
+    return issueChoices(u"sample-tracks.en.srt"_s);
 }
 
 } // namespace
