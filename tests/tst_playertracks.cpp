@@ -382,6 +382,7 @@ void tst_PlayerTracks::choicesCarryToTheNextEpisode()
     QCOMPARE(carried.value(u"audio"_s), chosen.value(u"audio"_s));
     QCOMPARE(carried.value(u"subtitles"_s).toString(), u"English — Episode 2.en.srt"_s);
     QCOMPARE(carried.value(u"speed"_s).toDouble(), 1.5);
+    CHECK(lookFor(controlsArea(kWindow), u"1.5"_s, false));
     next->process().terminate();
     QVERIFY(!next->waitForEvent(u"quit"_s, kTimeoutMs).isEmpty());
     next.reset();
