@@ -19,16 +19,7 @@ class VirtualDisplay
 {
 public:
     VirtualDisplay() = default;
-    ~VirtualDisplay()
-    {
-        if (m_xvfb.state() != QProcess::NotRunning) {
-            m_xvfb.terminate();
-            if (!m_xvfb.waitForFinished(5000)) {
-                m_xvfb.kill();
-                m_xvfb.waitForFinished(5000);
-            }
-        }
-    }
+    ~VirtualDisplay() { stopProcess(m_xvfb); }
     Q_DISABLE_COPY_MOVE(VirtualDisplay)
 
     // Waits for Xvfb to say which display it took.
@@ -39,13 +30,8 @@ public:
                       QStringLiteral("0"),
                       QStringLiteral("%1x%2x24").arg(size.width()).arg(size.height()),
                       QStringLiteral("-nolisten"), QStringLiteral("tcp")});
-        QByteArray out;
-        const QDeadlineTimer deadline(timeoutMs);
-        while (!out.contains('\n') && !deadline.hasExpired()
-               && m_xvfb.state() != QProcess::NotRunning) {
-            m_xvfb.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
-            out += m_xvfb.readAllStandardOutput();
-        }
+        const QByteArray out = readOutputUntil(
+            m_xvfb, [](const QByteArray &read) { return read.contains('\n'); }, timeoutMs);
         bool ok = false;
         const int number = out.trimmed().toInt(&ok);
         if (!out.contains('\n') || !ok) {
@@ -129,16 +115,7 @@ public:
                          [this] { m_err += m_process.readAllStandardError(); });
         m_process.start(program, arguments);
     }
-    ~PlayerProcess()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.terminate();
-            if (!m_process.waitForFinished(15000)) {
-                m_process.kill();
-                m_process.waitForFinished(5000);
-            }
-        }
-    }
+    ~PlayerProcess() { stopProcess(m_process, 15000); }
     Q_DISABLE_COPY_MOVE(PlayerProcess)
 
     QProcess &process() { return m_process; }

@@ -4,8 +4,8 @@
 // (`pulseaudio -n`, no configuration, no D-Bus, no other clients) with one null sink, reached
 // through its own socket in a temporary folder, so a test never plays to the machine's speakers
 // and never hears anything but its own player. Stopped when destroyed.
-#include <QDeadlineTimer>
-#include <QProcess>
+#include "serverprocess.h"
+
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
 
@@ -16,16 +16,7 @@ public:
     static constexpr const char *kSink = "playmark_test";
 
     PulseServer() = default;
-    ~PulseServer()
-    {
-        if (m_daemon.state() != QProcess::NotRunning) {
-            m_daemon.terminate();
-            if (!m_daemon.waitForFinished(5000)) {
-                m_daemon.kill();
-                m_daemon.waitForFinished(5000);
-            }
-        }
-    }
+    ~PulseServer() { stopProcess(m_daemon); }
     Q_DISABLE_COPY_MOVE(PulseServer)
 
     // Waits for the daemon to say it has started (its "Daemon startup complete." line). As root
@@ -55,12 +46,10 @@ public:
              QStringLiteral("--load=module-null-sink sink_name=%1").arg(QLatin1String(kSink)),
              QStringLiteral("--load=module-native-protocol-unix socket=%1 auth-anonymous=1")
                  .arg(socket())});
-        const QDeadlineTimer deadline(timeoutMs);
-        while (!m_log.contains("Daemon startup complete") && !deadline.hasExpired()
-               && m_daemon.state() != QProcess::NotRunning) {
-            m_daemon.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
-            m_log += m_daemon.readAll();
-        }
+        m_log = readOutputUntil(
+            m_daemon,
+            [](const QByteArray &read) { return read.contains("Daemon startup complete"); },
+            timeoutMs);
         if (!m_log.contains("Daemon startup complete")) {
             *error = QStringLiteral("pulseaudio did not start: %1 %2")
                          .arg(m_daemon.errorString(), QString::fromLocal8Bit(m_log));

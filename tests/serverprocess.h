@@ -4,6 +4,7 @@
 // program) in the background with its stderr collected as it comes, and a program run to its end.
 // Shared by the tests that start playmark-server as a child process.
 #include <QByteArray>
+#include <QDeadlineTimer>
 #include <QDebug>
 #include <QObject>
 #include <QProcess>
@@ -11,6 +12,8 @@
 #include <QSignalSpy>
 #include <QString>
 #include <QStringList>
+
+#include <functional>
 
 // A program in the background, its stderr collected as it comes; killed (and waited for) when
 // destroyed if it is still running.
@@ -97,4 +100,33 @@ inline Run runProcess(const QString &program, const QStringList &args,
     run.out = process.readAllStandardOutput();
     run.err = process.readAllStandardError();
     return run;
+}
+
+// The tests' private child servers (Xvfb, dbus-daemon, pulseaudio) and the player: stdout read
+// as it comes until `done` is true of all read so far, the time is up or the process ended; all
+// read so far.
+inline QByteArray readOutputUntil(QProcess &process,
+                                  const std::function<bool(const QByteArray &)> &done,
+                                  int timeoutMs)
+{
+    QByteArray out;
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!done(out) && !deadline.hasExpired() && process.state() != QProcess::NotRunning) {
+        process.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
+        out += process.readAllStandardOutput();
+    }
+    return out;
+}
+
+// Ends such a process as a person would (SIGTERM, its chance to clean up), killed if it has not
+// gone within `timeoutMs`.
+inline void stopProcess(QProcess &process, int timeoutMs = 5000)
+{
+    if (process.state() == QProcess::NotRunning)
+        return;
+    process.terminate();
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished(5000);
+    }
 }

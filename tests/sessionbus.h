@@ -2,24 +2,15 @@
 
 // A private D-Bus session bus for the desktop integration tests: its own dbus-daemon, so the
 // tests never touch the desktop's bus and can run side by side. Stopped when destroyed.
-#include <QDeadlineTimer>
-#include <QProcess>
+#include "serverprocess.h"
+
 #include <QProcessEnvironment>
 
 class SessionBus
 {
 public:
     SessionBus() = default;
-    ~SessionBus()
-    {
-        if (m_daemon.state() != QProcess::NotRunning) {
-            m_daemon.terminate();
-            if (!m_daemon.waitForFinished(5000)) {
-                m_daemon.kill();
-                m_daemon.waitForFinished(5000);
-            }
-        }
-    }
+    ~SessionBus() { stopProcess(m_daemon); }
     Q_DISABLE_COPY_MOVE(SessionBus)
 
     // Waits for the daemon to print its address (its first line).
@@ -28,13 +19,8 @@ public:
         m_daemon.start(QStringLiteral("dbus-daemon"),
                        {QStringLiteral("--session"), QStringLiteral("--print-address"),
                         QStringLiteral("--nofork")});
-        QByteArray out;
-        const QDeadlineTimer deadline(timeoutMs);
-        while (!out.contains('\n') && !deadline.hasExpired()
-               && m_daemon.state() != QProcess::NotRunning) {
-            m_daemon.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
-            out += m_daemon.readAllStandardOutput();
-        }
+        const QByteArray out = readOutputUntil(
+            m_daemon, [](const QByteArray &read) { return read.contains('\n'); }, timeoutMs);
         m_address = QString::fromUtf8(out.left(out.indexOf('\n')).trimmed());
         if (!out.contains('\n') || m_address.isEmpty()) {
             *error = QStringLiteral("dbus-daemon gave no address: %1 %2")

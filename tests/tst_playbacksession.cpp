@@ -6,6 +6,7 @@
 #include "checkcall.h"
 #include "client/localcopy.h"
 #include "client/syncclient.h"
+#include "issuechoices.h"
 #include "playbacksession.h"
 #include "protocol/contentfingerprint.h"
 #include "protocol/recordcodec.h"
@@ -1495,16 +1496,21 @@ void tst_PlaybackSession::closeNeverHangs()
 namespace {
 PlaybackChoices choicesWithDelay(qint64 delayMs)
 {
-    PlaybackChoices choices;
-    choices.audio = TrackIdentity{u"ja"_s, QString(), u"Opus"_s};
-    SubtitleChoice subtitles;
-    subtitles.source = SubtitleChoice::Source::Sidecar;
-    subtitles.track.language = u"en"_s;
-    subtitles.fileName = u"Film.en.srt"_s;
-    choices.subtitles = subtitles;
-    choices.subtitleDelayMs = delayMs;
-    choices.speed = 1.25;
-    return choices;
+    return issueChoices(u"Film.en.srt"_s, delayMs);
+}
+
+// Waits until the session's choices timer, if started before this call, has fired: a precise
+// timer of twice its interval started now fires after it (Qt fires due timers in the order they
+// fall due; a coarse timer is off by 5% at most), however late a busy machine runs them.
+// QTest::qWait may return before a late timer fired, and a "no report" check would pass by luck.
+void waitOutChoicesTimer()
+{
+    QTimer after;
+    after.setSingleShot(true);
+    after.setTimerType(Qt::PreciseTimer);
+    QSignalSpy fired(&after, &QTimer::timeout);
+    after.start(2 * PlaybackSession::kChoicesSettleMs);
+    QVERIFY(fired.wait(kTimeoutMs));
 }
 } // namespace
 
@@ -1528,14 +1534,14 @@ void tst_PlaybackSession::choicesChangedHereReportOnceSettled()
     QCOMPARE(report.state, PlaybackState::Paused);
     QVERIFY(report.choices);
     QCOMPARE(*report.choices, choicesWithDelay(300));
-    QTest::qWait(2 * PlaybackSession::kChoicesSettleMs);
+    CHECK(waitOutChoicesTimer());
     QCOMPARE(m_timeline->reports.size(), 2);
     QTRY_VERIFY_WITH_TIMEOUT(serverRecord() && serverRecord()->choices == choicesWithDelay(300),
                              kTimeoutMs);
 
     // The same choices again are no news.
     m_session->setChoices(choicesWithDelay(300), true);
-    QTest::qWait(2 * PlaybackSession::kChoicesSettleMs);
+    CHECK(waitOutChoicesTimer());
     QCOMPARE(m_timeline->reports.size(), 2);
 }
 
@@ -1549,7 +1555,7 @@ void tst_PlaybackSession::choicesAppliedOnOpenWaitForTheNextReport()
     m_session->setReportIntervalMs(600000);
     CHECK(openAndResume());
     m_session->setChoices(choicesWithDelay(0), false);
-    QTest::qWait(2 * PlaybackSession::kChoicesSettleMs);
+    CHECK(waitOutChoicesTimer());
     QCOMPARE(m_timeline->reports.size(), 0);
     m_session->togglePlayPause();
     QTRY_COMPARE_WITH_TIMEOUT(m_timeline->reports.size(), 1, kTimeoutMs);
@@ -1619,7 +1625,9 @@ void tst_PlaybackSession::startWaitsForTheTracks()
     m_session->open(m_video);
     m_session->awaitTracks();
     QTRY_COMPARE_WITH_TIMEOUT(wanted.count(), 1, kTimeoutMs);
-    QTest::qWait(300);
+    // Seekable (the player tells the session at once) and decided: only the tracks hold it.
+    QTRY_VERIFY_WITH_TIMEOUT(m_player->isSeekable(), kTimeoutMs);
+    QCOMPARE(m_session->phase(), PlaybackSession::Phase::Deciding);
     QVERIFY2(m_timeline->seeks.isEmpty(), qPrintable(m_timeline->text()));
     QCOMPARE(m_timeline->indexOf(u"play"_s), -1);
 

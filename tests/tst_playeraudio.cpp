@@ -116,9 +116,10 @@ void tst_PlayerAudio::init()
     QVERIFY(m_dir->isValid());
     m_pulse = std::make_unique<PulseServer>();
     QString error;
-    // The one reason to skip: no sound server can run here at all. Anything after this fails.
-    if (!m_pulse->start(kTimeoutMs, &error))
-        QSKIP(qPrintable(u"no private PulseAudio server here: "_s + error));
+    // Built only when asked for (PLAYMARK_LISTENING_TEST, which checks pulseaudio is installed):
+    // a sound server that cannot start is a failure, not a reason to pass without listening.
+    QVERIFY2(m_pulse->start(kTimeoutMs, &error),
+             qPrintable(u"no private PulseAudio server here: "_s + error));
     m_recorder = std::make_unique<SinkRecorder>();
     QVERIFY2(m_recorder->start(m_pulse->address(),
                                QLatin1String(PulseServer::kSink) + u".monitor"_s, kTimeoutMs,

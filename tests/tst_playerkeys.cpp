@@ -167,14 +167,12 @@ void tst_PlayerKeys::startPhone(const QStringList &extra)
 }
 
 // Keys go to whichever window has the focus, as on a desk: the Phone's gets it first.
+// One command: the keys land together (about 12 ms apart), well within the 400 ms in which a
+// seek is still settling.
 void tst_PlayerKeys::focusAndPress(const QStringList &keys)
 {
-    const Run focus = m_display->xdotool({u"windowfocus"_s, u"--sync"_s, m_window}, kTimeoutMs);
-    QVERIFY2(focus.exitedNormally() && focus.exitCode == 0, focus.err.constData());
-    // One command: the keys land together (about 12 ms apart), well within the 400 ms in which
-    // a seek is still settling.
-    const Run press = m_display->xdotool(QStringList{u"key"_s} + keys, kTimeoutMs);
-    QVERIFY2(press.exitedNormally() && press.exitCode == 0, press.err.constData());
+    const Run pressed = m_display->focusAndPress(m_window, keys, kTimeoutMs);
+    QVERIFY2(pressed.exitedNormally() && pressed.exitCode == 0, pressed.err.constData());
 }
 
 // The TV reports a place, as any device would: a PUT to the server, observed now.

@@ -1,5 +1,6 @@
 // PlayerSettings: the player's settings over a real QSettings file in a temporary folder. The
 // keys are the ones profiles already hold, so a profile saved before reads the same.
+#include "issuechoices.h"
 #include "playersettings.h"
 
 #include <QSettings>
@@ -195,15 +196,7 @@ void tst_PlayerSettings::trackDefaultsFromTheSystemUntilSet()
 // The choices last used in a folder, for its next file; each folder its own; kept across runs.
 void tst_PlayerSettings::folderChoicesKeptPerFolder()
 {
-    PlaybackChoices anime;
-    anime.audio = TrackIdentity{u"ja"_s, QString(), u"Opus"_s};
-    SubtitleChoice subtitles;
-    subtitles.source = SubtitleChoice::Source::Sidecar;
-    subtitles.track.language = u"en"_s;
-    subtitles.fileName = u"Episode 1.en.srt"_s;
-    anime.subtitles = subtitles;
-    anime.subtitleDelayMs = 300;
-    anime.speed = 1.25;
+    const PlaybackChoices anime = issueChoices(u"Episode 1.en.srt"_s);
     PlaybackChoices documentary;
     documentary.speed = 1.5;
     {

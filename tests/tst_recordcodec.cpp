@@ -1,5 +1,6 @@
 // Every rule of docs/protocol.md's record table, each kept and each broken, through RecordCodec.
 
+#include "issuechoices.h"
 #include "protocol/recordcodec.h"
 
 #include <QJsonArray>
@@ -118,16 +119,7 @@ QJsonObject subtitlesWith(const char *source, const char *member, const QJsonVal
 
 PlaybackChoices fullChoices()
 {
-    PlaybackChoices choices;
-    choices.audio = TrackIdentity{str("ja"), QString(), str("Opus")};
-    SubtitleChoice subtitles;
-    subtitles.source = SubtitleChoice::Source::Sidecar;
-    subtitles.track.language = str("en");
-    subtitles.fileName = str("Film.en.srt");
-    choices.subtitles = subtitles;
-    choices.subtitleDelayMs = 300;
-    choices.speed = 1.25;
-    return choices;
+    return issueChoices(str("Film.en.srt"));
 }
 
 const QString kContentIdRule = str("[A-Za-z0-9._:-]{1,128}");

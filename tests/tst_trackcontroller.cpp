@@ -2,8 +2,11 @@
 // repository's tracks sample: its real tracks (GStreamer's discoverer), its real sidecar files and
 // its real embedded cues. Checked by what it asks the player for, the subtitle text it gives at
 // each position, the names the menus show, the messages and the choices it reports.
+#include "checkcall.h"
+#include "issuechoices.h"
 #include "trackcontroller.h"
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -36,19 +39,20 @@ TrackDefaults defaults(const QStringList &audio, const QStringList &subtitles,
     return result;
 }
 
+// Waits until every read the controller started off the GUI thread (QtConcurrent, on the global
+// pool) has answered and the answer was handed to it: a finished read has already queued its
+// continuation when the pool counts it done, and sendPostedEvents() delivers it. A fixed wait
+// would let a late answer come after the check, which then passes by luck.
+void waitForTheReads()
+{
+    QVERIFY(QThreadPool::globalInstance()->waitForDone(kTimeoutMs));
+    QCoreApplication::sendPostedEvents();
+}
+
 // The TV's choices of the issue: Japanese audio, the English sidecar, +300 ms, 1.25×.
 PlaybackChoices tvChoices()
 {
-    PlaybackChoices choices;
-    choices.audio = TrackIdentity{u"ja"_s, QString(), u"Opus"_s};
-    SubtitleChoice subtitles;
-    subtitles.source = SubtitleChoice::Source::Sidecar;
-    subtitles.track.language = u"en"_s;
-    subtitles.fileName = u"sample-tracks.en.srt"_s;
-    choices.subtitles = subtitles;
-    choices.subtitleDelayMs = 300;
-    choices.speed = 1.25;
-    return choices;
+    return issueChoices(u"sample-tracks.en.srt"_s);
 }
 
 // A SubRip file of one cue, `text` from 0:03 to 0:04, in `dir`; "" when it cannot be written.
@@ -151,7 +155,7 @@ void tst_TrackController::waitForText(const QString &text)
 void tst_TrackController::defaultsOnceTheTracksAreKnown()
 {
     m_tracks->open(kSample);
-    QTest::qWait(200);
+    CHECK(waitForTheReads());
     QVERIFY(!m_tracks->isApplied());
     m_tracks->setWanted(std::nullopt, std::nullopt, 0);
     QTRY_VERIFY_WITH_TIMEOUT(m_tracks->isApplied(), kTimeoutMs);
@@ -401,9 +405,8 @@ void tst_TrackController::answersAboutAnEarlierVideoAreDropped()
     openApplied(std::nullopt, std::nullopt, 0, other);
     // No sidecars next to the copy: only the embedded track.
     QCOMPARE(m_tracks->subtitleNames(), QStringList{kEmbedded});
-    // The first video's answers (read on the global thread pool) came back, and were dropped.
-    QTRY_COMPARE_WITH_TIMEOUT(QThreadPool::globalInstance()->activeThreadCount(), 0, kTimeoutMs);
-    QCoreApplication::sendPostedEvents();
+    // The first video's answers have come (and were dropped).
+    CHECK(waitForTheReads());
     QCOMPARE(m_choices->count(), 1);
     QCOMPARE(m_tracks->subtitleNames(), QStringList{kEmbedded});
 }
