@@ -24,10 +24,12 @@ struct Run
     QByteArray output; // stdout and stderr together, for failure messages
 };
 
-Run runProcess(const QString &program, const QStringList &args)
+Run runProcess(const QString &program, const QStringList &args,
+               const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
 {
     Run run;
     QProcess process;
+    process.setProcessEnvironment(environment);
     process.setProcessChannelMode(QProcess::MergedChannels);
     QSignalSpy finished(&process, &QProcess::finished);
     process.start(program, args);
@@ -79,6 +81,8 @@ private Q_SLOTS:
     void installsFiles_data();
     void installsFiles();
     void serverRuns();
+    void playerAnswersWithoutDisplay_data();
+    void playerAnswersWithoutDisplay();
     void desktopEntry();
     void desktopEntryValidates();
     void iconIsSvg();
@@ -138,6 +142,36 @@ void TestInstall::serverRuns()
     QVERIFY2(run.finished, run.output.constData());
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(run.output.contains("serve"), run.output.constData());
+}
+
+void TestInstall::playerAnswersWithoutDisplay_data()
+{
+    QTest::addColumn<QString>("argument");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("says");
+
+    QTest::newRow("help") << u"--help"_s << 0 << u"--profile"_s;
+    QTest::newRow("version") << u"--version"_s << 0 << u"playmark "_s;
+    QTest::newRow("bad option") << u"--no-such-option"_s << 2 << u"Try 'playmark --help'"_s;
+}
+
+// Over ssh, or in a terminal with no desktop, `playmark --help` answers like any command
+// instead of failing to reach a display.
+void TestInstall::playerAnswersWithoutDisplay()
+{
+    QFETCH(QString, argument);
+    QFETCH(int, exitCode);
+    QFETCH(QString, says);
+
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        environment.remove(QString::fromLatin1(name));
+    const Run run = runProcess(installed(QStringLiteral(PLAYMARK_INSTALL_BINDIR) + "/playmark"_L1),
+                               {argument}, environment);
+    QVERIFY2(run.finished, run.output.constData());
+    QVERIFY2(run.exitCode == exitCode, run.output.constData());
+    QVERIFY2(run.output.contains(says.toUtf8()), run.output.constData());
+    QVERIFY2(!run.output.contains("platform plugin"), run.output.constData());
 }
 
 void TestInstall::desktopEntry()
