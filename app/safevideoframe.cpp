@@ -96,6 +96,13 @@ QVideoFrame emptyLike(const QVideoFrame &source, QVideoFrameFormat::PixelFormat 
     return frame;
 }
 
+// The rounded-up mean of each byte of a and b, 8 bytes at once: (a + b + 1) / 2 without carries
+// from one byte into the next.
+quint64 meanOfBytes(quint64 a, quint64 b)
+{
+    return (a | b) - (((a ^ b) & 0xfefefefefefefefeULL) >> 1);
+}
+
 // Even-sized 4:2:2 planar to 4:2:0 planar: the luma as it is, each chroma row the mean of a
 // pair, which is where 4:2:0 puts its chroma (between two luma rows). About a copy's cost.
 void yuv422pToYuv420p(QVideoFrame &in, QVideoFrame &out)
@@ -105,36 +112,52 @@ void yuv422pToYuv420p(QVideoFrame &in, QVideoFrame &out)
     for (int y = 0; y < height; ++y)
         std::memcpy(out.bits(0) + y * out.bytesPerLine(0), in.bits(0) + y * in.bytesPerLine(0),
                     size_t(width));
+    const int chromaWidth = width / 2;
     for (int plane = 1; plane < 3; ++plane) {
         const int inStride = in.bytesPerLine(plane);
         for (int y = 0; y < height / 2; ++y) {
             const uchar *top = in.bits(plane) + 2 * y * inStride;
             const uchar *bottom = top + inStride;
             uchar *row = out.bits(plane) + y * out.bytesPerLine(plane);
-            for (int x = 0; x < width / 2; ++x)
+            int x = 0;
+            for (; x + 8 <= chromaWidth; x += 8) {
+                quint64 a;
+                quint64 b;
+                std::memcpy(&a, top + x, 8);
+                std::memcpy(&b, bottom + x, 8);
+                const quint64 mean = meanOfBytes(a, b);
+                std::memcpy(row + x, &mean, 8);
+            }
+            for (; x < chromaWidth; ++x)
                 row[x] = uchar((top[x] + bottom[x] + 1) >> 1);
         }
     }
 }
 
 // Any of the layouts above to packed 4:4:4 (AYUV, opaque), which Qt converts at any size: each
-// pixel takes the chroma sample that covers it.
+// pixel takes the chroma sample that covers it. One component at a time, so that the loop over a
+// row knows its steps.
 void toAyuv(QVideoFrame &in, QVideoFrame &out, const Layout &layout)
 {
     const int width = in.width();
     const int height = in.height();
     for (int y = 0; y < height; ++y) {
-        std::array<const uchar *, 3> rows;
+        uchar *row = out.bits(0) + y * out.bytesPerLine(0);
+        for (int x = 0; x < width; ++x)
+            row[4 * x] = 0xff;
         for (size_t c = 0; c < 3; ++c) {
             const Component &component = layout[c];
-            rows[c] = in.bits(component.plane)
+            const uchar *from = in.bits(component.plane)
                 + (y >> component.vShift) * in.bytesPerLine(component.plane) + component.offset;
-        }
-        uchar *pixel = out.bits(0) + y * out.bytesPerLine(0);
-        for (int x = 0; x < width; ++x) {
-            *pixel++ = 0xff;
-            for (size_t c = 0; c < 3; ++c)
-                *pixel++ = rows[c][(x >> layout[c].hShift) * layout[c].step];
+            uchar *to = row + 1 + c;
+            const int step = component.step;
+            if (component.hShift == 0) {
+                for (int x = 0; x < width; ++x)
+                    to[4 * x] = from[x * step];
+            } else {
+                for (int x = 0; x < width; ++x)
+                    to[4 * x] = from[(x >> 1) * step];
+            }
         }
     }
 }
