@@ -23,8 +23,7 @@ constexpr int kTimeoutMs = 60000;
 
 enum class Colour { Red, Green, Blue, White };
 
-// Red top left, green top right, blue bottom left, white bottom right; the split on even
-// coordinates, so each chroma sample covers one colour.
+// What tests/ffmpegclip.h's fourColoursInput() draws where.
 Colour colourAt(const QSize &size, int x, int y)
 {
     const bool right = x >= (size.width() / 2 & ~1);
@@ -91,28 +90,13 @@ void tst_SafeVideoFrame::initTestCase()
     QVERIFY(m_dir.isValid());
 }
 
-// One second of the four colours, drawn in RGB at the exact size (ffmpeg's colour source makes
-// 4:2:0 pictures of even sizes only), encoded as asked.
+// One second of the four colours (colourAt()), encoded as asked.
 QString tst_SafeVideoFrame::makeClip(const QString &name, const QSize &size,
                                      const QStringList &encoding)
 {
-    const int w = size.width();
-    const int h = size.height();
-    const int left = w / 2 & ~1;
-    const int top = h / 2 & ~1;
-    const QString picture = u"color=c=white:s=%1x%2:r=25:d=1,format=rgb24,"
-                            "drawbox=x=0:y=0:w=%3:h=%4:c=red:t=fill,"
-                            "drawbox=x=%3:y=0:w=%5:h=%4:c=lime:t=fill,"
-                            "drawbox=x=0:y=%4:w=%3:h=%6:c=blue:t=fill"_s.arg(w)
-                                .arg(h)
-                                .arg(left)
-                                .arg(top)
-                                .arg(w - left)
-                                .arg(h - top);
     const QString path = m_dir.filePath(name);
     QString error;
-    if (!makeFfmpegClip(QStringList{u"-f"_s, u"lavfi"_s, u"-i"_s, picture} + encoding, path, &error,
-                        kTimeoutMs)) {
+    if (!makeFfmpegClip(fourColoursInput(size, 1) + encoding, path, &error, kTimeoutMs)) {
         qWarning() << error;
         return {};
     }
