@@ -14,8 +14,9 @@ bool isOdd(int n)
 }
 
 // Where one component (Y, U or V) of pixel (x, y) is, in a mapped frame: in plane `plane`, at
-// byte `offset` of the sample that covers it, samples `step` bytes apart; chroma covers 2^hShift
-// pixels across and 2^vShift rows down. 16-bit components give their high byte.
+// byte `offset` of the sample that covers it, samples `step` bytes apart; a sample covers 2^hShift
+// pixels across and 2^vShift rows down (each shift 0 or 1). 16-bit components give their high
+// byte.
 struct Component
 {
     int plane;
@@ -200,8 +201,8 @@ QVideoFrame safeVideoFrame(const QVideoFrame &frame)
                   evenYuv422p ? QVideoFrameFormat::Format_YUV420P : QVideoFrameFormat::Format_AYUV),
         QVideoFrame::WriteOnly);
     if (!in.isMapped() || !out.isMapped()) {
-        qCWarning(lcFrames) << "cannot read a" << frame.pixelFormat() << size
-                            << "frame to convert it: dropped";
+        qCWarning(lcFrames) << "cannot map a" << frame.pixelFormat() << size
+                            << "frame or its copy to convert it: dropped";
         return {};
     }
     if (evenYuv422p)
