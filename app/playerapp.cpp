@@ -44,7 +44,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
         m_audio->setVolume(float(m_settings.volume()));
         m_player.setAudioOutput(m_audio);
     }
-    m_player.setVideoOutput(m_window->videoWidget());
+    m_videoFrames.setTarget(m_window->videoWidget()->videoSink());
+    m_player.setVideoOutput(m_videoFrames.sink());
 }
 
 PlayerApp::~PlayerApp() = default;

@@ -17,6 +17,7 @@
 #include "thumbnailcache.h"
 #include "trackcontroller.h"
 #include "upnext.h"
+#include "videoframeforwarder.h"
 
 #include <QMediaPlayer>
 #include <QObject>
@@ -81,6 +82,7 @@ private:
     QMediaPlayer m_player;
     QAudioOutput *m_audio = nullptr; // none when the machine has no audio output
     std::unique_ptr<PlayerWindow> m_window;
+    VideoFrameForwarder m_videoFrames; // the player's frames to the window, made safe first
     EventPrinter m_printer;
     ThumbnailCache m_thumbnails;
     UpNext m_upNext;

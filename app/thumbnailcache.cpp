@@ -1,5 +1,7 @@
 #include "thumbnailcache.h"
 
+#include "safevideoframe.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFuture>
@@ -77,7 +79,9 @@ void ThumbnailCache::takeFrame(const QVideoFrame &frame)
     if (frame.startTime() >= 0 && qAbs(frameMs - m_job->positionMs) > 2000
         && m_job->positionMs > 2000)
         return;
-    const QImage image = frame.toImage().scaledToWidth(kWidth, Qt::SmoothTransformation);
+    // toImage() is Qt's CPU conversion here, which some formats corrupt (safevideoframe.h).
+    const QImage image =
+        safeVideoFrame(frame).toImage().scaledToWidth(kWidth, Qt::SmoothTransformation);
     if (image.isNull())
         return;
     const QString path = pathFor(m_job->contentId, m_job->positionMs);

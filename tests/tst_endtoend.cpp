@@ -1,6 +1,8 @@
 // End to end, with real processes: playmark-server and two playmark instances (offscreen), each
-// with its own profile, acting as the TV and the Phone, on the repository's sample video. Each
-// resume is checked where the real player is once the picture shows, not only the decision.
+// with its own profile, acting as the TV and the Phone, on the repository's sample video (and on
+// videos ffmpeg makes at test time). Each resume is checked where the real player is once the
+// picture shows, not only the decision.
+#include "ffmpegclip.h"
 #include "playerposition.h"
 
 #include <QDir>
@@ -348,6 +350,75 @@ private Q_SLOTS:
         const PlayerRun run = runPlayer(arguments);
         QCOMPARE(run.exitCode, expected);
         QVERIFY2(!run.stderrText.trimmed().isEmpty(), "no reason given on stderr");
+    }
+
+    // Videos whose frames Qt 6.4's CPU conversion, which paints the window offscreen, writes
+    // past the end of the picture (app/safevideoframe.h): they crashed the player. Each, made by
+    // ffmpeg, plays to its quit event and reports where it stopped.
+    void framesQtCannotConvertPlay_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QStringList>("encoding");
+        QTest::addColumn<QString>("size");
+
+        const auto with = [](const QString &codec, const QString &pixelFormat) {
+            return QStringList{QStringLiteral("-c:v"), codec, QStringLiteral("-pix_fmt"),
+                               pixelFormat};
+        };
+        QTest::newRow("H.264 4:2:2") << QStringLiteral("h264-422.mp4")
+                                     << with(QStringLiteral("libx264"), QStringLiteral("yuv422p"))
+                                     << QStringLiteral("320:240");
+        QTest::newRow("H.264 4:2:2 10-bit")
+            << QStringLiteral("h264-422-10.mp4")
+            << with(QStringLiteral("libx264"), QStringLiteral("yuv422p10le"))
+            << QStringLiteral("320:240");
+        QTest::newRow("ProRes 422")
+            << QStringLiteral("prores422.mov")
+            << with(QStringLiteral("prores_ks"), QStringLiteral("yuv422p10le"))
+            << QStringLiteral("320:240");
+        QTest::newRow("VP9 4:2:2") << QStringLiteral("vp9-422.webm")
+                                   << with(QStringLiteral("libvpx-vp9"), QStringLiteral("yuv422p"))
+                                   << QStringLiteral("320:240");
+        QTest::newRow("VP9 odd width")
+            << QStringLiteral("vp9-odd.webm")
+            << with(QStringLiteral("libvpx-vp9"), QStringLiteral("yuv420p"))
+            << QStringLiteral("321:240");
+        QTest::newRow("uncompressed UYVY, odd width")
+            << QStringLiteral("uyvy-odd.avi")
+            << with(QStringLiteral("rawvideo"), QStringLiteral("uyvy422"))
+            << QStringLiteral("321:240");
+    }
+
+    void framesQtCannotConvertPlay()
+    {
+        QFETCH(QString, name);
+        QFETCH(QStringList, encoding);
+        QFETCH(QString, size);
+
+        const QString video = m_dir.filePath(name);
+        QString error;
+        QVERIFY2(
+            makeFfmpegClip(QStringList{QStringLiteral("-f"), QStringLiteral("lavfi"),
+                                       QStringLiteral("-i"),
+                                       QStringLiteral("testsrc2=size=320x240:rate=25:duration=4"),
+                                       QStringLiteral("-vf"), QStringLiteral("scale=") + size}
+                               + encoding,
+                           video, &error, kPlayerTimeoutMs),
+            qPrintable(error));
+
+        QVERIFY(startServer(0));
+        const PlayerRun run = runPlayer(device(QStringLiteral("TV"), video, 2));
+        QVERIFY2(run.exitCode == 0, run.stderrText.constData());
+        const QJsonObject quit = run.event(QStringLiteral("quit"));
+        QVERIFY2(!quit.isEmpty(), run.stderrText.constData());
+        QCOMPARE(quit.value(QStringLiteral("pending")).toInt(), 0);
+        QVERIFY2(
+            quit.value(QStringLiteral("position_ms")).toInteger() >= 1500,
+            qPrintable(QString::number(quit.value(QStringLiteral("position_ms")).toInteger())));
+        const QJsonObject reported = run.event(QStringLiteral("reported"));
+        QVERIFY2(reported.value(QStringLiteral("delivered")).toBool(), run.stderrText.constData());
+        QCOMPARE(reported.value(QStringLiteral("content_id")),
+                 quit.value(QStringLiteral("content_id")));
     }
 };
 
