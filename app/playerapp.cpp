@@ -2,6 +2,7 @@
 
 #include "client/tlstrust.h"
 #include "continuewatchingview.h"
+#include "media/playability.h"
 #include "noticebar.h"
 #include "playercontrols.h"
 #include "playerwindow.h"
@@ -20,6 +21,7 @@
 #include <QTimer>
 #include <QVideoSink>
 #include <QVideoWidget>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cstdio>
 
@@ -377,6 +379,7 @@ void PlayerApp::connectWindow()
 void PlayerApp::connectSession()
 {
     connect(&m_session, &PlaybackSession::loadRequested, this, [this](const QString &path) {
+        ++m_loads;
         m_settings.addRecentFile(QFileInfo(path).absoluteFilePath());
         m_window->setMediaTitle(QFileInfo(path).fileName());
         m_window->showLoading();
@@ -527,21 +530,31 @@ void PlayerApp::updateSyncStatus()
 
 void PlayerApp::handleFailure(const QString &reason)
 {
-    const QString message =
-        tr("Cannot play %1: %2").arg(QFileInfo(m_session.path()).fileName(), reason);
-    if (isScripted()) {
-        std::fprintf(stderr, "playmark: %s\n", qPrintable(message));
-        m_player.stop();
-        Q_EMIT exitRequested(kExitUnplayable);
-        return;
-    }
-    qCWarning(lcApp).noquote() << message;
     m_player.stop();
-    m_window->showHome(message);
-    auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot play this file"), message,
-                                QMessageBox::Ok, m_window.get());
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
+    // The backend's words ("Your GStreamer installation is missing a plug-in") tell a person
+    // neither what the file is nor what to install: the discoverer does (explainUnplayable),
+    // reading the file again, so off the GUI thread.
+    const QString path = m_session.path();
+    const quint64 load = m_loads;
+    QtConcurrent::run([path] {
+        return explainUnplayable(path);
+    }).then(this, [this, reason, path, load](const QString &explanation) {
+        if (load != m_loads) // another file opened meanwhile
+            return;
+        const QString message =
+            tr("Cannot play %1: %2")
+                .arg(QFileInfo(path).fileName(), explanation.isEmpty() ? reason : explanation);
+        std::fprintf(stderr, "playmark: %s\n", qPrintable(message));
+        if (isScripted()) {
+            Q_EMIT exitRequested(kExitUnplayable);
+            return;
+        }
+        m_window->showHome(message);
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Cannot play this file"), message,
+                                    QMessageBox::Ok, m_window.get());
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
 }
 
 void PlayerApp::connectTracks()

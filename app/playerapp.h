@@ -92,5 +92,6 @@ private:
     MprisService m_mpris;
     TrackController m_tracks;
     bool m_quitScheduled = false;
+    quint64 m_loads = 0; // files asked to load so far: a failure's late explanation is for the last
     QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };

@@ -61,3 +61,22 @@ inline QStringList fourColoursInput(const QSize &size, int seconds)
                 .arg(w - left)
                 .arg(h - top)};
 }
+
+// The same, for callers that keep the reason: "" when it wrote the file, else why not.
+inline QString makeClip(const QStringList &arguments, const QString &path)
+{
+    QString error;
+    return makeFfmpegClip(arguments, path, &error, 120000) ? QString() : error;
+}
+
+// ffmpeg's inputs for a clip of `seconds`: a moving test picture (320x240, 25 fps) and, with
+// `withSound`, a 440 Hz tone.
+inline QStringList clipInputs(int seconds, bool withSound)
+{
+    QStringList inputs{QStringLiteral("-f"), QStringLiteral("lavfi"), QStringLiteral("-i"),
+                       QStringLiteral("testsrc2=size=320x240:rate=25:duration=%1").arg(seconds)};
+    if (withSound)
+        inputs << QStringLiteral("-f") << QStringLiteral("lavfi") << QStringLiteral("-i")
+               << QStringLiteral("sine=frequency=440:duration=%1").arg(seconds);
+    return inputs;
+}
