@@ -454,7 +454,9 @@ void PlayerApp::connectSession()
         m_stream.stop();
         m_player.stop();
         m_window->allowClose();
-        Q_EMIT exitRequested(0);
+        // A failure being explained ends the process itself, with its exit code and reason.
+        if (!m_failing)
+            Q_EMIT exitRequested(0);
     });
 }
 
@@ -536,10 +538,12 @@ void PlayerApp::handleFailure(const QString &reason)
     // reading the file again, so off the GUI thread.
     const QString path = m_session.path();
     const quint64 load = m_loads;
+    if (isScripted())
+        m_failing = true;
     QtConcurrent::run([path] {
         return explainUnplayable(path);
     }).then(this, [this, reason, path, load](const QString &explanation) {
-        if (load != m_loads) // another file opened meanwhile
+        if (load != m_loads && !m_failing) // another file opened meanwhile
             return;
         const QString message =
             tr("Cannot play %1: %2")

@@ -92,6 +92,7 @@ private:
     MprisService m_mpris;
     TrackController m_tracks;
     bool m_quitScheduled = false;
+    bool m_failing = false; // a scripted run's failure is being explained; it then exits 3
     quint64 m_loads = 0; // files asked to load so far: a failure's late explanation is for the last
     QString m_printedNotice; // --events: the notice last printed, so each change prints once
 };
