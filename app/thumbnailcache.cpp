@@ -23,7 +23,13 @@ ThumbnailCache::ThumbnailCache(const QString &folder, QObject *parent)
         finishJob();
     });
     connect(&m_player, &QMediaPlayer::seekableChanged, this, &ThumbnailCache::seekWhenReady);
-    connect(&m_player, &QMediaPlayer::errorOccurred, this, [this] { finishJob(); });
+    // Said as the give-up is: a list entry without a picture is then explained in the log.
+    connect(&m_player, &QMediaPlayer::errorOccurred, this,
+            [this](QMediaPlayer::Error, const QString &message) {
+                qCInfo(lcThumbnails)
+                    << "no picture for" << (m_job ? m_job->videoPath : QString()) << message;
+                finishJob();
+            });
     connect(&m_sink, &QVideoSink::videoFrameChanged, this, &ThumbnailCache::takeFrame);
 }
 
