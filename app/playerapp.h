@@ -79,7 +79,7 @@ private:
     EventStream m_stream;
     PlaybackSession m_session;
     QMediaPlayer m_player;
-    QAudioOutput *m_audio = nullptr; // none when the machine has no audio output
+    QAudioOutput *m_audio; // attached even without a sound device (see the constructor)
     std::unique_ptr<PlayerWindow> m_window;
     EventPrinter m_printer;
     ThumbnailCache m_thumbnails;
