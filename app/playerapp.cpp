@@ -296,6 +296,12 @@ void PlayerApp::connectPlayer()
         m_window->controls()->setDuration(duration);
     });
     connect(&m_player, &QMediaPlayer::seekableChanged, &m_session, &PlaybackSession::setSeekable);
+    // Both are known once the file prerolled, before the start shows what plays.
+    const auto showAudioOnly = [this] {
+        m_window->setAudioOnly(m_player.hasAudio() && !m_player.hasVideo());
+    };
+    connect(&m_player, &QMediaPlayer::hasVideoChanged, this, showAudioOnly);
+    connect(&m_player, &QMediaPlayer::hasAudioChanged, this, showAudioOnly);
     connect(&m_player, &QMediaPlayer::mediaStatusChanged, this,
             [this](QMediaPlayer::MediaStatus status) {
                 if (status == QMediaPlayer::EndOfMedia)
