@@ -30,6 +30,9 @@ const QString kPlayerBin = QStringLiteral(PLAYMARK_PLAYER_BIN);
 // well past the player's own start wait (PlaybackSession::kDefaultStartWaitMs, 20 s).
 constexpr int kPlayerTimeoutMs = 90000;
 constexpr int kToolTimeoutMs = 60000;
+// A close waits at most about a second for a server (PlaybackSession::kCloseWaitMs); far more
+// than that is a close that does not end the process.
+constexpr int kCloseTimeoutMs = 15000;
 // The clips' length; long enough that a cut at half still plays a while.
 constexpr int kClipSeconds = 6;
 
@@ -323,6 +326,23 @@ private Q_SLOTS:
         QCOMPARE(again.exitCode, 3);
         QVERIFY2(refusal(again, m_realMedia).startsWith(u"it did not start playing at 0:0"_s),
                  qPrintable(again.describe()));
+
+        // Closed by the person while it waits (SIGTERM closes the window as a person would):
+        // the process ends at once, with 0, having said where it was.
+        QProcess closed;
+        closed.setProcessEnvironment(withoutSound());
+        closed.start(kPlayerBin, arguments(u"stall"_s, 2, m_realMedia));
+        const QByteArray before = readOutputUntil(
+            closed, [](const QByteArray &read) { return read.contains("\"tracks\""); },
+            kPlayerTimeoutMs);
+        QVERIFY2(before.contains("\"tracks\""), before.constData());
+        QVERIFY2(!before.contains("\"resumed\""), before.constData());
+        closed.terminate();
+        QVERIFY2(closed.waitForFinished(kCloseTimeoutMs),
+                 closed.readAllStandardError().constData());
+        QCOMPARE(closed.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(closed.exitCode(), 0);
+        QVERIFY(closed.readAllStandardOutput().contains("\"event\":\"quit\""));
     }
 
     void audioResumesOnAnotherDevice_data()
