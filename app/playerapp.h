@@ -80,6 +80,7 @@ private:
     PlaybackSession m_session;
     QMediaPlayer m_player;
     QAudioOutput *m_audio; // attached even without a sound device (see the constructor)
+    bool m_soundDevice; // what m_audio plays to can be heard
     std::unique_ptr<PlayerWindow> m_window;
     EventPrinter m_printer;
     ThumbnailCache m_thumbnails;
