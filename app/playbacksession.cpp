@@ -3,6 +3,7 @@
 #include "client/localcopy.h"
 #include "protocol/contentfingerprint.h"
 #include "protocol/progressorder.h"
+#include "timeformat.h"
 
 #include <QFileInfo>
 #include <QFuture>
@@ -46,6 +47,9 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
         qCWarning(lcSession) << "starting without the tracks: they are still being read";
         startPlayback();
     });
+    m_startTimer.setSingleShot(true);
+    m_startTimer.setInterval(kDefaultStartWaitMs);
+    connect(&m_startTimer, &QTimer::timeout, this, &PlaybackSession::handleStartTimeout);
     m_choicesTimer.setSingleShot(true);
     m_choicesTimer.setInterval(kChoicesSettleMs);
     connect(&m_choicesTimer, &QTimer::timeout, this, [this] {
@@ -87,6 +91,7 @@ void PlaybackSession::open(const QString &path)
     m_newerRemote.reset();
     m_personActed = false;
     m_tracksTimer.stop();
+    m_startTimer.stop();
     m_seekable = false;
     m_ended = false;
     m_stopped = false;
@@ -95,21 +100,28 @@ void PlaybackSession::open(const QString &path)
     setPhase(Phase::Identifying);
 
     Q_EMIT videoVisibleChanged(false);
-    Q_EMIT loadRequested(path);
 
-    // Two small reads, but off the GUI thread all the same: the file may be on a slow disk.
+    // Two small reads, but off the GUI thread all the same: the file may be on a slow disk. The
+    // player gets the file only once they succeed: one that cannot be read or is empty is
+    // refused here with its reason, not left to the backend's words ("Stream contains no data").
     const quint64 generation = m_generation;
     QtConcurrent::run([path] {
         Fingerprint result;
+        if (QFileInfo(path).isFile() && QFileInfo(path).size() == 0) {
+            result.error = QStringLiteral("the file is empty (0 bytes)");
+            return result;
+        }
         result.contentId = ContentFingerprint::ofFile(path, &result.error);
         return result;
-    }).then(this, [this, generation](const Fingerprint &fingerprint) {
+    }).then(this, [this, generation, path](const Fingerprint &fingerprint) {
         if (generation != m_generation)
             return;
         if (fingerprint.contentId.isEmpty()) {
             handleMediaError(fingerprint.error);
             return;
         }
+        m_startTimer.start();
+        Q_EMIT loadRequested(path);
         m_contentId = fingerprint.contentId;
         Q_EMIT contentIdentified(m_contentId);
         m_local.setLocation(m_contentId, QFileInfo(m_path).absoluteFilePath());
@@ -206,6 +218,7 @@ void PlaybackSession::startPlayback()
 
 void PlaybackSession::finishStarting()
 {
+    m_startTimer.stop();
     setPhase(Phase::Playing);
     Q_EMIT videoVisibleChanged(true);
     // Paused, the frame at the resume point went to the video while it was hidden, and the
@@ -217,6 +230,21 @@ void PlaybackSession::finishStarting()
     Q_EMIT resumed(*m_decision);
     if (m_playerState == PlayerState::Playing)
         m_reportTimer.start();
+}
+
+void PlaybackSession::handleStartTimeout()
+{
+    const QString waited = QString::number(m_startTimer.interval() / 1000);
+    if (m_phase == Phase::Starting) {
+        handleMediaError(
+            QStringLiteral("it did not start playing at %1 within %2 s: the file may be damaged,"
+                           " or this format cannot be played from there")
+                .arg(TimeFormat::clock(m_startTargetMs), waited));
+    } else {
+        handleMediaError(QStringLiteral("the player did not get it ready to play within %1 s:"
+                                        " the file may be damaged")
+                             .arg(waited));
+    }
 }
 
 void PlaybackSession::awaitTracks()
@@ -304,6 +332,7 @@ void PlaybackSession::handleMediaError(const QString &reason)
     if (m_phase == Phase::Idle)
         return;
     m_reportTimer.stop();
+    m_startTimer.stop();
     setPhase(Phase::Idle);
     Q_EMIT failed(reason);
 }
@@ -408,6 +437,7 @@ void PlaybackSession::close()
         return;
     m_closing = true;
     m_reportTimer.stop();
+    m_startTimer.stop();
     m_settleTimer.stop();
     m_choicesTimer.stop();
     // Only what happened here since the last report is news. A device that sat paused must not

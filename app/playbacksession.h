@@ -26,7 +26,7 @@ public:
 
     enum class Phase {
         Idle, // nothing open
-        Identifying, // reading the file's fingerprint
+        Identifying, // reading the file's fingerprint; the player has not been given it yet
         Deciding, // asking the server and the local copy
         Starting, // seeking to the resume point, waiting for its first frame
         Playing, // resumed: reports flow
@@ -43,12 +43,19 @@ public:
     // How long the start waits for the tracks (measured: the probe takes 0.4-0.5 s on the tracks
     // sample on a loaded machine) before playing without them.
     static constexpr int kDefaultTracksWaitMs = 3000;
+    // How long a file may take from being handed to the player to its first frame at the resume
+    // point. Past it the open fails with the reason: a file the backend never gets ready, or a
+    // seek it never finishes (measured: a RealMedia file made by ffmpeg resumed at 4 s stalls
+    // GStreamer's rmdemux for good), would otherwise wait forever, and so would --quit-after,
+    // which counts from the start.
+    static constexpr int kDefaultStartWaitMs = 20000;
 
     PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
 
     void setReportIntervalMs(int ms) { m_reportTimer.setInterval(ms); }
     void setServerWaitMs(int ms) { m_serverWaitMs = ms; }
     void setTracksWaitMs(int ms) { m_tracksTimer.setInterval(ms); }
+    void setStartWaitMs(int ms) { m_startTimer.setInterval(ms); }
     void setSeekSettleMs(int ms) { m_settleTimer.setInterval(ms); }
     void setFromStart(bool fromStart) { m_fromStart = fromStart; }
     // Stop at the resume point instead of playing; play then first goes to a newer place another
@@ -105,7 +112,8 @@ public:
     void close();
 
 Q_SIGNALS:
-    void loadRequested(const QString &path); // set the source and preroll, paused
+    // Set the source and preroll, paused: once the file is known to be readable and not empty.
+    void loadRequested(const QString &path);
     void playRequested();
     void pauseRequested();
     void stopRequested();
@@ -133,6 +141,7 @@ private:
     void decideWhenReady();
     void startPlayback();
     void finishStarting();
+    void handleStartTimeout();
     void report(PlaybackState state);
     void setPhase(Phase phase) { m_phase = phase; }
 
@@ -176,4 +185,5 @@ private:
     QTimer m_settleTimer;
     QTimer m_choicesTimer;
     QTimer m_tracksTimer; // running: the start waits for the tracks
+    QTimer m_startTimer; // from loadRequested to resumed
 };

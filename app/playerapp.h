@@ -80,7 +80,8 @@ private:
     EventStream m_stream;
     PlaybackSession m_session;
     QMediaPlayer m_player;
-    QAudioOutput *m_audio = nullptr; // none when the machine has no audio output
+    QAudioOutput *m_audio; // attached even without a sound device (see the constructor)
+    bool m_soundDevice; // what m_audio plays to can be heard
     std::unique_ptr<PlayerWindow> m_window;
     VideoFrameForwarder m_videoFrames; // the player's frames to the window, made safe first
     EventPrinter m_printer;

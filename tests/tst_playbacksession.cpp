@@ -347,6 +347,8 @@ private Q_SLOTS:
     void unreadableFileFails();
     void unreadableLocalCopyIsAFailure_data();
     void unreadableLocalCopyIsAFailure();
+    void stalledStartFails_data();
+    void stalledStartFails();
     void closeNeverHangs_data();
     void closeNeverHangs();
 
@@ -660,10 +662,10 @@ void tst_PlaybackSession::resumeInOrder()
     QSignalSpy identified(m_session.get(), &PlaybackSession::contentIdentified);
 
     m_session->open(m_video);
-    // At once, before any frame can reach the screen.
-    QCOMPARE(m_timeline->log.value(0), u"visible:0"_s);
-    QCOMPARE(m_timeline->log.value(1), u"load"_s);
+    // At once, before any frame can reach the screen; the load once the file proved readable.
+    QCOMPARE(m_timeline->log, QStringList{u"visible:0"_s});
     QTRY_COMPARE_WITH_TIMEOUT(m_timeline->resumed.size(), 1, kTimeoutMs);
+    QCOMPARE(m_timeline->log.value(1), u"load"_s);
 
     QCOMPARE(identified.count(), 1);
     QCOMPARE(identified.first().first().toString(), m_contentId);
@@ -1388,6 +1390,7 @@ void tst_PlaybackSession::unreadableFileFails_data()
     QTest::addColumn<QString>("name");
     QTest::newRow("no such file") << u"no-such-video.mkv"_s;
     QTest::newRow("a folder") << u"folder.mkv"_s;
+    QTest::newRow("an empty file") << u"empty.mkv"_s;
 }
 
 void tst_PlaybackSession::unreadableLocalCopyIsAFailure_data()
@@ -1443,16 +1446,62 @@ void tst_PlaybackSession::unreadableFileFails()
     const QString path = m_dir->filePath(name);
     if (name.startsWith(u"folder"_s))
         QVERIFY(QDir(m_dir->path()).mkdir(name));
+    if (name.startsWith(u"empty"_s)) {
+        QFile empty(path);
+        QVERIFY(empty.open(QIODevice::WriteOnly));
+    }
 
     m_session->open(path);
     QTRY_COMPARE_WITH_TIMEOUT(m_timeline->failures.size(), 1, kTimeoutMs);
     QVERIFY2(!m_timeline->failures.first().trimmed().isEmpty(), "a reason a person can read");
+    if (name.startsWith(u"empty"_s))
+        QCOMPARE(m_timeline->failures.first(), u"the file is empty (0 bytes)"_s);
     QCOMPARE(m_session->phase(), PlaybackSession::Phase::Idle);
+    // Refused before the player was given it: its backend has nothing to say about it.
+    QVERIFY2(!m_timeline->log.contains(u"load"_s), qPrintable(m_timeline->text()));
     QTest::qWait(300);
     QVERIFY(m_timeline->resumed.isEmpty());
     QVERIFY(m_timeline->reports.isEmpty());
     QVERIFY(m_timeline->seeks.isEmpty());
     QVERIFY(!m_timeline->log.contains(u"play"_s));
+}
+
+void tst_PlaybackSession::stalledStartFails_data()
+{
+    QTest::addColumn<bool>("seekable");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("never ready") << false << u"the player did not get it ready to play"_s;
+    QTest::newRow("the seek to the place never done")
+        << true << u"it did not start playing at 1:00 within 1 s"_s;
+}
+
+// The player goes quiet: it never becomes seekable, or never plays from the resume point (as
+// GStreamer did with a RealMedia file resumed at 4 s). The open fails with the reason after the
+// start wait instead of waiting for ever; nothing is reported over the stored place.
+void tst_PlaybackSession::stalledStartFails()
+{
+    QFETCH(bool, seekable);
+    QFETCH(QString, reason);
+
+    CHECK(startServer());
+    CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, 60000, 1000), nowMs())));
+    CHECK(startSession(QUrl(m_server->url())));
+    m_session->setStartWaitMs(1000);
+    // No player double: nothing answers the load, the seek or play.
+    if (seekable) {
+        connect(m_session.get(), &PlaybackSession::loadRequested, m_session.get(), [this] {
+            m_session->setDuration(kDurationMs);
+            m_session->setSeekable(true);
+        });
+    }
+    m_session->open(m_video);
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->failures.size(), 1, kTimeoutMs);
+    QVERIFY2(m_timeline->failures.first().startsWith(reason),
+             qPrintable(m_timeline->failures.first()));
+    QCOMPARE(m_session->phase(), PlaybackSession::Phase::Idle);
+    QCOMPARE(m_timeline->log.contains(u"seek:60000"_s), seekable);
+    QVERIFY(m_timeline->resumed.isEmpty());
+    QVERIFY(m_timeline->reports.isEmpty());
 }
 
 void tst_PlaybackSession::closeNeverHangs_data()

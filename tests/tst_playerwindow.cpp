@@ -110,6 +110,7 @@ private Q_SLOTS:
     void titleShowsMediaAndDevice();
     void syncStatusInStatusBar();
     void pages();
+    void audioOnlyShowsTheNameNotABlackVideo();
     void transportBarAsksThroughTheWindow();
     void keysOnContinueWatchingMoveTheList();
     void entriesArrivingAfterShowTakeTheKeyboard();
@@ -496,6 +497,38 @@ void tst_PlayerWindow::pages()
     window.showHome();
     QVERIFY(window.isHomeShown());
     QVERIFY(!window.controls()->seekSlider()->isEnabled());
+}
+
+// An audiobook or music: no black video, its name under a note where the video would be, with
+// the controls as for a video. A video opened afterwards shows its picture again.
+void tst_PlayerWindow::audioOnlyShowsTheNameNotABlackVideo()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    const auto *audioPage = window.findChild<QLabel *>(u"audioPage"_s);
+    QVERIFY(audioPage);
+
+    window.setMediaTitle(u"Chapter 1 <Prologue>.mp3"_s);
+    window.showLoading();
+    window.setAudioOnly(true); // told while loading: the loading page stays until it plays
+    QVERIFY(!audioPage->isVisible());
+    window.setVideoVisible(true);
+    QVERIFY(audioPage->isVisible());
+    QVERIFY(!window.videoWidget()->isVisible());
+    QVERIFY(window.controls()->seekSlider()->isEnabled());
+    QVERIFY2(audioPage->text().contains(u"\u266A"_s), qPrintable(audioPage->text()));
+    QVERIFY2(audioPage->text().contains(u"Chapter 1 &lt;Prologue&gt;.mp3"_s),
+             qPrintable(audioPage->text()));
+
+    // The next file, a video: its picture as soon as the player knows it has one.
+    window.setMediaTitle(u"Episode 1.mkv"_s);
+    window.setVideoVisible(true);
+    window.setAudioOnly(false);
+    QVERIFY(window.videoWidget()->isVisible());
+    QVERIFY(!audioPage->isVisible());
+    window.showHome();
+    window.setAudioOnly(true);
+    QVERIFY(window.isHomeShown());
 }
 
 void tst_PlayerWindow::transportBarAsksThroughTheWindow()

@@ -33,9 +33,16 @@ PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
     m_loadingPage->setStyleSheet(QStringLiteral("background: black; color: #8899aa;"));
     m_video = new QVideoWidget(m_pages);
     m_video->setObjectName(QStringLiteral("video"));
+    m_audioPage = new QLabel(m_pages);
+    m_audioPage->setObjectName(QStringLiteral("audioPage"));
+    m_audioPage->setAlignment(Qt::AlignCenter);
+    m_audioPage->setTextFormat(Qt::RichText);
+    m_audioPage->setWordWrap(true);
+    m_audioPage->setStyleSheet(m_loadingPage->styleSheet());
     m_pages->addWidget(m_home);
     m_pages->addWidget(m_loadingPage);
     m_pages->addWidget(m_video);
+    m_pages->addWidget(m_audioPage);
 
     m_controls = new PlayerControls(this);
     auto *central = new QWidget(this);
@@ -173,6 +180,9 @@ void PlayerWindow::setDeviceName(const QString &name)
 void PlayerWindow::setMediaTitle(const QString &title)
 {
     m_mediaTitle = title;
+    m_audioPage->setText(
+        QStringLiteral("<p style=\"font-size: 64pt; margin: 0\">\u266A</p><p>%1</p>")
+            .arg(title.toHtmlEscaped()));
     updateTitle();
 }
 
@@ -197,7 +207,20 @@ void PlayerWindow::showLoading()
 void PlayerWindow::setVideoVisible(bool visible)
 {
     m_controls->setMediaLoaded(visible);
-    m_pages->setCurrentWidget(visible ? static_cast<QWidget *>(m_video) : m_loadingPage);
+    m_pages->setCurrentWidget(visible ? playingPage() : m_loadingPage);
+}
+
+void PlayerWindow::setAudioOnly(bool audioOnly)
+{
+    const bool playing = m_pages->currentWidget() == playingPage();
+    m_audioOnly = audioOnly;
+    if (playing)
+        m_pages->setCurrentWidget(playingPage());
+}
+
+QWidget *PlayerWindow::playingPage() const
+{
+    return m_audioOnly ? static_cast<QWidget *>(m_audioPage) : m_video;
 }
 
 void PlayerWindow::showHome(const QString &message)

@@ -38,6 +38,9 @@ public:
     // Loading: a dark page until the resume point plays; then the video.
     void showLoading();
     void setVideoVisible(bool visible);
+    // A file with sound and no picture (an audiobook, music): instead of a black video, its name
+    // under a note, on the page the video would take.
+    void setAudioOnly(bool audioOnly);
     // Continue Watching, with an optional message in the status bar (why a file did not open).
     void showHome(const QString &message = QString());
     bool isHomeShown() const;
@@ -94,6 +97,7 @@ private:
     void toggleFullScreen();
     void chooseFile();
     void updateTitle();
+    QWidget *playingPage() const;
     void chooseSubtitleFile();
     // Replaces the items of `group` in `menu`, before `end`, and checks `current`.
     void setMenuItems(QMenu *menu, QActionGroup *&group, QAction *end, const QStringList &names,
@@ -102,6 +106,8 @@ private:
     QStackedWidget *m_pages = nullptr;
     ContinueWatchingView *m_home = nullptr;
     QLabel *m_loadingPage = nullptr;
+    QLabel *m_audioPage = nullptr;
+    bool m_audioOnly = false;
     QLabel *m_syncStatus = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_historyMenu = nullptr;
