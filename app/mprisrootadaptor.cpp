@@ -9,10 +9,8 @@ MprisRootAdaptor::MprisRootAdaptor(MprisService *service)
 
 QStringList MprisRootAdaptor::supportedMimeTypes() const
 {
-    // The MimeType line of resources/playmark.desktop (tst_mpris compares the two).
-    return {QStringLiteral("video/mp4"),       QStringLiteral("video/x-matroska"),
-            QStringLiteral("video/webm"),      QStringLiteral("video/quicktime"),
-            QStringLiteral("video/x-msvideo"), QStringLiteral("video/mp2t")};
+    // The MimeType line of resources/playmark.desktop, read from it at build time (, for ;).
+    return QStringLiteral(PLAYMARK_MIME_TYPES).split(u',', Qt::SkipEmptyParts);
 }
 
 void MprisRootAdaptor::Raise()
