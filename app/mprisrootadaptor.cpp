@@ -1,5 +1,7 @@
 #include "mprisrootadaptor.h"
 
+#include "desktopmimetypes.h"
+
 #include "mprisservice.h"
 
 MprisRootAdaptor::MprisRootAdaptor(MprisService *service)
@@ -9,8 +11,8 @@ MprisRootAdaptor::MprisRootAdaptor(MprisService *service)
 
 QStringList MprisRootAdaptor::supportedMimeTypes() const
 {
-    // The MimeType line of resources/playmark.desktop, read from it at build time (, for ;).
-    return QStringLiteral(PLAYMARK_MIME_TYPES).split(u',', Qt::SkipEmptyParts);
+    // The MimeType line of resources/playmark.desktop, read from it at build time.
+    return QStringLiteral(PLAYMARK_MIME_TYPES).split(u';', Qt::SkipEmptyParts);
 }
 
 void MprisRootAdaptor::Raise()
