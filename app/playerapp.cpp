@@ -2,6 +2,7 @@
 
 #include "client/tlstrust.h"
 #include "continuewatchingview.h"
+#include "media/accurateseeks.h"
 #include "media/playability.h"
 #include "noticebar.h"
 #include "playercontrols.h"
@@ -67,6 +68,9 @@ void PlayerApp::applyOptionsToProfile()
 
 void PlayerApp::start()
 {
+    // Before any file is opened: a resume into a transport stream lands where it was asked.
+    if (const QString error = installAccurateSeeks(); !error.isEmpty())
+        qCWarning(lcApp).noquote() << "seeks in MPEG transport streams may land early:" << error;
     applyOptionsToProfile();
     configureFromProfile();
     m_sync.setClockOffset(m_profile.clockOffsetMs());
