@@ -18,6 +18,9 @@ constexpr qint64 kArrivalToleranceMs = 1500;
 constexpr int kRevealRefreshMs = 200;
 // Positions to wait for before accepting whatever the player reports (a seek it refused).
 constexpr int kMaxPositionsWhileStarting = 20;
+// QMediaPlayer's positionChanged cadence: going to the resume point from 0, the position before
+// it is as near as the player says.
+constexpr qint64 kPositionIntervalMs = 100;
 
 struct Fingerprint
 {
@@ -45,6 +48,19 @@ PlaybackSession::PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *pa
     connect(&m_tracksTimer, &QTimer::timeout, this, [this] {
         qCWarning(lcSession) << "starting without the tracks: they are still being read";
         startPlayback();
+    });
+    m_startTimer.setSingleShot(true);
+    m_startTimer.setInterval(kDefaultStartWaitMs);
+    connect(&m_startTimer, &QTimer::timeout, this, [this] {
+        if (m_phase != Phase::Starting)
+            return;
+        const QString why = QStringLiteral("the player was not at %1 ms within %2 ms")
+                                .arg(m_startTargetMs)
+                                .arg(m_startTimer.interval());
+        if (!m_fromTheBeginning && m_startTargetMs > 0)
+            startFromTheBeginning(why);
+        else
+            giveUpStarting(why);
     });
     m_choicesTimer.setSingleShot(true);
     m_choicesTimer.setInterval(kChoicesSettleMs);
@@ -87,6 +103,8 @@ void PlaybackSession::open(const QString &path)
     m_newerRemote.reset();
     m_personActed = false;
     m_tracksTimer.stop();
+    m_startTimer.stop();
+    m_fromTheBeginning = false;
     m_seekable = false;
     m_ended = false;
     m_stopped = false;
@@ -191,6 +209,9 @@ void PlaybackSession::startPlayback()
     setPhase(Phase::Starting);
     m_startTargetMs = m_decision->positionMs;
     m_positionsWhileStarting = 0;
+    // A person never looks at a player that waits for nothing: if the player does not get
+    // there, the start goes on another way or fails with the reason.
+    m_startTimer.start();
     // Also when the person chose the place: a seek made before the media was seekable was ignored
     // by the player, and another one to the same place costs nothing.
     if (m_startTargetMs > 0)
@@ -206,6 +227,7 @@ void PlaybackSession::startPlayback()
 
 void PlaybackSession::finishStarting()
 {
+    m_startTimer.stop();
     setPhase(Phase::Playing);
     Q_EMIT videoVisibleChanged(true);
     // Paused, the frame at the resume point went to the video while it was hidden, and the
@@ -217,6 +239,47 @@ void PlaybackSession::finishStarting()
     Q_EMIT resumed(*m_decision);
     if (m_playerState == PlayerState::Playing)
         m_reportTimer.start();
+}
+
+void PlaybackSession::startFromTheBeginning(const QString &why)
+{
+    // Measured: GStreamer 1.22's matroskademux, in a Matroska or WebM file without an index (a
+    // live stream saved as it came), seeks to a cluster that starts with an audio block and takes
+    // it for a keyframe, so the video decoder drops every frame up to the next keyframe: in a 5 s
+    // live WebM there is none, the player ends at once and no position ever comes. From 0 it
+    // plays. Near resume points are reached from there unseen; farther ones would keep the
+    // person waiting for as long, so playback starts at 0 and the notice says so.
+    const qint64 wantedMs = m_startTargetMs;
+    m_fromTheBeginning = true;
+    if (m_startTargetMs > m_startTimer.interval() / 2) {
+        m_decision->missedMs = m_startTargetMs;
+        m_decision->positionMs = 0;
+        m_startTargetMs = 0;
+    }
+    qCWarning(lcSession).noquote()
+        << "the seek to" << wantedMs << "ms did not land:" << why << "-"
+        << (m_startTargetMs > 0 ? "going there from the start, hidden" : "playing from the start");
+    m_positionsWhileStarting = 0;
+    m_positionMs = 0;
+    m_startTimer.start();
+    Q_EMIT seekRequested(0);
+    Q_EMIT playRequested();
+}
+
+void PlaybackSession::giveUpStarting(const QString &why)
+{
+    m_startTimer.stop();
+    if (m_positionsWhileStarting > 0 && m_playerState == PlayerState::Playing) {
+        // It plays, only not where it was meant to: there it is, and the notice says so.
+        qCWarning(lcSession).noquote() << "starting at" << m_positionMs << "ms:" << why;
+        if (qAbs(m_positionMs - m_decision->positionMs) > kArrivalToleranceMs) {
+            m_decision->missedMs = m_decision->positionMs;
+            m_decision->positionMs = m_positionMs;
+        }
+        finishStarting();
+        return;
+    }
+    handleMediaError(tr("the player showed nothing of it: %1").arg(why));
 }
 
 void PlaybackSession::awaitTracks()
@@ -257,6 +320,17 @@ void PlaybackSession::setPlayerState(PlayerState state)
 
 void PlaybackSession::setPosition(qint64 positionMs)
 {
+    if (m_phase == Phase::Starting && m_fromTheBeginning) {
+        ++m_positionsWhileStarting;
+        m_positionMs = positionMs;
+        if (m_playerState == PlayerState::Playing
+            && positionMs + kPositionIntervalMs >= m_startTargetMs) {
+            if (m_startPaused && !m_personActed)
+                Q_EMIT pauseRequested();
+            finishStarting();
+        }
+        return;
+    }
     if (m_phase == Phase::Starting) {
         ++m_positionsWhileStarting;
         const bool arrived = qAbs(positionMs - m_startTargetMs) <= kArrivalToleranceMs;
@@ -288,6 +362,16 @@ void PlaybackSession::setSeekable(bool seekable)
 
 void PlaybackSession::handleEnd()
 {
+    if (m_phase == Phase::Starting) {
+        // Ended before showing the resume point: the seek found nothing to show from there.
+        const QString why =
+            QStringLiteral("the player ended right after the seek to %1 ms").arg(m_startTargetMs);
+        if (!m_fromTheBeginning && m_startTargetMs > 0)
+            startFromTheBeginning(why);
+        else
+            giveUpStarting(why);
+        return;
+    }
     if (m_phase != Phase::Playing || m_ended)
         return;
     m_ended = true;
@@ -304,6 +388,7 @@ void PlaybackSession::handleMediaError(const QString &reason)
     if (m_phase == Phase::Idle)
         return;
     m_reportTimer.stop();
+    m_startTimer.stop();
     setPhase(Phase::Idle);
     Q_EMIT failed(reason);
 }
@@ -408,6 +493,7 @@ void PlaybackSession::close()
         return;
     m_closing = true;
     m_reportTimer.stop();
+    m_startTimer.stop();
     m_settleTimer.stop();
     m_choicesTimer.stop();
     // Only what happened here since the last report is news. A device that sat paused must not

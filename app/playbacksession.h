@@ -43,12 +43,17 @@ public:
     // How long the start waits for the tracks (measured: the probe takes 0.4-0.5 s on the tracks
     // sample on a loaded machine) before playing without them.
     static constexpr int kDefaultTracksWaitMs = 3000;
+    // How long the start waits for the player to show the resume point (a start takes about
+    // 0.3 s idle, 2 s on a loaded machine), and also the farthest resume point it plays to from
+    // the beginning, hidden, when the seek there did not land.
+    static constexpr int kDefaultStartWaitMs = 6000;
 
     PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
 
     void setReportIntervalMs(int ms) { m_reportTimer.setInterval(ms); }
     void setServerWaitMs(int ms) { m_serverWaitMs = ms; }
     void setTracksWaitMs(int ms) { m_tracksTimer.setInterval(ms); }
+    void setStartWaitMs(int ms) { m_startTimer.setInterval(ms); }
     void setSeekSettleMs(int ms) { m_settleTimer.setInterval(ms); }
     void setFromStart(bool fromStart) { m_fromStart = fromStart; }
     // Stop at the resume point instead of playing; play then first goes to a newer place another
@@ -133,6 +138,8 @@ private:
     void decideWhenReady();
     void startPlayback();
     void finishStarting();
+    void startFromTheBeginning(const QString &why);
+    void giveUpStarting(const QString &why);
     void report(PlaybackState state);
     void setPhase(Phase phase) { m_phase = phase; }
 
@@ -157,6 +164,8 @@ private:
     bool m_personActed = false; // a seek or play/pause while the answers were coming
     qint64 m_startTargetMs = 0;
     int m_positionsWhileStarting = 0;
+    // The seek to the resume point did not land: the player goes there from 0 instead.
+    bool m_fromTheBeginning = false;
 
     PlayerState m_playerState = PlayerState::Stopped;
     bool m_seekable = false;
@@ -176,4 +185,5 @@ private:
     QTimer m_settleTimer;
     QTimer m_choicesTimer;
     QTimer m_tracksTimer; // running: the start waits for the tracks
+    QTimer m_startTimer; // running: the start waits for the player to be there
 };
