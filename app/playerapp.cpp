@@ -596,6 +596,10 @@ void PlayerApp::connectTracks()
         m_session.refreshPausedFrame();
     });
     connect(&m_tracks, &TrackController::messageShown, m_window.get(), &PlayerWindow::showMessage);
+    // The backend would play the sound alone (with an audio output attached): the file fails as
+    // one that cannot play, with the reason (handleFailure finds the same words).
+    connect(&m_tracks, &TrackController::videoUndecodable, &m_session,
+            &PlaybackSession::handleMediaError);
     connect(&m_tracks, &TrackController::tracksChanged, this, &PlayerApp::showTracks);
     connect(&m_tracks, &TrackController::choicesChanged, this,
             [this](const PlaybackChoices &choices, TrackController::Cause cause) {
