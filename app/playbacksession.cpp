@@ -251,7 +251,7 @@ void PlaybackSession::startFromTheBeginning(const QString &why)
     // person waiting for as long, so playback starts at 0 and the notice says so.
     const qint64 wantedMs = m_startTargetMs;
     m_fromTheBeginning = true;
-    if (m_startTargetMs > m_startTimer.interval() / 2) {
+    if (m_startTargetMs > kReachUnseenMs) {
         m_decision->missedMs = m_startTargetMs;
         m_decision->positionMs = 0;
         m_startTargetMs = 0;

@@ -44,9 +44,11 @@ public:
     // sample on a loaded machine) before playing without them.
     static constexpr int kDefaultTracksWaitMs = 3000;
     // How long the start waits for the player to show the resume point (a start takes about
-    // 0.3 s idle, 2 s on a loaded machine), and also the farthest resume point it plays to from
-    // the beginning, hidden, when the seek there did not land.
-    static constexpr int kDefaultStartWaitMs = 6000;
+    // 0.3 s idle, 2 s on a loaded machine) before it goes another way.
+    static constexpr int kDefaultStartWaitMs = 10000;
+    // The farthest resume point the start plays to from the beginning, unseen, when the seek
+    // there did not land: as long as a person waits for it.
+    static constexpr qint64 kReachUnseenMs = 3000;
 
     PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
 
