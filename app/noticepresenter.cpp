@@ -9,6 +9,18 @@ NoticePresenter::NoticePresenter(QObject *parent) : QObject(parent) { }
 void NoticePresenter::showResumed(const ResumePoint &point, const QString &ownDeviceId,
                                   qint64 nowMs)
 {
+    if (point.missedMs >= 0) {
+        // The player could not go there (PlaybackSession::startFromTheBeginning): where it plays
+        // instead, in words.
+        show(Kind::Resumed,
+             point.positionMs > 0
+                 ? tr("This file cannot be played from %1: playing from %2 instead")
+                       .arg(TimeFormat::clock(point.missedMs), TimeFormat::clock(point.positionMs))
+                 : tr("This file cannot be played from %1: playing from the start")
+                       .arg(TimeFormat::clock(point.missedMs)),
+             tr("Start over"), kShownMs);
+        return;
+    }
     if (point.positionMs <= 0 || !point.record)
         return;
     const QString from = point.record->deviceId == ownDeviceId

@@ -19,6 +19,9 @@ constexpr qint64 kArrivalToleranceMs = 1500;
 constexpr int kRevealRefreshMs = 200;
 // Positions to wait for before accepting whatever the player reports (a seek it refused).
 constexpr int kMaxPositionsWhileStarting = 20;
+// QMediaPlayer's positionChanged cadence: going to the resume point from 0, the position before
+// it is as near as the player says.
+constexpr qint64 kPositionIntervalMs = 100;
 
 struct Fingerprint
 {
@@ -92,6 +95,7 @@ void PlaybackSession::open(const QString &path)
     m_personActed = false;
     m_tracksTimer.stop();
     m_startTimer.stop();
+    m_fromTheBeginning = false;
     m_seekable = false;
     m_ended = false;
     m_stopped = false;
@@ -203,6 +207,9 @@ void PlaybackSession::startPlayback()
     setPhase(Phase::Starting);
     m_startTargetMs = m_decision->positionMs;
     m_positionsWhileStarting = 0;
+    // A person never looks at a player that waits for nothing: if the player does not get
+    // there, the start goes on another way or fails with the reason.
+    m_startTimer.start();
     // Also when the person chose the place: a seek made before the media was seekable was ignored
     // by the player, and another one to the same place costs nothing.
     if (m_startTargetMs > 0)
@@ -235,16 +242,61 @@ void PlaybackSession::finishStarting()
 void PlaybackSession::handleStartTimeout()
 {
     const QString waited = QString::number(m_startTimer.interval() / 1000);
-    if (m_phase == Phase::Starting) {
-        handleMediaError(
-            QStringLiteral("it did not start playing at %1 within %2 s: the file may be damaged,"
-                           " or this format cannot be played from there")
-                .arg(TimeFormat::clock(m_startTargetMs), waited));
-    } else {
+    if (m_phase != Phase::Starting) {
         handleMediaError(QStringLiteral("the player did not get it ready to play within %1 s:"
                                         " the file may be damaged")
                              .arg(waited));
+        return;
     }
+    const QString why = QStringLiteral("it did not start playing at %1 within %2 s")
+                            .arg(TimeFormat::clock(m_startTargetMs), waited);
+    if (!m_fromTheBeginning && m_startTargetMs > 0)
+        startFromTheBeginning(why);
+    else
+        giveUpStarting(why);
+}
+
+void PlaybackSession::startFromTheBeginning(const QString &why)
+{
+    // Measured: GStreamer 1.22's matroskademux, in a Matroska or WebM file without an index (a
+    // live stream saved as it came), seeks to a cluster that starts with an audio block and takes
+    // it for a keyframe, so the video decoder drops every frame up to the next keyframe: in a 5 s
+    // live WebM there is none, the player ends at once and no position ever comes. From 0 it
+    // plays. Near resume points are reached from there unseen; farther ones would keep the
+    // person waiting for as long, so playback starts at 0 and the notice says so.
+    const qint64 wantedMs = m_startTargetMs;
+    m_fromTheBeginning = true;
+    if (m_startTargetMs > kReachUnseenMs) {
+        m_decision->missedMs = m_startTargetMs;
+        m_decision->positionMs = 0;
+        m_startTargetMs = 0;
+    }
+    qCWarning(lcSession).noquote()
+        << "the seek to" << wantedMs << "ms did not land:" << why << "-"
+        << (m_startTargetMs > 0 ? "going there from the start, hidden" : "playing from the start");
+    m_positionsWhileStarting = 0;
+    m_positionMs = 0;
+    m_startTimer.start();
+    Q_EMIT seekRequested(0);
+    Q_EMIT playRequested();
+}
+
+void PlaybackSession::giveUpStarting(const QString &why)
+{
+    m_startTimer.stop();
+    if (m_positionsWhileStarting > 0 && m_playerState == PlayerState::Playing) {
+        // It plays, only not where it was meant to: there it is, and the notice says so.
+        qCWarning(lcSession).noquote() << "starting at" << m_positionMs << "ms:" << why;
+        if (qAbs(m_positionMs - m_decision->positionMs) > kArrivalToleranceMs) {
+            m_decision->missedMs = m_decision->positionMs;
+            m_decision->positionMs = m_positionMs;
+        }
+        finishStarting();
+        return;
+    }
+    handleMediaError(tr("%1, and the player showed nothing of it: the file may be damaged, or"
+                        " this format cannot be played from there")
+                         .arg(why));
 }
 
 void PlaybackSession::awaitTracks()
@@ -285,6 +337,17 @@ void PlaybackSession::setPlayerState(PlayerState state)
 
 void PlaybackSession::setPosition(qint64 positionMs)
 {
+    if (m_phase == Phase::Starting && m_fromTheBeginning) {
+        ++m_positionsWhileStarting;
+        m_positionMs = positionMs;
+        if (m_playerState == PlayerState::Playing
+            && positionMs + kPositionIntervalMs >= m_startTargetMs) {
+            if (m_startPaused && !m_personActed)
+                Q_EMIT pauseRequested();
+            finishStarting();
+        }
+        return;
+    }
     if (m_phase == Phase::Starting) {
         ++m_positionsWhileStarting;
         const bool arrived = qAbs(positionMs - m_startTargetMs) <= kArrivalToleranceMs;
@@ -316,6 +379,16 @@ void PlaybackSession::setSeekable(bool seekable)
 
 void PlaybackSession::handleEnd()
 {
+    if (m_phase == Phase::Starting) {
+        // Ended before showing the resume point: the seek found nothing to show from there.
+        const QString why =
+            QStringLiteral("the player ended right after the seek to %1 ms").arg(m_startTargetMs);
+        if (!m_fromTheBeginning && m_startTargetMs > 0)
+            startFromTheBeginning(why);
+        else
+            giveUpStarting(why);
+        return;
+    }
     if (m_phase != Phase::Playing || m_ended)
         return;
     m_ended = true;

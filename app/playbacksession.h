@@ -43,12 +43,15 @@ public:
     // How long the start waits for the tracks (measured: the probe takes 0.4-0.5 s on the tracks
     // sample on a loaded machine) before playing without them.
     static constexpr int kDefaultTracksWaitMs = 3000;
-    // How long a file may take from being handed to the player to its first frame at the resume
-    // point. Past it the open fails with the reason: a file the backend never gets ready, or a
-    // seek it never finishes (measured: a RealMedia file made by ffmpeg resumed at 4 s stalls
-    // GStreamer's rmdemux for good), would otherwise wait forever, and so would --quit-after,
-    // which counts from the start.
-    static constexpr int kDefaultStartWaitMs = 20000;
+    // How long the player may take to get a file ready, and then to show the resume point (a
+    // start takes about 0.3 s idle, 2 s on a loaded machine), before the start goes another way
+    // or fails with the reason: a file the backend never gets ready, or a seek it never finishes
+    // (measured: a RealMedia file made by ffmpeg resumed at 4 s stalls GStreamer's rmdemux for
+    // good), would otherwise wait forever, and so would --quit-after, which counts from the start.
+    static constexpr int kDefaultStartWaitMs = 10000;
+    // The farthest resume point the start plays to from the beginning, unseen, when the seek
+    // there did not land: as long as a person waits for it.
+    static constexpr qint64 kReachUnseenMs = 3000;
 
     PlaybackSession(SyncClient &sync, LocalCopy &local, QObject *parent = nullptr);
 
@@ -142,6 +145,8 @@ private:
     void startPlayback();
     void finishStarting();
     void handleStartTimeout();
+    void startFromTheBeginning(const QString &why);
+    void giveUpStarting(const QString &why);
     void report(PlaybackState state);
     void setPhase(Phase phase) { m_phase = phase; }
 
@@ -166,6 +171,8 @@ private:
     bool m_personActed = false; // a seek or play/pause while the answers were coming
     qint64 m_startTargetMs = 0;
     int m_positionsWhileStarting = 0;
+    // The seek to the resume point did not land: the player goes there from 0 instead.
+    bool m_fromTheBeginning = false;
 
     PlayerState m_playerState = PlayerState::Stopped;
     bool m_seekable = false;
@@ -185,5 +192,5 @@ private:
     QTimer m_settleTimer;
     QTimer m_choicesTimer;
     QTimer m_tracksTimer; // running: the start waits for the tracks
-    QTimer m_startTimer; // from loadRequested to resumed
+    QTimer m_startTimer; // running: the start waits for the player (to load, then to be there)
 };

@@ -2,6 +2,7 @@
 
 #include "client/tlstrust.h"
 #include "continuewatchingview.h"
+#include "media/accurateseeks.h"
 #include "media/playability.h"
 #include "noticebar.h"
 #include "playercontrols.h"
@@ -69,6 +70,9 @@ void PlayerApp::applyOptionsToProfile()
 
 void PlayerApp::start()
 {
+    // Before any file is opened: a resume into a transport stream lands where it was asked.
+    if (const QString error = installAccurateSeeks(); !error.isEmpty())
+        qCWarning(lcApp).noquote() << "seeks in MPEG transport streams may land early:" << error;
     applyOptionsToProfile();
     configureFromProfile();
     m_sync.setClockOffset(m_profile.clockOffsetMs());
@@ -588,6 +592,10 @@ void PlayerApp::connectTracks()
         m_session.refreshPausedFrame();
     });
     connect(&m_tracks, &TrackController::messageShown, m_window.get(), &PlayerWindow::showMessage);
+    // The backend would play the sound alone (with an audio output attached): the file fails as
+    // one that cannot play, with the reason (handleFailure finds the same words).
+    connect(&m_tracks, &TrackController::videoUndecodable, &m_session,
+            &PlaybackSession::handleMediaError);
     connect(&m_tracks, &TrackController::tracksChanged, this, &PlayerApp::showTracks);
     connect(&m_tracks, &TrackController::choicesChanged, this,
             [this](const PlaybackChoices &choices, TrackController::Cause cause) {

@@ -14,6 +14,9 @@ struct ResumePoint
     qint64 positionMs = 0;
     Source source = Source::None;
     std::optional<ProgressRecord> record; // the record it came from
+    // The place it was meant to start at when the player could not go there (positionMs is then
+    // where it did start); -1 when it went where it was meant to.
+    qint64 missedMs = -1;
 
     QString sourceName() const;
 

@@ -19,6 +19,22 @@ ThumbnailCache::ThumbnailCache(const QString &folder, QObject *parent)
     m_giveUp.setSingleShot(true);
     m_giveUp.setInterval(kGiveUpMs);
     connect(&m_giveUp, &QTimer::timeout, this, [this] {
+        if (m_job && m_seeked && !m_fromStart) {
+            // The seek found no frame to show from there (measured: a WebM without an index,
+            // PlaybackSession::startFromTheBeginning; paused, the player says nothing, not even
+            // the end): the picture at the start is still the video's.
+            qCInfo(lcThumbnails) << "no picture at" << m_job->positionMs << "ms in"
+                                 << m_job->videoPath << "- taking the first one";
+            m_fromStart = true;
+            m_giveUp.start();
+            // Opened again, with no seek: the demuxer's state after that seek fails the next one
+            // ("Could not demultiplex stream"), and the preroll frame is the start's.
+            m_player.stop();
+            m_player.setSource(QUrl());
+            m_player.setSource(QUrl::fromLocalFile(m_job->videoPath));
+            m_player.pause();
+            return;
+        }
         qCInfo(lcThumbnails) << "no picture for" << (m_job ? m_job->videoPath : QString());
         finishJob();
     });
@@ -63,6 +79,7 @@ void ThumbnailCache::startNext()
         return;
     m_job = m_queue.dequeue();
     m_seeked = false;
+    m_fromStart = false;
     m_giveUp.start();
     m_player.setSource(QUrl::fromLocalFile(m_job->videoPath));
     m_player.pause(); // prerolls: seekable, and frames without sound
@@ -82,7 +99,7 @@ void ThumbnailCache::takeFrame(const QVideoFrame &frame)
         return;
     // The preroll frame from near 0 may come first: wait for one near the position.
     const qint64 frameMs = frame.startTime() / 1000;
-    if (frame.startTime() >= 0 && qAbs(frameMs - m_job->positionMs) > 2000
+    if (!m_fromStart && frame.startTime() >= 0 && qAbs(frameMs - m_job->positionMs) > 2000
         && m_job->positionMs > 2000)
         return;
     // toImage() is Qt's CPU conversion here, which some formats corrupt (safevideoframe.h).

@@ -44,6 +44,7 @@ private:
     QQueue<Job> m_queue;
     std::optional<Job> m_job;
     bool m_seeked = false;
+    bool m_fromStart = false; // the seek to the position found no picture: the first one then
     QMediaPlayer m_player;
     QVideoSink m_sink;
     QTimer m_giveUp;

@@ -109,6 +109,10 @@ void TrackController::open(const QString &path)
         } else {
             m_streams = std::get<MediaStreams>(probed);
         }
+        if (!m_streams->undecodableVideo.isEmpty()) {
+            Q_EMIT videoUndecodable(m_streams->undecodableVideo);
+            return;
+        }
         applyWhenReady();
     });
     QtConcurrent::run([path] {

@@ -82,6 +82,8 @@ Q_SIGNALS:
     void subtitleTextChanged(const QString &text);
     // A short message about a change the person made ("Subtitle delay: +300 ms").
     void messageShown(const QString &text);
+    // The open file's picture cannot be decoded, in words (MediaStreams::undecodableVideo).
+    void videoUndecodable(const QString &reason);
     // The lists of tracks changed (the menus list them anew).
     void tracksChanged();
     // Applied on open (once), then on every change.

@@ -1,6 +1,7 @@
 #include "media/mediastreams.h"
 
 #include "media/filediscovery.h"
+#include "media/playability.h"
 #include "media/tracknames.h"
 
 #include <QLoggingCategory>
@@ -52,13 +53,14 @@ QList<TrackIdentity> identities(GList *streams, const PadTags &padTags, const ch
 std::variant<MediaStreams, QString> probeMediaStreams(const QString &path)
 {
     const FileDiscovery discovery(path);
-    if (!discovery.failure().isEmpty()) {
+    MediaStreams streams;
+    streams.undecodableVideo = explainUndecodableVideo(discovery);
+    if (!discovery.failure().isEmpty() && streams.undecodableVideo.isEmpty()) {
         const QString message =
             QStringLiteral("cannot read the tracks of %1: %2").arg(path, discovery.failure());
         qCWarning(lcMediaStreams).noquote() << message;
         return message;
     }
-    MediaStreams streams;
     streams.audio = identities(gst_discoverer_info_get_audio_streams(discovery.info()),
                                discovery.padTags(), GST_TAG_AUDIO_CODEC);
     streams.subtitles = identities(gst_discoverer_info_get_subtitle_streams(discovery.info()),

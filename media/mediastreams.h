@@ -14,6 +14,9 @@ struct MediaStreams
 {
     QList<TrackIdentity> audio; // in the order QMediaPlayer::audioTracks() lists them
     QList<TrackIdentity> subtitles; // text tracks, in the order of QMediaPlayer::subtitleTracks()
+    // Why its video cannot be shown, in words (explainUndecodableVideo); "" when it can or it has
+    // none.
+    QString undecodableVideo;
 };
 
 Q_DECLARE_METATYPE(MediaStreams)

@@ -281,22 +281,20 @@ QString inWords(const QList<Missing> &pieces)
     return sentences.join(QStringLiteral(". "));
 }
 
-} // namespace
-
-QString explainUnplayable(const QString &path)
+// What is missing, in words; with `videoOnly`, only what the picture needs.
+QString explainMissing(const FileDiscovery &discovery, bool videoOnly)
 {
-    const FileDiscovery discovery(path);
     if (discovery.result() != GST_DISCOVERER_MISSING_PLUGINS || !discovery.info())
         return {};
     QList<Missing> pieces;
     const gchar **details =
         gst_discoverer_info_get_missing_elements_installer_details(discovery.info());
     for (const gchar **detail = details; detail && *detail; ++detail) {
-        qCDebug(lcPlayability) << path << "misses" << *detail;
+        qCDebug(lcPlayability) << "misses" << *detail;
         const std::optional<Missing> piece =
             missingPiece(discovery.info(), QString::fromUtf8(*detail));
         // Subtitles GStreamer cannot decode do not stop the picture or the sound.
-        if (!piece || piece->part == Part::Subtitles)
+        if (!piece || piece->part == Part::Subtitles || (videoOnly && piece->part != Part::Video))
             continue;
         const bool known = std::any_of(pieces.cbegin(), pieces.cend(), [&](const Missing &seen) {
             return seen.part == piece->part && seen.name == piece->name;
@@ -305,4 +303,16 @@ QString explainUnplayable(const QString &path)
             pieces.append(*piece);
     }
     return inWords(pieces);
+}
+
+} // namespace
+
+QString explainUnplayable(const QString &path)
+{
+    return explainMissing(FileDiscovery(path), false);
+}
+
+QString explainUndecodableVideo(const FileDiscovery &discovery)
+{
+    return explainMissing(discovery, true);
 }

@@ -27,7 +27,8 @@ namespace {
 const QString kServerBin = QStringLiteral(PLAYMARK_SERVER_BIN);
 const QString kPlayerBin = QStringLiteral(PLAYMARK_PLAYER_BIN);
 // Generous: the machine is shared, and a run that never ends is the failure looked for. It is
-// well past the player's own start wait (PlaybackSession::kDefaultStartWaitMs, 20 s).
+// well past the player's own start wait, twice (PlaybackSession::kDefaultStartWaitMs, 10 s: at
+// the resume point, then from the start).
 constexpr int kPlayerTimeoutMs = 90000;
 constexpr int kToolTimeoutMs = 60000;
 // A close waits at most about a second for a server (PlaybackSession::kCloseWaitMs); far more

@@ -1,5 +1,6 @@
 // The tracks of real files through GStreamer's discoverer (media/mediastreams.h), in the order
 // Qt's own player lists them.
+#include "ffmpegclip.h"
 #include "media/mediastreams.h"
 
 #include <QDir>
@@ -59,6 +60,8 @@ private Q_SLOTS:
     void fromSeveralThreadsAtOnce();
     void textLanguageEveryTime();
     void sameOrderAsQMediaPlayer();
+    void undecodableVideoIsNamed_data();
+    void undecodableVideoIsNamed();
 };
 
 void tst_MediaStreams::tracksSample()
@@ -217,6 +220,50 @@ void tst_MediaStreams::sameOrderAsQMediaPlayer()
         QCOMPARE(QMediaFormat::audioCodecName(codec), streams.audio.at(i).codec);
     }
     QCOMPARE(audio.at(1).value(QMediaMetaData::Title).toString(), QStringLiteral("Commentary"));
+}
+
+// Read with the tracks, from the same discovery: the player fails a file whose picture nothing
+// decodes instead of playing its sound alone (with an audio output attached, checked: DNxHR in
+// MOV played sound only and exited 0). Files ffmpeg makes at test time.
+void tst_MediaStreams::undecodableVideoIsNamed_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QStringList>("encode");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("DNxHR in MOV")
+        << QStringLiteral("dnxhr.mov")
+        << QStringList{QStringLiteral("-c:v"),       QStringLiteral("dnxhd"),
+                       QStringLiteral("-profile:v"), QStringLiteral("dnxhr_lb"),
+                       QStringLiteral("-pix_fmt"),   QStringLiteral("yuv422p"),
+                       QStringLiteral("-c:a"),       QStringLiteral("pcm_s16le")}
+        << QStringLiteral("This file's video is DNxHR, which this system cannot decode");
+    QTest::newRow("H.264 in MP4") << QStringLiteral("h264.mp4")
+                                  << QStringList{QStringLiteral("-c:v"), QStringLiteral("libx264"),
+                                                 QStringLiteral("-c:a"), QStringLiteral("aac")}
+                                  << QString();
+}
+
+void tst_MediaStreams::undecodableVideoIsNamed()
+{
+    QFETCH(QString, name);
+    QFETCH(QStringList, encode);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(name);
+    QString error;
+    QVERIFY2(makeFfmpegClip(
+                 QStringList{QStringLiteral("-f"), QStringLiteral("lavfi"), QStringLiteral("-i"),
+                             QStringLiteral("testsrc2=size=320x240:rate=25:duration=2"),
+                             QStringLiteral("-f"), QStringLiteral("lavfi"), QStringLiteral("-i"),
+                             QStringLiteral("sine=frequency=440:duration=2")}
+                     + encode,
+                 path, &error),
+             qPrintable(error));
+    const std::variant<MediaStreams, QString> probed = probeMediaStreams(path);
+    QVERIFY2(std::holds_alternative<MediaStreams>(probed), qPrintable(errorOf(probed)));
+    QCOMPARE(std::get<MediaStreams>(probed).undecodableVideo, expected);
+    QCOMPARE(std::get<MediaStreams>(probed).audio.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_MediaStreams)

@@ -42,6 +42,8 @@ class tst_NoticePresenter : public QObject
 private Q_SLOTS:
     void resumed_data();
     void resumed();
+    void resumedElsewhereSaysWhere_data();
+    void resumedElsewhereSaysWhere();
     void resumedAtTheStartSaysNothing_data();
     void resumedAtTheStartSaysNothing();
     void remotePlace_data();
@@ -81,6 +83,31 @@ void tst_NoticePresenter::resumed()
     notice.triggerAction();
     QCOMPARE(startOver.size(), 1);
     QCOMPARE(notice.kind(), NoticePresenter::Kind::None);
+}
+
+// The player could not go to the resume point (PlaybackSession::startFromTheBeginning): the
+// person is told where it plays instead, even from 0.
+void tst_NoticePresenter::resumedElsewhereSaysWhere_data()
+{
+    QTest::addColumn<qint64>("positionMs");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("from the start")
+        << qint64(0) << u"This file cannot be played from 1:00: playing from the start"_s;
+    QTest::newRow("from elsewhere")
+        << qint64(5000) << u"This file cannot be played from 1:00: playing from 0:05 instead"_s;
+}
+
+void tst_NoticePresenter::resumedElsewhereSaysWhere()
+{
+    QFETCH(qint64, positionMs);
+    QFETCH(QString, expected);
+    NoticePresenter notice;
+    ResumePoint where = point(record(u"tv"_s, u"TV"_s, 60000, kNowMs - 60000), positionMs);
+    where.missedMs = 60000;
+    notice.showResumed(where, u"phone"_s, kNowMs);
+    QCOMPARE(notice.kind(), NoticePresenter::Kind::Resumed);
+    QCOMPARE(notice.text(), expected);
+    QCOMPARE(notice.actionText(), u"Start over"_s);
 }
 
 void tst_NoticePresenter::resumedAtTheStartSaysNothing_data()

@@ -77,6 +77,7 @@ private Q_SLOTS:
     void missingFileGivesNothing();
     void queuedRequestsAllAnswered();
     void makesAPictureOf422Video();
+    void makesAPictureOfAWebmWithoutIndex();
 
 private:
     QString copyClip(const QString &name);
@@ -327,6 +328,29 @@ void tst_ThumbnailCache::makesAPictureOf422Video()
                                 .arg(place.y())));
     }
     QTRY_VERIFY_WITH_TIMEOUT(!QImage(cache.pathFor(kClipId, 3000)).isNull(), kTimeoutMs);
+}
+
+// A live WebM saved as it came (no index): GStreamer's seek to 2 s ends the media with no frame
+// (PlaybackSession::startFromTheBeginning says why). The picture is then the first one, red, not
+// none (checked: without the fallback the cache gave up, "no picture for").
+void tst_ThumbnailCache::makesAPictureOfAWebmWithoutIndex()
+{
+    const QString clip = m_dir->filePath(u"Live.webm"_s);
+    QString error;
+    QVERIFY2(makeFfmpegClip({u"-f"_s, u"lavfi"_s, u"-i"_s,
+                             u"color=c=red:size=320x180:rate=25:duration=5"_s, u"-f"_s, u"lavfi"_s,
+                             u"-i"_s, u"sine=frequency=440:duration=5"_s, u"-c:v"_s, u"libvpx"_s,
+                             u"-deadline"_s, u"realtime"_s, u"-c:a"_s, u"libvorbis"_s, u"-f"_s,
+                             u"webm"_s, u"-live"_s, u"1"_s},
+                            clip, &error, kTimeoutMs),
+             qPrintable(error));
+    ThumbnailCache cache(m_cacheFolder);
+    QSignalSpy ready(&cache, &ThumbnailCache::thumbnailReady);
+
+    cache.request(kClipId, clip, 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, kTimeoutMs);
+    const QImage image = ready.first().at(1).value<QImage>();
+    QVERIFY2(isRed(centre(image)), qPrintable(describe(centre(image))));
 }
 
 QTEST_MAIN(tst_ThumbnailCache)
