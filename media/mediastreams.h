@@ -16,7 +16,7 @@ struct MediaStreams
     QList<TrackIdentity> subtitles; // text tracks, in the order of QMediaPlayer::subtitleTracks()
     // Why its video cannot be shown, in words (explainUndecodableVideo); "" when it can or it has
     // none.
-    QString undecodableVideo;
+    QString undecodableVideo = {};
 };
 
 Q_DECLARE_METATYPE(MediaStreams)
