@@ -5,10 +5,12 @@
 // player says it drew.
 #include "serverprocess.h"
 
+#include <QDeadlineTimer>
 #include <QImage>
 #include <QRegularExpression>
 #include <QSize>
 #include <QTemporaryDir>
+#include <QTest>
 
 // The text tesseract reads in `rgb` (3 bytes a pixel, row by row, as VirtualDisplay::grab gives
 // it), lines joined by '\n', runs of spaces as one; "" when it reads nothing. The picture is kept
@@ -40,4 +42,22 @@ inline QString screenText(const QByteArray &rgb, const QSize &size, const QStrin
             lines << simple;
     }
     return lines.join(QLatin1Char('\n'));
+}
+
+// Looks at the screen until it shows what `shows` wants or `timeoutMs` passes: `grab()` gives the
+// picture's RGB (of `size`), kept at `keepAs`. True when seen; `read` is the last text read. A
+// deadline of its own, not QTRY's: QTRY counts only its waits, and each look runs ffmpeg and
+// tesseract.
+template<typename Grab, typename Shows>
+bool lookUntilShown(Grab grab, const QSize &size, Shows shows, int timeoutMs, const QString &keepAs,
+                    QString *read)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    do {
+        *read = screenText(grab(), size, keepAs);
+        if (shows(*read))
+            return true;
+        QTest::qWait(200); // between looks, not a wait for anything
+    } while (!deadline.hasExpired());
+    return false;
 }

@@ -161,14 +161,9 @@ void tst_PlayerFailure::window()
     };
     const QString keep = m_dir.filePath(u"box.png"_s);
     QString read;
-    // A deadline of its own, not QTRY's: each look runs ffmpeg and tesseract.
-    const QDeadlineTimer deadline(kTimeoutMs);
-    do {
-        read = screenText(display.grab(area, kTimeoutMs), area.size(), keep);
-        if (shows(read))
-            return;
-        QTest::qWait(200);
-    } while (!deadline.hasExpired());
+    if (lookUntilShown([&] { return display.grab(area, kTimeoutMs); }, area.size(), shows,
+                       kTimeoutMs, keep, &read))
+        return;
     m_dir.setAutoRemove(false);
     QFAIL(qPrintable(u"the window shows “%1” (picture kept in %2)"_s.arg(read, keep)));
 }

@@ -204,15 +204,12 @@ void tst_PlayerTracks::lookFor(const QRect &area, const QString &text, bool whol
 {
     const QString keep = m_dir->filePath(u"%1.png"_s).arg(QString(text).remove(u' '));
     QString read;
-    // A deadline of its own, not QTRY's: QTRY counts only its waits, and each look runs ffmpeg
-    // and tesseract.
-    const QDeadlineTimer deadline(kLookMs);
-    do {
-        read = screenText(m_display->grab(area, kTimeoutMs), area.size(), keep);
-        if (whole ? read == text : read.contains(text))
-            return;
-        QTest::qWait(200);
-    } while (!deadline.hasExpired());
+    const auto shows = [&](const QString &seen) {
+        return whole ? seen == text : seen.contains(text);
+    };
+    if (lookUntilShown([&] { return m_display->grab(area, kTimeoutMs); }, area.size(), shows,
+                       kLookMs, keep, &read))
+        return;
     QFAIL(qPrintable(
         u"the screen shows “%1”, not “%2” (picture kept in %3)"_s.arg(read, text, keep)));
 }
