@@ -273,8 +273,8 @@ note "other work on the machine meanwhile: $(fmt "$other_put" 0)% of the $(nproc
 # The columns and the upsert are the server's own; tst_sqlrecord checks that they still are.
 pgbench_script() { # pgbench_script UPDATES NOTIFY(0|1) > FILE
     local updates=$1 notify=$2 i
-    local columns="user_id, content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, title, show_id, episode_id, choices, received_at_ms"
-    local values="1, 'pm1-' || lpad(:key::text, 32, '0'), 5000, 3600000, 'pgbench-device-' || :device, 'pgbench device ' || :device, :at, 'playing', NULL, NULL, NULL, NULL, :at"
+    local columns="user_id, content_id, position_ms, duration_ms, device_id, device_name, observed_at_ms, state, title, show_id, episode_id, choices, watched, finished_at_ms, received_at_ms"
+    local values="1, 'pm1-' || lpad(:key::text, 32, '0'), 5000, 3600000, 'pgbench-device-' || :device, 'pgbench device ' || :device, :at, 'playing', NULL, NULL, NULL, NULL, NULL, NULL, :at"
     echo 'BEGIN;'
     for ((i = 0; i < updates; i++)); do
         cat <<EOF
@@ -282,7 +282,7 @@ pgbench_script() { # pgbench_script UPDATES NOTIFY(0|1) > FILE
 \\set device random(0, 3)
 \\set obs :obs + 1
 \\set at :base + :obs
-INSERT INTO progress ($columns) VALUES ($values) ON CONFLICT (user_id, content_id) DO UPDATE SET position_ms = excluded.position_ms, duration_ms = excluded.duration_ms, device_id = excluded.device_id, device_name = excluded.device_name, observed_at_ms = excluded.observed_at_ms, state = excluded.state, title = excluded.title, show_id = excluded.show_id, episode_id = excluded.episode_id, choices = excluded.choices, received_at_ms = excluded.received_at_ms WHERE excluded.observed_at_ms > progress.observed_at_ms OR (excluded.observed_at_ms = progress.observed_at_ms AND excluded.device_id COLLATE "C" > progress.device_id);
+INSERT INTO progress ($columns) VALUES ($values) ON CONFLICT (user_id, content_id) DO UPDATE SET position_ms = excluded.position_ms, duration_ms = excluded.duration_ms, device_id = excluded.device_id, device_name = excluded.device_name, observed_at_ms = excluded.observed_at_ms, state = excluded.state, title = excluded.title, show_id = excluded.show_id, episode_id = excluded.episode_id, choices = excluded.choices, watched = excluded.watched, finished_at_ms = excluded.finished_at_ms, received_at_ms = excluded.received_at_ms WHERE excluded.observed_at_ms > progress.observed_at_ms OR (excluded.observed_at_ms = progress.observed_at_ms AND excluded.device_id COLLATE "C" > progress.device_id);
 INSERT INTO history ($columns) VALUES ($values);
 DELETE FROM history WHERE user_id = 1 AND content_id = 'pm1-' || lpad(:key::text, 32, '0') AND observed_at_ms < (SELECT observed_at_ms FROM history WHERE user_id = 1 AND content_id = 'pm1-' || lpad(:key::text, 32, '0') ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63);
 EOF

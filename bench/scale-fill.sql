@@ -22,7 +22,8 @@ SELECT i,
 FROM n;
 
 INSERT INTO progress (user_id, content_id, position_ms, duration_ms, device_id, device_name,
-                      observed_at_ms, state, title, show_id, episode_id, choices, received_at_ms)
+                      observed_at_ms, state, title, show_id, episode_id, choices, watched,
+                      finished_at_ms, received_at_ms)
 SELECT @user_id, content_id,
        CASE WHEN i % 10 = 0 THEN duration_ms ELSE abs(random()) % duration_ms END,
        duration_ms,
@@ -32,15 +33,17 @@ SELECT @user_id, content_id,
        @now_ms - (@records - i) * 500,
        CASE WHEN i % 10 = 0 THEN 'ended' WHEN i % 3 = 0 THEN 'stopped' ELSE 'paused' END,
        printf('Some.Show.S%02dE%02d.1080p', i % 9 + 1, i % 24 + 1),
-       NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL,
        @now_ms - (@records - i) * 500 + 12
 FROM fill ORDER BY i;
 
 -- What ProgressStore writes to history for an applied update: the same record.
 INSERT INTO history (user_id, content_id, position_ms, duration_ms, device_id, device_name,
-                     observed_at_ms, state, title, show_id, episode_id, choices, received_at_ms)
+                     observed_at_ms, state, title, show_id, episode_id, choices, watched,
+                      finished_at_ms, received_at_ms)
 SELECT user_id, content_id, position_ms, duration_ms, device_id, device_name,
-       observed_at_ms, state, title, show_id, episode_id, choices, received_at_ms
+       observed_at_ms, state, title, show_id, episode_id, choices, watched, finished_at_ms,
+       received_at_ms
 FROM progress WHERE user_id = @user_id ORDER BY rowid;
 COMMIT;
 

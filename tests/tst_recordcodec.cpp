@@ -302,6 +302,20 @@ void tst_RecordCodec::rejects_data()
     QTest::newRow("state number") << modified(one("state", 1)) << str("state") << stateWords;
     QTest::newRow("state bool") << modified(one("state", true)) << str("state") << stateWords;
 
+    const QStringList watchedWords{str("watched"), str("true or false")};
+    QTest::newRow("watched string")
+        << modified(one("watched", str("true"))) << str("watched") << watchedWords;
+    QTest::newRow("watched number")
+        << modified(one("watched", 1)) << str("watched") << watchedWords;
+    QTest::newRow("finished_at_ms string")
+        << modified(one("finished_at_ms", str("5"))) << str("finished_at_ms")
+        << integerWords("finished_at_ms");
+    QTest::newRow("finished_at_ms -1") << modified(one("finished_at_ms", -1))
+                                       << str("finished_at_ms") << integerWords("finished_at_ms");
+    QTest::newRow("finished_at_ms after observed_at_ms")
+        << modified(one("finished_at_ms", qint64(1700000000001))) << str("finished_at_ms")
+        << QStringList{str("finished_at_ms"), str("must not be after observed_at_ms")};
+
     // title, show_id, episode_id: at most 256, 128, 128 characters
     QTest::newRow("title 257") << modified(one("title", ascii(257))) << str("title")
                                << QStringList{str("title"), str("at most 256 characters")};
@@ -495,6 +509,15 @@ void tst_RecordCodec::accepts_data()
                                              r.durationMs = 0;
                                          });
 
+    QTest::newRow("watched true") << modified(one("watched", true))
+                                  << with([](auto &r) { r.watched = true; });
+    QTest::newRow("watched false")
+        << modified(one("watched", false)) << with([](auto &r) { r.watched = false; });
+    QTest::newRow("watched null is absent") << modified(one("watched", QJsonValue::Null)) << base;
+    QTest::newRow("finished_at_ms at observed_at_ms")
+        << modified(one("finished_at_ms", qint64(1700000000000)))
+        << with([](auto &r) { r.finishedAtMs = 1700000000000; });
+    QTest::newRow("play counts from a client ignored") << modified(one("play_count", 3)) << base;
     QTest::newRow("state absent defaults to playing")
         << modified({}, {str("state")}) << with([](auto &r) { r.state = PlaybackState::Playing; });
     QTest::newRow("state null is absent")
@@ -755,6 +778,31 @@ void tst_RecordCodec::toJsonUsesProtocolNames()
     QCOMPARE(compact, object);
     // A record without choices has no such field: older players see what they always saw.
     QVERIFY(!object.contains(str("choices")));
+    // Nor watched state or plays unless they are known.
+    for (const char *name : {"watched", "finished_at_ms", "play_count", "last_finished_ms"})
+        QVERIFY2(!object.contains(str(name)), name);
+
+    record.watched = false;
+    record.finishedAtMs = 1699999999500;
+    record.playCount = 2;
+    record.lastFinishedMs = 1700000000400;
+    const QJsonObject played = RecordCodec::toJson(record);
+    QCOMPARE(played.value(str("watched")), QJsonValue(false));
+    QCOMPARE(played.value(str("finished_at_ms")).toInteger(), qint64(1699999999500));
+    QCOMPARE(played.value(str("play_count")).toInteger(), qint64(2));
+    QCOMPARE(played.value(str("last_finished_ms")).toInteger(), qint64(1700000000400));
+    // The server's answer gives them back; a client's update cannot set the counts.
+    ValidationError error;
+    const auto fromServer =
+        RecordCodec::fromJson(played, QString(), RecordCodec::Source::Server, &error);
+    QVERIFY2(fromServer, qPrintable(error.message));
+    QCOMPARE(*fromServer, record);
+    const auto fromClient =
+        RecordCodec::fromJson(played, QString(), RecordCodec::Source::Client, &error);
+    QVERIFY2(fromClient, qPrintable(error.message));
+    QCOMPARE(fromClient->playCount, 0);
+    QCOMPARE(fromClient->lastFinishedMs, qint64(0));
+    QCOMPARE(fromClient->watched, std::optional<bool>(false));
 }
 
 // The shape docs/protocol.md gives `choices`, member by member.

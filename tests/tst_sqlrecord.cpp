@@ -42,6 +42,8 @@ ProgressRecord everyField()
     choices.subtitleDelayMs = 300;
     choices.speed = 1.25;
     record.choices = choices;
+    record.watched = true;
+    record.finishedAtMs = 1700000120000;
     return record;
 }
 
@@ -327,6 +329,16 @@ bool runMigration(QSqlDatabase db, const QString &relative, int version)
             QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)").arg(version));
 }
 
+// The record's columns in the first schema of both databases.
+QStringList oldColumns()
+{
+    return {QStringLiteral("content_id"),  QStringLiteral("position_ms"),
+            QStringLiteral("duration_ms"), QStringLiteral("device_id"),
+            QStringLiteral("device_name"), QStringLiteral("observed_at_ms"),
+            QStringLiteral("state"),       QStringLiteral("title"),
+            QStringLiteral("show_id"),     QStringLiteral("episode_id")};
+}
+
 // Inserts `record` into `table` with the columns of version 1 (before `choices`) and `trailing`.
 bool insertOld(QSqlDatabase db, const QString &table, const QVariantList &leading,
                const QStringList &leadingColumns, const ProgressRecord &record,
@@ -335,7 +347,7 @@ bool insertOld(QSqlDatabase db, const QString &table, const QVariantList &leadin
     QStringList columns = leadingColumns;
     QVariantList values = leading;
     for (const SqlRecord::Field &field : SqlRecord::fields()) {
-        if (QLatin1String(field.column) == QLatin1String("choices"))
+        if (!oldColumns().contains(QLatin1String(field.column)))
             continue;
         columns.append(QString::fromLatin1(field.column));
         values.append(field.value(record));
@@ -356,9 +368,11 @@ bool insertOld(QSqlDatabase db, const QString &table, const QVariantList &leadin
     return true;
 }
 
-ProgressRecord withoutChoices(ProgressRecord record)
+ProgressRecord asTheFirstSchemaKeptIt(ProgressRecord record)
 {
     record.choices.reset();
+    record.watched.reset();
+    record.finishedAtMs = 0;
     return record;
 }
 
@@ -370,7 +384,7 @@ void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
 {
     TestDatabase database(QStringLiteral("upgrade"));
     QVERIFY2(database.isValid(), qPrintable(database.error()));
-    const ProgressRecord old = withoutChoices(everyField());
+    const ProgressRecord old = asTheFirstSchemaKeptIt(everyField());
     constexpr qint64 kReceivedAtMs = 1700000123999;
     {
         QSqlDatabase db = database.raw();
@@ -412,6 +426,8 @@ void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
     QVERIFY2(storage.progress().record(1, old.contentId, &stored, &error), qPrintable(error));
     QVERIFY(stored);
     QCOMPARE(stored->choices, newer.choices);
+    QCOMPARE(stored->watched, newer.watched);
+    QCOMPARE(stored->finishedAtMs, newer.finishedAtMs);
 }
 
 // A player's local copy from before `choices` (schema 2) opens and keeps its records and queue.
@@ -420,7 +436,7 @@ void tst_SqlRecord::localSchemaTwoUpgradesInPlace()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("local.sqlite"));
-    const ProgressRecord old = withoutChoices(everyField());
+    const ProgressRecord old = asTheFirstSchemaKeptIt(everyField());
     {
         QSqlDatabase db =
             QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("upgrade-local"));
@@ -456,6 +472,8 @@ void tst_SqlRecord::localSchemaTwoUpgradesInPlace()
     VERIFY_VALUE(stored, store.record(old.contentId));
     QVERIFY(stored);
     QCOMPARE(stored->choices, newer.choices);
+    QCOMPARE(stored->watched, newer.watched);
+    QCOMPARE(stored->finishedAtMs, newer.finishedAtMs);
 }
 
 void tst_SqlRecord::benchScriptsUseTheServersColumns()

@@ -36,5 +36,7 @@ bool operator==(const ProgressRecord &a, const ProgressRecord &b)
         && a.durationMs == b.durationMs && a.deviceId == b.deviceId && a.deviceName == b.deviceName
         && a.observedAtMs == b.observedAtMs && a.state == b.state && a.title == b.title
         && a.showId == b.showId && a.episodeId == b.episodeId && a.choices == b.choices
-        && a.receivedAtMs == b.receivedAtMs;
+        && a.watched == b.watched && a.finishedAtMs == b.finishedAtMs
+        && a.receivedAtMs == b.receivedAtMs && a.playCount == b.playCount
+        && a.lastFinishedMs == b.lastFinishedMs;
 }

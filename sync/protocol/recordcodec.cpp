@@ -4,6 +4,8 @@
 #include <QJsonValue>
 #include <QRegularExpression>
 
+#include <limits>
+
 namespace RecordCodec {
 
 namespace {
@@ -82,6 +84,19 @@ public:
         return number;
     }
 
+    // true or false; unset when absent.
+    std::optional<bool> boolean(const QString &field)
+    {
+        if (m_failed || !present(field))
+            return std::nullopt;
+        const QJsonValue value = m_object.value(field);
+        if (!value.isBool()) {
+            fail(field, field + QStringLiteral(" must be true or false"));
+            return std::nullopt;
+        }
+        return value.toBool();
+    }
+
     QString text(const QString &field, qsizetype maxCharacters)
     {
         if (m_failed || !present(field))
@@ -148,8 +163,16 @@ QJsonObject toJson(const ProgressRecord &record)
         object.insert(QStringLiteral("episode_id"), record.episodeId);
     if (record.choices)
         object.insert(QStringLiteral("choices"), ChoicesCodec::toJson(*record.choices));
+    if (record.watched)
+        object.insert(QStringLiteral("watched"), *record.watched);
+    if (record.finishedAtMs > 0)
+        object.insert(QStringLiteral("finished_at_ms"), record.finishedAtMs);
     if (record.receivedAtMs > 0)
         object.insert(QStringLiteral("received_at_ms"), record.receivedAtMs);
+    if (record.playCount > 0)
+        object.insert(QStringLiteral("play_count"), record.playCount);
+    if (record.lastFinishedMs > 0)
+        object.insert(QStringLiteral("last_finished_ms"), record.lastFinishedMs);
     return object;
 }
 
@@ -208,8 +231,20 @@ std::optional<ProgressRecord> fromJson(const QJsonObject &object, const QString 
         if (!record.choices)
             reader.fail(choicesError.field, choicesError.message);
     }
-    if (source == Source::Server)
+    record.watched = reader.boolean(QStringLiteral("watched"));
+    record.finishedAtMs = reader.integer(QStringLiteral("finished_at_ms"), false);
+    if (!reader.failed() && record.finishedAtMs > record.observedAtMs) {
+        reader.fail(QStringLiteral("finished_at_ms"),
+                    QStringLiteral("finished_at_ms (%1) must not be after observed_at_ms (%2)")
+                        .arg(record.finishedAtMs)
+                        .arg(record.observedAtMs));
+    }
+    if (source == Source::Server) {
         record.receivedAtMs = reader.integer(QStringLiteral("received_at_ms"), false);
+        record.playCount = int(qMin<qint64>(reader.integer(QStringLiteral("play_count"), false),
+                                            std::numeric_limits<int>::max()));
+        record.lastFinishedMs = reader.integer(QStringLiteral("last_finished_ms"), false);
+    }
 
     if (reader.failed())
         return std::nullopt;

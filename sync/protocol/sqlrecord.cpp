@@ -71,6 +71,22 @@ const QList<Field> &fields()
              r.choices =
                  v.isNull() ? std::nullopt : ChoicesCodec::fromCompactJson(v.toString().toUtf8());
          }},
+        // NULL: the update did not say (isWatched() goes by the state).
+        {"watched", false,
+         [](const ProgressRecord &r) {
+             return r.watched ? QVariant(int(*r.watched)) : QVariant(QMetaType::fromType<int>());
+         },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.watched = v.isNull() ? std::nullopt : std::optional<bool>(v.toInt() != 0);
+         }},
+        {"finished_at_ms", false,
+         [](const ProgressRecord &r) {
+             return r.finishedAtMs > 0 ? QVariant(r.finishedAtMs)
+                                       : QVariant(QMetaType::fromType<qint64>());
+         },
+         [](ProgressRecord &r, const QVariant &v) {
+             r.finishedAtMs = v.isNull() ? 0 : v.toLongLong();
+         }},
     };
     return table;
 }
