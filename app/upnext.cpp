@@ -1,20 +1,11 @@
 #include "upnext.h"
 
-#include <QCollator>
-#include <QDir>
+#include "media/episodefiles.h"
+#include "media/episodename.h"
+#include "media/videofiles.h"
+
 #include <QFileInfo>
-#include <QLocale>
 #include <QtConcurrent/QtConcurrentRun>
-
-#include <algorithm>
-
-namespace {
-const QStringList kVideoPatterns{QStringLiteral("*.mp4"),  QStringLiteral("*.m4v"),
-                                 QStringLiteral("*.mkv"),  QStringLiteral("*.webm"),
-                                 QStringLiteral("*.mov"),  QStringLiteral("*.avi"),
-                                 QStringLiteral("*.ts"),   QStringLiteral("*.mpg"),
-                                 QStringLiteral("*.mpeg"), QStringLiteral("*.ogv")};
-} // namespace
 
 UpNext::UpNext(QObject *parent) : QObject(parent)
 {
@@ -24,20 +15,30 @@ UpNext::UpNext(QObject *parent) : QObject(parent)
 QString UpNext::nextAfter(const QString &path)
 {
     const QFileInfo current(path);
-    QStringList names =
-        current.dir().entryList(kVideoPatterns, QDir::Files | QDir::Readable, QDir::NoSort);
-    // Under the C locale (LANG=C, services, containers) Qt compares code points and ignores
-    // numeric mode, which puts "Episode 10" before "Episode 2": collate as English there.
-    QCollator collator(QLocale().language() == QLocale::C ? QLocale(QLocale::English) : QLocale());
-    collator.setNumericMode(true);
-    collator.setCaseSensitivity(Qt::CaseInsensitive);
-    std::sort(names.begin(), names.end(), [&collator](const QString &a, const QString &b) {
-        return collator.compare(a, b) < 0;
-    });
+    const std::optional<EpisodeName> episode = EpisodeName::parse(path);
+    // An episode: the show's next one by episode order, also where the folder's natural order
+    // puts another show or an extra between them, and in the next season's folder.
+    if (episode) {
+        const QString next = nextEpisodeIn(current.path(), episode->showId, episode->episodeId);
+        if (!next.isEmpty())
+            return next;
+    }
+    const QStringList names = videoFileNames(current.dir());
     const qsizetype index = names.indexOf(current.fileName());
     if (index < 0 || index + 1 >= names.size())
         return {};
-    return current.dir().filePath(names.at(index + 1));
+    const QString next = current.dir().filePath(names.at(index + 1));
+    // After a show's last episode, the folder's next video unless it is one of the same show's
+    // numbered the same way: none of those is after this one (an earlier episode, a second copy),
+    // so it would go back. One numbered otherwise may well be next: "[Group] Show S2 - 01" after
+    // the first season's "[Group] Show - 12".
+    if (episode) {
+        const std::optional<EpisodeName> following = EpisodeName::parse(next);
+        if (following && following->showId == episode->showId
+            && following->id().kind() == episode->id().kind())
+            return {};
+    }
+    return next;
 }
 
 void UpNext::offer(const QString &nextPath, int seconds, int tickMs)
