@@ -72,6 +72,14 @@ void LocalCopy::record(const QString &contentId, QObject *context,
         std::move(done));
 }
 
+void LocalCopy::ownPlace(const QString &contentId, QObject *context,
+                         std::function<void(StoreResult<std::optional<OwnPlace>>)> done)
+{
+    post<StoreResult<std::optional<OwnPlace>>>(
+        context, [contentId](LocalStore &store) { return store.ownPlace(contentId); },
+        std::move(done));
+}
+
 void LocalCopy::recent(int limit, QObject *context,
                        std::function<void(StoreResult<QList<ProgressRecord>>)> done)
 {

@@ -34,6 +34,8 @@ public:
     void save(const ProgressRecord &record, bool queue, qint64 offsetMs);
     void record(const QString &contentId, QObject *context,
                 std::function<void(StoreResult<std::optional<ProgressRecord>>)> done);
+    void ownPlace(const QString &contentId, QObject *context,
+                  std::function<void(StoreResult<std::optional<OwnPlace>>)> done);
     void recent(int limit, QObject *context,
                 std::function<void(StoreResult<QList<ProgressRecord>>)> done);
 

@@ -139,6 +139,17 @@ StoreResult<void> LocalStore::save(const ProgressRecord &record, bool queue, qin
         outboxRow().bind(outbox, {}, record, {offsetMs});
         if (!exec(outbox, &error))
             return StoreError{error};
+        QSqlQuery own(db);
+        own.prepare(QStringLiteral(
+            "INSERT INTO own_places (content_id, position_ms, observed_at_ms) VALUES (?, ?, ?)"
+            " ON CONFLICT (content_id) DO UPDATE SET position_ms = excluded.position_ms,"
+            " observed_at_ms = excluded.observed_at_ms"
+            " WHERE excluded.observed_at_ms >= own_places.observed_at_ms"));
+        own.addBindValue(record.contentId);
+        own.addBindValue(record.positionMs);
+        own.addBindValue(record.observedAtMs);
+        if (!exec(own, &error))
+            return StoreError{error};
     }
     if (!transaction.commit(&error))
         return StoreError{error};
@@ -160,6 +171,20 @@ StoreResult<std::optional<ProgressRecord>> LocalStore::record(const QString &con
             query.value(recordsRow().index(QStringLiteral("received_at_ms"))).toLongLong();
     }
     return record;
+}
+
+StoreResult<std::optional<OwnPlace>> LocalStore::ownPlace(const QString &contentId)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(
+        QStringLiteral("SELECT position_ms, observed_at_ms FROM own_places WHERE content_id = ?"));
+    query.addBindValue(contentId);
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    if (!query.next())
+        return std::optional<OwnPlace>();
+    return std::optional<OwnPlace>(
+        OwnPlace{query.value(0).toLongLong(), query.value(1).toLongLong()});
 }
 
 StoreResult<QList<ProgressRecord>> LocalStore::recent(int limit)
