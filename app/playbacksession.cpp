@@ -96,6 +96,7 @@ void PlaybackSession::open(const QString &path)
     m_contentId.clear();
     m_serverAnswer.reset();
     m_localAnswer.reset();
+    m_ownPlace.reset();
     m_decision.reset();
     m_lastReport.reset();
     m_newerRemote.reset();
@@ -144,6 +145,7 @@ void PlaybackSession::open(const QString &path)
         if (m_fromStart) {
             m_serverAnswer = FetchResult{};
             m_localAnswer = LocalAnswer(std::nullopt);
+            m_ownPlace = std::optional<OwnPlace>();
             decideWhenReady();
             return;
         }
@@ -153,6 +155,17 @@ void PlaybackSession::open(const QString &path)
             m_localAnswer = local;
             decideWhenReady();
         });
+        m_local.ownPlace(m_contentId, this,
+                         [this, generation](const StoreResult<std::optional<OwnPlace>> &own) {
+                             if (generation != m_generation)
+                                 return;
+                             // Only an offer hangs on it: without it, none is made.
+                             if (!own.ok())
+                                 qCWarning(lcSession).noquote()
+                                     << "this device's own place is unknown:" << own.error();
+                             m_ownPlace = own.valueOr(std::nullopt);
+                             decideWhenReady();
+                         });
         m_sync.fetch(m_contentId, m_serverWaitMs, this,
                      [this, generation](const FetchResult &answer) {
                          if (generation != m_generation)
@@ -165,7 +178,7 @@ void PlaybackSession::open(const QString &path)
 
 void PlaybackSession::decideWhenReady()
 {
-    if (m_phase != Phase::Deciding || !m_serverAnswer || !m_localAnswer)
+    if (m_phase != Phase::Deciding || !m_serverAnswer || !m_localAnswer || !m_ownPlace)
         return;
     if (m_personActed) {
         // The person already chose a place while the answers were coming: that stands.
@@ -190,6 +203,9 @@ void PlaybackSession::decideWhenReady()
             m_decision->positionMs =
                 qMax<qint64>(0, m_decision->positionMs - ResumePoint::rewindFor(away));
         }
+        // Resuming far behind where this device itself was (it sat paused while another went
+        // back, or its own last report never got through): the notice offers that place too.
+        m_decision->offerOwnPlace(*m_ownPlace, m_sync.deviceId());
         if (m_askBeforeResuming && m_decision->positionMs > 0) {
             // Start from the beginning and let the person take the offer.
             const ResumePoint offer = *m_decision;

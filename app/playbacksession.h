@@ -190,6 +190,7 @@ private:
     std::optional<FetchResult> m_serverAnswer;
     using LocalAnswer = StoreResult<std::optional<ProgressRecord>>;
     std::optional<LocalAnswer> m_localAnswer;
+    std::optional<std::optional<OwnPlace>> m_ownPlace; // set once the local copy answered
     std::optional<ResumePoint> m_decision;
     bool m_personActed = false; // a seek or play/pause while the answers were coming
     qint64 m_startTargetMs = 0;

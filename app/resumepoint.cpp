@@ -49,3 +49,13 @@ ResumePoint ResumePoint::choose(const std::optional<ProgressRecord> &server,
         point.positionMs = point.record->positionMs;
     return point;
 }
+
+void ResumePoint::offerOwnPlace(const std::optional<OwnPlace> &own, const QString &ownDeviceId)
+{
+    ownPlace.reset();
+    // A watched video is done with: nothing to go back to in it.
+    if (!own || !record || record->deviceId == ownDeviceId || record->isWatched())
+        return;
+    if (own->positionMs - positionMs > kStaleBehindMs)
+        ownPlace = own;
+}

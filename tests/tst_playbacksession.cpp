@@ -320,6 +320,8 @@ private Q_SLOTS:
     void askBeforeResumingOffersNothingToStartOver();
     void rewindAfterBreak_data();
     void rewindAfterBreak();
+    void resumedFarBehindThisDeviceOffersItsPlace_data();
+    void resumedFarBehindThisDeviceOffersItsPlace();
     void pausedShowsTheFrame_data();
     void pausedShowsTheFrame();
 
@@ -1423,6 +1425,43 @@ void tst_PlaybackSession::openWatchedElsewhere(qint64 durationMs, qint64 *finish
     QCOMPARE(m_timeline->resumed.first().positionMs, qint64(0));
     QCOMPARE(m_timeline->resumed.first().sourceName(), u"server"_s);
     QVERIFY(m_session->isWatched());
+}
+
+void tst_PlaybackSession::resumedFarBehindThisDeviceOffersItsPlace_data()
+{
+    QTest::addColumn<qint64>("own"); // this device's own last report
+    QTest::addColumn<bool>("offered");
+
+    QTest::newRow("42:10 here, 10:05 on the TV") << qint64(2530000) << true;
+    QTest::newRow("2 min ahead is near enough") << qint64(725000) << false;
+}
+
+// This device was at 42:10 yesterday; the TV went back to 10:05 since. The resume goes to the
+// newest place, and the point carries this device's own place for the notice to offer.
+void tst_PlaybackSession::resumedFarBehindThisDeviceOffersItsPlace()
+{
+    QFETCH(qint64, own);
+    QFETCH(bool, offered);
+
+    const qint64 now = nowMs();
+    CHECK(startServer());
+    CHECK(reportFromAnotherDevice(at(seen(u"tv"_s, 605000, 60000), now)));
+    CHECK(startSession(QUrl(m_server->url())));
+    // Its own report, kept as one (queued: it never got through, say).
+    ProgressRecord mine = at(seen(u"laptop"_s, own, 86400000), now);
+    mine.contentId = m_contentId;
+    m_local->save(mine, true, 0);
+    m_local->waitForIdle();
+    addPlayer();
+    CHECK(openAndResume());
+    const ResumePoint point = m_timeline->resumed.first();
+    QCOMPARE(point.positionMs, qint64(605000));
+    QCOMPARE(point.record->deviceId, u"tv"_s);
+    QCOMPARE(point.ownPlace.has_value(), offered);
+    if (offered) {
+        QCOMPARE(point.ownPlace->positionMs, own);
+        QCOMPARE(point.ownPlace->observedAtMs, mine.observedAtMs);
+    }
 }
 
 void tst_PlaybackSession::reportsCarryShowAndEpisode_data()
