@@ -49,15 +49,17 @@ private Q_SLOTS:
 
     void newerMarkWinsOnBothDevices_data();
     void newerMarkWinsOnBothDevices();
+    void pausedPlayerSendsNothing();
 
 private:
-    void start(Device &device);
+    void start(Device &device, const QStringList &extra = {});
     // The person presses W in `device`'s window: it says it is now `watched`, and the report of
     // the mark is delivered.
     void mark(Device &device, bool watched);
     // `device` heard of the other's mark and says it stands there too.
     void hears(Device &device, bool watched);
     void putWatchedFromLaptop();
+    void putFromLaptop(QJsonObject body);
     QJsonObject serverRecord();
 
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -107,13 +109,14 @@ void tst_WatchedMarks::cleanup()
 }
 
 // Opened paused at the start (a watched video opens at 0 too), listening to the server.
-void tst_WatchedMarks::start(Device &device)
+void tst_WatchedMarks::start(Device &device, const QStringList &extra)
 {
     device.player = std::make_unique<PlayerProcess>(
         kPlayerBin,
         QStringList{u"--profile"_s, m_dir->filePath(device.name), u"--device"_s, device.name,
                     u"--server"_s, m_server->url(), u"--token"_s, m_token, u"--events"_s,
-                    u"--paused"_s, u"--window-geometry"_s, u"960x600+0+0"_s, kSample},
+                    u"--paused"_s, u"--window-geometry"_s, u"960x600+0+0"_s}
+            + extra + QStringList{kSample},
         m_display->environment());
     const QJsonObject identified = device.player->waitForEvent(u"identified"_s, kTimeoutMs);
     QVERIFY2(!identified.isEmpty(), device.player->err().constData());
@@ -160,16 +163,26 @@ void tst_WatchedMarks::hears(Device &device, bool watched)
 // A third device finished the video before the TV and the Phone opened it.
 void tst_WatchedMarks::putWatchedFromLaptop()
 {
+    CHECK(putFromLaptop(QJsonObject{{u"position_ms"_s, 150000},
+                                    {u"duration_ms"_s, 150000},
+                                    {u"state"_s, u"ended"_s},
+                                    {u"watched"_s, true}}));
+}
+
+// An update from a third device, observed now (its finish too, when watched).
+void tst_WatchedMarks::putFromLaptop(QJsonObject body)
+{
     QNetworkAccessManager network;
     network.setProxy(QNetworkProxy::NoProxy);
     QNetworkRequest request(QUrl(m_server->url() + u"/v1/progress/"_s + m_contentId));
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const QJsonObject body{{u"position_ms"_s, 150000},      {u"duration_ms"_s, 150000},
-                           {u"state"_s, u"ended"_s},        {u"watched"_s, true},
-                           {u"finished_at_ms"_s, now},      {u"device_id"_s, u"laptop"_s},
-                           {u"device_name"_s, u"Laptop"_s}, {u"observed_at_ms"_s, now}};
+    if (body.value(u"watched"_s).toBool())
+        body.insert(u"finished_at_ms"_s, now);
+    body.insert(u"device_id"_s, u"laptop"_s);
+    body.insert(u"device_name"_s, u"Laptop"_s);
+    body.insert(u"observed_at_ms"_s, now);
     std::unique_ptr<QNetworkReply> reply(network.put(request, QJsonDocument(body).toJson()));
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
     QVERIFY(reply->isFinished() || finished.wait(kTimeoutMs));
@@ -222,6 +235,29 @@ void tst_WatchedMarks::newerMarkWinsOnBothDevices()
     QCOMPARE(stored.value(u"device_name"_s).toString(), second.name);
     QCOMPARE(stored.value(u"watched"_s).toBool(firstMark), !firstMark);
     QCOMPARE(stored.value(u"state"_s).toString(), firstMark ? u"stopped"_s : u"paused"_s);
+}
+
+// A device left paused reports nothing while it sits there, at any report interval and whatever
+// other devices do meanwhile; closed, it says nothing either: its old place never comes out as a
+// newer observation over another device's progress.
+void tst_WatchedMarks::pausedPlayerSendsNothing()
+{
+    CHECK(start(m_phone, {u"--report-interval"_s, u"1"_s}));
+    CHECK(putFromLaptop(QJsonObject{
+        {u"position_ms"_s, 42000}, {u"duration_ms"_s, 150000}, {u"state"_s, u"playing"_s}}));
+    const QJsonObject remote = m_phone.player->waitForEvent(u"remote"_s, kTimeoutMs);
+    QVERIFY2(!remote.isEmpty(), "the Laptop's place did not reach the Phone");
+    QTest::qWait(3000); // three report intervals
+    m_phone.player->process().terminate(); // closing the window, as a person does
+    const QJsonObject quit = m_phone.player->waitForEvent(u"quit"_s, kTimeoutMs);
+    QVERIFY2(!quit.isEmpty(), m_phone.player->err().constData());
+    QCOMPARE(quit.value(u"pending"_s).toInteger(), 0);
+    for (const QJsonObject &event : m_phone.player->events())
+        QVERIFY2(event.value(u"event"_s).toString() != u"reported"_s,
+                 QJsonDocument(event).toJson().constData());
+    const QJsonObject stored = serverRecord();
+    QCOMPARE(stored.value(u"device_name"_s).toString(), u"Laptop"_s);
+    QCOMPARE(stored.value(u"position_ms"_s).toInteger(), 42000);
 }
 
 QTEST_MAIN(tst_WatchedMarks)
