@@ -149,7 +149,9 @@ struct Untagged
 Untagged untag(const QString &base)
 {
     static const RE episode(
-        QStringLiteral("^\\s*(?:s[0-9]{1,4}[ ._-]*e[0-9]{1,4}(?:[ ._-]*-?[ ._-]*e?[0-9]{1,4})*|"
+        // Each further episode starts with its own "e" or "-": no run of digits splits two ways.
+        QStringLiteral("^\\s*(?:s[0-9]{1,4}[ ._-]*e[0-9]{1,4}(?![0-9])"
+                       "(?:[ ._]*-?[ ._]*e[0-9]{1,4}(?![0-9])|-[0-9]{1,4}(?![0-9]))*|"
                        "[0-9]{1,2}x[0-9]{1,3}(?:-(?:[0-9]{1,2}x)?[0-9]{1,3})?|"
                        "[0-9]{1,3}(?:v[0-9]{1,2})?)\\s*$"),
         kCaseless);

@@ -26,6 +26,7 @@ private Q_SLOTS:
     void sortsIntoWatchingOrder();
     void overlaps_data();
     void overlaps();
+    void randomText();
 };
 
 void tst_EpisodeId::parse_data()
@@ -271,6 +272,38 @@ void tst_EpisodeId::overlaps()
     QFETCH(bool, expected);
     QCOMPARE(EpisodeId::parse(a).overlaps(EpisodeId::parse(b)), expected);
     QCOMPARE(EpisodeId::parse(b).overlaps(EpisodeId::parse(a)), expected);
+}
+
+// Any text: parse() answers without crashing; an id it accepts is written back in one form that
+// reads back as the same id, has a label, and compares as a total order with the others found.
+void tst_EpisodeId::randomText()
+{
+    const QString pool = u"se0123456789-xSE \u00e9"_s;
+    std::mt19937 random(14); // fixed: a failure repeats
+    std::uniform_int_distribution<int> length(0, 14);
+    std::uniform_int_distribution<int> pick(0, int(pool.size()) - 1);
+    QList<EpisodeId> valid;
+    for (int i = 0; i < 200000; ++i) {
+        QString text;
+        for (int n = length(random); n > 0; --n)
+            text += pool.at(pick(random));
+        const EpisodeId id = EpisodeId::parse(text);
+        if (!id.isValid())
+            continue;
+        const QByteArray where = text.toUtf8();
+        QVERIFY2(EpisodeId::parse(id.toString()) == id, where);
+        QCOMPARE(EpisodeId::parse(id.toString()).toString(), id.toString());
+        QVERIFY2(!id.label().isEmpty(), where);
+        QVERIFY2(id.overlaps(id), where);
+        valid << id;
+    }
+    QVERIFY2(valid.size() > 100, qPrintable(QString::number(valid.size())));
+    for (qsizetype i = 1; i < valid.size(); ++i) {
+        const EpisodeId &a = valid.at(i - 1);
+        const EpisodeId &b = valid.at(i);
+        QCOMPARE(EpisodeId::compare(a, b) < 0, EpisodeId::compare(b, a) > 0);
+        QCOMPARE(a == b, a.toString() == b.toString());
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_EpisodeId)

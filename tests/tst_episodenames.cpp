@@ -5,6 +5,8 @@
 
 #include <QTest>
 
+#include <random>
+
 using namespace Qt::StringLiterals;
 
 class tst_EpisodeNames : public QObject
@@ -22,6 +24,7 @@ private Q_SLOTS:
     void showIds();
     void seasonFolders_data();
     void seasonFolders();
+    void invariantsOnMutatedNames();
 };
 
 void tst_EpisodeNames::episodes_data()
@@ -394,6 +397,100 @@ void tst_EpisodeNames::seasonFolders()
     QFETCH(QString, folder);
     QFETCH(int, season);
     QCOMPARE(EpisodeName::seasonOfFolder(folder), season);
+}
+
+// Whatever the name, parse() answers without crashing, and an answer holds together: its show id
+// is the title's, well-formed and at most 128 characters; its episode id is normalised; the
+// fields say the same as the id. On thousands of names made by mutating real ones (fixed seed).
+void tst_EpisodeNames::invariantsOnMutatedNames()
+{
+    const QStringList seeds{
+        u"/tv/The.Expanse.S01E03.1080p.WEB-DL.DD5.1.H264-RARBG.mkv"_s,
+        u"/tv/Lost.S01E01E02.Pilot.720p.BluRay.x264-SiNNERS.mkv"_s,
+        u"/media/TV/Fargo/Season 2/03 - The Myth of Sisyphus.mkv"_s,
+        u"/media/TV/Doctor Who (2005)/Specials/Episode 2.mkv"_s,
+        u"/media/TV/Friends/Friends - 1x16-1x17 - The One with Two Parts.avi"_s,
+        u"/media/TV/Frasier/Frasier - 102 - Space Quest.avi"_s,
+        u"/anime/[Nekomoe kissaten][Bocchi the Rock!][01][1080p][CHS].mp4"_s,
+        u"/anime/[SubsPlease] Spy x Family S2 - 01 (1080p) [9A8B7C6D].mkv"_s,
+        u"/anime/[Ohys-Raws] Made in Abyss 05 (BS11 1280x720 x264 AAC).mp4"_s,
+        u"/tv/Marvels.Agents.of.S.H.I.E.L.D.S01E01.720p.HDTV.X264-DIMENSION.mkv"_s,
+        u"/tv/The.Daily.Show.2024.03.01.Jane.Doe.1080p.WEB.h264-EDITH.mkv"_s,
+        u"/media/TV/Pokémon/Season 01/Pokémon - S01E01 - Pokémon - I Choose You!.mkv"_s,
+        u"/films/Blade Runner 2049 (2017).mkv"_s,
+        u"/home/me/Videos/Screen Recording 2024-03-01 at 10.15.32.mov"_s,
+        u"/media/TV/進撃の巨人/Season 1/S01E01.mkv"_s,
+    };
+    const QString pool = u"0123456789sSeExX -._[]()/&'’é日v~"_s;
+    std::mt19937 random(14); // fixed: a failure repeats
+    const auto below = [&random](qsizetype n) {
+        return qsizetype(std::uniform_int_distribution<qint64>(0, qMax<qint64>(0, n - 1))(random));
+    };
+    int parsed = 0;
+    int tried = 0;
+    for (const QString &seed : seeds) {
+        for (int mutant = 0; mutant < 300; ++mutant) {
+            QString path = seed;
+            for (int edit = below(4) + 1; edit > 0; --edit) {
+                const qsizetype at = below(path.size() + 1);
+                switch (below(4)) {
+                case 0:
+                    path.insert(at, pool.at(below(pool.size())));
+                    break;
+                case 1:
+                    path.remove(at, 1 + below(3));
+                    break;
+                case 2:
+                    path.insert(at, path.mid(below(path.size()), 1 + below(12)));
+                    break;
+                default:
+                    path.replace(at, 1, path.mid(at, 1).toUpper());
+                    break;
+                }
+            }
+            ++tried;
+            const std::optional<EpisodeName> name = EpisodeName::parse(path);
+            if (!name)
+                continue;
+            ++parsed;
+            const QByteArray where = path.toUtf8();
+            QVERIFY2(!name->showId.isEmpty() && name->showId.size() <= 128, where);
+            QVERIFY2(name->showId == EpisodeName::showIdFor(name->showTitle), where);
+            QVERIFY2(!name->showId.startsWith(u'-') && !name->showId.endsWith(u'-')
+                         && !name->showId.contains(u"--"_s),
+                     where);
+            for (const QChar c : name->showId) {
+                QVERIFY2((c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9') || c == u'-'
+                             || (c.unicode() > 0x7f && c.isLetterOrNumber() && !c.isUpper()),
+                         where);
+            }
+            const EpisodeId id = name->id();
+            QVERIFY2(id.isValid() && id.toString() == name->episodeId, where);
+            QVERIFY2(!name->label().isEmpty(), where);
+            QVERIFY2(name->lastEpisode == id.lastEpisode(), where);
+            switch (id.kind()) {
+            case EpisodeId::Kind::Seasonal:
+                QVERIFY2(name->season == id.season() && name->episode == id.episode()
+                             && name->absolute == -1 && name->date.isNull(),
+                         where);
+                break;
+            case EpisodeId::Kind::Absolute:
+                QVERIFY2(name->absolute == id.episode() && name->season == -1 && name->episode == -1
+                             && name->date.isNull(),
+                         where);
+                break;
+            case EpisodeId::Kind::Dated:
+                QVERIFY2(name->date == id.date() && name->season == -1 && name->episode == -1
+                             && name->absolute == -1,
+                         where);
+                break;
+            case EpisodeId::Kind::Invalid:
+                QFAIL(where.constData());
+            }
+        }
+    }
+    // The mutants are mostly still episodes: the checks above ran on many answers.
+    QVERIFY2(parsed > tried / 2, qPrintable(u"%1 of %2"_s.arg(parsed).arg(tried)));
 }
 
 QTEST_GUILESS_MAIN(tst_EpisodeNames)
