@@ -29,10 +29,13 @@ QString UpNext::nextAfter(const QString &path)
         return {};
     const QString next = current.dir().filePath(names.at(index + 1));
     // After a show's last episode, the folder's next video unless it is one of the same show's
-    // (an earlier episode, a second copy): that would go back.
+    // numbered the same way: none of those is after this one (an earlier episode, a second copy),
+    // so it would go back. One numbered otherwise may well be next: "[Group] Show S2 - 01" after
+    // the first season's "[Group] Show - 12".
     if (episode) {
         const std::optional<EpisodeName> following = EpisodeName::parse(next);
-        if (following && following->showId == episode->showId)
+        if (following && following->showId == episode->showId
+            && following->id().kind() == episode->id().kind())
             return {};
     }
     return next;

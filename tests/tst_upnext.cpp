@@ -125,6 +125,10 @@ void tst_UpNext::nextAfter_data()
     QTest::newRow("the show's last, a video after it in the folder")
         << QStringList{u"Andor S01E01.mkv"_s, u"Andor S01E02.mkv"_s, u"Zoo footage.mp4"_s}
         << u"Andor S01E02.mkv"_s << u"Zoo footage.mp4"_s;
+    QTest::newRow("the first season numbered alone, the second with its season")
+        << QStringList{u"[Group] Show - 11.mkv"_s, u"[Group] Show - 12.mkv"_s,
+                       u"[Group] Show S2 - 01.mkv"_s}
+        << u"[Group] Show - 12.mkv"_s << u"[Group] Show S2 - 01.mkv"_s;
     QTest::newRow("a film among episodes: the folder's order")
         << QStringList{u"Andor S01E01.mkv"_s, u"Heat (1995).mkv"_s, u"Zoo footage.mp4"_s}
         << u"Heat (1995).mkv"_s << u"Zoo footage.mp4"_s;
