@@ -68,7 +68,8 @@ QString best(const QList<Candidate> &episodes,
 QString nextEpisodeIn(const QString &folder, const QString &showId, const QString &afterEpisodeId)
 {
     const EpisodeId after = EpisodeId::parse(afterEpisodeId);
-    if (!after.isValid() || showId.isEmpty())
+    // An empty folder would be QDir's current directory: no folder known is no file found.
+    if (!after.isValid() || showId.isEmpty() || folder.isEmpty())
         return {};
     return best(
         episodesOf(folder, showId, after),
@@ -79,7 +80,7 @@ QString nextEpisodeIn(const QString &folder, const QString &showId, const QStrin
 QString episodeFileIn(const QString &folder, const QString &showId, const QString &episodeId)
 {
     const EpisodeId wanted = EpisodeId::parse(episodeId);
-    if (!wanted.isValid() || showId.isEmpty())
+    if (!wanted.isValid() || showId.isEmpty() || folder.isEmpty())
         return {};
     // The episode's own file before a double that holds it too.
     return best(

@@ -13,7 +13,7 @@
 
 // The path of the show's nearest episode after `afterEpisodeId` (EpisodeId order; a double file
 // holding the episode itself, s01e01-e02 after s01e02, is not after it); "" when there is none or
-// `afterEpisodeId` is not an episode id.
+// `afterEpisodeId` is not an episode id, or `folder` is empty.
 QString nextEpisodeIn(const QString &folder, const QString &showId, const QString &afterEpisodeId);
 
 // The path of the show's episode `episodeId`, or else of a double file that holds it; "" when none.

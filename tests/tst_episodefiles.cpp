@@ -19,6 +19,7 @@ private Q_SLOTS:
     void episodeFileIn_data();
     void episodeFileIn();
     void aFolderThatIsNotThere();
+    void noFolder();
 
 private:
     // Makes `entries` under `root`: a relative path each, folders made on the way.
@@ -195,6 +196,20 @@ void tst_EpisodeFiles::aFolderThatIsNotThere()
     const QString gone = dir.filePath(u"Fargo/Season 1"_s);
     QCOMPARE(::nextEpisodeIn(gone, u"fargo"_s, u"s01e01"_s), QString());
     QCOMPARE(::episodeFileIn(gone, u"fargo"_s, u"s01e01"_s), QString());
+}
+
+// No folder known (a show never seen here) is not the process's current directory.
+void tst_EpisodeFiles::noFolder()
+{
+    QTemporaryDir dir;
+    QVERIFY(make(dir.path(), {u"Fargo - S01E01.mkv"_s, u"Fargo - S01E02.mkv"_s}));
+    const QString before = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(dir.path()));
+    const QString next = ::nextEpisodeIn(QString(), u"fargo"_s, u"s01e01"_s);
+    const QString path = ::episodeFileIn(QString(), u"fargo"_s, u"s01e01"_s);
+    QVERIFY(QDir::setCurrent(before));
+    QCOMPARE(next, QString());
+    QCOMPARE(path, QString());
 }
 
 QTEST_GUILESS_MAIN(tst_EpisodeFiles)
