@@ -21,6 +21,19 @@ void NoticePresenter::showResumed(const ResumePoint &point, const QString &ownDe
              tr("Start over"), kShownMs);
         return;
     }
+    if (point.ownPlace && point.record) {
+        // The newest place is another device's and far behind where this one was: say where it
+        // resumed, and offer this device's own place (with the day, since it may be old).
+        m_offeredMs = point.ownPlace->positionMs;
+        show(Kind::ResumedBehind,
+             tr("Resumed at %1 from %2")
+                 .arg(TimeFormat::clock(point.positionMs), point.record->deviceName),
+             tr("Go to %1 (this device, %2)")
+                 .arg(TimeFormat::clock(point.ownPlace->positionMs),
+                      TimeFormat::day(point.ownPlace->observedAtMs, nowMs)),
+             kResumeOfferShownMs);
+        return;
+    }
     if (point.positionMs <= 0 || !point.record)
         return;
     const QString from = point.record->deviceId == ownDeviceId
@@ -98,6 +111,7 @@ void NoticePresenter::triggerAction()
         break;
     }
     case Kind::ResumeOffer:
+    case Kind::ResumedBehind:
         clear();
         Q_EMIT resumeRequested(m_offeredMs);
         break;

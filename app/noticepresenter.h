@@ -21,6 +21,9 @@ public:
     enum class Kind {
         None, // nothing shown
         Resumed, // "Resumed at 18:42 · from TV · 3 min ago  [Start over]"
+        // Resumed far behind this device's own last place:
+        // "Resumed at 10:05 from TV  [Go to 42:10 (this device, yesterday)]"
+        ResumedBehind,
         RemotePlace, // "TV is at 18:42  [Continue from there]"
         Continued, // "Continued from TV at 18:42" (what the remote place's action did)
         ResumeOffer, // "Resume at 18:42 (from TV)?  [Resume]"
@@ -41,7 +44,8 @@ public:
     QString actionText() const { return m_actionText; } // empty: no action
     int durationMs() const { return m_durationMs; }
 
-    // Playback resumed at `point`; nothing to say at 0 or without a saved place.
+    // Playback resumed at `point`; nothing to say at 0 or without a saved place, unless it is far
+    // behind this device's own last place (point.ownPlace), which it then offers.
     void showResumed(const ResumePoint &point, const QString &ownDeviceId, qint64 nowMs);
     // Another device is at `record` on the video shown. While this device plays, nothing jumps:
     // the notice only offers it.
@@ -75,5 +79,5 @@ private:
     QString m_actionText;
     int m_durationMs = 0;
     ProgressRecord m_remote; // the place a RemotePlace notice offers
-    qint64 m_offeredMs = 0; // the point a ResumeOffer notice offers
+    qint64 m_offeredMs = 0; // the point a ResumeOffer or ResumedBehind notice offers
 };

@@ -168,6 +168,7 @@ void PlayerApp::configureFromProfile()
                                     : m_settings.reportIntervalSeconds()));
     m_session.setAskBeforeResuming(m_settings.askBeforeResuming());
     m_session.setRewindAfterBreak(m_settings.rewindAfterBreak());
+    m_session.setWatchedPercent(m_settings.watchedPercent());
     m_tracks.setDefaults(m_settings.trackDefaults());
     m_window->setDeviceName(m_profile.deviceName());
     updateSyncStatus();
@@ -182,6 +183,7 @@ SettingsValues PlayerApp::currentSettings()
     values.reportIntervalSeconds = m_settings.reportIntervalSeconds();
     values.askBeforeResuming = m_settings.askBeforeResuming();
     values.rewindAfterBreak = m_settings.rewindAfterBreak();
+    values.watchedPercent = m_settings.watchedPercent();
     const TrackDefaults defaults = m_settings.trackDefaults();
     values.audioLanguages = defaults.audioLanguages.join(QStringLiteral(", "));
     values.subtitleLanguages = defaults.subtitleLanguages.join(QStringLiteral(", "));
@@ -199,6 +201,7 @@ void PlayerApp::saveSettings(const SettingsValues &values)
     m_settings.setReportIntervalSeconds(values.reportIntervalSeconds);
     m_settings.setAskBeforeResuming(values.askBeforeResuming);
     m_settings.setRewindAfterBreak(values.rewindAfterBreak);
+    m_settings.setWatchedPercent(values.watchedPercent);
     // The dialog accepts only languages that parse (the first-run form keeps them as given).
     TrackDefaults defaults;
     defaults.audioLanguages =
@@ -333,6 +336,7 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::seekRequested, &m_session, &PlaybackSession::requestSeek);
     connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
+    connect(window, &PlayerWindow::markWatchedRequested, &m_session, &PlaybackSession::markWatched);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
     connect(window, &PlayerWindow::historyRequested, this,
             [this] { m_history.request(m_session.contentId()); });
@@ -437,7 +441,26 @@ void PlayerApp::connectSession()
     connect(&m_upNext, &UpNext::countdownChanged, &m_notice, &NoticePresenter::showUpNext);
     connect(&m_upNext, &UpNext::cancelled, &m_notice, &NoticePresenter::clear);
     connect(&m_upNext, &UpNext::playNextRequested, &m_session, &PlaybackSession::open);
+    // Mark as Watched / Unwatched works on a video once it plays (the session's reports need its
+    // place), and says which one it would do.
+    connect(&m_session, &PlaybackSession::loadRequested, this,
+            [this] { m_window->setWatched(std::nullopt); });
+    connect(&m_session, &PlaybackSession::failed, this,
+            [this] { m_window->setWatched(std::nullopt); });
+    connect(m_window.get(), &PlayerWindow::homeRequested, this,
+            [this] { m_window->setWatched(std::nullopt); });
+    connect(&m_session, &PlaybackSession::watchedChanged, this, [this](bool watched) {
+        m_window->setWatched(watched);
+        if (m_options.events)
+            m_printer.watched(m_session.contentId(), watched);
+    });
+    if (m_options.events)
+        connect(&m_session, &PlaybackSession::contentIdentified, this,
+                [this](const QString &contentId) {
+                    m_printer.identified(contentId, m_session.showId(), m_session.episodeId());
+                });
     connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
+        m_window->setWatched(m_session.isWatched());
         if (m_options.events)
             m_printer.resumed(m_session.contentId(), point, m_player.position());
         m_notice.showResumed(point, m_sync.deviceId(), m_sync.clock().serverNowMs());

@@ -44,7 +44,18 @@ ResumePoint ResumePoint::choose(const std::optional<ProgressRecord> &server,
     } else {
         return point;
     }
-    if (point.record->state != PlaybackState::Ended)
+    // Watched (past the threshold, the end, or marked): the next viewing is from the start.
+    if (!point.record->isWatched())
         point.positionMs = point.record->positionMs;
     return point;
+}
+
+void ResumePoint::offerOwnPlace(const std::optional<OwnPlace> &own, const QString &ownDeviceId)
+{
+    ownPlace.reset();
+    // A watched video is done with: nothing to go back to in it.
+    if (!own || !record || record->deviceId == ownDeviceId || record->isWatched())
+        return;
+    if (own->positionMs - positionMs > kStaleBehindMs)
+        ownPlace = own;
 }

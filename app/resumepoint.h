@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/localstore.h"
 #include "protocol/progressrecord.h"
 
 #include <QString>
@@ -17,11 +18,17 @@ struct ResumePoint
     // The place it was meant to start at when the player could not go there (positionMs is then
     // where it did start); -1 when it went where it was meant to.
     qint64 missedMs = -1;
+    // This device's own last place, when the place resumed (the newest observation, another
+    // device's) is more than kStaleBehindMs behind it: the notice offers going back there.
+    std::optional<OwnPlace> ownPlace;
+
+    static constexpr qint64 kStaleBehindMs = 2 * 60 * 1000;
 
     QString sourceName() const;
 
     // The newer of the server's and the local record by the ordering rule (the server's on a
-    // tie: it is the same observation). A record in state `ended` starts from 0, and so does
+    // tie: it is the same observation). A watched record (ProgressRecord::isWatched: marked, past
+    // the threshold, or `ended` from an older player) starts from 0, and so does
     // everything with `fromStart`.
     // The optional rewind after a break: nothing under 10 minutes away, 5 s under an hour,
     // 10 s under a day, 20 s under a week, 30 s beyond.
@@ -29,4 +36,7 @@ struct ResumePoint
 
     static ResumePoint choose(const std::optional<ProgressRecord> &server,
                               const std::optional<ProgressRecord> &local, bool fromStart);
+    // Sets ownPlace to `own` (this device's own last place) when this point resumes another
+    // device's unwatched record more than kStaleBehindMs behind it.
+    void offerOwnPlace(const std::optional<OwnPlace> &own, const QString &ownDeviceId);
 };

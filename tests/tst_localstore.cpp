@@ -116,6 +116,8 @@ private Q_SLOTS:
     void cleanup();
 
     void fieldsRoundTrip();
+    void ownPlaceIsThisDevicesOwnLastReport();
+    void dropForgottenKeepsWhatIsNewer();
     void saveKeepsTheNewer_data();
     void saveKeepsTheNewer();
     void anyOrderEndsTheSame();
@@ -173,6 +175,48 @@ void tst_LocalStore::cleanup()
 {
     m_store.reset();
     m_dir.reset();
+}
+
+// The newest record may be another device's; this device's own last place is kept beside it.
+void tst_LocalStore::ownPlaceIsThisDevicesOwnLastReport()
+{
+    std::optional<OwnPlace> own;
+    VERIFY_VALUE(own, m_store->ownPlace(u"movie"_s));
+    QVERIFY(!own);
+    VERIFY_OK(m_store->save(makeRecord(u"movie"_s, 2530000, 1000, u"phone"_s), true, 0));
+    // Another device's newer record is learned (queue false): the own place stays.
+    VERIFY_OK(m_store->save(makeRecord(u"movie"_s, 605000, 2000), false, 0));
+    VERIFY_VALUE(own, m_store->ownPlace(u"movie"_s));
+    QVERIFY(own);
+    QCOMPARE(own->positionMs, qint64(2530000));
+    QCOMPARE(own->observedAtMs, qint64(1000));
+    std::optional<ProgressRecord> newest;
+    VERIFY_VALUE(newest, m_store->record(u"movie"_s));
+    QCOMPARE(newest->positionMs, qint64(605000));
+
+    // An own report, even one older than the TV's, is the own place now; an older own one is not.
+    VERIFY_OK(m_store->save(makeRecord(u"movie"_s, 700000, 1500, u"phone"_s), true, 0));
+    VERIFY_OK(m_store->save(makeRecord(u"movie"_s, 100, 1200, u"phone"_s), true, 0));
+    VERIFY_VALUE(own, m_store->ownPlace(u"movie"_s));
+    QCOMPARE(own->positionMs, qint64(700000));
+    QCOMPARE(own->observedAtMs, qint64(1500));
+}
+
+void tst_LocalStore::dropForgottenKeepsWhatIsNewer()
+{
+    VERIFY_OK(m_store->save(makeRecord(u"old"_s, 1000, 1000), true, 0));
+    VERIFY_OK(m_store->save(makeRecord(u"new"_s, 1000, 3000), true, 0));
+    VERIFY_OK(m_store->dropForgotten(u"old"_s, 2000));
+    VERIFY_OK(m_store->dropForgotten(u"new"_s, 2000));
+    std::optional<ProgressRecord> found;
+    VERIFY_VALUE(found, m_store->record(u"old"_s));
+    QVERIFY(!found);
+    VERIFY_VALUE(found, m_store->record(u"new"_s));
+    QVERIFY(found);
+    QList<PendingUpdate> pending;
+    VERIFY_VALUE(pending, m_store->pending(10));
+    QCOMPARE(pending.size(), 1);
+    QCOMPARE(pending.first().record.contentId, u"new"_s);
 }
 
 void tst_LocalStore::fieldsRoundTrip()

@@ -2,6 +2,8 @@
 // asks for, without a window.
 #include "noticepresenter.h"
 
+#include <QDateTime>
+#include <QLocale>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -44,6 +46,8 @@ private Q_SLOTS:
     void resumed();
     void resumedElsewhereSaysWhere_data();
     void resumedElsewhereSaysWhere();
+    void resumedBehindOffersThisDevicesPlace_data();
+    void resumedBehindOffersThisDevicesPlace();
     void resumedAtTheStartSaysNothing_data();
     void resumedAtTheStartSaysNothing();
     void remotePlace_data();
@@ -56,6 +60,55 @@ private Q_SLOTS:
     void clearHides();
     void newerNoticeReplacesTheAction();
 };
+
+void tst_NoticePresenter::resumedBehindOffersThisDevicesPlace_data()
+{
+    QTest::addColumn<qint64>("resumedAt");
+    QTest::addColumn<qint64>("ownAt");
+    QTest::addColumn<qint64>("ownSeenAt");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("action");
+
+    const qint64 day = 24 * 3600 * 1000;
+    const QDateTime now = QDateTime::fromMSecsSinceEpoch(kNowMs);
+    const qint64 yesterday = QDateTime(now.date().addDays(-1), QTime(21, 0)).toMSecsSinceEpoch();
+    QTest::newRow("the issue's example")
+        << qint64(605000) << qint64(2530000) << yesterday << u"Resumed at 10:05 from TV"_s
+        << u"Go to 42:10 (this device, yesterday)"_s;
+    QTest::newRow("today") << qint64(0) << qint64(121000) << kNowMs - 1000
+                           << u"Resumed at 0:00 from TV"_s << u"Go to 2:01 (this device, today)"_s;
+    QTest::newRow("days ago") << qint64(60000) << qint64(3600000) << kNowMs - 3 * day
+                              << u"Resumed at 1:00 from TV"_s
+                              << u"Go to 1:00:00 (this device, %1)"_s.arg(
+                                     QLocale().dayName(now.date().addDays(-3).dayOfWeek()));
+}
+
+// The newest place is another device's and far behind where this device was: both are offered.
+void tst_NoticePresenter::resumedBehindOffersThisDevicesPlace()
+{
+    QFETCH(qint64, resumedAt);
+    QFETCH(qint64, ownAt);
+    QFETCH(qint64, ownSeenAt);
+    QFETCH(QString, text);
+    QFETCH(QString, action);
+
+    ResumePoint where = point(record(u"tv"_s, u"TV"_s, resumedAt, kNowMs - 60000), resumedAt);
+    where.ownPlace = OwnPlace{ownAt, ownSeenAt};
+    NoticePresenter notice;
+    QSignalSpy resume(&notice, &NoticePresenter::resumeRequested);
+    QSignalSpy startOver(&notice, &NoticePresenter::startOverRequested);
+    notice.showResumed(where, u"phone"_s, kNowMs);
+    QCOMPARE(notice.kind(), NoticePresenter::Kind::ResumedBehind);
+    QCOMPARE(notice.text(), text);
+    QCOMPARE(notice.actionText(), action);
+    QCOMPARE(notice.durationMs(), NoticePresenter::kResumeOfferShownMs);
+
+    notice.triggerAction();
+    QCOMPARE(resume.size(), 1);
+    QCOMPARE(resume.first().first().toLongLong(), ownAt);
+    QCOMPARE(startOver.size(), 0);
+    QCOMPARE(notice.kind(), NoticePresenter::Kind::None);
+}
 
 void tst_NoticePresenter::resumed_data()
 {

@@ -92,9 +92,10 @@ private Q_SLOTS:
     void continueFromThereSaysWhatHappened();
     void pausedAtTheStartShowsTheFrame();
     void historyJumpGoesThere();
+    void goToThisDevicesOwnPlace();
 
 private:
-    void startPhone(const QStringList &extra = {});
+    void startPhone(const QStringList &extra = {}, qint64 expectedMs = 0);
     void focusAndPress(const QStringList &keys);
     void putFromTv(qint64 positionMs);
     void waitForRemote(qint64 positionMs);
@@ -144,7 +145,7 @@ void tst_PlayerKeys::cleanup()
 }
 
 // The demo's Phone: opened paused, nothing saved yet, so at 0:00.
-void tst_PlayerKeys::startPhone(const QStringList &extra)
+void tst_PlayerKeys::startPhone(const QStringList &extra, qint64 expectedMs)
 {
     m_phone = std::make_unique<PlayerProcess>(
         kPlayerBin,
@@ -159,7 +160,7 @@ void tst_PlayerKeys::startPhone(const QStringList &extra)
         m_display->environment());
     const QJsonObject resumed = m_phone->waitForEvent(u"resumed"_s, kTimeoutMs);
     QVERIFY2(!resumed.isEmpty(), m_phone->err().constData());
-    QCOMPARE(field(resumed, "position_ms"), qint64(0));
+    QCOMPARE(field(resumed, "position_ms"), expectedMs);
     QVERIFY2(playerAwayFromPoint(resumed).isEmpty(), qPrintable(playerAwayFromPoint(resumed)));
     m_contentId = resumed.value(u"content_id"_s).toString();
     m_window = m_phone->windowId(*m_display, kTimeoutMs);
@@ -311,6 +312,39 @@ void tst_PlayerKeys::historyJumpGoesThere()
     }
     QVERIFY2(!seeked.isEmpty(), "no jump from the history menu");
     QCOMPARE(field(seeked, "position_ms"), qint64(30000));
+    QVERIFY2(playerAwayFromPoint(seeked).isEmpty(), qPrintable(playerAwayFromPoint(seeked)));
+}
+
+// The Phone was at 2:10; the TV went back to 0:05 since. Opened again, the Phone resumes at the
+// newest place and its notice offers its own: Enter goes there.
+void tst_PlayerKeys::goToThisDevicesOwnPlace()
+{
+    CHECK(startPhone());
+    CHECK(focusAndPress(QStringList(13, u"Right"_s))); // one seek, settled once: 2:10
+    const QJsonObject reported = m_phone->waitForEvent(u"reported"_s, kTimeoutMs);
+    QVERIFY2(!reported.isEmpty(), m_phone->err().constData());
+    QCOMPARE(field(reported, "position_ms") / 1000, qint64(130));
+    QVERIFY(reported.value(u"delivered"_s).toBool());
+    m_phone.reset(); // closed as a person closes it
+    CHECK(putFromTv(5000));
+
+    CHECK(startPhone({}, 5000));
+    const QJsonObject offer =
+        m_phone->waitForEvent(u"notice"_s, kTimeoutMs, [](const QJsonObject &event) {
+            return event.value(u"shown"_s).toBool();
+        });
+    QVERIFY2(!offer.isEmpty(), m_phone->err().constData());
+    QCOMPARE(offer.value(u"text"_s).toString(), u"Resumed at 0:05 from TV"_s);
+    // Seconds ago: today (yesterday only when midnight fell in between).
+    const QString action = offer.value(u"action"_s).toString();
+    QVERIFY2(action == u"Go to 2:10 (this device, today)"_s
+                 || action == u"Go to 2:10 (this device, yesterday)"_s,
+             qPrintable(action));
+
+    CHECK(focusAndPress({u"Return"_s}));
+    const QJsonObject seeked = m_phone->waitForEvent(u"seeked"_s, kTimeoutMs);
+    QVERIFY2(!seeked.isEmpty(), m_phone->err().constData());
+    QCOMPARE(field(seeked, "position_ms"), field(reported, "position_ms"));
     QVERIFY2(playerAwayFromPoint(seeked).isEmpty(), qPrintable(playerAwayFromPoint(seeked)));
 }
 

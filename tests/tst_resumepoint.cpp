@@ -49,6 +49,8 @@ private Q_SLOTS:
     void choose();
     void sourceName_data();
     void sourceName();
+    void offerOwnPlace_data();
+    void offerOwnPlace();
     void rewindFor_data();
     void rewindFor();
 };
@@ -96,6 +98,19 @@ void tst_ResumePoint::choose_data()
     QTest::newRow("ended but older loses to a newer position")
         << record(t, tv, 3600000, PlaybackState::Ended) << record(t + 1, laptop, 42000) << false
         << u"local"_s << qint64(42000);
+    ProgressRecord marked = record(t, tv, 60000, PlaybackState::Stopped);
+    marked.watched = true;
+    QTest::newRow("marked watched starts from 0")
+        << marked << none() << false << u"server"_s << qint64(0);
+    ProgressRecord passed = record(t, tv, 3300000, PlaybackState::Playing);
+    passed.watched = true;
+    QTest::newRow("past the threshold starts from 0")
+        << none() << passed << false << u"local"_s << qint64(0);
+    ProgressRecord unmarked = record(t, tv, 0, PlaybackState::Stopped);
+    unmarked.watched = false;
+    QTest::newRow("marked unwatched starts at its place")
+        << unmarked << record(t - 1, laptop, 3600000, PlaybackState::Ended) << false << u"server"_s
+        << qint64(0);
     QTest::newRow("stopped resumes where it stopped")
         << record(t, tv, 60000, PlaybackState::Stopped) << none() << false << u"server"_s
         << qint64(60000);
@@ -106,6 +121,42 @@ void tst_ResumePoint::choose_data()
     QTest::newRow("from start ignores the local copy")
         << none() << record(t, laptop, 42000) << true << u"none"_s << qint64(0);
     QTest::newRow("neither") << none() << none() << false << u"none"_s << qint64(0);
+}
+
+void tst_ResumePoint::offerOwnPlace_data()
+{
+    QTest::addColumn<ProgressRecord>("newest"); // the record resumed
+    QTest::addColumn<qint64>("own"); // this device's own last place; -1: none
+    QTest::addColumn<bool>("offered");
+
+    constexpr qint64 t = 1700000000000;
+    const ProgressRecord tv = record(t, u"tv"_s, 605000);
+    QTest::newRow("42:10 here, 10:05 on the TV") << tv << qint64(2530000) << true;
+    QTest::newRow("exactly 2 min ahead") << tv << qint64(725000) << false;
+    QTest::newRow("a second more") << tv << qint64(726000) << true;
+    QTest::newRow("behind the TV") << tv << qint64(30000) << false;
+    QTest::newRow("never here") << tv << qint64(-1) << false;
+    QTest::newRow("the newest is this device's")
+        << record(t, u"phone"_s, 605000) << qint64(2530000) << false;
+    ProgressRecord watched = tv;
+    watched.watched = true;
+    QTest::newRow("watched on the TV") << watched << qint64(2530000) << false;
+}
+
+void tst_ResumePoint::offerOwnPlace()
+{
+    QFETCH(ProgressRecord, newest);
+    QFETCH(qint64, own);
+    QFETCH(bool, offered);
+
+    ResumePoint point = ResumePoint::choose(newest, std::nullopt, false);
+    const std::optional<OwnPlace> place = own >= 0
+        ? std::optional<OwnPlace>(OwnPlace{own, newest.observedAtMs - 3600000})
+        : std::nullopt;
+    point.offerOwnPlace(place, u"phone"_s);
+    QCOMPARE(point.ownPlace.has_value(), offered);
+    if (offered)
+        QCOMPARE(point.ownPlace->positionMs, own);
 }
 
 void tst_ResumePoint::choose()

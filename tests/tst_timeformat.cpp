@@ -2,6 +2,8 @@
 // update was made, in the coarsest unit that fits.
 #include "timeformat.h"
 
+#include <QDateTime>
+#include <QLocale>
 #include <QTest>
 
 #include <limits>
@@ -17,12 +19,17 @@ private Q_SLOTS:
     void clock();
     void ago_data();
     void ago();
+    void day_data();
+    void day();
     void left_data();
     void left();
     void speed_data();
     void speed();
     void delay_data();
     void delay();
+
+private:
+    QDateTime m_now;
 };
 
 void tst_TimeFormat::clock_data()
@@ -48,6 +55,32 @@ void tst_TimeFormat::clock()
     QFETCH(qint64, ms);
     QFETCH(QString, expected);
     QCOMPARE(TimeFormat::clock(ms), expected);
+}
+
+void tst_TimeFormat::day_data()
+{
+    QTest::addColumn<QDateTime>("then");
+    QTest::addColumn<QString>("expected");
+
+    // Local times: a day is the calendar's, not 24 hours.
+    const QDateTime now(QDate(2026, 12, 4), QTime(0, 30)); // a Friday, just after midnight
+    QTest::newRow("half an hour ago, before midnight") << now.addSecs(-1860) << u"yesterday"_s;
+    QTest::newRow("same day") << QDateTime(QDate(2026, 12, 4), QTime(0, 1)) << u"today"_s;
+    QTest::newRow("a little ahead") << now.addSecs(30) << u"today"_s;
+    QTest::newRow("two days") << QDateTime(QDate(2026, 12, 2), QTime(23, 0))
+                              << QLocale().dayName(3); // Wednesday
+    QTest::newRow("six days") << QDateTime(QDate(2026, 11, 28), QTime(12, 0))
+                              << QLocale().dayName(6); // Saturday
+    QTest::newRow("a week") << QDateTime(QDate(2026, 11, 27), QTime(12, 0))
+                            << QLocale().toString(QDate(2026, 11, 27), u"d MMM"_s);
+    m_now = now;
+}
+
+void tst_TimeFormat::day()
+{
+    QFETCH(QDateTime, then);
+    QFETCH(QString, expected);
+    QCOMPARE(TimeFormat::day(then.toMSecsSinceEpoch(), m_now.toMSecsSinceEpoch()), expected);
 }
 
 void tst_TimeFormat::ago_data()

@@ -1,6 +1,8 @@
 #include "timeformat.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QLocale>
 
 namespace TimeFormat {
 
@@ -30,6 +32,20 @@ QString ago(qint64 thenMs, qint64 nowMs)
     if (seconds < 2 * 86400)
         return QCoreApplication::translate("TimeFormat", "1 day ago");
     return QCoreApplication::translate("TimeFormat", "%1 days ago").arg(seconds / 86400);
+}
+
+QString day(qint64 thenMs, qint64 nowMs)
+{
+    const QDate then = QDateTime::fromMSecsSinceEpoch(thenMs).date();
+    const QDate now = QDateTime::fromMSecsSinceEpoch(nowMs).date();
+    const qint64 days = then.daysTo(now);
+    if (days <= 0) // a clock a little ahead of ours is still today
+        return QCoreApplication::translate("TimeFormat", "today");
+    if (days == 1)
+        return QCoreApplication::translate("TimeFormat", "yesterday");
+    if (days < 7)
+        return QLocale().dayName(then.dayOfWeek());
+    return QLocale().toString(then, QStringLiteral("d MMM"));
 }
 
 QString left(qint64 positionMs, qint64 durationMs)

@@ -8,6 +8,9 @@ namespace TimeFormat {
 
 QString clock(qint64 ms);
 QString ago(qint64 thenMs, qint64 nowMs);
+// Which day, in local time, as people say it: "today", "yesterday", the weekday within the last
+// week ("Monday"), else the date ("3 Nov").
+QString day(qint64 thenMs, qint64 nowMs);
 // What is left of a video: to the nearest minute, "under a minute left" below one; "at 4:05"
 // when the duration is unknown.
 QString left(qint64 positionMs, qint64 durationMs);

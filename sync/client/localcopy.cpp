@@ -72,6 +72,14 @@ void LocalCopy::record(const QString &contentId, QObject *context,
         std::move(done));
 }
 
+void LocalCopy::ownPlace(const QString &contentId, QObject *context,
+                         std::function<void(StoreResult<std::optional<OwnPlace>>)> done)
+{
+    post<StoreResult<std::optional<OwnPlace>>>(
+        context, [contentId](LocalStore &store) { return store.ownPlace(contentId); },
+        std::move(done));
+}
+
 void LocalCopy::recent(int limit, QObject *context,
                        std::function<void(StoreResult<QList<ProgressRecord>>)> done)
 {
@@ -117,6 +125,13 @@ void LocalCopy::withoutHidden(const QList<ProgressRecord> &records, QObject *con
     post<StoreResult<QList<ProgressRecord>>>(
         context, [records](LocalStore &store) { return store.withoutHidden(records); },
         std::move(done));
+}
+
+void LocalCopy::dropForgotten(const QString &contentId, qint64 forgottenAtMs)
+{
+    post([contentId, forgottenAtMs](LocalStore &store) {
+        return store.dropForgotten(contentId, forgottenAtMs);
+    });
 }
 
 void LocalCopy::setLocation(const QString &contentId, const QString &path)

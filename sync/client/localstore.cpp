@@ -139,6 +139,17 @@ StoreResult<void> LocalStore::save(const ProgressRecord &record, bool queue, qin
         outboxRow().bind(outbox, {}, record, {offsetMs});
         if (!exec(outbox, &error))
             return StoreError{error};
+        QSqlQuery own(db);
+        own.prepare(QStringLiteral(
+            "INSERT INTO own_places (content_id, position_ms, observed_at_ms) VALUES (?, ?, ?)"
+            " ON CONFLICT (content_id) DO UPDATE SET position_ms = excluded.position_ms,"
+            " observed_at_ms = excluded.observed_at_ms"
+            " WHERE excluded.observed_at_ms >= own_places.observed_at_ms"));
+        own.addBindValue(record.contentId);
+        own.addBindValue(record.positionMs);
+        own.addBindValue(record.observedAtMs);
+        if (!exec(own, &error))
+            return StoreError{error};
     }
     if (!transaction.commit(&error))
         return StoreError{error};
@@ -160,6 +171,20 @@ StoreResult<std::optional<ProgressRecord>> LocalStore::record(const QString &con
             query.value(recordsRow().index(QStringLiteral("received_at_ms"))).toLongLong();
     }
     return record;
+}
+
+StoreResult<std::optional<OwnPlace>> LocalStore::ownPlace(const QString &contentId)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(
+        QStringLiteral("SELECT position_ms, observed_at_ms FROM own_places WHERE content_id = ?"));
+    query.addBindValue(contentId);
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    if (!query.next())
+        return std::optional<OwnPlace>();
+    return std::optional<OwnPlace>(
+        OwnPlace{query.value(0).toLongLong(), query.value(1).toLongLong()});
 }
 
 StoreResult<QList<ProgressRecord>> LocalStore::recent(int limit)
@@ -269,6 +294,27 @@ StoreResult<QList<ProgressRecord>> LocalStore::withoutHidden(const QList<Progres
             visible.append(record);
     }
     return visible;
+}
+
+StoreResult<void> LocalStore::dropForgotten(const QString &contentId, qint64 forgottenAtMs)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    SqlTransaction transaction(db);
+    QString error;
+    if (!transaction.begun(&error))
+        return StoreError{error};
+    for (const QString &table : {QStringLiteral("records"), QStringLiteral("outbox")}) {
+        QSqlQuery query(db);
+        query.prepare(QStringLiteral("DELETE FROM %1 WHERE content_id = ? AND observed_at_ms <= ?")
+                          .arg(table));
+        query.addBindValue(contentId);
+        query.addBindValue(forgottenAtMs);
+        if (!exec(query, &error))
+            return StoreError{error};
+    }
+    if (!transaction.commit(&error))
+        return StoreError{error};
+    return {};
 }
 
 StoreResult<void> LocalStore::setLocation(const QString &contentId, const QString &path)

@@ -8,6 +8,13 @@
 
 #include <optional>
 
+// Where this device itself last was in a video: its own last report's place and observation.
+struct OwnPlace
+{
+    qint64 positionMs = 0;
+    qint64 observedAtMs = 0;
+};
+
 // An update waiting in the outbox, with the clock offset it was stamped with.
 struct PendingUpdate
 {
@@ -28,11 +35,14 @@ public:
     StoreResult<void> open(const QString &path);
     void close();
 
-    // Keeps `record` if it is newer (by the ordering rule) than the one stored; with `queue` also
-    // puts it in the outbox, replacing an older pending update of the same video.
+    // Keeps `record` if it is newer (by the ordering rule) than the one stored; with `queue` (this
+    // device's own report) also puts it in the outbox, replacing an older pending update of the
+    // same video, and keeps it as this device's own place (ownPlace).
     StoreResult<void> save(const ProgressRecord &record, bool queue, qint64 offsetMs);
     // No record (nullopt) is an answer; a failure to read is not.
     StoreResult<std::optional<ProgressRecord>> record(const QString &contentId);
+    // This device's own last place in the video; nullopt when it never reported one.
+    StoreResult<std::optional<OwnPlace>> ownPlace(const QString &contentId);
     // Newest first, `ended` and hidden excluded: the offline Continue Watching list.
     StoreResult<QList<ProgressRecord>> recent(int limit);
 
@@ -48,6 +58,10 @@ public:
     StoreResult<void> hide(const QString &contentId, qint64 observedAtMs);
     // `records` less the ones hidden at or after their observation.
     StoreResult<QList<ProgressRecord>> withoutHidden(const QList<ProgressRecord> &records);
+
+    // The video was forgotten at `forgottenAtMs`: its record goes when it was observed at or
+    // before then (a newer one brought it back), and so does a pending update as old.
+    StoreResult<void> dropForgotten(const QString &contentId, qint64 forgottenAtMs);
 
     StoreResult<void> setLocation(const QString &contentId, const QString &path);
     // An empty path when the video was never seen here.
