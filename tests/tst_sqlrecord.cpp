@@ -110,6 +110,15 @@ QSet<QString> namesOf(const SqlRecord::Row &row)
     return {names.cbegin(), names.cend()};
 }
 
+// progress: the row's columns and the server's counts.
+QSet<QString> progressColumns()
+{
+    QSet<QString> columns = namesOf(ProgressStore::progressRow());
+    for (const QString &column : ProgressStore::countColumns())
+        columns.insert(column);
+    return columns;
+}
+
 } // namespace
 
 class tst_SqlRecord : public QObject
@@ -183,8 +192,8 @@ void tst_SqlRecord::everyFieldThroughTheServer()
 
     // The tables have exactly the row's columns: a field in the table needs its migration.
     const SqlRecord::Row &row = ProgressStore::progressRow();
-    for (const QString &table : {QStringLiteral("progress"), QStringLiteral("history")})
-        QCOMPARE(columnsOf(database.raw(), table), namesOf(row));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("history")), namesOf(row));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("progress")), progressColumns());
 
     QString token;
     QVERIFY2(storage.users().addUser(QStringLiteral("fields"), &token, &error), qPrintable(error));
@@ -212,11 +221,19 @@ void tst_SqlRecord::everyFieldThroughTheServer()
     compareFields(history.constFirst(), written, "history");
     QCOMPARE(history.constFirst().receivedAtMs, kReceivedAtMs);
 
+    // A watched record is not in the older players' list, but it is its show's newest record.
     QList<ProgressRecord> continueWatching;
     QVERIFY2(storage.progress().continueWatching(userId, 10, &continueWatching, &error),
              qPrintable(error));
-    QCOMPARE(continueWatching.size(), 1);
-    compareFields(continueWatching.constFirst(), written, "continue watching");
+    QCOMPARE(continueWatching.size(), 0);
+    QList<ContinueItem> byShow;
+    QVERIFY2(storage.progress().continueByShow(userId, 10, &byShow, &error), qPrintable(error));
+    QCOMPARE(byShow.size(), 1);
+    compareFields(byShow.constFirst().record, written, "continue by show");
+    QCOMPARE(byShow.constFirst().record.playCount, 1);
+    QCOMPARE(byShow.constFirst().record.lastFinishedMs, written.finishedAtMs);
+    QVERIFY(byShow.constFirst().nextAfter);
+    compareFields(*byShow.constFirst().nextAfter, written, "next after");
 
     // The update clause carries every field: a newer record replaces all of them.
     ProgressRecord newer = written;
@@ -404,8 +421,9 @@ void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
     ServerStorage storage;
     QString error;
     QVERIFY2(storage.open(database.location(), &error), qPrintable(error));
-    for (const QString &table : {QStringLiteral("progress"), QStringLiteral("history")})
-        QCOMPARE(columnsOf(database.raw(), table), namesOf(ProgressStore::progressRow()));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("history")),
+             namesOf(ProgressStore::progressRow()));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("progress")), progressColumns());
 
     std::optional<ProgressRecord> stored;
     QVERIFY2(storage.progress().record(1, old.contentId, &stored, &error), qPrintable(error));
