@@ -42,6 +42,8 @@ ApiRoute ApiRoute::match(const QUrl &url)
             set(Kind::Sync, Method::Post, "/v1/sync");
         } else if (section == QLatin1String("events") && parts.size() == 2) {
             set(Kind::Events, Method::Get, "/v1/events");
+        } else if (section == QLatin1String("continue") && parts.size() == 2) {
+            set(Kind::Continue, Method::Get, "/v1/continue");
         } else if (section == QLatin1String("progress")) {
             if (parts.size() == 2) {
                 set(Kind::ProgressList, Method::Get, "/v1/progress");

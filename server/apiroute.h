@@ -15,6 +15,7 @@ struct ApiRoute
         ProgressHistory,
         Sync,
         Events,
+        Continue,
     };
 
     Kind kind = Kind::NotFound;

@@ -4,8 +4,10 @@
 
 #include <QList>
 
-// One change a server committed: the record that stands after an applied update, or a removal.
-// ProgressStore returns them; the change feed carries them between servers.
+// One change a server committed: the record that stands after an applied update (or after a stale
+// finish changed its count), or a forget that found a record (removed, or kept as newer: either
+// way other servers drop what they cached and read it again). ProgressStore returns them; the
+// change feed carries them between servers.
 struct CommittedChange
 {
     enum class Kind { Applied, Removed };

@@ -207,12 +207,14 @@ void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot
         if (call.method == Method::Put)
             return m_api.put(userId, id, call.body, reply);
         if (call.method == Method::Delete)
-            return m_api.remove(userId, id, reply);
+            return m_api.remove(userId, id, call.query, reply);
         return m_api.get(userId, id, reply);
     case Kind::ProgressHistory:
         return m_api.history(userId, id, call.query, reply);
     case Kind::Sync:
         return m_api.sync(userId, call.body, reply);
+    case Kind::Continue:
+        return m_api.continueList(userId, call.query, reply);
     case Kind::Events:
         slot->streamUserId = userId;
         return reply(ApiResponse());

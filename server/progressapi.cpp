@@ -59,6 +59,32 @@ bool readLimit(const QUrlQuery &query, int fallback, int *limit, ApiResponse *fa
     return true;
 }
 
+// An observation more than the allowed minute ahead of the server's clock (PROTOCOL.md "Clock").
+std::optional<ApiResponse> clockSkew(qint64 observedAtMs, qint64 now)
+{
+    if (observedAtMs <= now + ProtocolLimits::kMaxClockAheadMs)
+        return std::nullopt;
+    return ApiResponse::error(
+        ApiError::ClockSkew,
+        QStringLiteral("observed_at_ms is %1 s ahead of the server's clock (at most %2 s "
+                       "allowed); estimate the clock offset from server_time_ms and resend")
+            .arg((observedAtMs - now) / 1000)
+            .arg(ProtocolLimits::kMaxClockAheadMs / 1000));
+}
+
+// What PUT and each /v1/sync result say of an applied or stale update.
+void describeOutcome(QJsonObject *answer, bool applied, const ProgressRecord &record,
+                     qint64 forgottenAtMs)
+{
+    answer->insert(QStringLiteral("applied"), applied);
+    // Stale by a forget: there is no record to give (the video is forgotten, or stands again
+    // from a newer observation this update knows nothing of).
+    if (forgottenAtMs >= 0)
+        answer->insert(QStringLiteral("forgotten_at_ms"), forgottenAtMs);
+    else
+        answer->insert(QStringLiteral("record"), RecordCodec::toJson(record));
+}
+
 QJsonArray toArray(const QList<ProgressRecord> &records)
 {
     QJsonArray items;
@@ -79,14 +105,9 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
                         std::function<void(const Applied &)> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (update.observedAtMs > now + ProtocolLimits::kMaxClockAheadMs) {
+    if (const std::optional<ApiResponse> skew = clockSkew(update.observedAtMs, now)) {
         Applied result;
-        result.failure = ApiResponse::error(
-            ApiError::ClockSkew,
-            QStringLiteral("observed_at_ms is %1 s ahead of the server's clock (at most %2 s "
-                           "allowed); estimate the clock offset from server_time_ms and resend")
-                .arg((update.observedAtMs - now) / 1000)
-                .arg(ProtocolLimits::kMaxClockAheadMs / 1000));
+        result.failure = *skew;
         done(result);
         return;
     }
@@ -98,22 +119,64 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
     m_storage.write(
         op, this,
         [this, userId, epoch, done](bool ok, const ApplyOutcome &outcome, const QString &error) {
-            Applied result;
             if (!ok) {
+                Applied result;
                 result.failure = unavailable(error);
                 done(result);
                 return;
             }
             m_metrics.countUpdate(outcome.applied);
-            // Committed: from now on every read sees it, and every stream hears it.
-            m_cache.storeWritten(userId, outcome.record, epoch);
-            if (outcome.applied)
-                m_events.publish(userId, outcome.record);
-            result.ok = true;
-            result.applied = outcome.applied;
-            result.record = outcome.record;
-            done(result);
+            if (outcome.countsKnown)
+                return settle(userId, outcome, epoch, done);
+            // Not a finish: the counts are the ones the record had, which the cache has unless
+            // it was dropped; else read them (they never come out older than the update's).
+            const QString contentId = outcome.record.contentId;
+            if (const std::optional<ProgressRecord> before = m_cache.peek(userId, contentId)) {
+                ApplyOutcome known = outcome;
+                known.record.playCount = before->playCount;
+                known.record.lastFinishedMs = before->lastFinishedMs;
+                return settle(userId, known, epoch, done);
+            }
+            using Read = std::pair<bool, std::optional<ProgressRecord>>;
+            m_storage.read<Read>(
+                [userId, contentId](ServerStorage &storage) {
+                    Read read;
+                    QString failure;
+                    read.first =
+                        storage.progress().record(userId, contentId, &read.second, &failure);
+                    // The update is durable all the same: answered, without its counts.
+                    if (!read.first)
+                        qCWarning(lcApi).noquote() << "cannot read the counts:" << failure;
+                    return read;
+                },
+                this,
+                [this, userId, epoch, done, outcome](const Read &read) {
+                    ApplyOutcome known = outcome;
+                    if (read.first && read.second) {
+                        known.record.playCount = read.second->playCount;
+                        known.record.lastFinishedMs = read.second->lastFinishedMs;
+                    }
+                    settle(userId, known, epoch, done);
+                });
         });
+}
+
+void ProgressApi::settle(qint64 userId, const ApplyOutcome &outcome, quint64 epoch,
+                         const std::function<void(const Applied &)> &done)
+{
+    Applied result;
+    result.ok = true;
+    result.applied = outcome.applied;
+    result.record = outcome.record;
+    result.forgottenAtMs = outcome.forgottenAtMs;
+    if (outcome.forgottenAtMs >= 0)
+        return done(result); // nothing changed, and no record to keep
+    // Committed: from now on every read sees it, and every stream hears it (a stale finish too:
+    // the record's count changed).
+    m_cache.storeWritten(userId, outcome.record, epoch);
+    if (outcome.applied || outcome.counted)
+        m_events.publish(userId, outcome.record);
+    done(result);
 }
 
 void ProgressApi::applyCommitted(const QString &origin, const QList<CommittedChange> &changes)
@@ -156,8 +219,9 @@ void ProgressApi::put(qint64 userId, const QString &contentId, const QByteArray 
     apply(userId, *update, [reply](const Applied &result) {
         if (!result.ok)
             return reply(result.failure);
-        reply(ApiResponse::ok({{QStringLiteral("applied"), result.applied},
-                               {QStringLiteral("record"), RecordCodec::toJson(result.record)}}));
+        QJsonObject answer;
+        describeOutcome(&answer, result.applied, result.record, result.forgottenAtMs);
+        reply(ApiResponse::ok(answer));
     });
 }
 
@@ -194,14 +258,27 @@ void ProgressApi::get(qint64 userId, const QString &contentId, Reply reply)
         });
 }
 
-void ProgressApi::remove(qint64 userId, const QString &contentId, Reply reply)
+void ProgressApi::remove(qint64 userId, const QString &contentId, const QUrlQuery &query,
+                         Reply reply)
 {
     if (!RecordCodec::isValidContentId(contentId))
         return reply(ApiResponse::error(ApiError::BadRequest, kInvalidContentId));
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 observedAtMs = now;
+    if (query.hasQueryItem(QStringLiteral("observed_at_ms"))) {
+        bool ok = false;
+        observedAtMs = query.queryItemValue(QStringLiteral("observed_at_ms")).toLongLong(&ok);
+        if (!ok || observedAtMs < 0)
+            return reply(ApiResponse::error(
+                ApiError::BadRequest, QStringLiteral("observed_at_ms must be an integer >= 0")));
+        if (const std::optional<ApiResponse> skew = clockSkew(observedAtMs, now))
+            return reply(*skew);
+    }
     WriteOp op;
     op.kind = WriteOp::Kind::Remove;
     op.userId = userId;
     op.update.contentId = contentId;
+    op.update.observedAtMs = observedAtMs;
     m_storage.write(op, this,
                     [this, userId, contentId, reply](bool ok, const ApplyOutcome &outcome,
                                                      const QString &error) {
@@ -235,6 +312,37 @@ void ProgressApi::list(qint64 userId, const QUrlQuery &query, Reply reply)
         });
 }
 
+void ProgressApi::continueList(qint64 userId, const QUrlQuery &query, Reply reply)
+{
+    int limit = 0;
+    ApiResponse failure;
+    if (!readLimit(query, 20, &limit, &failure))
+        return reply(failure);
+    using Listed = std::pair<QString, QList<ContinueItem>>; // error, items
+    m_storage.read<Listed>(
+        [userId, limit](ServerStorage &storage) {
+            Listed listed;
+            if (!storage.progress().continueByShow(userId, limit, &listed.second, &listed.first)
+                && listed.first.isEmpty())
+                listed.first = QStringLiteral("failed");
+            return listed;
+        },
+        this,
+        [reply](const Listed &listed) {
+            if (!listed.first.isEmpty())
+                return reply(unavailable(listed.first));
+            QJsonArray items;
+            for (const ContinueItem &item : listed.second) {
+                QJsonObject object{{QStringLiteral("record"), RecordCodec::toJson(item.record)}};
+                if (item.nextAfter)
+                    object.insert(QStringLiteral("next_after"),
+                                  RecordCodec::toJson(*item.nextAfter));
+                items.append(object);
+            }
+            reply(ApiResponse::ok({{QStringLiteral("items"), items}}));
+        });
+}
+
 void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQuery &query,
                           Reply reply)
 {
@@ -259,6 +367,13 @@ void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQue
                 && storage.progress().history(userId, contentId, limit, &result.items,
                                               &result.error);
             result.exists = standing.has_value();
+            // Each entry carries the video's counts as they are now.
+            for (ProgressRecord &item : result.items) {
+                if (standing) {
+                    item.playCount = standing->playCount;
+                    item.lastFinishedMs = standing->lastFinishedMs;
+                }
+            }
             return result;
         },
         this,
@@ -331,8 +446,7 @@ void ProgressApi::sync(qint64 userId, const QByteArray &body, Reply reply)
         apply(userId, *update, [batch, i, finishOne](const Applied &applied) {
             QJsonObject &answer = batch->results[i];
             if (applied.ok) {
-                answer.insert(QStringLiteral("applied"), applied.applied);
-                answer.insert(QStringLiteral("record"), RecordCodec::toJson(applied.record));
+                describeOutcome(&answer, applied.applied, applied.record, applied.forgottenAtMs);
             } else {
                 answer.insert(QStringLiteral("error"),
                               applied.failure.json.value(QStringLiteral("error")));

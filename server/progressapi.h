@@ -2,6 +2,7 @@
 
 #include "apiresponse.h"
 #include "changefeed.h"
+#include "progressstore.h"
 #include "protocol/progressrecord.h"
 
 #include <QObject>
@@ -32,8 +33,10 @@ public:
 
     void put(qint64 userId, const QString &contentId, const QByteArray &body, Reply reply);
     void get(qint64 userId, const QString &contentId, Reply reply);
-    void remove(qint64 userId, const QString &contentId, Reply reply);
+    // A forget, observed at ?observed_at_ms=N (default: now).
+    void remove(qint64 userId, const QString &contentId, const QUrlQuery &query, Reply reply);
     void list(qint64 userId, const QUrlQuery &query, Reply reply);
+    void continueList(qint64 userId, const QUrlQuery &query, Reply reply);
     void history(qint64 userId, const QString &contentId, const QUrlQuery &query, Reply reply);
     void sync(qint64 userId, const QByteArray &body, Reply reply);
 
@@ -51,9 +54,13 @@ private:
         bool ok = false;
         bool applied = false;
         ProgressRecord record;
+        qint64 forgottenAtMs = -1; // >= 0: stale by a forget, no record
     };
     void apply(qint64 userId, const ProgressRecord &update,
                std::function<void(const Applied &)> done);
+    // A committed outcome with its counts: into the cache and the event streams, then `done`.
+    void settle(qint64 userId, const ApplyOutcome &outcome, quint64 epoch,
+                const std::function<void(const Applied &)> &done);
 
     StorageService &m_storage;
     RecordCache &m_cache;

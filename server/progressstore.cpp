@@ -1,8 +1,10 @@
 #include "progressstore.h"
 
+#include "nextup.h"
 #include "protocol/sqlmigrator.h"
 #include "storageconnection.h"
 
+#include <QHash>
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -11,24 +13,47 @@
 
 namespace {
 
-// A row of progress or history selected as progressRow().columns().
-ProgressRecord readRecord(const QSqlQuery &query)
+// A row of history selected as progressRow().columns(), or of progress selected as
+// recordColumns() (`withCounts`).
+ProgressRecord readRecord(const QSqlQuery &query, bool withCounts)
 {
     const SqlRecord::Row &row = ProgressStore::progressRow();
     ProgressRecord record = row.read(query);
     record.receivedAtMs = query.value(row.index(QStringLiteral("received_at_ms"))).toLongLong();
+    if (withCounts) {
+        record.playCount = query.value(row.count()).toInt();
+        record.lastFinishedMs = query.value(row.count() + 1).toLongLong();
+    }
     return record;
 }
 
-// Runs a query selecting progressRow().columns() and reads every row it gives.
-bool selectRecords(QSqlQuery &query, QList<ProgressRecord> *records, QString *error)
+// A progress row's columns: the record's, then its counts (readRecord).
+QString recordColumns()
+{
+    return ProgressStore::progressRow().columns() + QStringLiteral(", ")
+        + ProgressStore::countColumns().join(QStringLiteral(", "));
+}
+
+// Runs a query selecting progressRow().columns() (or recordColumns()) and reads every row.
+bool selectRecords(QSqlQuery &query, bool withCounts, QList<ProgressRecord> *records,
+                   QString *error)
 {
     if (!StorageConnection::exec(query, error))
         return false;
     records->clear();
     while (query.next())
-        records->append(readRecord(query));
+        records->append(readRecord(query, withCounts));
     return true;
+}
+
+// Whether the record counts the video as watched (ProgressRecord::isWatched()), in SQL.
+// (COALESCE, never NULL: NOT of a NULL would leave out every record that does not say.)
+const QString kWatched =
+    QStringLiteral("(COALESCE(watched, CASE WHEN state = 'ended' THEN 1 ELSE 0 END) = 1)");
+
+qint64 finishedAt(const ProgressRecord &update)
+{
+    return update.finishedAtMs > 0 ? update.finishedAtMs : update.observedAtMs;
 }
 
 void bindRecord(QSqlQuery &query, qint64 userId, const QVariantList &fields, qint64 receivedAtMs)
@@ -53,6 +78,11 @@ const SqlRecord::Row &ProgressStore::progressRow()
     static const SqlRecord::Row row({QStringLiteral("user_id")},
                                     {QStringLiteral("received_at_ms")});
     return row;
+}
+
+QStringList ProgressStore::countColumns()
+{
+    return {QStringLiteral("play_count"), QStringLiteral("last_finished_ms")};
 }
 
 void ProgressStore::announceChanges(const QString &channel, Encoder encode)
@@ -125,7 +155,8 @@ bool ProgressStore::applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome
         ApplyOutcome &outcome = (*outcomes)[index];
         const bool ok = op.kind == WriteOp::Kind::Apply
             ? applyInTransaction(op.userId, op.update, op.receivedAtMs, &outcome, error)
-            : removeInTransaction(op.userId, op.update.contentId, &outcome.applied, error);
+            : removeInTransaction(op.userId, op.update.contentId, op.update.observedAtMs,
+                                  &outcome.applied, error);
         if (!ok)
             return false;
     }
@@ -142,12 +173,16 @@ QList<CommittedChange> ProgressStore::committedChanges(const QList<WriteOp> &ops
     QList<CommittedChange> changes;
     for (qsizetype i = 0; i < ops.size(); ++i) {
         const WriteOp &op = ops.at(i);
-        if (!outcomes.at(i).applied)
-            continue; // nothing changed: nothing to tell
-        if (op.kind == WriteOp::Kind::Apply)
-            changes.append({CommittedChange::Kind::Applied, op.userId, outcomes.at(i).record});
-        else
+        const ApplyOutcome &outcome = outcomes.at(i);
+        if (op.kind == WriteOp::Kind::Apply) {
+            // A stale finish changed the standing record's count: caches must hear of it.
+            if (outcome.applied || outcome.counted)
+                changes.append({CommittedChange::Kind::Applied, op.userId, outcome.record});
+        } else if (outcome.applied) {
+            // Also when a record observed after the forget stays: its history and count may have
+            // changed, and other servers read it again rather than be told what it is now.
             changes.append({CommittedChange::Kind::Removed, op.userId, op.update});
+        }
     }
     return changes;
 }
@@ -173,35 +208,92 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
     // Once for the upsert and the history row: `choices` is encoded to JSON on the way (measured
     // here: about as long as encoding the rest of the record), on every PUT.
     const QVariantList fields = SqlRecord::values(update);
+    // The upsert's new row, if it is applied, gives the counts it keeps: no read for them.
+    QSqlQuery &upsert =
+        m_connection.dialect() == SqlRecord::Dialect::PostgreSQL ? sql.applyAll : sql.upsert;
+    bindRecord(upsert, userId, fields, receivedAtMs);
+    // Not when the video was forgotten at or after the update was observed.
+    upsert.addBindValue(userId);
+    upsert.addBindValue(update.contentId);
+    upsert.addBindValue(update.observedAtMs);
     if (m_connection.dialect() == SqlRecord::Dialect::PostgreSQL) {
         // One round trip for what SQLite does below in three statements.
-        bindRecord(sql.applyAll, userId, fields, receivedAtMs);
         for (int i = 0; i < 2; ++i) {
-            sql.applyAll.addBindValue(userId);
-            sql.applyAll.addBindValue(update.contentId);
+            upsert.addBindValue(userId);
+            upsert.addBindValue(update.contentId);
         }
-        if (!StorageConnection::exec(sql.applyAll, error))
-            return false;
-        outcome->applied = sql.applyAll.next() && sql.applyAll.value(0).toInt() > 0;
-        sql.applyAll.finish();
-    } else {
-        bindRecord(sql.upsert, userId, fields, receivedAtMs);
-        if (!StorageConnection::exec(sql.upsert, error))
-            return false;
-        outcome->applied = sql.upsert.numRowsAffected() > 0;
-        sql.upsert.finish();
     }
+    if (!StorageConnection::exec(upsert, error))
+        return false;
+    // PostgreSQL's statement returns the counts the row keeps. SQLite's does not: RETURNING cost
+    // a fifth more server CPU per PUT there (measured with playmark-loadgen, 800 PUTs/s), so its
+    // counts are read only when a finish changed them, and the caller has them otherwise.
+    const bool postgres = m_connection.dialect() == SqlRecord::Dialect::PostgreSQL;
+    outcome->applied = postgres ? upsert.next() : upsert.numRowsAffected() > 0;
+    if (outcome->applied) {
+        outcome->record = update;
+        outcome->record.receivedAtMs = receivedAtMs;
+        outcome->countsKnown = postgres;
+        if (postgres) {
+            outcome->record.playCount = upsert.value(0).toInt();
+            outcome->record.lastFinishedMs = upsert.value(1).toLongLong();
+        }
+    }
+    upsert.finish();
 
     if (!outcome->applied) {
         std::optional<ProgressRecord> standing;
-        if (!selectRecord(userId, update.contentId, &standing, error))
+        qint64 forgottenAtMs = -1;
+        if (!selectRecord(userId, update.contentId, &standing, error, &forgottenAtMs))
             return false;
-        outcome->record = standing.value_or(update);
+        // Not applied and nothing stands: only a forget stops an update from being the first.
+        if (!standing && !selectForgotten(userId, update.contentId, &forgottenAtMs, error))
+            return false;
+        if (forgottenAtMs >= update.observedAtMs) {
+            outcome->forgottenAtMs = forgottenAtMs;
+            outcome->record = ProgressRecord();
+            return true;
+        }
+        if (!standing) {
+            *error = QStringLiteral("an update of %1 was neither applied nor stale")
+                         .arg(update.contentId);
+            return false;
+        }
+        outcome->record = *standing;
+        // A finish observed offline is still a finish, even behind a newer observation.
+        if (update.isWatched()) {
+            if (!recordFinish(userId, update, &outcome->counted, error))
+                return false;
+            if (outcome->counted) {
+                ++outcome->record.playCount;
+                outcome->record.lastFinishedMs =
+                    qMax(outcome->record.lastFinishedMs, finishedAt(update));
+            }
+        }
         return true;
     }
-    outcome->record = update;
-    outcome->record.receivedAtMs = receivedAtMs;
-    if (m_connection.dialect() == SqlRecord::Dialect::PostgreSQL)
+    if (update.isWatched()) {
+        bool isNew = false;
+        if (!recordFinish(userId, update, &isNew, error))
+            return false;
+        if (postgres && isNew) {
+            ++outcome->record.playCount;
+            outcome->record.lastFinishedMs =
+                qMax(outcome->record.lastFinishedMs, finishedAt(update));
+        } else if (!postgres) {
+            sql.counts.addBindValue(userId);
+            sql.counts.addBindValue(update.contentId);
+            if (!StorageConnection::exec(sql.counts, error))
+                return false;
+            if (sql.counts.next()) {
+                outcome->record.playCount = sql.counts.value(0).toInt();
+                outcome->record.lastFinishedMs = sql.counts.value(1).toLongLong();
+            }
+            sql.counts.finish();
+            outcome->countsKnown = true;
+        }
+    }
+    if (postgres)
         return true;
 
     bindRecord(sql.history, userId, fields, receivedAtMs);
@@ -217,16 +309,57 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
     return true;
 }
 
+bool ProgressStore::recordFinish(qint64 userId, const ProgressRecord &update, bool *isNew,
+                                 QString *error)
+{
+    Statements &sql = statements();
+    const qint64 finished = finishedAt(update);
+    sql.finish.addBindValue(userId);
+    sql.finish.addBindValue(update.contentId);
+    sql.finish.addBindValue(finished);
+    sql.finish.addBindValue(update.deviceId);
+    sql.finish.addBindValue(update.observedAtMs);
+    if (!StorageConnection::exec(sql.finish, error))
+        return false;
+    *isNew = sql.finish.numRowsAffected() > 0;
+    sql.finish.finish();
+    QSqlQuery &next = *isNew ? sql.count : sql.reported;
+    if (*isNew) {
+        next.addBindValue(finished);
+        next.addBindValue(finished);
+        next.addBindValue(userId);
+        next.addBindValue(update.contentId);
+    } else {
+        // A forget drops the finishes whose newest report it follows.
+        next.addBindValue(update.observedAtMs);
+        next.addBindValue(userId);
+        next.addBindValue(update.contentId);
+        next.addBindValue(finished);
+        next.addBindValue(update.deviceId);
+        next.addBindValue(update.observedAtMs);
+    }
+    if (!StorageConnection::exec(next, error))
+        return false;
+    next.finish();
+    return true;
+}
+
 ProgressStore::Statements &ProgressStore::statements()
 {
     if (!m_statements) {
         m_statements = std::make_unique<Statements>(m_connection.database());
         // The ordering rule of docs/protocol.md, applied by the database in one statement, so it
-        // holds whatever other writers do at the same moment.
+        // holds whatever other writers do at the same moment; and not at all when the video was
+        // forgotten after the update was observed (one index lookup in the same statement).
         const SqlRecord::Row &row = progressRow();
-        const QString upsert = row.insertInto(QStringLiteral("progress"))
-            + QStringLiteral(" ON CONFLICT (user_id, content_id)") + row.updateAll()
+        const QString upsert =
+            QStringLiteral("INSERT INTO progress (%1) SELECT %2 WHERE NOT EXISTS (SELECT 1 FROM "
+                           "forgotten WHERE user_id = ? AND content_id = ? AND forgotten_at_ms >= "
+                           "?) ON CONFLICT (user_id, content_id)")
+                .arg(row.columns(), row.placeholders())
+            + row.updateAll()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_connection.dialect());
+        const QString counts = countColumns().join(QStringLiteral(", "));
         // History beyond the newest 64 of a video (the protocol promises at least 50).
         const QString beyondNewest =
             QStringLiteral("user_id = ? AND content_id = ? AND observed_at_ms < ("
@@ -238,22 +371,38 @@ ProgressStore::Statements &ProgressStore::statements()
             // the oldest history goes, in one. Every part sees the database as it was when the
             // statement began, so the prune keeps 64 older entries besides the new one.
             m_statements->applyAll.prepare(
-                QStringLiteral("WITH applied AS (%1 RETURNING %2),"
+                QStringLiteral("WITH applied AS (%1 RETURNING %2, %4),"
                                " kept AS (INSERT INTO history (%2)"
                                " SELECT %2 FROM applied),"
                                " pruned AS (DELETE FROM history WHERE EXISTS (SELECT 1 FROM "
                                "applied) AND %3)"
-                               " SELECT COUNT(*) FROM applied")
-                    .arg(upsert, row.columns(), beyondNewest));
+                               " SELECT %4 FROM applied")
+                    .arg(upsert, row.columns(), beyondNewest, counts));
         } else {
             m_statements->upsert.prepare(upsert);
+            m_statements->counts.prepare(
+                QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
+                    .arg(counts));
             m_statements->history.prepare(row.insertInto(QStringLiteral("history")));
             m_statements->prune.prepare(QStringLiteral("DELETE FROM history WHERE ")
                                         + beyondNewest);
         }
         m_statements->select.prepare(
-            QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
-                .arg(progressRow().columns()));
+            QStringLiteral("SELECT %1, (SELECT forgotten_at_ms FROM forgotten f WHERE f.user_id = "
+                           "progress.user_id AND f.content_id = progress.content_id)"
+                           " FROM progress WHERE user_id = ? AND content_id = ?")
+                .arg(recordColumns()));
+        m_statements->finish.prepare(QStringLiteral(
+            "INSERT INTO plays (user_id, content_id, finished_at_ms, device_id, reported_at_ms)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, content_id, finished_at_ms, device_id) DO NOTHING"));
+        m_statements->count.prepare(QStringLiteral(
+            "UPDATE progress SET play_count = play_count + 1, last_finished_ms = CASE WHEN"
+            " last_finished_ms < ? THEN ? ELSE last_finished_ms END"
+            " WHERE user_id = ? AND content_id = ?"));
+        m_statements->reported.prepare(
+            QStringLiteral("UPDATE plays SET reported_at_ms = ? WHERE user_id = ? AND content_id = "
+                           "? AND finished_at_ms = ? AND device_id = ? AND reported_at_ms < ?"));
     }
     return *m_statements;
 }
@@ -266,27 +415,49 @@ bool ProgressStore::record(qint64 userId, const QString &contentId,
 }
 
 bool ProgressStore::selectRecord(qint64 userId, const QString &contentId,
-                                 std::optional<ProgressRecord> *record, QString *error)
+                                 std::optional<ProgressRecord> *record, QString *error,
+                                 qint64 *forgottenAtMs)
 {
     QSqlQuery &query = statements().select;
     query.addBindValue(userId);
     query.addBindValue(contentId);
     if (!StorageConnection::exec(query, error))
         return false;
-    if (query.next())
-        *record = readRecord(query);
-    else
+    if (query.next()) {
+        *record = readRecord(query, true);
+        if (forgottenAtMs)
+            *forgottenAtMs = query.isNull(progressRow().count() + 2)
+                ? -1
+                : query.value(progressRow().count() + 2).toLongLong();
+    } else {
         record->reset();
+    }
     query.finish();
     return true;
 }
 
-bool ProgressStore::remove(qint64 userId, const QString &contentId, bool *existed, QString *error)
+bool ProgressStore::selectForgotten(qint64 userId, const QString &contentId, qint64 *forgottenAtMs,
+                                    QString *error)
+{
+    QSqlQuery query(m_connection.database());
+    query.prepare(QStringLiteral(
+        "SELECT forgotten_at_ms FROM forgotten WHERE user_id = ? AND content_id = ?"));
+    query.addBindValue(userId);
+    query.addBindValue(contentId);
+    if (!StorageConnection::exec(query, error))
+        return false;
+    *forgottenAtMs = query.next() ? query.value(0).toLongLong() : -1;
+    return true;
+}
+
+bool ProgressStore::remove(qint64 userId, const QString &contentId, qint64 observedAtMs,
+                           bool *existed, QString *error)
 {
     WriteOp op;
     op.kind = WriteOp::Kind::Remove;
     op.userId = userId;
     op.update.contentId = contentId;
+    op.update.observedAtMs = observedAtMs;
     QList<ApplyOutcome> outcomes;
     if (!applyBatch({op}, &outcomes, error))
         return false;
@@ -294,22 +465,74 @@ bool ProgressStore::remove(qint64 userId, const QString &contentId, bool *existe
     return true;
 }
 
-bool ProgressStore::removeInTransaction(qint64 userId, const QString &contentId, bool *existed,
-                                        QString *error)
+bool ProgressStore::removeInTransaction(qint64 userId, const QString &contentId,
+                                        qint64 observedAtMs, bool *existed, QString *error)
 {
     QSqlDatabase db = m_connection.database();
-    QSqlQuery progress(db);
-    progress.prepare(QStringLiteral("DELETE FROM progress WHERE user_id = ? AND content_id = ?"));
-    progress.addBindValue(userId);
-    progress.addBindValue(contentId);
-    if (!StorageConnection::exec(progress, error))
+    // Runs `text` bound to (user, video, then `more`); `affected` gets the rows it changed.
+    const auto run = [&](const QString &text, const QVariantList &more, int *affected = nullptr,
+                         qint64 *first = nullptr) {
+        QSqlQuery query(db);
+        query.prepare(text);
+        query.addBindValue(userId);
+        query.addBindValue(contentId);
+        for (const QVariant &value : more)
+            query.addBindValue(value);
+        if (!StorageConnection::exec(query, error))
+            return false;
+        if (affected)
+            *affected = query.numRowsAffected();
+        if (first)
+            *first = query.next() ? query.value(0).toLongLong() : -1;
+        return true;
+    };
+    // The newest forget is kept: an update observed at or before it is stale from now on.
+    qint64 standingAtMs = -1;
+    int dropped = 0;
+    if (!run(QStringLiteral("INSERT INTO forgotten (user_id, content_id, forgotten_at_ms)"
+                            " VALUES (?, ?, ?) ON CONFLICT (user_id, content_id) DO UPDATE SET"
+                            " forgotten_at_ms = excluded.forgotten_at_ms"
+                            " WHERE excluded.forgotten_at_ms > forgotten.forgotten_at_ms"),
+             {observedAtMs})
+        || !run(QStringLiteral(
+                    "SELECT observed_at_ms FROM progress WHERE user_id = ? AND content_id = ?"),
+                {}, nullptr, &standingAtMs))
         return false;
-    *existed = progress.numRowsAffected() > 0;
-    QSqlQuery history(db);
-    history.prepare(QStringLiteral("DELETE FROM history WHERE user_id = ? AND content_id = ?"));
-    history.addBindValue(userId);
-    history.addBindValue(contentId);
-    return StorageConnection::exec(history, error);
+    *existed = standingAtMs >= 0;
+    const bool removed = *existed && standingAtMs <= observedAtMs;
+    if (removed
+        && !run(QStringLiteral("DELETE FROM progress WHERE user_id = ? AND content_id = ?"), {}))
+        return false;
+    if (!run(QStringLiteral("DELETE FROM history WHERE user_id = ? AND content_id = ?"
+                            " AND observed_at_ms <= ?"),
+             {observedAtMs})
+        || !run(QStringLiteral("DELETE FROM plays WHERE user_id = ? AND content_id = ?"
+                               " AND reported_at_ms <= ?"),
+                {observedAtMs}, &dropped))
+        return false;
+    if (!*existed || removed || dropped <= 0)
+        return true;
+    // A record observed after the forget stays, with the finishes reported after it alone.
+    return run(QStringLiteral("UPDATE progress SET"
+                              " play_count = (SELECT COUNT(*) FROM plays WHERE plays.user_id ="
+                              " progress.user_id AND plays.content_id = progress.content_id),"
+                              " last_finished_ms = COALESCE((SELECT MAX(finished_at_ms) FROM"
+                              " plays WHERE plays.user_id = progress.user_id AND"
+                              " plays.content_id = progress.content_id), 0)"
+                              " WHERE user_id = ? AND content_id = ?"),
+               {});
+}
+
+bool ProgressStore::dropForgottenBefore(qint64 cutoffMs, int *dropped, QString *error)
+{
+    m_connection.reconnectIfLost();
+    QSqlQuery query(m_connection.database());
+    query.prepare(QStringLiteral("DELETE FROM forgotten WHERE forgotten_at_ms < ?"));
+    query.addBindValue(cutoffMs);
+    if (!StorageConnection::exec(query, error))
+        return false;
+    *dropped = query.numRowsAffected();
+    return true;
 }
 
 bool ProgressStore::continueWatching(qint64 userId, int limit, QList<ProgressRecord> *records,
@@ -318,12 +541,62 @@ bool ProgressStore::continueWatching(qint64 userId, int limit, QList<ProgressRec
     m_connection.reconnectIfLost();
     QSqlQuery query(m_connection.database());
     query.prepare(
-        QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND state <> 'ended'"
-                       "%2 LIMIT ?")
-            .arg(progressRow().columns(), SqlRecord::newestFirst(m_connection.dialect())));
+        QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND NOT %2%3 LIMIT ?")
+            .arg(recordColumns(), kWatched, SqlRecord::newestFirst(m_connection.dialect())));
     query.addBindValue(userId);
     query.addBindValue(limit);
-    return selectRecords(query, records, error);
+    return selectRecords(query, true, records, error);
+}
+
+bool ProgressStore::continueByShow(qint64 userId, int limit, QList<ContinueItem> *items,
+                                   QString *error)
+{
+    m_connection.reconnectIfLost();
+    items->clear();
+    // Newest first until `limit` items: a show's first row is its newest record, watched or not.
+    QSqlQuery query(m_connection.database());
+    query.setForwardOnly(true);
+    query.prepare(
+        QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND (show_id IS NOT NULL OR NOT "
+                       "%2)%3")
+            .arg(recordColumns(), kWatched, SqlRecord::newestFirst(m_connection.dialect())));
+    query.addBindValue(userId);
+    if (!StorageConnection::exec(query, error))
+        return false;
+    QHash<QString, qsizetype> shows; // show_id -> its item
+    while (items->size() < limit && query.next()) {
+        ProgressRecord record = readRecord(query, true);
+        if (!record.showId.isEmpty()) {
+            if (shows.contains(record.showId))
+                continue;
+            shows.insert(record.showId, items->size());
+        }
+        items->append({std::move(record), std::nullopt});
+    }
+    query.finish();
+    if (shows.isEmpty())
+        return true;
+
+    // Every finished episode of the user's shows, for Next Up.
+    QSqlQuery finished(m_connection.database());
+    finished.setForwardOnly(true);
+    finished.prepare(QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND show_id IS NOT "
+                                    "NULL AND play_count > 0")
+                         .arg(recordColumns()));
+    finished.addBindValue(userId);
+    QList<ProgressRecord> episodes;
+    if (!selectRecords(finished, true, &episodes, error))
+        return false;
+    QHash<QString, QList<ProgressRecord>> byShow;
+    for (ProgressRecord &episode : episodes) {
+        if (shows.contains(episode.showId))
+            byShow[episode.showId].append(std::move(episode));
+    }
+    for (auto it = byShow.cbegin(); it != byShow.cend(); ++it) {
+        if (const std::optional<qsizetype> place = NextUp::follows(it.value()))
+            (*items)[shows.value(it.key())].nextAfter = it.value().at(*place);
+    }
+    return true;
 }
 
 bool ProgressStore::history(qint64 userId, const QString &contentId, int limit,
@@ -338,5 +611,5 @@ bool ProgressStore::history(qint64 userId, const QString &contentId, int limit,
     query.addBindValue(userId);
     query.addBindValue(contentId);
     query.addBindValue(limit);
-    return selectRecords(query, records, error);
+    return selectRecords(query, false, records, error);
 }

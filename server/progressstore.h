@@ -8,6 +8,7 @@
 #include <QList>
 #include <QSqlQuery>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -17,8 +18,28 @@ class StorageConnection;
 
 struct ApplyOutcome
 {
-    bool applied = false; // for a removal: whether there was something to remove
-    ProgressRecord record; // the record that stands after the update
+    // Whether the update was applied. For a removal: whether a record was there (removed, or
+    // kept because it was observed after the forget).
+    bool applied = false;
+    // The record that stands after the update, with its play count; none (empty) when the update
+    // was stale by a forget.
+    ProgressRecord record;
+    // >= 0: the update was observed at or before the video's forget at this time: stale, and not
+    // a finish either (docs/protocol.md, "Forgetting"). -1: not forgotten.
+    qint64 forgottenAtMs = -1;
+    // The update was a finish not known before: the record's count changed even if it was stale.
+    bool counted = false;
+    // Whether record.playCount and lastFinishedMs are the record's. Not for an update SQLite
+    // applied that was not a finish: the counts are then the ones the record had before.
+    bool countsKnown = true;
+};
+
+// One entry of GET /v1/continue: a show's newest record, or a film's, and for a show the record
+// of the episode Next Up follows (NextUp::follows).
+struct ContinueItem
+{
+    ProgressRecord record;
+    std::optional<ProgressRecord> nextAfter;
 };
 
 // One change in a group of changes committed together.
@@ -27,7 +48,8 @@ struct WriteOp
     enum class Kind { Apply, Remove };
     Kind kind = Kind::Apply;
     qint64 userId = -1;
-    ProgressRecord update; // for Remove, only contentId counts
+    // For Remove, only contentId and observedAtMs (when the forget was observed) count.
+    ProgressRecord update;
     qint64 receivedAtMs = 0;
 };
 
@@ -47,6 +69,10 @@ public:
 
     // The columns of the progress and history tables: user_id, the record's, received_at_ms.
     static const SqlRecord::Row &progressRow();
+    // What progress has besides: the server's own counts, changed only when a finish is new.
+    static QStringList countColumns();
+    // Forgets older than this are dropped (docs/protocol.md: 90 days).
+    static constexpr qint64 kKeepForgottenMs = 90LL * 24 * 60 * 60 * 1000;
 
     // PostgreSQL: every group's committed changes are also sent on this NOTIFY channel, as
     // `encode` makes them, in its transaction, so other servers hear of them in commit order.
@@ -64,8 +90,16 @@ public:
                     QList<CommittedChange> *committed = nullptr);
     bool record(qint64 userId, const QString &contentId, std::optional<ProgressRecord> *record,
                 QString *error);
-    bool remove(qint64 userId, const QString &contentId, bool *existed, QString *error);
+    // A forget observed at `observedAtMs`: removes the record (and history and finishes) observed
+    // at or before it and keeps the forget, so older updates arriving later are stale.
+    bool remove(qint64 userId, const QString &contentId, qint64 observedAtMs, bool *existed,
+                QString *error);
+    // Drops the forgets observed before `cutoffMs`; `dropped` gets how many.
+    bool dropForgottenBefore(qint64 cutoffMs, int *dropped, QString *error);
+    // GET /v1/progress: the records not watched, newest first.
     bool continueWatching(qint64 userId, int limit, QList<ProgressRecord> *records, QString *error);
+    // GET /v1/continue: one item per show and per film not watched, newest first.
+    bool continueByShow(qint64 userId, int limit, QList<ContinueItem> *items, QString *error);
     bool history(qint64 userId, const QString &contentId, int limit, QList<ProgressRecord> *records,
                  QString *error);
 
@@ -77,16 +111,32 @@ public:
 private:
     bool applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes,
                         QList<CommittedChange> *changes, QString *error);
-    // record() without reconnecting: for use inside a transaction.
+    // record() without reconnecting: for use inside a transaction. `forgottenAtMs`, when given,
+    // gets the video's forget (-1: none) when there is a record.
     bool selectRecord(qint64 userId, const QString &contentId,
-                      std::optional<ProgressRecord> *record, QString *error);
+                      std::optional<ProgressRecord> *record, QString *error,
+                      qint64 *forgottenAtMs = nullptr);
+    bool selectForgotten(qint64 userId, const QString &contentId, qint64 *forgottenAtMs,
+                         QString *error);
+    // Keeps `update`'s finish (it must be watched); *isNew when it was not known, and then the
+    // record's counts have changed.
+    bool recordFinish(qint64 userId, const ProgressRecord &update, bool *isNew, QString *error);
     bool announce(const QList<CommittedChange> &changes, QString *error);
 
     // The statements of the hot path, prepared once per connection.
     struct Statements
     {
         explicit Statements(const QSqlDatabase &db)
-            : upsert(db), history(db), prune(db), select(db), applyAll(db), notify(db)
+            : upsert(db),
+              history(db),
+              prune(db),
+              select(db),
+              applyAll(db),
+              notify(db),
+              finish(db),
+              count(db),
+              reported(db),
+              counts(db)
         {
         }
         QSqlQuery upsert;
@@ -96,12 +146,18 @@ private:
         // PostgreSQL: upsert, history and prune in one statement, one round trip.
         QSqlQuery applyAll;
         QSqlQuery notify;
+        // Only for updates that count the video as watched: the finish, kept once, and the
+        // record's counts when it is new (or when it was last reported, when not).
+        QSqlQuery finish;
+        QSqlQuery count;
+        QSqlQuery reported;
+        QSqlQuery counts; // SQLite: the counts after a finish
     };
     Statements &statements();
     bool applyInTransaction(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
                             ApplyOutcome *outcome, QString *error);
-    bool removeInTransaction(qint64 userId, const QString &contentId, bool *existed,
-                             QString *error);
+    bool removeInTransaction(qint64 userId, const QString &contentId, qint64 observedAtMs,
+                             bool *existed, QString *error);
 
     StorageConnection &m_connection;
     std::unique_ptr<Statements> m_statements;

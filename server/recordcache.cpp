@@ -24,8 +24,14 @@ void RecordCache::store(qint64 userId, const ProgressRecord &record)
     Key key{userId, record.contentId};
     const auto it = m_records.find(key);
     if (it != m_records.end()) {
+        // A video's counts only grow while its key is cached (a forget, which can lower them,
+        // drops the key): a read that began before a finish must not take its count back.
+        const int playCount = qMax(it->playCount, record.playCount);
+        const qint64 lastFinishedMs = qMax(it->lastFinishedMs, record.lastFinishedMs);
         if (ProgressOrder::compare(record, *it) >= 0)
             *it = record;
+        it->playCount = playCount;
+        it->lastFinishedMs = lastFinishedMs;
         return;
     }
     makeRoom();

@@ -2,6 +2,7 @@
 
 #include "changefeed.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 
 StorageService::StorageService(QObject *parent)
@@ -43,6 +44,17 @@ bool StorageService::open(const QString &location, CommitMode mode, QString *err
     // The writer migrates the database first; the reader then opens it as it is.
     runAndWait(m_writerContext, [&] {
         ok = m_writer->open(location, error);
+        // The first sweep of old forgets, before serving (the server's timer does the next ones):
+        // a write now could only meet other writers, such as administration, mid-transaction.
+        int dropped = 0;
+        QString sweepError;
+        if (ok
+            && !m_writer->progress().dropForgottenBefore(QDateTime::currentMSecsSinceEpoch()
+                                                             - ProgressStore::kKeepForgottenMs,
+                                                         &dropped, &sweepError))
+            qCWarning(lcStorage).noquote() << "could not drop old forgets:" << sweepError;
+        else if (dropped > 0)
+            qCInfo(lcStorage) << "dropped" << dropped << "forgets older than 90 days";
         if (ok && !m_channel.isEmpty())
             m_writer->progress().announceChanges(
                 m_channel, [origin = m_origin](const QList<CommittedChange> &changes) {
@@ -75,6 +87,29 @@ void StorageService::write(const WriteOp &op, QObject *context, WriteDone done)
     m_drainScheduled = true;
     QMetaObject::invokeMethod(
         m_writerContext, [this] { drain(); }, Qt::QueuedConnection);
+}
+
+void StorageService::dropForgottenBefore(qint64 cutoffMs, QObject *context,
+                                         std::function<void(bool, int)> done)
+{
+    using Result = std::pair<bool, int>;
+    runOnThread<Result>(
+        m_writerContext, this, context,
+        [writer = m_writer.get(), cutoffMs] {
+            int dropped = 0;
+            QString error;
+            if (!writer->isOpen() || !writer->reconnectIfLost())
+                return Result{false, 0};
+            if (!writer->progress().dropForgottenBefore(cutoffMs, &dropped, &error)) {
+                qCWarning(lcStorage).noquote() << "could not drop old forgets:" << error;
+                return Result{false, 0};
+            }
+            return Result{true, dropped};
+        },
+        [done = std::move(done)](Result result) {
+            if (done)
+                done(result.first, result.second);
+        });
 }
 
 void StorageService::drain()

@@ -13,6 +13,8 @@
 #include "storageservice.h"
 #include "tcplistener.h"
 
+#include <QDateTime>
+#include <QLoggingCategory>
 #include <QUuid>
 
 SyncServer::SyncServer(QObject *parent)
@@ -25,6 +27,9 @@ SyncServer::SyncServer(QObject *parent)
       m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics)),
       m_guard(std::make_unique<ConnectionGuard>())
 {
+    m_forgetSweep.setInterval(kForgetSweepMs);
+    connect(&m_forgetSweep, &QTimer::timeout, this,
+            [this] { dropOldForgets(QDateTime::currentMSecsSinceEpoch()); });
 }
 
 SyncServer::~SyncServer()
@@ -65,6 +70,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         return false;
     }
     *m_cache = RecordCache(options.cacheRecords);
+    m_forgetSweep.start(); // the first sweep ran when the storage opened
 
     m_events->setKeepAliveInterval(options.keepAliveMs);
     ConnectionGuard::Limits limits;
@@ -117,8 +123,21 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     return true;
 }
 
+void SyncServer::dropOldForgets(qint64 nowMs, std::function<void(bool, int)> done)
+{
+    m_service->dropForgottenBefore(nowMs - ProgressStore::kKeepForgottenMs, this,
+                                   [done = std::move(done)](bool ok, int dropped) {
+                                       if (ok && dropped > 0)
+                                           qCInfo(lcStorage) << "dropped" << dropped
+                                                             << "forgets older than 90 days";
+                                       if (done)
+                                           done(ok, dropped);
+                                   });
+}
+
 void SyncServer::stop()
 {
+    m_forgetSweep.stop();
     m_events->closeAll();
     if (m_listener)
         m_listener->close();

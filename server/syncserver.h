@@ -5,7 +5,9 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 
+#include <functional>
 #include <memory>
 
 class ChangeFeed;
@@ -71,6 +73,13 @@ public:
     // This run's name in change notices (PostgreSQL); empty on SQLite.
     QString origin() const { return m_origin; }
 
+    // Drops the forgets that are more than 90 days old at `nowMs` (ProgressStore::
+    // kKeepForgottenMs), off this thread; the server does it when it opens the database and then
+    // daily.
+    // `done(ok, dropped)` once done.
+    void dropOldForgets(qint64 nowMs, std::function<void(bool ok, int dropped)> done = {});
+    static constexpr int kForgetSweepMs = 24 * 60 * 60 * 1000;
+
 private:
     std::unique_ptr<ServerStorage> m_storage;
     std::unique_ptr<StorageService> m_service;
@@ -81,6 +90,7 @@ private:
     std::unique_ptr<ConnectionGuard> m_guard;
     std::unique_ptr<ChangeFeed> m_feed; // PostgreSQL only
     QString m_origin;
+    QTimer m_forgetSweep;
     TcpListener *m_listener = nullptr;
     HttpFrontend *m_frontend = nullptr;
 };

@@ -113,7 +113,7 @@ public:
     {
         if (m_kind == Kind::SQLite || !raw().tables().contains(QStringLiteral("users")))
             return reset();
-        return exec(QStringLiteral("TRUNCATE history, progress, tokens, users"));
+        return exec(QStringLiteral("TRUNCATE history, progress, plays, forgotten, tokens, users"));
     }
 
     bool isValid() const { return m_error.isEmpty() && !m_location.isEmpty(); }

@@ -35,7 +35,7 @@ const QString kBobsMovie = u"bobs-movie"_s;
 // Stored for nobody: what "does not exist" looks like.
 const QString kNobodysMovie = u"nobodys-movie"_s;
 
-enum class Endpoint { Put, Get, Delete, List, History, Sync, Events, Healthz, Metrics };
+enum class Endpoint { Put, Get, Delete, List, History, Sync, Events, Continue, Healthz, Metrics };
 enum class Credential {
     Own, // Alice's token, on Alice's record
     OwnLoose, // Alice's token as "bearer  TOKEN": the scheme is case-insensitive, spaces may repeat
@@ -98,6 +98,15 @@ QStringList contentIds(const QJsonArray &items)
     QStringList ids;
     for (const QJsonValue &item : items)
         ids << item.toObject().value(u"content_id"_s).toString();
+    return ids;
+}
+
+// The records' ids of GET /v1/continue's items.
+QStringList continuedIds(const QJsonArray &items)
+{
+    QStringList ids;
+    for (const QJsonValue &item : items)
+        ids << item[u"record"_s][u"content_id"_s].toString();
     return ids;
 }
 
@@ -370,7 +379,7 @@ QByteArray TestAuthorization::snapshot(const QString &token)
     for (const QString &path : QStringList{
              u"/v1/progress/"_s + kAlicesMovie, u"/v1/progress/%1/history"_s.arg(kAlicesMovie),
              u"/v1/progress/"_s + kBobsMovie, u"/v1/progress/%1/history"_s.arg(kBobsMovie),
-             u"/v1/progress?limit=200"_s}) {
+             u"/v1/progress?limit=200"_s, u"/v1/continue?limit=200"_s}) {
         const Answer answer = call("GET", path, token);
         all += path.toUtf8() + ' ' + QByteArray::number(answer.status) + ' '
             + compact(withoutServerTime(answer.json)) + '\n';
@@ -392,6 +401,7 @@ void TestAuthorization::matrix_data()
         {"GET /v1/progress/{id}/history", Endpoint::History},
         {"POST /v1/sync", Endpoint::Sync},
         {"GET /v1/events", Endpoint::Events},
+        {"GET /v1/continue", Endpoint::Continue},
         {"GET /healthz", Endpoint::Healthz},
         {"GET /metrics", Endpoint::Metrics},
     };
@@ -474,6 +484,9 @@ void TestAuthorization::matrix()
         answer = send("POST", u"/v1/sync"_s, header, compact({{u"updates"_s, QJsonArray{synced}}}));
         break;
     }
+    case Endpoint::Continue:
+        answer = send("GET", u"/v1/continue?limit=200"_s, header);
+        break;
     case Endpoint::Healthz:
         answer = send("GET", u"/healthz"_s, header);
         break;
@@ -542,6 +555,10 @@ void TestAuthorization::matrix()
             QCOMPARE(contentIds(answer.items()), QStringList{kBobsMovie});
             QCOMPARE(snapshot(m_bob), bobsBefore);
             break;
+        case Endpoint::Continue:
+            QCOMPARE(continuedIds(answer.items()), QStringList{kBobsMovie});
+            QCOMPARE(snapshot(m_bob), bobsBefore);
+            break;
         default:
             QFAIL("no such row");
         }
@@ -557,6 +574,10 @@ void TestAuthorization::matrix()
             break;
         case Endpoint::List:
             QCOMPARE(contentIds(answer.items()), QStringList{kAlicesMovie});
+            break;
+        case Endpoint::Continue:
+            QCOMPARE(continuedIds(answer.items()), QStringList{kAlicesMovie});
+            QCOMPARE(answer.items().at(0)[u"record"_s].toObject(), m_alicesRecord);
             break;
         case Endpoint::Delete:
             QCOMPARE(get(kAlicesMovie, m_alice).status, 404);

@@ -80,6 +80,23 @@ QJsonObject tvChoices()
         {u"speed"_s, 1.25}};
 }
 
+// A report of a watched viewing: `finishedAtMs` when it became watched.
+QJsonObject watched(QJsonObject update, qint64 finishedAtMs)
+{
+    update.insert(u"watched"_s, true);
+    update.insert(u"finished_at_ms"_s, finishedAtMs);
+    return update;
+}
+
+// An episode's update.
+QJsonObject episode(qint64 observedAtMs, const QString &showId, const QString &episodeId)
+{
+    QJsonObject object = update(60000, observedAtMs);
+    object.insert(u"show_id"_s, showId);
+    object.insert(u"episode_id"_s, episodeId);
+    return object;
+}
+
 QStringList contentIds(const QJsonArray &items)
 {
     QStringList ids;
@@ -179,6 +196,18 @@ private Q_SLOTS:
     void hungUpStreamIsCleanedUp();
     void keepAlive();
     void stopEndsStreams();
+
+    // Watched state, plays, forgets and Continue Watching by show (issue 14).
+    void finishesAreCountedOnce();
+    void markWatchedAndUnwatchedFromTwoDevices_data();
+    void markWatchedAndUnwatchedFromTwoDevices();
+    void listLeavesOutWatched();
+    void continueGroupsByShow();
+    void nextAfterFollowsARewatchOnlyWhenContinued();
+    void forgetIsAnObservation();
+    void badForget_data();
+    void badForget();
+    void oldForgetsAreDropped();
 
 private:
     Answer send(const QByteArray &verb, const QString &path,
@@ -349,8 +378,16 @@ void TestHttpApi::putGetDelete()
     VERIFY_ERROR(call("GET", u"/v1/progress/movie-1/history"_s, m_alice), 404, u"not_found"_s);
     VERIFY_ERROR(get(u"never-stored"_s, m_alice), 404, u"not_found"_s);
 
-    // Forgotten means forgotten: an older observation starts it again.
-    const Answer again = this->put(u"movie-1"_s, update(5, m_t0 - 1000), m_alice);
+    // The forget is an observation: one observed before it (a device that was offline) is stale
+    // and brings nothing back, a newer one starts the video again.
+    const Answer older = this->put(u"movie-1"_s, update(5, m_t0 - 1000), m_alice);
+    QCOMPARE(older.status, 200);
+    QCOMPARE(older.json.value(u"applied"_s), QJsonValue(false));
+    QVERIFY(!older.json.contains(u"record"_s));
+    const qint64 forgottenAt = older.json.value(u"forgotten_at_ms"_s).toInteger();
+    QVERIFY(forgottenAt >= after && forgottenAt <= nowMs());
+    VERIFY_ERROR(get(u"movie-1"_s, m_alice), 404, u"not_found"_s);
+    const Answer again = this->put(u"movie-1"_s, update(5, forgottenAt + 1), m_alice);
     QCOMPARE(again.status, 200);
     QCOMPARE(again.json.value(u"applied"_s), QJsonValue(true));
     const Answer history = call("GET", u"/v1/progress/movie-1/history"_s, m_alice);
@@ -791,7 +828,9 @@ void TestHttpApi::otherUsersRecordsAreNotFound()
     // What Bob sees before the record exists anywhere...
     const Answer getBefore = get(id, m_bob);
     const Answer historyBefore = call("GET", u"/v1/progress/%1/history"_s.arg(id), m_bob);
-    const Answer deleteBefore = call("DELETE", u"/v1/progress/"_s + id, m_bob);
+    // (A forget observed before Bob's own update below, which must not be stale by it.)
+    const QString forget = u"/v1/progress/%1?observed_at_ms=%2"_s.arg(id).arg(m_t0 - 1000);
+    const Answer deleteBefore = call("DELETE", forget, m_bob);
     VERIFY_ERROR(getBefore, 404, u"not_found"_s);
 
     const Answer put = this->put(id, update(42000, m_t0 + 10), m_alice);
@@ -801,7 +840,7 @@ void TestHttpApi::otherUsersRecordsAreNotFound()
     // ...is exactly what he sees once Alice has it.
     const Answer getAfter = get(id, m_bob);
     const Answer historyAfter = call("GET", u"/v1/progress/%1/history"_s.arg(id), m_bob);
-    const Answer deleteAfter = call("DELETE", u"/v1/progress/"_s + id, m_bob);
+    const Answer deleteAfter = call("DELETE", forget, m_bob);
     for (const auto &[before, after] :
          {std::pair{getBefore, getAfter}, std::pair{historyBefore, historyAfter},
           std::pair{deleteBefore, deleteAfter}}) {
@@ -1066,6 +1105,8 @@ void TestHttpApi::methodNotAllowed_data()
     QTest::newRow("GET /v1/sync") << QByteArray("GET") << u"/v1/sync"_s << QByteArray("POST");
     QTest::newRow("PUT /v1/sync") << QByteArray("PUT") << u"/v1/sync"_s << QByteArray("POST");
     QTest::newRow("POST /v1/events") << QByteArray("POST") << u"/v1/events"_s << QByteArray("GET");
+    QTest::newRow("DELETE /v1/continue")
+        << QByteArray("DELETE") << u"/v1/continue"_s << QByteArray("GET");
 }
 
 void TestHttpApi::methodNotAllowed()
@@ -1351,6 +1392,362 @@ void TestHttpApi::stopEndsStreams()
     m_server->stop();
     QVERIFY(!m_server->isListening());
     QTRY_VERIFY_WITH_TIMEOUT(stream.isFinished(), kTimeoutMs);
+}
+
+// Every report of one viewing carries its finish: counted once, whether the reports come again,
+// out of order or behind a newer observation (a finish observed offline is still a finish).
+void TestHttpApi::finishesAreCountedOnce()
+{
+    EventReader stream(m_server->url(), m_alice);
+    QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);
+    // Not watched: no count in the answer at all (older players see what they saw).
+    Answer answer = put(u"film"_s, update(1000, m_t0), m_alice);
+    QVERIFY(!answer.record().contains(u"play_count"_s));
+    QVERIFY(!answer.record().contains(u"last_finished_ms"_s));
+
+    const qint64 first = m_t0 + 100;
+    for (const qint64 at : {first + 30, first + 10, first + 20, first + 10}) {
+        answer = put(u"film"_s, watched(update(3300000, at), first), m_alice);
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 1);
+        QCOMPARE(answer.record().value(u"last_finished_ms"_s).toInteger(), first);
+    }
+    // The phone finished it too, earlier, and tells it late: stale, but a second finish.
+    const qint64 phone = m_t0 + 50;
+    answer = put(u"film"_s, watched(update(3400000, phone + 5, u"phone"_s), phone), m_alice);
+    QCOMPARE(answer.json.value(u"applied"_s), QJsonValue(false));
+    QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), first + 30);
+    QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 2);
+    QCOMPARE(answer.record().value(u"last_finished_ms"_s).toInteger(), first);
+    // An older player's `ended`, finished when observed.
+    const qint64 ended = m_t0 + 500;
+    answer = put(u"film"_s, with(update(3600000, ended), u"state"_s, u"ended"_s), m_alice);
+    QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 3);
+    QCOMPARE(answer.record().value(u"last_finished_ms"_s).toInteger(), ended);
+    // ...and once more through /v1/sync: nothing new.
+    const QJsonArray again{
+        with(watched(update(3300000, first + 30), first), u"content_id"_s, u"film"_s),
+        with(with(update(3600000, ended), u"state"_s, u"ended"_s), u"content_id"_s, u"film"_s)};
+    answer = call("POST", u"/v1/sync"_s, m_alice, compact({{u"updates"_s, again}}));
+    for (const QJsonValue &result : answer.json.value(u"results"_s).toArray())
+        QCOMPARE(result[u"record"_s][u"play_count"_s].toInteger(), 3);
+
+    // Every read carries them: GET, history entries, the stream (the stale finish too).
+    const QJsonObject stands = get(u"film"_s, m_alice).record();
+    QCOMPARE(stands.value(u"play_count"_s).toInteger(), 3);
+    QCOMPARE(stands.value(u"last_finished_ms"_s).toInteger(), ended);
+    const QJsonArray history = call("GET", u"/v1/progress/film/history"_s, m_alice).items();
+    QVERIFY(!history.isEmpty());
+    for (const QJsonValue &entry : history)
+        QCOMPARE(entry[u"play_count"_s].toInteger(), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !stream.events().isEmpty() && stream.events().constLast().json() == stands, kTimeoutMs);
+    QList<qint64> counts;
+    for (const auto &event : stream.events())
+        counts << event.json().value(u"play_count"_s).toInteger();
+    QCOMPARE(counts, (QList<qint64>{0, 1, 2, 3}));
+
+    // A rewatch in progress (not a finish) keeps them, whether the server has the record in
+    // memory or, after a restart, not.
+    answer = put(u"film"_s, with(update(60000, ended + 100), u"watched"_s, false), m_alice);
+    QCOMPARE(answer.json.value(u"applied"_s), QJsonValue(true));
+    QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 3);
+    QCOMPARE(answer.record().value(u"last_finished_ms"_s).toInteger(), ended);
+    m_server->stop();
+    ServerOptions options;
+    options.databasePath = m_database->location();
+    options.port = 0;
+    QString error;
+    QVERIFY2(m_server->start(options, &error), qPrintable(error));
+    answer = put(u"film"_s, with(update(61000, ended + 200), u"watched"_s, false), m_alice);
+    QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 3);
+    QCOMPARE(answer.record().value(u"last_finished_ms"_s).toInteger(), ended);
+    QCOMPARE(get(u"film"_s, m_alice).record(), answer.record());
+}
+
+void TestHttpApi::markWatchedAndUnwatchedFromTwoDevices_data()
+{
+    QTest::addColumn<bool>("watchedFirst");
+    QTest::addColumn<bool>("newerIsWatched");
+    for (const bool watchedFirst : {true, false}) {
+        for (const bool newerIsWatched : {true, false}) {
+            QTest::addRow("%s delivered first, the %s newer",
+                          watchedFirst ? "watched" : "unwatched",
+                          newerIsWatched ? "watched" : "unwatched")
+                << watchedFirst << newerIsWatched;
+        }
+    }
+}
+
+// Mark as Watched on the TV and Mark as Unwatched on the phone are two observations: the newer
+// stands on every device, whichever arrives first; the count keeps the finish either way.
+void TestHttpApi::markWatchedAndUnwatchedFromTwoDevices()
+{
+    QFETCH(bool, watchedFirst);
+    QFETCH(bool, newerIsWatched);
+    const qint64 watchedAt = newerIsWatched ? m_t0 + 20 : m_t0 + 10;
+    const qint64 unwatchedAt = newerIsWatched ? m_t0 + 10 : m_t0 + 20;
+    QJsonObject mark = watched(update(1200000, watchedAt, u"tv"_s), watchedAt);
+    mark.insert(u"state"_s, u"stopped"_s);
+    QJsonObject unmark = update(0, unwatchedAt, u"phone"_s);
+    unmark.insert(u"state"_s, u"stopped"_s);
+    unmark.insert(u"watched"_s, false);
+    QCOMPARE(put(u"film"_s, update(1200000, m_t0), m_alice).status, 200);
+    for (const QJsonObject &body : watchedFirst ? QList{mark, unmark} : QList{unmark, mark})
+        QCOMPARE(put(u"film"_s, body, m_alice).status, 200);
+
+    const QJsonObject stands = get(u"film"_s, m_alice).record();
+    QCOMPARE(stands.value(u"device_id"_s).toString(), newerIsWatched ? u"tv"_s : u"phone"_s);
+    QCOMPARE(stands.value(u"watched"_s).toBool(), newerIsWatched);
+    QCOMPARE(stands.value(u"play_count"_s).toInteger(), 1);
+    QCOMPARE(stands.value(u"last_finished_ms"_s).toInteger(), watchedAt);
+    // An unwatched film is back in the lists; a watched one is not.
+    const QStringList expected = newerIsWatched ? QStringList() : QStringList{u"film"_s};
+    QCOMPARE(contentIds(call("GET", u"/v1/progress"_s, m_alice).items()), expected);
+    QStringList continuing;
+    for (const QJsonValue &item : call("GET", u"/v1/continue"_s, m_alice).items())
+        continuing << item[u"record"_s][u"content_id"_s].toString();
+    QCOMPARE(continuing, expected);
+}
+
+// GET /v1/progress is what older players show as Continue Watching: nothing watched in it.
+void TestHttpApi::listLeavesOutWatched()
+{
+    QCOMPARE(put(u"playing"_s, update(1, m_t0 + 1), m_alice).status, 200);
+    QCOMPARE(put(u"ended"_s, with(update(1, m_t0 + 2), u"state"_s, u"ended"_s), m_alice).status,
+             200);
+    QCOMPARE(put(u"credits"_s, watched(update(3500000, m_t0 + 3), m_t0), m_alice).status, 200);
+    QCOMPARE(put(u"rewatch"_s,
+                 with(with(update(1, m_t0 + 4), u"state"_s, u"ended"_s), u"watched"_s, false),
+                 m_alice)
+                 .status,
+             200);
+    QCOMPARE(contentIds(call("GET", u"/v1/progress"_s, m_alice).items()),
+             (QStringList{u"rewatch"_s, u"playing"_s}));
+}
+
+// One item per show (its newest record, whatever its state) and per film not watched, newest
+// first; a show with a finish says which episode Next Up follows.
+void TestHttpApi::continueGroupsByShow()
+{
+    // The Expanse: e01 finished, e02 half-way (newest of the show).
+    QCOMPARE(put(u"exp1"_s, watched(episode(m_t0 + 10, u"the-expanse"_s, u"s01e01"_s), m_t0 + 9),
+                 m_alice)
+                 .status,
+             200);
+    QCOMPARE(put(u"exp2"_s, episode(m_t0 + 40, u"the-expanse"_s, u"s01e02"_s), m_alice).status,
+             200);
+    // Dark: only e03, watched: the item is that record, and Next Up follows it.
+    QCOMPARE(
+        put(u"dark3"_s, watched(episode(m_t0 + 30, u"dark"_s, u"s01e03"_s), m_t0 + 30), m_alice)
+            .status,
+        200);
+    // Films: one in progress, one finished (left out), one ended by an older player (left out).
+    QCOMPARE(put(u"heat"_s, update(1, m_t0 + 20), m_alice).status, 200);
+    QCOMPARE(put(u"ronin"_s, watched(update(1, m_t0 + 50), m_t0 + 50), m_alice).status, 200);
+    QCOMPARE(put(u"alien"_s, with(update(1, m_t0 + 60), u"state"_s, u"ended"_s), m_alice).status,
+             200);
+    // Bob's show is his alone.
+    QCOMPARE(put(u"bobs"_s, episode(m_t0 + 99, u"dark"_s, u"s01e04"_s), m_bob).status, 200);
+
+    Answer answer = call("GET", u"/v1/continue"_s, m_alice);
+    QCOMPARE(answer.status, 200);
+    QVERIFY(answer.json.value(u"server_time_ms"_s).isDouble());
+    const QJsonArray items = answer.items();
+    QStringList records;
+    QStringList nextAfter;
+    for (const QJsonValue &item : items) {
+        records << item[u"record"_s][u"content_id"_s].toString();
+        nextAfter << item[u"next_after"_s][u"content_id"_s].toString();
+    }
+    QCOMPARE(records, (QStringList{u"exp2"_s, u"dark3"_s, u"heat"_s}));
+    QCOMPARE(nextAfter, (QStringList{u"exp1"_s, u"dark3"_s, QString()}));
+    QCOMPARE(items.at(0)[u"record"_s].toObject(), get(u"exp2"_s, m_alice).record());
+    QCOMPARE(items.at(0)[u"next_after"_s].toObject(), get(u"exp1"_s, m_alice).record());
+    QCOMPARE(items.at(0)[u"next_after"_s][u"play_count"_s].toInteger(), 1);
+    QVERIFY(!items.at(2).toObject().contains(u"next_after"_s));
+
+    answer = call("GET", u"/v1/continue?limit=2"_s, m_alice);
+    QCOMPARE(answer.items().size(), 2);
+    answer = call("GET", u"/v1/continue?limit=100000"_s, m_alice);
+    QCOMPARE(answer.items().size(), 3);
+    for (const QString &bad : {u"0"_s, u"-1"_s, u"x"_s, u""_s})
+        VERIFY_ERROR(call("GET", u"/v1/continue?limit="_s + bad, m_alice), 400, u"bad_request"_s);
+    answer = call("GET", u"/v1/continue"_s, m_bob);
+    QCOMPARE(answer.items().size(), 1);
+    QCOMPARE(answer.items().at(0)[u"record"_s][u"content_id"_s].toString(), u"bobs"_s);
+    QVERIFY(!answer.items().at(0).toObject().contains(u"next_after"_s));
+
+    // The default limit is 20: 25 shows.
+    QJsonArray updates;
+    for (int i = 0; i < 25; ++i)
+        updates.append(with(episode(m_t0 + 100 + i, u"show-%1"_s.arg(i), u"s01e01"_s),
+                            u"content_id"_s, u"show-%1-e1"_s.arg(i)));
+    QCOMPARE(call("POST", u"/v1/sync"_s, m_bob, compact({{u"updates"_s, updates}})).status, 200);
+    QCOMPARE(call("GET", u"/v1/continue"_s, m_bob).items().size(), 20);
+    // Counted under its own route.
+    const QByteArray page = metricsPage();
+    QCOMPARE(metricSample(page,
+                          "playmark_http_requests_total{route=\"/v1/continue\",method="
+                          "\"GET\",status=\"200\"}"),
+             5.0);
+    QCOMPARE(metricSample(page,
+                          "playmark_http_requests_total{route=\"/v1/continue\",method="
+                          "\"GET\",status=\"400\"}"),
+             4.0);
+}
+
+// Watched E1..E5, then E1 again: Next Up still follows E5. Then E2 is finished: the person
+// continues from the rewatch, and Next Up follows E2.
+void TestHttpApi::nextAfterFollowsARewatchOnlyWhenContinued()
+{
+    const auto finish = [this](int number, qint64 at) {
+        const QString id = u"s01e%1"_s.arg(number, 2, 10, QLatin1Char('0'));
+        return put(u"ep%1"_s.arg(number), watched(episode(at, u"show"_s, id), at), m_alice).status;
+    };
+    const auto follows = [this] {
+        const QJsonArray items = call("GET", u"/v1/continue"_s, m_alice).items();
+        return items.size() == 1 ? items.at(0)[u"next_after"_s][u"content_id"_s].toString()
+                                 : u"%1 items"_s.arg(items.size());
+    };
+    for (int number = 1; number <= 5; ++number)
+        QCOMPARE(finish(number, m_t0 + number * 100), 200);
+    QCOMPARE(follows(), u"ep5"_s);
+    QCOMPARE(finish(1, m_t0 + 600), 200);
+    QCOMPARE(follows(), u"ep5"_s);
+    QCOMPARE(finish(2, m_t0 + 700), 200);
+    QCOMPARE(follows(), u"ep2"_s);
+    // The show's item is its newest record, the rewatched E2.
+    QCOMPARE(call("GET", u"/v1/continue"_s, m_alice).items().at(0)[u"record"_s][u"content_id"_s],
+             QJsonValue(u"ep2"_s));
+}
+
+// DELETE is a forget observed at ?observed_at_ms (default now): what was observed before it goes,
+// what comes later brings the video back, and an older update is stale without a record.
+void TestHttpApi::forgetIsAnObservation()
+{
+    const QString movie = u"/v1/progress/movie"_s;
+    // The TV's finish, reported before and after the forget below: it counts, as reported last.
+    for (const qint64 at : {m_t0 + 58, m_t0 + 100})
+        QCOMPARE(put(u"movie"_s, watched(update(3500000, at), m_t0 + 56), m_alice).status, 200);
+    QCOMPARE(put(u"movie"_s, watched(update(3500000, m_t0 + 50, u"phone"_s), m_t0 + 40), m_alice)
+                 .json.value(u"applied"_s),
+             QJsonValue(false));
+    QCOMPARE(get(u"movie"_s, m_alice).record().value(u"play_count"_s).toInteger(), 2);
+
+    // A forget older than the record leaves it, and the finish reported since; the phone's goes.
+    QCOMPARE(call("DELETE", movie + u"?observed_at_ms=%1"_s.arg(m_t0 + 60), m_alice).status, 204);
+    QJsonObject stands = get(u"movie"_s, m_alice).record();
+    QCOMPARE(stands.value(u"observed_at_ms"_s).toInteger(), m_t0 + 100);
+    QCOMPARE(stands.value(u"play_count"_s).toInteger(), 1);
+    QCOMPARE(stands.value(u"last_finished_ms"_s).toInteger(), m_t0 + 56);
+    // Older than the forget: stale, told with the forget and no record, not a finish.
+    Answer answer = put(u"movie"_s, watched(update(1, m_t0 + 60, u"phone"_s), m_t0 + 55), m_alice);
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(answer.json.value(u"applied"_s), QJsonValue(false));
+    QCOMPARE(answer.json.value(u"forgotten_at_ms"_s).toInteger(), m_t0 + 60);
+    QVERIFY(!answer.json.contains(u"record"_s));
+    QCOMPARE(get(u"movie"_s, m_alice).record(), stands);
+
+    // Forgotten after everything: gone, history too; older updates stay out, in /v1/sync too.
+    QCOMPARE(call("DELETE", movie + u"?observed_at_ms=%1"_s.arg(m_t0 + 200), m_alice).status, 204);
+    VERIFY_ERROR(get(u"movie"_s, m_alice), 404, u"not_found"_s);
+    VERIFY_ERROR(call("GET", movie + u"/history"_s, m_alice), 404, u"not_found"_s);
+    const QJsonArray late{with(update(7, m_t0 + 150), u"content_id"_s, u"movie"_s),
+                          with(update(8, m_t0 + 200), u"content_id"_s, u"movie"_s)};
+    answer = call("POST", u"/v1/sync"_s, m_alice, compact({{u"updates"_s, late}}));
+    for (const QJsonValue &result : answer.json.value(u"results"_s).toArray()) {
+        QCOMPARE(result.toObject(),
+                 (QJsonObject{{u"content_id"_s, u"movie"_s},
+                              {u"applied"_s, false},
+                              {u"forgotten_at_ms"_s, m_t0 + 200}}));
+    }
+    VERIFY_ERROR(get(u"movie"_s, m_alice), 404, u"not_found"_s);
+    // Nothing there: 404 as before, and the forget is kept all the same.
+    VERIFY_ERROR(call("DELETE", movie + u"?observed_at_ms=%1"_s.arg(m_t0 + 300), m_alice), 404,
+                 u"not_found"_s);
+    QCOMPARE(put(u"movie"_s, update(9, m_t0 + 250), m_alice)
+                 .json.value(u"forgotten_at_ms"_s)
+                 .toInteger(),
+             m_t0 + 300);
+    // A newer observation brings it back, counted from then on.
+    answer = put(u"movie"_s, watched(update(3500000, m_t0 + 400), m_t0 + 350), m_alice);
+    QCOMPARE(answer.json.value(u"applied"_s), QJsonValue(true));
+    QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 1);
+    QCOMPARE(call("GET", movie + u"/history"_s, m_alice).items().size(), 1);
+    // The default is the server's now.
+    QCOMPARE(call("DELETE", movie, m_alice).status, 204);
+    QCOMPARE(put(u"movie"_s, update(1, nowMs() - 1000), m_alice).json.value(u"applied"_s),
+             QJsonValue(false));
+    // Another user's forget is theirs alone.
+    QCOMPARE(put(u"movie"_s, update(1, m_t0), m_bob).json.value(u"applied"_s), QJsonValue(true));
+}
+
+void TestHttpApi::badForget_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("code");
+    QTest::newRow("not a number") << u"?observed_at_ms=soon"_s << 400 << u"bad_request"_s;
+    QTest::newRow("negative") << u"?observed_at_ms=-5"_s << 400 << u"bad_request"_s;
+    QTest::newRow("empty") << u"?observed_at_ms="_s << 400 << u"bad_request"_s;
+    QTest::newRow("fraction") << u"?observed_at_ms=1.5"_s << 400 << u"bad_request"_s;
+    QTest::newRow("ten minutes ahead")
+        << u"?observed_at_ms=%1"_s.arg(nowMs() + 600000) << 422 << u"clock_skew"_s;
+}
+
+void TestHttpApi::badForget()
+{
+    QFETCH(QString, query);
+    QFETCH(int, status);
+    QFETCH(QString, code);
+    QCOMPARE(put(u"movie"_s, update(1, m_t0), m_alice).status, 200);
+    VERIFY_ERROR(call("DELETE", u"/v1/progress/movie"_s + query, m_alice), status, code);
+    // Nothing was forgotten.
+    QCOMPARE(get(u"movie"_s, m_alice).status, 200);
+    QCOMPARE(put(u"movie"_s, update(2, m_t0 - 1), m_alice).record().value(u"position_ms"_s),
+             QJsonValue(1));
+}
+
+// Forgets are kept 90 days: then an update observed before one applies again. Driven through
+// the sweep with a given now (the server runs it at start and daily).
+void TestHttpApi::oldForgetsAreDropped()
+{
+    constexpr qint64 kDay = 24 * 60 * 60 * 1000;
+    const qint64 now = nowMs();
+    for (const auto &[id, age] :
+         {std::pair{u"old"_s, 91 * kDay}, std::pair{u"recent"_s, 89 * kDay}})
+        QCOMPARE(
+            call("DELETE", u"/v1/progress/%1?observed_at_ms=%2"_s.arg(id).arg(now - age), m_alice)
+                .status,
+            404);
+    const auto stale = [this, now](const QString &id) {
+        return put(id, update(1, now - 95 * kDay), m_alice).json.contains(u"forgotten_at_ms"_s);
+    };
+    QVERIFY(stale(u"old"_s));
+    QVERIFY(stale(u"recent"_s));
+
+    int dropped = -1;
+    m_server->dropOldForgets(now, [&dropped](bool ok, int count) { dropped = ok ? count : -2; });
+    QTRY_VERIFY_WITH_TIMEOUT(dropped != -1, kTimeoutMs);
+    QCOMPARE(dropped, 1);
+    QVERIFY(!stale(u"old"_s));
+    QVERIFY(stale(u"recent"_s));
+
+    // When the server starts, too.
+    QCOMPARE(
+        call("DELETE", u"/v1/progress/another?observed_at_ms=%1"_s.arg(now - 92 * kDay), m_alice)
+            .status,
+        404);
+    QVERIFY(stale(u"another"_s));
+    m_server->stop();
+    QString error;
+    ServerOptions options;
+    options.databasePath = m_database->location();
+    options.port = 0;
+    QVERIFY2(m_server->start(options, &error), qPrintable(error));
+    QVERIFY(!stale(u"another"_s));
+    QVERIFY(stale(u"recent"_s));
 }
 
 QTEST_GUILESS_MAIN(TestHttpApi)

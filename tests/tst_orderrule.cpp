@@ -2,10 +2,13 @@
 // go through the HTTP API of an in-process server on the engine tests/testdatabase.h gives
 // (tst_orderrule_sqlite, tst_orderrule_postgresql), and into the player's local store, with
 // duplicates, any order, equal observed_at_ms from different devices, equal pairs carrying other
-// positions (replays), deletes, PUT and POST /v1/sync, and updates stamped too far ahead (422
-// clock_skew, then re-stamped as the player does and sent again). After each sequence the record
-// that stands must be the maximum by the rule (of equal pairs, the first delivered), and every
-// answer's `applied` must say what the rule says.
+// positions (replays), forgets (DELETE ?observed_at_ms=N, observed among the updates), PUT and
+// POST /v1/sync, finishes (watched updates, several reporting one finish), and updates stamped
+// too far ahead (422 clock_skew, then re-stamped as the player does and sent again). After each
+// sequence the record that stands must be the maximum by the rule (of equal pairs, the first
+// delivered) unless the newest forget is at or after it (then nothing stands), every answer's
+// `applied` (or `forgotten_at_ms`) must say what the rules say, and the play count must be the
+// finishes reported by an update observed after the newest forget, however they arrived.
 //
 // Each sequence has its own seed, printed on failure; PLAYMARK_ORDER_SEED=N replays from sequence
 // seed N, PLAYMARK_ORDER_SEQUENCES=M sets how many run (defaults below).
@@ -27,6 +30,7 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -66,11 +70,20 @@ struct Sequence
     };
     struct Delivery
     {
-        int update = -1; // -1: DELETE
+        int update = -1; // -1: DELETE observed at forgetAtMs
         bool batch = false; // through POST /v1/sync rather than PUT
+        qint64 forgetAtMs = 0;
     };
     std::vector<Update> updates;
     std::vector<Delivery> deliveries;
+};
+
+// What the server must hold after some deliveries (docs/protocol.md, "Which update wins" and
+// "Forgetting").
+struct Expected
+{
+    std::optional<ProgressRecord> record;
+    qint64 forgottenAtMs = -1; // the newest forget delivered
 };
 
 Sequence makeSequence(quint32 seed, const QString &contentId, qint64 t0, bool withServerOnly)
@@ -92,6 +105,14 @@ Sequence makeSequence(quint32 seed, const QString &contentId, qint64 t0, bool wi
         record.observedAtMs = t0 + random.bounded(window);
         if (withServerOnly && random.bounded(10) == 0)
             update.aheadMs = kMaxAheadMs + 1 + random.bounded(240000);
+        // Finishes: a few viewings, each reported by several updates (some older players' `ended`,
+        // finished when observed).
+        if (random.bounded(3) == 0) {
+            record.watched = true;
+            record.finishedAtMs = t0 - 1 - random.bounded(3);
+        } else if (random.bounded(8) == 0) {
+            record.state = PlaybackState::Ended;
+        }
         sequence.updates.push_back(update);
     }
     // Each update delivered one to three times, all shuffled; now and then a delete.
@@ -101,10 +122,12 @@ Sequence makeSequence(quint32 seed, const QString &contentId, qint64 t0, bool wi
             sequence.deliveries.push_back({i, random.bounded(4) == 0});
     }
     std::shuffle(sequence.deliveries.begin(), sequence.deliveries.end(), random);
-    if (withServerOnly && random.bounded(5) == 0) {
+    // Forgets observed among the updates (a tie with one is a forget of it), delivered anywhere.
+    const int forgets = withServerOnly ? std::max(0, int(random.bounded(5)) - 2) : 0;
+    for (int i = 0; i < forgets; ++i) {
         const auto at =
             sequence.deliveries.begin() + random.bounded(qsizetype(sequence.deliveries.size()) + 1);
-        sequence.deliveries.insert(at, Sequence::Delivery{});
+        sequence.deliveries.insert(at, Sequence::Delivery{-1, false, t0 + random.bounded(window)});
     }
     return sequence;
 }
@@ -116,6 +139,21 @@ bool fold(std::optional<ProgressRecord> &stored, const ProgressRecord &incoming)
         return false;
     stored = incoming;
     return true;
+}
+
+// The finishes (finished_at_ms, device_id) that count: reported by a watched update observed
+// after the newest forget, in whatever order anything arrived.
+QSet<std::pair<qint64, QString>> finishesAfter(const std::vector<Sequence::Update> &delivered,
+                                               qint64 forgottenAtMs)
+{
+    QSet<std::pair<qint64, QString>> finishes;
+    for (const Sequence::Update &update : delivered) {
+        const ProgressRecord &record = update.record;
+        if (record.isWatched() && record.observedAtMs > forgottenAtMs)
+            finishes.insert({record.finishedAtMs > 0 ? record.finishedAtMs : record.observedAtMs,
+                             record.deviceId});
+    }
+    return finishes;
 }
 
 QString describe(const ProgressRecord &record)
@@ -138,6 +176,15 @@ struct Answer
     QJsonObject json;
 };
 
+// What an update's answer said.
+struct Sent
+{
+    ProgressRecord record; // as delivered (re-stamped after clock_skew)
+    bool applied = false;
+    bool hasRecord = false;
+    qint64 forgottenAtMs = 0;
+};
+
 } // namespace
 
 class TestOrderRule : public QObject
@@ -156,8 +203,8 @@ private:
     // Delivers `record` as a client would, through PUT or /v1/sync; on clock_skew re-stamps it
     // (PROTOCOL.md "Clock") and sends again. The record delivered, and whether it was applied;
     // an empty optional (and a failure) when an answer broke the protocol.
-    std::optional<std::pair<ProgressRecord, bool>> deliver(ProgressRecord record, qint64 aheadMs,
-                                                           bool batch, QString *failure);
+    std::optional<Sent> deliver(ProgressRecord record, qint64 aheadMs, bool batch,
+                                QString *failure);
     // Runs one sequence; empty when the server ended where the rule says.
     QString runOnServer(quint32 seed, int index);
     static quint32 firstSeed(quint32 fallback);
@@ -169,6 +216,8 @@ private:
     QString m_token;
     // What the sequences held, so the run shows it tried each case.
     int m_deletes = 0;
+    int m_staleByForget = 0;
+    int m_counted = 0; // sequences ending with finishes counted
     int m_skews = 0;
     int m_replays = 0; // deliveries the rule did not apply
     int m_sameTimeOtherDevice = 0; // sequences with equal observed_at_ms from different devices
@@ -229,8 +278,8 @@ Answer TestOrderRule::send(const QByteArray &verb, const QString &path, const QB
     return answer;
 }
 
-std::optional<std::pair<ProgressRecord, bool>>
-TestOrderRule::deliver(ProgressRecord record, qint64 aheadMs, bool batch, QString *failure)
+std::optional<Sent> TestOrderRule::deliver(ProgressRecord record, qint64 aheadMs, bool batch,
+                                           QString *failure)
 {
     // The player's stamp with a wrong offset: `aheadMs` past the server's clock.
     const qint64 wrongOffsetMs = aheadMs > 0 ? nowMs() + aheadMs - record.observedAtMs : 0;
@@ -266,7 +315,8 @@ TestOrderRule::deliver(ProgressRecord record, qint64 aheadMs, bool batch, QStrin
                     u"%1 was accepted though it is more than 60 s ahead"_s.arg(describe(sent));
                 return std::nullopt;
             }
-            return std::pair{sent, result.value(u"applied"_s).toBool()};
+            return Sent{sent, result.value(u"applied"_s).toBool(), result.contains(u"record"_s),
+                        result.value(u"forgotten_at_ms"_s).toInteger()};
         }
         const QString code = result.value(u"error"_s).toObject().value(u"code"_s).toString();
         if (status != 422 || code != u"clock_skew"_s || attempt > 0 || aheadMs <= 0) {
@@ -299,15 +349,22 @@ QString TestOrderRule::runOnServer(quint32 seed, int index)
             break;
         }
     }
-    std::optional<ProgressRecord> expected;
+    Expected expected;
+    std::vector<Sequence::Update> delivered; // as sent, for the finishes
     QStringList log;
     for (const Sequence::Delivery &delivery : sequence.deliveries) {
         if (delivery.update < 0) {
-            const Answer answer = send("DELETE", u"/v1/progress/"_s + contentId);
-            log << u"DELETE -> %1"_s.arg(answer.status);
-            if (answer.status != 204 && answer.status != 404)
-                return log.join(u'\n') + u"\nDELETE answered %1"_s.arg(answer.status);
-            expected.reset();
+            const Answer answer = send(
+                "DELETE",
+                u"/v1/progress/%1?observed_at_ms=%2"_s.arg(contentId).arg(delivery.forgetAtMs));
+            log << u"DELETE at %1 -> %2"_s.arg(delivery.forgetAtMs).arg(answer.status);
+            // 204 when there was a record (removed, or kept as observed after the forget).
+            const int status = expected.record ? 204 : 404;
+            if (answer.status != status)
+                return log.join(u'\n') + u"\nthe rules say %1"_s.arg(status);
+            expected.forgottenAtMs = std::max(expected.forgottenAtMs, delivery.forgetAtMs);
+            if (expected.record && expected.record->observedAtMs <= delivery.forgetAtMs)
+                expected.record.reset();
             ++m_deletes;
             continue;
         }
@@ -315,34 +372,58 @@ QString TestOrderRule::runOnServer(quint32 seed, int index)
         if (update.aheadMs > 0)
             ++m_skews;
         QString failure;
-        const auto delivered = deliver(update.record, update.aheadMs, delivery.batch, &failure);
-        if (!delivered)
+        const auto sent = deliver(update.record, update.aheadMs, delivery.batch, &failure);
+        if (!sent)
             return log.join(u'\n') + u'\n' + failure;
         // Re-stamped once, it is sent as re-stamped from then on (the outbox keeps the fix).
-        update.record = delivered->first;
+        update.record = sent->record;
         update.aheadMs = 0;
-        const bool shouldApply = fold(expected, delivered->first);
+        delivered.push_back(update);
+        const bool forgotten = update.record.observedAtMs <= expected.forgottenAtMs;
+        const bool shouldApply = !forgotten && fold(expected.record, update.record);
         if (!shouldApply)
             ++m_replays;
-        log << u"%1 %2 -> applied %3"_s
-                   .arg(delivery.batch ? u"sync"_s : u"PUT"_s, describe(delivered->first))
-                   .arg(delivered->second);
-        if (delivered->second != shouldApply)
+        if (forgotten)
+            ++m_staleByForget;
+        log << u"%1 %2 -> applied %3, forgotten_at_ms %4"_s
+                   .arg(delivery.batch ? u"sync"_s : u"PUT"_s, describe(update.record))
+                   .arg(sent->applied)
+                   .arg(sent->forgottenAtMs);
+        if (sent->applied != shouldApply)
             return log.join(u'\n')
-                + u"\napplied is %1, the rule says %2"_s.arg(delivered->second).arg(shouldApply);
+                + u"\napplied is %1, the rule says %2"_s.arg(sent->applied).arg(shouldApply);
+        if (sent->forgottenAtMs != (forgotten ? expected.forgottenAtMs : 0)
+            || sent->hasRecord == forgotten)
+            return log.join(u'\n')
+                + u"\nthe forget at %1 is not told as the rule says"_s.arg(expected.forgottenAtMs);
     }
     const Answer got = send("GET", u"/v1/progress/"_s + contentId);
-    if (!expected)
+    if (!expected.record)
         return got.status == 404 ? QString()
-                                 : log.join(u'\n') + u"\nafter the delete: %1"_s.arg(got.status);
+                                 : log.join(u'\n') + u"\nafter the forget: %1"_s.arg(got.status);
     ValidationError error;
     const auto standing = RecordCodec::fromJson(got.json.value(u"record"_s).toObject(),
                                                 RecordCodec::Source::Server, &error);
     if (got.status != 200 || !standing)
         return log.join(u'\n') + u"\nGET answered %1"_s.arg(got.status);
-    if (!sameUpdate(*standing, *expected))
+    if (!sameUpdate(*standing, *expected.record))
         return log.join(u'\n')
-            + u"\nstands %1, the rule says %2"_s.arg(describe(*standing), describe(*expected));
+            + u"\nstands %1, the rule says %2"_s.arg(describe(*standing),
+                                                     describe(*expected.record));
+    const QSet<std::pair<qint64, QString>> finishes =
+        finishesAfter(delivered, expected.forgottenAtMs);
+    qint64 lastFinished = 0;
+    for (const auto &finish : finishes)
+        lastFinished = std::max(lastFinished, finish.first);
+    if (!finishes.isEmpty())
+        ++m_counted;
+    if (standing->playCount != finishes.size() || standing->lastFinishedMs != lastFinished)
+        return log.join(u'\n')
+            + u"\nplay_count %1, last_finished_ms %2; the finishes say %3, %4"_s
+                  .arg(standing->playCount)
+                  .arg(standing->lastFinishedMs)
+                  .arg(finishes.size())
+                  .arg(lastFinished);
     return {};
 }
 
@@ -361,13 +442,17 @@ void TestOrderRule::serverEndsInTheMaximum()
                                 .arg(failure)));
     }
     qInfo("%d sequences from seed %u in %lld ms: %d with equal observed_at_ms from different "
-          "devices, %d deliveries not applied, %d deletes, %d clock_skew answers",
-          count, first, clock.elapsed(), m_sameTimeOtherDevice, m_replays, m_deletes, m_skews);
+          "devices, %d deliveries not applied (%d by a forget), %d forgets, %d clock_skew "
+          "answers, %d ending with finishes",
+          count, first, clock.elapsed(), m_sameTimeOtherDevice, m_replays, m_staleByForget,
+          m_deletes, m_skews, m_counted);
     // Sized so each case comes up many times a run; fewer means the generator lost one.
     if (count >= 100) {
         QVERIFY(m_sameTimeOtherDevice >= count / 10);
         QVERIFY(m_replays >= count);
         QVERIFY(m_deletes >= count / 10);
+        QVERIFY(m_staleByForget >= count / 10);
+        QVERIFY(m_counted >= count / 10);
         QVERIFY(m_skews >= count / 10);
     }
 }

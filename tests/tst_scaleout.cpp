@@ -222,17 +222,27 @@ void TestScaleOut::readCachesFollowOtherServers()
     QCOMPARE(put(m_a, u"film"_s, update(2000, m_t0 + 20), m_alice).status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"film"_s, m_alice).position(), 2000, kTimeoutMs);
 
-    // A removal through A removes it from B's cache...
-    QCOMPARE(send(m_a.url, "DELETE", u"/v1/progress/film"_s, m_alice).status, 204);
+    // A forget through A removes it from B's cache...
+    const QString forget = u"/v1/progress/film?observed_at_ms=%1"_s.arg(m_t0 + 30);
+    QCOMPARE(send(m_a.url, "DELETE", forget, m_alice).status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"film"_s, m_alice).status, 404, kTimeoutMs);
-    // ... and an older record written after it stands again, everywhere.
-    QCOMPARE(put(m_a, u"film"_s, update(500, m_t0 + 5), m_alice).status, 200);
-    QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"film"_s, m_alice).position(), 500, kTimeoutMs);
-    QCOMPARE(get(m_a, u"film"_s, m_alice).position(), 500);
+    // ... and an older update written after it brings nothing back, on either server.
+    const Answer stale = put(m_a, u"film"_s, update(500, m_t0 + 5), m_alice);
+    QCOMPARE(stale.json.value(u"forgotten_at_ms"_s).toInteger(), m_t0 + 30);
+    QCOMPARE(get(m_a, u"film"_s, m_alice).status, 404);
+    QCOMPARE(get(m_b, u"film"_s, m_alice).status, 404);
 
-    // The same the other way round, and for removals made through B.
-    QCOMPARE(put(m_b, u"film"_s, update(600, m_t0 + 6, u"phone"_s), m_alice).status, 200);
+    // A newer one does, everywhere; the other way round this time.
+    QCOMPARE(put(m_b, u"film"_s, update(600, m_t0 + 40, u"phone"_s), m_alice).status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(get(m_a, u"film"_s, m_alice).position(), 600, kTimeoutMs);
+    // A finish told late through B is stale but counted: A's cached record hears the count.
+    QJsonObject finish = update(3500000, m_t0 + 35);
+    finish.insert(u"watched"_s, true);
+    finish.insert(u"finished_at_ms"_s, m_t0 + 33);
+    QCOMPARE(put(m_b, u"film"_s, finish, m_alice).record().value(u"play_count"_s).toInteger(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        get(m_a, u"film"_s, m_alice).record().value(u"play_count"_s).toInteger(), 1, kTimeoutMs);
+    QCOMPARE(get(m_a, u"film"_s, m_alice).position(), 600);
     QCOMPARE(send(m_b.url, "DELETE", u"/v1/progress/film"_s, m_alice).status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(get(m_a, u"film"_s, m_alice).status, 404, kTimeoutMs);
 }

@@ -297,6 +297,11 @@ void TestServerStorage::recordRoundTrips()
         QVERIFY(stored);
         ProgressRecord bareExpected = bare;
         bareExpected.receivedAtMs = kBase;
+        // `ended` is a finish (an older player's watched), counted from then on.
+        if (i >= states.indexOf(PlaybackState::Ended)) {
+            bareExpected.playCount = 1;
+            bareExpected.lastFinishedMs = kBase + 1000 + states.indexOf(PlaybackState::Ended);
+        }
         QCOMPARE(*stored, bareExpected);
     }
 
@@ -542,8 +547,9 @@ void TestServerStorage::removeDeletesRecordAndHistory()
     }
 
     bool existed = false;
-    QVERIFY2(m_storage->progress().remove(userId, QStringLiteral("gone"), &existed, &error),
-             qPrintable(error));
+    QVERIFY2(
+        m_storage->progress().remove(userId, QStringLiteral("gone"), kBase + 2, &existed, &error),
+        qPrintable(error));
     QVERIFY(existed);
     std::optional<ProgressRecord> stored;
     QVERIFY(m_storage->progress().record(userId, QStringLiteral("gone"), &stored, &error));
@@ -552,7 +558,8 @@ void TestServerStorage::removeDeletesRecordAndHistory()
     QVERIFY(m_storage->progress().history(userId, QStringLiteral("gone"), 100, &history, &error));
     QVERIFY(history.isEmpty());
 
-    QVERIFY(m_storage->progress().remove(userId, QStringLiteral("gone"), &existed, &error));
+    QVERIFY(
+        m_storage->progress().remove(userId, QStringLiteral("gone"), kBase + 2, &existed, &error));
     QVERIFY(!existed);
 
     QVERIFY(m_storage->progress().record(userId, QStringLiteral("kept"), &stored, &error));
@@ -560,10 +567,16 @@ void TestServerStorage::removeDeletesRecordAndHistory()
     QVERIFY(m_storage->progress().history(userId, QStringLiteral("kept"), 100, &history, &error));
     QCOMPARE(history.size(), 3);
 
-    // Once forgotten, an older observation than the removed one starts the record again.
+    // Once forgotten, an observation from before the forget is stale; a newer one starts the
+    // record again.
     ApplyOutcome outcome;
     QVERIFY(m_storage->progress().apply(
         userId, makeRecord(QStringLiteral("gone"), 7, QStringLiteral("d"), kBase - 100), kBase,
+        &outcome, &error));
+    QVERIFY(!outcome.applied);
+    QCOMPARE(outcome.forgottenAtMs, kBase + 2);
+    QVERIFY(m_storage->progress().apply(
+        userId, makeRecord(QStringLiteral("gone"), 7, QStringLiteral("d"), kBase + 3), kBase,
         &outcome, &error));
     QVERIFY(outcome.applied);
     QVERIFY(m_storage->progress().history(userId, QStringLiteral("gone"), 100, &history, &error));
@@ -822,7 +835,7 @@ void TestServerStorage::usersRecordsAreSeparate()
     QCOMPARE(history.constFirst().positionMs, 1000);
 
     bool existed = false;
-    QVERIFY(m_storage->progress().remove(bob, id, &existed, &error));
+    QVERIFY(m_storage->progress().remove(bob, id, kBase, &existed, &error));
     QVERIFY(existed);
     QVERIFY(m_storage->progress().record(alice, id, &stored, &error));
     QVERIFY(stored);
@@ -831,7 +844,7 @@ void TestServerStorage::usersRecordsAreSeparate()
     QVERIFY(m_storage->progress().record(bob, id, &stored, &error));
     QVERIFY(!stored);
 
-    QVERIFY(m_storage->progress().remove(bob, id, &existed, &error));
+    QVERIFY(m_storage->progress().remove(bob, id, kBase, &existed, &error));
     QVERIFY(!existed);
     QList<ProgressRecord> list;
     QVERIFY(m_storage->progress().continueWatching(bob, 20, &list, &error));

@@ -110,6 +110,15 @@ QSet<QString> namesOf(const SqlRecord::Row &row)
     return {names.cbegin(), names.cend()};
 }
 
+// progress: the row's columns and the server's counts.
+QSet<QString> progressColumns()
+{
+    QSet<QString> columns = namesOf(ProgressStore::progressRow());
+    for (const QString &column : ProgressStore::countColumns())
+        columns.insert(column);
+    return columns;
+}
+
 } // namespace
 
 class tst_SqlRecord : public QObject
@@ -124,6 +133,7 @@ private Q_SLOTS:
     void benchScriptsUseTheServersColumns();
     void recordWithoutChoicesStoresNull();
     void serverSchemaOneUpgradesInPlace();
+    void releaseDatabaseUpgradesInPlace();
     void localSchemaTwoUpgradesInPlace();
 };
 
@@ -183,8 +193,8 @@ void tst_SqlRecord::everyFieldThroughTheServer()
 
     // The tables have exactly the row's columns: a field in the table needs its migration.
     const SqlRecord::Row &row = ProgressStore::progressRow();
-    for (const QString &table : {QStringLiteral("progress"), QStringLiteral("history")})
-        QCOMPARE(columnsOf(database.raw(), table), namesOf(row));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("history")), namesOf(row));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("progress")), progressColumns());
 
     QString token;
     QVERIFY2(storage.users().addUser(QStringLiteral("fields"), &token, &error), qPrintable(error));
@@ -212,11 +222,19 @@ void tst_SqlRecord::everyFieldThroughTheServer()
     compareFields(history.constFirst(), written, "history");
     QCOMPARE(history.constFirst().receivedAtMs, kReceivedAtMs);
 
+    // A watched record is not in the older players' list, but it is its show's newest record.
     QList<ProgressRecord> continueWatching;
     QVERIFY2(storage.progress().continueWatching(userId, 10, &continueWatching, &error),
              qPrintable(error));
-    QCOMPARE(continueWatching.size(), 1);
-    compareFields(continueWatching.constFirst(), written, "continue watching");
+    QCOMPARE(continueWatching.size(), 0);
+    QList<ContinueItem> byShow;
+    QVERIFY2(storage.progress().continueByShow(userId, 10, &byShow, &error), qPrintable(error));
+    QCOMPARE(byShow.size(), 1);
+    compareFields(byShow.constFirst().record, written, "continue by show");
+    QCOMPARE(byShow.constFirst().record.playCount, 1);
+    QCOMPARE(byShow.constFirst().record.lastFinishedMs, written.finishedAtMs);
+    QVERIFY(byShow.constFirst().nextAfter);
+    compareFields(*byShow.constFirst().nextAfter, written, "next after");
 
     // The update clause carries every field: a newer record replaces all of them.
     ProgressRecord newer = written;
@@ -404,8 +422,9 @@ void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
     ServerStorage storage;
     QString error;
     QVERIFY2(storage.open(database.location(), &error), qPrintable(error));
-    for (const QString &table : {QStringLiteral("progress"), QStringLiteral("history")})
-        QCOMPARE(columnsOf(database.raw(), table), namesOf(ProgressStore::progressRow()));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("history")),
+             namesOf(ProgressStore::progressRow()));
+    QCOMPARE(columnsOf(database.raw(), QStringLiteral("progress")), progressColumns());
 
     std::optional<ProgressRecord> stored;
     QVERIFY2(storage.progress().record(1, old.contentId, &stored, &error), qPrintable(error));
@@ -428,6 +447,119 @@ void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
     QCOMPARE(stored->choices, newer.choices);
     QCOMPARE(stored->watched, newer.watched);
     QCOMPARE(stored->finishedAtMs, newer.finishedAtMs);
+}
+
+// A database the released server (17b723a, schema 2) wrote through its API
+// (tests/data/make-release-database.sh): opened by this server, it keeps its records and history,
+// counts the episode it saw `ended` as watched once (finished when that was observed), and takes
+// updates, finishes and forgets from then on.
+void tst_SqlRecord::releaseDatabaseUpgradesInPlace()
+{
+    if (TestDatabase::isPostgreSql())
+        QSKIP("the saved database is a SQLite file (the _sqlite run)");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("server.sqlite"));
+    QVERIFY(QFile::copy(
+        QStringLiteral(PLAYMARK_SOURCE_DIR "/tests/data/server-release-17b723a.sqlite"), path));
+    QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner));
+    ServerStorage storage;
+    QString error;
+    QVERIFY2(storage.open(path, &error), qPrintable(error));
+    QCOMPARE(storage.schemaVersion(), ServerStorage::latestSchemaVersion());
+    qint64 userId = -1;
+    {
+        QList<UserSummary> users;
+        QVERIFY2(storage.users().listUsers(&users, &error), qPrintable(error));
+        QCOMPARE(users.size(), 1);
+        QCOMPARE(users.constFirst().name, QStringLiteral("alice"));
+        QCOMPARE(users.constFirst().records, 3);
+    }
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("release-check"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("SELECT id FROM users")) && query.next());
+        userId = query.value(0).toLongLong();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("release-check"));
+
+    constexpr qint64 t = 1717200000000;
+    std::optional<ProgressRecord> heat;
+    QVERIFY2(storage.progress().record(userId, QStringLiteral("heat"), &heat, &error),
+             qPrintable(error));
+    QVERIFY(heat);
+    QCOMPARE(heat->positionMs, 610000);
+    QCOMPARE(heat->observedAtMs, t + 10000);
+    QCOMPARE(heat->title, QStringLiteral("Heat (1995)"));
+    QCOMPARE(heat->watched, std::nullopt);
+    QCOMPARE(heat->playCount, 0);
+    QList<ProgressRecord> history;
+    QVERIFY2(storage.progress().history(userId, QStringLiteral("heat"), 10, &history, &error),
+             qPrintable(error));
+    QCOMPARE(history.size(), 3);
+
+    std::optional<ProgressRecord> first;
+    QVERIFY2(storage.progress().record(userId, QStringLiteral("expanse-s01e01"), &first, &error),
+             qPrintable(error));
+    QVERIFY(first);
+    QCOMPARE(first->state, PlaybackState::Ended);
+    QVERIFY(first->isWatched());
+    QCOMPARE(first->playCount, 1);
+    QCOMPARE(first->lastFinishedMs, t + 360000);
+    QVERIFY2(
+        storage.progress().history(userId, QStringLiteral("expanse-s01e01"), 10, &history, &error),
+        qPrintable(error));
+    QCOMPARE(history.size(), 2);
+
+    std::optional<ProgressRecord> second;
+    QVERIFY2(storage.progress().record(userId, QStringLiteral("expanse-s01e02"), &second, &error),
+             qPrintable(error));
+    QVERIFY(second && second->choices);
+    QVERIFY(second->choices->audio);
+    QCOMPARE(second->choices->audio->language, QStringLiteral("en"));
+
+    // The lists: the ended episode is out of the older players' list; the show's item is the
+    // paused episode, following the finished one.
+    QList<ProgressRecord> list;
+    QVERIFY2(storage.progress().continueWatching(userId, 20, &list, &error), qPrintable(error));
+    QCOMPARE(list.size(), 2);
+    QCOMPARE(list.at(0).contentId, QStringLiteral("expanse-s01e02"));
+    QCOMPARE(list.at(1).contentId, QStringLiteral("heat"));
+    QList<ContinueItem> items;
+    QVERIFY2(storage.progress().continueByShow(userId, 20, &items, &error), qPrintable(error));
+    QCOMPARE(items.size(), 2);
+    QCOMPARE(items.at(0).record.contentId, QStringLiteral("expanse-s01e02"));
+    QVERIFY(items.at(0).nextAfter);
+    QCOMPARE(items.at(0).nextAfter->contentId, QStringLiteral("expanse-s01e01"));
+
+    // New updates: the release's `ended` again is the same finish; a rewatch is a new one.
+    ProgressRecord again = *first;
+    again.playCount = 0;
+    again.lastFinishedMs = 0;
+    ApplyOutcome outcome;
+    QVERIFY2(storage.progress().apply(userId, again, t + 400000, &outcome, &error),
+             qPrintable(error));
+    QVERIFY(!outcome.applied);
+    QCOMPARE(outcome.record.playCount, 1);
+    ProgressRecord rewatch = again;
+    rewatch.observedAtMs = t + 9000000;
+    rewatch.watched = true;
+    rewatch.finishedAtMs = t + 8900000;
+    QVERIFY2(storage.progress().apply(userId, rewatch, t + 9000001, &outcome, &error),
+             qPrintable(error));
+    QVERIFY(outcome.applied);
+    QCOMPARE(outcome.record.playCount, 2);
+    QCOMPARE(outcome.record.lastFinishedMs, t + 8900000);
+    bool existed = false;
+    QVERIFY2(storage.progress().remove(userId, QStringLiteral("heat"), t + 20000, &existed, &error),
+             qPrintable(error));
+    QVERIFY(existed);
+    QVERIFY2(storage.progress().apply(userId, *heat, t + 20001, &outcome, &error),
+             qPrintable(error));
+    QCOMPARE(outcome.forgottenAtMs, t + 20000);
 }
 
 // A player's local copy from before `choices` (schema 2) opens and keeps its records and queue.
