@@ -24,8 +24,8 @@ struct ContinueItem
     ProgressRecord record;
     // NextUp: the finished episode it follows (none: the newest record's episode from the start).
     std::optional<ProgressRecord> nextAfter;
-    QString path;         // NextUp: the next episode's file
-    QString title;        // what the entry is called: the file's name, or the show's (Locate)
+    QString path; // NextUp: the next episode's file
+    QString title; // what the entry is called: the file's name, or the show's (Locate)
     QString episodeLabel; // NextUp: "S01E03"
 
     static QString showKey(const QString &showId) { return QStringLiteral("show:") + showId; }

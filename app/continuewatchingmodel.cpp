@@ -189,9 +189,8 @@ QList<ContinueItem> ContinueWatchingModel::findFiles(QList<ContinueItem> items,
             continue;
         }
         for (const QString &folder : showFolders) {
-            item.path = item.nextAfter
-                ? nextEpisodeIn(folder, showId, item.nextAfter->episodeId)
-                : episodeFileIn(folder, showId, item.record.episodeId);
+            item.path = item.nextAfter ? nextEpisodeIn(folder, showId, item.nextAfter->episodeId)
+                                       : episodeFileIn(folder, showId, item.record.episodeId);
             if (!item.path.isEmpty())
                 break;
         }
@@ -221,22 +220,22 @@ void ContinueWatchingModel::showEntries(QList<ContinueEntry> entries, bool fromS
     for (const ContinueEntry &entry : entries)
         records.append(entry.record);
     // The hidden list unreadable: the list as it is (the status bar says the local copy fails).
-    m_local.withoutHidden(records, this, [this, entries, records, fromServer, generation](
-                                             const auto &visible) {
-        if (generation != m_generation)
-            return;
-        QSet<QString> shown;
-        for (const ProgressRecord &record : visible.valueOr(records))
-            shown.insert(record.contentId);
-        QList<ContinueItem> items;
-        for (const ContinueEntry &entry : entries) {
-            if (!shown.contains(entry.record.contentId))
-                continue;
-            if (const auto item = plan(entry))
-                items.append(*item);
-        }
-        findNextEpisodes(items, fromServer, generation);
-    });
+    m_local.withoutHidden(records, this,
+                          [this, entries, records, fromServer, generation](const auto &visible) {
+                              if (generation != m_generation)
+                                  return;
+                              QSet<QString> shown;
+                              for (const ProgressRecord &record : visible.valueOr(records))
+                                  shown.insert(record.contentId);
+                              QList<ContinueItem> items;
+                              for (const ContinueEntry &entry : entries) {
+                                  if (!shown.contains(entry.record.contentId))
+                                      continue;
+                                  if (const auto item = plan(entry))
+                                      items.append(*item);
+                              }
+                              findNextEpisodes(items, fromServer, generation);
+                          });
 }
 
 void ContinueWatchingModel::findNextEpisodes(QList<ContinueItem> items, bool fromServer,
@@ -349,8 +348,7 @@ void ContinueWatchingModel::open(const QString &key)
         Q_EMIT locateRequested(entry.record, path);
 }
 
-ProgressRecord ContinueWatchingModel::markReport(ProgressRecord current, bool watched,
-                                                 qint64 nowMs)
+ProgressRecord ContinueWatchingModel::markReport(ProgressRecord current, bool watched, qint64 nowMs)
 {
     current.observedAtMs = nowMs;
     current.state = PlaybackState::Stopped;

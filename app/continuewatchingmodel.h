@@ -36,8 +36,8 @@ public:
         DurationRole,
         ObservedAtRole,
         LocationRole, // where the file was last opened on this device ("" if never)
-        KeyRole,      // ContinueItem::key: what open(), hide(), markWatched() take
-        KindRole,     // ContinueItem::Kind
+        KeyRole, // ContinueItem::key: what open(), hide(), markWatched() take
+        KindRole, // ContinueItem::Kind
         EpisodeLabelRole, // Next Up: "S01E03"
         PlayCountRole,
         LastFinishedRole,

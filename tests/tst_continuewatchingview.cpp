@@ -18,10 +18,10 @@ namespace {
 
 constexpr qint64 kNow = 1700000000000;
 
-ContinueEntry entry(const QString &id, const QString &title, const QString &device,
+ContinueWatchingView::Entry entry(const QString &id, const QString &title, const QString &device,
                     qint64 positionMs, qint64 agoMs)
 {
-    ContinueEntry e;
+    ContinueWatchingView::Entry e;
     e.contentId = id;
     e.title = title;
     e.deviceName = device;
@@ -31,7 +31,7 @@ ContinueEntry entry(const QString &id, const QString &title, const QString &devi
     return e;
 }
 
-QList<ContinueEntry> threeEntries()
+QList<ContinueWatchingView::Entry> threeEntries()
 {
     return {
         entry(u"pm1-aaaa"_s, u"Episode 1.mp4"_s, u"TV"_s, 42000, 3 * 60000),
@@ -86,7 +86,7 @@ QPoint rowCenter(const ContinueWatchingView &view, int row)
 }
 
 // Shows `view` at 720x480 with `entries`, active, the list (when there is one) focused.
-bool show(ContinueWatchingView &view, const QList<ContinueEntry> &entries, bool fromServer = true)
+bool show(ContinueWatchingView &view, const QList<ContinueWatchingView::Entry> &entries, bool fromServer = true)
 {
     view.setEntries(entries, kNow, fromServer);
     view.resize(720, 480);
@@ -378,7 +378,7 @@ void tst_ContinueWatchingView::setEntriesReplaces()
 void tst_ContinueWatchingView::setThumbnail()
 {
     ContinueWatchingView view;
-    QList<ContinueEntry> entries = threeEntries();
+    QList<ContinueWatchingView::Entry> entries = threeEntries();
     entries[0].thumbnail = solidImage(Qt::darkGreen);
     QVERIFY(show(view, entries));
     QCOMPARE(itemImage(view.list()->item(0)).pixelColor(10, 10), QColor(Qt::darkGreen));

@@ -11,8 +11,8 @@ namespace ContinueGrouping {
 qint64 finishedAtMs(const ProgressRecord &record)
 {
     // A watched record without its finish time (an older player's `ended`) finished when seen.
-    const qint64 own = record.isWatched() && record.finishedAtMs <= 0 ? record.observedAtMs
-                                                                      : record.finishedAtMs;
+    const qint64 own =
+        record.isWatched() && record.finishedAtMs <= 0 ? record.observedAtMs : record.finishedAtMs;
     return qMax(own, record.lastFinishedMs);
 }
 
@@ -50,10 +50,10 @@ QList<ContinueEntry> group(const QList<ProgressRecord> &records, int limit)
             entries.append({record, std::nullopt});
     }
     for (const QList<ProgressRecord> &episodes : std::as_const(shows)) {
-        const auto newest = std::max_element(
-            episodes.begin(), episodes.end(), [](const ProgressRecord &a, const ProgressRecord &b) {
-                return a.observedAtMs < b.observedAtMs;
-            });
+        const auto newest = std::max_element(episodes.begin(), episodes.end(),
+                                             [](const ProgressRecord &a, const ProgressRecord &b) {
+                                                 return a.observedAtMs < b.observedAtMs;
+                                             });
         entries.append({*newest, nextAfter(episodes)});
     }
     std::stable_sort(entries.begin(), entries.end(),
