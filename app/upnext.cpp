@@ -1,20 +1,9 @@
 #include "upnext.h"
 
-#include <QCollator>
-#include <QDir>
+#include "media/videofiles.h"
+
 #include <QFileInfo>
-#include <QLocale>
 #include <QtConcurrent/QtConcurrentRun>
-
-#include <algorithm>
-
-namespace {
-const QStringList kVideoPatterns{QStringLiteral("*.mp4"),  QStringLiteral("*.m4v"),
-                                 QStringLiteral("*.mkv"),  QStringLiteral("*.webm"),
-                                 QStringLiteral("*.mov"),  QStringLiteral("*.avi"),
-                                 QStringLiteral("*.ts"),   QStringLiteral("*.mpg"),
-                                 QStringLiteral("*.mpeg"), QStringLiteral("*.ogv")};
-} // namespace
 
 UpNext::UpNext(QObject *parent) : QObject(parent)
 {
@@ -24,16 +13,7 @@ UpNext::UpNext(QObject *parent) : QObject(parent)
 QString UpNext::nextAfter(const QString &path)
 {
     const QFileInfo current(path);
-    QStringList names =
-        current.dir().entryList(kVideoPatterns, QDir::Files | QDir::Readable, QDir::NoSort);
-    // Under the C locale (LANG=C, services, containers) Qt compares code points and ignores
-    // numeric mode, which puts "Episode 10" before "Episode 2": collate as English there.
-    QCollator collator(QLocale().language() == QLocale::C ? QLocale(QLocale::English) : QLocale());
-    collator.setNumericMode(true);
-    collator.setCaseSensitivity(Qt::CaseInsensitive);
-    std::sort(names.begin(), names.end(), [&collator](const QString &a, const QString &b) {
-        return collator.compare(a, b) < 0;
-    });
+    const QStringList names = videoFileNames(current.dir());
     const qsizetype index = names.indexOf(current.fileName());
     if (index < 0 || index + 1 >= names.size())
         return {};
