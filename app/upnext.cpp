@@ -1,5 +1,7 @@
 #include "upnext.h"
 
+#include "media/episodefiles.h"
+#include "media/episodename.h"
 #include "media/videofiles.h"
 
 #include <QFileInfo>
@@ -13,11 +15,27 @@ UpNext::UpNext(QObject *parent) : QObject(parent)
 QString UpNext::nextAfter(const QString &path)
 {
     const QFileInfo current(path);
+    const std::optional<EpisodeName> episode = EpisodeName::parse(path);
+    // An episode: the show's next one by episode order, also where the folder's natural order
+    // puts another show or an extra between them, and in the next season's folder.
+    if (episode) {
+        const QString next = nextEpisodeIn(current.path(), episode->showId, episode->episodeId);
+        if (!next.isEmpty())
+            return next;
+    }
     const QStringList names = videoFileNames(current.dir());
     const qsizetype index = names.indexOf(current.fileName());
     if (index < 0 || index + 1 >= names.size())
         return {};
-    return current.dir().filePath(names.at(index + 1));
+    const QString next = current.dir().filePath(names.at(index + 1));
+    // After a show's last episode, the folder's next video unless it is one of the same show's
+    // (an earlier episode, a second copy): that would go back.
+    if (episode) {
+        const std::optional<EpisodeName> following = EpisodeName::parse(next);
+        if (following && following->showId == episode->showId)
+            return {};
+    }
+    return next;
 }
 
 void UpNext::offer(const QString &nextPath, int seconds, int tickMs)

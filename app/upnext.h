@@ -4,8 +4,9 @@
 #include <QString>
 #include <QTimer>
 
-// At the end of a video: the next one in its folder (natural order: "Episode 2" before
-// "Episode 10"), offered with a countdown the person can cancel.
+// At the end of a video: the next one, offered with a countdown the person can cancel. For an
+// episode (media/episodename.h) the same show's next episode by episode order, else the next video
+// in its folder (natural order: "Episode 2" before "Episode 10").
 class UpNext final : public QObject
 {
     Q_OBJECT
@@ -15,7 +16,9 @@ public:
 
     explicit UpNext(QObject *parent = nullptr);
 
-    // The video after `path` in its folder, or an empty string at the last one.
+    // The video after `path`: the show's next episode (media/episodefiles.h: in its folder or the
+    // next season's) when `path` names an episode, else the next in its folder; an empty string at
+    // the last one. Reads directory listings: not on the GUI thread.
     static QString nextAfter(const QString &path);
 
     // Starts the countdown to `nextPath`; tick() every `tickMs` (a second; shorter in tests).

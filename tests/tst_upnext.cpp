@@ -1,9 +1,11 @@
-// Up next (UpNext): which video follows in its folder, over real files in a temporary folder, and
-// the cancellable countdown before it plays, with a short tick.
+// Up next (UpNext): which video follows (the show's next episode, else the next in its folder),
+// over real files in a temporary folder, and the cancellable countdown before it plays, with a
+// short tick.
 #include "upnext.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -60,7 +62,7 @@ private:
 void tst_UpNext::nextAfter_data()
 {
     // Names ending in '/' are made as folders, the rest as files.
-    QTest::addColumn<QStringList>("entries");
+    QTest::addColumn<QStringList>("entries"); // relative paths, folders made on the way
     QTest::addColumn<QString>("current");
     QTest::addColumn<QString>("expected"); // empty: none
 
@@ -69,6 +71,10 @@ void tst_UpNext::nextAfter_data()
     QTest::newRow("2 then 10, not 10 then 2")
         << numbered << u"Episode 2.mkv"_s << u"Episode 10.mkv"_s;
     QTest::newRow("10 is the last") << numbered << u"Episode 10.mkv"_s << QString();
+    // Not episodes' names: the folder's natural order alone.
+    const QStringList parts{u"Part 10.mkv"_s, u"Part 2.mkv"_s, u"Part 1.mkv"_s};
+    QTest::newRow("part 1 then 2") << parts << u"Part 1.mkv"_s << u"Part 2.mkv"_s;
+    QTest::newRow("part 2 then 10, not 10 then 2") << parts << u"Part 2.mkv"_s << u"Part 10.mkv"_s;
     QTest::newRow("9 then 10 then 11")
         << QStringList{u"S01E11.mp4"_s, u"S01E9.mp4"_s, u"S01E10.mp4"_s} << u"S01E9.mp4"_s
         << u"S01E10.mp4"_s;
@@ -105,6 +111,29 @@ void tst_UpNext::nextAfter_data()
         << u"Épisode 1 – le début.mkv"_s << u"Épisode 2 – la suite ✓.mkv"_s;
     QTest::newRow("unicode, the last")
         << QStringList{u"日本 1.mp4"_s, u"日本 2.mp4"_s} << u"日本 2.mp4"_s << QString();
+
+    // Episodes: the show's next episode by episode order, not the next file in the folder's order.
+    // Natural order: Andor 1x03, Andor S01E01, Andor S01E02, Dark S01E01, Zoo footage.
+    const QStringList twoShows{u"Dark S01E01.mkv"_s, u"Andor S01E02.mkv"_s, u"Andor 1x03.mkv"_s,
+                               u"Andor S01E01.mkv"_s};
+    QTest::newRow("the next episode, where natural order agrees")
+        << twoShows << u"Andor S01E01.mkv"_s << u"Andor S01E02.mkv"_s;
+    QTest::newRow("the next episode, not the other show that follows in the folder")
+        << twoShows << u"Andor S01E02.mkv"_s << u"Andor 1x03.mkv"_s;
+    QTest::newRow("the show's last: not back to its first")
+        << twoShows << u"Andor 1x03.mkv"_s << QString();
+    QTest::newRow("the show's last, a video after it in the folder")
+        << QStringList{u"Andor S01E01.mkv"_s, u"Andor S01E02.mkv"_s, u"Zoo footage.mp4"_s}
+        << u"Andor S01E02.mkv"_s << u"Zoo footage.mp4"_s;
+    QTest::newRow("a film among episodes: the folder's order")
+        << QStringList{u"Andor S01E01.mkv"_s, u"Heat (1995).mkv"_s, u"Zoo footage.mp4"_s}
+        << u"Heat (1995).mkv"_s << u"Zoo footage.mp4"_s;
+    QTest::newRow("into the next season's folder")
+        << QStringList{u"Fargo/Season 1/Fargo - S01E09.mkv"_s,
+                       u"Fargo/Season 1/Fargo - S01E10.mkv"_s,
+                       u"Fargo/Season 1/Fargo - S01E10 - Making of.mkv"_s,
+                       u"Fargo/Season 2/Fargo - S02E01.mkv"_s}
+        << u"Fargo/Season 1/Fargo - S01E10.mkv"_s << u"Fargo/Season 2/Fargo - S02E01.mkv"_s;
 }
 
 void tst_UpNext::nextAfter()
@@ -117,9 +146,10 @@ void tst_UpNext::nextAfter()
     QVERIFY(dir.isValid());
     for (const QString &entry : std::as_const(entries)) {
         if (entry.endsWith(u'/')) {
-            QVERIFY(QDir(dir.path()).mkdir(entry.chopped(1)));
+            QVERIFY(QDir(dir.path()).mkpath(entry.chopped(1)));
             continue;
         }
+        QVERIFY(QDir().mkpath(QFileInfo(dir.filePath(entry)).path()));
         QFile file(dir.filePath(entry));
         QVERIFY2(file.open(QIODevice::WriteOnly), qPrintable(entry));
         file.write("not really a video");
@@ -130,36 +160,40 @@ void tst_UpNext::nextAfter()
     QCOMPARE(next, expected.isEmpty() ? QString() : dir.filePath(expected));
 }
 
-// The file just played was moved away meanwhile: no guess.
+// The file just played was moved away meanwhile: no guess in the folder's order; an episode's
+// name still says which episode follows it.
 void tst_UpNext::nextAfterAFileThatIsGone()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    for (const QString &name : {u"Episode 1.mkv"_s, u"Episode 3.mkv"_s}) {
+    for (const QString &name : {u"a.mkv"_s, u"c.mkv"_s, u"Episode 1.mkv"_s, u"Episode 3.mkv"_s}) {
         QFile file(dir.filePath(name));
         QVERIFY(file.open(QIODevice::WriteOnly));
     }
-    QCOMPARE(UpNext::nextAfter(dir.filePath(u"Episode 2.mkv"_s)), QString());
+    QCOMPARE(UpNext::nextAfter(dir.filePath(u"b.mkv"_s)), QString());
+    QCOMPARE(UpNext::nextAfter(dir.filePath(u"Episode 2.mkv"_s)), dir.filePath(u"Episode 3.mkv"_s));
+    QCOMPARE(UpNext::nextAfter(dir.filePath(u"no-such-folder/b.mkv"_s)), QString());
     QCOMPARE(UpNext::nextAfter(dir.filePath(u"no-such-folder/Episode 1.mkv"_s)), QString());
 }
 
 // LANG=C (a service, a container): Qt's collator then compares code points and ignores numeric
-// mode, which once put "Episode 10" right after "Episode 1".
+// mode, which once put "Part 10" right after "Part 1". (Not "Episode 1": that is an episode, put
+// in order by its number whatever the collation.)
 void tst_UpNext::naturalOrderUnderTheCLocale()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    for (const QString &name : {u"Episode 1.mkv"_s, u"Episode 2.mkv"_s, u"episode 10.mkv"_s}) {
+    for (const QString &name : {u"Part 1.mkv"_s, u"Part 2.mkv"_s, u"part 10.mkv"_s}) {
         QFile file(dir.filePath(name));
         QVERIFY(file.open(QIODevice::WriteOnly));
     }
     const QLocale before;
     QLocale::setDefault(QLocale::c());
-    const QString afterOne = UpNext::nextAfter(dir.filePath(u"Episode 1.mkv"_s));
-    const QString afterTwo = UpNext::nextAfter(dir.filePath(u"Episode 2.mkv"_s));
+    const QString afterOne = UpNext::nextAfter(dir.filePath(u"Part 1.mkv"_s));
+    const QString afterTwo = UpNext::nextAfter(dir.filePath(u"Part 2.mkv"_s));
     QLocale::setDefault(before);
-    QCOMPARE(afterOne, dir.filePath(u"Episode 2.mkv"_s));
-    QCOMPARE(afterTwo, dir.filePath(u"episode 10.mkv"_s));
+    QCOMPARE(afterOne, dir.filePath(u"Part 2.mkv"_s));
+    QCOMPARE(afterTwo, dir.filePath(u"part 10.mkv"_s));
 }
 
 void tst_UpNext::countdownPlaysNextAtZero()
