@@ -221,7 +221,8 @@ void ContinueWatchingView::setEntries(const QList<Entry> &entries, qint64 nowMs,
         item->setData(DetailRole, detail);
         item->setData(LeftRole, left);
         // What a screen reader (and a test) reads of the painted row.
-        item->setData(Qt::AccessibleTextRole, item->text() + QStringLiteral(", ") + detail);
+        item->setData(Qt::AccessibleTextRole,
+                      QString(item->text() + QStringLiteral(", ") + detail));
         item->setData(Qt::AccessibleDescriptionRole, left);
     }
     const bool empty = entries.isEmpty();
