@@ -54,9 +54,8 @@ void tst_ContinueGrouping::nextAfter_data()
     QTest::addColumn<QList<ProgressRecord>>("episodes");
     QTest::addColumn<QString>("expected"); // the episode id followed; "" for none
 
-    QTest::newRow("none finished") << QList<ProgressRecord>{record(u"a"_s, 10, u"show"_s,
-                                                                   u"s01e01"_s)}
-                                   << QString();
+    QTest::newRow("none finished")
+        << QList<ProgressRecord>{record(u"a"_s, 10, u"show"_s, u"s01e01"_s)} << QString();
     QTest::newRow("one finished") << QList<ProgressRecord>{finished(u"s01e01"_s, 10)}
                                   << u"s01e01"_s;
     QTest::newRow("in order") << QList<ProgressRecord>{finished(u"s01e01"_s, 10),
@@ -84,8 +83,8 @@ void tst_ContinueGrouping::nextAfter_data()
     ProgressRecord counted = record(u"pm1-c"_s, 80, u"show"_s, u"s01e05"_s);
     counted.playCount = 1;
     counted.lastFinishedMs = 80;
-    QTest::newRow("server's finish") << QList<ProgressRecord>{finished(u"s01e03"_s, 30), counted}
-                                     << u"s01e05"_s;
+    QTest::newRow("server's finish")
+        << QList<ProgressRecord>{finished(u"s01e03"_s, 30), counted} << u"s01e05"_s;
 }
 
 void tst_ContinueGrouping::nextAfter()

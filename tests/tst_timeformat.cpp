@@ -2,6 +2,7 @@
 // update was made, in the coarsest unit that fits.
 #include "timeformat.h"
 
+#include <QDateTime>
 #include <QTest>
 
 #include <limits>
@@ -23,6 +24,10 @@ private Q_SLOTS:
     void speed();
     void delay_data();
     void delay();
+    void day_data();
+    void day();
+    void plays_data();
+    void plays();
 };
 
 void tst_TimeFormat::clock_data()
@@ -140,6 +145,54 @@ void tst_TimeFormat::delay()
     QFETCH(qint64, ms);
     QFETCH(QString, text);
     QCOMPARE(TimeFormat::delay(ms), text);
+}
+
+namespace {
+// Wednesday 6 March 2024, 15:00 local time: the "now" of the day words.
+qint64 localMs(int year, int month, int day, int hour = 15)
+{
+    return QDateTime(QDate(year, month, day), QTime(hour, 0)).toMSecsSinceEpoch();
+}
+} // namespace
+
+void tst_TimeFormat::day_data()
+{
+    QTest::addColumn<qint64>("thenMs");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("earlier today") << localMs(2024, 3, 6, 0) << u"today"_s;
+    QTest::newRow("yesterday evening") << localMs(2024, 3, 5, 23) << u"yesterday"_s;
+    QTest::newRow("Monday") << localMs(2024, 3, 4) << u"on Monday"_s;
+    QTest::newRow("six days ago") << localMs(2024, 2, 29) << u"on Thursday"_s;
+    QTest::newRow("a week ago") << localMs(2024, 2, 28) << u"on 28 February"_s;
+    QTest::newRow("last year") << localMs(2023, 12, 24) << u"on 24 December 2023"_s;
+    QTest::newRow("ahead (another clock)") << localMs(2024, 3, 7) << u"today"_s;
+}
+
+void tst_TimeFormat::day()
+{
+    QFETCH(qint64, thenMs);
+    QFETCH(QString, expected);
+    QCOMPARE(TimeFormat::day(thenMs, localMs(2024, 3, 6)), expected);
+}
+
+void tst_TimeFormat::plays_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::addColumn<qint64>("lastMs");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("never") << 0 << qint64(0) << QString();
+    QTest::newRow("once") << 1 << localMs(2024, 3, 6) << u"watched today"_s;
+    QTest::newRow("twice") << 2 << localMs(2024, 3, 4) << u"watched twice, last on Monday"_s;
+    QTest::newRow("three times") << 3 << localMs(2024, 3, 5)
+                                 << u"watched 3 times, last yesterday"_s;
+}
+
+void tst_TimeFormat::plays()
+{
+    QFETCH(int, count);
+    QFETCH(qint64, lastMs);
+    QFETCH(QString, expected);
+    QCOMPARE(TimeFormat::plays(count, lastMs, localMs(2024, 3, 6)), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_TimeFormat)
