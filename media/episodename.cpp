@@ -5,19 +5,23 @@
 
 #include <algorithm>
 
-// How a name is read. The first rule that finds an episode marker in the file's name wins; the
-// show is the text before the marker, else the folder's name:
+// How a name is read. [Tags] go first (untag()), but for one that holds the episode ("[1x01]",
+// "[01]"). The first rule that finds an episode marker in the rest wins; the show is the text
+// before the marker, else the tag after a leading [Group] ("[Group][Show][01]"), else the folder's
+// name:
 //   1. S01E02, s1e2, S01.E02, S01 E02, with more episodes after it (S01E01E02, S01E01-E02,
 //      S01E01-02) for a double; "Season 1 Episode 2".
 //   2. 1x02 (1x01-02, 1x01x02 for doubles).
-//   3. a date: 2024-03-01, 2024.03.01, 01.03.2024.
+//   3. a date after the show's name: "Show 2024-03-01", "Show.2024.03.01", "Show 01.03.2024". A
+//      date alone ("2024-03-01 Birthday") or with a time to the second ("Screen Recording
+//      2024-03-01 at 10.15.32") is how cameras, phones and screen recorders name videos.
 //   4. "Episode 2", "Ep 2", "E02": the episode alone; its season is the folder's ("Season 1/",
 //      "Show.S01.1080p/"), else it is an absolute number.
 //   5. "Show - 102": a number after " - ". See readDashNumber() for how 102 is told from 145.
 //      With a leading [Group] tag (a fansub release), also "[Group] Show 12" without the dash.
-//   6. a number at the start ("02 - Title", "02.mkv"): only inside a season folder, or when it is
-//      zero-padded ("01 - Pilot"), since films start with numbers too ("2001 A Space Odyssey",
-//      "101 Dalmatians").
+//   6. a number at the start ("02 - Title", "02.mkv"): only inside a season folder, after a
+//      "[Group][Show]" pair, or when it is two digits zero-padded ("01 - Pilot"), since films
+//      start with numbers too ("2001 A Space Odyssey", "101 Dalmatians", "007 - Skyfall").
 // Nothing else is an episode: a name with none of these is a film or something else
 // ("Heat (1995)", "Blade Runner 2049 (2017)", "Ocean's 11" carry no marker). Not read: the Kodi
 // "show.102.hdtv" form without a dash (rare since about 2010, and too like a film's "Ocean's 11").
@@ -132,6 +136,45 @@ QString withoutExtension(const QString &fileName)
     return fileName.left(match.capturedStart());
 }
 
+// A file's name without its [tags], and what they said.
+struct Untagged
+{
+    QString name; // tags out, but for those that hold the episode
+    bool groupTag = false; // it starts with a fansub group's [Group] tag
+    QString bracketShow; // "[Group][Show][01][1080p]": the show, in the tag after the group's
+};
+
+// [Group], [1080p] and CRCs go; a tag that holds the episode ("Friends - [1x01] - Title",
+// "[Group] Show [01][1080p]") stays as its content.
+Untagged untag(const QString &base)
+{
+    static const RE episode(
+        QStringLiteral("^\\s*(?:s[0-9]{1,4}[ ._-]*e[0-9]{1,4}(?:[ ._-]*-?[ ._-]*e?[0-9]{1,4})*|"
+                       "[0-9]{1,2}x[0-9]{1,3}(?:-(?:[0-9]{1,2}x)?[0-9]{1,3})?|"
+                       "[0-9]{1,3}(?:v[0-9]{1,2})?)\\s*$"),
+        kCaseless);
+    Untagged result;
+    qsizetype from = 0;
+    int index = 0;
+    QRegularExpressionMatchIterator it = tagsExpression().globalMatch(base);
+    while (it.hasNext()) {
+        const QRegularExpressionMatch tag = it.next();
+        const QString content = tag.captured().mid(1).chopped(1);
+        const bool holdsEpisode = episode.match(content).hasMatch();
+        const QString before = base.mid(from, tag.capturedStart() - from);
+        result.name += before + u' ' + (holdsEpisode ? content + u' ' : QString());
+        if (index == 0 && tag.capturedStart() == 0 && !holdsEpisode)
+            result.groupTag = true;
+        else if (index == 1 && result.groupTag && before.trimmed().isEmpty() && !holdsEpisode
+                 && !noiseExpression().match(content).hasMatch())
+            result.bracketShow = content;
+        from = tag.capturedEnd();
+        ++index;
+    }
+    result.name = QString(result.name + base.mid(from)).trimmed();
+    return result;
+}
+
 // What the rules found in the file's name.
 struct Marker
 {
@@ -139,7 +182,8 @@ struct Marker
     int episodeOnly = -1; // else: an episode whose season comes from the folder, if any
     int lastOnly = -1; // ... and the last episode of a double
     qsizetype showEnd = 0; // the show's name is the text before this
-    bool zeroPadded = false; // rule 6 outside a season folder: "01 - Pilot", not "101 Dalmatians"
+    // Rule 6 outside a season folder: "01 - Pilot", not "101 Dalmatians" or "007 - Skyfall".
+    bool zeroPadded = false;
 };
 
 // More episodes after S01E01 or 1x01 (a double or triple file): the last one, or -1. `next`
@@ -204,12 +248,21 @@ std::optional<Marker> findDate(const QString &name)
         QStringLiteral("(?<![0-9])((?:19|20)[0-9]{2})[ ._-]([0-9]{2})[ ._-]([0-9]{2})(?![0-9])"));
     static const RE dayFirst(
         QStringLiteral("(?<![0-9])([0-9]{2})[ ._-]([0-9]{2})[ ._-]((?:19|20)[0-9]{2})(?![0-9])"));
+    // "Screen Recording 2024-03-01 at 10.15.32": a recording's time stamp, to the second.
+    static const RE clock(
+        QStringLiteral("[ ._-]+(?:at[ ._-]+)?[0-9]{1,2}[.:_-][0-9]{2}[.:_-][0-9]{2}(?![0-9])"),
+        kCaseless);
     for (const auto &[expression, year, day] :
          {std::tuple{&yearFirst, 1, 3}, std::tuple{&dayFirst, 3, 1}}) {
         const QRegularExpressionMatch match = expression->match(name);
+        if (!match.hasMatch())
+            continue;
         const EpisodeId id =
             EpisodeId::dated(QDate(number(match, year), number(match, 2), number(match, day)));
-        if (match.hasMatch() && id.isValid()) {
+        const bool timeStamp =
+            clock.match(name, match.capturedEnd(), RE::NormalMatch, RE::AnchorAtOffsetMatchOption)
+                .hasMatch();
+        if (id.isValid() && !timeStamp) {
             Marker marker;
             marker.id = id;
             marker.showEnd = match.capturedStart();
@@ -321,7 +374,7 @@ std::optional<Marker> findLeadingNumber(const QString &name)
     if (!match.hasMatch())
         return std::nullopt;
     Marker marker = withoutSeason(match);
-    marker.zeroPadded = match.captured(1).size() >= 2 && match.captured(1).startsWith(u'0');
+    marker.zeroPadded = match.captured(1).size() == 2 && match.captured(1).startsWith(u'0');
     return marker;
 }
 
@@ -371,11 +424,9 @@ std::optional<EpisodeName> EpisodeName::parse(const QString &path)
     QStringList parts = QDir::fromNativeSeparators(path).split(u'/', Qt::SkipEmptyParts);
     if (parts.isEmpty())
         return std::nullopt;
-    const QString base = withoutExtension(parts.takeLast()).trimmed();
-    const bool groupTag = base.startsWith(u'[');
-    QString name = base;
-    name.replace(tagsExpression(), QStringLiteral(" "));
-    name = name.trimmed();
+    const Untagged untagged = untag(withoutExtension(parts.takeLast()).trimmed());
+    const QString &name = untagged.name;
+    const bool groupTag = untagged.groupTag;
 
     const FolderShow folder = showFromFolders(parts);
     const bool inSeasonFolder = !parts.isEmpty() && seasonOfFolder(parts.last()) >= 0;
@@ -391,7 +442,7 @@ std::optional<EpisodeName> EpisodeName::parse(const QString &path)
         marker = findDashNumber(name, groupTag, folder.season);
     if (!marker) {
         marker = findLeadingNumber(name);
-        if (marker && !inSeasonFolder && !marker->zeroPadded)
+        if (marker && !inSeasonFolder && !marker->zeroPadded && untagged.bracketShow.isEmpty())
             marker.reset();
     }
     if (!marker)
@@ -408,6 +459,12 @@ std::optional<EpisodeName> EpisodeName::parse(const QString &path)
 
     EpisodeName episode;
     episode.showTitle = cleanTitle(name.left(marker->showEnd));
+    // A date with no show before it is how cameras and phones name videos ("2024-03-01
+    // Birthday", "Camera Uploads/2024-03-01 10.15.32"), not a dated show's episode.
+    if (episode.showTitle.isEmpty() && id.kind() == EpisodeId::Kind::Dated)
+        return std::nullopt;
+    if (episode.showTitle.isEmpty())
+        episode.showTitle = cleanTitle(untagged.bracketShow);
     if (episode.showTitle.isEmpty())
         episode.showTitle = folder.title;
     episode.showId = showIdFor(episode.showTitle);

@@ -118,6 +118,12 @@ void tst_EpisodeNames::episodes_data()
         u"complete-savages"_s, 1, 2, -1, u"s01e02"_s);
     row("/media/TV/Proper Manors/Proper Manors - S02E05 - Internal Affairs.mkv", u"Proper Manors"_s,
         u"proper-manors"_s, 2, 5, -1, u"s02e05"_s);
+    row("/media/TV/Friends/Season 1/Friends - [1x01] - The One Where Monica Gets a Roommate.mkv",
+        u"Friends"_s, u"friends"_s, 1, 1, -1, u"s01e01"_s);
+    row("/media/TV/Twin Peaks (1990)/Season 01/Twin Peaks (1990) - S01E00 - Pilot.mkv",
+        u"Twin Peaks (1990)"_s, u"twin-peaks-1990"_s, 1, 0, -1, u"s01e00"_s);
+    row("/media/TV/24/Season 1/24 - S01E01 - 12-00 A.M.-1-00 A.M..mkv", u"24"_s, u"24"_s, 1, 1, -1,
+        u"s01e01"_s);
     row("/media/TV/Dark/Staffel 1/Dark - S01E01 - Geheimnisse.mkv", u"Dark"_s, u"dark"_s, 1, 1, -1,
         u"s01e01"_s);
 
@@ -154,6 +160,12 @@ void tst_EpisodeNames::episodes_data()
         u"e03"_s);
     row("/anime/[SubsPlease] Mob Psycho 100 III - 01 (1080p) [ABCDEF12].mkv",
         u"Mob Psycho 100 III"_s, u"mob-psycho-100-iii"_s, -1, -1, 1, u"e01"_s);
+    row("/anime/[Nekomoe kissaten][Bocchi the Rock!][01][1080p][CHS].mp4", u"Bocchi the Rock!"_s,
+        u"bocchi-the-rock"_s, -1, -1, 1, u"e01"_s);
+    row("/anime/[DB]Haikyuu!!_-_01_(Dual Audio_10bit_BD1080p_x265).mkv", u"Haikyuu!!"_s,
+        u"haikyuu"_s, -1, -1, 1, u"e01"_s);
+    row("/anime/[Erai-raws] Dr. Stone - New World - 01 [1080p][Multiple Subtitle].mkv",
+        u"Dr Stone - New World"_s, u"dr-stone-new-world"_s, -1, -1, 1, u"e01"_s);
     row("/anime/[Ohys-Raws] Made in Abyss 05 (BS11 1280x720 x264 AAC).mp4", u"Made in Abyss"_s,
         u"made-in-abyss"_s, -1, -1, 5, u"e05"_s);
     row("/anime/[SubsPlease] Spy x Family S2 - 01 (1080p) [9A8B7C6D].mkv", u"Spy x Family"_s,
@@ -179,7 +191,8 @@ void tst_EpisodeNames::episodes_data()
         -1, -1, -1, u"2024-03-01"_s);
     row("/tv/Tagesschau/Tagesschau 01.03.2024 20-00 Uhr.mp4", u"Tagesschau"_s, u"tagesschau"_s, -1,
         -1, -1, u"2024-03-01"_s);
-    row("/tv/Jeopardy/2023-12-29.mkv", u"Jeopardy"_s, u"jeopardy"_s, -1, -1, -1, u"2023-12-29"_s);
+    row("/tv/Jeopardy!/Jeopardy.2024.03.01.1080p.WEB.h264.mkv", u"Jeopardy"_s, u"jeopardy"_s, -1,
+        -1, -1, u"2024-03-01"_s);
 }
 
 void tst_EpisodeNames::episodes()
@@ -237,6 +250,16 @@ void tst_EpisodeNames::notEpisodes_data()
              "/films/Akira [1988] [BD 1080p].mkv",
              "/films/Film - 2019.mkv",
              "/films/Oceans.Eleven.2001.1080p.BluRay.x265.10bit.mkv",
+             "/films/The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.1080p.mkv",
+             "/films/Pirates of the Caribbean - Dead Man's Chest (2006).mkv",
+             "/films/Toy Story 4 (2019)/Toy Story 4 (2019) - 2160p.mkv",
+             "/films/The Thing (1982) CD1.avi",
+             "/films/007 - Skyfall (2012).mkv",
+             "/anime/[Cleo]Kimi_no_Na_wa_(Your_Name)_[Dual Audio_10bit_BD1080p][HEVC-x265].mkv",
+             "/home/me/Videos/Screen Recording 2024-03-01 at 10.15.32.mov",
+             "/home/me/Videos/2024-03-01 Birthday.mp4",
+             "/home/me/Dropbox/Camera Uploads/2024-03-01 10.15.32.mp4",
+             "/tv/Jeopardy/2023-12-29.mkv",
              "/home/me/Videos/VID_20240301_123456.mp4",
              "/home/me/Videos/holiday.mp4",
              "/media/TV/The Expanse/Season 1/Extras/Behind the Scenes.mkv",
