@@ -168,6 +168,7 @@ void PlayerApp::configureFromProfile()
                                     : m_settings.reportIntervalSeconds()));
     m_session.setAskBeforeResuming(m_settings.askBeforeResuming());
     m_session.setRewindAfterBreak(m_settings.rewindAfterBreak());
+    m_session.setWatchedPercent(m_settings.watchedPercent());
     m_tracks.setDefaults(m_settings.trackDefaults());
     m_window->setDeviceName(m_profile.deviceName());
     updateSyncStatus();
@@ -182,6 +183,7 @@ SettingsValues PlayerApp::currentSettings()
     values.reportIntervalSeconds = m_settings.reportIntervalSeconds();
     values.askBeforeResuming = m_settings.askBeforeResuming();
     values.rewindAfterBreak = m_settings.rewindAfterBreak();
+    values.watchedPercent = m_settings.watchedPercent();
     const TrackDefaults defaults = m_settings.trackDefaults();
     values.audioLanguages = defaults.audioLanguages.join(QStringLiteral(", "));
     values.subtitleLanguages = defaults.subtitleLanguages.join(QStringLiteral(", "));
@@ -199,6 +201,7 @@ void PlayerApp::saveSettings(const SettingsValues &values)
     m_settings.setReportIntervalSeconds(values.reportIntervalSeconds);
     m_settings.setAskBeforeResuming(values.askBeforeResuming);
     m_settings.setRewindAfterBreak(values.rewindAfterBreak);
+    m_settings.setWatchedPercent(values.watchedPercent);
     // The dialog accepts only languages that parse (the first-run form keeps them as given).
     TrackDefaults defaults;
     defaults.audioLanguages =

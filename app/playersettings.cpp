@@ -1,5 +1,7 @@
 #include "playersettings.h"
 
+#include "watchedrule.h"
+
 #include <QCryptographicHash>
 #include <QLocale>
 #include <QSettings>
@@ -8,6 +10,7 @@ namespace {
 const QString kIntervalKey = QStringLiteral("playback/report_interval_s");
 const QString kAskKey = QStringLiteral("playback/ask_before_resuming");
 const QString kRewindKey = QStringLiteral("playback/rewind_after_break");
+const QString kWatchedPercentKey = QStringLiteral("playback/watched_percent");
 const QString kFirstRunKey = QStringLiteral("first_run/done");
 const QString kRecentKey = QStringLiteral("recent/files");
 const QString kVolumeKey = QStringLiteral("audio/volume");
@@ -106,6 +109,17 @@ bool PlayerSettings::rewindAfterBreak() const
 void PlayerSettings::setRewindAfterBreak(bool rewind)
 {
     m_settings.setValue(kRewindKey, rewind);
+}
+
+int PlayerSettings::watchedPercent() const
+{
+    return WatchedRule(m_settings.value(kWatchedPercentKey, WatchedRule::kDefaultPercent).toInt())
+        .percent();
+}
+
+void PlayerSettings::setWatchedPercent(int percent)
+{
+    m_settings.setValue(kWatchedPercentKey, WatchedRule(percent).percent());
 }
 
 bool PlayerSettings::firstRunDone() const

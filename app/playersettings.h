@@ -21,6 +21,7 @@ class PlayerSettings final : public QObject
     Q_PROPERTY(int reportIntervalSeconds READ reportIntervalSeconds WRITE setReportIntervalSeconds)
     Q_PROPERTY(bool askBeforeResuming READ askBeforeResuming WRITE setAskBeforeResuming)
     Q_PROPERTY(bool rewindAfterBreak READ rewindAfterBreak WRITE setRewindAfterBreak)
+    Q_PROPERTY(int watchedPercent READ watchedPercent WRITE setWatchedPercent)
     Q_PROPERTY(bool firstRunDone READ firstRunDone WRITE setFirstRunDone)
     Q_PROPERTY(QStringList recentFiles READ recentFiles NOTIFY recentFilesChanged)
     Q_PROPERTY(double volume READ volume WRITE setVolume)
@@ -49,6 +50,10 @@ public:
     void setAskBeforeResuming(bool ask);
     bool rewindAfterBreak() const;
     void setRewindAfterBreak(bool rewind);
+    // Past this share of a video it counts as watched (WatchedRule); as saved, bounded to
+    // 50 .. 100.
+    int watchedPercent() const;
+    void setWatchedPercent(int percent);
 
     // Set once the person has answered the first-run dialog (connected or chose offline).
     bool firstRunDone() const;

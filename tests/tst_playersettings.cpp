@@ -19,6 +19,7 @@ private Q_SLOTS:
     void cleanup();
 
     void defaultsInAnEmptyProfile();
+    void watchedPercentBounded();
     void readsWhatAnEarlierVersionSaved();
     void changesSurviveAReopen();
     void reportIntervalIsBounded_data();
@@ -54,10 +55,24 @@ void tst_PlayerSettings::defaultsInAnEmptyProfile()
     QCOMPARE(settings.reportIntervalSeconds(), 5);
     QCOMPARE(settings.askBeforeResuming(), false);
     QCOMPARE(settings.rewindAfterBreak(), false);
+    QCOMPARE(settings.watchedPercent(), 90);
     QCOMPARE(settings.firstRunDone(), false);
     QCOMPARE(settings.recentFiles(), QStringList());
     QCOMPARE(settings.volume(), 0.8);
     QCOMPARE(settings.windowGeometry(), QByteArray());
+}
+
+// A hand-edited profile cannot make everything watched at once, or nothing ever.
+void tst_PlayerSettings::watchedPercentBounded()
+{
+    QSettings file(iniPath(), QSettings::IniFormat);
+    PlayerSettings settings(file);
+    file.setValue(u"playback/watched_percent"_s, 3);
+    QCOMPARE(settings.watchedPercent(), 50);
+    file.setValue(u"playback/watched_percent"_s, 400);
+    QCOMPARE(settings.watchedPercent(), 100);
+    settings.setWatchedPercent(0);
+    QCOMPARE(file.value(u"playback/watched_percent"_s).toInt(), 50);
 }
 
 void tst_PlayerSettings::readsWhatAnEarlierVersionSaved()
@@ -91,6 +106,7 @@ void tst_PlayerSettings::changesSurviveAReopen()
         settings.setReportIntervalSeconds(30);
         settings.setAskBeforeResuming(true);
         settings.setRewindAfterBreak(true);
+        settings.setWatchedPercent(95);
         settings.setFirstRunDone(true);
         settings.addRecentFile(u"/v/a.mkv"_s);
         settings.setVolume(0.5);
@@ -103,6 +119,7 @@ void tst_PlayerSettings::changesSurviveAReopen()
     QCOMPARE(settings.reportIntervalSeconds(), 30);
     QCOMPARE(settings.askBeforeResuming(), true);
     QCOMPARE(settings.rewindAfterBreak(), true);
+    QCOMPARE(settings.watchedPercent(), 95);
     QCOMPARE(settings.firstRunDone(), true);
     QCOMPARE(settings.recentFiles(), QStringList{u"/v/a.mkv"_s});
     QCOMPARE(settings.volume(), 0.5);

@@ -72,6 +72,7 @@ void tst_SettingsDialog::valuesRoundTrip_data()
     everything.reportIntervalSeconds = 17;
     everything.askBeforeResuming = true;
     everything.rewindAfterBreak = true;
+    everything.watchedPercent = 95;
     everything.audioLanguages = u"ja, en"_s;
     everything.subtitleLanguages = u"en"_s;
     everything.subtitleMode = TrackDefaults::SubtitleMode::Always;
@@ -82,6 +83,7 @@ void tst_SettingsDialog::valuesRoundTrip_data()
     SettingsValues quickest = make(QString(), QString(), u"Phone"_s);
     quickest.reportIntervalSeconds = 1;
     quickest.rewindAfterBreak = true;
+    quickest.watchedPercent = 100;
 
     for (const auto mode : {SettingsDialog::Mode::Settings, SettingsDialog::Mode::FirstRun}) {
         const char *name = mode == SettingsDialog::Mode::Settings ? "settings" : "first run";
@@ -107,6 +109,7 @@ void tst_SettingsDialog::valuesRoundTrip()
     QCOMPARE(back.reportIntervalSeconds, values.reportIntervalSeconds);
     QCOMPARE(back.askBeforeResuming, values.askBeforeResuming);
     QCOMPARE(back.rewindAfterBreak, values.rewindAfterBreak);
+    QCOMPARE(back.watchedPercent, values.watchedPercent);
     QCOMPARE(back.audioLanguages, values.audioLanguages);
     QCOMPARE(back.subtitleLanguages, values.subtitleLanguages);
     QCOMPARE(back.subtitleMode, values.subtitleMode);
@@ -121,6 +124,11 @@ void tst_SettingsDialog::intervalKeptInRange()
     values.reportIntervalSeconds = 3600;
     QCOMPARE(SettingsDialog(SettingsDialog::Mode::Settings, values).values().reportIntervalSeconds,
              60);
+    // The spin box keeps the watched share within 50 .. 100 too.
+    values.watchedPercent = 20;
+    QCOMPARE(SettingsDialog(SettingsDialog::Mode::Settings, values).values().watchedPercent, 50);
+    values.watchedPercent = 150;
+    QCOMPARE(SettingsDialog(SettingsDialog::Mode::Settings, values).values().watchedPercent, 100);
 }
 
 void tst_SettingsDialog::problemWith_data()
@@ -169,6 +177,16 @@ void tst_SettingsDialog::problemWith_data()
 
     QTest::newRow("server without token")
         << make(u"http://192.168.1.20:8787"_s, QString(), name) << u"token"_s;
+    for (const int percent : {49, 101, 0}) {
+        SettingsValues values = make(QString(), QString(), name);
+        values.watchedPercent = percent;
+        QTest::addRow("watched after %d %%", percent) << values << u"Watched after"_s;
+    }
+    for (const int percent : {50, 100}) {
+        SettingsValues values = make(QString(), QString(), name);
+        values.watchedPercent = percent;
+        QTest::addRow("watched after %d %%, fine", percent) << values << QString();
+    }
     QTest::newRow("bad server and no token: the server first")
         << make(u"ftp://x"_s, QString(), name) << u"address"_s;
 
@@ -202,6 +220,7 @@ void tst_SettingsDialog::settingsShowsEveryField()
     QVERIFY(child<QSpinBox>(settings, "reportInterval")->isVisible());
     QVERIFY(child<QComboBox>(settings, "resumeMode")->isVisible());
     QVERIFY(child<QCheckBox>(settings, "rewind")->isVisible());
+    QVERIFY(child<QSpinBox>(settings, "watchedPercent")->isVisible());
     QVERIFY(child<QPushButton>(settings, "okButton")->isVisible());
     QVERIFY(!settings.findChild<QPushButton *>(u"offlineButton"_s));
 
@@ -213,6 +232,7 @@ void tst_SettingsDialog::settingsShowsEveryField()
     QVERIFY(!child<QSpinBox>(firstRun, "reportInterval")->isVisible());
     QVERIFY(!child<QComboBox>(firstRun, "resumeMode")->isVisible());
     QVERIFY(!child<QCheckBox>(firstRun, "rewind")->isVisible());
+    QVERIFY(!child<QSpinBox>(firstRun, "watchedPercent")->isVisible());
     QVERIFY(child<QPushButton>(firstRun, "offlineButton")->isVisible());
     QVERIFY(settings.windowTitle() != firstRun.windowTitle());
 }
@@ -230,6 +250,7 @@ void tst_SettingsDialog::settingsSavesWithoutServer()
     child<QSpinBox>(dialog, "reportInterval")->setValue(12);
     child<QComboBox>(dialog, "resumeMode")->setCurrentIndex(1);
     child<QCheckBox>(dialog, "rewind")->setChecked(true);
+    child<QSpinBox>(dialog, "watchedPercent")->setValue(85);
     QSignalSpy accepted(&dialog, &QDialog::accepted);
     QTest::mouseClick(ok, Qt::LeftButton);
     QCOMPARE(accepted.count(), 1);
@@ -238,6 +259,7 @@ void tst_SettingsDialog::settingsSavesWithoutServer()
     QCOMPARE(values.reportIntervalSeconds, 12);
     QVERIFY(values.askBeforeResuming);
     QVERIFY(values.rewindAfterBreak);
+    QCOMPARE(values.watchedPercent, 85);
     QVERIFY(values.serverUrl.isEmpty());
 }
 

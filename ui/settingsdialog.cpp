@@ -45,6 +45,14 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
     m_rewind->setToolTip(tr("Start 5 s earlier after an hour away, up to 30 s after a week. "
                             "Off: resume at the exact second."));
     m_rewind->setChecked(values.rewindAfterBreak);
+    m_watchedPercent = new QSpinBox(this);
+    m_watchedPercent->setObjectName(QStringLiteral("watchedPercent"));
+    m_watchedPercent->setRange(kMinWatchedPercent, kMaxWatchedPercent);
+    m_watchedPercent->setSuffix(tr(" %"));
+    m_watchedPercent->setValue(values.watchedPercent);
+    m_watchedPercent->setToolTip(tr("A video played past this share of it counts as watched: it "
+                                    "leaves Continue Watching and opens from the start. 100: only "
+                                    "at its end."));
     m_audioLanguages = new QLineEdit(values.audioLanguages, this);
     m_audioLanguages->setObjectName(QStringLiteral("audioLanguages"));
     m_audioLanguages->setPlaceholderText(tr("the file's own, e.g. ja, en"));
@@ -70,13 +78,14 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
         form->addRow(tr("Report the position every:"), m_interval);
         form->addRow(tr("When opening a video:"), m_resume);
         form->addRow(QString(), m_rewind);
+        form->addRow(tr("Watched after:"), m_watchedPercent);
         form->addRow(tr("Audio languages:"), m_audioLanguages);
         form->addRow(tr("Subtitle languages:"), m_subtitleLanguages);
         form->addRow(tr("Show subtitles:"), m_subtitleMode);
     } else {
-        for (QWidget *widget :
-             std::initializer_list<QWidget *>{m_interval, m_resume, m_rewind, m_audioLanguages,
-                                              m_subtitleLanguages, m_subtitleMode})
+        for (QWidget *widget : std::initializer_list<QWidget *>{
+                 m_interval, m_resume, m_rewind, m_watchedPercent, m_audioLanguages,
+                 m_subtitleLanguages, m_subtitleMode})
             widget->hide();
     }
 
@@ -128,6 +137,7 @@ SettingsValues SettingsDialog::values() const
     values.reportIntervalSeconds = m_interval->value();
     values.askBeforeResuming = m_resume->currentIndex() == 1;
     values.rewindAfterBreak = m_rewind->isChecked();
+    values.watchedPercent = m_watchedPercent->value();
     values.audioLanguages = m_audioLanguages->text().trimmed();
     values.subtitleLanguages = m_subtitleLanguages->text().trimmed();
     values.subtitleMode = TrackDefaults::SubtitleMode(m_subtitleMode->currentIndex());
@@ -147,6 +157,10 @@ QString SettingsDialog::problemWith(const SettingsValues &values)
                   "NAME') on it.");
     if (values.deviceName.isEmpty())
         return tr("Give this device a name, such as “Living-room TV”.");
+    if (values.watchedPercent < kMinWatchedPercent || values.watchedPercent > kMaxWatchedPercent)
+        return tr("Watched after: a share from %1 % to %2 %.")
+            .arg(kMinWatchedPercent)
+            .arg(kMaxWatchedPercent);
     if (!parseLanguages(values.audioLanguages, &error))
         return tr("Audio languages: %1").arg(error);
     if (!parseLanguages(values.subtitleLanguages, &error))

@@ -24,6 +24,8 @@ struct SettingsValues
     int reportIntervalSeconds = 5;
     bool askBeforeResuming = false; // default: resume automatically
     bool rewindAfterBreak = false; // default off: the promise is the exact second
+    // Past this share of a video it counts as watched (kMinWatchedPercent .. 100).
+    int watchedPercent = 90;
     // Preferred languages as typed: ISO codes or names separated by commas ("ja, English").
     QString audioLanguages;
     QString subtitleLanguages;
@@ -39,6 +41,9 @@ class SettingsDialog final : public QDialog
     Q_DISABLE_COPY_MOVE(SettingsDialog)
 public:
     enum class Mode { Settings, FirstRun };
+    // As WatchedRule bounds it: below half a video is not "the credits".
+    static constexpr int kMinWatchedPercent = 50;
+    static constexpr int kMaxWatchedPercent = 100;
 
     SettingsDialog(Mode mode, const SettingsValues &values, QWidget *parent = nullptr);
 
@@ -62,6 +67,7 @@ private:
     QSpinBox *m_interval = nullptr;
     QComboBox *m_resume = nullptr;
     QCheckBox *m_rewind = nullptr;
+    QSpinBox *m_watchedPercent = nullptr;
     QLineEdit *m_audioLanguages = nullptr;
     QLineEdit *m_subtitleLanguages = nullptr;
     QComboBox *m_subtitleMode = nullptr;
