@@ -10,6 +10,8 @@
 #include <QLoggingCategory>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <utility>
+
 Q_LOGGING_CATEGORY(lcSession, "playmark.app.session")
 
 namespace {
@@ -101,6 +103,10 @@ void PlaybackSession::open(const QString &path)
     m_stopped = false;
     m_positionMs = 0;
     m_durationMs = 0;
+    m_watched = false;
+    m_finishedAtMs = 0;
+    m_backAtStart = false;
+    m_pauseReported = false;
     setPhase(Phase::Identifying);
 
     Q_EMIT videoVisibleChanged(false);
@@ -194,6 +200,13 @@ void PlaybackSession::decideWhenReady()
         ResumePoint::choose(m_serverAnswer->record, m_localAnswer->valueOr(std::nullopt), false)
             .record;
     Q_EMIT choicesWanted(newest ? newest->choices : std::nullopt, m_decision->positionMs);
+    // A watched video opens at 0 and stays watched, with the finish it had, until this viewing
+    // has started: reports before that must not turn it back into "in progress".
+    if (newest && newest->isWatched()) {
+        m_watched = true;
+        m_finishedAtMs = newest->finishedAtMs > 0 ? newest->finishedAtMs : newest->observedAtMs;
+        m_backAtStart = true;
+    }
     startPlayback();
 }
 
@@ -330,7 +343,8 @@ void PlaybackSession::setPlayerState(PlayerState state)
         m_reportTimer.start();
     } else {
         m_reportTimer.stop();
-        if (state == PlayerState::Paused && !m_closing)
+        const bool reported = std::exchange(m_pauseReported, false);
+        if (state == PlayerState::Paused && !m_closing && !reported)
             report(PlaybackState::Paused);
     }
 }
@@ -363,6 +377,11 @@ void PlaybackSession::setPosition(qint64 positionMs)
         if (m_playerState == PlayerState::Playing && positionMs != m_positionMs)
             m_changedSinceReport = true;
         m_positionMs = positionMs;
+        // Passing the threshold (or starting a rewatch) is news for every device's list: it goes
+        // out now, not with the next interval.
+        if (m_playerState == PlayerState::Playing && !m_ended && !m_closing
+            && followWatchedRule(false))
+            report(PlaybackState::Playing);
     }
 }
 
@@ -395,6 +414,7 @@ void PlaybackSession::handleEnd()
     m_reportTimer.stop();
     if (m_durationMs > 0)
         m_positionMs = m_durationMs;
+    followWatchedRule(true);
     report(PlaybackState::Ended);
     Q_EMIT ended();
 }
@@ -426,6 +446,8 @@ void PlaybackSession::requestSeek(qint64 positionMs)
     // The person put the video here after the other device's place arrived: this place is the
     // newer one, even before its report goes out once the seek settles.
     m_newerRemote.reset();
+    if (m_phase == Phase::Playing)
+        followWatchedRule(false); // reported once the seek settles
     Q_EMIT seekRequested(positionMs);
     // One report once the person stops moving, not one per step of a drag.
     if (m_phase == Phase::Playing)
@@ -475,6 +497,7 @@ void PlaybackSession::startOver()
     m_settleTimer.stop();
     m_newerRemote.reset();
     m_positionMs = 0;
+    followWatchedRule(false);
     Q_EMIT seekRequested(0);
     // A newer observation than anything before it, so it wins on every device.
     report(m_playerState == PlayerState::Playing ? PlaybackState::Playing : PlaybackState::Paused);
@@ -499,9 +522,85 @@ void PlaybackSession::handleRemote(const ProgressRecord &record)
         return;
     const std::optional<ProgressRecord> ours =
         m_lastReport ? m_lastReport : (m_decision ? m_decision->record : std::nullopt);
-    if (!ours || ProgressOrder::supersedes(record, *ours))
+    if (!ours || ProgressOrder::supersedes(record, *ours)) {
         m_newerRemote = record;
+        // Another device marked it (or finished it, or started it over) after anything done
+        // here: while this one only sits there, that newer word on watched stands here too. A
+        // device that plays observes for itself; its next report is newer still.
+        if (m_playerState != PlayerState::Playing && record.isWatched() != m_watched) {
+            m_finishedAtMs = record.finishedAtMs > 0 ? record.finishedAtMs : record.observedAtMs;
+            m_backAtStart = !WatchedRule::isStarted(m_positionMs, m_durationMs);
+            setWatched(record.isWatched());
+        }
+    }
     Q_EMIT remoteUpdateArrived(record, m_playerState == PlayerState::Playing);
+}
+
+void PlaybackSession::markWatched(bool watched)
+{
+    if (m_phase != Phase::Playing || m_closing)
+        return;
+    m_settleTimer.stop();
+    m_choicesTimer.stop();
+    m_newerRemote.reset();
+    if (watched) {
+        // A finish of its own, at this observation, whatever this viewing had before.
+        m_finishedAtMs = 0;
+        m_backAtStart = false;
+        setWatched(true);
+        report(currentState());
+        return;
+    }
+    m_backAtStart = false;
+    setWatched(false);
+    m_ended = false;
+    m_stopped = false;
+    m_positionMs = 0;
+    m_reportTimer.stop();
+    report(PlaybackState::Stopped);
+    Q_EMIT seekRequested(0);
+    if (m_playerState == PlayerState::Playing) {
+        m_pauseReported = true;
+        Q_EMIT pauseRequested();
+    }
+}
+
+PlaybackState PlaybackSession::currentState() const
+{
+    if (m_ended)
+        return PlaybackState::Ended;
+    if (m_stopped)
+        return PlaybackState::Stopped;
+    return m_playerState == PlayerState::Playing ? PlaybackState::Playing : PlaybackState::Paused;
+}
+
+bool PlaybackSession::followWatchedRule(bool atEnd)
+{
+    const bool before = m_watched;
+    if (atEnd || m_watchedRule.passes(m_positionMs, m_durationMs)) {
+        // A first finish, or one of a viewing that began again from the start: new either way.
+        if (!m_watched || m_backAtStart) {
+            m_finishedAtMs = 0;
+            m_backAtStart = false;
+            setWatched(true);
+        }
+    } else if (m_watched && !WatchedRule::isStarted(m_positionMs, m_durationMs)) {
+        m_backAtStart = true;
+    } else if (m_watched && m_backAtStart) {
+        // A rewatch in progress is in progress.
+        m_backAtStart = false;
+        setWatched(false);
+    }
+    return m_watched != before;
+}
+
+void PlaybackSession::setWatched(bool watched)
+{
+    if (m_watched == watched)
+        return;
+    m_watched = watched;
+    qCInfo(lcSession) << m_contentId << (watched ? "watched" : "not watched");
+    Q_EMIT watchedChanged(watched);
 }
 
 void PlaybackSession::close()
@@ -535,6 +634,14 @@ void PlaybackSession::report(PlaybackState state)
     record.state = state;
     record.title = m_title;
     record.choices = m_choices;
+    record.watched = m_watched;
+    if (m_watched) {
+        // The first report of a finish stamps it; every later one of this viewing repeats it, so
+        // the server counts it once.
+        if (m_finishedAtMs <= 0)
+            m_finishedAtMs = record.observedAtMs = m_sync.stampNow();
+        record.finishedAtMs = m_finishedAtMs;
+    }
     m_lastReport = m_sync.report(record);
     if (m_newerRemote && !ProgressOrder::supersedes(*m_newerRemote, *m_lastReport))
         m_newerRemote.reset();

@@ -4,6 +4,7 @@
 #include "client/syncclient.h"
 #include "protocol/progressrecord.h"
 #include "resumepoint.h"
+#include "watchedrule.h"
 
 #include <QObject>
 #include <QTimer>
@@ -68,6 +69,8 @@ public:
     void setAskBeforeResuming(bool ask) { m_askBeforeResuming = ask; }
     // Start a little before the saved second after a long break (ResumePoint::rewindFor).
     void setRewindAfterBreak(bool rewind) { m_rewindAfterBreak = rewind; }
+    // Past this share of the video it counts as watched (WatchedRule, 50 .. 100).
+    void setWatchedPercent(int percent) { m_watchedRule.setPercent(percent); }
 
     Phase phase() const { return m_phase; }
     QString path() const { return m_path; }
@@ -78,6 +81,9 @@ public:
     std::optional<ResumePoint> resumePoint() const { return m_decision; }
     std::optional<ProgressRecord> lastReport() const { return m_lastReport; }
     std::optional<PlaybackChoices> choices() const { return m_choices; }
+    // Whether this viewing counts the video as watched (every report says it), and since when.
+    bool isWatched() const { return m_watched; }
+    qint64 finishedAtMs() const { return m_finishedAtMs; }
 
     // What the player tells.
     void setPlayerState(PlayerState state);
@@ -111,6 +117,10 @@ public:
     // A live update from the event stream. Kept in the local copy; when it is another device's
     // update of the video on screen, remoteUpdateArrived() tells the window (never a jump).
     void handleRemote(const ProgressRecord &record);
+    // Mark as Watched / Unwatched (the Playback menu) for the video open: a report now. Watched
+    // keeps the place and is a finish of its own; unwatched goes back to 0, paused, and reports
+    // `stopped` there. Either is an observation like any other: the newer wins on every device.
+    void markWatched(bool watched);
     // Reports the final position and gives the server at most about a second; then closed().
     void close();
 
@@ -133,6 +143,9 @@ Q_SIGNALS:
     void resumeOffered(const ResumePoint &point); // in "ask first" mode, instead of going there
     void progressReported(const ProgressRecord &record);
     void ended(); // the video played to its end (reported as `ended`)
+    // The video open became watched or unwatched: past the threshold or the end, marked here, a
+    // rewatch started, or another device's newer mark while this one was not playing.
+    void watchedChanged(bool watched);
     void remoteUpdateArrived(const ProgressRecord &record, bool playingHere);
     // This device went to another device's place ("Continue from there", or play pressed while
     // that place was the newest).
@@ -148,6 +161,11 @@ private:
     void startFromTheBeginning(const QString &why);
     void giveUpStarting(const QString &why);
     void report(PlaybackState state);
+    PlaybackState currentState() const;
+    // Applies the thresholds to the place now (`atEnd`: the player reached the end); true when
+    // the watched state changed.
+    bool followWatchedRule(bool atEnd);
+    void setWatched(bool watched);
     void setPhase(Phase phase) { m_phase = phase; }
 
     SyncClient &m_sync;
@@ -187,6 +205,16 @@ private:
     std::optional<ProgressRecord> m_newerRemote;
     bool m_changedSinceReport = false; // played or moved here since the last report
     std::optional<PlaybackChoices> m_choices;
+
+    WatchedRule m_watchedRule;
+    bool m_watched = false;
+    // With m_watched: when this viewing became watched (0: the next report's observation).
+    qint64 m_finishedAtMs = 0;
+    // Since it became watched the place was back where a viewing has not started (< 5 % or
+    // < 60 s; a watched video opens at 0): going on from there is a rewatch, not the old finish.
+    bool m_backAtStart = false;
+    // A pause asked for here whose place was already reported (Mark as Unwatched).
+    bool m_pauseReported = false;
 
     QTimer m_reportTimer;
     QTimer m_settleTimer;

@@ -44,7 +44,8 @@ ResumePoint ResumePoint::choose(const std::optional<ProgressRecord> &server,
     } else {
         return point;
     }
-    if (point.record->state != PlaybackState::Ended)
+    // Watched (past the threshold, the end, or marked): the next viewing is from the start.
+    if (!point.record->isWatched())
         point.positionMs = point.record->positionMs;
     return point;
 }

@@ -21,7 +21,8 @@ struct ResumePoint
     QString sourceName() const;
 
     // The newer of the server's and the local record by the ordering rule (the server's on a
-    // tie: it is the same observation). A record in state `ended` starts from 0, and so does
+    // tie: it is the same observation). A watched record (ProgressRecord::isWatched: marked, past
+    // the threshold, or `ended` from an older player) starts from 0, and so does
     // everything with `fromStart`.
     // The optional rewind after a break: nothing under 10 minutes away, 5 s under an hour,
     // 10 s under a day, 20 s under a week, 30 s beyond.
