@@ -8,6 +8,7 @@
 #include "playbacksession.h"
 #include "playersettings.h"
 #include "protocol/contentfingerprint.h"
+#include "watchedrule.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -20,14 +21,6 @@
 Q_LOGGING_CATEGORY(lcContinue, "playmark.app.continue")
 
 namespace {
-
-// Not started (ISSUE14): below 5 % of a known duration or the first 60 s. Such a record is not
-// resumed: its show offers the episode from the start.
-bool isStarted(const ProgressRecord &record)
-{
-    return record.positionMs >= 60000
-        && (record.durationMs <= 0 || record.positionMs * 20 >= record.durationMs);
-}
 
 QString showTitleOf(const ProgressRecord &record)
 {
@@ -154,7 +147,9 @@ std::optional<ContinueItem> ContinueWatchingModel::plan(const ContinueEntry &ent
     const ProgressRecord &record = entry.record;
     ContinueItem item;
     item.record = record;
-    if (record.showId.isEmpty() || (!record.isWatched() && isStarted(record))) {
+    // A show's episode not started (WatchedRule) is not resumed: it is offered from the start.
+    if (record.showId.isEmpty()
+        || (!record.isWatched() && WatchedRule::isStarted(record.positionMs, record.durationMs))) {
         if (record.showId.isEmpty() && record.isWatched())
             return std::nullopt;
         item.key = record.contentId;
