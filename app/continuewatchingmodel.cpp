@@ -46,9 +46,9 @@ QVariant ContinueWatchingModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const ContinueItem &item = m_items.at(index.row());
+    const ContinueWatchingItem &item = m_items.at(index.row());
     const ProgressRecord &record = item.record;
-    const bool resume = item.kind == ContinueItem::Kind::Resume;
+    const bool resume = item.kind == ContinueWatchingItem::Kind::Resume;
     switch (role) {
     case Qt::DisplayRole:
         return item.title.isEmpty() ? record.contentId : item.title;
@@ -99,9 +99,9 @@ QHash<int, QByteArray> ContinueWatchingModel::roleNames() const
     return names;
 }
 
-ContinueItem ContinueWatchingModel::item(const QString &key) const
+ContinueWatchingItem ContinueWatchingModel::item(const QString &key) const
 {
-    for (const ContinueItem &item : m_items) {
+    for (const ContinueWatchingItem &item : m_items) {
         if (item.key == key)
             return item;
     }
@@ -142,10 +142,10 @@ void ContinueWatchingModel::showLocal(quint64 generation)
     });
 }
 
-std::optional<ContinueItem> ContinueWatchingModel::plan(const ContinueEntry &entry)
+std::optional<ContinueWatchingItem> ContinueWatchingModel::plan(const ContinueEntry &entry)
 {
     const ProgressRecord &record = entry.record;
-    ContinueItem item;
+    ContinueWatchingItem item;
     item.record = record;
     // A show's episode not started (WatchedRule) is not resumed: it is offered from the start.
     if (record.showId.isEmpty()
@@ -158,28 +158,29 @@ std::optional<ContinueItem> ContinueWatchingModel::plan(const ContinueEntry &ent
     }
     // Next Up: after the episode it follows; without one, the newest episode again from the start
     // (not started, or watched with no finish known).
-    item.kind = ContinueItem::Kind::NextUp;
+    item.kind = ContinueWatchingItem::Kind::NextUp;
     item.nextAfter = entry.nextAfter;
     if (!item.nextAfter && record.isWatched())
         item.nextAfter = record;
-    item.key = ContinueItem::showKey(record.showId);
+    item.key = ContinueWatchingItem::showKey(record.showId);
     item.title = showTitleOf(record);
     return item;
 }
 
-QList<ContinueItem> ContinueWatchingModel::findFiles(QList<ContinueItem> items,
-                                                     const QHash<QString, QStringList> &folders)
+QList<ContinueWatchingItem>
+ContinueWatchingModel::findFiles(QList<ContinueWatchingItem> items,
+                                 const QHash<QString, QStringList> &folders)
 {
-    QList<ContinueItem> found;
-    for (ContinueItem &item : items) {
-        if (item.kind != ContinueItem::Kind::NextUp) {
+    QList<ContinueWatchingItem> found;
+    for (ContinueWatchingItem &item : items) {
+        if (item.kind != ContinueWatchingItem::Kind::NextUp) {
             found.append(item);
             continue;
         }
         const QString showId = item.record.showId;
         const QStringList showFolders = folders.value(showId);
         if (showFolders.isEmpty()) {
-            item.kind = ContinueItem::Kind::Locate;
+            item.kind = ContinueWatchingItem::Kind::Locate;
             found.append(item);
             continue;
         }
@@ -222,7 +223,7 @@ void ContinueWatchingModel::showEntries(QList<ContinueEntry> entries, bool fromS
                               QSet<QString> shown;
                               for (const ProgressRecord &record : visible.valueOr(records))
                                   shown.insert(record.contentId);
-                              QList<ContinueItem> items;
+                              QList<ContinueWatchingItem> items;
                               for (const ContinueEntry &entry : entries) {
                                   if (!shown.contains(entry.record.contentId))
                                       continue;
@@ -233,12 +234,12 @@ void ContinueWatchingModel::showEntries(QList<ContinueEntry> entries, bool fromS
                           });
 }
 
-void ContinueWatchingModel::findNextEpisodes(QList<ContinueItem> items, bool fromServer,
+void ContinueWatchingModel::findNextEpisodes(QList<ContinueWatchingItem> items, bool fromServer,
                                              quint64 generation)
 {
     QStringList shows;
-    for (const ContinueItem &item : items) {
-        if (item.kind == ContinueItem::Kind::NextUp)
+    for (const ContinueWatchingItem &item : items) {
+        if (item.kind == ContinueWatchingItem::Kind::NextUp)
             shows.append(item.record.showId);
     }
     if (shows.isEmpty()) {
@@ -263,7 +264,7 @@ void ContinueWatchingModel::findNextEpisodes(QList<ContinueItem> items, bool fro
                 return;
             QtConcurrent::run([items, folders] {
                 return findFiles(items, *folders);
-            }).then(this, [this, fromServer, generation](const QList<ContinueItem> &found) {
+            }).then(this, [this, fromServer, generation](const QList<ContinueWatchingItem> &found) {
                 if (generation == m_generation)
                     setItems(found, fromServer);
             });
@@ -271,7 +272,7 @@ void ContinueWatchingModel::findNextEpisodes(QList<ContinueItem> items, bool fro
     }
 }
 
-void ContinueWatchingModel::setItems(const QList<ContinueItem> &items, bool fromServer)
+void ContinueWatchingModel::setItems(const QList<ContinueWatchingItem> &items, bool fromServer)
 {
     beginResetModel();
     m_items = items;
@@ -280,12 +281,12 @@ void ContinueWatchingModel::setItems(const QList<ContinueItem> &items, bool from
     endResetModel();
     if (changed)
         Q_EMIT fromServerChanged(fromServer);
-    for (const ContinueItem &item : items) {
-        if (item.kind == ContinueItem::Kind::NextUp) {
+    for (const ContinueWatchingItem &item : items) {
+        if (item.kind == ContinueWatchingItem::Kind::NextUp) {
             Q_EMIT thumbnailRequested(item.key, item.path, 0);
             continue;
         }
-        if (item.kind != ContinueItem::Kind::Resume)
+        if (item.kind != ContinueWatchingItem::Kind::Resume)
             continue;
         const ProgressRecord record = item.record;
         m_local.location(record.contentId, this, [this, record](const auto &location) {
@@ -300,7 +301,7 @@ void ContinueWatchingModel::setLocation(const QString &contentId, const QString 
 {
     m_locations.insert(contentId, path);
     for (int row = 0; row < m_items.size(); ++row) {
-        if (m_items.at(row).kind == ContinueItem::Kind::Resume
+        if (m_items.at(row).kind == ContinueWatchingItem::Kind::Resume
             && m_items.at(row).record.contentId == contentId)
             Q_EMIT dataChanged(index(row), index(row), {LocationRole});
     }
@@ -322,18 +323,18 @@ void ContinueWatchingModel::forget(const QString &key)
 
 void ContinueWatchingModel::open(const QString &key)
 {
-    const ContinueItem entry = item(key);
+    const ContinueWatchingItem entry = item(key);
     switch (entry.kind) {
-    case ContinueItem::Kind::NextUp:
+    case ContinueWatchingItem::Kind::NextUp:
         if (QFileInfo::exists(entry.path))
             Q_EMIT openRequested(entry.path);
         else
             refresh(); // moved or deleted since the list was made
         return;
-    case ContinueItem::Kind::Locate:
+    case ContinueWatchingItem::Kind::Locate:
         Q_EMIT showFolderRequested(entry.record.showId, entry.title);
         return;
-    case ContinueItem::Kind::Resume:
+    case ContinueWatchingItem::Kind::Resume:
         break;
     }
     const QString path = location(entry.record.contentId);
@@ -359,12 +360,12 @@ ProgressRecord ContinueWatchingModel::markReport(ProgressRecord current, bool wa
 
 void ContinueWatchingModel::markWatched(const QString &key, bool watched)
 {
-    const ContinueItem entry = item(key);
+    const ContinueWatchingItem entry = item(key);
     ProgressRecord current = entry.record;
     switch (entry.kind) {
-    case ContinueItem::Kind::Locate:
+    case ContinueWatchingItem::Kind::Locate:
         return; // no video yet
-    case ContinueItem::Kind::NextUp: {
+    case ContinueWatchingItem::Kind::NextUp: {
         // The next episode has no record yet: one made from its file.
         const auto name = EpisodeName::parse(entry.path);
         current = ProgressRecord();
@@ -374,7 +375,7 @@ void ContinueWatchingModel::markWatched(const QString &key, bool watched)
         current.episodeId = name ? name->episodeId : QString();
         break;
     }
-    case ContinueItem::Kind::Resume:
+    case ContinueWatchingItem::Kind::Resume:
         break;
     }
     if (current.contentId.isEmpty())

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "client/continueentry.h"
-#include "continueitem.h"
+#include "continuewatchingitem.h"
 #include "protocol/progressrecord.h"
 
 #include <QAbstractListModel>
@@ -36,8 +36,8 @@ public:
         DurationRole,
         ObservedAtRole,
         LocationRole, // where the file was last opened on this device ("" if never)
-        KeyRole, // ContinueItem::key: what open(), hide(), markWatched() take
-        KindRole, // ContinueItem::Kind
+        KeyRole, // ContinueWatchingItem::key: what open(), hide(), markWatched() take
+        KindRole, // ContinueWatchingItem::Kind
         EpisodeLabelRole, // Next Up: "S01E03"
         PlayCountRole,
         LastFinishedRole,
@@ -57,9 +57,9 @@ public:
 
     // Whether the rows are the server's list (false: this device's only, offline).
     bool isFromServer() const { return m_fromServer; }
-    QList<ContinueItem> items() const { return m_items; }
-    // The entry with that key (ContinueItem::key); a default one when none.
-    ContinueItem item(const QString &key) const;
+    QList<ContinueWatchingItem> items() const { return m_items; }
+    // The entry with that key (ContinueWatchingItem::key); a default one when none.
+    ContinueWatchingItem item(const QString &key) const;
     ProgressRecord record(const QString &key) const { return item(key).record; }
     QString location(const QString &contentId) const { return m_locations.value(contentId); }
 
@@ -85,12 +85,12 @@ public:
 
     // What an item of the list becomes here before any folder is looked at: a Resume entry, a
     // NextUp entry whose file is still to be found (path empty), or none (a watched film).
-    static std::optional<ContinueItem> plan(const ContinueEntry &entry);
+    static std::optional<ContinueWatchingItem> plan(const ContinueEntry &entry);
     // `items` with each NextUp entry's file found in the first of its show's `folders` (by
     // show_id) that has it, and its content id; a show with no folder becomes a Locate entry, one
     // whose file none of its folders has is left out. Reads folders and files: off the GUI thread.
-    static QList<ContinueItem> findFiles(QList<ContinueItem> items,
-                                         const QHash<QString, QStringList> &folders);
+    static QList<ContinueWatchingItem> findFiles(QList<ContinueWatchingItem> items,
+                                                 const QHash<QString, QStringList> &folders);
 
 Q_SIGNALS:
     void fromServerChanged(bool fromServer);
@@ -105,14 +105,14 @@ Q_SIGNALS:
 private:
     void showLocal(quint64 generation);
     void showEntries(QList<ContinueEntry> entries, bool fromServer, quint64 generation);
-    void findNextEpisodes(QList<ContinueItem> items, bool fromServer, quint64 generation);
-    void setItems(const QList<ContinueItem> &items, bool fromServer);
+    void findNextEpisodes(QList<ContinueWatchingItem> items, bool fromServer, quint64 generation);
+    void setItems(const QList<ContinueWatchingItem> &items, bool fromServer);
     void setLocation(const QString &contentId, const QString &path);
 
     SyncClient &m_sync;
     LocalCopy &m_local;
     PlayerSettings &m_settings;
-    QList<ContinueItem> m_items;
+    QList<ContinueWatchingItem> m_items;
     QHash<QString, QString> m_locations; // by content id
     bool m_fromServer = true;
     quint64 m_generation = 0; // an answer counts only while this is still its refresh's number

@@ -261,7 +261,7 @@ void PlayerApp::showContinueWatchingEntries()
 {
     using Kind = ContinueWatchingView::Entry::Kind;
     QList<ContinueWatchingView::Entry> entries;
-    for (const ContinueItem &item : m_continueWatching.items()) {
+    for (const ContinueWatchingItem &item : m_continueWatching.items()) {
         const ProgressRecord &record = item.record;
         ContinueWatchingView::Entry entry;
         entry.contentId = item.key;
@@ -269,18 +269,18 @@ void PlayerApp::showContinueWatchingEntries()
         entry.deviceName = record.deviceName;
         entry.observedAtMs = record.observedAtMs;
         switch (item.kind) {
-        case ContinueItem::Kind::Resume:
+        case ContinueWatchingItem::Kind::Resume:
             entry.kind = Kind::Resume;
             entry.positionMs = record.positionMs;
             entry.durationMs = record.durationMs;
             entry.playCount = record.playCount;
             entry.lastFinishedMs = record.lastFinishedMs;
             break;
-        case ContinueItem::Kind::NextUp:
+        case ContinueWatchingItem::Kind::NextUp:
             entry.kind = Kind::NextUp;
             entry.episodeLabel = item.episodeLabel;
             break;
-        case ContinueItem::Kind::Locate:
+        case ContinueWatchingItem::Kind::Locate:
             entry.kind = Kind::Locate;
             break;
         }

@@ -75,9 +75,10 @@ ProgressRecord episode(const QString &title, const QString &showId, const QStrin
     return r;
 }
 
-ContinueItem::Kind kindAt(const ContinueWatchingModel &model, int row)
+ContinueWatchingItem::Kind kindAt(const ContinueWatchingModel &model, int row)
 {
-    return ContinueItem::Kind(model.index(row).data(ContinueWatchingModel::KindRole).toInt());
+    return ContinueWatchingItem::Kind(
+        model.index(row).data(ContinueWatchingModel::KindRole).toInt());
 }
 
 QStringList titles(const ContinueWatchingModel &model)
@@ -356,11 +357,11 @@ void tst_ContinueWatchingModel::groupedByShow()
     QCOMPARE(titles(*m_model),
              (QStringList{u"Other Show S02E05"_s, u"Heat (1995)"_s, u"Never Here"_s,
                           u"The Show S01E02"_s}));
-    QCOMPARE(kindAt(*m_model, 0), ContinueItem::Kind::Resume);
+    QCOMPARE(kindAt(*m_model, 0), ContinueWatchingItem::Kind::Resume);
     QCOMPARE(m_model->index(0).data(ContinueWatchingModel::PositionRole).toLongLong(), 600000);
-    QCOMPARE(kindAt(*m_model, 1), ContinueItem::Kind::Resume);
-    QCOMPARE(kindAt(*m_model, 2), ContinueItem::Kind::Locate);
-    QCOMPARE(kindAt(*m_model, 3), ContinueItem::Kind::NextUp);
+    QCOMPARE(kindAt(*m_model, 1), ContinueWatchingItem::Kind::Resume);
+    QCOMPARE(kindAt(*m_model, 2), ContinueWatchingItem::Kind::Locate);
+    QCOMPARE(kindAt(*m_model, 3), ContinueWatchingItem::Kind::NextUp);
     const QModelIndex next = m_model->index(3);
     QCOMPARE(next.data(ContinueWatchingModel::EpisodeLabelRole).toString(), u"S01E02"_s);
     QCOMPARE(next.data(ContinueWatchingModel::LocationRole).toString(), second);
@@ -391,7 +392,7 @@ void tst_ContinueWatchingModel::locateRemembersTheFolder()
     m_local->save(done, false, 0);
     CHECK(refresh());
     QCOMPARE(m_model->rowCount(), 1);
-    QCOMPARE(kindAt(*m_model, 0), ContinueItem::Kind::Locate);
+    QCOMPARE(kindAt(*m_model, 0), ContinueWatchingItem::Kind::Locate);
     const QString key = m_model->index(0).data(ContinueWatchingModel::KeyRole).toString();
 
     QSignalSpy asked(m_model.get(), &ContinueWatchingModel::showFolderRequested);
@@ -407,7 +408,7 @@ void tst_ContinueWatchingModel::locateRemembersTheFolder()
     QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
     m_model->setShowFolder(u"never-here"_s, folder);
     QVERIFY(reset.wait(kTimeoutMs));
-    QCOMPARE(kindAt(*m_model, 0), ContinueItem::Kind::NextUp);
+    QCOMPARE(kindAt(*m_model, 0), ContinueWatchingItem::Kind::NextUp);
     QCOMPARE(m_model->index(0).data(ContinueWatchingModel::LocationRole).toString(), second);
     // Remembered: the settings have it (another start reads them).
     QCOMPARE(m_settings->showFolder(u"never-here"_s), folder);

@@ -12,7 +12,7 @@
 // - NextUp: a show's next episode, found in the folder where this device last had the show's
 //   episodes (or the one chosen with "Locate…"), opened from the start.
 // - Locate: a show never opened here: the person is asked for the folder of its episodes.
-struct ContinueItem
+struct ContinueWatchingItem
 {
     enum class Kind { Resume, NextUp, Locate };
 
