@@ -520,8 +520,11 @@ void PlaybackSession::handleRemote(const ProgressRecord &record)
     m_local.save(record, false, 0);
     if (m_phase != Phase::Playing || record.contentId != m_contentId)
         return;
-    const std::optional<ProgressRecord> ours =
+    std::optional<ProgressRecord> ours =
         m_lastReport ? m_lastReport : (m_decision ? m_decision->record : std::nullopt);
+    // An update that arrived late says less than the newest one heard already.
+    if (m_newerRemote && (!ours || ProgressOrder::supersedes(*m_newerRemote, *ours)))
+        ours = m_newerRemote;
     if (!ours || ProgressOrder::supersedes(record, *ours)) {
         m_newerRemote = record;
         // Another device marked it (or finished it, or started it over) after anything done

@@ -340,6 +340,17 @@ private Q_SLOTS:
     void startWaitsForTheTracks();
     void startGoesOnWithoutTracksThatTakeTooLong();
 
+    // Watched.
+    void watchedAtTheThreshold_data();
+    void watchedAtTheThreshold();
+    void watchedAtTheEnd();
+    void watchedVideoOpensAtZeroAndStaysWatchedUntilStarted_data();
+    void watchedVideoOpensAtZeroAndStaysWatchedUntilStarted();
+    void rewatchIsInProgressThenANewFinish();
+    void markWatchedThenUnwatched();
+    void newerMarkFromAnotherDeviceStandsHereWhilePaused();
+    void pausedSendsNothing();
+
     // Another device's place.
     void playGoesToANewerRemotePlace();
     void placeChosenHereBeatsAnEarlierRemotePlace_data();
@@ -362,6 +373,11 @@ private:
     void openAndResume();
     void prerollByHand(qint64 pointMs, int startWaitMs = PlaybackSession::kDefaultStartWaitMs);
     void reportFromAnotherDevice(ProgressRecord record);
+    // Opens a video another device finished (watched, at its end) `agoMs` ago; checks it opened
+    // at 0. `finishedAtMs` gets the finish it carries.
+    void openWatchedElsewhere(qint64 durationMs, qint64 *finishedAtMs);
+    // Seeks there and waits for the report once it settled.
+    void seekAndReport(qint64 positionMs, ProgressRecord *report);
     void keepLocally(ProgressRecord record);
     void readLocal(std::optional<ProgressRecord> *record);
     std::optional<ProgressRecord> serverRecord();
@@ -1376,6 +1392,269 @@ void tst_PlaybackSession::pausedShowsTheFrame()
                               qPrintable(m_timeline->text()), kTimeoutMs);
     QCOMPARE(m_player->state(), State::Paused);
     QVERIFY(!m_timeline->log.contains(u"play"_s));
+}
+
+void tst_PlaybackSession::seekAndReport(qint64 positionMs, ProgressRecord *report)
+{
+    const qsizetype before = m_timeline->reports.size();
+    m_session->requestSeek(positionMs);
+    QTRY_VERIFY_WITH_TIMEOUT(m_timeline->reports.size() > before, kTimeoutMs);
+    *report = m_timeline->reports.at(before);
+    QVERIFY2(qAbs(report->positionMs - positionMs) < 1000, qPrintable(m_timeline->text()));
+}
+
+void tst_PlaybackSession::openWatchedElsewhere(qint64 durationMs, qint64 *finishedAtMs)
+{
+    const qint64 now = nowMs();
+    ProgressRecord tv = at(seen(u"tv"_s, durationMs, 60000, PlaybackState::Ended), now);
+    tv.durationMs = durationMs;
+    tv.watched = true;
+    tv.finishedAtMs = now - 120000; // passed the threshold a minute before the end
+    *finishedAtMs = tv.finishedAtMs;
+    CHECK(reportFromAnotherDevice(tv));
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer(durationMs);
+    m_session->setReportIntervalMs(600000);
+    CHECK(openAndResume());
+    QCOMPARE(m_timeline->resumed.first().positionMs, qint64(0));
+    QCOMPARE(m_timeline->resumed.first().sourceName(), u"server"_s);
+    QVERIFY(m_session->isWatched());
+}
+
+void tst_PlaybackSession::watchedAtTheThreshold_data()
+{
+    QTest::addColumn<int>("percent"); // the setting
+    QTest::addColumn<qint64>("position");
+    QTest::addColumn<bool>("watched");
+
+    // Of an hour: 89 % is 53:24, 90 % 54:00.
+    QTest::newRow("89 %") << 90 << qint64(3204000) << false;
+    QTest::newRow("90 %") << 90 << qint64(3240000) << true;
+    QTest::newRow("a second before 90 %") << 90 << qint64(3239000) << false;
+    QTest::newRow("95 %, set to 96") << 96 << qint64(3420000) << false;
+    QTest::newRow("96 %, set to 96") << 96 << qint64(3456000) << true;
+}
+
+void tst_PlaybackSession::watchedAtTheThreshold()
+{
+    QFETCH(int, percent);
+    QFETCH(qint64, position);
+    QFETCH(bool, watched);
+
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(300);
+    m_session->setWatchedPercent(percent);
+    QSignalSpy changed(m_session.get(), &PlaybackSession::watchedChanged);
+    CHECK(openAndResume());
+    m_session->togglePlayPause(); // paused: the seek's report alone
+    QTRY_COMPARE_WITH_TIMEOUT(m_player->state(), State::Paused, kTimeoutMs);
+    const qsizetype before = m_timeline->reports.size();
+    ProgressRecord report;
+    CHECK(seekAndReport(position, &report));
+    QCOMPARE(report.watched, std::optional<bool>(watched));
+    QCOMPARE(m_session->isWatched(), watched);
+    QCOMPARE(changed.count(), watched ? 1 : 0);
+    if (!watched) {
+        QCOMPARE(report.finishedAtMs, qint64(0));
+        return;
+    }
+    // The finish is the observation that passed the threshold, and it stays that of every later
+    // report of this viewing, so the server counts it once.
+    QCOMPARE(report.finishedAtMs, report.observedAtMs);
+    m_session->togglePlayPause();
+    QTRY_VERIFY_WITH_TIMEOUT(m_timeline->reports.size() >= before + 3, kTimeoutMs);
+    for (const ProgressRecord &later : m_timeline->reports.mid(before)) {
+        QCOMPARE(later.watched, std::optional<bool>(true));
+        QCOMPARE(later.finishedAtMs, report.finishedAtMs);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(serverRecord() && serverRecord()->isWatched(), kTimeoutMs);
+    QCOMPARE(serverRecord()->finishedAtMs, report.finishedAtMs);
+}
+
+void tst_PlaybackSession::watchedAtTheEnd()
+{
+    // 100 %: only the end counts.
+    constexpr qint64 duration = 120000;
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer(duration);
+    m_session->setReportIntervalMs(600000);
+    m_session->setWatchedPercent(100);
+    QSignalSpy changed(m_session.get(), &PlaybackSession::watchedChanged);
+    CHECK(openAndResume());
+    ProgressRecord report;
+    CHECK(seekAndReport(duration - 2000, &report));
+    QCOMPARE(report.watched, std::optional<bool>(false));
+
+    m_player->reachEnd();
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.first().first().toBool(), true);
+    const ProgressRecord end = m_timeline->reports.last();
+    QCOMPARE(end.state, PlaybackState::Ended);
+    QCOMPARE(end.watched, std::optional<bool>(true));
+    QCOMPARE(end.finishedAtMs, end.observedAtMs);
+}
+
+void tst_PlaybackSession::watchedVideoOpensAtZeroAndStaysWatchedUntilStarted_data()
+{
+    QTest::addColumn<qint64>("duration");
+    QTest::addColumn<qint64>("position");
+    QTest::addColumn<bool>("watched");
+
+    // Of an hour, 5 % is 3:00: 4 % (2:24) is past the first minute but not started.
+    QTest::newRow("4 %") << qint64(3600000) << qint64(144000) << true;
+    QTest::newRow("6 %") << qint64(3600000) << qint64(216000) << false;
+    // Of 1000 s, 5 % is 50 s: the first minute decides.
+    QTest::newRow("59 s") << qint64(1000000) << qint64(59000) << true;
+    QTest::newRow("61 s") << qint64(1000000) << qint64(61000) << false;
+}
+
+void tst_PlaybackSession::watchedVideoOpensAtZeroAndStaysWatchedUntilStarted()
+{
+    QFETCH(qint64, duration);
+    QFETCH(qint64, position);
+    QFETCH(bool, watched);
+
+    CHECK(startServer());
+    qint64 finishedAt = 0;
+    CHECK(openWatchedElsewhere(duration, &finishedAt));
+    QSignalSpy changed(m_session.get(), &PlaybackSession::watchedChanged);
+    ProgressRecord report;
+    CHECK(seekAndReport(position, &report));
+    QCOMPARE(report.watched, std::optional<bool>(watched));
+    // Still the old viewing: its finish, not a new one.
+    QCOMPARE(report.finishedAtMs, watched ? finishedAt : qint64(0));
+    QCOMPARE(changed.count(), watched ? 0 : 1);
+    QTRY_VERIFY_WITH_TIMEOUT(serverRecord() && serverRecord()->deviceId == u"laptop"_s, kTimeoutMs);
+    QCOMPARE(serverRecord()->isWatched(), watched);
+}
+
+// A rewatch: watched with the old finish at 0, in progress once started, a new finish at 90 %.
+void tst_PlaybackSession::rewatchIsInProgressThenANewFinish()
+{
+    CHECK(startServer());
+    qint64 finishedAt = 0;
+    CHECK(openWatchedElsewhere(kDurationMs, &finishedAt));
+    QSignalSpy changed(m_session.get(), &PlaybackSession::watchedChanged);
+    QTRY_VERIFY_WITH_TIMEOUT(m_player->position() >= 300, kTimeoutMs);
+    m_session->togglePlayPause();
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->reports.size(), 1, kTimeoutMs);
+    QCOMPARE(m_timeline->reports.first().watched, std::optional<bool>(true));
+    QCOMPARE(m_timeline->reports.first().finishedAtMs, finishedAt);
+
+    ProgressRecord report;
+    CHECK(seekAndReport(kDurationMs / 2, &report));
+    QCOMPARE(report.watched, std::optional<bool>(false));
+    QCOMPARE(report.finishedAtMs, qint64(0));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.last().first().toBool(), false);
+    // Going back to the start of a rewatch in progress is still in progress.
+    CHECK(seekAndReport(1000, &report));
+    QCOMPARE(report.watched, std::optional<bool>(false));
+
+    CHECK(seekAndReport(kDurationMs * 95 / 100, &report));
+    QCOMPARE(report.watched, std::optional<bool>(true));
+    QVERIFY(report.finishedAtMs > finishedAt);
+    QCOMPARE(report.finishedAtMs, report.observedAtMs);
+    QCOMPARE(changed.count(), 2);
+    QCOMPARE(changed.last().first().toBool(), true);
+}
+
+void tst_PlaybackSession::markWatchedThenUnwatched()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(600000);
+    QSignalSpy changed(m_session.get(), &PlaybackSession::watchedChanged);
+    CHECK(openAndResume());
+    QTRY_VERIFY_WITH_TIMEOUT(m_player->position() >= 300, kTimeoutMs);
+
+    m_session->markWatched(true);
+    QCOMPARE(m_timeline->reports.size(), 1);
+    const ProgressRecord marked = m_timeline->reports.first();
+    QCOMPARE(marked.watched, std::optional<bool>(true));
+    QCOMPARE(marked.finishedAtMs, marked.observedAtMs);
+    QCOMPARE(marked.state, PlaybackState::Playing); // the place and state stand
+    QVERIFY(marked.positionMs >= 300);
+    QCOMPARE(changed.count(), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(serverRecord() && serverRecord()->isWatched(), kTimeoutMs);
+
+    m_session->markWatched(false);
+    QCOMPARE(m_timeline->reports.size(), 2);
+    const ProgressRecord unmarked = m_timeline->reports.last();
+    QCOMPARE(unmarked.watched, std::optional<bool>(false));
+    QCOMPARE(unmarked.positionMs, qint64(0));
+    QCOMPARE(unmarked.state, PlaybackState::Stopped);
+    QVERIFY(unmarked.observedAtMs > marked.observedAtMs);
+    QCOMPARE(changed.count(), 2);
+    // Back at 0, paused, with no second report for the pause it asked for.
+    QTRY_COMPARE_WITH_TIMEOUT(m_player->state(), State::Paused, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(m_player->position(), qint64(0), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(serverRecord() && !serverRecord()->isWatched(), kTimeoutMs);
+    QCOMPARE(serverRecord()->positionMs, qint64(0));
+    QCOMPARE(m_timeline->reports.size(), 2);
+}
+
+// Another device's newer mark stands on a device that only sits paused on the video.
+void tst_PlaybackSession::newerMarkFromAnotherDeviceStandsHereWhilePaused()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(600000);
+    m_session->setStartPaused(true);
+    QSignalSpy changed(m_session.get(), &PlaybackSession::watchedChanged);
+    CHECK(openAndResume());
+
+    ProgressRecord tv = at(seen(u"tv"_s, 600000, 0, PlaybackState::Stopped), nowMs());
+    tv.contentId = m_contentId;
+    tv.watched = true;
+    tv.finishedAtMs = tv.observedAtMs;
+    m_session->handleRemote(tv);
+    QCOMPARE(changed.count(), 1);
+    QVERIFY(m_session->isWatched());
+    QCOMPARE(m_session->finishedAtMs(), tv.finishedAtMs);
+
+    // An older word changes nothing.
+    ProgressRecord older = tv;
+    older.observedAtMs -= 60000;
+    older.watched = false;
+    m_session->handleRemote(older);
+    QCOMPARE(changed.count(), 1);
+
+    ProgressRecord unmarked = tv;
+    unmarked.observedAtMs += 1000;
+    unmarked.watched = false;
+    unmarked.positionMs = 0;
+    m_session->handleRemote(unmarked);
+    QCOMPARE(changed.count(), 2);
+    QVERIFY(!m_session->isWatched());
+    QVERIFY(m_timeline->reports.isEmpty()); // heard, not said again
+}
+
+// A device that sits paused says nothing, whatever arrives meanwhile, and closing it says nothing
+// either: its old place must never come out as a newer observation.
+void tst_PlaybackSession::pausedSendsNothing()
+{
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(100);
+    m_session->setStartPaused(true);
+    CHECK(openAndResume());
+    QCOMPARE(m_player->state(), State::Paused);
+    ProgressRecord tv = at(seen(u"tv"_s, 600000, 0, PlaybackState::Playing), nowMs());
+    tv.contentId = m_contentId;
+    m_session->handleRemote(tv);
+    m_session->refreshPausedFrame();
+    QTest::qWait(1000); // ten intervals
+    QVERIFY2(m_timeline->reports.isEmpty(), qPrintable(m_timeline->text()));
+    m_session->close();
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->closed.size(), 1, kTimeoutMs);
+    QVERIFY2(m_timeline->reports.isEmpty(), qPrintable(m_timeline->text()));
 }
 
 // Opened paused at 0 while the TV plays on: play here continues from the TV's place.
