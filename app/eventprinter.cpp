@@ -62,6 +62,25 @@ void EventPrinter::quit(const QString &contentId, qint64 positionMs, int pending
            {QStringLiteral("pending"), pending}});
 }
 
+void EventPrinter::identified(const QString &contentId, const QString &showId,
+                              const QString &episodeId) const
+{
+    const auto orNull = [](const QString &text) {
+        return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
+    };
+    print({{QStringLiteral("event"), QStringLiteral("identified")},
+           {QStringLiteral("content_id"), contentId},
+           {QStringLiteral("show_id"), orNull(showId)},
+           {QStringLiteral("episode_id"), orNull(episodeId)}});
+}
+
+void EventPrinter::watched(const QString &contentId, bool watched) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("watched")},
+           {QStringLiteral("content_id"), contentId},
+           {QStringLiteral("watched"), watched}});
+}
+
 void EventPrinter::tracks(const std::optional<QString> &audio, const QString &subtitles,
                           qint64 subtitleDelayMs, double speed) const
 {

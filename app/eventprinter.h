@@ -24,6 +24,11 @@ public:
     void reported(const ProgressRecord &record, bool delivered) const;
     void remote(const ProgressRecord &record) const;
     void quit(const QString &contentId, qint64 positionMs, int pending) const;
+    // The video open is known: its show and episode (null when its name has none).
+    void identified(const QString &contentId, const QString &showId,
+                    const QString &episodeId) const;
+    // The video became watched or unwatched.
+    void watched(const QString &contentId, bool watched) const;
     // The tracks, delay and speed playing, named as the menus show them: `audio` null when the
     // file has none, `subtitles` "" for none (printed "off").
     void tracks(const std::optional<QString> &audio, const QString &subtitles,

@@ -636,6 +636,8 @@ void PlaybackSession::report(PlaybackState state)
                                          : qMax<qint64>(0, m_positionMs);
     record.state = state;
     record.title = m_title;
+    record.showId = m_showId;
+    record.episodeId = m_episodeId;
     record.choices = m_choices;
     record.watched = m_watched;
     if (m_watched) {

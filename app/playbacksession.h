@@ -76,6 +76,9 @@ public:
     QString path() const { return m_path; }
     QString contentId() const { return m_contentId; }
     QString title() const { return m_title; } // as reported: the file's name without extension
+    // The show and episode the file's name says (EpisodeName), as reported; empty for a film.
+    QString showId() const { return m_showId; }
+    QString episodeId() const { return m_episodeId; }
     qint64 positionMs() const { return m_positionMs; }
     qint64 durationMs() const { return m_durationMs; }
     std::optional<ResumePoint> resumePoint() const { return m_decision; }
@@ -181,6 +184,8 @@ private:
     QString m_path;
     QString m_contentId;
     QString m_title;
+    QString m_showId;
+    QString m_episodeId;
 
     std::optional<FetchResult> m_serverAnswer;
     using LocalAnswer = StoreResult<std::optional<ProgressRecord>>;

@@ -372,6 +372,8 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::seekRequested, &m_session, &PlaybackSession::requestSeek);
     connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
+    connect(window, &PlayerWindow::markWatchedRequested, &m_session,
+            &PlaybackSession::markWatched);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
     connect(window, &PlayerWindow::historyRequested, this,
             [this] { m_history.request(m_session.contentId()); });
@@ -480,7 +482,26 @@ void PlayerApp::connectSession()
     connect(&m_upNext, &UpNext::countdownChanged, &m_notice, &NoticePresenter::showUpNext);
     connect(&m_upNext, &UpNext::cancelled, &m_notice, &NoticePresenter::clear);
     connect(&m_upNext, &UpNext::playNextRequested, &m_session, &PlaybackSession::open);
+    // Mark as Watched / Unwatched works on a video once it plays (the session's reports need its
+    // place), and says which one it would do.
+    connect(&m_session, &PlaybackSession::loadRequested, this,
+            [this] { m_window->setWatched(std::nullopt); });
+    connect(&m_session, &PlaybackSession::failed, this,
+            [this] { m_window->setWatched(std::nullopt); });
+    connect(m_window.get(), &PlayerWindow::homeRequested, this,
+            [this] { m_window->setWatched(std::nullopt); });
+    connect(&m_session, &PlaybackSession::watchedChanged, this, [this](bool watched) {
+        m_window->setWatched(watched);
+        if (m_options.events)
+            m_printer.watched(m_session.contentId(), watched);
+    });
+    if (m_options.events)
+        connect(&m_session, &PlaybackSession::contentIdentified, this,
+                [this](const QString &contentId) {
+                    m_printer.identified(contentId, m_session.showId(), m_session.episodeId());
+                });
     connect(&m_session, &PlaybackSession::resumed, this, [this](const ResumePoint &point) {
+        m_window->setWatched(m_session.isWatched());
         if (m_options.events)
             m_printer.resumed(m_session.contentId(), point, m_player.position());
         m_notice.showResumed(point, m_sync.deviceId(), m_sync.clock().serverNowMs());

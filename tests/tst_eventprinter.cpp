@@ -54,7 +54,7 @@ ResumePoint point(ResumePoint::Source source, qint64 positionMs, const QString &
     return p;
 }
 
-enum class Kind { Resumed, Reported, Remote, Quit, Seeked, Notice, NoticeGone };
+enum class Kind { Resumed, Reported, Remote, Quit, Seeked, Notice, NoticeGone, Identified, Watched };
 
 } // namespace
 
@@ -161,6 +161,28 @@ void tst_EventPrinter::oneEvent_data()
                                                 {u"shown"_s, false},
                                                 {u"text"_s, QString()},
                                                 {u"action"_s, QString()}};
+    ProgressRecord episode = unused;
+    episode.showId = u"the-expanse"_s;
+    episode.episodeId = u"s01e02"_s;
+    QTest::newRow("identified, an episode")
+        << int(Kind::Identified) << ResumePoint() << episode << false << qint64(0) << 0
+        << QJsonObject{{u"event"_s, u"identified"_s},
+                       {u"content_id"_s, id},
+                       {u"show_id"_s, u"the-expanse"_s},
+                       {u"episode_id"_s, u"s01e02"_s}};
+    QTest::newRow("identified, a film: null, not empty")
+        << int(Kind::Identified) << ResumePoint() << unused << false << qint64(0) << 0
+        << QJsonObject{{u"event"_s, u"identified"_s},
+                       {u"content_id"_s, id},
+                       {u"show_id"_s, QJsonValue::Null},
+                       {u"episode_id"_s, QJsonValue::Null}};
+    for (const bool watched : {true, false}) {
+        QTest::addRow("watched %d", int(watched))
+            << int(Kind::Watched) << ResumePoint() << unused << watched << qint64(0) << 0
+            << QJsonObject{{u"event"_s, u"watched"_s},
+                           {u"content_id"_s, id},
+                           {u"watched"_s, watched}};
+    }
     QTest::newRow("quit, all delivered")
         << int(Kind::Quit) << ResumePoint() << unused << false << qint64(95000) << 0
         << QJsonObject{{u"event"_s, u"quit"_s},
@@ -216,6 +238,12 @@ void tst_EventPrinter::oneEvent()
         break;
     case Kind::Quit:
         printer.quit(id, position, pending);
+        break;
+    case Kind::Identified:
+        printer.identified(id, record.showId, record.episodeId);
+        break;
+    case Kind::Watched:
+        printer.watched(id, delivered);
         break;
     }
 

@@ -99,6 +99,7 @@ private Q_SLOTS:
     void shortcutsAskForTheirAction_data();
     void shortcutsAskForTheirAction();
     void shortcutsWorkInFullScreen();
+    void markWatchedTogglesWithW();
     void everyMenuActionShowsItsShortcut();
     void fullScreenWithFAndEsc();
     void fullScreenButton();
@@ -201,6 +202,40 @@ void tst_PlayerWindow::shortcutsAskForTheirAction()
     QCOMPARE(spy.count(), 2);
 }
 
+// Kodi's W: marks the video open watched, or unwatched when it is; nothing with none open.
+void tst_PlayerWindow::markWatchedTogglesWithW()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QSignalSpy marked(&window, &PlayerWindow::markWatchedRequested);
+    QAction *action = nullptr;
+    for (QAction *candidate : findMenu(window, u"Playback"_s)->actions()) {
+        if (candidate->shortcut() == QKeySequence(Qt::Key_W))
+            action = candidate;
+    }
+    QVERIFY(action);
+    QVERIFY(!action->isEnabled());
+    QTest::keyClick(&window, Qt::Key_W);
+    QCOMPARE(marked.count(), 0);
+
+    window.setWatched(false);
+    QVERIFY(action->isEnabled());
+    QCOMPARE(action->text().remove(u'&'), u"Mark as Watched"_s);
+    QTest::keyClick(&window, Qt::Key_W);
+    QCOMPARE(marked.count(), 1);
+    QCOMPARE(marked.last().first().toBool(), true);
+
+    window.setWatched(true);
+    QCOMPARE(action->text().remove(u'&'), u"Mark as Unwatched"_s);
+    QTest::keyClick(&window, Qt::Key_W);
+    QCOMPARE(marked.count(), 2);
+    QCOMPARE(marked.last().first().toBool(), false);
+
+    window.setWatched(std::nullopt);
+    QTest::keyClick(&window, Qt::Key_W);
+    QCOMPARE(marked.count(), 2);
+}
+
 void tst_PlayerWindow::shortcutsWorkInFullScreen()
 {
     PlayerWindow window;
@@ -271,6 +306,7 @@ void tst_PlayerWindow::everyMenuActionShowsItsShortcut()
                                     QKeySequence(Qt::Key_Return),
                                     QKeySequence(Qt::Key_Enter),
                                     QKeySequence(Qt::Key_V),
+                                    QKeySequence(Qt::Key_W),
                                     QKeySequence(Qt::Key_B),
                                     QKeySequence(Qt::Key_G),
                                     QKeySequence(Qt::Key_H),

@@ -114,6 +114,10 @@ void PlayerWindow::createActions()
     accept->setShortcuts({QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)}); // keypad
     accept->setEnabled(false);
     connect(m_notice, &NoticeBar::actionAvailableChanged, accept, &QAction::setEnabled);
+    // Kodi's key: W toggles watched.
+    m_markWatched = add(playback, tr("Mark as &Watched"), QKeySequence(Qt::Key_W),
+                        [this] { Q_EMIT markWatchedRequested(!m_watched); });
+    setWatched(std::nullopt);
     playback->addSeparator();
     m_historyMenu = playback->addMenu(tr("&Jump to Where Another Device Was"));
     connect(m_historyMenu, &QMenu::aboutToShow, this, [this] {
@@ -169,6 +173,13 @@ void PlayerWindow::createActions()
         if (isFullScreen())
             toggleFullScreen();
     });
+}
+
+void PlayerWindow::setWatched(std::optional<bool> watched)
+{
+    m_watched = watched.value_or(false);
+    m_markWatched->setEnabled(watched.has_value());
+    m_markWatched->setText(m_watched ? tr("Mark as Un&watched") : tr("Mark as &Watched"));
 }
 
 void PlayerWindow::setDeviceName(const QString &name)

@@ -3,6 +3,7 @@
 #include <QMainWindow>
 
 #include <functional>
+#include <optional>
 
 class ContinueWatchingView;
 class PlayerControls;
@@ -60,6 +61,9 @@ public:
     // The Playback > Speed menu lists `speeds`, `current` checked; the controls show it while
     // it is not 1×.
     void setSpeeds(const QList<double> &speeds, double current);
+    // The video open is watched or not (Playback > Mark as Watched / Unwatched, W, says the other
+    // one); nullopt: no video is open, and the action is off.
+    void setWatched(std::optional<bool> watched);
     // A short message about a change (delay, speed, track), in the status bar for a moment: the
     // video surface is a native window that would cover anything laid over it.
     void showMessage(const QString &text);
@@ -70,6 +74,7 @@ Q_SIGNALS:
     void seekRequested(qint64 positionMs);
     void seekByRequested(qint64 deltaMs);
     void startOverRequested();
+    void markWatchedRequested(bool watched); // Mark as Watched (true) / Unwatched (false)
     void volumeStepRequested(int deltaPercent);
     void muteToggleRequested();
     void closeRequested();
@@ -118,6 +123,8 @@ private:
     QAction *m_subtitleTracksEnd = nullptr;
     QActionGroup *m_subtitleTracks = nullptr;
     QMenu *m_speedMenu = nullptr;
+    QAction *m_markWatched = nullptr;
+    bool m_watched = false;
     QActionGroup *m_speeds = nullptr;
     QVideoWidget *m_video = nullptr;
     PlayerControls *m_controls = nullptr;
