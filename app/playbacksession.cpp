@@ -1,6 +1,7 @@
 #include "playbacksession.h"
 
 #include "client/localcopy.h"
+#include "media/episodename.h"
 #include "protocol/contentfingerprint.h"
 #include "protocol/progressorder.h"
 #include "timeformat.h"
@@ -88,6 +89,10 @@ void PlaybackSession::open(const QString &path)
     m_choices.reset();
     m_path = path;
     m_title = QFileInfo(path).completeBaseName().left(256);
+    // The show and episode from the name alone (a film has neither): pure string work.
+    const std::optional<EpisodeName> episode = EpisodeName::parse(path);
+    m_showId = episode ? episode->showId : QString();
+    m_episodeId = episode ? episode->episodeId : QString();
     m_contentId.clear();
     m_serverAnswer.reset();
     m_localAnswer.reset();

@@ -372,8 +372,7 @@ void PlayerApp::connectWindow()
     connect(window, &PlayerWindow::seekRequested, &m_session, &PlaybackSession::requestSeek);
     connect(window, &PlayerWindow::seekByRequested, &m_session, &PlaybackSession::requestSeekBy);
     connect(window, &PlayerWindow::startOverRequested, &m_session, &PlaybackSession::startOver);
-    connect(window, &PlayerWindow::markWatchedRequested, &m_session,
-            &PlaybackSession::markWatched);
+    connect(window, &PlayerWindow::markWatchedRequested, &m_session, &PlaybackSession::markWatched);
     connect(window, &PlayerWindow::closeRequested, &m_session, &PlaybackSession::close);
     connect(window, &PlayerWindow::historyRequested, this,
             [this] { m_history.request(m_session.contentId()); });

@@ -54,7 +54,17 @@ ResumePoint point(ResumePoint::Source source, qint64 positionMs, const QString &
     return p;
 }
 
-enum class Kind { Resumed, Reported, Remote, Quit, Seeked, Notice, NoticeGone, Identified, Watched };
+enum class Kind {
+    Resumed,
+    Reported,
+    Remote,
+    Quit,
+    Seeked,
+    Notice,
+    NoticeGone,
+    Identified,
+    Watched
+};
 
 } // namespace
 
@@ -179,9 +189,8 @@ void tst_EventPrinter::oneEvent_data()
     for (const bool watched : {true, false}) {
         QTest::addRow("watched %d", int(watched))
             << int(Kind::Watched) << ResumePoint() << unused << watched << qint64(0) << 0
-            << QJsonObject{{u"event"_s, u"watched"_s},
-                           {u"content_id"_s, id},
-                           {u"watched"_s, watched}};
+            << QJsonObject{
+                   {u"event"_s, u"watched"_s}, {u"content_id"_s, id}, {u"watched"_s, watched}};
     }
     QTest::newRow("quit, all delivered")
         << int(Kind::Quit) << ResumePoint() << unused << false << qint64(95000) << 0

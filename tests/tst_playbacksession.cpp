@@ -17,6 +17,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkProxyFactory>
@@ -339,6 +340,9 @@ private Q_SLOTS:
     void refreshPausedFrameOnlyWhilePaused();
     void startWaitsForTheTracks();
     void startGoesOnWithoutTracksThatTakeTooLong();
+
+    void reportsCarryShowAndEpisode_data();
+    void reportsCarryShowAndEpisode();
 
     // Watched.
     void watchedAtTheThreshold_data();
@@ -1419,6 +1423,45 @@ void tst_PlaybackSession::openWatchedElsewhere(qint64 durationMs, qint64 *finish
     QCOMPARE(m_timeline->resumed.first().positionMs, qint64(0));
     QCOMPARE(m_timeline->resumed.first().sourceName(), u"server"_s);
     QVERIFY(m_session->isWatched());
+}
+
+void tst_PlaybackSession::reportsCarryShowAndEpisode_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("show");
+    QTest::addColumn<QString>("episode");
+
+    QTest::newRow("an episode") << u"The Expanse S01E02.mkv"_s << u"the-expanse"_s << u"s01e02"_s;
+    QTest::newRow("a film") << u"Heat (1995).mkv"_s << QString() << QString();
+}
+
+// The title stays the file's name; the show and episode come from it (EpisodeName).
+void tst_PlaybackSession::reportsCarryShowAndEpisode()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, show);
+    QFETCH(QString, episode);
+
+    m_video = writeVideo(name);
+    QString error;
+    m_contentId = ContentFingerprint::ofFile(m_video, &error);
+    QVERIFY2(!m_contentId.isEmpty(), qPrintable(error));
+    CHECK(startServer());
+    CHECK(startSession(QUrl(m_server->url())));
+    addPlayer();
+    m_session->setReportIntervalMs(600000);
+    CHECK(openAndResume());
+    QCOMPARE(m_session->showId(), show);
+    QCOMPARE(m_session->episodeId(), episode);
+    m_session->togglePlayPause();
+    QTRY_COMPARE_WITH_TIMEOUT(m_timeline->reports.size(), 1, kTimeoutMs);
+    const ProgressRecord report = m_timeline->reports.first();
+    QCOMPARE(report.title, QFileInfo(name).completeBaseName());
+    QCOMPARE(report.showId, show);
+    QCOMPARE(report.episodeId, episode);
+    QTRY_VERIFY_WITH_TIMEOUT(serverRecord() && serverRecord()->deviceId == u"laptop"_s, kTimeoutMs);
+    QCOMPARE(serverRecord()->showId, show);
+    QCOMPARE(serverRecord()->episodeId, episode);
 }
 
 void tst_PlaybackSession::watchedAtTheThreshold_data()
