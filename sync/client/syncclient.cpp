@@ -60,6 +60,23 @@ ProgressRecord SyncClient::report(ProgressRecord record)
     return record;
 }
 
+ProgressRecord SyncClient::markWatched(const ProgressRecord &base, bool watched)
+{
+    ProgressRecord mark;
+    mark.contentId = base.contentId;
+    mark.durationMs = base.durationMs;
+    mark.title = base.title;
+    mark.showId = base.showId;
+    mark.episodeId = base.episodeId;
+    mark.choices = base.choices;
+    mark.positionMs = watched ? base.positionMs : 0;
+    mark.state = PlaybackState::Stopped;
+    mark.watched = watched;
+    if (watched)
+        mark.finishedAtMs = mark.observedAtMs = stampNow();
+    return report(mark);
+}
+
 QNetworkRequest SyncClient::request(const QString &path, int timeoutMs) const
 {
     QNetworkRequest request = m_pool.request(path, timeoutMs);
@@ -328,7 +345,20 @@ void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdat
         const QJsonObject result = results.at(i).toObject();
         const QJsonObject error = result.value(QStringLiteral("error")).toObject();
         const QString code = error.value(QStringLiteral("code")).toString();
-        if (error.isEmpty()) {
+        const QJsonValue forgottenAt = result.value(QStringLiteral("forgotten_at_ms"));
+        if (error.isEmpty() && forgottenAt.isDouble()
+            && !result.contains(QStringLiteral("record"))) {
+            // Observed before the video was forgotten: stale for good, as a replay is. It leaves
+            // the outbox, and so does the video from the local copy (unless a newer observation
+            // is there), or Continue Watching here would bring back what was forgotten.
+            const qint64 forgottenAtMs = qint64(forgottenAt.toDouble());
+            delivered.append(sent);
+            m_local.markDelivered(sent.record);
+            m_local.dropForgotten(sent.record.contentId, forgottenAtMs);
+            qCInfo(lcSync).noquote() << "an update of" << sent.record.contentId
+                                     << "came after it was forgotten and is dropped";
+            Q_EMIT forgottenSeen(sent.record.contentId, forgottenAtMs);
+        } else if (error.isEmpty()) {
             delivered.append(sent);
             m_local.markDelivered(sent.record);
             ValidationError decodeError;

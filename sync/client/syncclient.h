@@ -73,6 +73,13 @@ public:
     // Returns the record as stored. reportSettled() tells when its delivery was tried.
     ProgressRecord report(ProgressRecord record);
 
+    // Mark as Watched / Unwatched for a video that is not open (Continue Watching; the session
+    // marks the one open itself): a report now of `base`'s video, keeping what is known of it
+    // (title, show, episode, duration, choices). Watched keeps the place and is a finish at this
+    // observation (finished_at_ms = observed_at_ms); unwatched puts it back to 0. State
+    // `stopped`. The newer mark wins on every device. Returns the report as stored.
+    ProgressRecord markWatched(const ProgressRecord &base, bool watched);
+
     // GET /v1/progress/{id}, answered within `timeoutMs` (Failed on timeout or without a server).
     void fetch(const QString &contentId, int timeoutMs, QObject *context,
                std::function<void(FetchResult)> done);
@@ -107,6 +114,10 @@ Q_SIGNALS:
     void clockOffsetChanged(qint64 offsetMs);
     // The record that stands on the server for a video, as learned from an answer.
     void serverRecordSeen(const ProgressRecord &record);
+    // An update was stale because the video was forgotten (DELETE) at `forgottenAtMs`, after it
+    // was observed: it left the outbox, and the local copy no longer holds the video unless it
+    // knows a newer observation.
+    void forgottenSeen(const QString &contentId, qint64 forgottenAtMs);
     // A delivery attempt ended: the outbox is empty (ok), or the server could not be reached or
     // the outbox could not be read.
     void deliveryFinished(bool ok);
