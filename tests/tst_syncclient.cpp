@@ -315,12 +315,17 @@ private Q_SLOTS:
     void unauthorizedIsAnAnswer();
     void notFoundIsAnAnswer();
 
+    void markWatchedFromAList();
+    void updateStaleByAForgetLeavesTheOutbox_data();
+    void updateStaleByAForgetLeavesTheOutbox();
+
 private:
     std::unique_ptr<Player> player(const QString &path, const QString &server,
                                    const QString &deviceId = u"tv"_s);
     bool startServer(quint16 port);
     Answer get(const QString &contentId);
     Answer put(const QString &contentId, const QJsonObject &body);
+    Answer forget(const QString &contentId);
     void awayKinds();
     // A copy of the server's database (the same user and token) at `name`, for a second server.
     QString copyServerDatabase(const QString &name);
@@ -412,6 +417,19 @@ Answer tst_SyncClient::put(const QString &contentId, const QJsonObject &body)
         return answer;
     answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     answer.json = QJsonDocument::fromJson(reply->readAll()).object();
+    return answer;
+}
+
+Answer tst_SyncClient::forget(const QString &contentId)
+{
+    QNetworkRequest request(QUrl(m_url + u"/v1/progress/"_s + contentId));
+    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    std::unique_ptr<QNetworkReply> reply(m_nam.deleteResource(request));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    Answer answer;
+    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
+        return answer;
+    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     return answer;
 }
 
@@ -1264,6 +1282,108 @@ void tst_SyncClient::notFoundIsAnAnswer()
     QCOMPARE(tv->servers.current(), first);
     QVERIFY(moved.isEmpty());
     QVERIFY(tv->sync.isOnline());
+}
+
+// Continue Watching marks a video that is not open: from what is known of it, a report now.
+void tst_SyncClient::markWatchedFromAList()
+{
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url);
+    QVERIFY(tv);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    ProgressRecord base = progress(u"show.s01e02"_s, 1234000, PlaybackState::Paused);
+    base.deviceId = u"phone"_s;
+    base.deviceName = u"Phone"_s;
+    base.observedAtMs = nowMs() - 60000;
+    base.title = u"Show S01E02"_s;
+    base.showId = u"show"_s;
+    base.episodeId = u"s01e02"_s;
+    base.playCount = 3; // the server's to say
+
+    const ProgressRecord marked = tv->sync.markWatched(base, true);
+    QCOMPARE(marked.deviceId, u"tv"_s);
+    QCOMPARE(marked.positionMs, base.positionMs);
+    QCOMPARE(marked.state, PlaybackState::Stopped);
+    QCOMPARE(marked.watched, std::optional<bool>(true));
+    QCOMPARE(marked.finishedAtMs, marked.observedAtMs);
+    QVERIFY(marked.observedAtMs > base.observedAtMs);
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QVERIFY(settled.first().at(1).toBool());
+    QJsonObject stored = get(base.contentId).record();
+    QCOMPARE(stored.value(u"watched"_s).toBool(), true);
+    QCOMPARE(stored.value(u"finished_at_ms"_s).toInteger(), marked.observedAtMs);
+    QCOMPARE(stored.value(u"position_ms"_s).toInteger(), base.positionMs);
+    QCOMPARE(stored.value(u"title"_s).toString(), base.title);
+    QCOMPARE(stored.value(u"show_id"_s).toString(), base.showId);
+    QCOMPARE(stored.value(u"episode_id"_s).toString(), base.episodeId);
+
+    const ProgressRecord unmarked = tv->sync.markWatched(marked, false);
+    QCOMPARE(unmarked.positionMs, qint64(0));
+    QCOMPARE(unmarked.watched, std::optional<bool>(false));
+    QCOMPARE(unmarked.finishedAtMs, qint64(0));
+    QVERIFY(unmarked.observedAtMs > marked.observedAtMs);
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 2, kTimeoutMs);
+    stored = get(base.contentId).record();
+    QCOMPARE(stored.value(u"watched"_s).toBool(true), false);
+    QCOMPARE(stored.value(u"position_ms"_s).toInteger(), 0);
+    QCOMPARE(stored.value(u"state"_s).toString(), u"stopped"_s);
+}
+
+void tst_SyncClient::updateStaleByAForgetLeavesTheOutbox_data()
+{
+    QTest::addColumn<bool>("newerLocally"); // the local copy heard of a newer observation
+
+    QTest::newRow("nothing newer: the video goes") << false;
+    QTest::newRow("a newer observation stays") << true;
+}
+
+// Offline, the TV watched a video that was forgotten on another device meanwhile. Its update,
+// delivered later, is stale (the server keeps the forget); it leaves the outbox for good, and the
+// TV's local copy forgets the video too, unless it knows of something newer than the forget.
+void tst_SyncClient::updateStaleByAForgetLeavesTheOutbox()
+{
+    QFETCH(bool, newerLocally);
+
+    const QString id = u"pm1-00112233445566778899aabbccddeeff"_s;
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), QString());
+    QVERIFY(tv);
+    const ProgressRecord offline = tv->sync.report(progress(id, 61000));
+    QCOMPARE(tv->pendingInOutbox(), 1);
+
+    const qint64 phoneSaw = nowMs() - 500;
+    QCOMPARE(put(id,
+                 QJsonObject{{u"position_ms"_s, 900000},
+                             {u"device_id"_s, u"phone"_s},
+                             {u"observed_at_ms"_s, phoneSaw}})
+                 .status,
+             200);
+    QTRY_VERIFY_WITH_TIMEOUT(nowMs() > offline.observedAtMs, kTimeoutMs);
+    QCOMPARE(forget(id).status, 204);
+    QCOMPARE(get(id).status, 404);
+    if (newerLocally) {
+        ProgressRecord later = progress(id, 5000);
+        later.deviceId = u"laptop"_s;
+        later.observedAtMs = nowMs() + 30000;
+        tv->local.save(later, false, 0);
+    }
+
+    QSignalSpy forgotten(&tv->sync, &SyncClient::forgottenSeen);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    QSignalSpy finished(&tv->sync, &SyncClient::deliveryFinished);
+    tv->servers.setServers(ServerList({QUrl(m_url)}), m_token);
+    tv->sync.deliver();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), kTimeoutMs);
+    QVERIFY(finished.last().first().toBool());
+    QCOMPARE(forgotten.count(), 1);
+    QCOMPARE(forgotten.first().at(0).toString(), id);
+    QVERIFY(forgotten.first().at(1).toLongLong() >= phoneSaw);
+    QCOMPARE(settled.count(), 1);
+    QVERIFY(settled.first().at(1).toBool()); // delivered: the server has its answer
+    QCOMPARE(tv->pendingInOutbox(), 0);
+    QCOMPARE(get(id).status, 404); // not brought back
+    const std::optional<ProgressRecord> local = tv->localRecord(id);
+    QCOMPARE(local.has_value(), newerLocally);
+    if (newerLocally)
+        QCOMPARE(local->deviceId, u"laptop"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_SyncClient)

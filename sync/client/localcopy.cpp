@@ -126,6 +126,13 @@ void LocalCopy::withoutHidden(const QList<ProgressRecord> &records, QObject *con
         std::move(done));
 }
 
+void LocalCopy::dropForgotten(const QString &contentId, qint64 forgottenAtMs)
+{
+    post([contentId, forgottenAtMs](LocalStore &store) {
+        return store.dropForgotten(contentId, forgottenAtMs);
+    });
+}
+
 void LocalCopy::setLocation(const QString &contentId, const QString &path)
 {
     post([contentId, path](LocalStore &store) { return store.setLocation(contentId, path); });

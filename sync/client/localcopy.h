@@ -48,6 +48,7 @@ public:
     void hide(const QString &contentId, qint64 observedAtMs);
     void withoutHidden(const QList<ProgressRecord> &records, QObject *context,
                        std::function<void(StoreResult<QList<ProgressRecord>>)> done);
+    void dropForgotten(const QString &contentId, qint64 forgottenAtMs);
     void setLocation(const QString &contentId, const QString &path);
     void location(const QString &contentId, QObject *context,
                   std::function<void(StoreResult<QString>)> done);

@@ -281,6 +281,27 @@ StoreResult<QList<ProgressRecord>> LocalStore::withoutHidden(const QList<Progres
     return visible;
 }
 
+StoreResult<void> LocalStore::dropForgotten(const QString &contentId, qint64 forgottenAtMs)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    SqlTransaction transaction(db);
+    QString error;
+    if (!transaction.begun(&error))
+        return StoreError{error};
+    for (const QString &table : {QStringLiteral("records"), QStringLiteral("outbox")}) {
+        QSqlQuery query(db);
+        query.prepare(QStringLiteral("DELETE FROM %1 WHERE content_id = ? AND observed_at_ms <= ?")
+                          .arg(table));
+        query.addBindValue(contentId);
+        query.addBindValue(forgottenAtMs);
+        if (!exec(query, &error))
+            return StoreError{error};
+    }
+    if (!transaction.commit(&error))
+        return StoreError{error};
+    return {};
+}
+
 StoreResult<void> LocalStore::setLocation(const QString &contentId, const QString &path)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));

@@ -52,6 +52,10 @@ public:
     // `records` less the ones hidden at or after their observation.
     StoreResult<QList<ProgressRecord>> withoutHidden(const QList<ProgressRecord> &records);
 
+    // The video was forgotten at `forgottenAtMs`: its record goes when it was observed at or
+    // before then (a newer one brought it back), and so does a pending update as old.
+    StoreResult<void> dropForgotten(const QString &contentId, qint64 forgottenAtMs);
+
     StoreResult<void> setLocation(const QString &contentId, const QString &path);
     // An empty path when the video was never seen here.
     StoreResult<QString> location(const QString &contentId);
