@@ -326,6 +326,7 @@ private:
     Answer get(const QString &contentId);
     Answer put(const QString &contentId, const QJsonObject &body);
     Answer forget(const QString &contentId);
+    Answer send(const QByteArray &verb, const QString &contentId, const QByteArray &body);
     void awayKinds();
     // A copy of the server's database (the same user and token) at `name`, for a second server.
     QString copyServerDatabase(const QString &name);
@@ -392,44 +393,33 @@ std::unique_ptr<Player> tst_SyncClient::player(const QString &path, const QStrin
 
 Answer tst_SyncClient::get(const QString &contentId)
 {
-    QNetworkRequest request(QUrl(m_url + u"/v1/progress/"_s + contentId));
-    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
-    std::unique_ptr<QNetworkReply> reply(m_nam.get(request));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    Answer answer;
-    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
-        return answer;
-    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    answer.json = QJsonDocument::fromJson(reply->readAll()).object();
-    return answer;
+    return send("GET", contentId, {});
 }
 
 Answer tst_SyncClient::put(const QString &contentId, const QJsonObject &body)
 {
+    return send("PUT", contentId, QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+Answer tst_SyncClient::forget(const QString &contentId)
+{
+    return send("DELETE", contentId, {});
+}
+
+Answer tst_SyncClient::send(const QByteArray &verb, const QString &contentId,
+                            const QByteArray &body)
+{
     QNetworkRequest request(QUrl(m_url + u"/v1/progress/"_s + contentId));
     request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-    std::unique_ptr<QNetworkReply> reply(
-        m_nam.put(request, QJsonDocument(body).toJson(QJsonDocument::Compact)));
+    if (!body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+    std::unique_ptr<QNetworkReply> reply(m_nam.sendCustomRequest(request, verb, body));
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
     Answer answer;
     if (!reply->isFinished() && !finished.wait(kTimeoutMs))
         return answer;
     answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     answer.json = QJsonDocument::fromJson(reply->readAll()).object();
-    return answer;
-}
-
-Answer tst_SyncClient::forget(const QString &contentId)
-{
-    QNetworkRequest request(QUrl(m_url + u"/v1/progress/"_s + contentId));
-    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
-    std::unique_ptr<QNetworkReply> reply(m_nam.deleteResource(request));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    Answer answer;
-    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
-        return answer;
-    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     return answer;
 }
 
