@@ -344,20 +344,6 @@ void ContinueWatchingModel::open(const QString &key)
         Q_EMIT locateRequested(entry.record, path);
 }
 
-ProgressRecord ContinueWatchingModel::markReport(ProgressRecord current, bool watched, qint64 nowMs)
-{
-    current.observedAtMs = nowMs;
-    current.state = PlaybackState::Stopped;
-    current.watched = watched;
-    current.finishedAtMs = watched ? nowMs : 0;
-    if (!watched)
-        current.positionMs = 0;
-    current.receivedAtMs = 0;
-    current.playCount = 0;
-    current.lastFinishedMs = 0;
-    return current;
-}
-
 void ContinueWatchingModel::markWatched(const QString &key, bool watched)
 {
     const ContinueWatchingItem entry = item(key);
@@ -380,19 +366,18 @@ void ContinueWatchingModel::markWatched(const QString &key, bool watched)
     }
     if (current.contentId.isEmpty())
         return;
-    const ProgressRecord mark = markReport(current, watched, m_sync.stampNow());
     // Made again once its delivery was tried (at once without a server), so that the server's
     // list has it.
     auto settled = std::make_shared<QMetaObject::Connection>();
-    *settled = connect(&m_sync, &SyncClient::reportSettled, this,
-                       [this, mark, settled](const ProgressRecord &record, bool) {
-                           if (record.contentId != mark.contentId
-                               || record.observedAtMs != mark.observedAtMs)
-                               return;
-                           disconnect(*settled);
-                           refresh();
-                       });
-    Q_EMIT markReported(m_sync.report(mark));
+    *settled =
+        connect(&m_sync, &SyncClient::reportSettled, this,
+                [this, contentId = current.contentId, settled](const ProgressRecord &record, bool) {
+                    if (record.contentId != contentId)
+                        return;
+                    disconnect(*settled);
+                    refresh();
+                });
+    Q_EMIT markReported(m_sync.markWatched(current, watched));
 }
 
 void ContinueWatchingModel::setShowFolder(const QString &showId, const QString &folder)

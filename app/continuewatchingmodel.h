@@ -73,15 +73,10 @@ public:
     // the start, or asks for the folder of a show never opened here.
     void open(const QString &key);
     // Marks the entry's video (a Next Up entry: the next episode) watched or unwatched on every
-    // device.
+    // device (SyncClient::markWatched).
     void markWatched(const QString &key, bool watched);
     // The folder the person chose for a show ("Locate…"): remembered, and the list made again.
     void setShowFolder(const QString &showId, const QString &folder);
-
-    // The report that marks `current` (the video's record, or one made for a video with none)
-    // watched or unwatched now (ISSUE14 semantics): watched keeps the place and finishes now;
-    // unwatched goes back to the start. Both stopped; SyncClient::report stamps the time.
-    static ProgressRecord markReport(ProgressRecord current, bool watched, qint64 nowMs);
 
     // What an item of the list becomes here before any folder is looked at: a Resume entry, a
     // NextUp entry whose file is still to be found (path empty), or none (a watched film).
