@@ -209,12 +209,12 @@ void ContinueWatchingView::setEntries(const QList<Entry> &entries, qint64 nowMs,
             break;
         case Kind::NextUp:
             detail = tr("Next: %1").arg(entry.episodeLabel);
-            left = tr("From the start · watched on %1 · %2").arg(entry.deviceName, when);
+            left = tr("From the start · %1 · %2").arg(entry.deviceName, when);
             item->setData(ProgressRole, -1.0);
             break;
         case Kind::Locate:
             detail = tr("Next episode: Locate… the folder of its episodes on this device");
-            left = tr("Watched on %1 · %2").arg(entry.deviceName, when);
+            left = tr("%1 · %2").arg(entry.deviceName, when);
             item->setData(ProgressRole, -1.0);
             break;
         }

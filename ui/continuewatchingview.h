@@ -12,7 +12,7 @@ class QPushButton;
 // The list shown when no video is open: picture, title, device, progress, time left, when; a
 // show's next episode as "Next: S01E03"; a show never opened here as "Locate…". Passive: Enter or
 // double-click asks to open; "Hide" and "Forget…" ask to remove (Forget after the person
-// confirms); the entry's menu (right click, the Menu key) offers those and Mark as Watched /
+// confirms); the entry's menu (right click) offers those and Mark as Watched /
 // Unwatched.
 class ContinueWatchingView final : public QWidget
 {
