@@ -108,6 +108,7 @@ private Q_SLOTS:
     void locationAndThumbnail();
     void openWhereSeenOrAskWhere();
     void groupedByShow();
+    void nextUpFromTheServer();
     void locateRemembersTheFolder();
     void markWatchedAndUnwatched();
     void markNextUpWatchedMovesOn();
@@ -383,6 +384,40 @@ void tst_ContinueWatchingModel::groupedByShow()
     m_model->open(nextKey);
     QCOMPARE(opened.size(), 1);
     QCOMPARE(opened.first().at(0).toString(), second);
+}
+
+void tst_ContinueWatchingModel::nextUpFromTheServer()
+{
+    CHECK(startServer());
+    // Opened here once; on the TV episodes 1 and 2 finished, then episode 1 again: the server says
+    // Next Up follows episode 2 (a rewatch does not move it back), though episode 1 is newest.
+    const QString folder = m_dir->filePath(u"The Show"_s);
+    const QString first = makeFile(folder, u"The Show S01E01.mkv"_s);
+    makeFile(folder, u"The Show S01E02.mkv"_s);
+    const QString third = makeFile(folder, u"The Show S01E03.mkv"_s);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    ProgressRecord started = episode(u"The Show S01E01"_s, u"the-show"_s, u"s01e01"_s, now, false);
+    started.positionMs = 1000;
+    m_local->save(started, false, 0);
+    m_local->setLocation(started.contentId, first);
+    for (const QString &id : {u"s01e01"_s, u"s01e02"_s, u"s01e01"_s}) {
+        ProgressRecord done = episode(u"The Show "_s + id.toUpper(), u"the-show"_s, id, 0, true);
+        done.finishedAtMs = 0; // each report a finish of its own, at its observation
+        CHECK(reportFromTv(done));
+    }
+    CHECK(refresh());
+    QCOMPARE(m_model->isFromServer(), true);
+    QCOMPARE(m_model->rowCount(), 1);
+    QCOMPARE(kindAt(*m_model, 0), ContinueWatchingItem::Kind::NextUp);
+    QCOMPARE(m_model->index(0).data(ContinueWatchingModel::EpisodeLabelRole).toString(),
+             u"S01E03"_s);
+    QCOMPARE(m_model->index(0).data(ContinueWatchingModel::LocationRole).toString(), third);
+    const ContinueWatchingItem item = m_model->items().constFirst();
+    QCOMPARE(item.record.episodeId, u"s01e01"_s);
+    QCOMPARE(item.record.playCount, 2); // "watched twice"
+    QCOMPARE(item.record.deviceName, u"TV"_s);
+    QVERIFY(item.nextAfter);
+    QCOMPARE(item.nextAfter->episodeId, u"s01e02"_s);
 }
 
 void tst_ContinueWatchingModel::locateRemembersTheFolder()
