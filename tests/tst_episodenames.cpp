@@ -95,6 +95,11 @@ void tst_EpisodeNames::episodes_data()
     row("/media/TV/Fargo/Season 2/03 - The Myth of Sisyphus.mkv", u"Fargo"_s, u"fargo"_s, 2, 3, -1,
         u"s02e03"_s);
     row("/media/TV/Fargo/Season 2/3.mkv", u"Fargo"_s, u"fargo"_s, 2, 3, -1, u"s02e03"_s);
+    row("/media/TV/Fargo/S02/03.mkv", u"Fargo"_s, u"fargo"_s, 2, 3, -1, u"s02e03"_s);
+    row("/media/TV/The Expanse (2015) [tvdbid-280619]/Season 1/S01E01.mkv", u"The Expanse (2015)"_s,
+        u"the-expanse-2015"_s, 1, 1, -1, u"s01e01"_s);
+    row("/tv/S.W.A.T.2017.S01E01.720p.HDTV.x264-KILLERS.mkv", u"SWAT 2017"_s, u"swat-2017"_s, 1, 1,
+        -1, u"s01e01"_s);
     row("/media/TV/Fargo/S03/Episode 01-02.mkv", u"Fargo"_s, u"fargo"_s, 3, 1, -1, u"s03e01-e02"_s);
     row("/media/TV/Doctor Who (2005)/Specials/Doctor Who (2005) - S00E01 - The Christmas "
         "Invasion.mkv",
@@ -172,6 +177,10 @@ void tst_EpisodeNames::episodes_data()
         u"spy-x-family"_s, 2, 1, -1, u"s02e01"_s);
     row("/anime/[Judas] Shingeki no Kyojin - S04E01.mkv", u"Shingeki no Kyojin"_s,
         u"shingeki-no-kyojin"_s, 4, 1, -1, u"s04e01"_s);
+    row("/anime/One.Piece.E1071.1080p.WEB.x264.mkv", u"One Piece"_s, u"one-piece"_s, -1, -1, 1071,
+        u"e1071"_s);
+    row("/anime/[HorribleSubs] Attack on Titan S3 - 50 [1080p].mkv", u"Attack on Titan"_s,
+        u"attack-on-titan"_s, 3, 50, -1, u"s03e50"_s);
     row("/anime/Bleach/Bleach - 145.mkv", u"Bleach"_s, u"bleach"_s, -1, -1, 145, u"e145"_s);
     row("/anime/Bleach/Bleach - 100.mkv", u"Bleach"_s, u"bleach"_s, -1, -1, 100, u"e100"_s);
     row("/anime/Cowboy Bebop/Season 1/[Group] Cowboy Bebop - 05 [BD 1080p].mkv", u"Cowboy Bebop"_s,

@@ -42,9 +42,10 @@ public:
     // "Episodes 1–2", "2024-03-01"; empty when invalid.
     QString label() const;
 
-    // Watching order: by kind (the enum's order), then season, episode and last episode (one
-    // episode before the double that starts with it), absolute numbers by number, dates by date.
-    // A total order: < 0, 0 (the same id) or > 0.
+    // Watching order: by kind (the enum's order: text that is not an episode id before every
+    // episode, all such text equal), then season, episode and last episode (one episode before
+    // the double that starts with it), absolute numbers by number, dates by date. A total order:
+    // < 0, 0 (the same episode, however spelled) or > 0.
     static int compare(const EpisodeId &a, const EpisodeId &b);
     bool isAfter(const EpisodeId &other) const { return compare(*this, other) > 0; }
     // Both hold a common episode (s01e01-e02 and s01e02); an id overlaps itself.
