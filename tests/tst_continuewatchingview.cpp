@@ -141,7 +141,6 @@ QAction *menuAction(const QMenu *menu, const QString &text)
     return nullptr;
 }
 
-
 // Shows `view` at 720x480 with `entries`, active, the list (when there is one) focused.
 bool show(ContinueWatchingView &view, const QList<ContinueWatchingView::Entry> &entries,
           bool fromServer = true)
