@@ -30,10 +30,22 @@ QList<HistoryEntries::Entry> HistoryEntries::build(const QList<ProgressRecord> &
                                                    const QString &ownDeviceId, qint64 nowMs)
 {
     QList<Entry> entries;
+    // The video's play count is the same in every item (the server's, of all devices).
+    int playCount = 0;
+    qint64 lastFinishedMs = 0;
+    for (const ProgressRecord &item : history) {
+        playCount = qMax(playCount, item.playCount);
+        lastFinishedMs = qMax(lastFinishedMs, item.lastFinishedMs);
+    }
+    if (playCount > 0) {
+        QString plays = TimeFormat::plays(playCount, lastFinishedMs, nowMs);
+        plays[0] = plays[0].toUpper();
+        entries.append({plays, kNoJump});
+    }
     for (const ProgressRecord &item : history) {
         if (item.deviceId == ownDeviceId)
             continue;
-        if (entries.size() >= kMaxEntries)
+        if (entries.size() >= kMaxEntries + (playCount > 0 ? 1 : 0))
             break;
         entries.append({QStringLiteral("%1 · %2 · %3")
                             .arg(item.deviceName, TimeFormat::clock(item.positionMs),

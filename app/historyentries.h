@@ -11,7 +11,8 @@ class SyncClient;
 
 // The entries of the "Jump to…" menu for the video shown: where the other devices were, newest
 // first, as "TV · 0:42 · 3 min ago" with the position to jump to. This device's own places are
-// left out (they are where it already is); an unreachable server gives an empty menu.
+// left out (they are where it already is); an unreachable server gives an empty menu. First, when
+// the video was ever finished, "Watched twice, last on Monday" (a line to read, not to jump to).
 class HistoryEntries final : public QObject
 {
     Q_OBJECT
@@ -21,6 +22,8 @@ public:
 
     static constexpr int kFetchLimit = 50; // own places count against it, so ask for more
     static constexpr int kMaxEntries = 12;
+    // The position of an entry that is only read ("Watched twice, last on Monday").
+    static constexpr qint64 kNoJump = -1;
 
     HistoryEntries(SyncClient &sync, QObject *parent = nullptr);
 

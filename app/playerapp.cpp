@@ -41,7 +41,7 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
       m_window(std::make_unique<PlayerWindow>()),
       m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails")),
       m_history(m_sync),
-      m_continueWatching(m_sync, m_local)
+      m_continueWatching(m_sync, m_local, m_settings)
 {
     // Always attached, also on a machine without a sound device: without an output an audio-only
     // file cannot play at all (its decoded stream is not linked: "Internal data stream error"),
@@ -259,12 +259,48 @@ void PlayerApp::showContinueWatching()
 
 void PlayerApp::showContinueWatchingEntries()
 {
-    QList<ContinueEntry> entries;
-    for (const ProgressRecord &record : m_continueWatching.records())
-        entries.append({record.contentId, record.title, record.deviceName, record.positionMs,
-                        record.durationMs, record.observedAtMs, QImage()});
+    using Kind = ContinueWatchingView::Entry::Kind;
+    QList<ContinueWatchingView::Entry> entries;
+    for (const ContinueWatchingItem &item : m_continueWatching.items()) {
+        const ProgressRecord &record = item.record;
+        ContinueWatchingView::Entry entry;
+        entry.contentId = item.key;
+        entry.title = item.title;
+        entry.deviceName = record.deviceName;
+        entry.observedAtMs = record.observedAtMs;
+        switch (item.kind) {
+        case ContinueWatchingItem::Kind::Resume:
+            entry.kind = Kind::Resume;
+            entry.positionMs = record.positionMs;
+            entry.durationMs = record.durationMs;
+            entry.playCount = record.playCount;
+            entry.lastFinishedMs = record.lastFinishedMs;
+            break;
+        case ContinueWatchingItem::Kind::NextUp:
+            entry.kind = Kind::NextUp;
+            entry.episodeLabel = item.episodeLabel;
+            break;
+        case ContinueWatchingItem::Kind::Locate:
+            entry.kind = Kind::Locate;
+            break;
+        }
+        entries.append(entry);
+    }
     m_window->home()->setEntries(entries, m_sync.clock().serverNowMs(),
                                  m_continueWatching.isFromServer());
+}
+
+void PlayerApp::locateShow(const QString &showId, const QString &showTitle)
+{
+    auto *dialog = new QFileDialog(
+        m_window.get(), tr("Where are the episodes of “%1” on this device?").arg(showTitle));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::Directory);
+    dialog->setOption(QFileDialog::ShowDirsOnly);
+    connect(dialog, &QFileDialog::fileSelected, this, [this, showId](const QString &folder) {
+        m_continueWatching.setShowFolder(showId, folder);
+    });
+    dialog->open();
 }
 
 void PlayerApp::locateAndOpen(const ProgressRecord &record, const QString &lastPath)
@@ -355,6 +391,10 @@ void PlayerApp::connectWindow()
             &ContinueWatchingModel::hide);
     connect(window->home(), &ContinueWatchingView::forgetRequested, &m_continueWatching,
             &ContinueWatchingModel::forget);
+    connect(window->home(), &ContinueWatchingView::markWatchedRequested, &m_continueWatching,
+            &ContinueWatchingModel::markWatched);
+    connect(&m_continueWatching, &ContinueWatchingModel::showFolderRequested, this,
+            &PlayerApp::locateShow);
     connect(&m_continueWatching, &QAbstractItemModel::modelReset, this,
             &PlayerApp::showContinueWatchingEntries);
     connect(&m_continueWatching, &ContinueWatchingModel::openRequested, &m_session,

@@ -69,6 +69,8 @@ private:
     void showContinueWatching();
     void showContinueWatchingEntries();
     void locateAndOpen(const ProgressRecord &record, const QString &lastPath);
+    // "Locate…": asks for the folder of a show never opened here (remembered per show).
+    void locateShow(const QString &showId, const QString &showTitle);
     bool isScripted() const { return m_options.events || m_options.quitAfterSeconds > 0; }
 
     AppOptions m_options;

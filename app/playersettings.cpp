@@ -22,6 +22,9 @@ const QString kShowSubtitlesKey = QStringLiteral("tracks/show_subtitles");
 const QString kFolderChoicesGroup = QStringLiteral("folder_choices/");
 // The folders' keys, the one used last first: past the limit the oldest are forgotten.
 const QString kFolderChoicesRecentKey = QStringLiteral("folder_choices_recent/keys");
+// The folder chosen with "Locate…" per show (its show_id hashed), the newest first.
+const QString kShowFoldersGroup = QStringLiteral("show_folders/");
+const QString kShowFoldersRecentKey = QStringLiteral("show_folders_recent/keys");
 
 using SubtitleMode = TrackDefaults::SubtitleMode;
 const QList<QPair<SubtitleMode, QString>> kSubtitleModeNames = {
@@ -44,11 +47,27 @@ QStringList withNewest(QStringList list, const QString &item, int limit,
     return list;
 }
 
+QString hashedKey(const QString &group, const QString &text)
+{
+    return group
+        + QString::fromLatin1(
+               QCryptographicHash::hash(text.toUtf8(), QCryptographicHash::Sha1).toHex());
+}
+
 QString folderKey(const QString &folder)
 {
-    return kFolderChoicesGroup
-        + QString::fromLatin1(
-               QCryptographicHash::hash(folder.toUtf8(), QCryptographicHash::Sha1).toHex());
+    return hashedKey(kFolderChoicesGroup, folder);
+}
+
+// Puts `key` first in the list kept at `recentKey`; the keys that fall off past `limit` go, with
+// their values.
+void keepNewest(QSettings &settings, const QString &recentKey, const QString &key, int limit)
+{
+    QStringList forgotten;
+    settings.setValue(recentKey,
+                      withNewest(settings.value(recentKey).toStringList(), key, limit, &forgotten));
+    for (const QString &old : forgotten)
+        settings.remove(old);
 }
 } // namespace
 
@@ -194,12 +213,20 @@ void PlayerSettings::setFolderChoices(const QString &folder, const PlaybackChoic
     // Opening a video applies them again: the file is written only when something changed.
     if (recent.value(0) == key && m_settings.value(key).toByteArray() == json)
         return;
-    QStringList forgotten;
-    m_settings.setValue(kFolderChoicesRecentKey,
-                        withNewest(recent, key, kMaxFolderChoices, &forgotten));
-    for (const QString &old : forgotten)
-        m_settings.remove(old);
+    keepNewest(m_settings, kFolderChoicesRecentKey, key, kMaxFolderChoices);
     m_settings.setValue(key, json);
+}
+
+QString PlayerSettings::showFolder(const QString &showId) const
+{
+    return m_settings.value(hashedKey(kShowFoldersGroup, showId)).toString();
+}
+
+void PlayerSettings::setShowFolder(const QString &showId, const QString &folder)
+{
+    const QString key = hashedKey(kShowFoldersGroup, showId);
+    keepNewest(m_settings, kShowFoldersRecentKey, key, kMaxShowFolders);
+    m_settings.setValue(key, folder);
 }
 
 void PlayerSettings::sync()

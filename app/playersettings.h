@@ -34,6 +34,8 @@ public:
     // Folders whose last choices are kept: a profile is used for years, and every folder ever
     // opened would otherwise stay in the file it reads at every start.
     static constexpr int kMaxFolderChoices = 200;
+    // Shows whose "Locate…" folder is kept (the ones chosen last).
+    static constexpr int kMaxShowFolders = 200;
     static constexpr double kDefaultVolume = 0.8;
 
     explicit PlayerSettings(QSettings &settings, QObject *parent = nullptr);
@@ -83,6 +85,11 @@ public:
     // choices were set last.
     std::optional<PlaybackChoices> folderChoices(const QString &folder) const;
     void setFolderChoices(const QString &folder, const PlaybackChoices &choices);
+
+    // The folder the person chose with "Locate…" for a show never opened on this device (its
+    // show_id); "" when none was chosen. Kept for the kMaxShowFolders shows chosen last.
+    QString showFolder(const QString &showId) const;
+    void setShowFolder(const QString &showId, const QString &folder);
 
     void sync();
 

@@ -2,10 +2,12 @@
 // double-click asks to open the current entry, Delete asks to hide it, Shift+Delete or "Forget…"
 // asks to forget it only after the person confirms; an empty or offline list says so.
 #include "continuewatchingview.h"
+#include "timeformat.h"
 
 #include <QApplication>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
@@ -18,10 +20,10 @@ namespace {
 
 constexpr qint64 kNow = 1700000000000;
 
-ContinueEntry entry(const QString &id, const QString &title, const QString &device,
-                    qint64 positionMs, qint64 agoMs)
+ContinueWatchingView::Entry entry(const QString &id, const QString &title, const QString &device,
+                                  qint64 positionMs, qint64 agoMs)
 {
-    ContinueEntry e;
+    ContinueWatchingView::Entry e;
     e.contentId = id;
     e.title = title;
     e.deviceName = device;
@@ -31,7 +33,7 @@ ContinueEntry entry(const QString &id, const QString &title, const QString &devi
     return e;
 }
 
-QList<ContinueEntry> threeEntries()
+QList<ContinueWatchingView::Entry> threeEntries()
 {
     return {
         entry(u"pm1-aaaa"_s, u"Episode 1.mp4"_s, u"TV"_s, 42000, 3 * 60000),
@@ -85,8 +87,63 @@ QPoint rowCenter(const ContinueWatchingView &view, int row)
     return view.list()->visualItemRect(view.list()->item(row)).center();
 }
 
+// A show's next episode, a show never opened here, and an episode in progress watched before.
+QList<ContinueWatchingView::Entry> showEntries()
+{
+    using Kind = ContinueWatchingView::Entry::Kind;
+    ContinueWatchingView::Entry next =
+        entry(u"pm1-next"_s, u"The Show S01E02"_s, u"TV"_s, 0, 5 * 60000);
+    next.kind = Kind::NextUp;
+    next.episodeLabel = u"S01E02"_s;
+    ContinueWatchingView::Entry locate =
+        entry(u"show:never-here"_s, u"Never Here"_s, u"Phone"_s, 0, 3600000);
+    locate.kind = Kind::Locate;
+    ContinueWatchingView::Entry again =
+        entry(u"pm1-again"_s, u"Heat (1995)"_s, u"TV"_s, 600000, 2 * 86400000LL);
+    again.playCount = 2;
+    again.lastFinishedMs = kNow - 2 * 86400000LL;
+    return {next, locate, again};
+}
+
+// The texts a row is painted with (title, detail, time left), whatever roles the view keeps.
+QString rowText(const QListWidgetItem *item)
+{
+    QStringList texts{item->text()};
+    for (int role = Qt::UserRole; role < Qt::UserRole + 32; ++role) {
+        if (item->data(role).metaType() == QMetaType::fromType<QString>())
+            texts << item->data(role).toString();
+    }
+    return texts.join(u'\n');
+}
+
+// Opens row `row`'s menu as a right click does and gives the menu shown.
+QMenu *openMenu(ContinueWatchingView &view, int row)
+{
+    QWidget *viewport = view.list()->viewport();
+    const QPoint at = rowCenter(view, row);
+    QContextMenuEvent event(QContextMenuEvent::Mouse, at, viewport->mapToGlobal(at));
+    QApplication::sendEvent(viewport, &event);
+    QMenu *menu = nullptr;
+    const bool shown = QTest::qWaitFor([&menu] {
+        menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+        return menu != nullptr;
+    });
+    return shown ? menu : nullptr;
+}
+
+QAction *menuAction(const QMenu *menu, const QString &text)
+{
+    const QList<QAction *> actions = menu->actions();
+    for (QAction *action : actions) {
+        if (action->text() == text)
+            return action;
+    }
+    return nullptr;
+}
+
 // Shows `view` at 720x480 with `entries`, active, the list (when there is one) focused.
-bool show(ContinueWatchingView &view, const QList<ContinueEntry> &entries, bool fromServer = true)
+bool show(ContinueWatchingView &view, const QList<ContinueWatchingView::Entry> &entries,
+          bool fromServer = true)
 {
     view.setEntries(entries, kNow, fromServer);
     view.resize(720, 480);
@@ -120,6 +177,11 @@ private Q_SLOTS:
     void offlineListCannotForget();
     void setEntriesReplaces();
     void setThumbnail();
+    void nextUpAndLocate();
+    void locateEntryAsksForTheFolder();
+    void watchedCountShown();
+    void menuMarksWatchedAndUnwatched();
+    void menuOfNextUpAndLocate();
 };
 
 void tst_ContinueWatchingView::showsEntries()
@@ -378,7 +440,7 @@ void tst_ContinueWatchingView::setEntriesReplaces()
 void tst_ContinueWatchingView::setThumbnail()
 {
     ContinueWatchingView view;
-    QList<ContinueEntry> entries = threeEntries();
+    QList<ContinueWatchingView::Entry> entries = threeEntries();
     entries[0].thumbnail = solidImage(Qt::darkGreen);
     QVERIFY(show(view, entries));
     QCOMPARE(itemImage(view.list()->item(0)).pixelColor(10, 10), QColor(Qt::darkGreen));
@@ -399,6 +461,113 @@ void tst_ContinueWatchingView::setThumbnail()
     // Painting with pictures works (the delegate scales them into the row).
     const QImage shot = view.grab().toImage();
     QVERIFY(!shot.isNull());
+}
+
+void tst_ContinueWatchingView::nextUpAndLocate()
+{
+    ContinueWatchingView view;
+    QVERIFY(show(view, showEntries()));
+    QCOMPARE(view.entryCount(), 3);
+    // "The Show S01E02 / Next: S01E02", for the eye and for a screen reader.
+    const QListWidgetItem *next = view.list()->item(0);
+    QCOMPARE(next->text(), u"The Show S01E02"_s);
+    QVERIFY2(rowText(next).contains(u"Next: S01E02"_s), qPrintable(rowText(next)));
+    QVERIFY2(rowText(next).contains(u"TV"_s), qPrintable(rowText(next)));
+    QCOMPARE(next->data(Qt::AccessibleTextRole).toString(), u"The Show S01E02, Next: S01E02"_s);
+    const QListWidgetItem *locate = view.list()->item(1);
+    QVERIFY2(rowText(locate).contains(u"Locate…"_s), qPrintable(rowText(locate)));
+    // Painted: a grab of the list is not empty where the rows are.
+    QVERIFY(!view.grab().toImage().isNull());
+
+    // Enter on the next episode asks to open it.
+    QSignalSpy opens(&view, &ContinueWatchingView::openRequested);
+    QTest::keyClick(view.list(), Qt::Key_Return);
+    QCOMPARE(opens.count(), 1);
+    QCOMPARE(opens.constFirst().constFirst().toString(), u"pm1-next"_s);
+    QCOMPARE(button(view, u"Open"_s)->isEnabled(), true);
+}
+
+void tst_ContinueWatchingView::locateEntryAsksForTheFolder()
+{
+    ContinueWatchingView view;
+    QVERIFY(show(view, showEntries()));
+    QSignalSpy opens(&view, &ContinueWatchingView::openRequested);
+    QTest::keyClick(view.list(), Qt::Key_Down);
+    // The button says what Enter does here.
+    QVERIFY(!button(view, u"Open"_s));
+    QVERIFY(button(view, u"Locate…"_s));
+    QTest::keyClick(view.list(), Qt::Key_Return);
+    QCOMPARE(opens.count(), 1);
+    QCOMPARE(opens.constFirst().constFirst().toString(), u"show:never-here"_s);
+    QTest::keyClick(view.list(), Qt::Key_Down);
+    QVERIFY(button(view, u"Open"_s));
+}
+
+void tst_ContinueWatchingView::watchedCountShown()
+{
+    ContinueWatchingView view;
+    QVERIFY(show(view, showEntries()));
+    const QString text = rowText(view.list()->item(2));
+    QVERIFY2(
+        text.contains(u"watched twice, last "_s + TimeFormat::day(kNow - 2 * 86400000LL, kNow)),
+        qPrintable(text));
+    QVERIFY2(text.contains(u"min left"_s), qPrintable(text));
+    // Never finished: no count.
+    QVERIFY(!rowText(view.list()->item(0)).contains(u"watched twice"_s));
+}
+
+void tst_ContinueWatchingView::menuMarksWatchedAndUnwatched()
+{
+    ContinueWatchingView view;
+    QVERIFY(show(view, showEntries()));
+    QSignalSpy marks(&view, &ContinueWatchingView::markWatchedRequested);
+    for (const bool watched : {true, false}) {
+        QMenu *menu = openMenu(view, 2);
+        QVERIFY(menu);
+        // The entry the menu is for becomes the current one.
+        QCOMPARE(view.currentContentId(), u"pm1-again"_s);
+        for (const QString &text : {u"Open"_s, u"Hide"_s, u"Forget…"_s})
+            QVERIFY2(menuAction(menu, text), qPrintable(text));
+        QAction *action = menuAction(menu, watched ? u"Mark as Watched"_s : u"Mark as Unwatched"_s);
+        QVERIFY(action);
+        QVERIFY(action->isEnabled());
+        action->trigger();
+        menu->close();
+        QTRY_VERIFY(!QApplication::activePopupWidget());
+    }
+    QCOMPARE(marks.count(), 2);
+    QCOMPARE(marks.at(0).at(0).toString(), u"pm1-again"_s);
+    QCOMPARE(marks.at(0).at(1).toBool(), true);
+    QCOMPARE(marks.at(1).at(0).toString(), u"pm1-again"_s);
+    QCOMPARE(marks.at(1).at(1).toBool(), false);
+}
+
+void tst_ContinueWatchingView::menuOfNextUpAndLocate()
+{
+    ContinueWatchingView view;
+    QVERIFY(show(view, showEntries()));
+    QSignalSpy marks(&view, &ContinueWatchingView::markWatchedRequested);
+    // Next Up: its episode can be marked watched (skipped); it was never watched to unmark.
+    QMenu *menu = openMenu(view, 0);
+    QVERIFY(menu);
+    QVERIFY(menuAction(menu, u"Mark as Watched"_s)->isEnabled());
+    QVERIFY(!menuAction(menu, u"Mark as Unwatched"_s)->isEnabled());
+    menuAction(menu, u"Mark as Watched"_s)->trigger();
+    menu->close();
+    QTRY_VERIFY(!QApplication::activePopupWidget());
+    QCOMPARE(marks.count(), 1);
+    QCOMPARE(marks.at(0).at(0).toString(), u"pm1-next"_s);
+
+    // Locate…: nothing to mark yet; its first action asks for the folder.
+    menu = openMenu(view, 1);
+    QVERIFY(menu);
+    QVERIFY(!menuAction(menu, u"Mark as Watched"_s)->isEnabled());
+    QVERIFY(!menuAction(menu, u"Mark as Unwatched"_s)->isEnabled());
+    QSignalSpy opens(&view, &ContinueWatchingView::openRequested);
+    menuAction(menu, u"Locate…"_s)->trigger();
+    menu->close();
+    QCOMPARE(opens.count(), 1);
+    QCOMPARE(opens.at(0).at(0).toString(), u"show:never-here"_s);
 }
 
 QTEST_MAIN(tst_ContinueWatchingView)

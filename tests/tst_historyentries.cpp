@@ -2,6 +2,7 @@
 // started in the test on a port the OS picks, with real local copies in a temporary folder.
 #include "historyentries.h"
 #include "syncfixture.h"
+#include "timeformat.h"
 
 #include <QNetworkProxyFactory>
 #include <QSignalSpy>
@@ -70,6 +71,18 @@ void tst_HistoryEntries::build_data()
                                  place(u"phone"_s, u"Phone"_s, 80000, kNowMs - 120000),
                                  place(u"laptop"_s, u"Laptop"_s, 3723000, kNowMs - 2 * 3600000)}
         << Entries{{u"TV · 1:30 · 1 min ago"_s, 90000}, {u"Laptop · 1:02:03 · 2 h ago"_s, 3723000}};
+    // Finished before (the server's count, the same in every item): a line to read first.
+    ProgressRecord counted = place(u"tv"_s, u"TV"_s, 42000, kNowMs - 3 * 60000);
+    counted.playCount = 2;
+    counted.lastFinishedMs = kNowMs - 2 * 86400000LL;
+    ProgressRecord own = place(u"phone"_s, u"Phone"_s, 0, kNowMs - 60000);
+    own.playCount = 2;
+    own.lastFinishedMs = counted.lastFinishedMs;
+    QTest::newRow("watched twice")
+        << QList<ProgressRecord>{own, counted}
+        << Entries{{u"Watched twice, last "_s + TimeFormat::day(counted.lastFinishedMs, kNowMs),
+                    HistoryEntries::kNoJump},
+                   {u"TV · 0:42 · 3 min ago"_s, 42000}};
 }
 
 void tst_HistoryEntries::build()

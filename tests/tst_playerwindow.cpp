@@ -77,9 +77,9 @@ bool showActive(PlayerWindow &window)
     return QTest::qWaitForWindowActive(&window);
 }
 
-ContinueEntry entry(const QString &id, const QString &title)
+ContinueWatchingView::Entry entry(const QString &id, const QString &title)
 {
-    ContinueEntry e;
+    ContinueWatchingView::Entry e;
     e.contentId = id;
     e.title = title;
     e.deviceName = u"TV"_s;

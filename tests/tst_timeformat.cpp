@@ -3,7 +3,6 @@
 #include "timeformat.h"
 
 #include <QDateTime>
-#include <QLocale>
 #include <QTest>
 
 #include <limits>
@@ -27,6 +26,8 @@ private Q_SLOTS:
     void speed();
     void delay_data();
     void delay();
+    void plays_data();
+    void plays();
 
 private:
     QDateTime m_now;
@@ -68,11 +69,13 @@ void tst_TimeFormat::day_data()
     QTest::newRow("same day") << QDateTime(QDate(2026, 12, 4), QTime(0, 1)) << u"today"_s;
     QTest::newRow("a little ahead") << now.addSecs(30) << u"today"_s;
     QTest::newRow("two days") << QDateTime(QDate(2026, 12, 2), QTime(23, 0))
-                              << QLocale().dayName(3); // Wednesday
+                              << u"on Wednesday"_s;
     QTest::newRow("six days") << QDateTime(QDate(2026, 11, 28), QTime(12, 0))
-                              << QLocale().dayName(6); // Saturday
+                              << u"on Saturday"_s;
     QTest::newRow("a week") << QDateTime(QDate(2026, 11, 27), QTime(12, 0))
-                            << QLocale().toString(QDate(2026, 11, 27), u"d MMM"_s);
+                            << u"on 27 November"_s;
+    QTest::newRow("last year") << QDateTime(QDate(2025, 12, 24), QTime(12, 0))
+                               << u"on 24 December 2025"_s;
     m_now = now;
 }
 
@@ -173,6 +176,34 @@ void tst_TimeFormat::delay()
     QFETCH(qint64, ms);
     QFETCH(QString, text);
     QCOMPARE(TimeFormat::delay(ms), text);
+}
+
+namespace {
+// Wednesday 6 March 2024, 15:00 local time: the "now" of the day words.
+qint64 localMs(int year, int month, int day, int hour = 15)
+{
+    return QDateTime(QDate(year, month, day), QTime(hour, 0)).toMSecsSinceEpoch();
+}
+} // namespace
+
+void tst_TimeFormat::plays_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::addColumn<qint64>("lastMs");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("never") << 0 << qint64(0) << QString();
+    QTest::newRow("once") << 1 << localMs(2024, 3, 6) << u"watched today"_s;
+    QTest::newRow("twice") << 2 << localMs(2024, 3, 4) << u"watched twice, last on Monday"_s;
+    QTest::newRow("three times") << 3 << localMs(2024, 3, 5)
+                                 << u"watched 3 times, last yesterday"_s;
+}
+
+void tst_TimeFormat::plays()
+{
+    QFETCH(int, count);
+    QFETCH(qint64, lastMs);
+    QFETCH(QString, expected);
+    QCOMPARE(TimeFormat::plays(count, lastMs, localMs(2024, 3, 6)), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_TimeFormat)

@@ -40,9 +40,9 @@ QImage thumbnail(const QColor &from, const QColor &to, const QString &caption)
     return image;
 }
 
-QList<ContinueEntry> twoEntries()
+QList<ContinueWatchingView::Entry> twoEntries()
 {
-    ContinueEntry first;
+    ContinueWatchingView::Entry first;
     first.contentId = u"pm1-0000000000000000000000000000000a"_s;
     first.title = u"Episode 1.mp4"_s;
     first.deviceName = u"TV"_s;
@@ -51,7 +51,7 @@ QList<ContinueEntry> twoEntries()
     first.observedAtMs = kNow - 3 * 60000;
     first.thumbnail = thumbnail(QColor(0x1e, 0x3c, 0x72), QColor(0xe0, 0x6c, 0x3c), u"EP 1"_s);
 
-    ContinueEntry second;
+    ContinueWatchingView::Entry second;
     second.contentId = u"pm1-0000000000000000000000000000000b"_s;
     second.title = u"A Long Film With A Long Name.mkv"_s;
     second.deviceName = u"Phone"_s;

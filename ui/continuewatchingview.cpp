@@ -6,6 +6,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
@@ -20,7 +21,10 @@ enum Role {
     ProgressRole,
     LeftRole,
     ThumbnailRole,
+    KindRole,
 };
+
+using Kind = ContinueWatchingView::Entry::Kind;
 
 constexpr int kThumbWidth = 160;
 constexpr int kThumbHeight = 90;
@@ -77,16 +81,20 @@ public:
 
         const int barTop = detailTop + metrics.height() + 8;
         const QRect bar(x, barTop, qMin(width, 360), 6);
-        painter->setPen(Qt::NoPen);
-        painter->setBrush(QColor(0x55, 0x5f, 0x6b));
-        painter->drawRoundedRect(bar, 3, 3);
+        // No bar for an entry not started (Next Up, Locate…): nothing of it was watched yet.
         const double progress = index.data(ProgressRole).toDouble();
-        painter->setBrush(QColor(0x4f, 0xa3, 0xe0));
-        painter->drawRoundedRect(
-            QRect(bar.topLeft(), QSize(int(bar.width() * progress), bar.height())), 3, 3);
+        if (progress >= 0) {
+            painter->setPen(Qt::NoPen);
+            painter->setBrush(QColor(0x55, 0x5f, 0x6b));
+            painter->drawRoundedRect(bar, 3, 3);
+            painter->setBrush(QColor(0x4f, 0xa3, 0xe0));
+            painter->drawRoundedRect(
+                QRect(bar.topLeft(), QSize(int(bar.width() * progress), bar.height())), 3, 3);
+        }
         painter->setPen(text);
-        painter->drawText(QRect(x, bar.bottom() + 6, width, metrics.height()),
-                          Qt::AlignLeft | Qt::AlignVCenter, index.data(LeftRole).toString());
+        painter->drawText(
+            QRect(x, bar.bottom() + 6, width, metrics.height()), Qt::AlignLeft | Qt::AlignVCenter,
+            metrics.elidedText(index.data(LeftRole).toString(), Qt::ElideRight, width));
         painter->restore();
     }
 };
@@ -135,6 +143,7 @@ ContinueWatchingView::ContinueWatchingView(QWidget *parent) : QWidget(parent)
     m_list->installEventFilter(new ListKeys(m_list));
     m_list->setUniformItemSizes(true);
     m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_list->setContextMenuPolicy(Qt::CustomContextMenu);
 
     m_open = new QPushButton(tr("Open"), this);
     m_hide = new QPushButton(tr("Hide"), this);
@@ -167,27 +176,54 @@ ContinueWatchingView::ContinueWatchingView(QWidget *parent) : QWidget(parent)
             Q_EMIT hideRequested(currentContentId());
     });
     connect(m_forget, &QPushButton::clicked, this, &ContinueWatchingView::askToForget);
+    connect(m_list, &QListWidget::customContextMenuRequested, this,
+            &ContinueWatchingView::showEntryMenu);
+    connect(m_list, &QListWidget::currentItemChanged, this, &ContinueWatchingView::updateButtons);
     setEntries({}, 0, true);
 }
 
-void ContinueWatchingView::setEntries(const QList<ContinueEntry> &entries, qint64 nowMs,
-                                      bool fromServer)
+void ContinueWatchingView::setEntries(const QList<Entry> &entries, qint64 nowMs, bool fromServer)
 {
     m_list->clear();
-    for (const ContinueEntry &entry : entries) {
+    for (const Entry &entry : entries) {
         auto *item =
             new QListWidgetItem(entry.title.isEmpty() ? entry.contentId : entry.title, m_list);
         item->setData(ContentIdRole, entry.contentId);
-        item->setData(DetailRole,
-                      QStringLiteral("%1 · %2 · %3")
-                          .arg(entry.deviceName, TimeFormat::clock(entry.positionMs),
-                               TimeFormat::ago(entry.observedAtMs, nowMs)));
-        item->setData(ProgressRole,
-                      entry.durationMs > 0 ? double(entry.positionMs) / double(entry.durationMs)
-                                           : 0.0);
-        item->setData(LeftRole, TimeFormat::left(entry.positionMs, entry.durationMs));
+        item->setData(KindRole, int(entry.kind));
         item->setData(ThumbnailRole, entry.thumbnail);
         item->setToolTip(entry.title);
+        const QString when = TimeFormat::ago(entry.observedAtMs, nowMs);
+        QString detail;
+        QString left;
+        switch (entry.kind) {
+        case Kind::Resume:
+            detail = QStringLiteral("%1 · %2 · %3")
+                         .arg(entry.deviceName, TimeFormat::clock(entry.positionMs), when);
+            left = TimeFormat::left(entry.positionMs, entry.durationMs);
+            if (entry.playCount > 0)
+                left += QStringLiteral(" · ")
+                    + TimeFormat::plays(entry.playCount, entry.lastFinishedMs, nowMs);
+            item->setData(ProgressRole,
+                          entry.durationMs > 0 ? double(entry.positionMs) / double(entry.durationMs)
+                                               : 0.0);
+            break;
+        case Kind::NextUp:
+            detail = tr("Next: %1").arg(entry.episodeLabel);
+            left = tr("From the start · %1 · %2").arg(entry.deviceName, when);
+            item->setData(ProgressRole, -1.0);
+            break;
+        case Kind::Locate:
+            detail = tr("Next episode: Locate… the folder of its episodes on this device");
+            left = tr("%1 · %2").arg(entry.deviceName, when);
+            item->setData(ProgressRole, -1.0);
+            break;
+        }
+        item->setData(DetailRole, detail);
+        item->setData(LeftRole, left);
+        // What a screen reader (and a test) reads of the painted row.
+        item->setData(Qt::AccessibleTextRole,
+                      QString(item->text() + QStringLiteral(", ") + detail));
+        item->setData(Qt::AccessibleDescriptionRole, left);
     }
     const bool empty = entries.isEmpty();
     m_list->setVisible(!empty);
@@ -196,9 +232,7 @@ void ContinueWatchingView::setEntries(const QList<ContinueEntry> &entries, qint6
                         "Playmark resumes it where you left it, on any device."));
     m_heading->setText(fromServer ? tr("Continue Watching")
                                   : tr("Continue Watching (offline: this device only)"));
-    for (QPushButton *button : {m_open, m_hide, m_forget})
-        button->setEnabled(!empty);
-    m_forget->setEnabled(!empty && fromServer);
+    m_fromServer = fromServer;
     if (!empty) {
         m_list->setCurrentRow(0);
         // Entries arrive after the window is shown, when the list was hidden and nothing took
@@ -207,6 +241,56 @@ void ContinueWatchingView::setEntries(const QList<ContinueEntry> &entries, qint6
         if (m_list->isVisible() && (!focus || !focus->isVisible() || !focus->isEnabled()))
             m_list->setFocus();
     }
+    updateButtons();
+}
+
+void ContinueWatchingView::updateButtons()
+{
+    const QListWidgetItem *item = m_list->currentItem();
+    const bool current = item != nullptr;
+    for (QPushButton *button : {m_open, m_hide})
+        button->setEnabled(current);
+    m_forget->setEnabled(current && m_fromServer);
+    m_open->setText(current && currentKind() == Kind::Locate ? tr("Locate…") : tr("Open"));
+}
+
+ContinueWatchingView::Entry::Kind ContinueWatchingView::currentKind() const
+{
+    const QListWidgetItem *item = m_list->currentItem();
+    return item ? Kind(item->data(KindRole).toInt()) : Kind::Resume;
+}
+
+void ContinueWatchingView::showEntryMenu(const QPoint &at)
+{
+    QListWidgetItem *item = m_list->itemAt(at);
+    if (!item)
+        item = m_list->currentItem();
+    if (!item)
+        return;
+    m_list->setCurrentItem(item);
+    const QString contentId = item->data(ContentIdRole).toString();
+    const Kind kind = currentKind();
+    auto *menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(kind == Kind::Locate ? tr("Locate…") : tr("Open"), this,
+                    [this, contentId] { Q_EMIT openRequested(contentId); });
+    menu->addSeparator();
+    // A Next Up entry's episode is not started: marking it watched skips it; a Locate… entry has
+    // no file yet.
+    QAction *watched = menu->addAction(tr("Mark as Watched"), this, [this, contentId] {
+        Q_EMIT markWatchedRequested(contentId, true);
+    });
+    watched->setEnabled(kind != Kind::Locate);
+    QAction *unwatched = menu->addAction(tr("Mark as Unwatched"), this, [this, contentId] {
+        Q_EMIT markWatchedRequested(contentId, false);
+    });
+    unwatched->setEnabled(kind == Kind::Resume);
+    menu->addSeparator();
+    menu->addAction(m_hide->text(), this, [this, contentId] { Q_EMIT hideRequested(contentId); });
+    QAction *forget = menu->addAction(m_forget->text(), this, &ContinueWatchingView::askToForget);
+    forget->setEnabled(m_forget->isEnabled());
+    const QRect row = m_list->visualItemRect(item);
+    menu->popup(m_list->viewport()->mapToGlobal(m_list->itemAt(at) ? at : row.center()));
 }
 
 void ContinueWatchingView::setThumbnail(const QString &contentId, const QImage &image)

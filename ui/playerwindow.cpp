@@ -282,12 +282,19 @@ void PlayerWindow::setRecentFiles(const QStringList &paths)
 void PlayerWindow::setHistoryEntries(const QList<QPair<QString, qint64>> &entries)
 {
     m_historyMenu->clear();
+    bool places = false;
     for (const auto &[label, positionMs] : entries) {
         QAction *action = m_historyMenu->addAction(label);
+        // A negative position: a line to read ("Watched twice, last on Monday"), not a place.
+        if (positionMs < 0) {
+            action->setEnabled(false);
+            continue;
+        }
+        places = true;
         connect(action, &QAction::triggered, this,
                 [this, position = positionMs] { Q_EMIT jumpRequested(position); });
     }
-    if (entries.isEmpty())
+    if (!places)
         m_historyMenu->addAction(tr("No other device has played this video"))->setEnabled(false);
 }
 

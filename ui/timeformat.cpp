@@ -34,20 +34,6 @@ QString ago(qint64 thenMs, qint64 nowMs)
     return QCoreApplication::translate("TimeFormat", "%1 days ago").arg(seconds / 86400);
 }
 
-QString day(qint64 thenMs, qint64 nowMs)
-{
-    const QDate then = QDateTime::fromMSecsSinceEpoch(thenMs).date();
-    const QDate now = QDateTime::fromMSecsSinceEpoch(nowMs).date();
-    const qint64 days = then.daysTo(now);
-    if (days <= 0) // a clock a little ahead of ours is still today
-        return QCoreApplication::translate("TimeFormat", "today");
-    if (days == 1)
-        return QCoreApplication::translate("TimeFormat", "yesterday");
-    if (days < 7)
-        return QLocale().dayName(then.dayOfWeek());
-    return QLocale().toString(then, QStringLiteral("d MMM"));
-}
-
 QString left(qint64 positionMs, qint64 durationMs)
 {
     if (durationMs <= 0)
@@ -67,6 +53,39 @@ QString speed(double speed)
 QString delay(qint64 ms)
 {
     return ms > 0 ? QStringLiteral("+%1 ms").arg(ms) : QStringLiteral("%1 ms").arg(ms);
+}
+
+QString day(qint64 thenMs, qint64 nowMs)
+{
+    const QDate then = QDateTime::fromMSecsSinceEpoch(thenMs).date();
+    const QDate now = QDateTime::fromMSecsSinceEpoch(nowMs).date();
+    const qint64 days = then.daysTo(now);
+    if (days <= 0)
+        return QCoreApplication::translate("TimeFormat", "today");
+    if (days == 1)
+        return QCoreApplication::translate("TimeFormat", "yesterday");
+    // The names in English, as every other word the player shows.
+    const QLocale english(QLocale::English);
+    if (days < 7)
+        return QCoreApplication::translate("TimeFormat", "on %1")
+            .arg(english.dayName(then.dayOfWeek()));
+    const QString format =
+        then.year() == now.year() ? QStringLiteral("d MMMM") : QStringLiteral("d MMMM yyyy");
+    return QCoreApplication::translate("TimeFormat", "on %1").arg(english.toString(then, format));
+}
+
+QString plays(int count, qint64 lastFinishedMs, qint64 nowMs)
+{
+    const QString when = day(lastFinishedMs, nowMs);
+    if (count <= 0)
+        return {};
+    if (count == 1)
+        return QCoreApplication::translate("TimeFormat", "watched %1").arg(when);
+    if (count == 2)
+        return QCoreApplication::translate("TimeFormat", "watched twice, last %1").arg(when);
+    return QCoreApplication::translate("TimeFormat", "watched %1 times, last %2")
+        .arg(count)
+        .arg(when);
 }
 
 } // namespace TimeFormat

@@ -87,6 +87,13 @@ void LocalCopy::recent(int limit, QObject *context,
         context, [limit](LocalStore &store) { return store.recent(limit); }, std::move(done));
 }
 
+void LocalCopy::latest(int limit, QObject *context,
+                       std::function<void(StoreResult<QList<ProgressRecord>>)> done)
+{
+    post<StoreResult<QList<ProgressRecord>>>(
+        context, [limit](LocalStore &store) { return store.latest(limit); }, std::move(done));
+}
+
 void LocalCopy::pending(int limit, QObject *context,
                         std::function<void(StoreResult<QList<PendingUpdate>>)> done)
 {
@@ -144,6 +151,14 @@ void LocalCopy::location(const QString &contentId, QObject *context,
 {
     post<StoreResult<QString>>(
         context, [contentId](LocalStore &store) { return store.location(contentId); },
+        std::move(done));
+}
+
+void LocalCopy::showLocation(const QString &showId, QObject *context,
+                             std::function<void(StoreResult<QString>)> done)
+{
+    post<StoreResult<QString>>(
+        context, [showId](LocalStore &store) { return store.showLocation(showId); },
         std::move(done));
 }
 

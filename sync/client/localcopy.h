@@ -38,6 +38,8 @@ public:
                   std::function<void(StoreResult<std::optional<OwnPlace>>)> done);
     void recent(int limit, QObject *context,
                 std::function<void(StoreResult<QList<ProgressRecord>>)> done);
+    void latest(int limit, QObject *context,
+                std::function<void(StoreResult<QList<ProgressRecord>>)> done);
 
     void pending(int limit, QObject *context,
                  std::function<void(StoreResult<QList<PendingUpdate>>)> done);
@@ -52,6 +54,8 @@ public:
     void setLocation(const QString &contentId, const QString &path);
     void location(const QString &contentId, QObject *context,
                   std::function<void(StoreResult<QString>)> done);
+    void showLocation(const QString &showId, QObject *context,
+                      std::function<void(StoreResult<QString>)> done);
 
     // Why the local copy fails now (the latest failed write, else the latest failed read); empty
     // while it works.

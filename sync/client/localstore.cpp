@@ -189,12 +189,22 @@ StoreResult<std::optional<OwnPlace>> LocalStore::ownPlace(const QString &content
 
 StoreResult<QList<ProgressRecord>> LocalStore::recent(int limit)
 {
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.prepare(QStringLiteral("SELECT %1 FROM records WHERE state <> 'ended' AND NOT EXISTS ("
+    return newest(QStringLiteral(" WHERE state <> 'ended' AND NOT EXISTS ("
                                  "SELECT 1 FROM hidden h WHERE h.content_id = records.content_id"
-                                 " AND h.observed_at_ms >= records.observed_at_ms)"
-                                 "%2 LIMIT ?")
-                      .arg(recordsRow().columns(), SqlRecord::newestFirst()));
+                                 " AND h.observed_at_ms >= records.observed_at_ms)"),
+                  limit);
+}
+
+StoreResult<QList<ProgressRecord>> LocalStore::latest(int limit)
+{
+    return newest(QString(), limit);
+}
+
+StoreResult<QList<ProgressRecord>> LocalStore::newest(const QString &where, int limit)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT %1 FROM records%2%3 LIMIT ?")
+                      .arg(recordsRow().columns(), where, SqlRecord::newestFirst()));
     query.addBindValue(limit);
     if (QString error; !exec(query, &error))
         return StoreError{error};
@@ -335,6 +345,18 @@ StoreResult<QString> LocalStore::location(const QString &contentId)
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
     query.prepare(QStringLiteral("SELECT path FROM locations WHERE content_id = ?"));
     query.addBindValue(contentId);
+    if (QString error; !exec(query, &error))
+        return StoreError{error};
+    return query.next() ? query.value(0).toString() : QString();
+}
+
+StoreResult<QString> LocalStore::showLocation(const QString &showId)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("SELECT l.path FROM locations l JOIN records r"
+                                 " ON r.content_id = l.content_id WHERE r.show_id = ?"
+                                 " ORDER BY l.seen_at_ms DESC LIMIT 1"));
+    query.addBindValue(showId);
     if (QString error; !exec(query, &error))
         return StoreError{error};
     return query.next() ? query.value(0).toString() : QString();

@@ -45,6 +45,9 @@ public:
     StoreResult<std::optional<OwnPlace>> ownPlace(const QString &contentId);
     // Newest first, `ended` and hidden excluded: the offline Continue Watching list.
     StoreResult<QList<ProgressRecord>> recent(int limit);
+    // Newest first, watched and hidden included: what Continue Watching groups by show when the
+    // server cannot be asked (ContinueGrouping), before it leaves out what was hidden.
+    StoreResult<QList<ProgressRecord>> latest(int limit);
 
     StoreResult<QList<PendingUpdate>> pending(int limit);
     StoreResult<int> pendingCount();
@@ -66,8 +69,12 @@ public:
     StoreResult<void> setLocation(const QString &contentId, const QString &path);
     // An empty path when the video was never seen here.
     StoreResult<QString> location(const QString &contentId);
+    // Where this device last opened an episode of the show (a file's path); empty when never.
+    StoreResult<QString> showLocation(const QString &showId);
 
 private:
+    // Newest first, those `where` (" WHERE ...", or empty for all) keeps.
+    StoreResult<QList<ProgressRecord>> newest(const QString &where, int limit);
     bool openConnection(const QString &path, QString *error);
 
     QString m_connectionName;

@@ -197,6 +197,31 @@ void SyncClient::fetchList(int limit, int timeoutMs, QObject *context,
                  std::move(done));
 }
 
+void SyncClient::fetchContinue(int limit, int timeoutMs, QObject *context,
+                               std::function<void(bool, QList<ContinueEntry>)> done)
+{
+    exchange("GET", QStringLiteral("/v1/continue?limit=%1").arg(limit), timeoutMs, context,
+             [done](int status, const QJsonObject &body) {
+                 QList<ContinueEntry> entries;
+                 for (const QJsonValue &item : body.value(QStringLiteral("items")).toArray()) {
+                     const QJsonObject object = item.toObject();
+                     ValidationError error;
+                     auto record =
+                         RecordCodec::fromJson(object.value(QStringLiteral("record")).toObject(),
+                                               RecordCodec::Source::Server, &error);
+                     if (!record)
+                         continue;
+                     ContinueEntry entry{*record, std::nullopt};
+                     const QJsonValue next = object.value(QStringLiteral("next_after"));
+                     if (next.isObject())
+                         entry.nextAfter = RecordCodec::fromJson(
+                             next.toObject(), RecordCodec::Source::Server, &error);
+                     entries.append(entry);
+                 }
+                 done(status == 200, entries);
+             });
+}
+
 void SyncClient::fetchHistory(const QString &contentId, int limit, int timeoutMs, QObject *context,
                               std::function<void(bool, QList<ProgressRecord>)> done)
 {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/backoff.h"
+#include "client/continueentry.h"
 #include "client/localstore.h"
 #include "client/serverpool.h"
 #include "protocol/clockoffset.h"
@@ -86,6 +87,10 @@ public:
     // GET /v1/progress?limit=N: the server's Continue Watching list, newest first.
     void fetchList(int limit, int timeoutMs, QObject *context,
                    std::function<void(bool ok, QList<ProgressRecord>)> done);
+    // GET /v1/continue?limit=N: one item per show and per film, newest activity first. Not ok
+    // without an answer in time, or from an older server without the route (404).
+    void fetchContinue(int limit, int timeoutMs, QObject *context,
+                       std::function<void(bool ok, QList<ContinueEntry>)> done);
     // GET /v1/progress/{id}/history: where each device was, newest first.
     void fetchHistory(const QString &contentId, int limit, int timeoutMs, QObject *context,
                       std::function<void(bool ok, QList<ProgressRecord>)> done);
