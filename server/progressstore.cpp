@@ -335,7 +335,6 @@ bool ProgressStore::recordFinish(qint64 userId, const ProgressRecord &update, bo
         next.addBindValue(userId);
         next.addBindValue(update.contentId);
         next.addBindValue(finished);
-        next.addBindValue(update.deviceId);
         next.addBindValue(update.observedAtMs);
     }
     if (!StorageConnection::exec(next, error))
@@ -395,14 +394,14 @@ ProgressStore::Statements &ProgressStore::statements()
         m_statements->finish.prepare(QStringLiteral(
             "INSERT INTO plays (user_id, content_id, finished_at_ms, device_id, reported_at_ms)"
             " VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id, content_id, finished_at_ms, device_id) DO NOTHING"));
+            " ON CONFLICT (user_id, content_id, finished_at_ms) DO NOTHING"));
         m_statements->count.prepare(QStringLiteral(
             "UPDATE progress SET play_count = play_count + 1, last_finished_ms = CASE WHEN"
             " last_finished_ms < ? THEN ? ELSE last_finished_ms END"
             " WHERE user_id = ? AND content_id = ?"));
         m_statements->reported.prepare(
             QStringLiteral("UPDATE plays SET reported_at_ms = ? WHERE user_id = ? AND content_id = "
-                           "? AND finished_at_ms = ? AND device_id = ? AND reported_at_ms < ?"));
+                           "? AND finished_at_ms = ? AND reported_at_ms < ?"));
     }
     return *m_statements;
 }

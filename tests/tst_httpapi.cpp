@@ -1412,11 +1412,16 @@ void TestHttpApi::finishesAreCountedOnce()
         QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 1);
         QCOMPARE(answer.record().value(u"last_finished_ms"_s).toInteger(), first);
     }
+    // The phone opens it, watched, from the start and reports the TV's finish on until its own
+    // viewing has started: the same finish, not a second one.
+    answer = put(u"film"_s, watched(update(20000, first + 40, u"phone"_s), first), m_alice);
+    QCOMPARE(answer.json.value(u"applied"_s), QJsonValue(true));
+    QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 1);
     // The phone finished it too, earlier, and tells it late: stale, but a second finish.
     const qint64 phone = m_t0 + 50;
     answer = put(u"film"_s, watched(update(3400000, phone + 5, u"phone"_s), phone), m_alice);
     QCOMPARE(answer.json.value(u"applied"_s), QJsonValue(false));
-    QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), first + 30);
+    QCOMPARE(answer.record().value(u"observed_at_ms"_s).toInteger(), first + 40);
     QCOMPARE(answer.record().value(u"play_count"_s).toInteger(), 2);
     QCOMPARE(answer.record().value(u"last_finished_ms"_s).toInteger(), first);
     // An older player's `ended`, finished when observed.
@@ -1445,7 +1450,7 @@ void TestHttpApi::finishesAreCountedOnce()
     QList<qint64> counts;
     for (const auto &event : stream.events())
         counts << event.json().value(u"play_count"_s).toInteger();
-    QCOMPARE(counts, (QList<qint64>{0, 1, 2, 3}));
+    QCOMPARE(counts, (QList<qint64>{0, 1, 1, 2, 3}));
 
     // A rewatch in progress (not a finish) keeps them, whether the server has the record in
     // memory or, after a restart, not.
