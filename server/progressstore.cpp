@@ -1,6 +1,6 @@
 #include "progressstore.h"
 
-#include "nextup.h"
+#include "protocol/nextup.h"
 #include "protocol/sqlmigrator.h"
 #include "storageconnection.h"
 

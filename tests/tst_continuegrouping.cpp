@@ -44,7 +44,7 @@ class tst_ContinueGrouping : public QObject
 private Q_SLOTS:
     void nextAfter_data();
     void nextAfter();
-    void unwatchedKeepsItsFinish();
+    void unwatchedIsOfferedAgain();
     void groupsByShowNewestFirst();
     void limit();
 };
@@ -79,12 +79,22 @@ void tst_ContinueGrouping::nextAfter_data()
     ended.state = PlaybackState::Ended;
     QTest::newRow("ended counts") << QList<ProgressRecord>{finished(u"s01e03"_s, 30), ended}
                                   << u"s01e04"_s;
-    // The server's last_finished_ms counts too (a record learned from it).
-    ProgressRecord counted = record(u"pm1-c"_s, 80, u"show"_s, u"s01e05"_s);
-    counted.playCount = 1;
+    // The server's last_finished_ms counts too (a record learned from it, watched, finished
+    // again after it was seen): e1, e2, then e3 last, so Next Up follows e3.
+    ProgressRecord counted = record(u"pm1-c"_s, 20, u"show"_s, u"s01e03"_s);
+    counted.watched = true;
+    counted.playCount = 2;
     counted.lastFinishedMs = 80;
     QTest::newRow("server's finish")
-        << QList<ProgressRecord>{finished(u"s01e03"_s, 30), counted} << u"s01e05"_s;
+        << QList<ProgressRecord>{finished(u"s01e01"_s, 30), finished(u"s01e02"_s, 50), counted}
+        << u"s01e03"_s;
+    // Its play count stays, but an episode not watched now (marked unwatched, or rewatched and
+    // in progress) does not count.
+    ProgressRecord unmarked = counted;
+    unmarked.watched = false;
+    QTest::newRow("not watched now")
+        << QList<ProgressRecord>{finished(u"s01e01"_s, 30), finished(u"s01e02"_s, 50), unmarked}
+        << u"s01e02"_s;
 }
 
 void tst_ContinueGrouping::nextAfter()
@@ -95,15 +105,16 @@ void tst_ContinueGrouping::nextAfter()
     QCOMPARE(followed ? followed->episodeId : QString(), expected);
 }
 
-void tst_ContinueGrouping::unwatchedKeepsItsFinish()
+void tst_ContinueGrouping::unwatchedIsOfferedAgain()
 {
-    // Marked unwatched later: the finish still happened (as the server's play count keeps it).
+    // Marked unwatched later (its play count stays): Next Up offers it again, as Plex's On Deck
+    // and Jellyfin's Next Up do, so Next Up follows the episode before it.
     ProgressRecord unwatched = finished(u"s01e02"_s, 20);
     unwatched.watched = false;
     unwatched.observedAtMs = 60;
     const auto followed = ContinueGrouping::nextAfter({finished(u"s01e01"_s, 10), unwatched});
     QVERIFY(followed);
-    QCOMPARE(followed->episodeId, u"s01e02"_s);
+    QCOMPARE(followed->episodeId, u"s01e01"_s);
 }
 
 void tst_ContinueGrouping::groupsByShowNewestFirst()

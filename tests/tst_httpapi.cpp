@@ -1603,7 +1603,7 @@ void TestHttpApi::continueGroupsByShow()
 }
 
 // Watched E1..E5, then E1 again: Next Up still follows E5. Then E2 is finished: the person
-// continues from the rewatch, and Next Up follows E2.
+// continues from the rewatch, and Next Up follows E2. E2 marked unwatched: E5 again.
 void TestHttpApi::nextAfterFollowsARewatchOnlyWhenContinued()
 {
     const auto finish = [this](int number, qint64 at) {
@@ -1625,6 +1625,14 @@ void TestHttpApi::nextAfterFollowsARewatchOnlyWhenContinued()
     // The show's item is its newest record, the rewatched E2.
     QCOMPARE(call("GET", u"/v1/continue"_s, m_alice).items().at(0)[u"record"_s][u"content_id"_s],
              QJsonValue(u"ep2"_s));
+    // E2 marked unwatched: it no longer counts (its play count stays), the rewatch is E1 alone
+    // again, and Next Up follows E5 as before.
+    const QJsonObject unwatched =
+        with(with(episode(m_t0 + 800, u"show"_s, u"s01e02"_s), u"watched"_s, false),
+             u"position_ms"_s, 0);
+    QCOMPARE(put(u"ep2"_s, unwatched, m_alice).status, 200);
+    QCOMPARE(follows(), u"ep5"_s);
+    QCOMPARE(get(u"ep2"_s, m_alice).record().value(u"play_count"_s).toInteger(), 2);
 }
 
 // DELETE is a forget observed at ?observed_at_ms (default now): what was observed before it goes,

@@ -1,6 +1,6 @@
 #include "client/continuegrouping.h"
 
-#include "protocol/episodeid.h"
+#include "protocol/nextup.h"
 
 #include <QHash>
 
@@ -8,35 +8,12 @@
 
 namespace ContinueGrouping {
 
-qint64 finishedAtMs(const ProgressRecord &record)
-{
-    // A watched record without its finish time (an older player's `ended`) finished when seen.
-    const qint64 own =
-        record.isWatched() && record.finishedAtMs <= 0 ? record.observedAtMs : record.finishedAtMs;
-    return qMax(own, record.lastFinishedMs);
-}
-
 std::optional<ProgressRecord> nextAfter(const QList<ProgressRecord> &episodes)
 {
-    QList<ProgressRecord> finished;
-    for (const ProgressRecord &record : episodes) {
-        if (finishedAtMs(record) > 0 && EpisodeId::parse(record.episodeId).isValid())
-            finished.append(record);
-    }
-    std::stable_sort(finished.begin(), finished.end(),
-                     [](const ProgressRecord &a, const ProgressRecord &b) {
-                         return finishedAtMs(a) < finishedAtMs(b);
-                     });
-    std::optional<ProgressRecord> followed;
-    const ProgressRecord *previous = nullptr;
-    for (const ProgressRecord &record : finished) {
-        const EpisodeId episode = EpisodeId::parse(record.episodeId);
-        if (!followed || episode.isAfter(EpisodeId::parse(followed->episodeId))
-            || (previous && episode.isAfter(EpisodeId::parse(previous->episodeId))))
-            followed = record;
-        previous = &record;
-    }
-    return followed;
+    const std::optional<qsizetype> place = NextUp::follows(episodes);
+    if (!place)
+        return std::nullopt;
+    return episodes.at(*place);
 }
 
 QList<ContinueEntry> group(const QList<ProgressRecord> &records, int limit)

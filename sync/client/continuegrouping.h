@@ -10,20 +10,15 @@
 // device knows, so that the list is grouped the same way when the server cannot be asked (offline,
 // or an older server without the route): one item per show and per watched-or-not film, newest
 // activity first. The local copy keeps each video's newest record only, not every finish: a
-// video counts as finished here when its record says so (watched, or a finish time).
+// video counts as finished here when its record says so.
 namespace ContinueGrouping {
 
 // `records`: any order, one per video. At most `limit` items, newest record.observedAtMs first.
 // Films (no show_id) only while not watched; every show with its newest record and nextAfter.
 QList<ContinueEntry> group(const QList<ProgressRecord> &records, int limit);
 
-// Of one show's records, the one Next Up follows; nullopt when none was finished. Finishes in the
-// order they happened: a later finish moves Next Up when it is after the one it follows or after
-// the episode finished just before it (a rewatch of an older episode leaves it; continuing from
-// there moves it).
+// Of one show's records, the one Next Up follows (NextUp::follows, the server's rule); nullopt when
+// none is watched.
 std::optional<ProgressRecord> nextAfter(const QList<ProgressRecord> &episodes);
-
-// When this record's video was last finished, as far as this device knows; 0: never.
-qint64 finishedAtMs(const ProgressRecord &record);
 
 } // namespace ContinueGrouping
