@@ -200,6 +200,14 @@ void tst_LocalStore::ownPlaceIsThisDevicesOwnLastReport()
     VERIFY_VALUE(own, m_store->ownPlace(u"movie"_s));
     QCOMPARE(own->positionMs, qint64(700000));
     QCOMPARE(own->observedAtMs, qint64(1500));
+
+    // Watched here (finished, or marked with another device's place): nothing to go back to.
+    ProgressRecord finished = makeRecord(u"movie"_s, 2700000, 3000, u"phone"_s);
+    finished.watched = true;
+    finished.finishedAtMs = 3000;
+    VERIFY_OK(m_store->save(finished, true, 0));
+    VERIFY_VALUE(own, m_store->ownPlace(u"movie"_s));
+    QVERIFY(!own);
 }
 
 void tst_LocalStore::dropForgottenKeepsWhatIsNewer()

@@ -139,14 +139,22 @@ StoreResult<void> LocalStore::save(const ProgressRecord &record, bool queue, qin
         outboxRow().bind(outbox, {}, record, {offsetMs});
         if (!exec(outbox, &error))
             return StoreError{error};
+        // This device's own place to offer again; a watched report (finished here, or marked:
+        // its place may be another device's) leaves nothing to go back to.
         QSqlQuery own(db);
-        own.prepare(QStringLiteral(
-            "INSERT INTO own_places (content_id, position_ms, observed_at_ms) VALUES (?, ?, ?)"
-            " ON CONFLICT (content_id) DO UPDATE SET position_ms = excluded.position_ms,"
-            " observed_at_ms = excluded.observed_at_ms"
-            " WHERE excluded.observed_at_ms >= own_places.observed_at_ms"));
+        if (record.isWatched()) {
+            own.prepare(QStringLiteral(
+                "DELETE FROM own_places WHERE content_id = ? AND observed_at_ms <= ?"));
+        } else {
+            own.prepare(QStringLiteral(
+                "INSERT INTO own_places (content_id, position_ms, observed_at_ms) VALUES (?, ?, ?)"
+                " ON CONFLICT (content_id) DO UPDATE SET position_ms = excluded.position_ms,"
+                " observed_at_ms = excluded.observed_at_ms"
+                " WHERE excluded.observed_at_ms >= own_places.observed_at_ms"));
+        }
         own.addBindValue(record.contentId);
-        own.addBindValue(record.positionMs);
+        if (!record.isWatched())
+            own.addBindValue(record.positionMs);
         own.addBindValue(record.observedAtMs);
         if (!exec(own, &error))
             return StoreError{error};
