@@ -26,7 +26,12 @@ QString showTitleOf(const ProgressRecord &record)
 {
     if (const auto name = EpisodeName::parse(record.title); name && !name->showTitle.isEmpty())
         return name->showTitle;
-    return record.showId;
+    // The file's name alone did not say (Season 1/Episode 2.mkv): the show id in words,
+    // "the-expanse" as "The Expanse".
+    QStringList words = record.showId.split(u'-', Qt::SkipEmptyParts);
+    for (QString &word : words)
+        word[0] = word.at(0).toUpper();
+    return words.isEmpty() ? record.showId : words.join(u' ');
 }
 
 } // namespace
@@ -169,7 +174,8 @@ std::optional<ContinueWatchingItem> ContinueWatchingModel::plan(const ContinueEn
 
 QList<ContinueWatchingItem>
 ContinueWatchingModel::findFiles(QList<ContinueWatchingItem> items,
-                                 const QHash<QString, QStringList> &folders)
+                                 const QHash<QString, QStringList> &folders,
+                                 const QSet<QString> &locatedOnly)
 {
     QList<ContinueWatchingItem> found;
     for (ContinueWatchingItem &item : items) {
@@ -191,8 +197,16 @@ ContinueWatchingModel::findFiles(QList<ContinueWatchingItem> items,
                 break;
         }
         if (item.path.isEmpty()) {
-            qCInfo(lcContinue) << "show" << showId << "left out: its next episode is not in"
-                               << showFolders;
+            // Not where this device played the show: left out (it was moved, or the season is
+            // over). Not in the folder the person chose: Locate… again, since the choice may
+            // have been wrong and nothing else would offer it.
+            if (!locatedOnly.contains(showId)) {
+                qCInfo(lcContinue)
+                    << "show" << showId << "left out: its next episode is not in" << showFolders;
+                continue;
+            }
+            item.kind = ContinueWatchingItem::Kind::Locate;
+            found.append(item);
             continue;
         }
         QString error;
@@ -201,8 +215,11 @@ ContinueWatchingModel::findFiles(QList<ContinueWatchingItem> items,
             qCWarning(lcContinue).noquote() << "show" << showId << "left out:" << error;
             continue;
         }
-        item.title = QFileInfo(item.path).completeBaseName();
+        // The show's name (the file's folders may give it: Show/Season 1/Episode 2.mkv) above
+        // "Next: S01E02".
         const auto name = EpisodeName::parse(item.path);
+        item.title = name && !name->showTitle.isEmpty() ? name->showTitle
+                                                        : QFileInfo(item.path).completeBaseName();
         item.episodeLabel = name ? name->label() : item.title;
         found.append(item);
     }
@@ -249,6 +266,7 @@ void ContinueWatchingModel::findNextEpisodes(QList<ContinueWatchingItem> items, 
     // Where each show's episodes were last opened here, then the folder chosen for it: asked one
     // after the other of the local copy, which answers in order.
     auto folders = std::make_shared<QHash<QString, QStringList>>();
+    auto locatedOnly = std::make_shared<QSet<QString>>(); // shows known here by Locate… alone
     for (const QString &showId : shows) {
         const bool last = showId == shows.last();
         m_local.showLocation(showId, this, [=](const StoreResult<QString> &location) {
@@ -258,12 +276,15 @@ void ContinueWatchingModel::findNextEpisodes(QList<ContinueWatchingItem> items, 
             if (!location.valueOr({}).isEmpty())
                 showFolders.append(QFileInfo(location.value()).absolutePath());
             if (const QString chosen = m_settings.showFolder(showId);
-                !chosen.isEmpty() && !showFolders.contains(chosen))
+                !chosen.isEmpty() && !showFolders.contains(chosen)) {
+                if (showFolders.isEmpty())
+                    locatedOnly->insert(showId);
                 showFolders.append(chosen);
+            }
             if (!last)
                 return;
-            QtConcurrent::run([items, folders] {
-                return findFiles(items, *folders);
+            QtConcurrent::run([items, folders, locatedOnly] {
+                return findFiles(items, *folders, *locatedOnly);
             }).then(this, [this, fromServer, generation](const QList<ContinueWatchingItem> &found) {
                 if (generation == m_generation)
                     setItems(found, fromServer);
@@ -318,7 +339,7 @@ void ContinueWatchingModel::forget(const QString &key)
 {
     const ProgressRecord record = item(key).record;
     m_local.hide(record.contentId, record.observedAtMs);
-    m_sync.forget(record.contentId, this, [this](bool) { refresh(); });
+    m_sync.forget(record.contentId, record.observedAtMs, this, [this](bool) { refresh(); });
 }
 
 void ContinueWatchingModel::open(const QString &key)

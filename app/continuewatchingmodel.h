@@ -7,6 +7,7 @@
 #include <QAbstractListModel>
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <QString>
 
 #include <optional>
@@ -83,9 +84,11 @@ public:
     static std::optional<ContinueWatchingItem> plan(const ContinueEntry &entry);
     // `items` with each NextUp entry's file found in the first of its show's `folders` (by
     // show_id) that has it, and its content id; a show with no folder becomes a Locate entry, one
-    // whose file none of its folders has is left out. Reads folders and files: off the GUI thread.
+    // whose file none of its folders has is left out, unless its only folder is the one chosen
+    // with Locate… (`locatedOnly`): Locate again. Reads folders and files: off the GUI thread.
     static QList<ContinueWatchingItem> findFiles(QList<ContinueWatchingItem> items,
-                                                 const QHash<QString, QStringList> &folders);
+                                                 const QHash<QString, QStringList> &folders,
+                                                 const QSet<QString> &locatedOnly);
 
 Q_SIGNALS:
     void fromServerChanged(bool fromServer);

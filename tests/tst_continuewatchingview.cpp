@@ -552,6 +552,9 @@ void tst_ContinueWatchingView::menuOfNextUpAndLocate()
     QVERIFY(menu);
     QVERIFY(menuAction(menu, u"Mark as Watched"_s)->isEnabled());
     QVERIFY(!menuAction(menu, u"Mark as Unwatched"_s)->isEnabled());
+    // Nor forgotten: the entry stands for the show, not for one video (Hide takes it off here).
+    QVERIFY(!menuAction(menu, u"Forget…"_s)->isEnabled());
+    QVERIFY(menuAction(menu, u"Hide"_s)->isEnabled());
     menuAction(menu, u"Mark as Watched"_s)->trigger();
     menu->close();
     QTRY_VERIFY(!QApplication::activePopupWidget());
@@ -563,6 +566,7 @@ void tst_ContinueWatchingView::menuOfNextUpAndLocate()
     QVERIFY(menu);
     QVERIFY(!menuAction(menu, u"Mark as Watched"_s)->isEnabled());
     QVERIFY(!menuAction(menu, u"Mark as Unwatched"_s)->isEnabled());
+    QVERIFY(!menuAction(menu, u"Forget…"_s)->isEnabled());
     QSignalSpy opens(&view, &ContinueWatchingView::openRequested);
     menuAction(menu, u"Locate…"_s)->trigger();
     menu->close();

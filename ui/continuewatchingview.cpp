@@ -250,7 +250,9 @@ void ContinueWatchingView::updateButtons()
     const bool current = item != nullptr;
     for (QPushButton *button : {m_open, m_hide})
         button->setEnabled(current);
-    m_forget->setEnabled(current && m_fromServer);
+    // Forget deletes one video's place on every device: a Next Up or Locate… entry stands for a
+    // show (its finished episode would be forgotten, and Next Up go back); Hide takes it off here.
+    m_forget->setEnabled(current && m_fromServer && currentKind() == Kind::Resume);
     m_open->setText(current && currentKind() == Kind::Locate ? tr("Locate…") : tr("Open"));
 }
 

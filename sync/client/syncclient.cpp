@@ -229,9 +229,15 @@ void SyncClient::fetchHistory(const QString &contentId, int limit, int timeoutMs
                  timeoutMs, context, std::move(done));
 }
 
-void SyncClient::forget(const QString &contentId, QObject *context, std::function<void(bool)> done)
+void SyncClient::forget(const QString &contentId, qint64 seenObservedAtMs, QObject *context,
+                        std::function<void(bool)> done)
 {
-    exchange("DELETE", QStringLiteral("/v1/progress/") + contentId, kRequestTimeoutMs, context,
+    // Without a time the server would take its own now, which a record stamped a little ahead of
+    // its clock (as it allows) would outlive.
+    const qint64 observedAtMs = qMax(stampNow(), seenObservedAtMs + 1);
+    exchange("DELETE",
+             QStringLiteral("/v1/progress/%1?observed_at_ms=%2").arg(contentId).arg(observedAtMs),
+             kRequestTimeoutMs, context,
              [done](int status, const QJsonObject &) { done(status == 204 || status == 404); });
 }
 

@@ -95,7 +95,11 @@ public:
     void fetchHistory(const QString &contentId, int limit, int timeoutMs, QObject *context,
                       std::function<void(bool ok, QList<ProgressRecord>)> done);
     // DELETE /v1/progress/{id}: forget the video on every device.
-    void forget(const QString &contentId, QObject *context, std::function<void(bool ok)> done);
+    // A forget is an observation, stamped now and, when the person saw the video's record
+    // (`seenObservedAtMs`, 0: none), after it: a record another device stamped a little ahead of
+    // this one's clock is forgotten too.
+    void forget(const QString &contentId, qint64 seenObservedAtMs, QObject *context,
+                std::function<void(bool ok)> done);
 
     // Tries to deliver the outbox now (at launch, and whenever the server may be back).
     void deliver();
