@@ -12,8 +12,10 @@
 #include <QSignalSpy>
 #include <QString>
 #include <QStringList>
+#include <QTest>
 
 #include <functional>
+#include <memory>
 
 // A program in the background, its stderr collected as it comes; killed (and waited for) when
 // destroyed if it is still running.
@@ -129,4 +131,43 @@ inline void stopProcess(QProcess &process, int timeoutMs = 5000)
         process.kill();
         process.waitForFinished(5000);
     }
+}
+
+// A server as the player tests use one: a new SQLite database at `db` with one user, served on a
+// free port of 127.0.0.1. `error` says what failed; `server` is listening when it is empty.
+struct ServedUser
+{
+    std::unique_ptr<ServerProcess> server;
+    QString token;
+    QString error;
+};
+
+inline ServedUser serveNewUser(const QString &serverBin, const QString &db, int timeoutMs,
+                               const QString &user = QStringLiteral("family"))
+{
+    ServedUser served;
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    const Run add = runProcess(
+        serverBin,
+        {QStringLiteral("user"), QStringLiteral("add"), user, QStringLiteral("--db"), db},
+        environment, timeoutMs);
+    if (!add.exitedNormally() || add.exitCode != 0) {
+        served.error = QStringLiteral("user add failed: ") + QString::fromUtf8(add.err);
+        return served;
+    }
+    served.token = QString::fromUtf8(add.out.trimmed());
+    served.server = std::make_unique<ServerProcess>(
+        serverBin,
+        QStringList{QStringLiteral("serve"), QStringLiteral("--listen"),
+                    QStringLiteral("127.0.0.1:0"), QStringLiteral("--db"), db},
+        environment, timeoutMs);
+    // The "listening on" line, or the server's end without it.
+    ServerProcess &server = *served.server;
+    const bool settled =
+        QTest::qWaitFor([&server] { return server.port() != 0 || !server.isRunning(); }, timeoutMs);
+    Q_UNUSED(settled) // the port says which
+    if (served.server->port() == 0)
+        served.error =
+            QStringLiteral("the server did not start: ") + QString::fromUtf8(served.server->err());
+    return served;
 }

@@ -1732,7 +1732,9 @@ void tst_PlaybackSession::pausedSendsNothing()
     tv.contentId = m_contentId;
     m_session->handleRemote(tv);
     m_session->refreshPausedFrame();
-    QTest::qWait(1000); // ten intervals
+    // Waits for the report that must not come, over ten intervals.
+    QSignalSpy reported(m_session.get(), &PlaybackSession::progressReported);
+    QVERIFY2(!reported.wait(1000), qPrintable(m_timeline->text()));
     QVERIFY2(m_timeline->reports.isEmpty(), qPrintable(m_timeline->text()));
     m_session->close();
     QTRY_COMPARE_WITH_TIMEOUT(m_timeline->closed.size(), 1, kTimeoutMs);

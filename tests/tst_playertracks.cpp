@@ -125,16 +125,10 @@ void tst_PlayerTracks::init()
     m_display = std::make_unique<VirtualDisplay>();
     QString error;
     QVERIFY2(m_display->start(QSize(1280, 800), kTimeoutMs, &error), qPrintable(error));
-    const QString db = m_dir->filePath(u"server.sqlite"_s);
-    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    const Run add = runProcess(kServerBin, {u"user"_s, u"add"_s, u"family"_s, u"--db"_s, db},
-                               environment, kTimeoutMs);
-    QVERIFY2(add.exitedNormally() && add.exitCode == 0, add.err.constData());
-    m_token = QString::fromUtf8(add.out.trimmed());
-    m_server = std::make_unique<ServerProcess>(
-        kServerBin, QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, db},
-        environment, kTimeoutMs);
-    QTRY_VERIFY2_WITH_TIMEOUT(m_server->port() != 0, m_server->err().constData(), kTimeoutMs);
+    ServedUser served = serveNewUser(kServerBin, m_dir->filePath(u"server.sqlite"_s), kTimeoutMs);
+    QVERIFY2(served.error.isEmpty(), qPrintable(served.error));
+    m_token = served.token;
+    m_server = std::move(served.server);
 }
 
 void tst_PlayerTracks::cleanup()

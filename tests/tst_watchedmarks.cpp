@@ -84,16 +84,10 @@ void tst_WatchedMarks::init()
     QString error;
     QVERIFY2(m_display->start(QSize(1280, 800), kTimeoutMs, &error), qPrintable(error));
 
-    const QString db = m_dir->filePath(u"server.sqlite"_s);
-    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    const Run add = runProcess(kServerBin, {u"user"_s, u"add"_s, u"family"_s, u"--db"_s, db},
-                               environment, kTimeoutMs);
-    QVERIFY2(add.exitedNormally() && add.exitCode == 0, add.err.constData());
-    m_token = QString::fromUtf8(add.out.trimmed());
-    m_server = std::make_unique<ServerProcess>(
-        kServerBin, QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, db},
-        environment, kTimeoutMs);
-    QTRY_VERIFY2_WITH_TIMEOUT(m_server->port() != 0, m_server->err().constData(), kTimeoutMs);
+    ServedUser served = serveNewUser(kServerBin, m_dir->filePath(u"server.sqlite"_s), kTimeoutMs);
+    QVERIFY2(served.error.isEmpty(), qPrintable(served.error));
+    m_token = served.token;
+    m_server = std::move(served.server);
     QString fingerprintError;
     m_contentId = ContentFingerprint::ofFile(kSample, &fingerprintError);
     QVERIFY2(!m_contentId.isEmpty(), qPrintable(fingerprintError));
@@ -247,7 +241,9 @@ void tst_WatchedMarks::pausedPlayerSendsNothing()
         {u"position_ms"_s, 42000}, {u"duration_ms"_s, 150000}, {u"state"_s, u"playing"_s}}));
     const QJsonObject remote = m_phone.player->waitForEvent(u"remote"_s, kTimeoutMs);
     QVERIFY2(!remote.isEmpty(), "the Laptop's place did not reach the Phone");
-    QTest::qWait(3000); // three report intervals
+    // Waits three report intervals for the report that must not come.
+    const QJsonObject reported = m_phone.player->waitForEvent(u"reported"_s, 3000);
+    QVERIFY2(reported.isEmpty(), QJsonDocument(reported).toJson().constData());
     m_phone.player->process().terminate(); // closing the window, as a person does
     const QJsonObject quit = m_phone.player->waitForEvent(u"quit"_s, kTimeoutMs);
     QVERIFY2(!quit.isEmpty(), m_phone.player->err().constData());
