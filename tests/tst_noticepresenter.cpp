@@ -77,11 +77,10 @@ void tst_NoticePresenter::resumedBehindOffersThisDevicesPlace_data()
         << u"Go to 42:10 (this device, yesterday)"_s;
     QTest::newRow("today") << qint64(0) << qint64(121000) << kNowMs - 1000
                            << u"Resumed at 0:00 from TV"_s << u"Go to 2:01 (this device, today)"_s;
-    QTest::newRow("days ago") << qint64(60000) << qint64(3600000) << kNowMs - 3 * day
-                              << u"Resumed at 1:00 from TV"_s
-                              << u"Go to 1:00:00 (this device, on %1)"_s.arg(
-                                     QLocale(QLocale::English)
-                                         .dayName(now.date().addDays(-3).dayOfWeek()));
+    QTest::newRow("days ago")
+        << qint64(60000) << qint64(3600000) << kNowMs - 3 * day << u"Resumed at 1:00 from TV"_s
+        << u"Go to 1:00:00 (this device, on %1)"_s.arg(
+               QLocale(QLocale::English).dayName(now.date().addDays(-3).dayOfWeek()));
 }
 
 // The newest place is another device's and far behind where this device was: both are offered.
