@@ -347,6 +347,41 @@ bool runMigration(QSqlDatabase db, const QString &relative, int version)
             QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)").arg(version));
 }
 
+// Copies every row of `tables` from the SQLite file at `from` into `to`, column by column.
+bool copyRows(const QString &from, QSqlDatabase to, const QStringList &tables)
+{
+    bool ok = true;
+    {
+        QSqlDatabase source =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("copy-source"));
+        source.setDatabaseName(from);
+        source.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        ok = source.open();
+        for (const QString &table : tables) {
+            QSqlQuery rows(source);
+            ok = ok && rows.exec(QStringLiteral("SELECT * FROM ") + table);
+            while (ok && rows.next()) {
+                const QSqlRecord row = rows.record();
+                QStringList columns;
+                for (int i = 0; i < row.count(); ++i)
+                    columns.append(row.fieldName(i));
+                QSqlQuery insert(to);
+                insert.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+                                   .arg(table, columns.join(QStringLiteral(", ")),
+                                        QStringList(columns.size(), QStringLiteral("?"))
+                                            .join(QStringLiteral(", "))));
+                for (int i = 0; i < row.count(); ++i)
+                    insert.addBindValue(row.value(i));
+                ok = insert.exec();
+                if (!ok)
+                    qWarning() << table << insert.lastError().text();
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("copy-source"));
+    return ok;
+}
+
 // The record's columns in the first schema of both databases.
 QStringList oldColumns()
 {
@@ -455,17 +490,32 @@ void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
 // updates, finishes and forgets from then on.
 void tst_SqlRecord::releaseDatabaseUpgradesInPlace()
 {
-    if (TestDatabase::isPostgreSql())
-        QSKIP("the saved database is a SQLite file (the _sqlite run)");
+    const QString release =
+        QStringLiteral(PLAYMARK_SOURCE_DIR "/tests/data/server-release-17b723a.sqlite");
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("server.sqlite"));
-    QVERIFY(QFile::copy(
-        QStringLiteral(PLAYMARK_SOURCE_DIR "/tests/data/server-release-17b723a.sqlite"), path));
-    QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner));
+    // SQLite: the file itself. PostgreSQL: the release's schema (its migrations 1 and 2) with the
+    // file's rows, so the upgrade there runs on the same data.
+    TestDatabase database(QStringLiteral("release"));
+    QVERIFY2(database.isValid(), qPrintable(database.error()));
+    QString location = dir.filePath(QStringLiteral("server.sqlite"));
+    if (TestDatabase::isPostgreSql()) {
+        QVERIFY(
+            runMigration(database.raw(), QStringLiteral("server/migrations/0001_initial.sql"), 1));
+        QVERIFY(
+            runMigration(database.raw(), QStringLiteral("server/migrations/0002_choices.sql"), 2));
+        QVERIFY(copyRows(release, database.raw(),
+                         {QStringLiteral("users"), QStringLiteral("tokens"),
+                          QStringLiteral("progress"), QStringLiteral("history")}));
+        database.closeRaw();
+        location = database.location();
+    } else {
+        QVERIFY(QFile::copy(release, location));
+        QVERIFY(QFile::setPermissions(location, QFile::ReadOwner | QFile::WriteOwner));
+    }
     ServerStorage storage;
     QString error;
-    QVERIFY2(storage.open(path, &error), qPrintable(error));
+    QVERIFY2(storage.open(location, &error), qPrintable(error));
     QCOMPARE(storage.schemaVersion(), ServerStorage::latestSchemaVersion());
     qint64 userId = -1;
     {
@@ -478,7 +528,8 @@ void tst_SqlRecord::releaseDatabaseUpgradesInPlace()
     {
         QSqlDatabase db =
             QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("release-check"));
-        db.setDatabaseName(path);
+        db.setDatabaseName(release);
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
         QVERIFY(db.open());
         QSqlQuery query(db);
         QVERIFY(query.exec(QStringLiteral("SELECT id FROM users")) && query.next());
