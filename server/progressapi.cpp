@@ -289,58 +289,60 @@ void ProgressApi::remove(qint64 userId, const QString &contentId, const QUrlQuer
                     });
 }
 
-void ProgressApi::list(qint64 userId, const QUrlQuery &query, Reply reply)
+// A list route of the user's: ?limit=N (default 20), the items read off the HTTP thread by
+// `read` (false: storage failed, with the reason), answered as {"items":[...]} with `encode`
+// making each item.
+template<typename Item, typename Read, typename Encode>
+void ProgressApi::answerList(const QUrlQuery &query, Read read, Encode encode, Reply reply)
 {
     int limit = 0;
     ApiResponse failure;
     if (!readLimit(query, 20, &limit, &failure))
         return reply(failure);
-    using Listed = std::pair<QString, QList<ProgressRecord>>; // error, records
+    using Listed = std::pair<QString, QList<Item>>; // error, items
     m_storage.read<Listed>(
-        [userId, limit](ServerStorage &storage) {
+        [read, limit](ServerStorage &storage) {
             Listed listed;
-            if (!storage.progress().continueWatching(userId, limit, &listed.second, &listed.first)
-                && listed.first.isEmpty())
+            if (!read(storage, limit, &listed.second, &listed.first) && listed.first.isEmpty())
                 listed.first = QStringLiteral("failed");
             return listed;
         },
         this,
-        [reply](const Listed &listed) {
+        [reply, encode](const Listed &listed) {
             if (!listed.first.isEmpty())
                 return reply(unavailable(listed.first));
-            reply(ApiResponse::ok({{QStringLiteral("items"), toArray(listed.second)}}));
+            QJsonArray items;
+            for (const Item &item : listed.second)
+                items.append(encode(item));
+            reply(ApiResponse::ok({{QStringLiteral("items"), items}}));
         });
+}
+
+void ProgressApi::list(qint64 userId, const QUrlQuery &query, Reply reply)
+{
+    answerList<ProgressRecord>(
+        query,
+        [userId](ServerStorage &storage, int limit, QList<ProgressRecord> *records,
+                 QString *error) {
+            return storage.progress().continueWatching(userId, limit, records, error);
+        },
+        [](const ProgressRecord &record) { return RecordCodec::toJson(record); }, reply);
 }
 
 void ProgressApi::continueList(qint64 userId, const QUrlQuery &query, Reply reply)
 {
-    int limit = 0;
-    ApiResponse failure;
-    if (!readLimit(query, 20, &limit, &failure))
-        return reply(failure);
-    using Listed = std::pair<QString, QList<ContinueItem>>; // error, items
-    m_storage.read<Listed>(
-        [userId, limit](ServerStorage &storage) {
-            Listed listed;
-            if (!storage.progress().continueByShow(userId, limit, &listed.second, &listed.first)
-                && listed.first.isEmpty())
-                listed.first = QStringLiteral("failed");
-            return listed;
+    answerList<ContinueItem>(
+        query,
+        [userId](ServerStorage &storage, int limit, QList<ContinueItem> *items, QString *error) {
+            return storage.progress().continueByShow(userId, limit, items, error);
         },
-        this,
-        [reply](const Listed &listed) {
-            if (!listed.first.isEmpty())
-                return reply(unavailable(listed.first));
-            QJsonArray items;
-            for (const ContinueItem &item : listed.second) {
-                QJsonObject object{{QStringLiteral("record"), RecordCodec::toJson(item.record)}};
-                if (item.nextAfter)
-                    object.insert(QStringLiteral("next_after"),
-                                  RecordCodec::toJson(*item.nextAfter));
-                items.append(object);
-            }
-            reply(ApiResponse::ok({{QStringLiteral("items"), items}}));
-        });
+        [](const ContinueItem &item) {
+            QJsonObject object{{QStringLiteral("record"), RecordCodec::toJson(item.record)}};
+            if (item.nextAfter)
+                object.insert(QStringLiteral("next_after"), RecordCodec::toJson(*item.nextAfter));
+            return object;
+        },
+        reply);
 }
 
 void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQuery &query,

@@ -58,6 +58,8 @@ private:
     };
     void apply(qint64 userId, const ProgressRecord &update,
                std::function<void(const Applied &)> done);
+    template<typename Item, typename Read, typename Encode>
+    void answerList(const QUrlQuery &query, Read read, Encode encode, Reply reply);
     // A committed outcome with its counts: into the cache and the event streams, then `done`.
     void settle(qint64 userId, const ApplyOutcome &outcome, quint64 epoch,
                 const std::function<void(const Applied &)> &done);
