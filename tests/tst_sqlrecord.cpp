@@ -490,10 +490,14 @@ void tst_SqlRecord::serverSchemaOneUpgradesInPlace()
 // updates, finishes and forgets from then on.
 void tst_SqlRecord::releaseDatabaseUpgradesInPlace()
 {
-    const QString release =
-        QStringLiteral(PLAYMARK_SOURCE_DIR "/tests/data/server-release-17b723a.sqlite");
+    // A copy: SQLite writes beside a WAL database it opens, even to read it, and the source tree
+    // stays as it is.
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
+    const QString release = dir.filePath(QStringLiteral("release.sqlite"));
+    QVERIFY(QFile::copy(
+        QStringLiteral(PLAYMARK_SOURCE_DIR "/tests/data/server-release-17b723a.sqlite"), release));
+    QVERIFY(QFile::setPermissions(release, QFile::ReadOwner | QFile::WriteOwner));
     // SQLite: the file itself. PostgreSQL: the release's schema (its migrations 1 and 2) with the
     // file's rows, so the upgrade there runs on the same data.
     TestDatabase database(QStringLiteral("release"));
@@ -511,7 +515,6 @@ void tst_SqlRecord::releaseDatabaseUpgradesInPlace()
         location = database.location();
     } else {
         QVERIFY(QFile::copy(release, location));
-        QVERIFY(QFile::setPermissions(location, QFile::ReadOwner | QFile::WriteOwner));
     }
     ServerStorage storage;
     QString error;
