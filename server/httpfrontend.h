@@ -91,10 +91,10 @@ private:
     void startHeld(QTcpSocket *socket);
     void flush(QTcpSocket *socket);
     void write(Slot &slot);
-    // done(user id or -1, the failure, the token's hash)
+    // done(who is asking, or no one; the failure; the token's hash)
     void authenticate(const QByteArray &authorization,
-                      std::function<void(qint64, ApiResponse, QString)> done);
-    void dispatch(const Call &call, qint64 userId, const SlotPtr &slot);
+                      std::function<void(const DeviceIdentity &, ApiResponse, QString)> done);
+    void dispatch(const Call &call, const DeviceIdentity &identity, const SlotPtr &slot);
 
     StorageService &m_storage;
     ProgressApi &m_api;

@@ -5,6 +5,7 @@
 #include "tokens.h"
 
 #include <QDateTime>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QVariant>
@@ -47,15 +48,35 @@ bool UserStore::findExistingUser(const QString &name, qint64 *userId, QString *e
     return false;
 }
 
-bool UserStore::insertToken(qint64 userId, QString *token, QString *error)
+QString UserStore::newDeviceKey()
+{
+    return QStringLiteral("d-%1").arg(QRandomGenerator::system()->generate64(), 16, 16,
+                                      QLatin1Char('0'));
+}
+
+bool UserStore::insertDevice(qint64 userId, const QString &deviceName, QString *token,
+                             QString *error)
 {
     const QString issued = Tokens::generate();
+    const QString deviceKey = newDeviceKey();
+    const qint64 now = nowMs();
+    QSqlQuery device(m_connection.database());
+    device.prepare(QStringLiteral("INSERT INTO devices (id, user_id, device_name, created_at_ms, "
+                                  "last_seen_ms) VALUES (?, ?, ?, ?, ?)"));
+    device.addBindValue(deviceKey);
+    device.addBindValue(userId);
+    device.addBindValue(deviceName.isNull() ? QStringLiteral("") : deviceName); // '', not NULL
+    device.addBindValue(now);
+    device.addBindValue(now);
+    if (!StorageConnection::exec(device, error))
+        return false;
     QSqlQuery query(m_connection.database());
-    query.prepare(
-        QStringLiteral("INSERT INTO tokens (token_hash, user_id, created_at_ms) VALUES (?, ?, ?)"));
+    query.prepare(QStringLiteral("INSERT INTO tokens (token_hash, user_id, created_at_ms, "
+                                 "device_key) VALUES (?, ?, ?, ?)"));
     query.addBindValue(Tokens::hash(issued));
     query.addBindValue(userId);
-    query.addBindValue(nowMs());
+    query.addBindValue(now);
+    query.addBindValue(deviceKey);
     if (!StorageConnection::exec(query, error))
         return false;
     *token = issued;
@@ -94,7 +115,7 @@ bool UserStore::addUser(const QString &name, QString *token, QString *error)
     insert.addBindValue(userId);
     insert.addBindValue(name);
     insert.addBindValue(nowMs());
-    if (!StorageConnection::exec(insert, error) || !insertToken(userId, token, error))
+    if (!StorageConnection::exec(insert, error) || !insertDevice(userId, QString(), token, error))
         return false;
     return transaction.commit(error);
 }
@@ -107,7 +128,7 @@ bool UserStore::issueToken(const QString &name, QString *token, QString *error)
     qint64 userId = -1;
     if (!findExistingUser(name, &userId, error))
         return false;
-    return insertToken(userId, token, error) && transaction.commit(error);
+    return insertDevice(userId, QString(), token, error) && transaction.commit(error);
 }
 
 bool UserStore::revokeTokens(const QString &name, int *revoked, QString *error)
@@ -148,18 +169,30 @@ bool UserStore::listUsers(QList<UserSummary> *users, QString *error)
 
 bool UserStore::userForToken(const QString &token, qint64 *userId, QString *error)
 {
-    return userForTokenHash(Tokens::hash(token), userId, error);
+    DeviceIdentity identity;
+    if (!identityForTokenHash(Tokens::hash(token), &identity, error))
+        return false;
+    *userId = identity.userId;
+    return true;
 }
 
-bool UserStore::userForTokenHash(const QString &tokenHash, qint64 *userId, QString *error)
+bool UserStore::identityForTokenHash(const QString &tokenHash, DeviceIdentity *identity,
+                                     QString *error)
 {
     m_connection.reconnectIfLost();
     QSqlQuery query(m_connection.database());
-    query.prepare(QStringLiteral(
-        "SELECT user_id FROM tokens WHERE token_hash = ? AND revoked_at_ms IS NULL"));
+    query.prepare(QStringLiteral("SELECT t.user_id, t.device_key, d.device_id FROM tokens t"
+                                 " JOIN devices d ON d.id = t.device_key"
+                                 " WHERE t.token_hash = ? AND t.revoked_at_ms IS NULL"
+                                 " AND d.removed_at_ms IS NULL"));
     query.addBindValue(tokenHash);
     if (!StorageConnection::exec(query, error))
         return false;
-    *userId = query.next() ? query.value(0).toLongLong() : -1;
+    *identity = DeviceIdentity();
+    if (query.next()) {
+        identity->userId = query.value(0).toLongLong();
+        identity->deviceKey = query.value(1).toString();
+        identity->boundDeviceId = query.value(2).toString();
+    }
     return true;
 }

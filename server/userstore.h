@@ -1,5 +1,7 @@
 #pragma once
 
+#include "deviceidentity.h"
+
 #include <QList>
 #include <QString>
 
@@ -29,13 +31,18 @@ public:
     bool listUsers(QList<UserSummary> *users, QString *error);
     // *userId is -1 when the token is unknown or revoked.
     bool userForToken(const QString &token, qint64 *userId, QString *error);
-    bool userForTokenHash(const QString &tokenHash, qint64 *userId, QString *error);
+    // The user and device of a token; an unknown or revoked one leaves *identity unknown.
+    bool identityForTokenHash(const QString &tokenHash, DeviceIdentity *identity, QString *error);
+    // A new device id: "d-" and 16 hex digits from the system CSPRNG.
+    static QString newDeviceKey();
 
 private:
     bool findUser(const QString &name, qint64 *userId, QString *error);
     // findUser(), and a failure when there is no such user.
     bool findExistingUser(const QString &name, qint64 *userId, QString *error);
-    bool insertToken(qint64 userId, QString *token, QString *error);
+    // A new device of the user (named `deviceName`, '' until its first report names it) and its
+    // token, in the caller's transaction.
+    bool insertDevice(qint64 userId, const QString &deviceName, QString *token, QString *error);
 
     StorageConnection &m_connection;
 };
