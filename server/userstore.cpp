@@ -202,6 +202,19 @@ bool UserStore::removeDevices(qint64 userId, const QString &deviceKey, int *remo
     }
 }
 
+bool UserStore::dropRevocationsBefore(qint64 cutoffMs, int *dropped, QString *error)
+{
+    m_connection.reconnectIfLost();
+    QSqlQuery query(m_connection.database());
+    query.prepare(QStringLiteral("DELETE FROM revocations WHERE at_ms < ?"
+                                 " AND seq < (SELECT MAX(seq) FROM revocations)"));
+    query.addBindValue(cutoffMs);
+    if (!StorageConnection::exec(query, error))
+        return false;
+    *dropped = query.numRowsAffected();
+    return true;
+}
+
 bool UserStore::removeDevicesOnce(qint64 userId, const QString &deviceKey, int *removedDevices,
                                   int *revokedTokens, qint64 *seq, QString *error)
 {

@@ -62,6 +62,9 @@ public:
     bool removeDevices(qint64 userId, const QString &deviceKey, int *removedDevices,
                        int *revokedTokens, qint64 *seq, QString *error);
     static QString revocationChannel() { return QStringLiteral("playmark_revocations"); }
+    // Drops the revocations made before `cutoffMs` (every server has applied them long since);
+    // the newest is always kept, so that the next one still takes the next seq.
+    bool dropRevocationsBefore(qint64 cutoffMs, int *dropped, QString *error);
 
     // A new device of the user, named `deviceName` ('' until its first report names it), with
     // the player's `deviceId` bound to it (empty: none yet) and its token, in the caller's

@@ -52,6 +52,8 @@ private Q_SLOTS:
     void ownDeviceSignsItselfOut();
     void revokeRemovesEveryDevice();
     void removalIsAnnouncedOnPostgreSql();
+    void clashingSeqIsTriedAgain();
+    void oldRevocationsAreDropped();
     void tokensFromBeforeDevicesAreDevices();
 
 private:
@@ -298,6 +300,45 @@ void TestDevices::removalIsAnnouncedOnPostgreSql()
     QCOMPARE(notified.at(0).at(2).toString(),
              m_database->value(u"SELECT MAX(seq) FROM revocations"_s).toString());
     driver->unsubscribeFromNotification(UserStore::revocationChannel());
+}
+
+void TestDevices::clashingSeqIsTriedAgain()
+{
+    if (!TestDatabase::isPostgreSql())
+        QSKIP("SQLite has one writer at a time: two removals cannot pick the same seq");
+    // Another server's removal, not yet committed, holds seq 1: the server picks 1 too, waits on
+    // the key, fails once the other commits, and takes 2.
+    QSqlDatabase raw = m_database->raw();
+    QVERIFY(raw.transaction());
+    QVERIFY(m_database->exec(u"INSERT INTO revocations (seq, user_id, device_key, at_ms) VALUES "
+                             "(1, %1, NULL, 0)"_s.arg(userIdOf(u"bob"_s))));
+    m_client->send("DELETE", u"/v1/devices/"_s + deviceOf(m_alice[1]), m_alice[0]);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_database->value(u"SELECT COUNT(*) FROM pg_locks WHERE NOT granted"_s).toInt() > 0,
+        kTimeoutMs);
+    QVERIFY(raw.commit());
+    const HttpAnswer answer = m_client->next();
+    QCOMPARE(answer.status, 204);
+    QCOMPARE(m_database->value(u"SELECT device_key FROM revocations WHERE seq = 2"_s).toString(),
+             deviceOf(m_alice[1]));
+}
+
+void TestDevices::oldRevocationsAreDropped()
+{
+    for (const QString &token : {m_alice[1], m_alice[2]})
+        QCOMPARE(
+            m_client->request("DELETE", u"/v1/devices/"_s + deviceOf(token), m_alice[0]).status,
+            204);
+    QVERIFY(m_database->exec(u"UPDATE revocations SET at_ms = 1000 WHERE seq = 1"_s));
+    int dropped = 0;
+    QString error;
+    QVERIFY2(m_server->storage().users().dropRevocationsBefore(2000, &dropped, &error),
+             qPrintable(error));
+    QCOMPARE(dropped, 1);
+    QCOMPARE(m_database->value(u"SELECT MIN(seq) FROM revocations"_s).toInt(), 2);
+    // The next removal still takes the next seq, not one a server already applied.
+    QCOMPARE(m_client->request("DELETE", u"/v1/devices/"_s + deviceOf(m_bob), m_bob).status, 204);
+    QCOMPARE(m_database->value(u"SELECT MAX(seq) FROM revocations"_s).toInt(), 3);
 }
 
 void TestDevices::tokensFromBeforeDevicesAreDevices()
