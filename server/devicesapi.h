@@ -33,6 +33,9 @@ public:
     ~DevicesApi() override;
 
     void setPairingTtl(qint64 ttlMs) { m_pairingTtlMs = ttlMs; }
+    // How often waiting GETs look at the database (for tests: a long one leaves only this
+    // server's approvals to wake them).
+    void setRecheckInterval(int ms) { m_recheckTimer.setInterval(ms); }
     qint64 pairingTtl() const { return m_pairingTtlMs; }
 
     void list(const DeviceIdentity &identity, Reply reply);

@@ -1,7 +1,8 @@
 // Devices on the server (docs/protocol.md, "Devices and pairing"): GET /v1/devices and
 // DELETE /v1/devices/{id} on the real server in-process on a port the OS picks, on each engine;
 // the removal transaction (devices, tokens, revocations, NOTIFY on PostgreSQL), `user revoke`
-// removing every device, and the tokens of a database from before devices becoming devices.
+// removing every device, the tokens of a database from before devices becoming devices, and a
+// waiting pairing woken by this server's approval.
 #include "devicesapi.h"
 #include "httpconnection.h"
 #include "serverstorage.h"
@@ -9,6 +10,7 @@
 #include "testdatabase.h"
 #include "tokens.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QLoggingCategory>
@@ -55,6 +57,7 @@ private Q_SLOTS:
     void clashingSeqIsTriedAgain();
     void oldRevocationsAreDropped();
     void tokensFromBeforeDevicesAreDevices();
+    void waitingPairingWakesAtApproval();
 
 private:
     bool startServer();
@@ -398,6 +401,30 @@ void TestDevices::tokensFromBeforeDevicesAreDevices()
     QCOMPARE(m_client->request("DELETE", u"/v1/devices/"_s + keptId, kept).status, 204);
     m_client.reset();
     m_server.reset();
+}
+
+void TestDevices::waitingPairingWakesAtApproval()
+{
+    // Only this server's approval can answer the wait with 200: the periodic look is an hour
+    // away, and the wait's end would answer 202.
+    m_server->devices().setRecheckInterval(3600 * 1000);
+    PairingStore::Created created;
+    QString error;
+    QVERIFY2(m_server->storage().pairings().create(u"phone-1"_s, u"Phone"_s, u"127.0.0.1"_s,
+                                                   QDateTime::currentMSecsSinceEpoch(), 600000,
+                                                   &created, &error),
+             qPrintable(error));
+    HttpConnection phone(m_server->port());
+    phone.send("GET", u"/v1/pairings/%1?wait=30"_s.arg(created.secret));
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->devices().waiting(), 1, kTimeoutMs);
+    const HttpAnswer approved = m_client->request(
+        "POST", u"/v1/pairings/approve"_s, m_alice[0],
+        QJsonDocument(QJsonObject{{u"code"_s, created.code}}).toJson(QJsonDocument::Compact));
+    QCOMPARE(approved.status, 200);
+    const HttpAnswer answer = phone.next();
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(answer.json().value(u"user"_s).toString(), u"alice"_s);
+    QCOMPARE(m_server->devices().waiting(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestDevices)
