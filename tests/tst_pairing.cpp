@@ -294,22 +294,20 @@ void TestPairing::pairsOverHttp()
 void TestPairing::waitingGetAnswersAtApproval()
 {
     QVERIFY(setUp({u"alice"_s}));
-    const QString alice = m_tokens.value(u"alice"_s);
-    const QString code = pairingCode();
-    const QString secret = pairingSecret();
-    HttpConnection &phone = *m_phone;
-    HttpConnection tv(m_process->port());
+    const QString waiting = u"/v1/pairings/%1?wait="_s.arg(pairingSecret());
 
     // A short wait ends pending; a long one (more than 30 s asks for 30) waits for the approval.
-    HttpAnswer answer = phone.request("GET", u"/v1/pairings/%1?wait=1"_s.arg(secret));
+    HttpAnswer answer = m_phone->request("GET", waiting + u"1"_s);
     QCOMPARE(answer.status, 202);
     // (Whether it is already waiting when the approval comes or not, the answer is the same;
     // tst_devices sees the waiting one woken by the approval, in-process.)
-    phone.send("GET", u"/v1/pairings/%1?wait=1000"_s.arg(secret));
-    answer = tv.request("POST", u"/v1/pairings/approve"_s, alice, codeBody(code));
+    m_phone->send("GET", waiting + u"1000"_s);
+    HttpConnection tv(m_process->port());
+    answer = tv.request("POST", u"/v1/pairings/approve"_s, m_tokens.value(u"alice"_s),
+                        codeBody(pairingCode()));
     QCOMPARE(answer.status, 200);
     // Approved, not pending: the wait ended for the approval, not for its time.
-    answer = phone.next();
+    answer = m_phone->next();
     QCOMPARE(answer.status, 200);
     QCOMPARE(answer.json().value(u"status"_s).toString(), u"approved"_s);
     QVERIFY(!answer.json().value(u"token"_s).toString().isEmpty());
