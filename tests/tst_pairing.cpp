@@ -75,6 +75,7 @@ private Q_SLOTS:
 
     void pairsOverHttp();
     void waitingGetAnswersAtApproval();
+    void waitOutlastsTheIdleTimeout();
     void approvedByTheCommandLine();
     void expiredPairing();
     void codeIsSingleUse();
@@ -311,6 +312,15 @@ void TestPairing::waitingGetAnswersAtApproval()
     QCOMPARE(answer.status, 200);
     QCOMPARE(answer.json().value(u"status"_s).toString(), u"approved"_s);
     QVERIFY(!answer.json().value(u"token"_s).toString().isEmpty());
+}
+
+void TestPairing::waitOutlastsTheIdleTimeout()
+{
+    // A connection waiting for its answer is not idle: the player waits 25 s, past the 10 s.
+    QVERIFY(setUp({}, {u"--idle-timeout"_s, u"1"_s}));
+    const HttpAnswer answer =
+        m_phone->request("GET", u"/v1/pairings/%1?wait=3"_s.arg(pairingSecret()));
+    QCOMPARE(answer.status, 202);
 }
 
 void TestPairing::approvedByTheCommandLine()
