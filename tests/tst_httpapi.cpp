@@ -1107,6 +1107,16 @@ void TestHttpApi::methodNotAllowed_data()
     QTest::newRow("POST /v1/events") << QByteArray("POST") << u"/v1/events"_s << QByteArray("GET");
     QTest::newRow("DELETE /v1/continue")
         << QByteArray("DELETE") << u"/v1/continue"_s << QByteArray("GET");
+    QTest::newRow("POST /v1/devices")
+        << QByteArray("POST") << u"/v1/devices"_s << QByteArray("GET");
+    QTest::newRow("GET /v1/devices/{id}")
+        << QByteArray("GET") << u"/v1/devices/d-0123456789abcdef"_s << QByteArray("DELETE");
+    QTest::newRow("GET /v1/pairings")
+        << QByteArray("GET") << u"/v1/pairings"_s << QByteArray("POST");
+    QTest::newRow("DELETE /v1/pairings/{secret}")
+        << QByteArray("DELETE") << u"/v1/pairings/pp_x"_s << QByteArray("GET");
+    QTest::newRow("GET /v1/pairings/approve")
+        << QByteArray("GET") << u"/v1/pairings/approve"_s << QByteArray("POST");
 }
 
 void TestHttpApi::methodNotAllowed()
