@@ -36,15 +36,28 @@ QString ClientProfile::localDatabasePath() const
     return m_folder + QStringLiteral("/local.sqlite");
 }
 
+QString ClientProfile::newDeviceId()
+{
+    return QStringLiteral("dev-%1").arg(QRandomGenerator::system()->generate64(), 16, 16,
+                                        QLatin1Char('0'));
+}
+
 QString ClientProfile::deviceId()
 {
-    QString id = m_settings.value(kDeviceId).toString();
-    if (id.isEmpty()) {
-        id = QStringLiteral("dev-%1").arg(QRandomGenerator::system()->generate64(), 16, 16,
-                                          QLatin1Char('0'));
-        m_settings.setValue(kDeviceId, id);
-        m_settings.sync();
-    }
+    const QString id = m_settings.value(kDeviceId).toString();
+    return id.isEmpty() ? renewDeviceId() : id;
+}
+
+void ClientProfile::setDeviceId(const QString &deviceId)
+{
+    m_settings.setValue(kDeviceId, deviceId);
+    m_settings.sync();
+}
+
+QString ClientProfile::renewDeviceId()
+{
+    const QString id = newDeviceId();
+    setDeviceId(id);
     return id;
 }
 

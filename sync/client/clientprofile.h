@@ -22,6 +22,12 @@ public:
 
     // Made once per profile and kept.
     QString deviceId();
+    // Keeps `deviceId` as this profile's (after renewal: a copied profile).
+    void setDeviceId(const QString &deviceId);
+    // A new device id, kept: for a profile copied from another device (409 device_id_taken).
+    QString renewDeviceId();
+    // A fresh random device id ("dev-" and 16 hex digits).
+    static QString newDeviceId();
     QString deviceName() const;
     void setDeviceName(const QString &name);
 

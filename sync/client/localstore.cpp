@@ -286,6 +286,15 @@ StoreResult<void> LocalStore::restamp(const ProgressRecord &old, const ProgressR
     return {};
 }
 
+StoreResult<void> LocalStore::renameDevice(const QString &from, const QString &to)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("UPDATE outbox SET device_id = ? WHERE device_id = ?"));
+    query.addBindValue(to);
+    query.addBindValue(from);
+    return done(query);
+}
+
 StoreResult<void> LocalStore::hide(const QString &contentId, qint64 observedAtMs)
 {
     QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
