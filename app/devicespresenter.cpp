@@ -23,13 +23,13 @@ QString since(qint64 thenMs, qint64 nowMs)
     if (days == 1)
         return tr("yesterday");
     return QLocale(QLocale::English)
-        .toString(then, then.year() == now.year() ? QStringLiteral("d MMMM")
-                                                  : QStringLiteral("d MMMM yyyy"));
+        .toString(then,
+                  then.year() == now.year() ? QStringLiteral("d MMMM")
+                                            : QStringLiteral("d MMMM yyyy"));
 }
 } // namespace
 
-QList<DevicesPresenter::Row> DevicesPresenter::rows(const QList<DeviceEntry> &devices,
-                                                    qint64 nowMs,
+QList<DevicesPresenter::Row> DevicesPresenter::rows(const QList<DeviceEntry> &devices, qint64 nowMs,
                                                     const QHash<QString, QString> &titles)
 {
     QList<Row> rows;
@@ -41,8 +41,8 @@ QList<DevicesPresenter::Row> DevicesPresenter::rows(const QList<DeviceEntry> &de
                       : tr("last seen %1").arg(TimeFormat::ago(device.lastSeenMs, nowMs)));
         if (const QString title = titles.value(device.lastContentId); !title.isEmpty())
             parts << title;
-        rows.append({device.id, name(device, nowMs), parts.join(QStringLiteral(" · ")),
-                     device.thisDevice});
+        rows.append(
+            {device.id, name(device, nowMs), parts.join(QStringLiteral(" · ")), device.thisDevice});
     }
     return rows;
 }

@@ -41,7 +41,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
       m_window(std::make_unique<PlayerWindow>()),
       m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails")),
       m_history(m_sync),
-      m_continueWatching(m_sync, m_local, m_settings)
+      m_continueWatching(m_sync, m_local, m_settings),
+      m_devicesUi(m_sync, m_servers, m_local)
 {
     // Always attached, also on a machine without a sound device: without an output an audio-only
     // file cannot play at all (its decoded stream is not linked: "Internal data stream error"),
@@ -109,6 +110,7 @@ void PlayerApp::start()
     connectSession();
     connectDesktop();
     connectTracks();
+    connectDevices();
 
     m_window->restoreGeometry(m_settings.windowGeometry());
     if (m_options.windowGeometry)
@@ -162,6 +164,7 @@ void PlayerApp::configureFromProfile()
     m_stream.stop();
     m_servers.setServers(m_profile.servers(), m_profile.token());
     m_servers.setTrustedCertificates(trusted);
+    m_trusted = trusted;
     m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_session.setReportIntervalMs(PlayerSettings::reportIntervalMs(
         m_options.reportIntervalSet ? m_options.reportIntervalSeconds
@@ -228,6 +231,7 @@ void PlayerApp::openSettings(SettingsDialog::Mode mode)
         m_settings.setFirstRunDone(true);
         m_settings.sync();
     });
+    m_devicesUi.attach(dialog, m_trusted, m_profile.deviceId());
     dialog->open();
 }
 
@@ -590,7 +594,32 @@ void PlayerApp::updateSyncStatus()
     }
     status.lastExchangeMs = m_sync.lastExchangeMs();
     status.localFailure = m_local.failure();
-    m_window->setSyncStatus(status.text(), status.toolTip());
+    // A refused token leaves no usable server, but the server is still this device's.
+    status.deviceRemoved = m_servers.isTokenRefused();
+    status.hasServer = status.hasServer || status.deviceRemoved;
+    m_window->setSyncStatus(status.text(), status.toolTip(), status.offersPairing());
+}
+
+// A device removed elsewhere says so in the status bar, and a click on it (or Settings) offers a
+// code; a code approved gives this device its own token, kept in the profile.
+void PlayerApp::connectDevices()
+{
+    connect(&m_sync, &SyncClient::deviceRemoved, this, &PlayerApp::updateSyncStatus);
+    connect(m_window.get(), &PlayerWindow::syncStatusClicked, this, [this] {
+        if (m_servers.isTokenRefused())
+            m_devicesUi.startPairing(m_profile.servers(), m_trusted, m_profile.deviceId(),
+                                     m_profile.deviceName(), m_window.get());
+    });
+    connect(&m_devicesUi, &DevicesUi::paired, this,
+            [this](const ServerList &servers, const QString &token) {
+                m_profile.setServers(servers);
+                m_profile.setToken(token);
+                m_profile.settings().sync();
+                configureFromProfile();
+                m_stream.start();
+                m_sync.deliver();
+            });
+    connect(&m_devicesUi, &DevicesUi::connected, m_window.get(), &PlayerWindow::showMessage);
 }
 
 void PlayerApp::handleFailure(const QString &reason)

@@ -7,6 +7,7 @@
 #include "client/serverpool.h"
 #include "client/syncclient.h"
 #include "continuewatchingmodel.h"
+#include "devicesui.h"
 #include "eventprinter.h"
 #include "historyentries.h"
 #include "mprisservice.h"
@@ -58,6 +59,7 @@ private:
     void connectDesktop();
     void raiseWindow();
     void connectTracks();
+    void connectDevices();
     void showTracks();
     void applyAudioTrack();
     void handleFailure(const QString &reason);
@@ -94,6 +96,8 @@ private:
     ContinueWatchingModel m_continueWatching;
     MprisService m_mpris;
     TrackController m_tracks;
+    DevicesUi m_devicesUi; // Settings > Devices, Add a Device, Connect with a code
+    QList<QSslCertificate> m_trusted; // the profile's --ca-cert, for pairing too
     bool m_quitScheduled = false;
     bool m_failing = false; // a scripted run's failure is being explained; it then exits 3
     quint64 m_loads = 0; // files asked to load so far: a failure's late explanation is for the last
