@@ -6,6 +6,8 @@
 #include <QDateTime>
 #include <QLocale>
 
+#include <algorithm>
+
 namespace {
 QString tr(const char *text)
 {
@@ -33,7 +35,12 @@ QList<DevicesPresenter::Row> DevicesPresenter::rows(const QList<DeviceEntry> &de
                                                     const QHash<QString, QString> &titles)
 {
     QList<Row> rows;
-    for (const DeviceEntry &device : devices) {
+    // This device first, as a person looks for it; the others in the server's order (newest
+    // last seen first).
+    QList<DeviceEntry> ordered = devices;
+    std::stable_partition(ordered.begin(), ordered.end(),
+                          [](const DeviceEntry &device) { return device.thisDevice; });
+    for (const DeviceEntry &device : std::as_const(ordered)) {
         QStringList parts;
         // The device asking is seen now: its own last seen would say nothing.
         parts << (device.thisDevice

@@ -23,8 +23,8 @@ public:
     };
     enum class Connection { NoServer, NoToken, Removed };
 
-    // `titles`: content id -> title, for the videos the local copy knows. `nowMs` on the
-    // server's clock, as the entries' times.
+    // This device first, then the others in the server's order. `titles`: content id -> title,
+    // for the videos the local copy knows. `nowMs` on the server's clock, as the entries' times.
     static QList<Row> rows(const QList<DeviceEntry> &devices, qint64 nowMs,
                            const QHash<QString, QString> &titles);
     static QString name(const DeviceEntry &device, qint64 nowMs);

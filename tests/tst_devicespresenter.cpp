@@ -48,6 +48,7 @@ class tst_DevicesPresenter : public QObject
 
 private Q_SLOTS:
     void rows();
+    void thisDeviceFirst();
     void unnamed_data();
     void unnamed();
     void contentIdsOnceEach();
@@ -83,6 +84,18 @@ void tst_DevicesPresenter::rows()
     QCOMPARE(rows.at(3).id, u"d-4"_s);
 }
 
+void tst_DevicesPresenter::thisDeviceFirst()
+{
+    const QList<DeviceEntry> devices{device(u"d-2"_s, u"Phone"_s, kNow - 1000),
+                                     device(u"d-3"_s, u"Laptop"_s, kNow - 2000),
+                                     device(u"d-1"_s, u"TV"_s, kNow - 3000, {}, true),
+                                     device(u"d-4"_s, u"Tablet"_s, kNow - 4000)};
+    QStringList ids;
+    for (const DevicesPresenter::Row &row : DevicesPresenter::rows(devices, kNow, {}))
+        ids << row.id;
+    QCOMPARE(ids, QStringList({u"d-1"_s, u"d-2"_s, u"d-3"_s, u"d-4"_s}));
+}
+
 void tst_DevicesPresenter::unnamed_data()
 {
     QTest::addColumn<qint64>("createdAtMs");
@@ -93,9 +106,8 @@ void tst_DevicesPresenter::unnamed_data()
                                << u"Unnamed device (since yesterday)"_s;
     QTest::newRow("this year") << QDateTime(QDate(2026, 3, 3), QTime(9, 0)).toMSecsSinceEpoch()
                                << u"Unnamed device (since 3 March)"_s;
-    QTest::newRow("another year")
-        << QDateTime(QDate(2024, 11, 30), QTime(9, 0)).toMSecsSinceEpoch()
-        << u"Unnamed device (since 30 November 2024)"_s;
+    QTest::newRow("another year") << QDateTime(QDate(2024, 11, 30), QTime(9, 0)).toMSecsSinceEpoch()
+                                  << u"Unnamed device (since 30 November 2024)"_s;
 }
 
 void tst_DevicesPresenter::unnamed()
@@ -112,10 +124,9 @@ void tst_DevicesPresenter::unnamed()
 
 void tst_DevicesPresenter::contentIdsOnceEach()
 {
-    const QList<DeviceEntry> devices{device(u"d-1"_s, u"A"_s, kNow, u"pm1-a"_s),
-                                     device(u"d-2"_s, u"B"_s, kNow, u"pm1-a"_s),
-                                     device(u"d-3"_s, u"C"_s, kNow),
-                                     device(u"d-4"_s, u"D"_s, kNow, u"pm1-b"_s)};
+    const QList<DeviceEntry> devices{
+        device(u"d-1"_s, u"A"_s, kNow, u"pm1-a"_s), device(u"d-2"_s, u"B"_s, kNow, u"pm1-a"_s),
+        device(u"d-3"_s, u"C"_s, kNow), device(u"d-4"_s, u"D"_s, kNow, u"pm1-b"_s)};
     QCOMPARE(DevicesPresenter::contentIds(devices), QStringList({u"pm1-a"_s, u"pm1-b"_s}));
 }
 
@@ -125,17 +136,16 @@ void tst_DevicesPresenter::approveAnswer_data()
     QTest::addColumn<QString>("text");
     QTest::newRow("approved") << answer(ApproveResult::Approved, u"Phone"_s)
                               << u"Phone is connected"_s;
-    QTest::newRow("approved, no name") << answer(ApproveResult::Approved)
-                                       << u"The device is connected"_s;
+    QTest::newRow("approved, no name")
+        << answer(ApproveResult::Approved) << u"The device is connected"_s;
     QTest::newRow("wrong code") << answer(ApproveResult::WrongCode)
                                 << u"That code is not valid or has expired"_s;
     QTest::newRow("too many, 10 minutes") << answer(ApproveResult::TooManyTries, {}, 600)
                                           << u"Too many wrong codes: try again in 10 minutes"_s;
     QTest::newRow("too many, rounded up") << answer(ApproveResult::TooManyTries, {}, 61)
                                           << u"Too many wrong codes: try again in 2 minutes"_s;
-    QTest::newRow("too many, under a minute")
-        << answer(ApproveResult::TooManyTries, {}, 12)
-        << u"Too many wrong codes: try again in 1 minute"_s;
+    QTest::newRow("too many, under a minute") << answer(ApproveResult::TooManyTries, {}, 12)
+                                              << u"Too many wrong codes: try again in 1 minute"_s;
     QTest::newRow("too many, no Retry-After")
         << answer(ApproveResult::TooManyTries) << u"Too many wrong codes: try again in 1 minute"_s;
     QTest::newRow("failed") << answer(ApproveResult::Failed, {}, 0, u"no answer from the server"_s)

@@ -36,6 +36,9 @@ DevicesPage::DevicesPage(QWidget *parent) : QWidget(parent)
         if (m_list->currentRow() >= 0)
             confirmRemoval(m_list->currentRow());
     });
+    // Alt+Y reaches the list from anywhere in the dialog: then arrows and Delete.
+    auto *title = new QLabel(tr("&Your devices:"), listPage);
+    title->setBuddy(m_list);
     m_status = new QLabel(listPage);
     m_status->setObjectName(QStringLiteral("devicesStatus"));
     m_status->setWordWrap(true);
@@ -52,6 +55,7 @@ DevicesPage::DevicesPage(QWidget *parent) : QWidget(parent)
     buttons->addStretch(1);
     buttons->addWidget(refresh);
     auto *listLayout = new QVBoxLayout(listPage);
+    listLayout->addWidget(title);
     listLayout->addWidget(m_list, 1);
     listLayout->addWidget(m_status);
     listLayout->addLayout(buttons);
