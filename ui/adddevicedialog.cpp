@@ -50,6 +50,7 @@ AddDeviceDialog::AddDeviceDialog(QWidget *parent) : QDialog(parent)
     layout->addWidget(m_code);
     layout->addWidget(m_answer);
     layout->addWidget(buttons);
+    setMinimumWidth(380);
     updateApprove();
 }
 

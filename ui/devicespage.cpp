@@ -39,6 +39,20 @@ DevicesPage::DevicesPage(QWidget *parent) : QWidget(parent)
     // Alt+Y reaches the list from anywhere in the dialog: then arrows and Delete.
     auto *title = new QLabel(tr("&Your devices:"), listPage);
     title->setBuddy(m_list);
+    // The selected row's words in the selection's own text colour, as the list's own text would
+    // be, not dark on the highlight.
+    connect(m_list, &QListWidget::currentItemChanged, this,
+            [this](QListWidgetItem *current, QListWidgetItem *previous) {
+                for (QListWidgetItem *item : {previous, current}) {
+                    QWidget *widget = item ? m_list->itemWidget(item) : nullptr;
+                    if (!widget)
+                        continue;
+                    const auto role =
+                        item == current ? QPalette::HighlightedText : QPalette::WindowText;
+                    for (QLabel *label : widget->findChildren<QLabel *>())
+                        label->setForegroundRole(role);
+                }
+            });
     m_status = new QLabel(listPage);
     m_status->setObjectName(QStringLiteral("devicesStatus"));
     m_status->setWordWrap(true);

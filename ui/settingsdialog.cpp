@@ -31,7 +31,8 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
     m_token = new QLineEdit(values.token, this);
     m_token->setObjectName(QStringLiteral("token"));
     m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
-    m_token->setPlaceholderText(tr("from 'playmark-server user add NAME'"));
+    m_token->setPlaceholderText(
+        tr("none with a code; else from 'playmark-server user token NAME'"));
     m_device = new QLineEdit(values.deviceName, this);
     m_device->setObjectName(QStringLiteral("deviceName"));
     m_device->setMaxLength(64);
