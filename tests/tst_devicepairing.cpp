@@ -1,0 +1,228 @@
+// Setting up a second device with a code, and removing it, as people do it: a real
+// playmark-server and two real players on one private X display (Xvfb). The TV is connected (it
+// played the sample); the Phone starts with `--pair --events` and prints its code; the person
+// types that code on the TV in Settings > Devices > Add a Device with real keys. The Phone says
+// `paired` and resumes the sample where the TV left it, from the server; the TV's Devices page
+// lists the Phone (read off the screen by OCR, tests/screentext.h). Then the person removes the
+// Phone from the TV's page (Remove confirmed, keys alone); at its next request the Phone's status
+// bar says it was removed (OCR).
+#include "playerprocess.h"
+#include "protocol/contentfingerprint.h"
+#include "screentext.h"
+
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QString kServerBin = QStringLiteral(PLAYMARK_SERVER_BIN);
+const QString kPlayerBin = QStringLiteral(PLAYMARK_PLAYER_BIN);
+const QString kSample = QStringLiteral(PLAYMARK_SAMPLE_VIDEO);
+// Generous: the machine is shared. Nothing here asserts how long anything took.
+constexpr int kTimeoutMs = 60000;
+constexpr int kLookMs = 30000;
+const QString kTvGeometry = u"800x560+0+0"_s;
+const QString kPhoneGeometry = u"780x560+810+0"_s;
+const QRect kPhoneWindow(810, 0, 780, 560);
+
+} // namespace
+
+class tst_DevicePairing : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void pairWithACodeThenRemove();
+
+private:
+    std::unique_ptr<PlayerProcess> startTv(const QStringList &extra);
+    // Presses `keys` in `window` (the focus given to it first).
+    void press(const QString &window, const QStringList &keys);
+    // Reads `window`'s picture (enlarged for OCR) until `shows` is true.
+    bool looksLike(const QRect &area, const std::function<bool(const QString &)> &shows,
+                   const QString &keepAs, QString *read);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<VirtualDisplay> m_display;
+    std::unique_ptr<ServerProcess> m_server;
+    QString m_token;
+};
+
+void tst_DevicePairing::initTestCase()
+{
+    QVERIFY2(QFileInfo::exists(kSample), qPrintable(kSample));
+}
+
+void tst_DevicePairing::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_display = std::make_unique<VirtualDisplay>();
+    QString error;
+    QVERIFY2(m_display->start(QSize(1600, 900), kTimeoutMs, &error), qPrintable(error));
+    ServedUser served = serveNewUser(kServerBin, m_dir->filePath(u"server.sqlite"_s), kTimeoutMs);
+    QVERIFY2(served.error.isEmpty(), qPrintable(served.error));
+    m_token = served.token;
+    m_server = std::move(served.server);
+}
+
+void tst_DevicePairing::cleanup()
+{
+    m_server.reset();
+    m_display.reset();
+    m_dir.reset();
+}
+
+std::unique_ptr<PlayerProcess> tst_DevicePairing::startTv(const QStringList &extra)
+{
+    return std::make_unique<PlayerProcess>(
+        kPlayerBin,
+        QStringList{u"--profile"_s, m_dir->filePath(u"TV"_s), u"--device"_s, u"TV"_s, u"--server"_s,
+                    m_server->url(), u"--token"_s, m_token, u"--events"_s, u"--window-geometry"_s,
+                    kTvGeometry}
+            + extra,
+        m_display->environment());
+}
+
+void tst_DevicePairing::press(const QString &window, const QStringList &keys)
+{
+    const Run pressed = m_display->focusAndPress(window, keys, kTimeoutMs);
+    QVERIFY2(pressed.exitedNormally() && pressed.exitCode == 0, pressed.err.constData());
+}
+
+bool tst_DevicePairing::looksLike(const QRect &area,
+                                  const std::function<bool(const QString &)> &shows,
+                                  const QString &keepAs, QString *read)
+{
+    return lookUntilShown(
+        [&] { return enlarged(m_display->grab(area, kTimeoutMs), area.size(), 2); },
+        area.size() * 2, shows, kLookMs, keepAs, read);
+}
+
+void tst_DevicePairing::pairWithACodeThenRemove()
+{
+    QString error;
+    const QString contentId = ContentFingerprint::ofFile(kSample, &error);
+    QVERIFY2(!contentId.isEmpty(), qPrintable(error));
+
+    // The TV plays the sample a few seconds and closes: the server has its place.
+    qint64 tvPosition = 0;
+    {
+        std::unique_ptr<PlayerProcess> tv = startTv({u"--quit-after"_s, u"3"_s, kSample});
+        const QJsonObject quit = tv->waitForEvent(u"quit"_s, kTimeoutMs);
+        QVERIFY2(!quit.isEmpty(), tv->err().constData());
+        QCOMPARE(quit.value(u"pending"_s).toInt(-1), 0);
+        tvPosition = quit.value(u"position_ms"_s).toInteger();
+        QVERIFY(tvPosition > 1000);
+    }
+
+    // The TV again, on Continue Watching; the Phone, never connected, asks for a code.
+    std::unique_ptr<PlayerProcess> tv = startTv({});
+    const QString tvWindow = tv->windowId(*m_display, kTimeoutMs);
+    QVERIFY2(!tvWindow.isEmpty(), tv->err().constData());
+    PlayerProcess phone(kPlayerBin,
+                        {u"--profile"_s, m_dir->filePath(u"Phone"_s), u"--device"_s, u"Phone"_s,
+                         u"--server"_s, m_server->url(), u"--pair"_s, u"--events"_s, u"--paused"_s,
+                         u"--window-geometry"_s, kPhoneGeometry, kSample},
+                        m_display->environment());
+    const QJsonObject pairing = phone.waitForEvent(u"pairing"_s, kTimeoutMs);
+    QVERIFY2(!pairing.isEmpty(), phone.err().constData());
+    const QString code = pairing.value(u"code"_s).toString();
+    QVERIFY2(QRegularExpression(u"^[0-9]{6}$"_s).match(code).hasMatch(), qPrintable(code));
+    QVERIFY(pairing.value(u"expires_at_ms"_s).toInteger() > 0);
+
+    // On the TV: Settings (Ctrl+,), the Devices tab (Alt+D), Add a Device (Alt+A), the code,
+    // Enter.
+    press(tvWindow, {u"ctrl+comma"_s});
+    const QString settings = tv->windowId(*m_display, kTimeoutMs, u"^Settings"_s);
+    QVERIFY2(!settings.isEmpty(), "no Settings window on the TV");
+    press(settings, {u"alt+d"_s});
+    press(settings, {u"alt+a"_s});
+    const QString add = tv->windowId(*m_display, kTimeoutMs, u"^Add a Device"_s);
+    QVERIFY2(!add.isEmpty(), "no Add a Device window on the TV");
+    QStringList keys;
+    for (const QChar digit : code)
+        keys << QString(digit);
+    press(add, keys + QStringList{u"Return"_s});
+
+    // The Phone is connected: it says so, and resumes where the TV was, from the server.
+    QVERIFY2(!phone.waitForEvent(u"paired"_s, kTimeoutMs).isEmpty(), phone.err().constData());
+    const QJsonObject resumed = phone.waitForEvent(u"resumed"_s, kTimeoutMs);
+    QVERIFY2(!resumed.isEmpty(), phone.err().constData());
+    QCOMPARE(resumed.value(u"content_id"_s).toString(), contentId);
+    QCOMPARE(resumed.value(u"source"_s).toString(), u"server"_s);
+    QCOMPARE(resumed.value(u"device_name"_s).toString(), u"TV"_s);
+    QVERIFY2(qAbs(resumed.value(u"position_ms"_s).toInteger() - tvPosition) < 1000,
+             qPrintable(u"resumed at %1 ms, the TV was at %2 ms"_s
+                            .arg(resumed.value(u"position_ms"_s).toInteger())
+                            .arg(tvPosition)));
+
+    // The Add a Device dialog said so, and the TV's Devices page lists the Phone now.
+    const QRect addArea = m_display->windowGeometry(add, kTimeoutMs);
+    QVERIFY(!addArea.isEmpty());
+    QString read;
+    QVERIFY2(looksLike(
+                 addArea,
+                 [](const QString &text) { return text.contains(u"Phone is connected"_s); },
+                 m_dir->filePath(u"add-a-device.png"_s), &read),
+             qPrintable(u"Add a Device shows “%1”"_s.arg(read)));
+    press(add, {u"Escape"_s});
+    const QRect settingsArea = m_display->windowGeometry(settings, kTimeoutMs);
+    QVERIFY(!settingsArea.isEmpty());
+    QVERIFY2(looksLike(
+                 settingsArea,
+                 [](const QString &text) {
+                     return text.contains(u"Phone"_s) && text.contains(u"This device"_s)
+                         && text.contains(u"TV"_s);
+                 },
+                 m_dir->filePath(u"devices.png"_s), &read),
+             qPrintable(u"the TV's Devices page shows “%1”"_s.arg(read)));
+    qInfo().noquote() << "the TV's Devices page:" << read;
+
+    // Removing the Phone from the TV: the list (Alt+Y), the Phone's row under this device's,
+    // Delete, and Remove in the confirmation.
+    press(settings, {u"alt+y"_s, u"Down"_s, u"Delete"_s});
+    const QString confirmation = tv->windowId(*m_display, kTimeoutMs, u"^Remove a device"_s);
+    QVERIFY2(!confirmation.isEmpty(), "no confirmation on the TV");
+    const QRect confirmationArea = m_display->windowGeometry(confirmation, kTimeoutMs);
+    QVERIFY2(looksLike(
+                 confirmationArea,
+                 [](const QString &text) { return text.contains(u"Remove Phone?"_s); },
+                 m_dir->filePath(u"confirmation.png"_s), &read),
+             qPrintable(u"the confirmation says “%1”"_s.arg(read)));
+    press(confirmation, {u"alt+r"_s});
+    // The page lists the TV alone.
+    QVERIFY2(looksLike(
+                 settingsArea,
+                 [](const QString &text) {
+                     return text.contains(u"This device"_s) && !text.contains(u"Phone"_s);
+                 },
+                 m_dir->filePath(u"devices-after.png"_s), &read),
+             qPrintable(u"after removing, the TV's Devices page shows “%1”"_s.arg(read)));
+
+    // The Phone notices at its next request (here: Space, playing on, reports) and says so.
+    const QString phoneWindow = phone.windowId(*m_display, kTimeoutMs);
+    QVERIFY2(!phoneWindow.isEmpty(), phone.err().constData());
+    press(phoneWindow, {u"space"_s});
+    const QRect statusBar(kPhoneWindow.x() + kPhoneWindow.width() / 3, kPhoneWindow.bottom() - 30,
+                          kPhoneWindow.width() * 2 / 3, 30);
+    QVERIFY2(looksLike(
+                 statusBar,
+                 [](const QString &text) {
+                     return text.contains(u"This device was removed: connect again"_s);
+                 },
+                 m_dir->filePath(u"phone-status.png"_s), &read),
+             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+}
+
+QTEST_GUILESS_MAIN(tst_DevicePairing)
+#include "tst_devicepairing.moc"
