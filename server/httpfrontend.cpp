@@ -1,5 +1,6 @@
 #include "httpfrontend.h"
 
+#include "devicesapi.h"
 #include "eventhub.h"
 #include "metrics.h"
 #include "progressapi.h"
@@ -44,12 +45,13 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 
 } // namespace
 
-HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &events,
-                           Metrics &metrics, const RecordCache &cache, const TcpListener &listener,
-                           QObject *parent)
+HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, DevicesApi &devices,
+                           EventHub &events, Metrics &metrics, const RecordCache &cache,
+                           const TcpListener &listener, QObject *parent)
     : QAbstractHttpServer(parent),
       m_storage(storage),
       m_api(api),
+      m_devices(devices),
       m_events(events),
       m_metrics(metrics),
       m_cache(cache),
@@ -134,11 +136,12 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
 void HttpFrontend::start(const Call &call, const SlotPtr &slot)
 {
     if (!call.route.needsToken())
-        return dispatch(call, -1, slot);
+        return dispatch(call, DeviceIdentity(), slot);
     authenticate(
         call.authorization,
-        [this, call, slot](qint64 userId, const ApiResponse &failure, const QString &tokenHash) {
-            if (userId >= 0) {
+        [this, call, slot](const DeviceIdentity &identity, const ApiResponse &failure,
+                           const QString &tokenHash) {
+            if (identity.isKnown()) {
                 if (const qint64 waitMs = m_limiter.allow(tokenHash)) {
                     ApiResponse limited = ApiResponse::error(
                         ApiError::RateLimited,
@@ -151,7 +154,7 @@ void HttpFrontend::start(const Call &call, const SlotPtr &slot)
                     ++m_rateLimited;
                     return answer(slot, limited);
                 }
-                return dispatch(call, userId, slot);
+                return dispatch(call, identity, slot);
             }
             // Guessing tokens from one address gets slower and slower.
             const qint64 delayMs = failure.status == 401 ? m_limiter.authFailed(call.address) : 0;
@@ -169,8 +172,9 @@ void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket 
            ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
 }
 
-void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot)
+void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, const SlotPtr &slot)
 {
+    const qint64 userId = identity.userId;
     using Kind = ApiRoute::Kind;
     using Method = QHttpServerRequest::Method;
     // Answers may come after this frontend is gone (the server stopping): then they go nowhere.
@@ -218,17 +222,28 @@ void HttpFrontend::dispatch(const Call &call, qint64 userId, const SlotPtr &slot
     case Kind::Events:
         slot->streamUserId = userId;
         return reply(ApiResponse());
+    case Kind::Devices:
+        return m_devices.list(identity, reply);
+    case Kind::DeviceItem:
+        return m_devices.remove(identity, call.route.itemId, reply);
+    case Kind::Pairings:
+        return m_devices.createPairing(call.address, call.body, reply);
+    case Kind::PairingItem:
+        return m_devices.pairingStatus(call.route.itemId, call.query, reply);
+    case Kind::PairingApprove:
+        return m_devices.approvePairing(identity, call.address, call.body, reply);
     case Kind::NotFound:
         break;
     }
     reply(ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
 }
 
-void HttpFrontend::authenticate(const QByteArray &authorization,
-                                std::function<void(qint64, ApiResponse, QString)> done)
+void HttpFrontend::authenticate(
+    const QByteArray &authorization,
+    std::function<void(const DeviceIdentity &, ApiResponse, QString)> done)
 {
     const auto refuse = [&done](const QString &message, const QString &hash) {
-        done(-1, ApiResponse::error(ApiError::Unauthorized, message), hash);
+        done(DeviceIdentity(), ApiResponse::error(ApiError::Unauthorized, message), hash);
     };
     if (authorization.isEmpty())
         return refuse(QStringLiteral("missing the header 'Authorization: Bearer TOKEN'"),
@@ -239,30 +254,30 @@ void HttpFrontend::authenticate(const QByteArray &authorization,
         return refuse(QStringLiteral("the Authorization header must be 'Bearer TOKEN'"), QString());
 
     const QString hash = Tokens::hash(QString::fromUtf8(token));
-    const auto decide = [done, hash](qint64 userId) {
-        if (userId < 0)
+    const auto decide = [done, hash](const DeviceIdentity &identity) {
+        if (!identity.isKnown())
             return done(
-                -1,
+                identity,
                 ApiResponse::error(ApiError::Unauthorized,
                                    QStringLiteral("the token is unknown or has been revoked")),
                 hash);
-        done(userId, ApiResponse(), hash);
+        done(identity, ApiResponse(), hash);
     };
-    if (const std::optional<qint64> known = m_tokens.find(hash))
+    if (const std::optional<DeviceIdentity> known = m_tokens.find(hash))
         return decide(*known);
 
-    using Lookup = std::pair<bool, qint64>; // ok, user id
+    using Lookup = std::pair<bool, DeviceIdentity>; // ok, who
     m_storage.read<Lookup>(
         [hash](ServerStorage &storage) {
-            Lookup lookup{false, -1};
+            Lookup lookup{false, DeviceIdentity()};
             QString error;
-            lookup.first = storage.users().userForTokenHash(hash, &lookup.second, &error);
+            lookup.first = storage.users().identityForTokenHash(hash, &lookup.second, &error);
             return lookup;
         },
         this,
         [this, hash, done, decide](const Lookup &lookup) {
             if (!lookup.first)
-                return done(-1,
+                return done(DeviceIdentity(),
                             ApiResponse::error(ApiError::Unavailable,
                                                QStringLiteral("storage is unavailable; try again")),
                             hash);

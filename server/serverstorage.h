@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pairingstore.h"
 #include "progressstore.h"
 #include "protocol/sqlrecord.h"
 #include "storageconnection.h"
@@ -7,9 +8,9 @@
 
 #include <QString>
 
-// The server's database as one object: a connection (StorageConnection) and the two stores that
-// share it, users and tokens (UserStore) and progress (ProgressStore). One instance is used from
-// one thread.
+// The server's database as one object: a connection (StorageConnection) and the stores that
+// share it, users, devices and tokens (UserStore), progress (ProgressStore) and pairings
+// (PairingStore). One instance is used from one thread.
 class ServerStorage final
 {
     Q_DISABLE_COPY_MOVE(ServerStorage)
@@ -39,9 +40,11 @@ public:
 
     UserStore &users() { return m_users; }
     ProgressStore &progress() { return m_progress; }
+    PairingStore &pairings() { return m_pairings; }
 
 private:
     StorageConnection m_connection; // before the stores, which use it
     UserStore m_users{m_connection};
     ProgressStore m_progress{m_connection};
+    PairingStore m_pairings{m_connection, m_users};
 };

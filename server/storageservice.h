@@ -58,6 +58,17 @@ public:
             std::move(done));
     }
 
+    // A job of its own on the writer's thread and connection, in turn with the grouped writes,
+    // for changes that are not progress updates (devices, pairings).
+    template<typename Result>
+    void writeJob(std::function<Result(ServerStorage &)> job, QObject *context,
+                  std::function<void(Result)> done)
+    {
+        runOnThread<Result>(
+            m_writerContext, this, context, [writer = m_writer.get(), job] { return job(*writer); },
+            std::move(done));
+    }
+
     quint64 transactions() const { return m_transactions; }
     quint64 groupedWrites() const { return m_groupedWrites; }
 

@@ -5,17 +5,17 @@ TokenCache::TokenCache(qint64 ttlMs, qsizetype capacity) : m_ttlMs(ttlMs), m_cap
     m_clock.start();
 }
 
-std::optional<qint64> TokenCache::find(const QString &tokenHash) const
+std::optional<DeviceIdentity> TokenCache::find(const QString &tokenHash) const
 {
     const auto it = m_entries.constFind(tokenHash);
     if (it == m_entries.cend() || it->expiresAtMs <= m_clock.elapsed())
         return std::nullopt;
-    return it->userId;
+    return it->identity;
 }
 
-void TokenCache::store(const QString &tokenHash, qint64 userId)
+void TokenCache::store(const QString &tokenHash, const DeviceIdentity &identity)
 {
     if (m_entries.size() >= m_capacity)
         m_entries.clear();
-    m_entries.insert(tokenHash, {userId, m_clock.elapsed() + m_ttlMs});
+    m_entries.insert(tokenHash, {identity, m_clock.elapsed() + m_ttlMs});
 }

@@ -113,7 +113,9 @@ public:
     {
         if (m_kind == Kind::SQLite || !raw().tables().contains(QStringLiteral("users")))
             return reset();
-        return exec(QStringLiteral("TRUNCATE history, progress, plays, forgotten, tokens, users"));
+        return exec(QStringLiteral(
+            "TRUNCATE history, progress, plays, forgotten, tokens, devices, pairings, "
+            "pairing_failures, revocations, users"));
     }
 
     bool isValid() const { return m_error.isEmpty() && !m_location.isEmpty(); }

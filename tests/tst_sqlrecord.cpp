@@ -539,6 +539,37 @@ void tst_SqlRecord::releaseDatabaseUpgradesInPlace()
         userId = query.value(0).toLongLong();
     }
     QSqlDatabase::removeDatabase(QStringLiteral("release-check"));
+    {
+        // Its token (only its hash is stored) keeps working, as a device of its own that has no
+        // name until its first report gives it one.
+        QSqlDatabase upgraded = database.raw();
+        if (!TestDatabase::isPostgreSql()) {
+            upgraded = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                                 QStringLiteral("release-upgraded"));
+            upgraded.setDatabaseName(location);
+            QVERIFY(upgraded.open());
+        }
+        QSqlQuery tokens(upgraded);
+        QVERIFY(tokens.exec(QStringLiteral("SELECT token_hash FROM tokens")));
+        QStringList hashes;
+        while (tokens.next())
+            hashes.append(tokens.value(0).toString());
+        QCOMPARE(hashes.size(), 1);
+        DeviceIdentity identity;
+        QVERIFY2(storage.users().identityForTokenHash(hashes.constFirst(), &identity, &error),
+                 qPrintable(error));
+        QCOMPARE(identity.userId, userId);
+        QCOMPARE(identity.deviceKey, QStringLiteral("d-") + hashes.constFirst().left(16));
+        QCOMPARE(identity.boundDeviceId, QString());
+        QSqlQuery devices(upgraded);
+        QVERIFY(devices.exec(
+            QStringLiteral("SELECT device_name, removed_at_ms FROM devices WHERE id = '%1'")
+                .arg(identity.deviceKey)));
+        QVERIFY(devices.next());
+        QCOMPARE(devices.value(0).toString(), QString());
+        QVERIFY(devices.value(1).isNull());
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("release-upgraded"));
 
     constexpr qint64 t = 1717200000000;
     std::optional<ProgressRecord> heat;

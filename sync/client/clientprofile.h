@@ -34,6 +34,8 @@ public:
     // The sync servers, in the order to try them (a profile from before lists had one).
     ServerList servers() const;
     void setServers(const ServerList &servers);
+    // The token kept in settings.ini: where no keyring answers, or from an older version
+    // (TokenVault decides; everything else asks it). Empty removes it.
     QString token() const;
     void setToken(const QString &token);
     // A PEM file of certificates to trust for an https server besides the system's ("": none).
