@@ -140,6 +140,8 @@ void tst_DevicesPage::deleteKeyAsksForTheCurrentRow()
     QSignalSpy removed(&page, &DevicesPage::removeRequested);
     auto *list = page.findChild<QListWidget *>(u"devices"_s);
     QVERIFY(list);
+    // Nothing chosen before the person goes into the list.
+    QVERIFY(list->selectedItems().isEmpty());
     page.findChild<QPushButton *>(u"addDevice"_s)->setFocus();
     QVERIFY(!list->hasFocus());
     // Alt+Y, the list's label's key, reaches it.

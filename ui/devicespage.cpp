@@ -122,8 +122,8 @@ void DevicesPage::setRows(const QList<Row> &rows)
         item->setSizeHint(widget->sizeHint());
         m_list->setItemWidget(item, widget);
     }
-    if (!rows.isEmpty())
-        m_list->setCurrentRow(0);
+    // Nothing selected until the person goes into the list (Alt+Y, a click): no row looks
+    // chosen, and the highlight hides nothing.
     m_status->clear();
     m_pages->setCurrentIndex(1);
 }
