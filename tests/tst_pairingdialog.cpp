@@ -28,9 +28,14 @@ void tst_PairingDialog::showsTheCode()
     QCOMPARE(dialog.remainingText(), u"Asking http://127.0.0.1:8787 for a code…"_s);
     QCOMPARE(dialog.codeText(), QString());
 
+    const QSize waiting = dialog.size();
     dialog.showCode(u"123 456"_s, u"On a connected player: Settings > Devices > Add a Device"_s);
     dialog.setRemaining(u"Valid for 9:41"_s);
     const auto *code = dialog.findChild<QLabel *>(u"code"_s);
+    // The code fits whole in the room it had while waiting: nothing jumps, nothing is clipped.
+    QTest::qWait(0);
+    QCOMPARE(dialog.size(), waiting);
+    QVERIFY(code->height() >= code->fontMetrics().height());
     QVERIFY(code && code->isVisible() && code->isEnabled());
     QCOMPARE(code->text(), u"123 456"_s);
     // Large: read across a room.

@@ -1,6 +1,7 @@
 #include "pairingdialog.h"
 
 #include <QDialogButtonBox>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -17,6 +18,8 @@ PairingDialog::PairingDialog(QWidget *parent) : QDialog(parent)
     big.setBold(true);
     big.setLetterSpacing(QFont::PercentageSpacing, 110);
     m_code->setFont(big);
+    // As tall before the code comes as after: the dialog neither jumps nor clips it.
+    m_code->setMinimumHeight(QFontMetrics(big).height() + 12);
     m_remaining = new QLabel(this);
     m_remaining->setObjectName(QStringLiteral("remaining"));
     m_remaining->setAlignment(Qt::AlignCenter);
