@@ -6,6 +6,7 @@
 // lists the Phone (read off the screen by OCR, tests/screentext.h). Then the person removes the
 // Phone from the TV's page (Remove confirmed, keys alone); at its next request the Phone's status
 // bar says it was removed (OCR).
+#include "checkcall.h"
 #include "playerprocess.h"
 #include "protocol/contentfingerprint.h"
 #include "screentext.h"
@@ -42,14 +43,20 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void pairWithACodeThenRemove();
+    void connectWithACodeInSettings();
 
 private:
     std::unique_ptr<PlayerProcess> startTv(const QStringList &extra);
+    // On the TV: Settings (Ctrl+,), the Devices tab (Alt+D), Add a Device (Alt+A), `code`, Enter.
+    // The Settings and Add a Device windows are left open.
+    void approveOnTv(PlayerProcess &tv, const QString &tvWindow, const QString &code,
+                     QString *settings, QString *add);
     // Presses `keys` in `window` (the focus given to it first).
     void press(const QString &window, const QStringList &keys);
     // Reads `window`'s picture (enlarged for OCR) until `shows` is true.
+    // Large text (a code) reads best as it is: `factor` 1.
     bool looksLike(const QRect &area, const std::function<bool(const QString &)> &shows,
-                   const QString &keepAs, QString *read);
+                   const QString &keepAs, QString *read, int factor = 2);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<VirtualDisplay> m_display;
@@ -104,13 +111,29 @@ void tst_DevicePairing::press(const QString &window, const QStringList &keys)
     QVERIFY2(pressed.exitedNormally() && pressed.exitCode == 0, pressed.err.constData());
 }
 
+void tst_DevicePairing::approveOnTv(PlayerProcess &tv, const QString &tvWindow, const QString &code,
+                                    QString *settings, QString *add)
+{
+    press(tvWindow, {u"ctrl+comma"_s});
+    *settings = tv.windowId(*m_display, kTimeoutMs, u"^Settings"_s);
+    QVERIFY2(!settings->isEmpty(), "no Settings window on the TV");
+    press(*settings, {u"alt+d"_s});
+    press(*settings, {u"alt+a"_s});
+    *add = tv.windowId(*m_display, kTimeoutMs, u"^Add a Device"_s);
+    QVERIFY2(!add->isEmpty(), "no Add a Device window on the TV");
+    QStringList keys;
+    for (const QChar digit : code)
+        keys << QString(digit);
+    press(*add, keys + QStringList{u"Return"_s});
+}
+
 bool tst_DevicePairing::looksLike(const QRect &area,
                                   const std::function<bool(const QString &)> &shows,
-                                  const QString &keepAs, QString *read)
+                                  const QString &keepAs, QString *read, int factor)
 {
     return lookUntilShown(
-        [&] { return enlarged(m_display->grab(area, kTimeoutMs), area.size(), 2); },
-        area.size() * 2, shows, kLookMs, keepAs, read);
+        [&] { return enlarged(m_display->grab(area, kTimeoutMs), area.size(), factor); },
+        area.size() * factor, shows, kLookMs, keepAs, read);
 }
 
 void tst_DevicePairing::pairWithACodeThenRemove()
@@ -145,19 +168,9 @@ void tst_DevicePairing::pairWithACodeThenRemove()
     QVERIFY2(QRegularExpression(u"^[0-9]{6}$"_s).match(code).hasMatch(), qPrintable(code));
     QVERIFY(pairing.value(u"expires_at_ms"_s).toInteger() > 0);
 
-    // On the TV: Settings (Ctrl+,), the Devices tab (Alt+D), Add a Device (Alt+A), the code,
-    // Enter.
-    press(tvWindow, {u"ctrl+comma"_s});
-    const QString settings = tv->windowId(*m_display, kTimeoutMs, u"^Settings"_s);
-    QVERIFY2(!settings.isEmpty(), "no Settings window on the TV");
-    press(settings, {u"alt+d"_s});
-    press(settings, {u"alt+a"_s});
-    const QString add = tv->windowId(*m_display, kTimeoutMs, u"^Add a Device"_s);
-    QVERIFY2(!add.isEmpty(), "no Add a Device window on the TV");
-    QStringList keys;
-    for (const QChar digit : code)
-        keys << QString(digit);
-    press(add, keys + QStringList{u"Return"_s});
+    QString settings;
+    QString add;
+    CHECK(approveOnTv(*tv, tvWindow, code, &settings, &add));
 
     // The Phone is connected: it says so, and resumes where the TV was, from the server.
     QVERIFY2(!phone.waitForEvent(u"paired"_s, kTimeoutMs).isEmpty(), phone.err().constData());
@@ -226,6 +239,82 @@ void tst_DevicePairing::pairWithACodeThenRemove()
                  },
                  m_dir->filePath(u"phone-status.png"_s), &read),
              qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+}
+
+// The same without --pair, as a person does it: the Phone's Settings, "Connect with a Code…"
+// (Alt+C) beside the server; its code read off the Phone's screen (OCR) and typed on the TV. The
+// Phone's dialogs close by themselves and its status bar says it is online.
+void tst_DevicePairing::connectWithACodeInSettings()
+{
+    std::unique_ptr<PlayerProcess> tv = startTv({});
+    const QString tvWindow = tv->windowId(*m_display, kTimeoutMs);
+    QVERIFY2(!tvWindow.isEmpty(), tv->err().constData());
+    PlayerProcess phone(kPlayerBin,
+                        {u"--profile"_s, m_dir->filePath(u"Phone"_s), u"--device"_s, u"Phone"_s,
+                         u"--server"_s, m_server->url(), u"--events"_s, u"--window-geometry"_s,
+                         kPhoneGeometry},
+                        m_display->environment());
+    const QString phoneWindow = phone.windowId(*m_display, kTimeoutMs);
+    QVERIFY2(!phoneWindow.isEmpty(), phone.err().constData());
+    const QRect statusBar(kPhoneWindow.x() + kPhoneWindow.width() / 3, kPhoneWindow.bottom() - 30,
+                          kPhoneWindow.width() * 2 / 3, 30);
+    QString read;
+    QVERIFY2(looksLike(
+                 statusBar,
+                 [](const QString &text) { return text.contains(u"Offline: no server set"_s); },
+                 m_dir->filePath(u"phone-status-before.png"_s), &read),
+             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+
+    press(phoneWindow, {u"ctrl+comma"_s});
+    const QString phoneSettings = phone.windowId(*m_display, kTimeoutMs, u"^Settings"_s);
+    QVERIFY2(!phoneSettings.isEmpty(), "no Settings window on the Phone");
+    press(phoneSettings, {u"alt+c"_s});
+    const QString codeWindow = phone.windowId(*m_display, kTimeoutMs, u"^Connect with a code"_s);
+    QVERIFY2(!codeWindow.isEmpty(), "no Connect with a code window on the Phone");
+    const QRect codeArea = m_display->windowGeometry(codeWindow, kTimeoutMs);
+    QVERIFY(!codeArea.isEmpty());
+    // "Valid for 9:59" and where to type it, under the code...
+    QVERIFY2(looksLike(
+                 codeArea,
+                 [&](const QString &text) {
+                     return text.contains(u"Valid for"_s) && text.contains(u"Add a Device"_s);
+                 },
+                 m_dir->filePath(u"phone-code.png"_s), &read),
+             qPrintable(u"the Phone's code window shows “%1”"_s.arg(read)));
+    // ... and the code itself, large ("123 456"): read alone, as it is (tesseract takes big
+    // digits over a page of small text for nothing).
+    const QRect codeLine(codeArea.topLeft(), QSize(codeArea.width(), codeArea.height() * 2 / 5));
+    const QRegularExpression shownCode(u"^([0-9]{3}) ?([0-9]{3})$"_s,
+                                       QRegularExpression::MultilineOption);
+    QVERIFY2(looksLike(
+                 codeLine, [&](const QString &text) { return shownCode.match(text).hasMatch(); },
+                 m_dir->filePath(u"phone-code-line.png"_s), &read, 1),
+             qPrintable(u"the Phone's code reads “%1”"_s.arg(read)));
+    const QRegularExpressionMatch match = shownCode.match(read);
+    const QString code = match.captured(1) + match.captured(2);
+    qInfo().noquote() << "the Phone shows the code" << code;
+
+    QString settings;
+    QString add;
+    CHECK(approveOnTv(*tv, tvWindow, code, &settings, &add));
+
+    // The Phone's code window and its Settings close, and it is online with its own token.
+    QVERIFY2(looksLike(
+                 statusBar, [](const QString &text) { return text.contains(u"Online"_s); },
+                 m_dir->filePath(u"phone-status-after.png"_s), &read),
+             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+    QTRY_VERIFY_WITH_TIMEOUT(m_display->windowGeometry(codeWindow, kTimeoutMs).isEmpty()
+                                 && m_display->windowGeometry(phoneSettings, kTimeoutMs).isEmpty(),
+                             kTimeoutMs);
+    press(add, {u"Escape"_s});
+    const QRect settingsArea = m_display->windowGeometry(settings, kTimeoutMs);
+    QVERIFY2(looksLike(
+                 settingsArea,
+                 [](const QString &text) {
+                     return text.contains(u"Phone"_s) && text.contains(u"This device"_s);
+                 },
+                 m_dir->filePath(u"devices.png"_s), &read),
+             qPrintable(u"the TV's Devices page shows “%1”"_s.arg(read)));
 }
 
 QTEST_GUILESS_MAIN(tst_DevicePairing)

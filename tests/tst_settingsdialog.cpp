@@ -485,7 +485,7 @@ void tst_SettingsDialog::connectWithCodeNeedsAServer()
     QVERIFY(QTest::qWaitForWindowExposed(&dialog));
     auto *button = child<QPushButton>(dialog, "connectWithCodeButton");
     QVERIFY(button->isVisible());
-    QCOMPARE(button->text(), u"Connect with a Code…"_s);
+    QCOMPARE(button->text(), u"&Connect with a Code…"_s);
     QVERIFY(!button->isEnabled());
     QSignalSpy requested(&dialog, &SettingsDialog::connectWithCodeRequested);
     QTest::keyClicks(child<QLineEdit>(dialog, "serverUrl"), server);

@@ -75,7 +75,7 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
         {tr("Never"), tr("When the audio is not in a preferred language"), tr("Always")});
     m_subtitleMode->setCurrentIndex(int(values.subtitleMode));
 
-    m_connectWithCode = new QPushButton(tr("Connect with a Code…"), this);
+    m_connectWithCode = new QPushButton(tr("&Connect with a Code…"), this);
     m_connectWithCode->setObjectName(QStringLiteral("connectWithCodeButton"));
     m_connectWithCode->setAutoDefault(false);
     m_connectWithCode->setToolTip(tr("Get a code for this device, and approve it on a connected "
