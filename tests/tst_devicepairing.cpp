@@ -5,7 +5,9 @@
 // `paired` and resumes the sample where the TV left it, from the server; the TV's Devices page
 // lists the Phone (read off the screen by OCR, tests/screentext.h). Then the person removes the
 // Phone from the TV's page (Remove confirmed, keys alone); at its next request the Phone's status
-// bar says it was removed (OCR).
+// bar says it was removed (OCR), and a click on it shows a new code, which approved on the TV
+// brings it back online. The same pairing also through the Phone's Settings (Connect with a
+// Code…), the code read off its screen.
 #include "checkcall.h"
 #include "playerprocess.h"
 #include "protocol/contentfingerprint.h"
@@ -47,12 +49,14 @@ private Q_SLOTS:
 
 private:
     std::unique_ptr<PlayerProcess> startTv(const QStringList &extra);
-    // On the TV: Settings (Ctrl+,), the Devices tab (Alt+D), Add a Device (Alt+A), `code`, Enter.
-    // The Settings and Add a Device windows are left open.
+    // On the TV: Settings (Ctrl+,; unless `settings` names it open), the Devices tab (Alt+D), Add
+    // a Device (Alt+A), `code`, Enter. The Settings and Add a Device windows are left open.
     void approveOnTv(PlayerProcess &tv, const QString &tvWindow, const QString &code,
                      QString *settings, QString *add);
     // Presses `keys` in `window` (the focus given to it first).
     void press(const QString &window, const QStringList &keys);
+    // The code `player`'s Connect with a code window shows, read off the screen ("" when not).
+    QString readCode(PlayerProcess &player, const QString &name);
     // Reads `window`'s picture (enlarged for OCR) until `shows` is true.
     // Large text (a code) reads best as it is: `factor` 1.
     bool looksLike(const QRect &area, const std::function<bool(const QString &)> &shows,
@@ -114,9 +118,11 @@ void tst_DevicePairing::press(const QString &window, const QStringList &keys)
 void tst_DevicePairing::approveOnTv(PlayerProcess &tv, const QString &tvWindow, const QString &code,
                                     QString *settings, QString *add)
 {
-    press(tvWindow, {u"ctrl+comma"_s});
-    *settings = tv.windowId(*m_display, kTimeoutMs, u"^Settings"_s);
-    QVERIFY2(!settings->isEmpty(), "no Settings window on the TV");
+    if (settings->isEmpty()) {
+        press(tvWindow, {u"ctrl+comma"_s});
+        *settings = tv.windowId(*m_display, kTimeoutMs, u"^Settings"_s);
+        QVERIFY2(!settings->isEmpty(), "no Settings window on the TV");
+    }
     press(*settings, {u"alt+d"_s});
     press(*settings, {u"alt+a"_s});
     *add = tv.windowId(*m_display, kTimeoutMs, u"^Add a Device"_s);
@@ -125,6 +131,40 @@ void tst_DevicePairing::approveOnTv(PlayerProcess &tv, const QString &tvWindow, 
     for (const QChar digit : code)
         keys << QString(digit);
     press(*add, keys + QStringList{u"Return"_s});
+}
+
+QString tst_DevicePairing::readCode(PlayerProcess &player, const QString &name)
+{
+    const QString codeWindow = player.windowId(*m_display, kTimeoutMs, u"^Connect with a code"_s);
+    if (codeWindow.isEmpty()) {
+        qWarning("no Connect with a code window");
+        return {};
+    }
+    const QRect codeArea = m_display->windowGeometry(codeWindow, kTimeoutMs);
+    QString read;
+    // "Valid for 9:59" and where to type it, under the code...
+    if (!looksLike(
+            codeArea,
+            [&](const QString &text) {
+                return text.contains(u"Valid for"_s) && text.contains(u"Add a Device"_s);
+            },
+            m_dir->filePath(name + u"-code.png"_s), &read)) {
+        qWarning().noquote() << "the code window shows" << read;
+        return {};
+    }
+    // ... and the code itself, large ("123 456"): read alone, as it is (tesseract takes big
+    // digits over a page of small text for nothing).
+    const QRect codeLine(codeArea.topLeft(), QSize(codeArea.width(), codeArea.height() * 2 / 5));
+    const QRegularExpression shownCode(u"^([0-9]{3}) ?([0-9]{3})$"_s,
+                                       QRegularExpression::MultilineOption);
+    if (!looksLike(
+            codeLine, [&](const QString &text) { return shownCode.match(text).hasMatch(); },
+            m_dir->filePath(name + u"-code-line.png"_s), &read, 1)) {
+        qWarning().noquote() << "the code reads" << read;
+        return {};
+    }
+    const QRegularExpressionMatch match = shownCode.match(read);
+    return match.captured(1) + match.captured(2);
 }
 
 bool tst_DevicePairing::looksLike(const QRect &area,
@@ -239,6 +279,21 @@ void tst_DevicePairing::pairWithACodeThenRemove()
                  },
                  m_dir->filePath(u"phone-status.png"_s), &read),
              qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+
+    // A click on it offers a new code; approved on the TV, the Phone is online again.
+    const Run clicked =
+        m_display->xdotool({u"mousemove"_s, QString::number(kPhoneWindow.right() - 100),
+                            QString::number(kPhoneWindow.bottom() - 10), u"click"_s, u"1"_s},
+                           kTimeoutMs);
+    QVERIFY2(clicked.exitedNormally() && clicked.exitCode == 0, clicked.err.constData());
+    const QString code2 = readCode(phone, u"phone-again"_s);
+    QVERIFY(!code2.isEmpty());
+    QVERIFY(code2 != code);
+    CHECK(approveOnTv(*tv, tvWindow, code2, &settings, &add));
+    QVERIFY2(looksLike(
+                 statusBar, [](const QString &text) { return text.contains(u"Online"_s); },
+                 m_dir->filePath(u"phone-status-again.png"_s), &read),
+             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
 }
 
 // The same without --pair, as a person does it: the Phone's Settings, "Connect with a Code…"
@@ -271,27 +326,8 @@ void tst_DevicePairing::connectWithACodeInSettings()
     press(phoneSettings, {u"alt+c"_s});
     const QString codeWindow = phone.windowId(*m_display, kTimeoutMs, u"^Connect with a code"_s);
     QVERIFY2(!codeWindow.isEmpty(), "no Connect with a code window on the Phone");
-    const QRect codeArea = m_display->windowGeometry(codeWindow, kTimeoutMs);
-    QVERIFY(!codeArea.isEmpty());
-    // "Valid for 9:59" and where to type it, under the code...
-    QVERIFY2(looksLike(
-                 codeArea,
-                 [&](const QString &text) {
-                     return text.contains(u"Valid for"_s) && text.contains(u"Add a Device"_s);
-                 },
-                 m_dir->filePath(u"phone-code.png"_s), &read),
-             qPrintable(u"the Phone's code window shows “%1”"_s.arg(read)));
-    // ... and the code itself, large ("123 456"): read alone, as it is (tesseract takes big
-    // digits over a page of small text for nothing).
-    const QRect codeLine(codeArea.topLeft(), QSize(codeArea.width(), codeArea.height() * 2 / 5));
-    const QRegularExpression shownCode(u"^([0-9]{3}) ?([0-9]{3})$"_s,
-                                       QRegularExpression::MultilineOption);
-    QVERIFY2(looksLike(
-                 codeLine, [&](const QString &text) { return shownCode.match(text).hasMatch(); },
-                 m_dir->filePath(u"phone-code-line.png"_s), &read, 1),
-             qPrintable(u"the Phone's code reads “%1”"_s.arg(read)));
-    const QRegularExpressionMatch match = shownCode.match(read);
-    const QString code = match.captured(1) + match.captured(2);
+    const QString code = readCode(phone, u"phone"_s);
+    QVERIFY(!code.isEmpty());
     qInfo().noquote() << "the Phone shows the code" << code;
 
     QString settings;
