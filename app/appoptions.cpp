@@ -52,8 +52,15 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
          QStringLiteral("URL[,URL...]")},
         {QStringLiteral("token"),
          QStringLiteral("Access token from 'playmark-server user add' (env PLAYMARK_TOKEN; saved "
-                        "in the profile)."),
+                        "in the desktop's keyring, or in the profile where there is none). "
+                        "--pair gets one without typing it."),
          QStringLiteral("TOKEN")},
+        {QStringLiteral("pair"),
+         QStringLiteral("Connect this device to your account with a code instead of a token: "
+                        "shows a 6-digit code (with --events, prints it), to approve on a "
+                        "connected player (Settings > Devices > Add a Device) or on the server "
+                        "('playmark-server user approve NAME CODE'). Needs --server. Once "
+                        "approved, the token is saved in the profile and FILE opens.")},
         {QStringLiteral("ca-cert"),
          QStringLiteral("Also trust the certificates in this PEM file for an https server, such "
                         "as a self-signed server's own (env PLAYMARK_CA_CERT; saved in the "
@@ -84,7 +91,7 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
          QStringLiteral("SECONDS")},
         {QStringLiteral("events"),
          QStringLiteral("Print one JSON object a line on stdout: resumed, reported, remote, "
-                        "seeked, notice, quit.")},
+                        "seeked, notice, quit; with --pair also pairing (the code) and paired.")},
         {QStringLiteral("window-geometry"),
          QStringLiteral("Put the window there, such as 960x540+0+0 (width x height + left + top, "
                         "in pixels), instead of where it was last."),
@@ -181,6 +188,17 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
             return Outcome::Error;
         }
     }
+    options->pair = parser.isSet(QStringLiteral("pair"));
+    if (options->pair && !options->servers) {
+        *text = QStringLiteral("--pair needs --server: the server to pair with");
+        return Outcome::Error;
+    }
+    if (options->pair && parser.isSet(QStringLiteral("token"))) {
+        *text = QStringLiteral("--pair gets a token: give it no --token");
+        return Outcome::Error;
+    }
+    if (options->pair)
+        options->token.reset(); // PLAYMARK_TOKEN: pairing gets another
     options->reportIntervalSet = parser.isSet(QStringLiteral("report-interval"));
     options->fromStart = parser.isSet(QStringLiteral("from-start"));
     options->paused = parser.isSet(QStringLiteral("paused"));

@@ -25,6 +25,8 @@ struct AppOptions
     bool fromStart = false;
     bool paused = false;
     bool events = false;
+    // --pair: get a token by pairing with a code at start (needs a server, excludes --token).
+    bool pair = false;
     // --window-geometry WxH+X+Y: where the window goes (over the one saved in the profile), so a
     // script can place windows side by side whatever the window manager would choose.
     std::optional<QRect> windowGeometry;

@@ -81,6 +81,18 @@ void EventPrinter::watched(const QString &contentId, bool watched) const
            {QStringLiteral("watched"), watched}});
 }
 
+void EventPrinter::pairing(const QString &code, qint64 expiresAtMs) const
+{
+    print({{QStringLiteral("event"), QStringLiteral("pairing")},
+           {QStringLiteral("code"), code},
+           {QStringLiteral("expires_at_ms"), expiresAtMs}});
+}
+
+void EventPrinter::paired() const
+{
+    print({{QStringLiteral("event"), QStringLiteral("paired")}});
+}
+
 void EventPrinter::tracks(const std::optional<QString> &audio, const QString &subtitles,
                           qint64 subtitleDelayMs, double speed) const
 {

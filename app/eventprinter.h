@@ -34,6 +34,11 @@ public:
     void tracks(const std::optional<QString> &audio, const QString &subtitles,
                 qint64 subtitleDelayMs, double speed) const;
 
+    // --pair: the code to approve, and when it expires on the server's clock.
+    void pairing(const QString &code, qint64 expiresAtMs) const;
+    // --pair: approved; the token is saved.
+    void paired() const;
+
 private:
     void print(const QJsonObject &event) const;
 

@@ -13,6 +13,7 @@
 #include <QAudioDevice>
 #include <QAudioOutput>
 #include <QDBusConnection>
+#include <QDateTime>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -32,6 +33,7 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
     : QObject(parent),
       m_options(std::move(options)),
       m_profile(m_options.profileDir),
+      m_vault(m_profile),
       m_settings(m_profile.settings()),
       m_sync(m_local, m_servers),
       m_stream(m_servers),
@@ -41,7 +43,8 @@ PlayerApp::PlayerApp(AppOptions options, QObject *parent)
       m_window(std::make_unique<PlayerWindow>()),
       m_thumbnails(m_profile.folder() + QStringLiteral("/thumbnails")),
       m_history(m_sync),
-      m_continueWatching(m_sync, m_local, m_settings)
+      m_continueWatching(m_sync, m_local, m_settings),
+      m_devicesUi(m_sync, m_servers, m_local)
 {
     // Always attached, also on a machine without a sound device: without an output an audio-only
     // file cannot play at all (its decoded stream is not linked: "Internal data stream error"),
@@ -59,8 +62,6 @@ void PlayerApp::applyOptionsToProfile()
 {
     if (m_options.servers)
         m_profile.setServers(*m_options.servers);
-    if (m_options.token)
-        m_profile.setToken(*m_options.token);
     if (m_options.caCertificate)
         m_profile.setCaCertificatePath(*m_options.caCertificate);
     if (m_options.deviceName)
@@ -74,7 +75,6 @@ void PlayerApp::start()
     if (const QString error = installAccurateSeeks(); !error.isEmpty())
         qCWarning(lcApp).noquote() << "seeks in MPEG transport streams may land early:" << error;
     applyOptionsToProfile();
-    configureFromProfile();
     m_sync.setClockOffset(m_profile.clockOffsetMs());
     connect(&m_sync, &SyncClient::clockOffsetChanged, this,
             [this](qint64 offset) { m_profile.setClockOffsetMs(offset); });
@@ -109,6 +109,7 @@ void PlayerApp::start()
     connectSession();
     connectDesktop();
     connectTracks();
+    connectDevices();
 
     m_window->restoreGeometry(m_settings.windowGeometry());
     if (m_options.windowGeometry)
@@ -132,21 +133,99 @@ void PlayerApp::start()
             std::fprintf(stderr, "playmark: the local copy cannot be used: %s\n",
                          qPrintable(opened.error()));
         }
-        // Updates left from a previous run go out first.
-        m_sync.deliver();
-        m_stream.start();
+        m_localOpened = true;
+        startSyncing();
     });
-    if (!m_options.file.isEmpty())
-        m_session.open(m_options.file);
-    else
-        showContinueWatching();
 
+    // A removed device keeps its local copy and outbox; nothing waits on the server.
+    connect(&m_sync, &SyncClient::deviceRemoved, this, &PlayerApp::updateSyncStatus);
+    // A copied profile: the device id the server gave to another device is this one's no more.
+    connect(&m_sync, &SyncClient::deviceIdRenewed, this,
+            [this](const QString &deviceId) { m_profile.setDeviceId(deviceId); });
+
+    // The token first: a file's resume point comes from the server when there is one. The
+    // keyring answers at once or counts as none after TokenVault::kKeyringTimeoutMs.
+    const auto load = [this] {
+        m_vault.load(this, [this](const QString &) { tokenLoaded(); });
+    };
+    if (m_options.token)
+        m_vault.save(*m_options.token, this, load);
+    else
+        load();
+}
+
+void PlayerApp::tokenLoaded()
+{
+    m_tokenLoaded = true;
+    configureFromProfile();
+    if (m_options.pair) {
+        startPairing();
+        return;
+    }
+    startSyncing();
+    openStartFile();
     // First run with nowhere to sync to: offer to connect, without blocking anything.
     if (!isScripted() && m_settings.offersFirstRun(m_sync.hasServer()))
         openSettings(SettingsDialog::Mode::FirstRun);
 }
 
-void PlayerApp::configureFromProfile()
+void PlayerApp::startSyncing()
+{
+    if (!m_localOpened || !m_tokenLoaded)
+        return;
+    // Updates left from a previous run go out first.
+    m_sync.deliver();
+    m_stream.start();
+}
+
+void PlayerApp::openStartFile()
+{
+    if (!m_options.file.isEmpty())
+        m_session.open(m_options.file);
+    else
+        showContinueWatching();
+}
+
+void PlayerApp::startPairing()
+{
+    connect(&m_pairing, &PairingClient::codeReady, this,
+            [this](const QString &code, qint64 expiresAtMs, qint64 serverExpiresAtMs) {
+                if (m_options.events)
+                    m_printer.pairing(code, serverExpiresAtMs);
+                else
+                    std::printf("playmark: approve this device with the code %s (valid for %lld "
+                                "minutes)\n",
+                                qPrintable(code),
+                                static_cast<long long>(
+                                    (expiresAtMs - QDateTime::currentMSecsSinceEpoch()) / 60000));
+                std::fflush(stdout);
+            });
+    connect(&m_pairing, &PairingClient::paired, this,
+            [this](const QString &token, const QString &user) {
+                qCInfo(lcApp).noquote() << "paired as" << user;
+                m_vault.save(token, this, [this] {
+                    configureFromProfile();
+                    if (m_options.events)
+                        m_printer.paired();
+                    startSyncing();
+                    openStartFile();
+                });
+            });
+    connect(&m_pairing, &PairingClient::failed, this, [this](const QString &reason, bool expired) {
+        if (expired) {
+            // Nobody approved it in time: a new code, printed as the first was.
+            m_pairing.start(m_profile.servers(), trustedCertificates(), m_profile.deviceId(),
+                            m_profile.deviceName());
+            return;
+        }
+        std::fprintf(stderr, "playmark: pairing failed: %s\n", qPrintable(reason));
+        Q_EMIT exitRequested(1);
+    });
+    m_pairing.start(m_profile.servers(), trustedCertificates(), m_profile.deviceId(),
+                    m_profile.deviceName());
+}
+
+QList<QSslCertificate> PlayerApp::trustedCertificates()
 {
     QList<QSslCertificate> trusted;
     if (const QString path = m_profile.caCertificatePath(); !path.isEmpty()) {
@@ -159,9 +238,14 @@ void PlayerApp::configureFromProfile()
                          qPrintable(error));
         }
     }
+    return trusted;
+}
+
+void PlayerApp::configureFromProfile()
+{
     m_stream.stop();
-    m_servers.setServers(m_profile.servers(), m_profile.token());
-    m_servers.setTrustedCertificates(trusted);
+    m_servers.setServers(m_profile.servers(), m_vault.token());
+    m_servers.setTrustedCertificates(trustedCertificates());
     m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_session.setReportIntervalMs(PlayerSettings::reportIntervalMs(
         m_options.reportIntervalSet ? m_options.reportIntervalSeconds
@@ -178,7 +262,7 @@ SettingsValues PlayerApp::currentSettings()
 {
     SettingsValues values;
     values.serverUrl = m_profile.servers().toText();
-    values.token = m_profile.token();
+    values.token = m_vault.token();
     values.deviceName = m_profile.deviceName();
     values.reportIntervalSeconds = m_settings.reportIntervalSeconds();
     values.askBeforeResuming = m_settings.askBeforeResuming();
@@ -196,7 +280,6 @@ void PlayerApp::saveSettings(const SettingsValues &values)
     // The dialog accepts only a list that parses.
     QString error;
     m_profile.setServers(ServerList::parse(values.serverUrl, &error).value_or(ServerList()));
-    m_profile.setToken(values.token);
     m_profile.setDeviceName(values.deviceName);
     m_settings.setReportIntervalSeconds(values.reportIntervalSeconds);
     m_settings.setAskBeforeResuming(values.askBeforeResuming);
@@ -212,11 +295,13 @@ void PlayerApp::saveSettings(const SettingsValues &values)
     m_settings.setTrackDefaults(defaults);
     m_settings.setFirstRunDone(true);
     m_settings.sync();
-    configureFromProfile();
-    m_stream.start();
-    m_sync.deliver();
-    if (m_window->isHomeShown())
-        showContinueWatching();
+    m_vault.save(values.token, this, [this] {
+        configureFromProfile();
+        m_stream.start();
+        m_sync.deliver();
+        if (m_window->isHomeShown())
+            showContinueWatching();
+    });
 }
 
 void PlayerApp::openSettings(SettingsDialog::Mode mode)
@@ -228,6 +313,7 @@ void PlayerApp::openSettings(SettingsDialog::Mode mode)
         m_settings.setFirstRunDone(true);
         m_settings.sync();
     });
+    m_devicesUi.attach(dialog, trustedCertificates(), m_profile.deviceId());
     dialog->open();
 }
 
@@ -590,7 +676,32 @@ void PlayerApp::updateSyncStatus()
     }
     status.lastExchangeMs = m_sync.lastExchangeMs();
     status.localFailure = m_local.failure();
-    m_window->setSyncStatus(status.text(), status.toolTip());
+    // A refused token leaves no usable server, but the server is still this device's.
+    status.deviceRemoved = m_servers.isTokenRefused();
+    status.hasServer = status.hasServer || status.deviceRemoved;
+    m_window->setSyncStatus(status.text(), status.toolTip(), status.offersPairing());
+}
+
+// A device removed elsewhere says so in the status bar, and a click on it (or Settings) offers a
+// code; a code approved gives this device its own token, kept in the profile.
+void PlayerApp::connectDevices()
+{
+    connect(m_window.get(), &PlayerWindow::syncStatusClicked, this, [this] {
+        if (m_servers.isTokenRefused())
+            m_devicesUi.startPairing(m_profile.servers(), trustedCertificates(),
+                                     m_profile.deviceId(), m_profile.deviceName(), m_window.get());
+    });
+    connect(&m_devicesUi, &DevicesUi::paired, this,
+            [this](const ServerList &servers, const QString &token) {
+                m_profile.setServers(servers);
+                m_profile.settings().sync();
+                m_vault.save(token, this, [this] {
+                    configureFromProfile();
+                    m_stream.start();
+                    m_sync.deliver();
+                });
+            });
+    connect(&m_devicesUi, &DevicesUi::connected, m_window.get(), &PlayerWindow::showMessage);
 }
 
 void PlayerApp::handleFailure(const QString &reason)

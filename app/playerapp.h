@@ -4,9 +4,12 @@
 #include "client/clientprofile.h"
 #include "client/eventstream.h"
 #include "client/localcopy.h"
+#include "client/pairingclient.h"
 #include "client/serverpool.h"
 #include "client/syncclient.h"
+#include "client/tokenvault.h"
 #include "continuewatchingmodel.h"
+#include "devicesui.h"
 #include "eventprinter.h"
 #include "historyentries.h"
 #include "mprisservice.h"
@@ -52,12 +55,22 @@ Q_SIGNALS:
 
 private:
     void applyOptionsToProfile();
+    // Once the token is read (TokenVault, asynchronous): the servers are configured, the
+    // file opens, or --pair starts.
+    void tokenLoaded();
+    // Delivery and the event stream start once both the local copy and the token are ready.
+    void startSyncing();
+    // --pair: a code, printed with --events; once approved the token is kept and it goes on.
+    void startPairing();
+    void openStartFile();
+    QList<QSslCertificate> trustedCertificates();
     void connectPlayer();
     void connectWindow();
     void connectSession();
     void connectDesktop();
     void raiseWindow();
     void connectTracks();
+    void connectDevices();
     void showTracks();
     void applyAudioTrack();
     void handleFailure(const QString &reason);
@@ -75,11 +88,13 @@ private:
 
     AppOptions m_options;
     ClientProfile m_profile;
+    TokenVault m_vault; // the token: the keyring, or the profile
     PlayerSettings m_settings;
     LocalCopy m_local;
     ServerPool m_servers; // one server in use at a time, for the sync client and the stream alike
     SyncClient m_sync;
     EventStream m_stream;
+    PairingClient m_pairing; // --pair
     PlaybackSession m_session;
     QMediaPlayer m_player;
     QAudioOutput *m_audio; // attached even without a sound device (see the constructor)
@@ -94,7 +109,10 @@ private:
     ContinueWatchingModel m_continueWatching;
     MprisService m_mpris;
     TrackController m_tracks;
+    DevicesUi m_devicesUi; // Settings > Devices, Add a Device, Connect with a code
     bool m_quitScheduled = false;
+    bool m_localOpened = false;
+    bool m_tokenLoaded = false;
     bool m_failing = false; // a scripted run's failure is being explained; it then exits 3
     quint64 m_loads = 0; // files asked to load so far: a failure's late explanation is for the last
     QString m_printedNotice; // --events: the notice last printed, so each change prints once

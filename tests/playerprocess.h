@@ -6,6 +6,7 @@
 #include "serverprocess.h"
 
 #include <QDeadlineTimer>
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRect>
@@ -71,6 +72,23 @@ public:
         if (!focus.exitedNormally() || focus.exitCode != 0)
             return focus;
         return xdotool(QStringList{QStringLiteral("key")} + keys, timeoutMs);
+    }
+
+    // Where `window` is on the screen (its frame, root coordinates); empty when xdotool cannot
+    // say.
+    QRect windowGeometry(const QString &window, int timeoutMs) const
+    {
+        const Run run = xdotool(
+            {QStringLiteral("getwindowgeometry"), QStringLiteral("--shell"), window}, timeoutMs);
+        QHash<QString, int> values;
+        const QStringList lines = QString::fromUtf8(run.out).split(QLatin1Char('\n'));
+        for (const QString &line : lines) {
+            const qsizetype equals = line.indexOf(QLatin1Char('='));
+            if (equals > 0)
+                values.insert(line.left(equals), line.mid(equals + 1).toInt());
+        }
+        return QRect(values.value(QStringLiteral("X")), values.value(QStringLiteral("Y")),
+                     values.value(QStringLiteral("WIDTH")), values.value(QStringLiteral("HEIGHT")));
     }
 
     // One picture of `area` of the screen, without the pointer, 3 bytes (R, G, B) a pixel, row
@@ -152,16 +170,20 @@ public:
         }
     }
 
-    // The player's main window (an X window id), waiting for it to be shown.
-    QString windowId(const VirtualDisplay &display, int timeoutMs) const
+    // The player's main window (an X window id), waiting for it to be shown; with `title`, its
+    // window whose title matches it (a regular expression): a dialog such as "Settings".
+    QString windowId(const VirtualDisplay &display, int timeoutMs,
+                     const QString &title = QString()) const
     {
         const QDeadlineTimer deadline(timeoutMs);
+        QStringList arguments{QStringLiteral("search"), QStringLiteral("--sync"),
+                              QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
+                              QString::number(m_process.processId())};
+        if (!title.isEmpty())
+            arguments << QStringLiteral("--all") << QStringLiteral("--name") << title;
         for (;;) {
             const Run run =
-                display.xdotool({QStringLiteral("search"), QStringLiteral("--sync"),
-                                 QStringLiteral("--onlyvisible"), QStringLiteral("--pid"),
-                                 QString::number(m_process.processId())},
-                                int(qMax<qint64>(1, deadline.remainingTime())));
+                display.xdotool(arguments, int(qMax<qint64>(1, deadline.remainingTime())));
             const QString window =
                 QString::fromUtf8(run.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(0);
             if (!window.isEmpty())

@@ -144,6 +144,9 @@ void tst_AppOptions::parses_data()
     QTest::newRow("--report-interval")
         << QStringList{u"--report-interval"_s, u"2"_s} << u"report-interval"_s << u"2"_s;
     QTest::newRow("--events") << QStringList{u"--events"_s} << u"events"_s << u"true"_s;
+    QTest::newRow("--pair with --server")
+        << QStringList{u"--pair"_s, u"--server"_s, u"http://127.0.0.1:8787"_s} << u"pair"_s
+        << u"true"_s;
     QTest::newRow("--window-geometry") << QStringList{u"--window-geometry"_s, u"960x540+960+0"_s}
                                        << u"window-geometry"_s << u"960x540+960+0"_s;
     QTest::newRow("--window-geometry= at the corner")
@@ -187,6 +190,9 @@ void tst_AppOptions::parses()
         QVERIFY(options.fromStart);
     } else if (field == u"events"_s) {
         QVERIFY(options.events);
+    } else if (field == u"pair"_s) {
+        QVERIFY(options.pair);
+        QVERIFY(!options.token);
     } else if (field == u"window-geometry"_s) {
         QVERIFY(options.windowGeometry);
         const QRect rect = *options.windowGeometry;
@@ -256,6 +262,11 @@ void tst_AppOptions::refuses_data()
         << QStringList{u"--window-geometry"_s, u"960x540-10+0"_s} << u"--window-geometry"_s;
     QTest::newRow("--window-geometry words")
         << QStringList{u"--window-geometry"_s, u"wide"_s} << u"--window-geometry"_s;
+    // Pairing needs a server to pair with, and gets the token itself.
+    QTest::newRow("--pair without --server") << QStringList{u"--pair"_s} << u"--server"_s;
+    QTest::newRow("--pair with --token")
+        << QStringList{u"--pair"_s, u"--server"_s, u"http://127.0.0.1:8787"_s, u"--token"_s, u"t"_s}
+        << u"--token"_s;
     QTest::newRow("two FILEs") << QStringList{u"%FILE%"_s, u"%FILE%"_s} << u"FILE"_s;
     QTest::newRow("a FILE that does not exist")
         << QStringList{u"%DIR%/no-such-video.mkv"_s} << u"no-such-video.mkv"_s;
@@ -291,6 +302,9 @@ void tst_AppOptions::tokenFromEnvironment_data()
         << QStringList{u"--token"_s, u"flag-token"_s} << QString() << u"flag-token"_s;
     QTest::newRow("--token wins over the environment")
         << QStringList{u"--token"_s, u"flag-token"_s} << u"env-token"_s << u"flag-token"_s;
+    QTest::newRow("--pair leaves the environment's aside")
+        << QStringList{u"--pair"_s, u"--server"_s, u"http://127.0.0.1:8787"_s} << u"env-token"_s
+        << QString();
 }
 
 void tst_AppOptions::tokenFromEnvironment()
@@ -322,13 +336,18 @@ void tst_AppOptions::help()
         // Every option of the contract is explained.
         for (const char *option :
              {"--server", "--token", "--device", "--profile", "--quit-after", "--from-start",
-              "--report-interval", "--events", "--window-geometry", "FILE"}) {
+              "--report-interval", "--events", "--window-geometry", "--pair", "FILE"}) {
             QVERIFY2(text.contains(QLatin1String(option)), option);
         }
         // --server takes a list.
         QVERIFY2(text.contains(u"URL[,URL...]"_s), qPrintable(text));
         QVERIFY2(text.contains(u"commas"_s), qPrintable(text));
         QVERIFY(text.contains(u"PLAYMARK_TOKEN"_s));
+        // --pair says how a code is approved, and the events it prints (wrapped as it fits).
+        const QString words = text.simplified();
+        QVERIFY2(words.contains(u"user approve NAME CODE"_s), qPrintable(text));
+        QVERIFY2(words.contains(u"Settings > Devices > Add a Device"_s), qPrintable(text));
+        QVERIFY2(words.contains(u"also pairing (the code) and paired"_s), qPrintable(text));
     }
 }
 

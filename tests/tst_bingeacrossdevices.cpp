@@ -32,21 +32,6 @@ const QRect kWindow(0, 0, 960, 600);
 // The list's first entry under the menu bar and the heading: the thumbnail, the title, "Next: ...".
 const QRect kFirstEntry(0, 60, 700, 110);
 
-// `rgb` of `size` three times bigger (smooth): tesseract reads the list's small text on its
-// highlighted row far more surely (measured: "Next: SOLEO2" at 1×).
-QByteArray enlarged(const QByteArray &rgb, const QSize &size)
-{
-    if (rgb.size() != qsizetype(size.width()) * size.height() * 3)
-        return {};
-    const QImage image(reinterpret_cast<const uchar *>(rgb.constData()), size.width(),
-                       size.height(), size.width() * 3, QImage::Format_RGB888);
-    const QImage big = image.scaled(size * 3, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
-    QByteArray out;
-    for (int y = 0; y < big.height(); ++y)
-        out.append(reinterpret_cast<const char *>(big.constScanLine(y)), big.width() * 3);
-    return out;
-}
-
 // The episode OCR read after "Next:", with the letters it takes for digits read as digits.
 QString nextEpisodeRead(const QString &text)
 {

@@ -39,6 +39,7 @@ private Q_SLOTS:
     void deviceIdMadeOnceAndKept();
     void deviceIdFollowsTheProtocol();
     void twoProfilesAreTwoDevices();
+    void aRenewedDeviceIdIsKept();
     void settingsPersist();
     void serverListsPersist_data();
     void serverListsPersist();
@@ -110,6 +111,28 @@ void tst_ClientProfile::twoProfilesAreTwoDevices()
     for (int i = 0; i < 50; ++i)
         ids.insert(ClientProfile(dir.filePath(u"many/%1"_s.arg(i))).deviceId());
     QCOMPARE(ids.size(), 50);
+}
+
+// A copied profile (409 device_id_taken): a new id, kept for the next start, never the old one.
+void tst_ClientProfile::aRenewedDeviceIdIsKept()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString folder = dir.filePath(u"profile"_s);
+    QString renewed;
+    {
+        ClientProfile profile(folder);
+        const QString first = profile.deviceId();
+        renewed = profile.renewDeviceId();
+        QVERIFY(renewed != first);
+        QCOMPARE(profile.deviceId(), renewed);
+        QVERIFY(ClientProfile::newDeviceId() != renewed);
+    }
+    ClientProfile again(folder);
+    QCOMPARE(again.deviceId(), renewed);
+    const QString chosen = ClientProfile::newDeviceId();
+    again.setDeviceId(chosen);
+    QCOMPARE(ClientProfile(folder).deviceId(), chosen);
 }
 
 void tst_ClientProfile::settingsPersist()
@@ -243,8 +266,9 @@ void tst_ClientProfile::folderIsPrivate()
     }
     QVERIFY(QFileInfo(folder).isDir());
     QCOMPARE(modeOf(folder), 0700);
-    // The settings file with the token is where the folder protects it.
+    // The settings file with the token is where the folder protects it, and private itself.
     QVERIFY(QFileInfo::exists(folder + u"/settings.ini"_s));
+    QCOMPARE(modeOf(folder + u"/settings.ini"_s), 0600);
 }
 
 void tst_ClientProfile::localDatabaseLivesInTheFolder()

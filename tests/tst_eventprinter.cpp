@@ -63,7 +63,9 @@ enum class Kind {
     Notice,
     NoticeGone,
     Identified,
-    Watched
+    Watched,
+    Pairing,
+    Paired
 };
 
 } // namespace
@@ -192,6 +194,14 @@ void tst_EventPrinter::oneEvent_data()
             << QJsonObject{
                    {u"event"_s, u"watched"_s}, {u"content_id"_s, id}, {u"watched"_s, watched}};
     }
+    // --pair: the code as a string (a leading 0 kept), its expiry as the server gave it.
+    QTest::newRow("pairing") << int(Kind::Pairing) << ResumePoint() << unused << false
+                             << qint64(1764900600000) << 0
+                             << QJsonObject{{u"event"_s, u"pairing"_s},
+                                            {u"code"_s, u"012345"_s},
+                                            {u"expires_at_ms"_s, qint64(1764900600000)}};
+    QTest::newRow("paired") << int(Kind::Paired) << ResumePoint() << unused << false << qint64(0)
+                            << 0 << QJsonObject{{u"event"_s, u"paired"_s}};
     QTest::newRow("quit, all delivered")
         << int(Kind::Quit) << ResumePoint() << unused << false << qint64(95000) << 0
         << QJsonObject{{u"event"_s, u"quit"_s},
@@ -253,6 +263,12 @@ void tst_EventPrinter::oneEvent()
         break;
     case Kind::Watched:
         printer.watched(id, delivered);
+        break;
+    case Kind::Pairing:
+        printer.pairing(u"012345"_s, position);
+        break;
+    case Kind::Paired:
+        printer.paired();
         break;
     }
 

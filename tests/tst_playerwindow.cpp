@@ -110,6 +110,7 @@ private Q_SLOTS:
     void openShortcutOpensAFileDialog();
     void titleShowsMediaAndDevice();
     void syncStatusInStatusBar();
+    void syncStatusOffersWhatItSays();
     void pages();
     void audioOnlyShowsTheNameNotABlackVideo();
     void transportBarAsksThroughTheWindow();
@@ -511,6 +512,32 @@ void tst_PlayerWindow::syncStatusInStatusBar()
     window.showHome(u"Cannot play broken.mp4: not a video"_s);
     QCOMPARE(window.statusBar()->currentMessage(), u"Cannot play broken.mp4: not a video"_s);
     QCOMPARE(label->text(), u"Synced · 2 waiting"_s);
+}
+
+// "This device was removed: connect again": a click on it asks for what it offers; an ordinary
+// status does nothing on a click.
+void tst_PlayerWindow::syncStatusOffersWhatItSays()
+{
+    PlayerWindow window;
+    QVERIFY(showActive(window));
+    QSignalSpy clicked(&window, &PlayerWindow::syncStatusClicked);
+    auto *label = window.statusBar()->findChild<QLabel *>(u"syncStatus"_s);
+    QVERIFY(label);
+    window.setSyncStatus(u"Online"_s, u"Server: http://127.0.0.1:8787"_s);
+    QTest::mouseClick(label, Qt::LeftButton);
+    QCOMPARE(clicked.size(), 0);
+    QVERIFY(!label->font().underline());
+
+    window.setSyncStatus(u"This device was removed: connect again"_s, u"…"_s, true);
+    QVERIFY(label->font().underline());
+    QCOMPARE(label->cursor().shape(), Qt::PointingHandCursor);
+    QTest::mouseClick(label, Qt::LeftButton);
+    QCOMPARE(clicked.size(), 1);
+
+    window.setSyncStatus(u"Online"_s, u"…"_s);
+    QTest::mouseClick(label, Qt::LeftButton);
+    QCOMPARE(clicked.size(), 1);
+    QCOMPARE(label->cursor().shape(), Qt::ArrowCursor);
 }
 
 void tst_PlayerWindow::pages()

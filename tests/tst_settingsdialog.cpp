@@ -3,6 +3,8 @@
 // a usable server or works offline. Typed into as a person would, offscreen.
 #include "settingsdialog.h"
 
+#include "devicespage.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
@@ -10,6 +12,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -49,6 +52,11 @@ private Q_SLOTS:
     void parseLanguages_data();
     void parseLanguages();
     void languagesThatAreNoneAreRefused();
+    void settingsHasGeneralAndDevicesTabs();
+    void connectWithCodeNeedsAServer_data();
+    void connectWithCodeNeedsAServer();
+    void devicesPageOffersACodeToo();
+    void pairingFillsTheToken();
 
 private:
     template<typename T>
@@ -429,6 +437,96 @@ void tst_SettingsDialog::languagesThatAreNoneAreRefused()
     QCOMPARE(values.audioLanguages, u"Japanese"_s);
     QCOMPARE(values.subtitleLanguages, u"en, fr"_s);
     QCOMPARE(values.subtitleMode, TrackDefaults::SubtitleMode::Always);
+}
+
+void tst_SettingsDialog::settingsHasGeneralAndDevicesTabs()
+{
+    SettingsDialog settings(SettingsDialog::Mode::Settings, make(QString(), QString(), u"L"_s));
+    settings.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&settings));
+    auto *tabs = child<QTabWidget>(settings, "settingsTabs");
+    QCOMPARE(tabs->count(), 2);
+    QCOMPARE(tabs->tabText(0), u"&General"_s);
+    QCOMPARE(tabs->tabText(1), u"&Devices"_s);
+    QCOMPARE(tabs->currentIndex(), 0);
+    QVERIFY(settings.devicesPage());
+    QVERIFY(!settings.devicesPage()->isVisible());
+    settings.showDevices();
+    QVERIFY(settings.devicesPage()->isVisible());
+    QVERIFY(!child<QLineEdit>(settings, "serverUrl")->isVisible());
+
+    // The first-run form has no tabs and no devices: nothing is connected yet.
+    SettingsDialog firstRun(SettingsDialog::Mode::FirstRun, SettingsValues());
+    QVERIFY(!firstRun.findChild<QTabWidget *>());
+    QVERIFY(!firstRun.devicesPage());
+}
+
+void tst_SettingsDialog::connectWithCodeNeedsAServer_data()
+{
+    QTest::addColumn<SettingsDialog::Mode>("mode");
+    QTest::addColumn<QString>("server");
+    QTest::addColumn<bool>("offered");
+    for (const auto mode : {SettingsDialog::Mode::Settings, SettingsDialog::Mode::FirstRun}) {
+        const char *name = mode == SettingsDialog::Mode::Settings ? "settings" : "first run";
+        QTest::addRow("%s: no server", name) << mode << QString() << false;
+        QTest::addRow("%s: a server", name) << mode << u"http://192.168.1.20:8787"_s << true;
+        QTest::addRow("%s: two", name) << mode << u"http://nas:8787, http://backup:8787"_s << true;
+        QTest::addRow("%s: no address", name) << mode << u"nas:8787"_s << false;
+    }
+}
+
+void tst_SettingsDialog::connectWithCodeNeedsAServer()
+{
+    QFETCH(SettingsDialog::Mode, mode);
+    QFETCH(QString, server);
+    QFETCH(bool, offered);
+    SettingsDialog dialog(mode, make(QString(), QString(), u"Phone"_s));
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *button = child<QPushButton>(dialog, "connectWithCodeButton");
+    QVERIFY(button->isVisible());
+    QCOMPARE(button->text(), u"&Connect with a Code…"_s);
+    QVERIFY(!button->isEnabled());
+    QSignalSpy requested(&dialog, &SettingsDialog::connectWithCodeRequested);
+    QTest::keyClicks(child<QLineEdit>(dialog, "serverUrl"), server);
+    QCOMPARE(button->isEnabled(), offered);
+    QTest::mouseClick(button, Qt::LeftButton);
+    QCOMPARE(requested.size(), offered ? 1 : 0);
+    // With the server typed, the code is asked there.
+    if (offered)
+        QCOMPARE(dialog.values().serverUrl, server);
+    // Without a token the form says how to get one, the code first.
+    if (offered)
+        QVERIFY2(child<QLabel>(dialog, "problem")->text().contains(u"Connect with a Code"_s),
+                 qPrintable(child<QLabel>(dialog, "problem")->text()));
+}
+
+void tst_SettingsDialog::devicesPageOffersACodeToo()
+{
+    SettingsDialog dialog(SettingsDialog::Mode::Settings,
+                          make(u"http://192.168.1.20:8787"_s, QString(), u"Phone"_s));
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    dialog.showDevices();
+    dialog.devicesPage()->showNotConnected(u"This device is not connected."_s);
+    QSignalSpy requested(&dialog, &SettingsDialog::connectWithCodeRequested);
+    auto *button = dialog.devicesPage()->findChild<QPushButton *>(u"connectWithCode"_s);
+    QVERIFY(button && button->isVisible());
+    QTest::mouseClick(button, Qt::LeftButton);
+    QCOMPARE(requested.size(), 1);
+}
+
+void tst_SettingsDialog::pairingFillsTheToken()
+{
+    SettingsDialog dialog(SettingsDialog::Mode::FirstRun,
+                          make(u"http://192.168.1.20:8787"_s, QString(), u"Phone"_s));
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY(!child<QPushButton>(dialog, "okButton")->isEnabled());
+    dialog.setToken(u"pm_paired_token"_s);
+    QCOMPARE(dialog.values().token, u"pm_paired_token"_s);
+    QVERIFY(child<QPushButton>(dialog, "okButton")->isEnabled());
+    QCOMPARE(child<QLabel>(dialog, "problem")->text(), QString());
 }
 
 QTEST_MAIN(tst_SettingsDialog)

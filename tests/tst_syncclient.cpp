@@ -6,6 +6,7 @@
 // 503) for delivery and fetch, staying on the one that answers, two real servers with one
 // stopped mid-session and nothing lost, and answers such as 401 that are no reason to move on.
 
+#include "client/eventstream.h"
 #include "client/localcopy.h"
 #include "client/syncclient.h"
 #include "protocol/progressorder.h"
@@ -314,6 +315,9 @@ private Q_SLOTS:
     void secondServerTakesOverMidSession();
     void unauthorizedIsAnAnswer();
     void notFoundIsAnAnswer();
+    void aRefusedTokenIsARemovedDevice();
+    void theEventStreamsRefusalIsARemovedDeviceToo();
+    void anotherTokenStartsAgain();
 
     void markWatchedFromAList();
     void updateStaleByAForgetLeavesTheOutbox_data();
@@ -322,6 +326,8 @@ private Q_SLOTS:
 private:
     std::unique_ptr<Player> player(const QString &path, const QString &server,
                                    const QString &deviceId = u"tv"_s);
+    // A player whose token (alice's, never used yet: no cache holds it) was revoked.
+    std::unique_ptr<Player> playerWithARevokedToken(const QString &path);
     bool startServer(quint16 port);
     Answer get(const QString &contentId);
     Answer put(const QString &contentId, const QJsonObject &body);
@@ -389,6 +395,17 @@ std::unique_ptr<Player> tst_SyncClient::player(const QString &path, const QStrin
         result->servers.setServers(ServerList({QUrl(server)}), m_token);
     result->sync.setDevice(deviceId, u"Device "_s + deviceId);
     return result;
+}
+
+std::unique_ptr<Player> tst_SyncClient::playerWithARevokedToken(const QString &path)
+{
+    int revoked = 0;
+    QString error;
+    if (!m_server->storage().users().revokeTokens(u"alice"_s, &revoked, &error)) {
+        qWarning("revoke: %s", qPrintable(error));
+        return nullptr;
+    }
+    return player(path, m_url);
 }
 
 Answer tst_SyncClient::get(const QString &contentId)
@@ -1243,6 +1260,105 @@ void tst_SyncClient::unauthorizedIsAnAnswer()
     QCOMPARE(tv->servers.current(), first);
     QVERIFY(moved.isEmpty());
     QCOMPARE(get(u"movie"_s).status, 404); // the second server never got it
+}
+
+// A 401 means this device was removed (or its token revoked): deviceRemoved() once, nothing is
+// sent any more and nothing waits, and the local copy and the outbox keep what was there.
+void tst_SyncClient::aRefusedTokenIsARemovedDevice()
+{
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url);
+    QVERIFY(tv);
+    QSignalSpy settled(&tv->sync, &SyncClient::reportSettled);
+    QSignalSpy removed(&tv->sync, &SyncClient::deviceRemoved);
+    tv->sync.report(progress(u"movie"_s, 42000));
+    QTRY_COMPARE_WITH_TIMEOUT(settled.count(), 1, kTimeoutMs);
+    QCOMPARE(settled.at(0).at(1).toBool(), true);
+
+    // The phone's own token, revoked (with every token of alice's) before the server saw it: no
+    // cache holds it.
+    QString phoneToken;
+    QString error;
+    QVERIFY2(m_server->storage().users().issueToken(u"alice"_s, &phoneToken, &error),
+             qPrintable(error));
+    int revoked = 0;
+    QVERIFY2(m_server->storage().users().revokeTokens(u"alice"_s, &revoked, &error),
+             qPrintable(error));
+    auto phone = player(m_dir->filePath(u"phone.sqlite"_s), QString(), u"phone"_s);
+    QVERIFY(phone);
+    phone->servers.setServers(ServerList({QUrl(m_url)}), phoneToken);
+    QSignalSpy phoneSettled(&phone->sync, &SyncClient::reportSettled);
+    QSignalSpy phoneRemoved(&phone->sync, &SyncClient::deviceRemoved);
+    phone->sync.report(progress(u"movie"_s, 50000));
+    QTRY_COMPARE_WITH_TIMEOUT(phoneRemoved.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(phoneSettled.count(), 1, kTimeoutMs);
+    QCOMPARE(phoneSettled.at(0).at(1).toBool(), false);
+    QVERIFY(!phone->sync.hasServer());
+    QVERIFY(!phone->sync.isOnline());
+
+    // Nothing is sent and nothing waits: the next report settles at once, undelivered; a fetch
+    // answers 401 without asking; the outbox and the local copy keep both reports.
+    phone->sync.report(progress(u"other"_s, 1000));
+    QTRY_COMPARE_WITH_TIMEOUT(phoneSettled.count(), 2, kTimeoutMs);
+    QCOMPARE(phoneSettled.at(1).at(1).toBool(), false);
+    std::optional<FetchResult> fetched;
+    phone->sync.fetch(u"movie"_s, kTimeoutMs, &phone->context,
+                      [&](const FetchResult &r) { fetched = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(fetched.has_value(), kTimeoutMs);
+    QCOMPARE(fetched->status, FetchResult::Status::Failed);
+    QVERIFY2(fetched->error.contains(u"401"_s), qPrintable(fetched->error));
+    QCOMPARE(phone->pendingInOutbox(), 2);
+    QVERIFY(phone->localRecord(u"other"_s));
+    std::optional<int> left;
+    phone->sync.finish(kTimeoutMs, &phone->context, [&left](int pending) { left = pending; });
+    QTRY_COMPARE_WITH_TIMEOUT(left, std::optional<int>(2), kTimeoutMs);
+    QCOMPARE(phoneRemoved.count(), 1);
+    // The TV's own token was revoked too, but it has not asked since: it does not know yet.
+    QCOMPARE(removed.count(), 0);
+}
+
+// The event stream hears it first when the player only listens: the same signal, once.
+void tst_SyncClient::theEventStreamsRefusalIsARemovedDeviceToo()
+{
+    auto tv = playerWithARevokedToken(m_dir->filePath(u"tv.sqlite"_s));
+    QVERIFY(tv);
+    EventStream stream(tv->servers);
+    QSignalSpy removed(&tv->sync, &SyncClient::deviceRemoved);
+    QSignalSpy connected(&stream, &EventStream::connectedChanged);
+    stream.start();
+    QTRY_COMPARE_WITH_TIMEOUT(removed.count(), 1, kTimeoutMs);
+    QVERIFY(tv->servers.isTokenRefused());
+    // It does not come back: nothing retries a refused token.
+    tv->sync.deliver();
+    stream.start();
+    QVERIFY(!stream.isConnected());
+    QCOMPARE(removed.count(), 1);
+    QVERIFY(connected.isEmpty() || !connected.last().at(0).toBool());
+}
+
+// Connected again (pairing, or a token typed in Settings): everything works again, and what
+// waited in the outbox goes out.
+void tst_SyncClient::anotherTokenStartsAgain()
+{
+    auto tv = playerWithARevokedToken(m_dir->filePath(u"tv.sqlite"_s));
+    QVERIFY(tv);
+    QSignalSpy removed(&tv->sync, &SyncClient::deviceRemoved);
+    tv->sync.report(progress(u"movie"_s, 42000));
+    QTRY_COMPARE_WITH_TIMEOUT(removed.count(), 1, kTimeoutMs);
+    QCOMPARE(tv->pendingInOutbox(), 1);
+
+    QString token;
+    QString error;
+    QVERIFY2(m_server->storage().users().issueToken(u"alice"_s, &token, &error), qPrintable(error));
+    tv->servers.setServers(ServerList({QUrl(m_url)}), token);
+    QVERIFY(tv->sync.hasServer());
+    QSignalSpy delivered(&tv->sync, &SyncClient::deliveryFinished);
+    tv->sync.deliver();
+    QTRY_VERIFY_WITH_TIMEOUT(!delivered.isEmpty(), kTimeoutMs);
+    QCOMPARE(delivered.last().at(0).toBool(), true);
+    QCOMPARE(tv->pendingInOutbox(), 0);
+    m_token = token;
+    QCOMPARE(get(u"movie"_s).status, 200);
+    QCOMPARE(removed.count(), 1);
 }
 
 // A 404 for a video is the answer "nothing to resume", even when another server of the list

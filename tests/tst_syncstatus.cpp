@@ -20,6 +20,7 @@ private Q_SLOTS:
     void toolTipNamesTheServerInUse();
     void localFailureComesFirst_data();
     void localFailureComesFirst();
+    void removedDeviceOffersPairing();
 };
 
 void tst_SyncStatus::text_data()
@@ -158,6 +159,31 @@ void tst_SyncStatus::localFailureComesFirst()
     status.localFailure = u"local copy: database disk image is malformed"_s;
     QCOMPARE(status.text(), u"Not saving on this device"_s);
     QCOMPARE(status.toolTip(), toolTip);
+}
+
+void tst_SyncStatus::removedDeviceOffersPairing()
+{
+    SyncStatus status;
+    status.hasServer = true;
+    status.server = QUrl(u"http://192.168.1.20:8787"_s);
+    status.online = true;
+    QVERIFY(!status.offersPairing());
+
+    // Removed: said before what waits (which waits for the new connection), and clickable.
+    status.deviceRemoved = true;
+    status.online = false;
+    status.pending = 3;
+    QCOMPARE(status.text(), u"This device was removed: connect again"_s);
+    QVERIFY(status.offersPairing());
+    QCOMPARE(status.toolTip(),
+             u"http://192.168.1.20:8787 no longer accepts this device: it was removed from your "
+             "devices. Positions are still kept here (3 waiting) and go out once it is connected "
+             "again.\nClick to connect with a code."_s);
+
+    // A local copy that fails still comes first.
+    status.localFailure = u"disk full"_s;
+    QCOMPARE(status.text(), u"Not saving on this device"_s);
+    QVERIFY(!status.offersPairing());
 }
 
 QTEST_APPLESS_MAIN(tst_SyncStatus)

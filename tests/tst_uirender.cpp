@@ -3,10 +3,14 @@
 // "TV is at …" notice. Each picture is saved as a PNG for a person to look at: into
 // $PLAYMARK_UI_SHOTS_DIR when set (CTest sets it to <build>/tests/ui-shots), else into a
 // "ui-shots" folder of the current directory.
+#include "adddevicedialog.h"
 #include "continuewatchingview.h"
+#include "devicespage.h"
 #include "noticebar.h"
+#include "pairingdialog.h"
 #include "playercontrols.h"
 #include "playerwindow.h"
+#include "settingsdialog.h"
 
 #include <QDir>
 #include <QLinearGradient>
@@ -98,6 +102,7 @@ private Q_SLOTS:
     void initTestCase();
     void render_data();
     void render();
+    void devicesDialogs();
 
 private:
     QImage shoot(PlayerWindow &window, const QString &name);
@@ -201,6 +206,49 @@ void tst_UiRender::render()
     QVERIFY(distinctColoursAll(image, textHalf) > 5);
     // The bar's colour is its own, not the page's: its background is the dark blue of the style.
     QCOMPARE(image.pixelColor(bar.left() + 2, bar.top() + 2), QColor(0x1f, 0x3a, 0x52));
+}
+
+// Settings > Devices with three devices, Add a Device after an approval, Connect with a code
+// showing its code, and the first-run form with a server and no token: pictures for a person,
+// checked not to be flat.
+void tst_UiRender::devicesDialogs()
+{
+    SettingsValues values;
+    values.serverUrl = u"http://192.168.1.20:8787"_s;
+    values.token = u"pm_token"_s;
+    values.deviceName = u"Living-room TV"_s;
+    SettingsDialog settings(SettingsDialog::Mode::Settings, values);
+    settings.devicesPage()->setRows(
+        {{u"d-1"_s, u"Living-room TV"_s, u"This device · Big Buck Bunny"_s, true},
+         {u"d-2"_s, u"Phone"_s, u"last seen 5 min ago · Sintel"_s, false},
+         {u"d-3"_s, u"Unnamed device (since 3 March)"_s, u"last seen 2 days ago"_s, false}});
+    settings.showDevices();
+    settings.resize(640, 460);
+    settings.show();
+    AddDeviceDialog add(&settings);
+    add.showAnswer(u"Phone is connected"_s, true);
+    add.show();
+    PairingDialog pairing;
+    pairing.showCode(u"123 456"_s,
+                     u"On a connected player: Settings > Devices > Add a Device, or on the "
+                     "server: playmark-server user approve NAME 123456"_s);
+    pairing.setRemaining(u"Valid for 9:41"_s);
+    pairing.show();
+    values.token.clear();
+    SettingsDialog firstRun(SettingsDialog::Mode::FirstRun, values);
+    firstRun.show();
+    for (QWidget *widget : std::initializer_list<QWidget *>{&settings, &add, &pairing, &firstRun})
+        QVERIFY(QTest::qWaitForWindowExposed(widget));
+    const QList<std::pair<QWidget *, QString>> shots{{&settings, u"settings-devices"_s},
+                                                     {&add, u"add-a-device"_s},
+                                                     {&pairing, u"connect-with-a-code"_s},
+                                                     {&firstRun, u"first-run"_s}};
+    for (const auto &[widget, name] : shots) {
+        const QImage image = widget->grab().toImage();
+        QVERIFY(image.save(QDir(shotsDir()).filePath(name + u".png"_s)));
+        const int colours = distinctColoursAll(image, image.rect());
+        QVERIFY2(colours > 10, qPrintable(u"%1: %2"_s.arg(name).arg(colours)));
+    }
 }
 
 QTEST_MAIN(tst_UiRender)

@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
+#include <QMouseEvent>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -68,6 +69,7 @@ PlayerWindow::PlayerWindow(QWidget *parent) : QMainWindow(parent)
     m_syncStatus = new QLabel(this);
     m_syncStatus->setObjectName(QStringLiteral("syncStatus"));
     statusBar()->addPermanentWidget(m_syncStatus);
+    m_syncStatus->installEventFilter(this);
 
     createActions();
     showHome();
@@ -256,10 +258,27 @@ void PlayerWindow::allowClose()
     close();
 }
 
-void PlayerWindow::setSyncStatus(const QString &text, const QString &toolTip)
+void PlayerWindow::setSyncStatus(const QString &text, const QString &toolTip, bool clickable)
 {
     m_syncStatus->setText(text);
     m_syncStatus->setToolTip(toolTip);
+    m_syncStatusClickable = clickable;
+    m_syncStatus->setCursor(clickable ? Qt::PointingHandCursor : Qt::ArrowCursor);
+    // Underlined as a link when it does something.
+    QFont font = m_syncStatus->font();
+    font.setUnderline(clickable);
+    m_syncStatus->setFont(font);
+}
+
+bool PlayerWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_syncStatus && m_syncStatusClickable
+        && event->type() == QEvent::MouseButtonRelease
+        && static_cast<QMouseEvent *>(event)->button() == Qt::LeftButton) {
+        Q_EMIT syncStatusClicked();
+        return true;
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 QString PlayerWindow::syncStatusText() const

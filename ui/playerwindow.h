@@ -47,7 +47,9 @@ public:
     bool isHomeShown() const;
     ContinueWatchingView *home() const { return m_home; }
     void allowClose();
-    void setSyncStatus(const QString &text, const QString &toolTip);
+    // `clickable`: the text offers something ("This device was removed: connect again"), and a
+    // click on it emits syncStatusClicked.
+    void setSyncStatus(const QString &text, const QString &toolTip, bool clickable = false);
     void setRecentFiles(const QStringList &paths);
     // Where other devices were, newest first, for the "Jump to…" menu: (label, position).
     void setHistoryEntries(const QList<QPair<QString, qint64>> &entries);
@@ -91,9 +93,11 @@ Q_SIGNALS:
     void speedChosen(double speed);
     void speedStepRequested(int steps); // -1 slower, +1 faster
     void normalSpeedRequested();
+    void syncStatusClicked();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 
@@ -114,6 +118,7 @@ private:
     QLabel *m_audioPage = nullptr;
     bool m_audioOnly = false;
     QLabel *m_syncStatus = nullptr;
+    bool m_syncStatusClickable = false;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_historyMenu = nullptr;
     QMenu *m_audioMenu = nullptr;

@@ -1,5 +1,7 @@
 #include "settingsdialog.h"
 
+#include "devicespage.h"
+
 #include "media/tracknames.h"
 #include "serverlist/serverlist.h"
 
@@ -7,10 +9,12 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget *parent)
@@ -27,7 +31,8 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
     m_token = new QLineEdit(values.token, this);
     m_token->setObjectName(QStringLiteral("token"));
     m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
-    m_token->setPlaceholderText(tr("from 'playmark-server user add NAME'"));
+    m_token->setPlaceholderText(
+        tr("none with a code; else from 'playmark-server user token NAME'"));
     m_device = new QLineEdit(values.deviceName, this);
     m_device->setObjectName(QStringLiteral("deviceName"));
     m_device->setMaxLength(64);
@@ -70,8 +75,19 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
         {tr("Never"), tr("When the audio is not in a preferred language"), tr("Always")});
     m_subtitleMode->setCurrentIndex(int(values.subtitleMode));
 
+    m_connectWithCode = new QPushButton(tr("&Connect with a Code…"), this);
+    m_connectWithCode->setObjectName(QStringLiteral("connectWithCodeButton"));
+    m_connectWithCode->setAutoDefault(false);
+    m_connectWithCode->setToolTip(tr("Get a code for this device, and approve it on a connected "
+                                     "player or on the server: no token to copy."));
+    connect(m_connectWithCode, &QPushButton::clicked, this,
+            &SettingsDialog::connectWithCodeRequested);
+    auto *serverRow = new QHBoxLayout;
+    serverRow->addWidget(m_server, 1);
+    serverRow->addWidget(m_connectWithCode);
+
     auto *form = new QFormLayout;
-    form->addRow(tr("Server:"), m_server);
+    form->addRow(tr("Server:"), serverRow);
     form->addRow(tr("Token:"), m_token);
     form->addRow(tr("This device's name:"), m_device);
     if (mode == Mode::Settings) {
@@ -113,19 +129,48 @@ SettingsDialog::SettingsDialog(Mode mode, const SettingsValues &values, QWidget 
         auto *intro =
             new QLabel(tr("Playmark keeps your place in every video and shares it with your "
                           "other devices through your own playmark-server. Enter its address "
-                          "and your token, or work offline: positions are then kept on this "
+                          "and connect this device with a code, or work offline: positions are "
+                          "then kept on this "
                           "device only, and you can connect later in Settings."),
                        this);
         intro->setWordWrap(true);
         layout->addWidget(intro);
     }
-    layout->addLayout(form);
-    layout->addWidget(m_problem);
+    if (mode == Mode::Settings) {
+        auto *general = new QWidget(this);
+        auto *generalLayout = new QVBoxLayout(general);
+        generalLayout->addLayout(form);
+        generalLayout->addWidget(m_problem);
+        generalLayout->addStretch(1);
+        m_devices = new DevicesPage(this);
+        m_devices->setObjectName(QStringLiteral("devicesPage"));
+        connect(m_devices, &DevicesPage::connectWithCodeRequested, this,
+                &SettingsDialog::connectWithCodeRequested);
+        m_tabs = new QTabWidget(this);
+        m_tabs->setObjectName(QStringLiteral("settingsTabs"));
+        m_tabs->addTab(general, tr("&General"));
+        m_tabs->addTab(m_devices, tr("&Devices"));
+        layout->addWidget(m_tabs);
+    } else {
+        layout->addLayout(form);
+        layout->addWidget(m_problem);
+    }
     layout->addWidget(buttons);
 
     for (QLineEdit *edit : {m_server, m_token, m_device, m_audioLanguages, m_subtitleLanguages})
         connect(edit, &QLineEdit::textChanged, this, &SettingsDialog::validate);
     validate();
+}
+
+void SettingsDialog::setToken(const QString &token)
+{
+    m_token->setText(token);
+}
+
+void SettingsDialog::showDevices()
+{
+    if (m_tabs)
+        m_tabs->setCurrentWidget(m_devices);
 }
 
 SettingsValues SettingsDialog::values() const
@@ -153,8 +198,8 @@ QString SettingsDialog::problemWith(const SettingsValues &values)
                   "separated by commas: %1.")
             .arg(error);
     if (!servers->isEmpty() && values.token.isEmpty())
-        return tr("A server needs a token: run 'playmark-server user add NAME' (or 'user token "
-                  "NAME') on it.");
+        return tr("A server needs this device connected: “Connect with a Code…”, or a token from "
+                  "'playmark-server user token NAME' on it.");
     if (values.deviceName.isEmpty())
         return tr("Give this device a name, such as “Living-room TV”.");
     if (values.watchedPercent < kMinWatchedPercent || values.watchedPercent > kMaxWatchedPercent)
@@ -193,6 +238,9 @@ std::optional<QStringList> SettingsDialog::parseLanguages(const QString &text, Q
 void SettingsDialog::validate()
 {
     SettingsValues current = values();
+    QString error;
+    const auto servers = ServerList::parse(current.serverUrl, &error);
+    m_connectWithCode->setEnabled(servers && !servers->isEmpty());
     QString problem = problemWith(current);
     if (problem.isEmpty() && m_mode == Mode::FirstRun && current.serverUrl.isEmpty())
         problem = tr("Enter the server's address, or choose to work offline.");

@@ -8,12 +8,14 @@
 
 #include <optional>
 
+class DevicesPage;
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 // What a person can set per profile.
 struct SettingsValues
@@ -32,9 +34,10 @@ struct SettingsValues
     TrackDefaults::SubtitleMode subtitleMode = TrackDefaults::SubtitleMode::WhenAudioForeign;
 };
 
-// The settings of this device, and, on first run, the "connect to your server" dialog (the same
-// form with the sync fields only, and a "Work offline" choice). Passive: it shows the values it
-// is given and hands back what the person chose.
+// The settings of this device in two tabs, "General" and "Devices" (DevicesPage), and, on first
+// run, the "connect to your server" dialog (the same form with the sync fields only, and a "Work
+// offline" choice). Both offer "Connect with a code…" beside the server once it is an address.
+// Passive: it shows the values it is given and hands back what the person chose.
 class SettingsDialog final : public QDialog
 {
     Q_OBJECT
@@ -48,6 +51,12 @@ public:
     SettingsDialog(Mode mode, const SettingsValues &values, QWidget *parent = nullptr);
 
     SettingsValues values() const;
+    // The token a pairing gave: shown in the form, as if typed.
+    void setToken(const QString &token);
+    // Settings mode only (nullptr on first run).
+    DevicesPage *devicesPage() const { return m_devices; }
+    // Settings mode: shows the Devices tab.
+    void showDevices();
     // Why the values cannot be saved yet ("" when they can): shown under the form.
     static QString problemWith(const SettingsValues &values);
     // "ja, English, fre" -> {"ja", "en", "fr"} (ISO 639-1 where one exists); nullopt with the
@@ -56,6 +65,8 @@ public:
 
 Q_SIGNALS:
     void offlineChosen();
+    // "Connect with a code…" (beside the server, or on the Devices tab): with the server typed.
+    void connectWithCodeRequested();
 
 private:
     void validate();
@@ -73,4 +84,7 @@ private:
     QComboBox *m_subtitleMode = nullptr;
     QLabel *m_problem = nullptr;
     QPushButton *m_ok = nullptr;
+    QPushButton *m_connectWithCode = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    DevicesPage *m_devices = nullptr;
 };

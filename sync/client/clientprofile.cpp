@@ -17,12 +17,26 @@ const QString kCaCertificate = QStringLiteral("server/ca_cert");
 const QString kClockOffset = QStringLiteral("server/clock_offset_ms");
 } // namespace
 
+namespace {
+// The folder and settings.ini were readable by every local user before (0755 and 0644) and may
+// hold a token: private from the first write on, also in a profile made by an older version.
+QString privateSettingsFile(const QString &folder)
+{
+    QFile::setPermissions(folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    const QString path = folder + QStringLiteral("/settings.ini");
+    QFile file(path);
+    if (!file.exists())
+        file.open(QIODevice::WriteOnly); // QSettings keeps the mode of the file it replaces
+    file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    return path;
+}
+} // namespace
+
 ClientProfile::ClientProfile(const QString &folder)
     : m_folder(QDir(folder).absolutePath()),
       m_writable(QDir().mkpath(m_folder)),
-      m_settings(m_folder + QStringLiteral("/settings.ini"), QSettings::IniFormat)
+      m_settings(privateSettingsFile(m_folder), QSettings::IniFormat)
 {
-    QFile::setPermissions(m_folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
 }
 
 QString ClientProfile::defaultFolder()
@@ -36,15 +50,28 @@ QString ClientProfile::localDatabasePath() const
     return m_folder + QStringLiteral("/local.sqlite");
 }
 
+QString ClientProfile::newDeviceId()
+{
+    return QStringLiteral("dev-%1").arg(QRandomGenerator::system()->generate64(), 16, 16,
+                                        QLatin1Char('0'));
+}
+
 QString ClientProfile::deviceId()
 {
-    QString id = m_settings.value(kDeviceId).toString();
-    if (id.isEmpty()) {
-        id = QStringLiteral("dev-%1").arg(QRandomGenerator::system()->generate64(), 16, 16,
-                                          QLatin1Char('0'));
-        m_settings.setValue(kDeviceId, id);
-        m_settings.sync();
-    }
+    const QString id = m_settings.value(kDeviceId).toString();
+    return id.isEmpty() ? renewDeviceId() : id;
+}
+
+void ClientProfile::setDeviceId(const QString &deviceId)
+{
+    m_settings.setValue(kDeviceId, deviceId);
+    m_settings.sync();
+}
+
+QString ClientProfile::renewDeviceId()
+{
+    const QString id = newDeviceId();
+    setDeviceId(id);
     return id;
 }
 
@@ -85,7 +112,10 @@ QString ClientProfile::token() const
 
 void ClientProfile::setToken(const QString &token)
 {
-    m_settings.setValue(kToken, token);
+    if (token.isEmpty())
+        m_settings.remove(kToken);
+    else
+        m_settings.setValue(kToken, token);
 }
 
 QString ClientProfile::caCertificatePath() const

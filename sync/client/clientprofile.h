@@ -22,12 +22,20 @@ public:
 
     // Made once per profile and kept.
     QString deviceId();
+    // Keeps `deviceId` as this profile's (after renewal: a copied profile).
+    void setDeviceId(const QString &deviceId);
+    // A new device id, kept: for a profile copied from another device (409 device_id_taken).
+    QString renewDeviceId();
+    // A fresh random device id ("dev-" and 16 hex digits).
+    static QString newDeviceId();
     QString deviceName() const;
     void setDeviceName(const QString &name);
 
     // The sync servers, in the order to try them (a profile from before lists had one).
     ServerList servers() const;
     void setServers(const ServerList &servers);
+    // The token kept in settings.ini: where no keyring answers, or from an older version
+    // (TokenVault decides; everything else asks it). Empty removes it.
     QString token() const;
     void setToken(const QString &token);
     // A PEM file of certificates to trust for an https server besides the system's ("": none).

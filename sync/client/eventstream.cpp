@@ -19,6 +19,8 @@ EventStream::EventStream(ServerPool &pool, QObject *parent) : QObject(parent), m
         // one changed, followCurrentServer() opens another with a ticket of its own.
         m_ticket = m_pool.ticket();
     });
+    // A removed device streams nothing more (the sync client found out first).
+    connect(&m_pool, &ServerPool::tokenRefused, this, &EventStream::stop);
 }
 
 EventStream::~EventStream()
@@ -75,6 +77,7 @@ void EventStream::connectNow()
     QNetworkRequest request = m_pool.request(QStringLiteral("/v1/events"), kSilenceLimitMs);
     request.setRawHeader("Accept", "text/event-stream");
     m_ticket = m_pool.ticket();
+    m_token = m_pool.token();
     m_buffer.clear();
     m_reply = m_network.get(request);
     connect(m_reply, &QNetworkReply::readyRead, this, &EventStream::readEvents);
@@ -127,6 +130,12 @@ void EventStream::handleEnd()
     reply->deleteLater();
     m_reply = nullptr;
     setConnected(false);
+    if (status == 401) {
+        // The device was removed: the pool tells the sync client, and nothing retries.
+        m_pool.refuseToken(m_token);
+        m_running = false;
+        return;
+    }
     if (!m_running)
         return;
     // A stream that ended after it was open goes back to the same server first (a restart, a

@@ -52,6 +52,7 @@ private:
     ServerPool &m_pool;
     int m_untried = 0; // servers of this round not tried yet, the current one included
     ServerPool::Ticket m_ticket; // the server of the stream being opened or open
+    QString m_token; // the token it was opened with
     bool m_movingOn = false; // this stream is moving the pool on: nothing to follow
     QPointer<QNetworkReply> m_reply;
     QByteArray m_buffer;

@@ -119,6 +119,11 @@ void LocalCopy::restamp(const ProgressRecord &old, const ProgressRecord &restamp
     });
 }
 
+void LocalCopy::renameDevice(const QString &from, const QString &to)
+{
+    post([from, to](LocalStore &store) { return store.renameDevice(from, to); });
+}
+
 void LocalCopy::hide(const QString &contentId, qint64 observedAtMs)
 {
     post([contentId, observedAtMs](LocalStore &store) {

@@ -47,6 +47,8 @@ public:
     void markDelivered(const ProgressRecord &delivered);
     void restamp(const ProgressRecord &old, const ProgressRecord &restamped, qint64 offsetMs);
 
+    void renameDevice(const QString &from, const QString &to);
+
     void hide(const QString &contentId, qint64 observedAtMs);
     void withoutHidden(const QList<ProgressRecord> &records, QObject *context,
                        std::function<void(StoreResult<QList<ProgressRecord>>)> done);

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -81,6 +82,13 @@ bool LocalStore::openConnection(const QString &path, QString *error)
             *error = QStringLiteral("cannot create the folder of %1").arg(path);
         return false;
     }
+    // What this device watched is the person's own: readable by them alone. SQLite makes the
+    // -wal and -shm files with the database's mode; an older version's files were 0644.
+    QFile database(path);
+    if (!database.exists())
+        database.open(QIODevice::WriteOnly); // an empty file is an empty database to SQLite
+    for (const QString &file : QStringList{path, path + u"-wal", path + u"-shm"})
+        QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner);
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=3000"));
@@ -284,6 +292,15 @@ StoreResult<void> LocalStore::restamp(const ProgressRecord &old, const ProgressR
     if (!exec(outbox, &error) || !exec(fix, &error) || !transaction.commit(&error))
         return StoreError{error};
     return {};
+}
+
+StoreResult<void> LocalStore::renameDevice(const QString &from, const QString &to)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    query.prepare(QStringLiteral("UPDATE outbox SET device_id = ? WHERE device_id = ?"));
+    query.addBindValue(to);
+    query.addBindValue(from);
+    return done(query);
 }
 
 StoreResult<void> LocalStore::hide(const QString &contentId, qint64 observedAtMs)

@@ -57,6 +57,9 @@ public:
     StoreResult<void> restamp(const ProgressRecord &old, const ProgressRecord &restamped,
                               qint64 offsetMs);
 
+    // The updates of device `from` in the outbox become device `to`'s (a new device id).
+    StoreResult<void> renameDevice(const QString &from, const QString &to);
+
     // Hides a video from recent() until an observation newer than `observedAtMs` arrives.
     StoreResult<void> hide(const QString &contentId, qint64 observedAtMs);
     // `records` less the ones hidden at or after their observation.

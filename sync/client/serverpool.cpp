@@ -11,7 +11,10 @@ ServerPool::ServerPool(QObject *parent) : QObject(parent), m_tls(TlsTrust::confi
 
 void ServerPool::setServers(const ServerList &servers, const QString &token)
 {
-    m_token = token;
+    if (token != m_token) {
+        m_token = token;
+        m_refused = false;
+    }
     if (servers == m_servers)
         return;
     const QUrl before = current();
@@ -45,10 +48,21 @@ QNetworkRequest ServerPool::request(const QString &path, int timeoutMs) const
     url.setPath(base + path.section(u'?', 0, 0));
     url.setQuery(path.section(u'?', 1));
     QNetworkRequest request(url);
-    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    if (!m_token.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     request.setTransferTimeout(timeoutMs);
     request.setSslConfiguration(m_tls);
     return request;
+}
+
+void ServerPool::refuseToken(const QString &token)
+{
+    if (token != m_token || m_refused)
+        return;
+    m_refused = true;
+    qCWarning(lcServers) << "the server refused this device's token (401): it was removed; "
+                            "nothing is sent until it is connected again";
+    Q_EMIT tokenRefused();
 }
 
 bool ServerPool::isAway(int status)

@@ -43,16 +43,21 @@ public:
 
     const ServerList &servers() const { return m_servers; }
     QString token() const { return m_token; }
-    // A server to talk to and a token to talk with.
-    bool isUsable() const { return !m_servers.isEmpty() && !m_token.isEmpty(); }
+    // A server to talk to and a token to talk with, which no server refused.
+    bool isUsable() const { return !m_servers.isEmpty() && !m_token.isEmpty() && !m_refused; }
+    // A server answered 401 to `token`: the device was removed (or the token revoked), on every
+    // server of the list alike. Nothing is sent with it any more; another token (setServers)
+    // starts again. Ignored for a token no longer in use.
+    void refuseToken(const QString &token);
+    bool isTokenRefused() const { return m_refused; }
     // The server requests go to now (empty without one).
     QUrl current() const { return m_servers.at(m_current); }
     // Uses `server` of the list from now on; ignores a server not in the list.
     void setCurrent(const QUrl &server);
 
     Ticket ticket() const { return {m_current, m_generation}; }
-    // A request for `path` (query included) on the current server, with the token, the trusted
-    // certificates and a transfer timeout of `timeoutMs`.
+    // A request for `path` (query included) on the current server, with the token (none while it
+    // is empty: pairing), the trusted certificates and a transfer timeout of `timeoutMs`.
     QNetworkRequest request(const QString &path, int timeoutMs) const;
 
     static bool isAway(int status);
@@ -68,11 +73,14 @@ Q_SIGNALS:
     void currentChanged(const QUrl &server);
     // Another list of servers is in use.
     void serversChanged();
+    // The token in use was refused (401), once per token.
+    void tokenRefused();
 
 private:
     ServerList m_servers;
     int m_current = 0;
     quint64 m_generation = 0; // changes with the list: an answer from an older list moves nothing
     QString m_token;
+    bool m_refused = false;
     QSslConfiguration m_tls;
 };

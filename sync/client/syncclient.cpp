@@ -1,5 +1,6 @@
 #include "client/syncclient.h"
 
+#include "client/clientprofile.h"
 #include "client/localcopy.h"
 #include "protocol/errorcode.h"
 #include "protocol/progressorder.h"
@@ -21,12 +22,20 @@ qint64 nowMs()
 } // namespace
 
 SyncClient::SyncClient(LocalCopy &local, ServerPool &pool, QObject *parent)
-    : QObject(parent), m_local(local), m_pool(pool)
+    : QObject(parent), m_local(local), m_pool(pool), m_exchange(pool)
 {
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &SyncClient::deliver);
     // The status display names the server in use.
     connect(&m_pool, &ServerPool::currentChanged, this, &SyncClient::statusChanged);
+    m_exchange.setObserver([this](const ServerAnswer &answer) { noteServerTime(answer); });
+    // Whichever request heard the 401 (this client's or the event stream's): nothing waits on
+    // it, what is pending stays in the outbox.
+    connect(&m_pool, &ServerPool::tokenRefused, this, [this] {
+        m_retry.stop();
+        setOnline(false);
+        Q_EMIT deviceRemoved();
+    });
 }
 
 void SyncClient::setDevice(const QString &deviceId, const QString &deviceName)
@@ -77,21 +86,15 @@ ProgressRecord SyncClient::markWatched(const ProgressRecord &base, bool watched)
     return report(mark);
 }
 
-QNetworkRequest SyncClient::request(const QString &path, int timeoutMs) const
+void SyncClient::noteServerTime(const ServerAnswer &answer)
 {
-    QNetworkRequest request = m_pool.request(path, timeoutMs);
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    return request;
-}
-
-void SyncClient::noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 receivedAtMs)
-{
-    const QJsonValue serverTime =
-        QJsonDocument::fromJson(body).object().value(QStringLiteral("server_time_ms"));
+    if (answer.status == 0)
+        return;
+    const QJsonValue serverTime = answer.json().value(QStringLiteral("server_time_ms"));
     if (!serverTime.isDouble())
         return;
     const qint64 previous = m_clock.offsetMs();
-    m_clock.addSample(qint64(serverTime.toDouble()), sentAtMs, receivedAtMs);
+    m_clock.addSample(qint64(serverTime.toDouble()), answer.sentAtMs, answer.receivedAtMs);
     if (m_clock.offsetMs() != previous)
         Q_EMIT clockOffsetChanged(m_clock.offsetMs());
 }
@@ -108,45 +111,30 @@ void SyncClient::setOnline(bool online)
     Q_EMIT statusChanged();
 }
 
+void SyncClient::exchange(const ServerExchange::Request &request, QObject *context,
+                          std::function<void(const ServerAnswer &)> done)
+{
+    if (!hasServer()) {
+        // Nothing waits: a removed device answers itself as the server did.
+        ServerAnswer answer;
+        answer.status = m_pool.isTokenRefused() ? 401 : 0;
+        answer.failure = m_pool.isTokenRefused() ? QStringLiteral("this device was removed (401)")
+                                                 : QStringLiteral("no server");
+        QMetaObject::invokeMethod(
+            context, [done, answer] { done(answer); }, Qt::QueuedConnection);
+        return;
+    }
+    m_exchange.send(request, context, [this, done](const ServerAnswer &answer) {
+        setOnline(answer.status >= 200 && answer.status < 500 && answer.status != 401);
+        done(answer);
+    });
+}
+
 void SyncClient::exchange(const QByteArray &verb, const QString &path, int timeoutMs,
                           QObject *context, std::function<void(int, const QJsonObject &)> done)
 {
-    if (!hasServer()) {
-        QMetaObject::invokeMethod(
-            context, [done] { done(0, {}); }, Qt::QueuedConnection);
-        return;
-    }
-    exchangeUntil(verb, path, nowMs() + timeoutMs, m_pool.servers().size(), context,
-                  std::move(done));
-}
-
-void SyncClient::exchangeUntil(const QByteArray &verb, const QString &path, qint64 deadlineMs,
-                               int serversLeft, QObject *context,
-                               std::function<void(int, const QJsonObject &)> done)
-{
-    // The time left is shared among the servers not tried yet, so that one that never answers
-    // cannot use it all.
-    const qint64 sentAt = nowMs();
-    const int timeoutMs = int(std::max<qint64>(1, (deadlineMs - sentAt) / serversLeft));
-    const ServerPool::Ticket ticket = m_pool.ticket();
-    QNetworkReply *reply = m_network.sendCustomRequest(request(path, timeoutMs), verb);
-    connect(reply, &QNetworkReply::finished, context,
-            [this, reply, sentAt, verb, path, deadlineMs, serversLeft, context, ticket, done] {
-                reply->deleteLater();
-                const QByteArray body =
-                    reply->isOpen() ? reply->readAll() : QByteArray(); // not after a timeout
-                const int status =
-                    reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                if (status != 0)
-                    noteServerTime(body, sentAt, nowMs());
-                if (ServerPool::isAway(status) && serversLeft > 1 && nowMs() < deadlineMs
-                    && m_pool.moveOn(ticket, ServerPool::failure(reply, status))) {
-                    exchangeUntil(verb, path, deadlineMs, serversLeft - 1, context, done);
-                    return;
-                }
-                setOnline(status >= 200 && status < 500 && status != 401);
-                done(status, QJsonDocument::fromJson(body).object());
-            });
+    exchange({verb, path, {}, timeoutMs}, context,
+             [done](const ServerAnswer &answer) { done(answer.status, answer.json()); });
 }
 
 void SyncClient::fetch(const QString &contentId, int timeoutMs, QObject *context,
@@ -241,6 +229,72 @@ void SyncClient::forget(const QString &contentId, qint64 seenObservedAtMs, QObje
              [done](int status, const QJsonObject &) { done(status == 204 || status == 404); });
 }
 
+void SyncClient::fetchDevices(int timeoutMs, QObject *context,
+                              std::function<void(bool, QList<DeviceEntry>, QString)> done)
+{
+    exchange({"GET", QStringLiteral("/v1/devices"), {}, timeoutMs}, context,
+             [done](const ServerAnswer &answer) {
+                 QList<DeviceEntry> devices;
+                 if (answer.status != 200) {
+                     done(false, devices, answer.failure);
+                     return;
+                 }
+                 for (const QJsonValue &item : answer.json().value(u"items").toArray()) {
+                     const QJsonObject object = item.toObject();
+                     DeviceEntry device;
+                     device.id = object.value(u"id").toString();
+                     device.deviceName = object.value(u"device_name").toString();
+                     device.deviceId = object.value(u"device_id").toString();
+                     device.createdAtMs = qint64(object.value(u"created_at_ms").toDouble());
+                     device.lastSeenMs = qint64(object.value(u"last_seen_ms").toDouble());
+                     device.lastContentId = object.value(u"last_content_id").toString();
+                     device.thisDevice = object.value(u"this_device").toBool();
+                     if (!device.id.isEmpty())
+                         devices.append(device);
+                 }
+                 done(true, devices, QString());
+             });
+}
+
+void SyncClient::removeDevice(const QString &id, QObject *context,
+                              std::function<void(bool, QString)> done)
+{
+    const QString path =
+        QStringLiteral("/v1/devices/") + QString::fromLatin1(QUrl::toPercentEncoding(id));
+    exchange({"DELETE", path, {}, kRequestTimeoutMs}, context, [done](const ServerAnswer &answer) {
+        const bool removed = answer.status == 204;
+        done(removed, removed ? QString() : answer.failure);
+    });
+}
+
+void SyncClient::approvePairing(const QString &code, QObject *context,
+                                std::function<void(ApproveResult)> done)
+{
+    const QByteArray body =
+        QJsonDocument(QJsonObject{{QStringLiteral("code"), code}}).toJson(QJsonDocument::Compact);
+    exchange({"POST", QStringLiteral("/v1/pairings/approve"), body, kRequestTimeoutMs}, context,
+             [done](const ServerAnswer &answer) {
+                 ApproveResult result;
+                 switch (answer.status) {
+                 case 200:
+                     result.outcome = ApproveResult::Approved;
+                     result.deviceName = answer.json().value(u"device_name").toString();
+                     break;
+                 case 404:
+                     result.outcome = ApproveResult::WrongCode;
+                     break;
+                 case 429:
+                     result.outcome = ApproveResult::TooManyTries;
+                     result.retryAfterSeconds = answer.retryAfterSeconds;
+                     break;
+                 default:
+                     result.outcome = ApproveResult::Failed;
+                     result.error = answer.failure;
+                 }
+                 done(result);
+             });
+}
+
 void SyncClient::deliver()
 {
     if (!hasServer())
@@ -287,62 +341,64 @@ void SyncClient::sendBatch(const QList<PendingUpdate> &pending)
         }
         batch.append(update);
     }
-    postBatch(batch, m_pool.servers().size());
-}
-
-void SyncClient::postBatch(const QList<PendingUpdate> &batch, int serversLeft)
-{
     QJsonArray updates;
     for (const PendingUpdate &update : batch)
         updates.append(RecordCodec::toJson(update.record));
     const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("updates"), updates}})
                                 .toJson(QJsonDocument::Compact);
-    const qint64 sentAt = nowMs();
-    const ServerPool::Ticket ticket = m_pool.ticket();
-    QNetworkReply *reply =
-        m_network.post(request(QStringLiteral("/v1/sync"), kRequestTimeoutMs), body);
-    connect(
-        reply, &QNetworkReply::finished, this, [this, reply, batch, sentAt, ticket, serversLeft] {
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            // The same batch to the next server, in this same attempt: nothing has left the
-            // outbox, and an update this server applied before going away may land twice,
-            // which the ordering rule makes harmless.
-            if (ServerPool::isAway(status) && serversLeft > 1
-                && m_pool.moveOn(ticket, ServerPool::failure(reply, status))) {
-                reply->deleteLater();
-                postBatch(batch, serversLeft - 1);
-                return;
-            }
-            handleBatchReply(reply, batch, sentAt);
-        });
+    // Each server of the list gets the whole time: the same batch goes to the next one in this
+    // same attempt when one is away. Nothing has left the outbox, and an update a server applied
+    // before going away may land twice, which the ordering rule makes harmless.
+    m_exchange.send({"POST", QStringLiteral("/v1/sync"), body, kRequestTimeoutMs, true}, this,
+                    [this, batch](const ServerAnswer &answer) { handleBatchReply(answer, batch); });
 }
 
-void SyncClient::handleBatchReply(QNetworkReply *reply, const QList<PendingUpdate> &batch,
-                                  qint64 sentAtMs)
+void SyncClient::renewDeviceId()
 {
-    reply->deleteLater();
-    m_inFlight = false;
-    const QByteArray body =
-        reply->isOpen() ? reply->readAll() : QByteArray(); // not after a timeout
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (status != 0)
-        noteServerTime(body, sentAtMs, nowMs());
+    const QString taken = m_deviceId;
+    m_deviceId = ClientProfile::newDeviceId();
+    // Once per renewal: a copied profile, two devices from now on.
+    qCWarning(lcSync).noquote() << "device id" << taken
+                                << "belongs to another device of this user (a copied profile?);"
+                                   " this device is now"
+                                << m_deviceId;
+    m_local.renameDevice(taken, m_deviceId);
+    for (ProgressRecord &record : m_unsettled) {
+        if (record.deviceId == taken)
+            record.deviceId = m_deviceId;
+    }
+    Q_EMIT deviceIdRenewed(m_deviceId);
+}
 
-    if (status != 200) {
-        qCInfo(lcSync).noquote() << "delivery failed:" << ServerPool::failure(reply, status) << "-"
-                                 << batch.size() << "update(s) stay in the outbox";
+void SyncClient::handleBatchReply(const ServerAnswer &answer, const QList<PendingUpdate> &batch)
+{
+    m_inFlight = false;
+    if (answer.status == 409 && answer.errorCode() == ErrorCode::kDeviceIdTaken && !m_renewed) {
+        // Nothing of the request was written: the outbox goes again under a new id, now.
+        // Another 409 before a delivery succeeds waits for the backoff (below).
+        m_renewed = true;
+        renewDeviceId();
+        deliver();
+        return;
+    }
+    if (answer.status != 200) {
+        qCInfo(lcSync).noquote() << "delivery failed:" << answer.failure << "-" << batch.size()
+                                 << "update(s) stay in the outbox";
         setOnline(false);
         settleReports(batch, false);
         refreshPendingCount();
-        scheduleRetry();
+        // A removed device waits for nothing.
+        if (!m_pool.isTokenRefused())
+            scheduleRetry();
         Q_EMIT deliveryFinished(false);
         return;
     }
 
     setOnline(true);
     m_backoff.reset();
-    const QJsonArray results =
-        QJsonDocument::fromJson(body).object().value(QStringLiteral("results")).toArray();
+    m_renewed = false;
+    const QJsonArray results = answer.json().value(u"results").toArray();
+
     bool restamped = false;
     QList<PendingUpdate> delivered;
     QList<PendingUpdate> kept;

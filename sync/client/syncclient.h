@@ -1,15 +1,17 @@
 #pragma once
 
+#include "client/approveresult.h"
 #include "client/backoff.h"
 #include "client/continueentry.h"
+#include "client/deviceentry.h"
 #include "client/localstore.h"
+#include "client/serverexchange.h"
 #include "client/serverpool.h"
 #include "protocol/clockoffset.h"
 #include "protocol/progressrecord.h"
 #include "protocol/protocollimits.h"
 
 #include <QList>
-#include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -40,6 +42,11 @@ struct FetchResult
 // delivery attempt before the backoff, and once per fetch within the caller's time. Any other
 // answer, a 401 or 404 say, is the answer. An update leaves the outbox only once a server took
 // it, and sending it to another server again is safe: the newest observation wins everywhere.
+//
+// A 401 to any request means this device was removed (or its token revoked): deviceRemoved(),
+// and nothing is sent any more; the local copy and the outbox stay. A 409 device_id_taken means
+// another device of the user has this device id (a copied profile): the client makes itself a
+// new one (deviceIdRenewed), gives it to the updates of the outbox and sends them again.
 class SyncClient final : public QObject
 {
     Q_OBJECT
@@ -101,6 +108,18 @@ public:
     void forget(const QString &contentId, qint64 seenObservedAtMs, QObject *context,
                 std::function<void(bool ok)> done);
 
+    // GET /v1/devices: the user's devices, newest last seen first. Not ok (with why) without an
+    // answer in time.
+    void fetchDevices(int timeoutMs, QObject *context,
+                      std::function<void(bool ok, QList<DeviceEntry>, QString error)> done);
+    // DELETE /v1/devices/{id}. This device's own id signs it out (deviceRemoved follows at its
+    // next request).
+    void removeDevice(const QString &id, QObject *context,
+                      std::function<void(bool ok, QString error)> done);
+    // POST /v1/pairings/approve: the device showing `code` becomes one of this user's.
+    void approvePairing(const QString &code, QObject *context,
+                        std::function<void(ApproveResult)> done);
+
     // Tries to deliver the outbox now (at launch, and whenever the server may be back).
     void deliver();
 
@@ -125,31 +144,35 @@ Q_SIGNALS:
     // A delivery attempt ended: the outbox is empty (ok), or the server could not be reached or
     // the outbox could not be read.
     void deliveryFinished(bool ok);
+    // A server answered 401: this device was removed. Once per token (ServerPool::tokenRefused).
+    void deviceRemoved();
+    // The device id was another device's (409 device_id_taken): this one uses `deviceId` from
+    // now on, to be kept in the profile.
+    void deviceIdRenewed(const QString &deviceId);
 
 private:
-    QNetworkRequest request(const QString &path, int timeoutMs) const;
-    // One request and its answer: `done` gets the HTTP status (0: no answer) and the JSON body.
-    // Goes to the next server when the current one is away, as long as time is left.
+    // One request and its answer (ServerExchange), online state kept. Without a usable server
+    // it answers at once: 401 once the token was refused, else no answer (0).
+    void exchange(const ServerExchange::Request &request, QObject *context,
+                  std::function<void(const ServerAnswer &)> done);
+    // The same, for callers that need only the status and the JSON body.
     void exchange(const QByteArray &verb, const QString &path, int timeoutMs, QObject *context,
                   std::function<void(int, const QJsonObject &)> done);
-    void exchangeUntil(const QByteArray &verb, const QString &path, qint64 deadlineMs,
-                       int serversLeft, QObject *context,
-                       std::function<void(int, const QJsonObject &)> done);
     void fetchRecords(const QString &path, int timeoutMs, QObject *context,
                       std::function<void(bool, QList<ProgressRecord>)> done);
-    void noteServerTime(const QByteArray &body, qint64 sentAtMs, qint64 receivedAtMs);
+    void noteServerTime(const ServerAnswer &answer);
     void setOnline(bool online);
     void sendBatch(const QList<PendingUpdate> &batch);
-    // Posts the batch to the current server; `serversLeft` counts it and those still untried.
-    void postBatch(const QList<PendingUpdate> &batch, int serversLeft);
-    void handleBatchReply(QNetworkReply *reply, const QList<PendingUpdate> &batch, qint64 sentAtMs);
+    void handleBatchReply(const ServerAnswer &answer, const QList<PendingUpdate> &batch);
+    // After a 409 device_id_taken: a new device id for this device and its outbox.
+    void renewDeviceId();
     void settleReports(const QList<PendingUpdate> &batch, bool delivered);
     void scheduleRetry();
     void refreshPendingCount();
 
     LocalCopy &m_local;
-    QNetworkAccessManager m_network;
     ServerPool &m_pool;
+    ServerExchange m_exchange;
     QString m_deviceId;
     QString m_deviceName;
     ClockOffset m_clock;
@@ -159,6 +182,7 @@ private:
     qint64 m_lastExchangeMs = 0;
     bool m_inFlight = false;
     bool m_again = false; // a report arrived while a batch was in flight
+    bool m_renewed = false; // a new device id is being tried: another 409 waits for the backoff
     int m_pendingCount = 0;
     QList<ProgressRecord> m_unsettled; // reports whose delivery has not been tried yet
     Backoff m_backoff;

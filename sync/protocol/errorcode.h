@@ -15,4 +15,5 @@ constexpr QLatin1String kClockSkew("clock_skew");
 constexpr QLatin1String kRateLimited("rate_limited");
 constexpr QLatin1String kUnavailable("unavailable");
 constexpr QLatin1String kInternal("internal");
+constexpr QLatin1String kDeviceIdTaken("device_id_taken"); // v1.1: a copied profile
 } // namespace ErrorCode
