@@ -1,9 +1,12 @@
-// `playmark --pair --events` end to end, with real processes: playmark-server, a TV that plays
-// the sample with its token, and a Phone (offscreen, no session bus: its token goes to the
-// profile) that prints its code, is approved with `playmark-server user approve`, prints
-// `paired`, and resumes where the TV stopped; started again without a token, it is still
-// connected. And `--pair` without a server is a usage error.
+// The player's token end to end, with real processes: playmark-server, a TV that plays the
+// sample with its token, and a Phone (offscreen, no session bus: its token goes to the profile)
+// started with `--pair --events` that prints its code, is approved with `playmark-server user
+// approve`, prints `paired`, and resumes where the TV stopped; started again without a token, it
+// is still connected. `--pair` without a server is a usage error. And a player on a private
+// session bus with gnome-keyring unlocked keeps its token there, not in its profile.
 #include "serverprocess.h"
+#include "sessionbus.h"
+#include "unlockedkeyring.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -56,6 +59,7 @@ private Q_SLOTS:
     void initTestCase();
     void pairsWithACodeApprovedOnTheServer();
     void pairWithoutAServerIsAUsageError();
+    void theTokenGoesToTheKeyring();
 
 private:
     // The player's environment: offscreen, and no session bus (so no keyring): the token is
@@ -190,6 +194,57 @@ void tst_PairPlayer::pairWithoutAServerIsAUsageError()
     QVERIFY(run.exitedNormally());
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(run.err.contains("--pair needs --server"), run.err.constData());
+}
+
+void tst_PairPlayer::theTokenGoesToTheKeyring()
+{
+    // A desktop session of its own: a bus, and a keyring unlocked with a password on stdin, its
+    // files in a temporary home.
+    QTemporaryDir home;
+    QVERIFY(home.isValid());
+    SessionBus bus;
+    QString error;
+    QVERIFY2(bus.start(kTimeoutMs, &error), qPrintable(error));
+    QProcessEnvironment session = bus.environment(playerEnvironment());
+    QVERIFY(QDir().mkpath(home.filePath(u"run"_s)));
+    QFile::setPermissions(home.filePath(u"run"_s),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    session.insert(u"HOME"_s, home.path());
+    session.insert(u"XDG_RUNTIME_DIR"_s, home.filePath(u"run"_s));
+    session.insert(u"XDG_DATA_HOME"_s, home.filePath(u"data"_s));
+    session.insert(u"XDG_CONFIG_HOME"_s, home.filePath(u"config"_s));
+    UnlockedKeyring keyring;
+    QVERIFY2(keyring.start(session, kTimeoutMs, &error), qPrintable(error));
+
+    const ServedUser served =
+        serveNewUser(kServerBin, m_dir.filePath(u"keyring-db.sqlite"_s), kTimeoutMs, u"family"_s);
+    QVERIFY2(served.error.isEmpty(), qPrintable(served.error));
+    const QString profile = m_dir.filePath(u"KeyringTV"_s);
+    const Run tv = runProcess(kPlayerBin,
+                              {u"--profile"_s, profile, u"--device"_s, u"TV"_s, u"--server"_s,
+                               served.server->url(), u"--token"_s, served.token, u"--events"_s,
+                               u"--quit-after"_s, u"1"_s, kSample},
+                              session, kTimeoutMs);
+    QVERIFY2(tv.exitedNormally() && tv.exitCode == 0, tv.err.constData());
+    QCOMPARE(firstEvent(eventsIn(tv.out), u"quit"_s).value(u"pending"_s).toInt(), 0);
+
+    // In the keyring under the profile's path; not in the profile.
+    const Run lookup =
+        runProcess(u"secret-tool"_s, {u"lookup"_s, u"server"_s, u"playmark"_s, u"user"_s, profile},
+                   session, kTimeoutMs);
+    QCOMPARE(QString::fromUtf8(lookup.out.trimmed()), served.token);
+    QFile settings(profile + u"/settings.ini"_s);
+    QVERIFY(settings.open(QIODevice::ReadOnly));
+    QVERIFY(!settings.readAll().contains(served.token.toUtf8()));
+
+    // The next start reads it from there and is connected.
+    const Run again = runProcess(
+        kPlayerBin, {u"--profile"_s, profile, u"--events"_s, u"--quit-after"_s, u"1"_s, kSample},
+        session, kTimeoutMs);
+    QVERIFY2(again.exitedNormally() && again.exitCode == 0, again.err.constData());
+    const QList<QJsonObject> events = eventsIn(again.out);
+    QCOMPARE(firstEvent(events, u"resumed"_s).value(u"source"_s).toString(), u"server"_s);
+    QCOMPARE(firstEvent(events, u"quit"_s).value(u"pending"_s).toInt(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_PairPlayer)
