@@ -2,14 +2,15 @@
 
 #include "progressstore.h"
 #include "protocol/sqlrecord.h"
+#include "revocationstore.h"
 #include "storageconnection.h"
 #include "userstore.h"
 
 #include <QString>
 
-// The server's database as one object: a connection (StorageConnection) and the two stores that
-// share it, users and tokens (UserStore) and progress (ProgressStore). One instance is used from
-// one thread.
+// The server's database as one object: a connection (StorageConnection) and the stores that
+// share it, users and tokens (UserStore), progress (ProgressStore) and the removals of devices
+// (RevocationStore). One instance is used from one thread.
 class ServerStorage final
 {
     Q_DISABLE_COPY_MOVE(ServerStorage)
@@ -39,9 +40,11 @@ public:
 
     UserStore &users() { return m_users; }
     ProgressStore &progress() { return m_progress; }
+    RevocationStore &revocations() { return m_revocations; }
 
 private:
     StorageConnection m_connection; // before the stores, which use it
     UserStore m_users{m_connection};
     ProgressStore m_progress{m_connection};
+    RevocationStore m_revocations{m_connection};
 };

@@ -44,10 +44,6 @@ public:
     void close();
 
     void write(const WriteOp &op, QObject *context, WriteDone done);
-    // Drops the forgets observed before `cutoffMs`, on the writer's thread (after the writes
-    // already queued); `done(ok, dropped)` comes back on this object's thread.
-    void dropForgottenBefore(qint64 cutoffMs, QObject *context,
-                             std::function<void(bool ok, int dropped)> done);
 
     template<typename Result>
     void read(std::function<Result(ServerStorage &)> job, QObject *context,
@@ -55,6 +51,17 @@ public:
     {
         runOnThread<Result>(
             m_readerContext, this, context, [reader = m_reader.get(), job] { return job(*reader); },
+            std::move(done));
+    }
+
+    // A job of its own on the writer's thread and connection, in turn with the grouped writes,
+    // for changes that are not progress updates (devices, pairings).
+    template<typename Result>
+    void writeJob(std::function<Result(ServerStorage &)> job, QObject *context,
+                  std::function<void(Result)> done)
+    {
+        runOnThread<Result>(
+            m_writerContext, this, context, [writer = m_writer.get(), job] { return job(*writer); },
             std::move(done));
     }
 
