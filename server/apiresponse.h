@@ -17,6 +17,7 @@ enum class ApiError {
     ClockSkew,
     RateLimited,
     Unavailable,
+    DeviceIdTaken, // v1.1
 };
 
 int apiErrorStatus(ApiError error);

@@ -55,6 +55,10 @@ HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &
       m_cache(cache),
       m_listener(listener)
 {
+    connect(&m_api, &ProgressApi::deviceBound, this,
+            [this](const QString &deviceKey, const QString &deviceId) {
+                m_tokens.setBoundDeviceId(deviceKey, deviceId);
+            });
 }
 
 qsizetype HttpFrontend::pendingAnswers() const
@@ -207,14 +211,14 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
         return m_api.list(userId, call.query, reply);
     case Kind::ProgressItem:
         if (call.method == Method::Put)
-            return m_api.put(userId, id, call.body, reply);
+            return m_api.put(identity, id, call.body, reply);
         if (call.method == Method::Delete)
             return m_api.remove(userId, id, call.query, reply);
         return m_api.get(userId, id, reply);
     case Kind::ProgressHistory:
         return m_api.history(userId, id, call.query, reply);
     case Kind::Sync:
-        return m_api.sync(userId, call.body, reply);
+        return m_api.sync(identity, call.body, reply);
     case Kind::Continue:
         return m_api.continueList(userId, call.query, reply);
     case Kind::Events:

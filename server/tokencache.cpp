@@ -34,3 +34,11 @@ void TokenCache::forget(qint64 userId, const QString &deviceKey)
             ++it;
     }
 }
+
+void TokenCache::setBoundDeviceId(const QString &deviceKey, const QString &deviceId)
+{
+    for (Entry &entry : m_entries) {
+        if (entry.identity.deviceKey == deviceKey)
+            entry.identity.boundDeviceId = deviceId;
+    }
+}

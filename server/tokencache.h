@@ -32,6 +32,8 @@ public:
     // A device was removed (deviceKey empty: every device of the user): its tokens are no
     // longer known. Walks the entries: removals are rare and the cache is bounded.
     void forget(qint64 userId, const QString &deviceKey);
+    // The device's updates now carry `deviceId` (bound by the writer).
+    void setBoundDeviceId(const QString &deviceKey, const QString &deviceId);
     void clear() { m_entries.clear(); }
 
 private:
