@@ -186,6 +186,11 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
             self->answer(slot, response);
     };
     const QString &id = call.route.contentId;
+    // Updates say so themselves, with their video and name (ProgressApi).
+    const bool isUpdate = call.route.kind == Kind::Sync
+        || (call.route.kind == Kind::ProgressItem && call.method == Method::Put);
+    if (identity.isKnown() && !isUpdate)
+        m_api.deviceSeen(identity);
     switch (call.route.kind) {
     case Kind::Health:
         return reply(ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("ok")}}));

@@ -116,6 +116,7 @@ void ProgressApi::apply(const DeviceIdentity &who, const ProgressRecord &update,
     op.userId = userId;
     op.update = update;
     op.receivedAtMs = now;
+    op.touch = m_activity.updated(who.deviceKey, update, now);
     const quint64 epoch = m_cache.epoch();
     m_storage.write(
         op, this,
@@ -196,6 +197,20 @@ void ProgressApi::bindThen(const DeviceIdentity &who, const QList<ProgressRecord
             Q_EMIT deviceBound(who.deviceKey, unbound.constLast());
             next(std::nullopt);
         });
+}
+
+void ProgressApi::deviceSeen(const DeviceIdentity &who)
+{
+    const std::optional<DeviceTouch> touch =
+        m_activity.seen(who.deviceKey, QDateTime::currentMSecsSinceEpoch());
+    if (!touch)
+        return;
+    WriteOp op;
+    op.kind = WriteOp::Kind::Touch;
+    op.userId = who.userId;
+    op.touch = touch;
+    // Nobody waits for it; a failure is logged by the store and the next minute tries again.
+    m_storage.write(op, this, [](bool, const ApplyOutcome &, const QString &) {});
 }
 
 void ProgressApi::settle(qint64 userId, const ApplyOutcome &outcome, quint64 epoch,

@@ -2,6 +2,7 @@
 
 #include "apiresponse.h"
 #include "changefeed.h"
+#include "deviceactivity.h"
 #include "deviceidentity.h"
 #include "progressstore.h"
 #include "protocol/progressrecord.h"
@@ -33,7 +34,7 @@ public:
                 QObject *parent = nullptr);
 
     // `who`'s updates: a device_id new to the device is bound to it first (409 device_id_taken
-    // when another device of the user has it).
+    // when another device of the user has it); the device's activity goes with them.
     void put(const DeviceIdentity &who, const QString &contentId, const QByteArray &body,
              Reply reply);
     void get(qint64 userId, const QString &contentId, Reply reply);
@@ -43,6 +44,8 @@ public:
     void continueList(qint64 userId, const QUrlQuery &query, Reply reply);
     void history(qint64 userId, const QString &contentId, const QUrlQuery &query, Reply reply);
     void sync(const DeviceIdentity &who, const QByteArray &body, Reply reply);
+    // Any other request of the device: its last_seen_ms, at most once a minute.
+    void deviceSeen(const DeviceIdentity &who);
 
     // Several servers on one database (ChangeFeed): changes committed by any of them, in commit
     // order. Keeps the read cache coherent and tells this server's event streams of the others'.
@@ -81,4 +84,5 @@ private:
     EventHub &m_events;
     Metrics &m_metrics;
     QString m_origin;
+    DeviceActivity m_activity;
 };

@@ -195,17 +195,51 @@ QList<CommittedChange> ProgressStore::committedChanges(const QList<WriteOp> &ops
 bool ProgressStore::writeDevices(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes,
                                  QString *error)
 {
-    // Steady state: no op binds, so this is one pass over the group and nothing else.
-    QMap<QString, QList<qsizetype>> binds; // by device, in key order
+    // Steady state: no op binds, a touch only now and then (DeviceActivity), so this is mostly
+    // one pass over the group and nothing else.
+    struct Work
+    {
+        QList<qsizetype> binds;
+        std::optional<DeviceTouch> touch;
+    };
+    QMap<QString, Work> byDevice; // in key order
     for (qsizetype i = 0; i < ops.size(); ++i) {
-        if (ops.at(i).kind == WriteOp::Kind::Bind)
-            binds[ops.at(i).deviceKey].append(i);
+        const WriteOp &op = ops.at(i);
+        if (op.kind == WriteOp::Kind::Bind)
+            byDevice[op.deviceKey].binds.append(i);
+        if (!op.touch)
+            continue;
+        std::optional<DeviceTouch> &touch = byDevice[op.touch->deviceKey].touch;
+        if (!touch) {
+            touch = op.touch;
+            continue;
+        }
+        // Later ops came later: their video and name are the newer ones.
+        touch->seenAtMs = qMax(touch->seenAtMs, op.touch->seenAtMs);
+        if (!op.touch->contentId.isEmpty())
+            touch->contentId = op.touch->contentId;
+        if (!op.touch->deviceName.isEmpty())
+            touch->deviceName = op.touch->deviceName;
     }
-    for (const QList<qsizetype> &indexes : std::as_const(binds)) {
-        for (const qsizetype index : indexes) {
+    for (const Work &work : std::as_const(byDevice)) {
+        for (const qsizetype index : work.binds) {
             if (!bindInTransaction(ops.at(index), &(*outcomes)[index].deviceIdTaken, error))
                 return false;
         }
+        if (!work.touch)
+            continue;
+        QSqlQuery &touch = statements().touch;
+        const auto orKeep = [](const QString &value) {
+            return value.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(value);
+        };
+        touch.addBindValue(work.touch->seenAtMs);
+        touch.addBindValue(work.touch->seenAtMs);
+        touch.addBindValue(orKeep(work.touch->contentId));
+        touch.addBindValue(orKeep(work.touch->deviceName));
+        touch.addBindValue(work.touch->deviceKey);
+        if (!StorageConnection::exec(touch, error))
+            return false;
+        touch.finish();
     }
     return true;
 }
@@ -455,6 +489,10 @@ ProgressStore::Statements &ProgressStore::statements()
             m_statements->prune.prepare(QStringLiteral("DELETE FROM history WHERE ")
                                         + beyondNewest);
         }
+        m_statements->touch.prepare(QStringLiteral(
+            "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"
+            " last_seen_ms END, last_content_id = COALESCE(?, last_content_id),"
+            " device_name = COALESCE(?, device_name) WHERE id = ?"));
         m_statements->select.prepare(
             QStringLiteral("SELECT %1, (SELECT forgotten_at_ms FROM forgotten f WHERE f.user_id = "
                            "progress.user_id AND f.content_id = progress.content_id)"

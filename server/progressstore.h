@@ -1,6 +1,7 @@
 #pragma once
 
 #include "committedchange.h"
+#include "devicetouch.h"
 #include "protocol/progressrecord.h"
 #include "protocol/sqlrecord.h"
 
@@ -54,6 +55,7 @@ struct WriteOp
         // and pairing"): unless another active device of the user has one of them
         // (ApplyOutcome::deviceIdTaken), the last becomes the device's device_id.
         Bind,
+        Touch, // only `touch`
     };
     Kind kind = Kind::Apply;
     qint64 userId = -1;
@@ -62,6 +64,9 @@ struct WriteOp
     qint64 receivedAtMs = 0;
     QString deviceKey; // Bind
     QStringList bindDeviceIds; // Bind
+    // The device's activity to write with this change (any kind), if any: a group writes each
+    // device's once, after its records.
+    std::optional<DeviceTouch> touch;
 };
 
 // The progress records and their history, in the server's database: the ordering rule applied by
@@ -133,7 +138,7 @@ private:
     // record's counts have changed.
     bool recordFinish(qint64 userId, const ProgressRecord &update, bool *isNew, QString *error);
     bool announce(const QList<CommittedChange> &changes, QString *error);
-    // The group's binds, by device (in one order on every server, after the
+    // The group's binds and touches, by device (in one order on every server, after the
     // records, so that two groups never wait for each other's rows in a circle).
     bool writeDevices(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes, QString *error);
     bool bindInTransaction(const WriteOp &op, bool *taken, QString *error);
@@ -151,7 +156,8 @@ private:
               finish(db),
               count(db),
               reported(db),
-              counts(db)
+              counts(db),
+              touch(db)
         {
         }
         QSqlQuery upsert;
@@ -167,6 +173,7 @@ private:
         QSqlQuery count;
         QSqlQuery reported;
         QSqlQuery counts; // SQLite: the counts after a finish
+        QSqlQuery touch; // devices.last_seen_ms and the rest (DeviceTouch)
     };
     Statements &statements();
     bool applyInTransaction(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,

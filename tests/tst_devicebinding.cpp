@@ -1,7 +1,8 @@
 // A device's device_id and what the server knows of it (docs/protocol.md, "Devices and
-// pairing"): updates bind their device_id to the device of their token, and a device_id another
-// active device of the user has is answered 409 device_id_taken with nothing written. The real
-// server in-process, on each engine.
+// pairing"): updates bind their device_id to the device of their token, a device_id another
+// active device of the user has is answered 409 device_id_taken with nothing written, and each
+// device's last_seen_ms, last_content_id and name follow its requests without a statement per
+// update. The real server in-process, on each engine.
 #include "devicefixture.h"
 #include "serverstorage.h"
 #include "syncserver.h"
@@ -17,6 +18,8 @@ using namespace Qt::StringLiterals;
 using DeviceFixture::Answer;
 
 namespace {
+
+constexpr int kTimeoutMs = 30000;
 
 qint64 nowMs()
 {
@@ -47,6 +50,9 @@ private Q_SLOTS:
     void syncWithATakenDeviceIdWritesNothing();
     void removedDevicesIdMayBeTakenAgain();
     void sameDeviceIdForTwoUsersIsFine();
+    void legacyDeviceIsNamedByItsFirstReport();
+    void lastSeenAndLastVideoMove();
+    void steadyReportsWriteNothingForTheDevice();
 
 private:
     Answer put(const QString &token, const QString &contentId, const QJsonObject &body)
@@ -167,6 +173,63 @@ void TestDeviceBinding::sameDeviceIdForTwoUsersIsFine()
 {
     QCOMPARE(put(m_household.tv, u"movie"_s, update(1000, m_t0, u"tv-1"_s)).status, 200);
     QCOMPARE(put(m_household.bob, u"movie"_s, update(1000, m_t0, u"tv-1"_s)).status, 200);
+}
+
+void TestDeviceBinding::legacyDeviceIsNamedByItsFirstReport()
+{
+    // Every device made by `user add` or `user token` (and every token from before devices)
+    // has no name until it reports.
+    QCOMPARE(device(m_household.tv, u"device_name"_s).toString(), QString());
+    QCOMPARE(
+        put(m_household.tv, u"movie"_s, update(1000, m_t0, u"tv-1"_s, u"Living-room TV"_s)).status,
+        200);
+    QCOMPARE(device(m_household.tv, u"device_name"_s).toString(), u"Living-room TV"_s);
+    // Renamed in the player: the newest report's name.
+    QCOMPARE(
+        put(m_household.tv, u"movie"_s, update(2000, m_t0 + 10, u"tv-1"_s, u"Den TV"_s)).status,
+        200);
+    QCOMPARE(device(m_household.tv, u"device_name"_s).toString(), u"Den TV"_s);
+    QCOMPARE(device(m_household.phone, u"device_name"_s).toString(), QString());
+}
+
+void TestDeviceBinding::lastSeenAndLastVideoMove()
+{
+    QVERIFY(m_household.database->exec(u"UPDATE devices SET last_seen_ms = 0"_s));
+    const qint64 before = nowMs();
+    QCOMPARE(put(m_household.tv, u"movie"_s, update(1000, m_t0, u"tv-1"_s)).status, 200);
+    QVERIFY(device(m_household.tv, u"last_seen_ms"_s).toLongLong() >= before);
+    QCOMPARE(device(m_household.tv, u"last_content_id"_s).toString(), u"movie"_s);
+    QCOMPARE(put(m_household.tv, u"series"_s, update(1000, m_t0 + 10, u"tv-1"_s)).status, 200);
+    QCOMPARE(device(m_household.tv, u"last_content_id"_s).toString(), u"series"_s);
+    // An older update from an outbox is not the last video.
+    QCOMPARE(put(m_household.tv, u"movie"_s, update(1000, m_t0 + 5, u"tv-1"_s)).status, 200);
+    QCOMPARE(device(m_household.tv, u"last_content_id"_s).toString(), u"series"_s);
+
+    // Any request counts as seen; nobody waits for that write.
+    QCOMPARE(device(m_household.phone, u"last_seen_ms"_s).toLongLong(), 0);
+    QCOMPARE(get(m_household.phone, u"movie"_s).status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(device(m_household.phone, u"last_seen_ms"_s).toLongLong() >= before,
+                             kTimeoutMs);
+    QVERIFY(device(m_household.phone, u"last_content_id"_s).isNull());
+}
+
+void TestDeviceBinding::steadyReportsWriteNothingForTheDevice()
+{
+    QCOMPARE(put(m_household.tv, u"movie"_s, update(1000, m_t0, u"tv-1"_s)).status, 200);
+    // Marked, to see whether anything writes the row again.
+    QVERIFY(m_household.database->exec(
+        u"UPDATE devices SET last_seen_ms = 1 WHERE device_id = 'tv-1'"_s));
+    for (int i = 1; i <= 5; ++i)
+        QCOMPARE(put(m_household.tv, u"movie"_s, update(1000 + i, m_t0 + i, u"tv-1"_s)).status,
+                 200);
+    QCOMPARE(get(m_household.tv, u"movie"_s).status, 200);
+    // The same video, the same name, within the minute: the updates were written, the device
+    // was not.
+    QCOMPARE(m_household.database->value(u"SELECT COUNT(*) FROM history"_s).toInt(), 6);
+    QCOMPARE(device(m_household.tv, u"last_seen_ms"_s).toLongLong(), 1);
+    // Another video is worth a write at once.
+    QCOMPARE(put(m_household.tv, u"series"_s, update(1000, m_t0 + 10, u"tv-1"_s)).status, 200);
+    QVERIFY(device(m_household.tv, u"last_seen_ms"_s).toLongLong() > 1);
 }
 
 QTEST_GUILESS_MAIN(TestDeviceBinding)
