@@ -2,19 +2,22 @@
 // sample with its token, and a Phone (offscreen, no session bus: its token goes to the profile)
 // started with `--pair --events` that prints its code, is approved with `playmark-server user
 // approve`, prints `paired`, and resumes where the TV stopped; started again without a token, it
-// is still connected. `--pair` without a server is a usage error. And a player on a private
-// session bus with gnome-keyring unlocked keeps its token there, not in its profile.
+// is still connected. `--pair` without a server is a usage error. A player on a private
+// session bus with gnome-keyring unlocked keeps its token there, not in its profile. And a
+// profile copied to another machine with a token of its own becomes a second device.
 #include "serverprocess.h"
 #include "sessionbus.h"
 #include "unlockedkeyring.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -60,6 +63,7 @@ private Q_SLOTS:
     void pairsWithACodeApprovedOnTheServer();
     void pairWithoutAServerIsAUsageError();
     void theTokenGoesToTheKeyring();
+    void aCopiedProfileIsTwoDevices();
 
 private:
     // The player's environment: offscreen, and no session bus (so no keyring): the token is
@@ -245,6 +249,66 @@ void tst_PairPlayer::theTokenGoesToTheKeyring()
     const QList<QJsonObject> events = eventsIn(again.out);
     QCOMPARE(firstEvent(events, u"resumed"_s).value(u"source"_s).toString(), u"server"_s);
     QCOMPARE(firstEvent(events, u"quit"_s).value(u"pending"_s).toInt(), 0);
+}
+
+// The TV's profile folder copied to another machine, which gets a token of its own: the same
+// device_id from two devices of the user. The copy makes itself a new one (409 device_id_taken)
+// and keeps it; nothing it reported is lost, and the TV goes on as before.
+void tst_PairPlayer::aCopiedProfileIsTwoDevices()
+{
+    const ServedUser served =
+        serveNewUser(kServerBin, m_dir.filePath(u"copy-db.sqlite"_s), kTimeoutMs, u"family"_s);
+    QVERIFY2(served.error.isEmpty(), qPrintable(served.error));
+    const QString url = served.server->url();
+    const QString tvProfile = m_dir.filePath(u"CopiedTV"_s);
+    const Run tv =
+        runPlayer({u"--profile"_s, tvProfile, u"--device"_s, u"TV"_s, u"--server"_s, url,
+                   u"--token"_s, served.token, u"--events"_s, u"--quit-after"_s, u"2"_s, kSample});
+    QVERIFY2(tv.exitedNormally() && tv.exitCode == 0, tv.err.constData());
+    const QString tvId = QSettings(tvProfile + u"/settings.ini"_s, QSettings::IniFormat)
+                             .value(u"device/id"_s)
+                             .toString();
+    QVERIFY(!tvId.isEmpty());
+
+    const QString copyProfile = m_dir.filePath(u"Copy"_s);
+    QVERIFY(QDir().mkpath(copyProfile));
+    for (const QFileInfo &file : QDir(tvProfile).entryInfoList(QDir::Files))
+        QVERIFY(QFile::copy(file.absoluteFilePath(), copyProfile + u"/"_s + file.fileName()));
+    const Run issued = runProcess(
+        kServerBin,
+        {u"user"_s, u"token"_s, u"family"_s, u"--db"_s, m_dir.filePath(u"copy-db.sqlite"_s)},
+        QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    QVERIFY2(issued.exitCode == 0, issued.err.constData());
+    const Run copy = runPlayer({u"--profile"_s, copyProfile, u"--device"_s, u"Copy"_s, u"--token"_s,
+                                QString::fromUtf8(issued.out.trimmed()), u"--events"_s,
+                                u"--quit-after"_s, u"2"_s, kSample});
+    QVERIFY2(copy.exitedNormally() && copy.exitCode == 0, copy.err.constData());
+    // Everything it reported reached the server, under an id of its own, kept in its profile.
+    QCOMPARE(firstEvent(eventsIn(copy.out), u"quit"_s).value(u"pending"_s).toInt(), 0);
+    const QString copyId = QSettings(copyProfile + u"/settings.ini"_s, QSettings::IniFormat)
+                               .value(u"device/id"_s)
+                               .toString();
+    QVERIFY2(!copyId.isEmpty() && copyId != tvId, qPrintable(copyId));
+    QVERIFY2(copy.err.contains("belongs to another device"), copy.err.constData());
+    const Run devices = runProcess(
+        kServerBin,
+        {u"user"_s, u"devices"_s, u"family"_s, u"--db"_s, m_dir.filePath(u"copy-db.sqlite"_s)},
+        QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    QVERIFY2(devices.out.contains(tvId.toUtf8()) && devices.out.contains(copyId.toUtf8()),
+             devices.out.constData());
+
+    // The TV resumes where the copy stopped, and reports as itself.
+    const Run again =
+        runPlayer({u"--profile"_s, tvProfile, u"--events"_s, u"--quit-after"_s, u"1"_s, kSample});
+    QVERIFY2(again.exitedNormally() && again.exitCode == 0, again.err.constData());
+    const QList<QJsonObject> events = eventsIn(again.out);
+    QCOMPARE(firstEvent(events, u"resumed"_s).value(u"device_name"_s).toString(), u"Copy"_s);
+    QCOMPARE(firstEvent(events, u"quit"_s).value(u"pending"_s).toInt(), 0);
+    QVERIFY(!again.err.contains("belongs to another device"));
+    QCOMPARE(QSettings(tvProfile + u"/settings.ini"_s, QSettings::IniFormat)
+                 .value(u"device/id"_s)
+                 .toString(),
+             tvId);
 }
 
 QTEST_GUILESS_MAIN(tst_PairPlayer)
