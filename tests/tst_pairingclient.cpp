@@ -183,6 +183,15 @@ void tst_PairingClient::aCodeApprovedOnAConnectedPlayerGivesATokenOnce()
 {
     auto tv = player(u"TV"_s, m_token);
     QVERIFY(tv);
+    QSignalSpy tvSettled(&tv->sync, &SyncClient::reportSettled);
+    ProgressRecord watched;
+    watched.contentId = u"sha256:aa"_s;
+    watched.positionMs = 1000;
+    watched.durationMs = 60000;
+    tv->sync.report(watched);
+    QTRY_COMPARE_WITH_TIMEOUT(tvSettled.count(), 1, kTimeoutMs);
+    QVERIFY(tvSettled.first().at(1).toBool());
+
     PairingClient pairing;
     QSignalSpy ready(&pairing, &PairingClient::codeReady);
     QSignalSpy paired(&pairing, &PairingClient::paired);
@@ -230,11 +239,17 @@ void tst_PairingClient::aCodeApprovedOnAConnectedPlayerGivesATokenOnce()
     QVERIFY(!phoneEntry.id.isEmpty());
     QVERIFY(phoneEntry.createdAtMs > 0 && phoneEntry.lastSeenMs > 0);
 
-    // The TV sees the same two, itself as this device.
+    QCOMPARE(phoneEntry.lastContentId, QString()); // nothing played yet
+    // The TV sees the same two, itself as this device, with what it played last.
     const QList<DeviceEntry> seenByTv = tv->devices();
     QCOMPARE(seenByTv.size(), 2);
-    for (const DeviceEntry &device : seenByTv)
+    for (const DeviceEntry &device : seenByTv) {
         QCOMPARE(device.thisDevice, device.id != phoneEntry.id);
+        if (device.thisDevice) {
+            QCOMPARE(device.lastContentId, u"sha256:aa"_s);
+            QCOMPARE(device.deviceName, u"TV"_s); // named by its first report
+        }
+    }
     // The same code again approves nothing: it was used.
     QCOMPARE(tv->approve(code).outcome, ApproveResult::WrongCode);
 }
