@@ -23,6 +23,8 @@ int apiErrorStatus(ApiError error)
         return 429;
     case ApiError::Unavailable:
         return 503;
+    case ApiError::DeviceIdTaken:
+        return 409;
     }
     return 500;
 }
@@ -48,6 +50,8 @@ QString apiErrorCode(ApiError error)
         return ErrorCode::kRateLimited;
     case ApiError::Unavailable:
         return ErrorCode::kUnavailable;
+    case ApiError::DeviceIdTaken:
+        return ErrorCode::kDeviceIdTaken;
     }
     return ErrorCode::kInternal;
 }

@@ -18,6 +18,7 @@ enum class ApiError {
     ClockSkew,
     RateLimited,
     Unavailable,
+    DeviceIdTaken, // v1.1
 };
 
 int apiErrorStatus(ApiError error);

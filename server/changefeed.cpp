@@ -146,6 +146,12 @@ public:
                              .arg(ChangeFeed::channel(), driver->lastError().text());
             return false;
         }
+        if (!driver->subscribeToNotification(ChangeFeed::revocationChannel())) {
+            if (error)
+                *error = QStringLiteral("cannot LISTEN on %1: %2")
+                             .arg(ChangeFeed::revocationChannel(), driver->lastError().text());
+            return false;
+        }
         connect(driver, &QSqlDriver::notification, this, &Listener::receive);
         m_health.start();
         return true;
@@ -168,6 +174,12 @@ public:
 private:
     void receive(const QString &name, QSqlDriver::NotificationSource, const QVariant &payload)
     {
+        if (name == ChangeFeed::revocationChannel()) {
+            QMetaObject::invokeMethod(
+                m_feed, [feed = m_feed] { Q_EMIT feed->revocationAnnounced(); },
+                Qt::QueuedConnection);
+            return;
+        }
         if (name != ChangeFeed::channel())
             return;
         QString origin;

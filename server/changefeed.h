@@ -24,13 +24,16 @@ bool decode(const QByteArray &payload, QString *origin, QList<CommittedChange> *
 // connection of its own, on a thread of its own. PostgreSQL delivers notices in commit order,
 // this server's own included, so a cache that follows them converges on the database. When the
 // connection is lost the notices in between are lost too: resynchronised() says so once the
-// connection is back, and whoever kept state from notices must drop it.
+// connection is back, and whoever kept state from notices must drop it. The same connection
+// listens for removals of devices too (revocationAnnounced(); RevocationWatch reads them).
 class ChangeFeed final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ChangeFeed)
 public:
     static QString channel() { return QStringLiteral("playmark_changes"); }
+    // A removal of devices commits NOTIFY on this channel (payload: its revocations.seq).
+    static QString revocationChannel() { return QStringLiteral("playmark_revocations"); }
     static constexpr int kHealthCheckMs = 2000;
 
     explicit ChangeFeed(QObject *parent = nullptr);
@@ -47,6 +50,8 @@ Q_SIGNALS:
     // On the thread that owns this object, in commit order.
     void committed(const QString &origin, const QList<CommittedChange> &changes);
     void resynchronised();
+    // A removal of devices was committed (by any server, or `playmark-server user`).
+    void revocationAnnounced();
 
 private:
     class Listener;

@@ -24,9 +24,11 @@ EventHub::EventHub(QObject *parent) : QObject(parent)
 
 EventHub::~EventHub() = default;
 
-void EventHub::subscribe(qint64 userId, QTcpSocket *socket)
+void EventHub::subscribe(qint64 userId, const QString &deviceKey, QTcpSocket *socket)
 {
-    m_streams.insert(userId, QPointer<QTcpSocket>(socket));
+    m_streams.insert(socket, {QPointer<QTcpSocket>(socket), userId, deviceKey});
+    m_byUser.insert(userId, socket);
+    m_byDevice.insert(deviceKey, socket);
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { drop(socket); });
     connect(socket, &QObject::destroyed, this, [this, socket] { drop(socket); });
     qCDebug(lcEvents) << "stream opened; open streams:" << m_streams.size();
@@ -34,37 +36,34 @@ void EventHub::subscribe(qint64 userId, QTcpSocket *socket)
 
 void EventHub::drop(QTcpSocket *socket)
 {
-    for (auto it = m_streams.begin(); it != m_streams.end();) {
-        if (it.value().isNull() || it.value().data() == socket)
-            it = m_streams.erase(it);
-        else
-            ++it;
-    }
+    const auto it = m_streams.find(socket);
+    if (it == m_streams.end())
+        return;
+    m_byUser.remove(it->userId, socket);
+    m_byDevice.remove(it->deviceKey, socket);
+    m_streams.erase(it);
     qCDebug(lcEvents) << "stream closed; open streams:" << m_streams.size();
 }
 
 void EventHub::publish(qint64 userId, const ProgressRecord &record)
 {
     // Most updates have nobody listening: do not even encode them (measured: 12% of a PUT's CPU).
-    if (!m_streams.contains(userId))
+    if (!m_byUser.contains(userId))
         return;
     const QByteArray frame =
         "event: progress\ndata: " + RecordCodec::toCompactJson(record) + "\n\n";
-    // A copy: a write may end in a hang-up that edits m_streams.
-    const QList<QPointer<QTcpSocket>> targets = m_streams.values(userId);
-    for (const QPointer<QTcpSocket> &socket : targets) {
-        if (isLive(socket))
-            socket->write(frame);
+    // A copy: a write may end in a hang-up that edits the streams.
+    const QList<QTcpSocket *> targets = m_byUser.values(userId);
+    for (QTcpSocket *target : targets) {
+        const auto it = m_streams.constFind(target);
+        if (it != m_streams.cend() && isLive(it->socket))
+            it->socket->write(frame);
     }
 }
 
 bool EventHub::isStreaming(QTcpSocket *socket) const
 {
-    for (const QPointer<QTcpSocket> &stream : m_streams) {
-        if (stream.data() == socket)
-            return true;
-    }
-    return false;
+    return m_streams.contains(socket);
 }
 
 int EventHub::subscriberCount() const
@@ -74,18 +73,38 @@ int EventHub::subscriberCount() const
 
 void EventHub::sendKeepAlive()
 {
-    const QList<QPointer<QTcpSocket>> targets = m_streams.values();
-    for (const QPointer<QTcpSocket> &socket : targets) {
-        if (isLive(socket))
-            socket->write(": keep-alive\n\n");
+    const QList<Stream> targets = m_streams.values();
+    for (const Stream &stream : targets) {
+        if (isLive(stream.socket))
+            stream.socket->write(": keep-alive\n\n");
     }
+}
+
+void EventHub::closeDevice(qint64 userId, const QString &deviceKey)
+{
+    QList<QTcpSocket *> sockets =
+        deviceKey.isEmpty() ? m_byUser.values(userId) : m_byDevice.values(deviceKey);
+    // A device key is the server's own and names one user's device; the user is checked anyway.
+    sockets.removeIf(
+        [this, userId](QTcpSocket *socket) { return m_streams.value(socket).userId != userId; });
+    if (!sockets.isEmpty())
+        qCInfo(lcEvents) << "ending" << sockets.size() << "event streams of a removed device";
+    end(sockets);
 }
 
 void EventHub::closeAll()
 {
-    const auto streams = m_streams.values();
-    m_streams.clear();
-    for (const QPointer<QTcpSocket> &socket : streams) {
+    end(m_streams.keys());
+}
+
+void EventHub::end(const QList<QTcpSocket *> &sockets)
+{
+    QList<QPointer<QTcpSocket>> ending;
+    for (QTcpSocket *socket : sockets) {
+        ending.append(m_streams.value(socket).socket);
+        drop(socket); // nothing more is written to it
+    }
+    for (const QPointer<QTcpSocket> &socket : std::as_const(ending)) {
         if (isLive(socket)) {
             socket->flush();
             socket->disconnectFromHost();

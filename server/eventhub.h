@@ -8,8 +8,9 @@
 #include <QTcpSocket>
 #include <QTimer>
 
-// Open server-sent event streams, by user. Each applied update is written to every stream of its
-// owner and no one else's. Streams whose client hung up are dropped on the spot.
+// Open server-sent event streams, by user and by device. Each applied update is written to every
+// stream of its owner and no one else's. Streams whose client hung up are dropped on the spot; a
+// removed device's streams are ended (closeDevice) without looking at anyone else's.
 class EventHub final : public QObject
 {
     Q_OBJECT
@@ -19,19 +20,32 @@ public:
     ~EventHub() override;
 
     // `socket` has had its response headers written; from now on it carries this user's events.
-    void subscribe(qint64 userId, QTcpSocket *socket);
+    // `deviceKey`: the device whose token opened it (devices.id).
+    void subscribe(qint64 userId, const QString &deviceKey, QTcpSocket *socket);
     void publish(qint64 userId, const ProgressRecord &record);
 
     int subscriberCount() const;
     bool isStreaming(QTcpSocket *socket) const;
     void setKeepAliveInterval(int milliseconds) { m_keepAlive.setInterval(milliseconds); }
+    // Ends the streams of a removed device (deviceKey empty: of every device of the user).
+    void closeDevice(qint64 userId, const QString &deviceKey);
     // Ends every stream, as on shutdown.
     void closeAll();
 
 private:
+    struct Stream
+    {
+        QPointer<QTcpSocket> socket;
+        qint64 userId = -1;
+        QString deviceKey;
+    };
     void sendKeepAlive();
     void drop(QTcpSocket *socket);
+    void end(const QList<QTcpSocket *> &sockets);
 
-    QMultiHash<qint64, QPointer<QTcpSocket>> m_streams;
+    // The socket is only a key here: it may already be destroyed when drop() runs.
+    QHash<QTcpSocket *, Stream> m_streams;
+    QMultiHash<qint64, QTcpSocket *> m_byUser;
+    QMultiHash<QString, QTcpSocket *> m_byDevice;
     QTimer m_keepAlive;
 };

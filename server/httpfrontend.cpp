@@ -57,6 +57,10 @@ HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, DevicesApi
       m_cache(cache),
       m_listener(listener)
 {
+    connect(&m_api, &ProgressApi::deviceBound, this,
+            [this](const QString &deviceKey, const QString &deviceId) {
+                m_tokens.setBoundDeviceId(deviceKey, deviceId);
+            });
 }
 
 qsizetype HttpFrontend::pendingAnswers() const
@@ -184,6 +188,11 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
             self->answer(slot, response);
     };
     const QString &id = call.route.contentId;
+    // Updates say so themselves, with their video and name (ProgressApi).
+    const bool isUpdate = call.route.kind == Kind::Sync
+        || (call.route.kind == Kind::ProgressItem && call.method == Method::Put);
+    if (identity.isKnown() && !isUpdate)
+        m_api.deviceSeen(identity);
     switch (call.route.kind) {
     case Kind::Health:
         return reply(ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("ok")}}));
@@ -209,18 +218,19 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
         return m_api.list(userId, call.query, reply);
     case Kind::ProgressItem:
         if (call.method == Method::Put)
-            return m_api.put(userId, id, call.body, reply);
+            return m_api.put(identity, id, call.body, reply);
         if (call.method == Method::Delete)
             return m_api.remove(userId, id, call.query, reply);
         return m_api.get(userId, id, reply);
     case Kind::ProgressHistory:
         return m_api.history(userId, id, call.query, reply);
     case Kind::Sync:
-        return m_api.sync(userId, call.body, reply);
+        return m_api.sync(identity, call.body, reply);
     case Kind::Continue:
         return m_api.continueList(userId, call.query, reply);
     case Kind::Events:
         slot->streamUserId = userId;
+        slot->streamDeviceKey = identity.deviceKey;
         return reply(ApiResponse());
     case Kind::Devices:
         return m_devices.list(identity, reply);
@@ -265,25 +275,40 @@ void HttpFrontend::authenticate(
     };
     if (const std::optional<DeviceIdentity> known = m_tokens.find(hash))
         return decide(*known);
+    lookUp(hash, [hash, done, decide](bool ok, const DeviceIdentity &identity) {
+        if (!ok)
+            return done(DeviceIdentity(),
+                        ApiResponse::error(ApiError::Unavailable,
+                                           QStringLiteral("storage is unavailable; try again")),
+                        hash);
+        decide(identity);
+    });
+}
 
+void HttpFrontend::lookUp(const QString &tokenHash,
+                          std::function<void(bool, const DeviceIdentity &)> done)
+{
     using Lookup = std::pair<bool, DeviceIdentity>; // ok, who
     m_storage.read<Lookup>(
-        [hash](ServerStorage &storage) {
+        [tokenHash](ServerStorage &storage) {
             Lookup lookup{false, DeviceIdentity()};
             QString error;
-            lookup.first = storage.users().identityForTokenHash(hash, &lookup.second, &error);
+            lookup.first = storage.users().identityForTokenHash(tokenHash, &lookup.second, &error);
             return lookup;
         },
         this,
-        [this, hash, done, decide](const Lookup &lookup) {
-            if (!lookup.first)
-                return done(DeviceIdentity(),
-                            ApiResponse::error(ApiError::Unavailable,
-                                               QStringLiteral("storage is unavailable; try again")),
-                            hash);
-            m_tokens.store(hash, lookup.second);
-            decide(lookup.second);
+        [this, tokenHash, done, epoch = m_tokens.epoch()](const Lookup &lookup) {
+            // A device was removed while this lookup ran, perhaps after it read the token: what
+            // it found can be trusted no more than stored. Asked again, the database knows.
+            if (lookup.first && !m_tokens.store(tokenHash, lookup.second, epoch))
+                return lookUp(tokenHash, done);
+            done(lookup.first, lookup.second);
         });
+}
+
+void HttpFrontend::forgetDevice(qint64 userId, const QString &deviceKey)
+{
+    m_tokens.forget(userId, deviceKey);
 }
 
 HttpFrontend::SlotPtr HttpFrontend::openSlot(const QHttpServerRequest &request, QTcpSocket *socket,
@@ -375,7 +400,7 @@ void HttpFrontend::write(Slot &slot)
         responder.writeHeader("X-Accel-Buffering", "no");
         // A first comment gets the headers to the client at once.
         responder.writeBody(": playmark events\n\n");
-        m_events.subscribe(slot.streamUserId, slot.socket);
+        m_events.subscribe(slot.streamUserId, slot.streamDeviceKey, slot.socket);
         return;
     }
 

@@ -55,6 +55,9 @@ public:
     // Answers not yet written, on all connections (for /metrics and tests).
     qsizetype pendingAnswers() const;
     bool owesAnswer(QTcpSocket *socket) const;
+    // A device was removed (deviceKey empty: every device of the user): its tokens get 401
+    // from now on, even those whose lookup is under way.
+    void forgetDevice(qint64 userId, const QString &deviceKey);
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -78,6 +81,7 @@ private:
         std::optional<QHttpServerResponder> responder;
         std::optional<ApiResponse> answer;
         qint64 streamUserId = -1; // >= 0: the answer starts an event stream for this user
+        QString streamDeviceKey; // and this device of theirs
         QString label;
         QByteArray method;
         bool closeAfter = false; // the client asked for "Connection: close"
@@ -98,6 +102,9 @@ private:
     void authenticate(const QByteArray &authorization,
                       std::function<void(const DeviceIdentity &, ApiResponse, QString)> done);
     void dispatch(const Call &call, const DeviceIdentity &identity, const SlotPtr &slot);
+    // The identity of a token from the database (ok false: storage failed), stored in the cache
+    // unless a device was removed meanwhile, in which case it is looked up again.
+    void lookUp(const QString &tokenHash, std::function<void(bool, const DeviceIdentity &)> done);
 
     StorageService &m_storage;
     ProgressApi &m_api;

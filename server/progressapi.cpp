@@ -101,9 +101,10 @@ ProgressApi::ProgressApi(StorageService &storage, RecordCache &cache, EventHub &
 {
 }
 
-void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
+void ProgressApi::apply(const DeviceIdentity &who, const ProgressRecord &update,
                         std::function<void(const Applied &)> done)
 {
+    const qint64 userId = who.userId;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (const std::optional<ApiResponse> skew = clockSkew(update.observedAtMs, now)) {
         Applied result;
@@ -115,6 +116,7 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
     op.userId = userId;
     op.update = update;
     op.receivedAtMs = now;
+    op.touch = m_activity.updated(who.deviceKey, update, now);
     const quint64 epoch = m_cache.epoch();
     m_storage.write(
         op, this,
@@ -161,6 +163,56 @@ void ProgressApi::apply(qint64 userId, const ProgressRecord &update,
         });
 }
 
+void ProgressApi::bindThen(const DeviceIdentity &who, const QList<ProgressRecord> &updates,
+                           std::function<void(const std::optional<ApiResponse> &)> next)
+{
+    QStringList unbound;
+    for (const ProgressRecord &update : updates) {
+        if (update.deviceId != who.boundDeviceId) {
+            unbound.removeAll(update.deviceId);
+            unbound.append(update.deviceId); // the last one is bound
+        }
+    }
+    // Once bound, nothing: the steady state costs no statement here.
+    if (unbound.isEmpty() || who.deviceKey.isEmpty())
+        return next(std::nullopt);
+    WriteOp op;
+    op.kind = WriteOp::Kind::Bind;
+    op.userId = who.userId;
+    op.deviceKey = who.deviceKey;
+    op.bindDeviceIds = unbound;
+    m_storage.write(
+        op, this,
+        [this, who, unbound, next](bool ok, const ApplyOutcome &outcome, const QString &error) {
+            if (!ok)
+                return next(unavailable(error));
+            if (outcome.deviceIdTaken) {
+                qCInfo(lcApi).noquote() << "device" << who.deviceKey << "sent a device_id of"
+                                        << "another device of its user: 409";
+                return next(ApiResponse::error(
+                    ApiError::DeviceIdTaken,
+                    QStringLiteral("this device_id belongs to another device of yours; make a "
+                                   "new one and send again")));
+            }
+            Q_EMIT deviceBound(who.deviceKey, unbound.constLast());
+            next(std::nullopt);
+        });
+}
+
+void ProgressApi::deviceSeen(const DeviceIdentity &who)
+{
+    const std::optional<DeviceTouch> touch =
+        m_activity.seen(who.deviceKey, QDateTime::currentMSecsSinceEpoch());
+    if (!touch)
+        return;
+    WriteOp op;
+    op.kind = WriteOp::Kind::Touch;
+    op.userId = who.userId;
+    op.touch = touch;
+    // Nobody waits for it; a failure is logged by the store and the next minute tries again.
+    m_storage.write(op, this, [](bool, const ApplyOutcome &, const QString &) {});
+}
+
 void ProgressApi::settle(qint64 userId, const ApplyOutcome &outcome, quint64 epoch,
                          const std::function<void(const Applied &)> &done)
 {
@@ -203,7 +255,8 @@ void ProgressApi::dropCache()
     m_cache.clear();
 }
 
-void ProgressApi::put(qint64 userId, const QString &contentId, const QByteArray &body, Reply reply)
+void ProgressApi::put(const DeviceIdentity &who, const QString &contentId, const QByteArray &body,
+                      Reply reply)
 {
     if (!RecordCodec::isValidContentId(contentId))
         return reply(ApiResponse::error(ApiError::BadRequest, kInvalidContentId));
@@ -216,13 +269,18 @@ void ProgressApi::put(qint64 userId, const QString &contentId, const QByteArray 
     if (!update)
         return reply(badRequest(error));
 
-    apply(userId, *update, [reply](const Applied &result) {
-        if (!result.ok)
-            return reply(result.failure);
-        QJsonObject answer;
-        describeOutcome(&answer, result.applied, result.record, result.forgottenAtMs);
-        reply(ApiResponse::ok(answer));
-    });
+    bindThen(who, {*update},
+             [this, who, update = *update, reply](const std::optional<ApiResponse> &failure) {
+                 if (failure)
+                     return reply(*failure);
+                 apply(who, update, [reply](const Applied &result) {
+                     if (!result.ok)
+                         return reply(result.failure);
+                     QJsonObject answer;
+                     describeOutcome(&answer, result.applied, result.record, result.forgottenAtMs);
+                     reply(ApiResponse::ok(answer));
+                 });
+             });
 }
 
 void ProgressApi::get(qint64 userId, const QString &contentId, Reply reply)
@@ -388,7 +446,7 @@ void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQue
         });
 }
 
-void ProgressApi::sync(qint64 userId, const QByteArray &body, Reply reply)
+void ProgressApi::sync(const DeviceIdentity &who, const QByteArray &body, Reply reply)
 {
     ValidationError error;
     const std::optional<QJsonObject> object = RecordCodec::parseObject(body, &error);
@@ -425,6 +483,8 @@ void ProgressApi::sync(qint64 userId, const QByteArray &body, Reply reply)
         batch->reply(ApiResponse::ok({{QStringLiteral("results"), results}}));
     };
     batch->waiting = array.size() + 1; // +1: the loop below holds the answer back until it ends
+    QList<qsizetype> places; // where each accepted update is in `updates`
+    QList<ProgressRecord> accepted;
     for (qsizetype i = 0; i < array.size(); ++i) {
         const QJsonValue item = array.at(i);
         QJsonObject &result = batch->results[i];
@@ -445,16 +505,29 @@ void ProgressApi::sync(qint64 userId, const QByteArray &body, Reply reply)
             finishOne();
             continue;
         }
-        apply(userId, *update, [batch, i, finishOne](const Applied &applied) {
-            QJsonObject &answer = batch->results[i];
-            if (applied.ok) {
-                describeOutcome(&answer, applied.applied, applied.record, applied.forgottenAtMs);
-            } else {
-                answer.insert(QStringLiteral("error"),
-                              applied.failure.json.value(QStringLiteral("error")));
+        places.append(i);
+        accepted.append(*update);
+    }
+    // A device_id of another device fails the whole request, before anything is written.
+    bindThen(
+        who, accepted,
+        [this, who, batch, places, accepted, finishOne](const std::optional<ApiResponse> &failure) {
+            if (failure)
+                return batch->reply(*failure);
+            for (qsizetype k = 0; k < accepted.size(); ++k) {
+                apply(who, accepted.at(k),
+                      [batch, i = places.at(k), finishOne](const Applied &applied) {
+                          QJsonObject &answer = batch->results[i];
+                          if (applied.ok) {
+                              describeOutcome(&answer, applied.applied, applied.record,
+                                              applied.forgottenAtMs);
+                          } else {
+                              answer.insert(QStringLiteral("error"),
+                                            applied.failure.json.value(QStringLiteral("error")));
+                          }
+                          finishOne();
+                      });
             }
             finishOne();
         });
-    }
-    finishOne();
 }

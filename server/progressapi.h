@@ -2,6 +2,8 @@
 
 #include "apiresponse.h"
 #include "changefeed.h"
+#include "deviceactivity.h"
+#include "deviceidentity.h"
 #include "progressstore.h"
 #include "protocol/progressrecord.h"
 
@@ -31,14 +33,19 @@ public:
     ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events, Metrics &metrics,
                 QObject *parent = nullptr);
 
-    void put(qint64 userId, const QString &contentId, const QByteArray &body, Reply reply);
+    // `who`'s updates: a device_id new to the device is bound to it first (409 device_id_taken
+    // when another device of the user has it); the device's activity goes with them.
+    void put(const DeviceIdentity &who, const QString &contentId, const QByteArray &body,
+             Reply reply);
     void get(qint64 userId, const QString &contentId, Reply reply);
     // A forget, observed at ?observed_at_ms=N (default: now).
     void remove(qint64 userId, const QString &contentId, const QUrlQuery &query, Reply reply);
     void list(qint64 userId, const QUrlQuery &query, Reply reply);
     void continueList(qint64 userId, const QUrlQuery &query, Reply reply);
     void history(qint64 userId, const QString &contentId, const QUrlQuery &query, Reply reply);
-    void sync(qint64 userId, const QByteArray &body, Reply reply);
+    void sync(const DeviceIdentity &who, const QByteArray &body, Reply reply);
+    // Any other request of the device: its last_seen_ms, at most once a minute.
+    void deviceSeen(const DeviceIdentity &who);
 
     // Several servers on one database (ChangeFeed): changes committed by any of them, in commit
     // order. Keeps the read cache coherent and tells this server's event streams of the others'.
@@ -46,6 +53,10 @@ public:
     void applyCommitted(const QString &origin, const QList<CommittedChange> &changes);
     // Changes may have been missed: nothing cached can be trusted.
     void dropCache();
+
+Q_SIGNALS:
+    // The device's updates now carry `deviceId` (written before this is said).
+    void deviceBound(const QString &deviceKey, const QString &deviceId);
 
 private:
     struct Applied
@@ -56,8 +67,12 @@ private:
         ProgressRecord record;
         qint64 forgottenAtMs = -1; // >= 0: stale by a forget, no record
     };
-    void apply(qint64 userId, const ProgressRecord &update,
+    void apply(const DeviceIdentity &who, const ProgressRecord &update,
                std::function<void(const Applied &)> done);
+    // Binds the device_ids of `updates` that are not `who`'s yet, then `next(failure)`: none
+    // when the updates may be written.
+    void bindThen(const DeviceIdentity &who, const QList<ProgressRecord> &updates,
+                  std::function<void(const std::optional<ApiResponse> &failure)> next);
     template<typename Item, typename Read, typename Encode>
     void answerList(const QUrlQuery &query, Read read, Encode encode, Reply reply);
     // A committed outcome with its counts: into the cache and the event streams, then `done`.
@@ -69,4 +84,5 @@ private:
     EventHub &m_events;
     Metrics &m_metrics;
     QString m_origin;
+    DeviceActivity m_activity;
 };

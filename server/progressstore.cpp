@@ -5,6 +5,7 @@
 #include "storageconnection.h"
 
 #include <QHash>
+#include <QMap>
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -153,13 +154,17 @@ bool ProgressStore::applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome
     for (const qsizetype index : std::as_const(order)) {
         const WriteOp &op = ops.at(index);
         ApplyOutcome &outcome = (*outcomes)[index];
-        const bool ok = op.kind == WriteOp::Kind::Apply
-            ? applyInTransaction(op.userId, op.update, op.receivedAtMs, &outcome, error)
-            : removeInTransaction(op.userId, op.update.contentId, op.update.observedAtMs,
-                                  &outcome.applied, error);
+        bool ok = true;
+        if (op.kind == WriteOp::Kind::Apply)
+            ok = applyInTransaction(op.userId, op.update, op.receivedAtMs, &outcome, error);
+        else if (op.kind == WriteOp::Kind::Remove)
+            ok = removeInTransaction(op.userId, op.update.contentId, op.update.observedAtMs,
+                                     &outcome.applied, error);
         if (!ok)
             return false;
     }
+    if (!writeDevices(ops, outcomes, error))
+        return false;
     *changes = committedChanges(ops, *outcomes);
     if (!m_changeChannel.isEmpty() && !announce(*changes, error))
         return false;
@@ -178,13 +183,111 @@ QList<CommittedChange> ProgressStore::committedChanges(const QList<WriteOp> &ops
             // A stale finish changed the standing record's count: caches must hear of it.
             if (outcome.applied || outcome.counted)
                 changes.append({CommittedChange::Kind::Applied, op.userId, outcome.record});
-        } else if (outcome.applied) {
+        } else if (op.kind == WriteOp::Kind::Remove && outcome.applied) {
             // Also when a record observed after the forget stays: its history and count may have
             // changed, and other servers read it again rather than be told what it is now.
             changes.append({CommittedChange::Kind::Removed, op.userId, op.update});
         }
     }
     return changes;
+}
+
+bool ProgressStore::writeDevices(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes,
+                                 QString *error)
+{
+    // Steady state: no op binds, a touch only now and then (DeviceActivity), so this is mostly
+    // one pass over the group and nothing else.
+    struct Work
+    {
+        QList<qsizetype> binds;
+        std::optional<DeviceTouch> touch;
+    };
+    QMap<QString, Work> byDevice; // in key order
+    for (qsizetype i = 0; i < ops.size(); ++i) {
+        const WriteOp &op = ops.at(i);
+        if (op.kind == WriteOp::Kind::Bind)
+            byDevice[op.deviceKey].binds.append(i);
+        if (!op.touch)
+            continue;
+        std::optional<DeviceTouch> &touch = byDevice[op.touch->deviceKey].touch;
+        if (!touch) {
+            touch = op.touch;
+            continue;
+        }
+        // Later ops came later: their video and name are the newer ones.
+        touch->seenAtMs = qMax(touch->seenAtMs, op.touch->seenAtMs);
+        if (!op.touch->contentId.isEmpty())
+            touch->contentId = op.touch->contentId;
+        if (!op.touch->deviceName.isEmpty())
+            touch->deviceName = op.touch->deviceName;
+    }
+    for (const Work &work : std::as_const(byDevice)) {
+        for (const qsizetype index : work.binds) {
+            if (!bindInTransaction(ops.at(index), &(*outcomes)[index].deviceIdTaken, error))
+                return false;
+        }
+        if (!work.touch)
+            continue;
+        QSqlQuery &touch = statements().touch;
+        const auto orKeep = [](const QString &value) {
+            return value.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(value);
+        };
+        touch.addBindValue(work.touch->seenAtMs);
+        touch.addBindValue(work.touch->seenAtMs);
+        touch.addBindValue(orKeep(work.touch->contentId));
+        touch.addBindValue(orKeep(work.touch->deviceName));
+        touch.addBindValue(work.touch->deviceKey);
+        if (!StorageConnection::exec(touch, error))
+            return false;
+        touch.finish();
+    }
+    return true;
+}
+
+bool ProgressStore::bindInTransaction(const WriteOp &op, bool *taken, QString *error)
+{
+    QSqlDatabase db = m_connection.database();
+    const auto run = [&](const QString &text, const QVariantList &values, bool *found = nullptr) {
+        QSqlQuery query(db);
+        query.prepare(text);
+        for (const QVariant &value : values)
+            query.addBindValue(value);
+        if (!StorageConnection::exec(query, error))
+            return false;
+        if (found)
+            *found = query.next();
+        return true;
+    };
+    // Not prepared: PostgreSQL cannot PREPARE a SAVEPOINT.
+    const auto savepoint = [&](const QString &text) {
+        QSqlQuery query(db);
+        return query.exec(text) || StorageConnection::fail(error, text, query.lastError());
+    };
+    *taken = false;
+    for (const QString &deviceId : op.bindDeviceIds) {
+        if (!run(QStringLiteral("SELECT 1 FROM devices WHERE user_id = ? AND device_id = ? AND"
+                                " removed_at_ms IS NULL AND id <> ?"),
+                 {op.userId, deviceId, op.deviceKey}, taken))
+            return false;
+        if (*taken)
+            return true;
+    }
+    if (op.bindDeviceIds.isEmpty())
+        return true;
+    // Another server may bind the same device_id to another device of the user at this very
+    // moment: the unique index refuses the later one, which then only loses this statement.
+    if (!savepoint(QStringLiteral("SAVEPOINT bind_device")))
+        return false;
+    QString refused;
+    if (run(QStringLiteral("UPDATE devices SET device_id = ? WHERE id = ? AND user_id = ?"),
+            {op.bindDeviceIds.constLast(), op.deviceKey, op.userId}))
+        return savepoint(QStringLiteral("RELEASE SAVEPOINT bind_device"));
+    refused = error ? *error : QString();
+    if (!savepoint(QStringLiteral("ROLLBACK TO SAVEPOINT bind_device")))
+        return false;
+    qCInfo(lcStorage).noquote() << "device_id bound elsewhere meanwhile:" << refused;
+    *taken = true;
+    return true;
 }
 
 bool ProgressStore::announce(const QList<CommittedChange> &changes, QString *error)
@@ -386,6 +489,10 @@ ProgressStore::Statements &ProgressStore::statements()
             m_statements->prune.prepare(QStringLiteral("DELETE FROM history WHERE ")
                                         + beyondNewest);
         }
+        m_statements->touch.prepare(QStringLiteral(
+            "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"
+            " last_seen_ms END, last_content_id = COALESCE(?, last_content_id),"
+            " device_name = COALESCE(?, device_name) WHERE id = ?"));
         m_statements->select.prepare(
             QStringLiteral("SELECT %1, (SELECT forgotten_at_ms FROM forgotten f WHERE f.user_id = "
                            "progress.user_id AND f.content_id = progress.content_id)"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "committedchange.h"
+#include "devicetouch.h"
 #include "protocol/progressrecord.h"
 #include "protocol/sqlrecord.h"
 
@@ -29,6 +30,8 @@ struct ApplyOutcome
     qint64 forgottenAtMs = -1;
     // The update was a finish not known before: the record's count changed even if it was stale.
     bool counted = false;
+    // For a Bind: another active device of the user has one of the device_ids (nothing bound).
+    bool deviceIdTaken = false;
     // Whether record.playCount and lastFinishedMs are the record's. Not for an update SQLite
     // applied that was not a finish: the counts are then the ones the record had before.
     bool countsKnown = true;
@@ -45,12 +48,25 @@ struct ContinueItem
 // One change in a group of changes committed together.
 struct WriteOp
 {
-    enum class Kind { Apply, Remove };
+    enum class Kind {
+        Apply,
+        Remove,
+        // The device `deviceKey` of the user sends `bindDeviceIds` (docs/protocol.md, "Devices
+        // and pairing"): unless another active device of the user has one of them
+        // (ApplyOutcome::deviceIdTaken), the last becomes the device's device_id.
+        Bind,
+        Touch, // only `touch`
+    };
     Kind kind = Kind::Apply;
     qint64 userId = -1;
     // For Remove, only contentId and observedAtMs (when the forget was observed) count.
     ProgressRecord update;
     qint64 receivedAtMs = 0;
+    QString deviceKey; // Bind
+    QStringList bindDeviceIds; // Bind
+    // The device's activity to write with this change (any kind), if any: a group writes each
+    // device's once, after its records.
+    std::optional<DeviceTouch> touch;
 };
 
 // The progress records and their history, in the server's database: the ordering rule applied by
@@ -122,6 +138,10 @@ private:
     // record's counts have changed.
     bool recordFinish(qint64 userId, const ProgressRecord &update, bool *isNew, QString *error);
     bool announce(const QList<CommittedChange> &changes, QString *error);
+    // The group's binds and touches, by device (in one order on every server, after the
+    // records, so that two groups never wait for each other's rows in a circle).
+    bool writeDevices(const QList<WriteOp> &ops, QList<ApplyOutcome> *outcomes, QString *error);
+    bool bindInTransaction(const WriteOp &op, bool *taken, QString *error);
 
     // The statements of the hot path, prepared once per connection.
     struct Statements
@@ -136,7 +156,8 @@ private:
               finish(db),
               count(db),
               reported(db),
-              counts(db)
+              counts(db),
+              touch(db)
         {
         }
         QSqlQuery upsert;
@@ -152,6 +173,7 @@ private:
         QSqlQuery count;
         QSqlQuery reported;
         QSqlQuery counts; // SQLite: the counts after a finish
+        QSqlQuery touch; // devices.last_seen_ms and the rest (DeviceTouch)
     };
     Statements &statements();
     bool applyInTransaction(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,

@@ -89,29 +89,6 @@ void StorageService::write(const WriteOp &op, QObject *context, WriteDone done)
         m_writerContext, [this] { drain(); }, Qt::QueuedConnection);
 }
 
-void StorageService::dropForgottenBefore(qint64 cutoffMs, QObject *context,
-                                         std::function<void(bool, int)> done)
-{
-    using Result = std::pair<bool, int>;
-    runOnThread<Result>(
-        m_writerContext, this, context,
-        [writer = m_writer.get(), cutoffMs] {
-            int dropped = 0;
-            QString error;
-            if (!writer->isOpen() || !writer->reconnectIfLost())
-                return Result{false, 0};
-            if (!writer->progress().dropForgottenBefore(cutoffMs, &dropped, &error)) {
-                qCWarning(lcStorage).noquote() << "could not drop old forgets:" << error;
-                return Result{false, 0};
-            }
-            return Result{true, dropped};
-        },
-        [done = std::move(done)](Result result) {
-            if (done)
-                done(result.first, result.second);
-        });
-}
-
 void StorageService::drain()
 {
     std::vector<Pending> batch;

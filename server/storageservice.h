@@ -44,10 +44,6 @@ public:
     void close();
 
     void write(const WriteOp &op, QObject *context, WriteDone done);
-    // Drops the forgets observed before `cutoffMs`, on the writer's thread (after the writes
-    // already queued); `done(ok, dropped)` comes back on this object's thread.
-    void dropForgottenBefore(qint64 cutoffMs, QObject *context,
-                             std::function<void(bool ok, int dropped)> done);
 
     template<typename Result>
     void read(std::function<Result(ServerStorage &)> job, QObject *context,

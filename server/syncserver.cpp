@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "progressapi.h"
 #include "recordcache.h"
+#include "revocationwatch.h"
 #include "serverstorage.h"
 #include "servertls.h"
 #include "storageservice.h"
@@ -27,11 +28,15 @@ SyncServer::SyncServer(QObject *parent)
       m_events(std::make_unique<EventHub>()),
       m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics)),
       m_devices(std::make_unique<DevicesApi>(*m_service)),
-      m_guard(std::make_unique<ConnectionGuard>())
+      m_guard(std::make_unique<ConnectionGuard>()),
+      m_revocations(std::make_unique<RevocationWatch>(*m_service))
 {
     m_forgetSweep.setInterval(kForgetSweepMs);
-    connect(&m_forgetSweep, &QTimer::timeout, this,
-            [this] { dropOldForgets(QDateTime::currentMSecsSinceEpoch()); });
+    connect(&m_forgetSweep, &QTimer::timeout, this, [this] {
+        dropOldForgets(QDateTime::currentMSecsSinceEpoch());
+        dropOldRevocations(QDateTime::currentMSecsSinceEpoch());
+    });
+    connect(m_revocations.get(), &RevocationWatch::revoked, this, &SyncServer::applyRemoval);
 }
 
 SyncServer::~SyncServer()
@@ -61,6 +66,11 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         }
         connect(m_feed.get(), &ChangeFeed::committed, m_api.get(), &ProgressApi::applyCommitted);
         connect(m_feed.get(), &ChangeFeed::resynchronised, m_api.get(), &ProgressApi::dropCache);
+        // Removals of devices: at once on their NOTIFY, and after a reconnection (missed ones).
+        connect(m_feed.get(), &ChangeFeed::revocationAnnounced, m_revocations.get(),
+                &RevocationWatch::poll);
+        connect(m_feed.get(), &ChangeFeed::resynchronised, m_revocations.get(),
+                &RevocationWatch::poll);
         m_service->announceChanges(ChangeFeed::channel(), m_origin);
         m_api->setOrigin(m_origin);
     }
@@ -72,7 +82,11 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         return false;
     }
     *m_cache = RecordCache(options.cacheRecords);
-    m_forgetSweep.start(); // the first sweep ran when the storage opened
+    m_forgetSweep.start(); // the first sweep of forgets ran when the storage opened
+    dropOldRevocations(QDateTime::currentMSecsSinceEpoch());
+    // Before serving: every token lookup is read after the newest removal it starts from.
+    m_revocations->start(m_feed ? RevocationWatch::kPostgreSqlPollMs
+                                : RevocationWatch::kSqlitePollMs);
 
     m_events->setKeepAliveInterval(options.keepAliveMs);
     m_devices->setPairingTtl(options.pairingTtlMs);
@@ -126,21 +140,65 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     return true;
 }
 
+void SyncServer::applyRemoval(qint64 userId, const QString &deviceKey)
+{
+    if (m_frontend)
+        m_frontend->forgetDevice(userId, deviceKey);
+    m_events->closeDevice(userId, deviceKey);
+}
+
+void SyncServer::sweep(const QString &what,
+                       std::function<bool(ServerStorage &, int *, QString *)> job,
+                       std::function<void(bool, int)> done)
+{
+    using Result = std::pair<bool, int>;
+    m_service->writeJob<Result>(
+        [what, job](ServerStorage &writer) {
+            int dropped = 0;
+            QString error;
+            if (!writer.isOpen() || !writer.reconnectIfLost())
+                return Result{false, 0};
+            if (!job(writer, &dropped, &error)) {
+                qCWarning(lcStorage).noquote() << "could not drop" << what << error;
+                return Result{false, 0};
+            }
+            return Result{true, dropped};
+        },
+        this,
+        [what, done = std::move(done)](Result result) {
+            if (result.first && result.second > 0)
+                qCInfo(lcStorage).noquote() << "dropped" << result.second << what;
+            if (done)
+                done(result.first, result.second);
+        });
+}
+
 void SyncServer::dropOldForgets(qint64 nowMs, std::function<void(bool, int)> done)
 {
-    m_service->dropForgottenBefore(nowMs - ProgressStore::kKeepForgottenMs, this,
-                                   [done = std::move(done)](bool ok, int dropped) {
-                                       if (ok && dropped > 0)
-                                           qCInfo(lcStorage) << "dropped" << dropped
-                                                             << "forgets older than 90 days";
-                                       if (done)
-                                           done(ok, dropped);
-                                   });
+    sweep(
+        QStringLiteral("forgets older than 90 days"),
+        [cutoff = nowMs - ProgressStore::kKeepForgottenMs](ServerStorage &writer, int *dropped,
+                                                           QString *error) {
+            return writer.progress().dropForgottenBefore(cutoff, dropped, error);
+        },
+        std::move(done));
+}
+
+void SyncServer::dropOldRevocations(qint64 nowMs, std::function<void(bool, int)> done)
+{
+    sweep(
+        QStringLiteral("removals of devices older than a day"),
+        [cutoff = nowMs - RevocationStore::kKeepMs](ServerStorage &writer, int *dropped,
+                                                    QString *error) {
+            return writer.revocations().dropBefore(cutoff, dropped, error);
+        },
+        std::move(done));
 }
 
 void SyncServer::stop()
 {
     m_forgetSweep.stop();
+    m_revocations->stop();
     m_events->closeAll();
     if (m_listener)
         m_listener->close();

@@ -18,6 +18,7 @@ class Metrics;
 class ConnectionGuard;
 class ProgressApi;
 class RecordCache;
+class RevocationWatch;
 class StorageService;
 class ServerStorage;
 class TcpListener;
@@ -68,8 +69,8 @@ public:
     QString url() const;
 
     // A connection of its own on the server's database, for administration (users, tokens) and
-    // tests; requests never use it. Tokens revoked through it take effect within the token
-    // cache's few seconds, as with `playmark-server user revoke` from another process.
+    // tests; requests never use it. Devices removed through it take effect when RevocationWatch
+    // reads their revocations row, as with `playmark-server user revoke` from another process.
     ServerStorage &storage() { return *m_storage; }
     EventHub &events() { return *m_events; }
     DevicesApi &devices() { return *m_devices; }
@@ -77,14 +78,27 @@ public:
     // This run's name in change notices (PostgreSQL); empty on SQLite.
     QString origin() const { return m_origin; }
 
+    // A device was removed (deviceKey empty: every device of the user), by this server or
+    // another: its tokens get 401 from now on and its event streams end. The server that removes
+    // calls it before answering; RevocationWatch calls it for every removal.
+    void applyRemoval(qint64 userId, const QString &deviceKey);
+
     // Drops the forgets that are more than 90 days old at `nowMs` (ProgressStore::
     // kKeepForgottenMs), off this thread; the server does it when it opens the database and then
     // daily.
     // `done(ok, dropped)` once done.
     void dropOldForgets(qint64 nowMs, std::function<void(bool ok, int dropped)> done = {});
+    // Drops the removals of devices more than a day old at `nowMs` (RevocationStore::kKeepMs),
+    // in the same daily sweep.
+    void dropOldRevocations(qint64 nowMs, std::function<void(bool ok, int dropped)> done = {});
     static constexpr int kForgetSweepMs = 24 * 60 * 60 * 1000;
 
 private:
+    // Drops what `job` drops on the writer's thread, saying how many `what` went.
+    void sweep(const QString &what,
+               std::function<bool(ServerStorage &, int *dropped, QString *error)> job,
+               std::function<void(bool ok, int dropped)> done);
+
     std::unique_ptr<ServerStorage> m_storage;
     std::unique_ptr<StorageService> m_service;
     std::unique_ptr<RecordCache> m_cache;
@@ -94,6 +108,7 @@ private:
     std::unique_ptr<DevicesApi> m_devices;
     std::unique_ptr<ConnectionGuard> m_guard;
     std::unique_ptr<ChangeFeed> m_feed; // PostgreSQL only
+    std::unique_ptr<RevocationWatch> m_revocations;
     QString m_origin;
     QTimer m_forgetSweep;
     TcpListener *m_listener = nullptr;

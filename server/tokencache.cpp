@@ -13,9 +13,32 @@ std::optional<DeviceIdentity> TokenCache::find(const QString &tokenHash) const
     return it->identity;
 }
 
-void TokenCache::store(const QString &tokenHash, const DeviceIdentity &identity)
+bool TokenCache::store(const QString &tokenHash, const DeviceIdentity &identity, quint64 epoch)
 {
+    if (epoch != m_epoch)
+        return false;
     if (m_entries.size() >= m_capacity)
         m_entries.clear();
     m_entries.insert(tokenHash, {identity, m_clock.elapsed() + m_ttlMs});
+    return true;
+}
+
+void TokenCache::forget(qint64 userId, const QString &deviceKey)
+{
+    ++m_epoch;
+    for (auto it = m_entries.begin(); it != m_entries.end();) {
+        const DeviceIdentity &identity = it->identity;
+        if (identity.userId == userId && (deviceKey.isEmpty() || identity.deviceKey == deviceKey))
+            it = m_entries.erase(it);
+        else
+            ++it;
+    }
+}
+
+void TokenCache::setBoundDeviceId(const QString &deviceKey, const QString &deviceId)
+{
+    for (Entry &entry : m_entries) {
+        if (entry.identity.deviceKey == deviceKey)
+            entry.identity.boundDeviceId = deviceId;
+    }
 }

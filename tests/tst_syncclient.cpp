@@ -318,6 +318,7 @@ private Q_SLOTS:
     void aRefusedTokenIsARemovedDevice();
     void theEventStreamsRefusalIsARemovedDeviceToo();
     void anotherTokenStartsAgain();
+    void aCopiedProfileMakesItselfANewDeviceId();
 
     void markWatchedFromAList();
     void updateStaleByAForgetLeavesTheOutbox_data();
@@ -1359,6 +1360,60 @@ void tst_SyncClient::anotherTokenStartsAgain()
     m_token = token;
     QCOMPARE(get(u"movie"_s).status, 200);
     QCOMPARE(removed.count(), 1);
+}
+
+// A profile copied to another machine, which got a token of its own: its device_id is the first
+// machine's, which the server answers with 409 device_id_taken. It makes itself a new id, its
+// outbox takes it, and everything goes out; the first machine goes on as before.
+void tst_SyncClient::aCopiedProfileMakesItselfANewDeviceId()
+{
+    auto tv = player(m_dir->filePath(u"tv.sqlite"_s), m_url, u"dev-same"_s);
+    QVERIFY(tv);
+    QSignalSpy tvSettled(&tv->sync, &SyncClient::reportSettled);
+    tv->sync.report(progress(u"movie"_s, 10000));
+    QTRY_COMPARE_WITH_TIMEOUT(tvSettled.count(), 1, kTimeoutMs);
+    QVERIFY(tvSettled.at(0).at(1).toBool());
+
+    QString copyToken;
+    QString error;
+    QVERIFY2(m_server->storage().users().issueToken(u"alice"_s, &copyToken, &error),
+             qPrintable(error));
+    auto copy = player(m_dir->filePath(u"copy.sqlite"_s), QString(), u"dev-same"_s);
+    QVERIFY(copy);
+    // Two reports wait in its outbox before it reaches the server.
+    copy->sync.report(progress(u"movie"_s, 20000));
+    copy->sync.report(progress(u"other"_s, 5000));
+    QCOMPARE(copy->pendingInOutbox(), 2);
+    QSignalSpy renewed(&copy->sync, &SyncClient::deviceIdRenewed);
+    QSignalSpy delivered(&copy->sync, &SyncClient::deliveryFinished);
+    copy->servers.setServers(ServerList({QUrl(m_url)}), copyToken);
+    copy->sync.deliver();
+    QTRY_VERIFY_WITH_TIMEOUT(!delivered.isEmpty() && delivered.last().at(0).toBool(), kTimeoutMs);
+    QCOMPARE(renewed.count(), 1);
+    const QString newId = renewed.first().at(0).toString();
+    QVERIFY2(newId.startsWith(u"dev-"_s) && newId != u"dev-same"_s, qPrintable(newId));
+    QCOMPARE(copy->sync.deviceId(), newId);
+    QCOMPARE(copy->pendingInOutbox(), 0);
+
+    // Nothing lost: both are on the server, from the new id.
+    const Answer movie = get(u"movie"_s);
+    QCOMPARE(movie.status, 200);
+    QCOMPARE(movie.record().value(u"device_id"_s).toString(), newId);
+    QCOMPARE(movie.record().value(u"position_ms"_s).toInteger(), 20000);
+    const Answer other = get(u"other"_s);
+    QCOMPARE(other.status, 200);
+    QCOMPARE(other.record().value(u"device_id"_s).toString(), newId);
+
+    // Its next report goes out under the new id at once; the TV keeps its own.
+    QSignalSpy copySettled(&copy->sync, &SyncClient::reportSettled);
+    copy->sync.report(progress(u"movie"_s, 21000));
+    QTRY_COMPARE_WITH_TIMEOUT(copySettled.count(), 1, kTimeoutMs);
+    QVERIFY(copySettled.last().at(1).toBool());
+    tv->sync.report(progress(u"movie"_s, 30000));
+    QTRY_COMPARE_WITH_TIMEOUT(tvSettled.count(), 2, kTimeoutMs);
+    QVERIFY(tvSettled.last().at(1).toBool());
+    QCOMPARE(get(u"movie"_s).record().value(u"device_id"_s).toString(), u"dev-same"_s);
+    QCOMPARE(renewed.count(), 1);
 }
 
 // A 404 for a video is the answer "nothing to resume", even when another server of the list

@@ -17,6 +17,7 @@
 #include "client/tokenvault.h"
 #include "serverprocess.h"
 #include "sessionbus.h"
+#include "unlockedkeyring.h"
 
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
@@ -92,7 +93,7 @@ private:
     QString m_kind;
     QTemporaryDir m_home;
     SessionBus m_bus;
-    QProcess m_keyring;
+    UnlockedKeyring m_keyring;
     std::unique_ptr<QDBusConnection> m_squatter; // "silent": owns the keyring's name
     SilentObject m_silent;
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -137,13 +138,7 @@ void tst_TokenVault::initTestCase()
     // Before anything in this process touches the session bus: Qt and GLib read it once.
     qputenv("DBUS_SESSION_BUS_ADDRESS", m_bus.address().toUtf8());
     if (m_kind == u"unlocked"_s) {
-        m_keyring.setProcessEnvironment(m_environment);
-        m_keyring.start(u"gnome-keyring-daemon"_s,
-                        {u"--unlock"_s, u"--components=secrets"_s, u"--foreground"_s});
-        QVERIFY2(m_keyring.waitForStarted(kTimeoutMs), qPrintable(m_keyring.errorString()));
-        m_keyring.write("test-password");
-        m_keyring.closeWriteChannel();
-        QTRY_VERIFY_WITH_TIMEOUT(secretsNameOwned(), kTimeoutMs);
+        QVERIFY2(m_keyring.start(m_environment, kTimeoutMs, &error), qPrintable(error));
     } else if (m_kind == u"silent"_s) {
         m_squatter = std::make_unique<QDBusConnection>(
             QDBusConnection::connectToBus(m_bus.address(), u"squatter"_s));
@@ -157,7 +152,6 @@ void tst_TokenVault::cleanupTestCase()
 {
     if (m_squatter)
         m_squatter->unregisterObject(u"/"_s, QDBusConnection::UnregisterTree);
-    stopProcess(m_keyring);
 }
 
 void tst_TokenVault::init()

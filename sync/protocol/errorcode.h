@@ -14,6 +14,7 @@ constexpr QLatin1String kPayloadTooLarge("payload_too_large");
 constexpr QLatin1String kClockSkew("clock_skew");
 constexpr QLatin1String kRateLimited("rate_limited");
 constexpr QLatin1String kUnavailable("unavailable");
+// v1.1: another device of the user sends this device_id; make a new one and send again.
+constexpr QLatin1String kDeviceIdTaken("device_id_taken");
 constexpr QLatin1String kInternal("internal");
-constexpr QLatin1String kDeviceIdTaken("device_id_taken"); // v1.1: a copied profile
 } // namespace ErrorCode

@@ -151,7 +151,18 @@ bool SqlMigrator::migrate(QSqlDatabase &db, int *version, QString *error) const
 
 SqlTransaction::SqlTransaction(const QSqlDatabase &db) : m_db(db)
 {
-    m_open = m_db.transaction();
+    if (m_db.driverName() != QLatin1String("QSQLITE")) {
+        m_open = m_db.transaction();
+        return;
+    }
+    // SQLite: a deferred transaction that reads and then writes fails at once, without waiting
+    // (SQLITE_BUSY), when another connection committed in between, as the server does all the
+    // time (`playmark-server user add` beside a running server). Taking the write lock first
+    // waits for it as long as the busy timeout allows instead.
+    QSqlQuery begin(m_db);
+    m_open = begin.exec(QStringLiteral("BEGIN IMMEDIATE"));
+    if (!m_open)
+        m_beginError = begin.lastError().text();
 }
 
 SqlTransaction::~SqlTransaction()
@@ -163,7 +174,9 @@ SqlTransaction::~SqlTransaction()
 bool SqlTransaction::begun(QString *error) const
 {
     return m_open
-        || fail(error, QStringLiteral("cannot begin a transaction: ") + m_db.lastError().text());
+        || fail(error,
+                QStringLiteral("cannot begin a transaction: ")
+                    + (m_beginError.isEmpty() ? m_db.lastError().text() : m_beginError));
 }
 
 bool SqlTransaction::commit(QString *error)

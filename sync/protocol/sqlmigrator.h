@@ -36,4 +36,5 @@ public:
 private:
     QSqlDatabase m_db;
     bool m_open = false;
+    QString m_beginError;
 };

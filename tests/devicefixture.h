@@ -1,0 +1,178 @@
+#pragma once
+
+// What the tests of devices share (tst_revocation, tst_devicebinding): a user's token and device
+// as the database has them, removing a device in SQL exactly as the server's own removal does
+// (one transaction: the device, its tokens, a revocations row and, on PostgreSQL, the NOTIFY),
+// a small HTTP client that waits for its answer with the event loop running, and a server with
+// a household on it.
+#include "changefeed.h"
+#include "serverstorage.h"
+#include "syncserver.h"
+#include "testdatabase.h"
+#include "tokens.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <memory>
+
+namespace DeviceFixture {
+
+// The device (devices.id) a token belongs to; empty if none.
+inline QString deviceOf(QSqlDatabase db, const QString &token)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT device_key FROM tokens WHERE token_hash = ?"));
+    query.addBindValue(Tokens::hash(token));
+    return query.exec() && query.next() ? query.value(0).toString() : QString();
+}
+
+inline qint64 userOf(QSqlDatabase db, const QString &token)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT user_id FROM tokens WHERE token_hash = ?"));
+    query.addBindValue(Tokens::hash(token));
+    return query.exec() && query.next() ? query.value(0).toLongLong() : -1;
+}
+
+// Removes the device `deviceKey` of `userId` (empty: every device of the user) as the server's
+// removal transaction does (docs/protocol.md, "Devices and pairing"), through `db`, a connection
+// of the test's own: another process, as far as the servers can tell. False with a warning on a
+// failure.
+inline bool removeDevice(QSqlDatabase db, qint64 userId, const QString &deviceKey)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const bool all = deviceKey.isEmpty();
+    const auto run = [&db](const QString &sql, const QVariantList &values,
+                           qint64 *first = nullptr) {
+        QSqlQuery query(db);
+        query.prepare(sql);
+        for (const QVariant &value : values)
+            query.addBindValue(value);
+        if (!query.exec()) {
+            qWarning("removeDevice: %s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
+            return false;
+        }
+        if (first)
+            *first = query.next() ? query.value(0).toLongLong() : -1;
+        return true;
+    };
+    const QString which = all ? QStringLiteral("user_id = ?") : QStringLiteral("id = ?");
+    const QVariant key = all ? QVariant(userId) : QVariant(deviceKey);
+    qint64 seq = 0;
+    const bool postgres = db.driverName() == QLatin1String("QPSQL");
+    if (!db.transaction())
+        return false;
+    const bool ok =
+        run(QStringLiteral("UPDATE devices SET removed_at_ms = ? WHERE removed_at_ms IS NULL AND ")
+                + which,
+            {now, key})
+        && run(
+            QStringLiteral("UPDATE tokens SET revoked_at_ms = ? WHERE revoked_at_ms IS NULL AND ")
+                + (all ? QStringLiteral("user_id = ?") : QStringLiteral("device_key = ?")),
+            {now, key})
+        && run(QStringLiteral("SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations"), {}, &seq)
+        && run(QStringLiteral(
+                   "INSERT INTO revocations (seq, user_id, device_key, at_ms) VALUES (?, ?, ?, ?)"),
+               {seq, userId, all ? QVariant(QMetaType::fromType<QString>()) : QVariant(deviceKey),
+                now})
+        && (!postgres
+            || run(QStringLiteral("SELECT pg_notify(?, ?)"),
+                   {ChangeFeed::revocationChannel(), QString::number(seq)}));
+    if (!ok) {
+        db.rollback();
+        return false;
+    }
+    return db.commit();
+}
+
+struct Answer
+{
+    int status = -1; // -1: no answer
+    QJsonObject json;
+    QString errorCode() const
+    {
+        return json.value(QStringLiteral("error"))
+            .toObject()
+            .value(QStringLiteral("code"))
+            .toString();
+    }
+};
+
+// One request with a bearer token, answered while the event loop runs.
+class Client
+{
+public:
+    Client() { m_nam.setProxy(QNetworkProxy::NoProxy); }
+    Answer send(const QString &url, const QByteArray &verb, const QString &token,
+                const QJsonObject &body = {}, int timeoutMs = 30000)
+    {
+        QNetworkRequest request{QUrl(url)};
+        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+        const QByteArray data =
+            body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
+        if (!data.isEmpty())
+            request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        std::unique_ptr<QNetworkReply> reply(m_nam.sendCustomRequest(request, verb, data));
+        QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+        Answer answer;
+        if (!reply->isFinished() && !finished.wait(timeoutMs))
+            return answer;
+        answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (answer.status == 0)
+            answer.status = -1;
+        answer.json = QJsonDocument::fromJson(reply->readAll()).object();
+        return answer;
+    }
+
+private:
+    QNetworkAccessManager m_nam;
+};
+
+// A server in-process on a new database of the engine CTest chose, with alice on two devices
+// (her TV and her phone, each a token) and bob on one.
+struct Household
+{
+    std::unique_ptr<TestDatabase> database;
+    std::unique_ptr<SyncServer> server;
+    QString tv;
+    QString phone;
+    QString bob;
+
+    // Empty, or what failed.
+    QString start(const QString &tag)
+    {
+        database = std::make_unique<TestDatabase>(tag);
+        if (!database->isValid())
+            return database->error();
+        server = std::make_unique<SyncServer>();
+        ServerOptions options;
+        options.databasePath = database->location();
+        options.port = 0;
+        options.rateLimit = 0;
+        QString error;
+        UserStore &users = server->storage().users();
+        if (!server->start(options, &error) || !users.addUser(QStringLiteral("alice"), &tv, &error)
+            || !users.issueToken(QStringLiteral("alice"), &phone, &error)
+            || !users.addUser(QStringLiteral("bob"), &bob, &error))
+            return error;
+        return {};
+    }
+    void stop()
+    {
+        server.reset();
+        database.reset();
+    }
+};
+
+} // namespace DeviceFixture

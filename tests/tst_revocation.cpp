@@ -1,0 +1,284 @@
+// Removing a device takes effect everywhere at once (docs/protocol.md, "Devices and pairing"):
+// its token gets 401 and its event streams end, on the server that removed it at once, and on
+// every other (RevocationWatch: PostgreSQL's NOTIFY, SQLite's polling of the revocations table);
+// the user's other devices and other users keep working. On each engine, with the real server
+// in-process and, for another server and the command line, as real processes.
+#include "devicefixture.h"
+#include "eventreader.h"
+#include "revocationwatch.h"
+#include "serverprocess.h"
+#include "serverstorage.h"
+#include "storageservice.h"
+#include "syncserver.h"
+#include "testdatabase.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using DeviceFixture::Answer;
+
+namespace {
+
+// Generous: the machine is shared. Nothing here asserts how long anything took, except the
+// protocol's one second for a removed device's stream to end.
+constexpr int kTimeoutMs = 30000;
+// docs/protocol.md: "its open event streams end within 1 s".
+constexpr int kStreamEndsWithinMs = 1000;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QJsonObject update(qint64 positionMs, const QString &deviceId)
+{
+    return QJsonObject{{u"position_ms"_s, positionMs},
+                       {u"duration_ms"_s, 3600000},
+                       {u"device_id"_s, deviceId},
+                       {u"device_name"_s, deviceId},
+                       {u"observed_at_ms"_s, nowMs() - 1000},
+                       {u"state"_s, u"playing"_s}};
+}
+
+} // namespace
+
+class TestRevocation : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void removalReadFromTheDatabaseEndsStreamsAndTokens();
+    void removalOfEveryDeviceOfAUser();
+    void removerAppliesItAtOnce();
+    void watchStartsAfterTheNewestRemoval();
+    void oldRemovalsAreDroppedBySweep();
+    void removalOnOneServerEndsStreamOnAnother();
+
+private:
+    // Alice's devices and Bob's, each known to the server (their identities in its token cache)
+    // and with an event stream open.
+    struct Streams
+    {
+        explicit Streams(TestRevocation &test)
+            : known(test.get(test.m_household.tv).status == 404
+                    && test.get(test.m_household.phone).status == 404
+                    && test.get(test.m_household.bob).status == 404),
+              tv(test.m_household.server->url(), test.m_household.tv),
+              phone(test.m_household.server->url(), test.m_household.phone),
+              bob(test.m_household.server->url(), test.m_household.bob)
+        {
+        }
+        bool areOpen() const { return known && tv.isOpen() && phone.isOpen() && bob.isOpen(); }
+        bool known;
+        EventReader tv;
+        EventReader phone;
+        EventReader bob;
+    };
+
+    Answer get(const QString &token, const QString &base = {})
+    {
+        return m_client.send((base.isEmpty() ? m_household.server->url() : base)
+                                 + u"/v1/progress/movie"_s,
+                             "GET", token);
+    }
+    Answer put(const QString &token, const QString &deviceId, qint64 positionMs,
+               const QString &base = {})
+    {
+        return m_client.send((base.isEmpty() ? m_household.server->url() : base)
+                                 + u"/v1/progress/movie"_s,
+                             "PUT", token, update(positionMs, deviceId));
+    }
+    bool remove(const QString &token, bool everyDevice = false)
+    {
+        return DeviceFixture::removeDevice(
+            m_household.database->raw(), DeviceFixture::userOf(m_household.database->raw(), token),
+            everyDevice ? QString() : DeviceFixture::deviceOf(m_household.database->raw(), token));
+    }
+
+    DeviceFixture::Household m_household;
+    DeviceFixture::Client m_client;
+};
+
+void TestRevocation::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TestRevocation::init()
+{
+    const QString error = m_household.start(u"revocation"_s);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestRevocation::cleanup()
+{
+    m_household.stop();
+}
+
+void TestRevocation::removalReadFromTheDatabaseEndsStreamsAndTokens()
+{
+    Streams streams(*this);
+    QTRY_VERIFY_WITH_TIMEOUT(streams.areOpen(), kTimeoutMs);
+    EventReader &tvStream = streams.tv;
+    EventReader &phoneStream = streams.phone;
+    EventReader &bobStream = streams.bob;
+
+    // Removed by someone else (another process, as far as this server knows).
+    QVERIFY(remove(m_household.tv));
+    QTRY_VERIFY_WITH_TIMEOUT(tvStream.isFinished(), kTimeoutMs);
+    // The stream ended because the removal was applied: the token is refused from now on, not
+    // once its cached identity runs out.
+    QCOMPARE(get(m_household.tv).status, 401);
+    QCOMPARE(put(m_household.tv, u"tv"_s, 1000).status, 401);
+
+    // The user's other device and other users carry on, streams and all.
+    QVERIFY(!phoneStream.isFinished());
+    QVERIFY(!bobStream.isFinished());
+    QCOMPARE(put(m_household.phone, u"phone"_s, 2000).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(phoneStream.events().size(), 1, kTimeoutMs);
+    QCOMPARE(get(m_household.phone).status, 200);
+    QCOMPARE(get(m_household.bob).status, 404);
+    QVERIFY(!bobStream.isFinished());
+    QCOMPARE(bobStream.events().size(), 0);
+}
+
+void TestRevocation::removalOfEveryDeviceOfAUser()
+{
+    Streams streams(*this);
+    QTRY_VERIFY_WITH_TIMEOUT(streams.areOpen(), kTimeoutMs);
+    EventReader &tvStream = streams.tv;
+    EventReader &phoneStream = streams.phone;
+    EventReader &bobStream = streams.bob;
+
+    QVERIFY(remove(m_household.tv, true)); // as `playmark-server user revoke alice`
+    QTRY_VERIFY_WITH_TIMEOUT(tvStream.isFinished() && phoneStream.isFinished(), kTimeoutMs);
+    QCOMPARE(get(m_household.tv).status, 401);
+    QCOMPARE(get(m_household.phone).status, 401);
+    QVERIFY(!bobStream.isFinished());
+    QCOMPARE(put(m_household.bob, u"laptop"_s, 3000).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(bobStream.events().size(), 1, kTimeoutMs);
+}
+
+void TestRevocation::removerAppliesItAtOnce()
+{
+    QCOMPARE(get(m_household.tv).status, 404);
+    EventReader tvStream(m_household.server->url(), m_household.tv);
+    EventReader phoneStream(m_household.server->url(), m_household.phone);
+    QTRY_VERIFY_WITH_TIMEOUT(tvStream.isOpen() && phoneStream.isOpen(), kTimeoutMs);
+    // Removed without a revocations row, which RevocationWatch would read: only the remover's
+    // own call takes effect (the route that removes calls it once its transaction committed,
+    // before answering), and at once, not when the cached identity runs out.
+    const qint64 userId = DeviceFixture::userOf(m_household.database->raw(), m_household.tv);
+    const QString device = DeviceFixture::deviceOf(m_household.database->raw(), m_household.tv);
+    QVERIFY(m_household.database->exec(
+        u"UPDATE devices SET removed_at_ms = %1 WHERE id = '%2'"_s.arg(nowMs()).arg(device)));
+    QVERIFY(m_household.database->exec(
+        u"UPDATE tokens SET revoked_at_ms = %1 WHERE device_key = '%2'"_s.arg(nowMs()).arg(
+            device)));
+    m_household.server->applyRemoval(userId, device);
+    QCOMPARE(get(m_household.tv).status, 401);
+    QTRY_VERIFY_WITH_TIMEOUT(tvStream.isFinished(), kStreamEndsWithinMs);
+    QVERIFY(!phoneStream.isFinished());
+    QCOMPARE(get(m_household.phone).status, 404);
+}
+
+void TestRevocation::watchStartsAfterTheNewestRemoval()
+{
+    // Removals from before the start are in the tokens table already: only later ones count,
+    // each once, in order.
+    const qint64 alice = DeviceFixture::userOf(m_household.database->raw(), m_household.tv);
+    const qint64 bob = DeviceFixture::userOf(m_household.database->raw(), m_household.bob);
+    QVERIFY(remove(m_household.tv));
+    StorageService storage;
+    QString error;
+    QVERIFY2(
+        storage.open(m_household.database->location(), StorageService::CommitMode::Group, &error),
+        qPrintable(error));
+    RevocationWatch watch(storage);
+    QSignalSpy revoked(&watch, &RevocationWatch::revoked);
+    watch.start(RevocationWatch::kSqlitePollMs);
+    QTRY_VERIFY_WITH_TIMEOUT(watch.lastSeq() >= 0, kTimeoutMs);
+    const qint64 first = watch.lastSeq();
+    QCOMPARE(first, 1);
+
+    QVERIFY(remove(m_household.phone));
+    QVERIFY(remove(m_household.bob, true));
+    QTRY_COMPARE_WITH_TIMEOUT(revoked.size(), 2, kTimeoutMs);
+    QCOMPARE(revoked.at(0).at(0).toLongLong(), alice);
+    QCOMPARE(revoked.at(0).at(1).toString(),
+             DeviceFixture::deviceOf(m_household.database->raw(), m_household.phone));
+    QCOMPARE(revoked.at(1).at(0).toLongLong(), bob);
+    QCOMPARE(revoked.at(1).at(1).toString(), QString());
+    QCOMPARE(watch.lastSeq(), first + 2);
+    // Asked again, nothing new.
+    watch.poll();
+    QTest::qWait(3 * RevocationWatch::kSqlitePollMs);
+    QCOMPARE(revoked.size(), 2);
+}
+
+void TestRevocation::oldRemovalsAreDroppedBySweep()
+{
+    QVERIFY(remove(m_household.tv));
+    QVERIFY(remove(m_household.phone));
+    QVERIFY(m_household.database->exec(u"UPDATE revocations SET at_ms = %1 WHERE seq = 1"_s.arg(
+        nowMs() - RevocationStore::kKeepMs - 60000)));
+    int dropped = -1;
+    m_household.server->dropOldRevocations(
+        nowMs(), [&dropped](bool ok, int count) { dropped = ok ? count : -2; });
+    QTRY_COMPARE_WITH_TIMEOUT(dropped, 1, kTimeoutMs);
+    QCOMPARE(m_household.database->value(u"SELECT COUNT(*) FROM revocations"_s).toInt(), 1);
+    QCOMPARE(m_household.database->value(u"SELECT seq FROM revocations"_s).toInt(), 2);
+}
+
+void TestRevocation::removalOnOneServerEndsStreamOnAnother()
+{
+    if (!TestDatabase::isPostgreSql())
+        QSKIP("several servers share a PostgreSQL database only");
+    // Two real server processes on this test's database.
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    const QStringList serve{u"serve"_s,
+                            u"--listen"_s,
+                            u"127.0.0.1:0"_s,
+                            u"--db"_s,
+                            m_household.database->location(),
+                            u"--rate-limit"_s,
+                            u"0"_s,
+                            u"--log-level"_s,
+                            u"info"_s};
+    ServerProcess one(QStringLiteral(PLAYMARK_SERVER_BIN), serve, environment, kTimeoutMs);
+    ServerProcess two(QStringLiteral(PLAYMARK_SERVER_BIN), serve, environment, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(one.port() != 0 && two.port() != 0, kTimeoutMs);
+
+    QCOMPARE(put(m_household.tv, u"tv"_s, 1000, one.url()).status, 200);
+    QCOMPARE(get(m_household.tv, two.url()).status, 200);
+    QCOMPARE(get(m_household.phone, two.url()).status, 200);
+    EventReader onTwo(two.url(), m_household.tv);
+    EventReader phoneOnTwo(two.url(), m_household.phone);
+    QTRY_VERIFY_WITH_TIMEOUT(onTwo.isOpen() && phoneOnTwo.isOpen(), kTimeoutMs);
+
+    QElapsedTimer sinceRemoval;
+    QVERIFY(remove(m_household.tv));
+    sinceRemoval.start();
+    // Waiting for the stream's end, for at most the protocol's second.
+    QTRY_VERIFY_WITH_TIMEOUT(onTwo.isFinished(), kStreamEndsWithinMs);
+    qInfo("the stream on the other server ended %lld ms after the removal committed",
+          sinceRemoval.elapsed());
+    QCOMPARE(get(m_household.tv, two.url()).status, 401);
+    QCOMPARE(get(m_household.tv, one.url()).status, 401);
+    QVERIFY(!phoneOnTwo.isFinished());
+    QCOMPARE(put(m_household.phone, u"phone"_s, 2000, one.url()).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(phoneOnTwo.events().size(), 1, kTimeoutMs);
+    QVERIFY2(two.err().contains("removal"), two.err().constData());
+}
+
+QTEST_GUILESS_MAIN(TestRevocation)
+#include "tst_revocation.moc"
