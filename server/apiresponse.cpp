@@ -13,6 +13,8 @@ int apiErrorStatus(ApiError error)
         return 404;
     case ApiError::MethodNotAllowed:
         return 405;
+    case ApiError::Expired:
+        return 410;
     case ApiError::PayloadTooLarge:
         return 413;
     case ApiError::ClockSkew:
@@ -38,6 +40,8 @@ QString apiErrorCode(ApiError error)
         return ErrorCode::kNotFound;
     case ApiError::MethodNotAllowed:
         return ErrorCode::kMethodNotAllowed;
+    case ApiError::Expired:
+        return ErrorCode::kExpired;
     case ApiError::PayloadTooLarge:
         return ErrorCode::kPayloadTooLarge;
     case ApiError::ClockSkew:

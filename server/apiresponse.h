@@ -13,6 +13,7 @@ enum class ApiError {
     Unauthorized,
     NotFound,
     MethodNotAllowed,
+    Expired,
     PayloadTooLarge,
     ClockSkew,
     RateLimited,

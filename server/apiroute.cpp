@@ -44,6 +44,18 @@ ApiRoute ApiRoute::match(const QUrl &url)
             set(Kind::Events, Method::Get, "/v1/events");
         } else if (section == QLatin1String("continue") && parts.size() == 2) {
             set(Kind::Continue, Method::Get, "/v1/continue");
+        } else if (section == QLatin1String("devices")) {
+            if (parts.size() == 2)
+                set(Kind::Devices, Method::Get, "/v1/devices");
+            else if (parts.size() == 3)
+                set(Kind::DeviceItem, Method::Delete, "/v1/devices/{id}");
+        } else if (section == QLatin1String("pairings")) {
+            if (parts.size() == 2)
+                set(Kind::Pairings, Method::Post, "/v1/pairings");
+            else if (parts.size() == 3 && parts.at(2) == QLatin1String("approve"))
+                set(Kind::PairingApprove, Method::Post, "/v1/pairings/approve");
+            else if (parts.size() == 3) // the label, never the secret, goes to logs and metrics
+                set(Kind::PairingItem, Method::Get, "/v1/pairings/{secret}");
         } else if (section == QLatin1String("progress")) {
             if (parts.size() == 2) {
                 set(Kind::ProgressList, Method::Get, "/v1/progress");
@@ -57,6 +69,8 @@ ApiRoute ApiRoute::match(const QUrl &url)
                 route.contentId = QUrl::fromPercentEncoding(parts.at(2).toLatin1());
         }
     }
+    if (route.kind == Kind::DeviceItem || route.kind == Kind::PairingItem)
+        route.itemId = QUrl::fromPercentEncoding(parts.at(2).toLatin1());
     if (route.kind == Kind::NotFound)
         route.contentId.clear();
     return route;

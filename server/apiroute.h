@@ -16,14 +16,25 @@ struct ApiRoute
         Sync,
         Events,
         Continue,
+        Devices,
+        DeviceItem,
+        Pairings,
+        PairingItem,
+        PairingApprove,
     };
 
     Kind kind = Kind::NotFound;
     QString contentId; // percent-decoded, not yet validated
+    QString itemId; // a device's id or a pairing's secret: percent-decoded, not yet validated
     QHttpServerRequest::Methods allowed;
     QString label; // the path template, for metrics and logs
 
-    bool needsToken() const { return kind != Kind::Health && kind != Kind::Metrics; }
+    // The routes of a device that has no token yet (pairing) need none, as do health and metrics.
+    bool needsToken() const
+    {
+        return kind != Kind::Health && kind != Kind::Metrics && kind != Kind::Pairings
+            && kind != Kind::PairingItem;
+    }
     QByteArray allowHeader() const;
 
     static ApiRoute match(const QUrl &url);

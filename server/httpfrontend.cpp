@@ -1,5 +1,6 @@
 #include "httpfrontend.h"
 
+#include "devicesapi.h"
 #include "eventhub.h"
 #include "metrics.h"
 #include "progressapi.h"
@@ -44,12 +45,13 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 
 } // namespace
 
-HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &events,
-                           Metrics &metrics, const RecordCache &cache, const TcpListener &listener,
-                           QObject *parent)
+HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, DevicesApi &devices,
+                           EventHub &events, Metrics &metrics, const RecordCache &cache,
+                           const TcpListener &listener, QObject *parent)
     : QAbstractHttpServer(parent),
       m_storage(storage),
       m_api(api),
+      m_devices(devices),
       m_events(events),
       m_metrics(metrics),
       m_cache(cache),
@@ -230,6 +232,16 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
         slot->streamUserId = userId;
         slot->streamDeviceKey = identity.deviceKey;
         return reply(ApiResponse());
+    case Kind::Devices:
+        return m_devices.list(identity, reply);
+    case Kind::DeviceItem:
+        return m_devices.remove(identity, call.route.itemId, reply);
+    case Kind::Pairings:
+        return m_devices.createPairing(call.address, call.body, reply);
+    case Kind::PairingItem:
+        return m_devices.pairingStatus(call.route.itemId, call.query, reply);
+    case Kind::PairingApprove:
+        return m_devices.approvePairing(identity, call.address, call.body, reply);
     case Kind::NotFound:
         break;
     }

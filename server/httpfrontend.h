@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+class DevicesApi;
 class EventHub;
 class Metrics;
 class ProgressApi;
@@ -28,17 +29,19 @@ class RecordCache;
 class TcpListener;
 
 // The HTTP side: matches the route, answers 404/405/413/401 itself, and hands the rest to
-// ProgressApi, one line a route. Answers may come later (after a commit, after a read on the
-// storage thread); they are written through the responder, never a QFuture (QHttpServer 6.4
-// crashes on those when a client leaves first), and in request order on each connection, since
-// 6.4 parses a pipelined request as soon as the previous handler returns. No SQL runs here.
+// ProgressApi and DevicesApi, one line a route. Answers may come later (after a commit, after a
+// read on the storage thread); they are written through the responder, never a QFuture
+// (QHttpServer 6.4 crashes on those when a client leaves first), and in request order on each
+// connection, since 6.4 parses a pipelined request as soon as the previous handler returns. No SQL
+// runs here.
 class HttpFrontend final : public QAbstractHttpServer
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpFrontend)
 public:
-    HttpFrontend(StorageService &storage, ProgressApi &api, EventHub &events, Metrics &metrics,
-                 const RecordCache &cache, const TcpListener &listener, QObject *parent = nullptr);
+    HttpFrontend(StorageService &storage, ProgressApi &api, DevicesApi &devices, EventHub &events,
+                 Metrics &metrics, const RecordCache &cache, const TcpListener &listener,
+                 QObject *parent = nullptr);
 
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     // Requests a second per token (0: no limit), and the burst allowed above it.
@@ -105,6 +108,7 @@ private:
 
     StorageService &m_storage;
     ProgressApi &m_api;
+    DevicesApi &m_devices;
     EventHub &m_events;
     Metrics &m_metrics;
     const RecordCache &m_cache;

@@ -22,11 +22,17 @@ constexpr int kExitUsage = 2;
 
 const char *const kUsage = R"(Usage:
   playmark-server serve [--listen HOST:PORT] [--db PATH|URL] [--log-level LEVEL]
-                        [--tls-cert PEM --tls-key PEM]
+                        [--tls-cert PEM --tls-key PEM] [--pairing-ttl SECONDS]
   playmark-server user add NAME [--db PATH|URL]      create a user; prints its first token
-  playmark-server user token NAME [--db PATH|URL]    issue another token (one per device)
-  playmark-server user revoke NAME [--db PATH|URL]   revoke every token of a user
+  playmark-server user token NAME [--db PATH|URL]    issue another token (a new device)
+  playmark-server user approve NAME CODE             connect the device showing CODE to NAME
+  playmark-server user devices NAME                  list NAME's devices
+  playmark-server user remove-device NAME ID         remove one device: its token stops working
+  playmark-server user revoke NAME [--db PATH|URL]   remove every device of a user
   playmark-server user list [--db PATH|URL]          list users
+
+A new device is connected with a code: it shows 6 digits, and a connected player
+(Settings > Devices > Add a Device) or 'user approve' approves them.
 
 The latest playback position per user and video, shared between devices over HTTP
 (or HTTPS, with --tls-cert and --tls-key). The data lives in a SQLite file, or in
@@ -141,6 +147,9 @@ int serve(const QCommandLineParser &parser, const QString &database)
     const auto fileOption = [&parser](const QString &name, const char *variable) {
         return parser.isSet(name) ? parser.value(name) : qEnvironmentVariable(variable);
     };
+    if (!number("pairing-ttl", 1, 24 * 60 * 60, &value))
+        return usageError(QStringLiteral("--pairing-ttl wants seconds from 1 to 86400"));
+    options.pairingTtlMs = value * 1000;
     options.tlsCertificatePath = fileOption(QStringLiteral("tls-cert"), "PLAYMARK_TLS_CERT");
     options.tlsKeyPath = fileOption(QStringLiteral("tls-key"), "PLAYMARK_TLS_KEY");
     if (options.tlsCertificatePath.isEmpty() != options.tlsKeyPath.isEmpty())
@@ -165,25 +174,79 @@ int serve(const QCommandLineParser &parser, const QString &database)
     return code;
 }
 
+// `user devices`: one line a device, the columns of kDeviceColumns.
+void printDevices(const QList<DeviceSummary> &devices)
+{
+    const auto row = [](const QStringList &cells) {
+        return QStringLiteral("%1 %2 %3 %4 %5 %6")
+            .arg(cells.at(0), -18)
+            .arg(cells.at(1), -24)
+            .arg(cells.at(2), -24)
+            .arg(cells.at(3), -20)
+            .arg(cells.at(4), -20)
+            .arg(cells.at(5));
+    };
+    const auto time = [](qint64 ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms).toString(Qt::ISODate);
+    };
+    const auto orDash = [](const QString &text) {
+        return text.isEmpty() ? QStringLiteral("-") : text;
+    };
+    printLine(stdout,
+              row({QStringLiteral("ID"), QStringLiteral("NAME"), QStringLiteral("DEVICE_ID"),
+                   QStringLiteral("CREATED"), QStringLiteral("LAST-SEEN"),
+                   QStringLiteral("LAST-VIDEO")}));
+    for (const DeviceSummary &device : devices)
+        printLine(
+            stdout,
+            row({device.id, orDash(device.deviceName), orDash(device.deviceId),
+                 time(device.createdAtMs), time(device.lastSeenMs), orDash(device.lastContentId)}));
+}
+
 int userCommand(const QStringList &args, const QString &database)
 {
     const QString verb = args.value(1);
-    const bool wantsName = verb != QLatin1String("list");
+    // Each verb and the arguments it wants after NAME.
+    const QList<std::pair<QString, QStringList>> verbs{
+        {QStringLiteral("add"), {}},
+        {QStringLiteral("token"), {}},
+        {QStringLiteral("approve"), {QStringLiteral("CODE")}},
+        {QStringLiteral("devices"), {}},
+        {QStringLiteral("remove-device"), {QStringLiteral("ID")}},
+        {QStringLiteral("revoke"), {}},
+        {QStringLiteral("list"), {}},
+    };
+    QStringList names;
+    for (const auto &known : verbs)
+        names << known.first;
+    const QString choices = names.mid(0, names.size() - 1).join(QStringLiteral(", "))
+        + QStringLiteral(" or ") + names.constLast();
     if (verb.isEmpty())
-        return usageError(QStringLiteral("'user' wants one of add, token, revoke, list"));
-    if (!QStringList{QStringLiteral("add"), QStringLiteral("token"), QStringLiteral("revoke"),
-                     QStringLiteral("list")}
-             .contains(verb))
-        return usageError(
-            QStringLiteral("unknown user command '%1'; use add, token, revoke or list").arg(verb));
-    if (wantsName && args.size() != 3)
-        return usageError(QStringLiteral("'user %1' wants exactly one NAME").arg(verb));
+        return usageError(QStringLiteral("'user' wants one of %1").arg(choices));
+    const qsizetype index = names.indexOf(verb);
+    if (index < 0)
+        return usageError(QStringLiteral("unknown user command '%1'; use %2").arg(verb, choices));
+    const bool wantsName = verb != QLatin1String("list");
+    const QStringList extra = verbs.at(index).second;
+    if (wantsName && args.size() != 3 + extra.size())
+        return usageError(QStringLiteral("'user %1' wants exactly %2")
+                              .arg(verb,
+                                   (QStringList{QStringLiteral("one NAME")} + extra)
+                                       .join(QStringLiteral(" and "))));
     if (!wantsName && args.size() != 2)
         return usageError(QStringLiteral("'user list' takes no NAME"));
     const QString name = args.value(2);
     if (wantsName && !UserStore::isValidUserName(name))
         return usageError(
             QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
+    const QString code = PairingStore::normalizedCode(args.value(3));
+    if (verb == QLatin1String("approve") && !PairingStore::isWellFormedCode(code))
+        return usageError(QStringLiteral("CODE is the 6 digits the new device shows (got '%1')")
+                              .arg(args.value(3)));
+    if (verb == QLatin1String("remove-device") && !UserStore::isValidDeviceKey(args.value(3)))
+        return usageError(QStringLiteral("ID is a device's id as 'user devices %1' shows it "
+                                         "(got '%2')")
+                              .arg(name, args.value(3)));
 
     ServerStorage storage;
     QString error;
@@ -194,15 +257,51 @@ int userCommand(const QStringList &args, const QString &database)
 
     QString token;
     bool ok = false;
+    qint64 userId = -1;
     if (verb == QLatin1String("add")) {
         ok = storage.users().addUser(name, &token, &error);
     } else if (verb == QLatin1String("token")) {
         ok = storage.users().issueToken(name, &token, &error);
-    } else if (verb == QLatin1String("revoke")) {
-        int revoked = 0;
-        ok = storage.users().revokeTokens(name, &revoked, &error);
+    } else if (verb == QLatin1String("approve")) {
+        // Not limited: whoever runs this can read the database anyway.
+        PairingStore::Approval approval;
+        ok = storage.users().findExistingUser(name, &userId, &error)
+            && storage.pairings().approve(userId, code, {}, QDateTime::currentMSecsSinceEpoch(),
+                                          &approval, &error);
+        if (ok && approval.outcome != PairingStore::Approval::Outcome::Approved) {
+            ok = false;
+            error = QStringLiteral("no device is waiting with the code %1: it is wrong, used or "
+                                   "expired (codes are valid for 10 minutes)")
+                        .arg(code);
+        }
         if (ok)
-            printLine(stderr, QStringLiteral("revoked %1 token(s) of %2").arg(revoked).arg(name));
+            printLine(stderr,
+                      QStringLiteral("approved '%1' for %2: it connects within a second")
+                          .arg(approval.deviceName, name));
+    } else if (verb == QLatin1String("devices")) {
+        QList<DeviceSummary> devices;
+        ok = storage.users().findExistingUser(name, &userId, &error)
+            && storage.users().listDevices(userId, &devices, &error);
+        if (ok)
+            printDevices(devices);
+    } else if (verb == QLatin1String("remove-device") || verb == QLatin1String("revoke")) {
+        const QString deviceKey = verb == QLatin1String("revoke") ? QString() : args.value(3);
+        int devices = 0;
+        int tokens = 0;
+        qint64 seq = 0;
+        ok = storage.users().findExistingUser(name, &userId, &error)
+            && storage.users().removeDevices(userId, deviceKey, &devices, &tokens, &seq, &error);
+        if (ok && !deviceKey.isEmpty() && devices == 0) {
+            ok = false;
+            error = QStringLiteral("%1 has no device %2 ('user devices %1' lists them)")
+                        .arg(name, deviceKey);
+        }
+        if (ok)
+            printLine(stderr,
+                      QStringLiteral("removed %1 device(s) of %2 and revoked %3 token(s)")
+                          .arg(devices)
+                          .arg(name)
+                          .arg(tokens));
     } else {
         QList<UserSummary> users;
         ok = storage.users().listUsers(&users, &error);
@@ -300,6 +399,9 @@ int main(int argc, char *argv[])
                       QStringLiteral("The certificate's unencrypted PEM private key "
                                      "(env PLAYMARK_TLS_KEY)."),
                       QStringLiteral("PEM")});
+    numberOption(QStringLiteral("pairing-ttl"),
+                 QStringLiteral("Seconds a pairing code is valid (default %1)."),
+                 QStringLiteral("SECONDS"), ServerDefaults::kPairingTtlMs / 1000);
     parser.addOption({QStringLiteral("commit-per-update"),
                       QStringLiteral("One transaction per update instead of grouping concurrent "
                                      "ones; slower, for benchmarks to compare.")});

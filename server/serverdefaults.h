@@ -19,4 +19,6 @@ constexpr qsizetype kCacheRecords = 100000;
 // makes one every few seconds; the default leaves room for many, and for scripts.
 constexpr int kRateLimit = 50;
 constexpr int kRateBurst = 200;
+// How long a pairing code is valid (--pairing-ttl).
+constexpr qint64 kPairingTtlMs = 10 * 60 * 1000;
 } // namespace ServerDefaults

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pairingstore.h"
 #include "progressstore.h"
 #include "protocol/sqlrecord.h"
 #include "revocationstore.h"
@@ -9,8 +10,9 @@
 #include <QString>
 
 // The server's database as one object: a connection (StorageConnection) and the stores that
-// share it, users and tokens (UserStore), progress (ProgressStore) and the removals of devices
-// (RevocationStore). One instance is used from one thread.
+// share it, users, devices and tokens (UserStore), progress (ProgressStore), pairings
+// (PairingStore) and the removals of devices (RevocationStore). One instance is used from one
+// thread.
 class ServerStorage final
 {
     Q_DISABLE_COPY_MOVE(ServerStorage)
@@ -41,10 +43,12 @@ public:
     UserStore &users() { return m_users; }
     ProgressStore &progress() { return m_progress; }
     RevocationStore &revocations() { return m_revocations; }
+    PairingStore &pairings() { return m_pairings; }
 
 private:
     StorageConnection m_connection; // before the stores, which use it
     UserStore m_users{m_connection};
     ProgressStore m_progress{m_connection};
     RevocationStore m_revocations{m_connection};
+    PairingStore m_pairings{m_connection, m_users};
 };

@@ -3,6 +3,7 @@
 #include "changefeed.h"
 #include "connectionguard.h"
 #include "databaselocation.h"
+#include "devicesapi.h"
 #include "eventhub.h"
 #include "httpfrontend.h"
 #include "metrics.h"
@@ -26,6 +27,7 @@ SyncServer::SyncServer(QObject *parent)
       m_metrics(std::make_unique<Metrics>()),
       m_events(std::make_unique<EventHub>()),
       m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics)),
+      m_devices(std::make_unique<DevicesApi>(*m_service)),
       m_guard(std::make_unique<ConnectionGuard>()),
       m_revocations(std::make_unique<RevocationWatch>(*m_service))
 {
@@ -87,6 +89,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
                                 : RevocationWatch::kSqlitePollMs);
 
     m_events->setKeepAliveInterval(options.keepAliveMs);
+    m_devices->setPairingTtl(options.pairingTtlMs);
     ConnectionGuard::Limits limits;
     limits.maxBodyBytes = options.maxBodyBytes;
     limits.maxHeaderBytes = options.maxHeaderBytes;
@@ -106,8 +109,8 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         return false;
     }
     m_listener = listener.release();
-    m_frontend =
-        new HttpFrontend(*m_service, *m_api, *m_events, *m_metrics, *m_cache, *m_listener, this);
+    m_frontend = new HttpFrontend(*m_service, *m_api, *m_devices, *m_events, *m_metrics, *m_cache,
+                                  *m_listener, this);
     m_frontend->setMaxBodyBytes(options.maxBodyBytes);
     m_frontend->setRateLimit(options.rateLimit, options.rateBurst);
     m_frontend->setGaugeSource([guard = m_guard.get(),

@@ -11,6 +11,7 @@
 #include <memory>
 
 class ChangeFeed;
+class DevicesApi;
 class EventHub;
 class HttpFrontend;
 class Metrics;
@@ -42,6 +43,8 @@ struct ServerOptions
     // key that cannot be read or do not belong together.
     QString tlsCertificatePath;
     QString tlsKeyPath;
+    // How long a pairing code is valid.
+    qint64 pairingTtlMs = ServerDefaults::kPairingTtlMs;
 };
 
 // playmark-server as one object: storage, API, event streams and the listening socket.
@@ -70,6 +73,7 @@ public:
     // reads their revocations row, as with `playmark-server user revoke` from another process.
     ServerStorage &storage() { return *m_storage; }
     EventHub &events() { return *m_events; }
+    DevicesApi &devices() { return *m_devices; }
     const Metrics &metrics() const { return *m_metrics; }
     // This run's name in change notices (PostgreSQL); empty on SQLite.
     QString origin() const { return m_origin; }
@@ -101,6 +105,7 @@ private:
     std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<EventHub> m_events;
     std::unique_ptr<ProgressApi> m_api;
+    std::unique_ptr<DevicesApi> m_devices;
     std::unique_ptr<ConnectionGuard> m_guard;
     std::unique_ptr<ChangeFeed> m_feed; // PostgreSQL only
     std::unique_ptr<RevocationWatch> m_revocations;

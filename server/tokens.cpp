@@ -7,12 +7,12 @@
 
 namespace Tokens {
 
-QString generate()
+QString generate(QLatin1String prefix)
 {
     std::array<quint32, 8> words{};
     QRandomGenerator::system()->fillRange(words.data(), qsizetype(words.size()));
     const QByteArray bytes(reinterpret_cast<const char *>(words.data()), qsizetype(sizeof(words)));
-    return QStringLiteral("pm_")
+    return prefix
         + QString::fromLatin1(
                bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }

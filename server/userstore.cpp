@@ -54,18 +54,26 @@ QString UserStore::newDeviceKey()
                                       QLatin1Char('0'));
 }
 
-bool UserStore::insertDevice(qint64 userId, const QString &deviceName, QString *token,
-                             QString *error)
+bool UserStore::isValidDeviceKey(const QString &deviceKey)
+{
+    static const QRegularExpression pattern(
+        QRegularExpression::anchoredPattern(QStringLiteral("[A-Za-z0-9._-]{1,64}")));
+    return pattern.match(deviceKey).hasMatch();
+}
+
+bool UserStore::insertDevice(qint64 userId, const QString &deviceName, const QString &deviceId,
+                             QString *token, QString *error, QString *deviceKeyMade)
 {
     const QString issued = Tokens::generate();
     const QString deviceKey = newDeviceKey();
     const qint64 now = nowMs();
     QSqlQuery device(m_connection.database());
-    device.prepare(QStringLiteral("INSERT INTO devices (id, user_id, device_name, created_at_ms, "
-                                  "last_seen_ms) VALUES (?, ?, ?, ?, ?)"));
+    device.prepare(QStringLiteral("INSERT INTO devices (id, user_id, device_name, device_id, "
+                                  "created_at_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?)"));
     device.addBindValue(deviceKey);
     device.addBindValue(userId);
     device.addBindValue(deviceName.isNull() ? QStringLiteral("") : deviceName); // '', not NULL
+    device.addBindValue(deviceId.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : deviceId);
     device.addBindValue(now);
     device.addBindValue(now);
     if (!StorageConnection::exec(device, error))
@@ -80,6 +88,8 @@ bool UserStore::insertDevice(qint64 userId, const QString &deviceName, QString *
     if (!StorageConnection::exec(query, error))
         return false;
     *token = issued;
+    if (deviceKeyMade)
+        *deviceKeyMade = deviceKey;
     return true;
 }
 
@@ -115,7 +125,8 @@ bool UserStore::addUser(const QString &name, QString *token, QString *error)
     insert.addBindValue(userId);
     insert.addBindValue(name);
     insert.addBindValue(nowMs());
-    if (!StorageConnection::exec(insert, error) || !insertDevice(userId, QString(), token, error))
+    if (!StorageConnection::exec(insert, error)
+        || !insertDevice(userId, QString(), QString(), token, error))
         return false;
     return transaction.commit(error);
 }
@@ -128,26 +139,152 @@ bool UserStore::issueToken(const QString &name, QString *token, QString *error)
     qint64 userId = -1;
     if (!findExistingUser(name, &userId, error))
         return false;
-    return insertDevice(userId, QString(), token, error) && transaction.commit(error);
+    return insertDevice(userId, QString(), QString(), token, error) && transaction.commit(error);
 }
 
 bool UserStore::revokeTokens(const QString &name, int *revoked, QString *error)
 {
-    SqlTransaction transaction(m_connection.database());
-    if (!transaction.begun(error))
-        return false;
     qint64 userId = -1;
     if (!findExistingUser(name, &userId, error))
         return false;
+    int devices = 0;
+    qint64 seq = 0;
+    return removeDevices(userId, QString(), &devices, revoked, &seq, error);
+}
+
+bool UserStore::userName(qint64 userId, QString *name, QString *error)
+{
     QSqlQuery query(m_connection.database());
-    query.prepare(QStringLiteral(
-        "UPDATE tokens SET revoked_at_ms = ? WHERE user_id = ? AND revoked_at_ms IS NULL"));
-    query.addBindValue(nowMs());
+    query.prepare(QStringLiteral("SELECT name FROM users WHERE id = ?"));
     query.addBindValue(userId);
     if (!StorageConnection::exec(query, error))
         return false;
-    *revoked = query.numRowsAffected();
-    return transaction.commit(error);
+    *name = query.next() ? query.value(0).toString() : QString();
+    return true;
+}
+
+bool UserStore::listDevices(qint64 userId, QList<DeviceSummary> *devices, QString *error)
+{
+    m_connection.reconnectIfLost();
+    QSqlQuery query(m_connection.database());
+    query.prepare(QStringLiteral("SELECT id, device_name, device_id, created_at_ms, last_seen_ms,"
+                                 " last_content_id FROM devices"
+                                 " WHERE user_id = ? AND removed_at_ms IS NULL"
+                                 " ORDER BY last_seen_ms DESC, created_at_ms DESC, id"));
+    query.addBindValue(userId);
+    if (!StorageConnection::exec(query, error))
+        return false;
+    devices->clear();
+    while (query.next())
+        devices->append({query.value(0).toString(), query.value(1).toString(),
+                         query.value(2).toString(), query.value(3).toLongLong(),
+                         query.value(4).toLongLong(), query.value(5).toString()});
+    return true;
+}
+
+bool UserStore::removeDevices(qint64 userId, const QString &deviceKey, int *removedDevices,
+                              int *revokedTokens, qint64 *seq, QString *error)
+{
+    // Two servers (or a server and the command line) removing at once may pick the same seq: the
+    // later commit fails on the key and tries again with the next one.
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        m_connection.reconnectIfLost();
+        QString failure;
+        if (removeDevicesOnce(userId, deviceKey, removedDevices, revokedTokens, seq, &failure))
+            return true;
+        if (attempt == kAttempts) {
+            if (error)
+                *error = failure;
+            return false;
+        }
+        qCInfo(lcStorage).noquote() << "removing devices again after:" << failure;
+    }
+}
+
+bool UserStore::dropRevocationsBefore(qint64 cutoffMs, int *dropped, QString *error)
+{
+    m_connection.reconnectIfLost();
+    QSqlQuery query(m_connection.database());
+    query.prepare(QStringLiteral("DELETE FROM revocations WHERE at_ms < ?"
+                                 " AND seq < (SELECT MAX(seq) FROM revocations)"));
+    query.addBindValue(cutoffMs);
+    if (!StorageConnection::exec(query, error))
+        return false;
+    *dropped = query.numRowsAffected();
+    return true;
+}
+
+bool UserStore::removeDevicesOnce(qint64 userId, const QString &deviceKey, int *removedDevices,
+                                  int *revokedTokens, qint64 *seq, QString *error)
+{
+    *removedDevices = 0;
+    *revokedTokens = 0;
+    *seq = 0;
+    const QSqlDatabase db = m_connection.database();
+    SqlTransaction transaction(db);
+    if (!transaction.begun(error))
+        return false;
+    const qint64 now = nowMs();
+    const bool one = !deviceKey.isEmpty();
+    // Marks the user's rows of `table` (the one device's, by `keyColumn`) with `column` = now;
+    // -1 on failure, else how many.
+    const auto mark = [&](const char *table, const char *column, const char *keyColumn) {
+        QSqlQuery query(db);
+        query.prepare(
+            QStringLiteral("UPDATE %1 SET %2 = ? WHERE user_id = ? AND %2 IS NULL")
+                .arg(QLatin1String(table), QLatin1String(column))
+            + (one ? QStringLiteral(" AND %1 = ?").arg(QLatin1String(keyColumn)) : QString()));
+        query.addBindValue(now);
+        query.addBindValue(userId);
+        if (one)
+            query.addBindValue(deviceKey);
+        if (!StorageConnection::exec(query, error))
+            return -1;
+        return query.numRowsAffected();
+    };
+    const int removed = mark("devices", "removed_at_ms", "id");
+    if (removed < 0)
+        return false;
+    const int revoked = mark("tokens", "revoked_at_ms", "device_key");
+    if (revoked < 0)
+        return false;
+    if (removed == 0 && revoked == 0)
+        return true; // nothing of the user's matched: nothing to tell anyone
+
+    QSqlQuery next(db);
+    if (!next.exec(QStringLiteral("SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations"))
+        || !next.next())
+        return StorageConnection::fail(error, QStringLiteral("cannot pick a revocation seq"),
+                                       next.lastError());
+    const qint64 revocation = next.value(0).toLongLong();
+    next.finish();
+    QSqlQuery insert(db);
+    insert.prepare(QStringLiteral(
+        "INSERT INTO revocations (seq, user_id, device_key, at_ms) VALUES (?, ?, ?, ?)"));
+    insert.addBindValue(revocation);
+    insert.addBindValue(userId);
+    insert.addBindValue(one ? QVariant(deviceKey) : QVariant(QMetaType::fromType<QString>()));
+    insert.addBindValue(now);
+    if (!StorageConnection::exec(insert, error))
+        return false;
+    insert.finish();
+    if (m_connection.dialect() == SqlRecord::Dialect::PostgreSQL) {
+        // Delivered when (and only if) the transaction commits.
+        QSqlQuery notify(db);
+        notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
+        notify.addBindValue(revocationChannel());
+        notify.addBindValue(QString::number(revocation));
+        if (!StorageConnection::exec(notify, error))
+            return false;
+        notify.finish();
+    }
+    if (!transaction.commit(error))
+        return false;
+    *removedDevices = removed;
+    *revokedTokens = revoked;
+    *seq = revocation;
+    return true;
 }
 
 bool UserStore::listUsers(QList<UserSummary> *users, QString *error)

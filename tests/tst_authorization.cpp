@@ -35,7 +35,23 @@ const QString kBobsMovie = u"bobs-movie"_s;
 // Stored for nobody: what "does not exist" looks like.
 const QString kNobodysMovie = u"nobodys-movie"_s;
 
-enum class Endpoint { Put, Get, Delete, List, History, Sync, Events, Continue, Healthz, Metrics };
+enum class Endpoint {
+    Put,
+    Get,
+    Delete,
+    List,
+    History,
+    Sync,
+    Events,
+    Continue,
+    Healthz,
+    Metrics,
+    Devices,
+    DeviceDelete, // alice's second device
+    PairingCreate,
+    PairingStatus, // a pending pairing's
+    PairingApprove, // that pairing's code
+};
 enum class Credential {
     Own, // Alice's token, on Alice's record
     OwnLoose, // Alice's token as "bearer  TOKEN": the scheme is case-insensitive, spaces may repeat
@@ -208,6 +224,20 @@ private:
         return call("PUT", u"/v1/progress/"_s + contentId, token, compact(body));
     }
 
+    QString deviceOf(const QString &token)
+    {
+        DeviceIdentity identity;
+        QString error;
+        if (!m_server->storage().users().identityForTokenHash(Tokens::hash(token), &identity,
+                                                              &error))
+            qWarning() << error;
+        return identity.deviceKey;
+    }
+    // The ids of the devices a user has, as the database says (not through the API under test).
+    QStringList devicesOf(const QString &name);
+    // Who the pending pairing is approved for: "" while it is pending, "gone" once collected.
+    QString pairingApprovedFor();
+
     // Everything a user can read of their data, as canonical bytes (server_time_ms left out).
     QByteArray snapshot(const QString &token);
     void verifyEventsRow(Credential credential, int expectedStatus);
@@ -219,6 +249,9 @@ private:
     QString m_bob;
     QString m_revoked;
     QString m_unknown;
+    QString m_alicesSecond; // the token of alice's second device
+    QString m_alicesSecondDevice; // its id
+    PairingStore::Created m_pairing; // pending, created before each row
     qint64 m_t0 = 0; // an hour ago: observations in the past are accepted
     QJsonObject m_alicesRecord;
     QJsonObject m_bobsRecord;
@@ -254,6 +287,12 @@ void TestAuthorization::init()
     QVERIFY(storage.users().revokeTokens(u"carol"_s, &revoked, &error));
     QCOMPARE(revoked, 1);
     m_unknown = Tokens::generate();
+    QVERIFY2(storage.users().issueToken(u"alice"_s, &m_alicesSecond, &error), qPrintable(error));
+    m_alicesSecondDevice = deviceOf(m_alicesSecond);
+    QVERIFY(!m_alicesSecondDevice.isEmpty());
+    QVERIFY2(storage.pairings().create(u"phone-1"_s, u"Phone"_s, u"192.0.2.1"_s, nowMs(), 600000,
+                                       &m_pairing, &error),
+             qPrintable(error));
 
     m_nam = std::make_unique<QNetworkAccessManager>();
     m_nam->setProxy(QNetworkProxy::NoProxy);
@@ -373,6 +412,31 @@ Answer TestAuthorization::sendRaw(const QByteArray &verb, const QString &path,
     return answer;
 }
 
+QStringList TestAuthorization::devicesOf(const QString &name)
+{
+    qint64 userId = -1;
+    QList<DeviceSummary> devices;
+    QString error;
+    if (!m_server->storage().users().findUser(name, &userId, &error)
+        || !m_server->storage().users().listDevices(userId, &devices, &error))
+        qWarning() << error;
+    QStringList ids;
+    for (const DeviceSummary &device : std::as_const(devices))
+        ids << device.id;
+    ids.sort();
+    return ids;
+}
+
+QString TestAuthorization::pairingApprovedFor()
+{
+    const Answer answer = send("GET", u"/v1/pairings/"_s + m_pairing.secret, std::nullopt);
+    if (answer.status == 202)
+        return QString();
+    if (answer.status == 200)
+        return answer.json.value(u"user"_s).toString();
+    return u"gone"_s;
+}
+
 QByteArray TestAuthorization::snapshot(const QString &token)
 {
     QByteArray all;
@@ -404,6 +468,11 @@ void TestAuthorization::matrix_data()
         {"GET /v1/continue", Endpoint::Continue},
         {"GET /healthz", Endpoint::Healthz},
         {"GET /metrics", Endpoint::Metrics},
+        {"GET /v1/devices", Endpoint::Devices},
+        {"DELETE /v1/devices/{id}", Endpoint::DeviceDelete},
+        {"POST /v1/pairings", Endpoint::PairingCreate},
+        {"GET /v1/pairings/{secret}", Endpoint::PairingStatus},
+        {"POST /v1/pairings/approve", Endpoint::PairingApprove},
     };
     const QList<std::pair<const char *, Credential>> credentials{
         {"own token", Credential::Own},
@@ -423,13 +492,21 @@ void TestAuthorization::matrix_data()
             int status = 401;
             if (endpoint == Endpoint::Healthz || endpoint == Endpoint::Metrics) {
                 status = 200; // no token needed, whatever is sent
+            } else if (endpoint == Endpoint::PairingCreate) {
+                // A device without a token yet: whatever is sent. But a bare LF inside a header
+                // ends it for Qt's parser, which then loses Content-Length and with it the body:
+                // refused as malformed, nothing made.
+                status = credential == Credential::NewlineInToken ? 400 : 201;
+            } else if (endpoint == Endpoint::PairingStatus) {
+                status = 202;
             } else if (credential == Credential::Own || credential == Credential::OwnLoose) {
-                status = endpoint == Endpoint::Delete ? 204 : 200;
+                status =
+                    endpoint == Endpoint::Delete || endpoint == Endpoint::DeviceDelete ? 204 : 200;
             } else if (credential == Credential::Other) {
-                // Alice's record answers Bob exactly as one that does not exist; what he writes
-                // is his own.
+                // Alice's record or device answers Bob exactly as one that does not exist; what
+                // he writes (or approves) is his own.
                 const bool readsAlices = endpoint == Endpoint::Get || endpoint == Endpoint::Delete
-                    || endpoint == Endpoint::History;
+                    || endpoint == Endpoint::History || endpoint == Endpoint::DeviceDelete;
                 status = readsAlices ? 404 : 200;
             }
             QTest::addRow("%s, %s", endpointName, credentialName)
@@ -451,8 +528,11 @@ void TestAuthorization::matrix()
 
     const QByteArray alicesBefore = snapshot(m_alice);
     const QByteArray bobsBefore = snapshot(m_bob);
+    const QStringList alicesDevices = devicesOf(u"alice"_s);
+    const QStringList bobsDevices = devicesOf(u"bob"_s);
     const std::optional<QByteArray> header = authorization(credential);
-    const bool perUser = endpoint != Endpoint::Healthz && endpoint != Endpoint::Metrics;
+    const bool perUser = endpoint != Endpoint::Healthz && endpoint != Endpoint::Metrics
+        && endpoint != Endpoint::PairingCreate && endpoint != Endpoint::PairingStatus;
     const bool asAlice =
         perUser && (credential == Credential::Own || credential == Credential::OwnLoose);
     const bool asBob = perUser && credential == Credential::Other;
@@ -493,6 +573,23 @@ void TestAuthorization::matrix()
     case Endpoint::Metrics:
         answer = send("GET", u"/metrics"_s, header);
         break;
+    case Endpoint::Devices:
+        answer = send("GET", u"/v1/devices"_s, header);
+        break;
+    case Endpoint::DeviceDelete:
+        answer = send("DELETE", u"/v1/devices/"_s + m_alicesSecondDevice, header);
+        break;
+    case Endpoint::PairingCreate:
+        answer = send("POST", u"/v1/pairings"_s, header,
+                      compact({{u"device_id"_s, u"tablet"_s}, {u"device_name"_s, u"Tablet"_s}}));
+        break;
+    case Endpoint::PairingStatus:
+        answer = send("GET", u"/v1/pairings/"_s + m_pairing.secret, header);
+        break;
+    case Endpoint::PairingApprove:
+        answer =
+            send("POST", u"/v1/pairings/approve"_s, header, compact({{u"code"_s, m_pairing.code}}));
+        break;
     case Endpoint::Events:
         break;
     }
@@ -512,12 +609,25 @@ void TestAuthorization::matrix()
     if (expectedStatus == 404)
         QCOMPARE(answer.errorCode(), u"not_found"_s);
 
+    // The pairing routes answer as they would without any credential, and change no one's data.
+    if (endpoint == Endpoint::PairingCreate) {
+        QCOMPARE(answer.json.value(u"secret"_s).toString().isEmpty(), expectedStatus != 201);
+    } else if (endpoint == Endpoint::PairingStatus) {
+        QCOMPARE(answer.json.value(u"status"_s).toString(), u"pending"_s);
+    }
+    if (endpoint != Endpoint::DeviceDelete || !asAlice) {
+        QCOMPARE(devicesOf(u"alice"_s), alicesDevices);
+        QCOMPARE(devicesOf(u"bob"_s), bobsDevices);
+    }
+    if (endpoint != Endpoint::PairingApprove || (!asAlice && !asBob))
+        QCOMPARE(pairingApprovedFor(), QString());
+
     if (endpoint == Endpoint::Healthz) {
         QCOMPARE(answer.json.value(u"status"_s).toString(), u"ok"_s);
     } else if (endpoint == Endpoint::Metrics) {
         // Counts only: no user's content, names or tokens.
-        for (const QString &secret :
-             {kAlicesMovie, kBobsMovie, m_alice, m_bob, u"alice"_s, u"bob"_s})
+        for (const QString &secret : {kAlicesMovie, kBobsMovie, m_alice, m_bob, u"alice"_s,
+                                      u"bob"_s, m_pairing.secret, m_pairing.code})
             QVERIFY2(!answer.body.contains(secret.toUtf8()), qPrintable(secret));
     }
 
@@ -559,6 +669,26 @@ void TestAuthorization::matrix()
             QCOMPARE(continuedIds(answer.items()), QStringList{kBobsMovie});
             QCOMPARE(snapshot(m_bob), bobsBefore);
             break;
+        case Endpoint::Devices: {
+            const QJsonArray items = answer.items();
+            QCOMPARE(items.size(), 1);
+            QCOMPARE(items.at(0)[u"id"_s].toString(), deviceOf(m_bob));
+            QVERIFY(items.at(0)[u"this_device"_s].toBool());
+            break;
+        }
+        case Endpoint::DeviceDelete: {
+            // Exactly what Bob gets for an id nobody has.
+            const Answer absent = call("DELETE", u"/v1/devices/d-0000000000000000"_s, m_bob);
+            QCOMPARE(answer.status, absent.status);
+            QCOMPARE(compact(withoutServerTime(answer.json))
+                         .replace(m_alicesSecondDevice.toUtf8(), "{id}"),
+                     compact(withoutServerTime(absent.json)).replace("d-0000000000000000", "{id}"));
+            QCOMPARE(call("GET", u"/v1/progress"_s, m_alicesSecond).status, 200);
+            break;
+        }
+        case Endpoint::PairingApprove:
+            QCOMPARE(pairingApprovedFor(), u"bob"_s);
+            break;
         default:
             QFAIL("no such row");
         }
@@ -589,6 +719,25 @@ void TestAuthorization::matrix()
         case Endpoint::Sync:
             QCOMPARE(get(kAlicesMovie, m_alice).record().value(u"position_ms"_s).toInteger(),
                      55000);
+            break;
+        case Endpoint::Devices: {
+            QStringList listed;
+            for (const QJsonValue &device : answer.items())
+                listed << device[u"id"_s].toString();
+            listed.sort();
+            QCOMPARE(listed, alicesDevices);
+            break;
+        }
+        case Endpoint::DeviceDelete:
+            QCOMPARE(devicesOf(u"alice"_s), QStringList{deviceOf(m_alice)});
+            QCOMPARE(devicesOf(u"bob"_s), bobsDevices);
+            QTRY_COMPARE_WITH_TIMEOUT(call("GET", u"/v1/progress"_s, m_alicesSecond).status, 401,
+                                      kTimeoutMs);
+            QCOMPARE(call("GET", u"/v1/progress"_s, m_alice).status, 200);
+            break;
+        case Endpoint::PairingApprove:
+            QCOMPARE(answer.json.value(u"device_name"_s).toString(), u"Phone"_s);
+            QCOMPARE(pairingApprovedFor(), u"alice"_s);
             break;
         default:
             QFAIL("no such row");

@@ -449,6 +449,10 @@ void TestServerProcess::badArguments_data()
         << QStringList{u"serve"_s, u"--listen"_s, QString()} << u"--listen"_s;
     QTest::newRow("--listen without a value")
         << QStringList{u"serve"_s, u"--listen"_s} << u"listen"_s;
+    QTest::newRow("--pairing-ttl 0")
+        << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"0"_s} << u"--pairing-ttl"_s;
+    QTest::newRow("--pairing-ttl not a number")
+        << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"ten"_s} << u"--pairing-ttl"_s;
     QTest::newRow("bad --log-level")
         << QStringList{u"serve"_s, u"--log-level"_s, u"loud"_s} << u"--log-level"_s;
     QTest::newRow("postgresql URL without a database")
@@ -489,7 +493,8 @@ void TestServerProcess::helpAndVersion()
     QVERIFY(run.finished);
     QCOMPARE(run.exitCode, 0);
     for (const char *word :
-         {"serve", "user add", "user token", "user revoke", "user list", "--listen", "--db"})
+         {"serve", "user add", "user token", "user revoke", "user list", "user approve",
+          "user devices", "user remove-device", "--listen", "--db", "--pairing-ttl"})
         QVERIFY2(run.out.contains(word), word);
 
     run = server({u"--version"_s});

@@ -9,6 +9,7 @@ constexpr QLatin1String kBadRequest("bad_request");
 constexpr QLatin1String kUnauthorized("unauthorized");
 constexpr QLatin1String kNotFound("not_found");
 constexpr QLatin1String kMethodNotAllowed("method_not_allowed");
+constexpr QLatin1String kExpired("expired"); // v1.1: a pairing past its time
 constexpr QLatin1String kPayloadTooLarge("payload_too_large");
 constexpr QLatin1String kClockSkew("clock_skew");
 constexpr QLatin1String kRateLimited("rate_limited");

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "apiresponse.h"
+#include "deviceidentity.h"
+#include "serverdefaults.h"
+
+#include <QDeadlineTimer>
+#include <QObject>
+#include <QTimer>
+#include <QUrlQuery>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+class StorageService;
+
+// The device and pairing endpoints (docs/protocol.md, "Devices and pairing"), one method each,
+// as ProgressApi is for progress: the caller has matched the route and, where one is needed,
+// found who is asking from the token. Every answer goes to `reply`, once the storage threads have
+// answered. A GET of a pairing may wait (?wait=N): it is looked at again when this server
+// approves a pairing and every second (another server may approve it). Lives on the HTTP thread.
+class DevicesApi final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DevicesApi)
+public:
+    using Reply = std::function<void(const ApiResponse &)>;
+    static constexpr int kMaxWaitSeconds = 30;
+    static constexpr int kRecheckMs = 1000;
+
+    explicit DevicesApi(StorageService &storage, QObject *parent = nullptr);
+    ~DevicesApi() override;
+
+    void setPairingTtl(qint64 ttlMs) { m_pairingTtlMs = ttlMs; }
+    // How often waiting GETs look at the database (for tests: a long one leaves only this
+    // server's approvals to wake them).
+    void setRecheckInterval(int ms) { m_recheckTimer.setInterval(ms); }
+    qint64 pairingTtl() const { return m_pairingTtlMs; }
+
+    void list(const DeviceIdentity &identity, Reply reply);
+    void remove(const DeviceIdentity &identity, const QString &deviceKey, Reply reply);
+    // No token: `address` is the client's, for the bound on pending pairings.
+    void createPairing(const QString &address, const QByteArray &body, Reply reply);
+    void pairingStatus(const QString &secret, const QUrlQuery &query, Reply reply);
+    void approvePairing(const DeviceIdentity &identity, const QString &address,
+                        const QByteArray &body, Reply reply);
+
+    // GETs of pairings waiting for a change (for tests).
+    qsizetype waiting() const { return qsizetype(m_waiters.size()); }
+
+Q_SIGNALS:
+    // Devices of the user were removed and that is committed (deviceKey empty: all of them); the
+    // answer to the request that removed them is written after this returns.
+    void devicesRemoved(qint64 userId, const QString &deviceKey);
+
+private:
+    struct Waiter
+    {
+        QString secretHash;
+        Reply reply;
+        QDeadlineTimer deadline;
+        bool answered = false;
+    };
+    using WaiterPtr = std::shared_ptr<Waiter>;
+
+    // Answers a pairing in `state` (PairingStore::State), collecting it when approved; a
+    // pending one waits when `waiter` has time left, else answers 202.
+    void settle(const WaiterPtr &waiter, int state, bool ok);
+    void wait(const WaiterPtr &waiter);
+    void recheck();
+    void answer(const WaiterPtr &waiter, const ApiResponse &response);
+    void forget(const WaiterPtr &waiter); // answered, or about to be: no longer waiting
+
+    StorageService &m_storage;
+    qint64 m_pairingTtlMs = ServerDefaults::kPairingTtlMs;
+    std::vector<WaiterPtr> m_waiters;
+    QTimer m_recheckTimer;
+    bool m_checking = false;
+    bool m_checkAgain = false;
+};
