@@ -3,6 +3,7 @@
 #include "databaselocation.h"
 #include "protocol/crossthread.h"
 #include "protocol/recordcodec.h"
+#include "userstore.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -146,10 +147,10 @@ public:
                              .arg(ChangeFeed::channel(), driver->lastError().text());
             return false;
         }
-        if (!driver->subscribeToNotification(ChangeFeed::revocationChannel())) {
+        if (!driver->subscribeToNotification(UserStore::revocationChannel())) {
             if (error)
                 *error = QStringLiteral("cannot LISTEN on %1: %2")
-                             .arg(ChangeFeed::revocationChannel(), driver->lastError().text());
+                             .arg(UserStore::revocationChannel(), driver->lastError().text());
             return false;
         }
         connect(driver, &QSqlDriver::notification, this, &Listener::receive);
@@ -174,7 +175,7 @@ public:
 private:
     void receive(const QString &name, QSqlDriver::NotificationSource, const QVariant &payload)
     {
-        if (name == ChangeFeed::revocationChannel()) {
+        if (name == UserStore::revocationChannel()) {
             QMetaObject::invokeMethod(
                 m_feed, [feed = m_feed] { Q_EMIT feed->revocationAnnounced(); },
                 Qt::QueuedConnection);

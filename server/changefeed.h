@@ -32,8 +32,6 @@ class ChangeFeed final : public QObject
     Q_DISABLE_COPY_MOVE(ChangeFeed)
 public:
     static QString channel() { return QStringLiteral("playmark_changes"); }
-    // A removal of devices commits NOTIFY on this channel (payload: its revocations.seq).
-    static QString revocationChannel() { return QStringLiteral("playmark_revocations"); }
     static constexpr int kHealthCheckMs = 2000;
 
     explicit ChangeFeed(QObject *parent = nullptr);
@@ -50,7 +48,8 @@ Q_SIGNALS:
     // On the thread that owns this object, in commit order.
     void committed(const QString &origin, const QList<CommittedChange> &changes);
     void resynchronised();
-    // A removal of devices was committed (by any server, or `playmark-server user`).
+    // A removal of devices was committed (by any server, or `playmark-server user`): a NOTIFY on
+    // UserStore::revocationChannel().
     void revocationAnnounced();
 
 private:

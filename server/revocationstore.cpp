@@ -32,15 +32,3 @@ bool RevocationStore::after(qint64 seq, QList<Revocation> *rows, QString *error)
             {query.value(0).toLongLong(), query.value(1).toLongLong(), query.value(2).toString()});
     return true;
 }
-
-bool RevocationStore::dropBefore(qint64 cutoffMs, int *dropped, QString *error)
-{
-    m_connection.reconnectIfLost();
-    QSqlQuery query(m_connection.database());
-    query.prepare(QStringLiteral("DELETE FROM revocations WHERE at_ms < ?"));
-    query.addBindValue(cutoffMs);
-    if (!StorageConnection::exec(query, error))
-        return false;
-    *dropped = query.numRowsAffected();
-    return true;
-}

@@ -15,13 +15,14 @@ struct Revocation
 };
 
 // Reading the revocations in the server's database (their rows are written by the removal's own
-// transaction, UserStore's). Every method returns false on a storage failure with the reason in
-// *error.
+// transaction, and dropped, by UserStore). Every method returns false on a storage failure with the
+// reason in *error.
 class RevocationStore final
 {
     Q_DISABLE_COPY_MOVE(RevocationStore)
 public:
-    // Rows older than this are dropped by the daily sweep: every server has long applied them.
+    // Rows older than this are dropped by the daily sweep (UserStore::dropRevocationsBefore):
+    // every server has long applied them.
     static constexpr qint64 kKeepMs = 24LL * 60 * 60 * 1000;
 
     explicit RevocationStore(StorageConnection &connection) : m_connection(connection) { }
@@ -30,7 +31,6 @@ public:
     bool latest(qint64 *seq, QString *error);
     // The rows after `seq`, oldest first.
     bool after(qint64 seq, QList<Revocation> *rows, QString *error);
-    bool dropBefore(qint64 cutoffMs, int *dropped, QString *error);
 
 private:
     StorageConnection &m_connection;

@@ -37,6 +37,8 @@ SyncServer::SyncServer(QObject *parent)
         dropOldRevocations(QDateTime::currentMSecsSinceEpoch());
     });
     connect(m_revocations.get(), &RevocationWatch::revoked, this, &SyncServer::applyRemoval);
+    // This server's own removals take effect before they are answered.
+    connect(m_devices.get(), &DevicesApi::devicesRemoved, this, &SyncServer::applyRemoval);
 }
 
 SyncServer::~SyncServer()
@@ -190,7 +192,7 @@ void SyncServer::dropOldRevocations(qint64 nowMs, std::function<void(bool, int)>
         QStringLiteral("removals of devices older than a day"),
         [cutoff = nowMs - RevocationStore::kKeepMs](ServerStorage &writer, int *dropped,
                                                     QString *error) {
-            return writer.revocations().dropBefore(cutoff, dropped, error);
+            return writer.users().dropRevocationsBefore(cutoff, dropped, error);
         },
         std::move(done));
 }

@@ -1,11 +1,8 @@
 #pragma once
 
 // What the tests of devices share (tst_revocation, tst_devicebinding): a user's token and device
-// as the database has them, removing a device in SQL exactly as the server's own removal does
-// (one transaction: the device, its tokens, a revocations row and, on PostgreSQL, the NOTIFY),
-// a small HTTP client that waits for its answer with the event loop running, and a server with
-// a household on it.
-#include "changefeed.h"
+// as the database has them, removing a device as the command line does, a small HTTP client that
+// waits for its answer with the event loop running, and a server with a household on it.
 #include "serverstorage.h"
 #include "syncserver.h"
 #include "testdatabase.h"
@@ -19,7 +16,6 @@
 #include <QNetworkReply>
 #include <QSignalSpy>
 #include <QSqlDatabase>
-#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
@@ -45,55 +41,21 @@ inline qint64 userOf(QSqlDatabase db, const QString &token)
     return query.exec() && query.next() ? query.value(0).toLongLong() : -1;
 }
 
-// Removes the device `deviceKey` of `userId` (empty: every device of the user) as the server's
-// removal transaction does (docs/protocol.md, "Devices and pairing"), through `db`, a connection
-// of the test's own: another process, as far as the servers can tell. False with a warning on a
-// failure.
-inline bool removeDevice(QSqlDatabase db, qint64 userId, const QString &deviceKey)
+// Removes the device `deviceKey` of `userId` (empty: every device of the user) through
+// `storage`, a connection that is not the server's request path (as `playmark-server user
+// remove-device` and `user revoke` do it): only its revocations row tells the server. False, with
+// a warning, when nothing was removed.
+inline bool removeDevice(ServerStorage &storage, qint64 userId, const QString &deviceKey)
 {
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const bool all = deviceKey.isEmpty();
-    const auto run = [&db](const QString &sql, const QVariantList &values,
-                           qint64 *first = nullptr) {
-        QSqlQuery query(db);
-        query.prepare(sql);
-        for (const QVariant &value : values)
-            query.addBindValue(value);
-        if (!query.exec()) {
-            qWarning("removeDevice: %s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
-            return false;
-        }
-        if (first)
-            *first = query.next() ? query.value(0).toLongLong() : -1;
-        return true;
-    };
-    const QString which = all ? QStringLiteral("user_id = ?") : QStringLiteral("id = ?");
-    const QVariant key = all ? QVariant(userId) : QVariant(deviceKey);
+    int devices = 0;
+    int tokens = 0;
     qint64 seq = 0;
-    const bool postgres = db.driverName() == QLatin1String("QPSQL");
-    if (!db.transaction())
-        return false;
-    const bool ok =
-        run(QStringLiteral("UPDATE devices SET removed_at_ms = ? WHERE removed_at_ms IS NULL AND ")
-                + which,
-            {now, key})
-        && run(
-            QStringLiteral("UPDATE tokens SET revoked_at_ms = ? WHERE revoked_at_ms IS NULL AND ")
-                + (all ? QStringLiteral("user_id = ?") : QStringLiteral("device_key = ?")),
-            {now, key})
-        && run(QStringLiteral("SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations"), {}, &seq)
-        && run(QStringLiteral(
-                   "INSERT INTO revocations (seq, user_id, device_key, at_ms) VALUES (?, ?, ?, ?)"),
-               {seq, userId, all ? QVariant(QMetaType::fromType<QString>()) : QVariant(deviceKey),
-                now})
-        && (!postgres
-            || run(QStringLiteral("SELECT pg_notify(?, ?)"),
-                   {ChangeFeed::revocationChannel(), QString::number(seq)}));
-    if (!ok) {
-        db.rollback();
+    QString error;
+    if (!storage.users().removeDevices(userId, deviceKey, &devices, &tokens, &seq, &error)) {
+        qWarning("removeDevice: %s", qPrintable(error));
         return false;
     }
-    return db.commit();
+    return devices > 0;
 }
 
 struct Answer

@@ -161,7 +161,7 @@ void TestDeviceBinding::removedDevicesIdMayBeTakenAgain()
 {
     QCOMPARE(put(m_household.tv, u"movie"_s, update(1000, m_t0, u"tv-1"_s)).status, 200);
     QVERIFY(DeviceFixture::removeDevice(
-        m_household.database->raw(),
+        m_household.server->storage(),
         DeviceFixture::userOf(m_household.database->raw(), m_household.tv),
         DeviceFixture::deviceOf(m_household.database->raw(), m_household.tv)));
     // The TV was removed (reinstalled, say): its device_id is free for the device now using it.

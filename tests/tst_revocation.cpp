@@ -1,8 +1,10 @@
 // Removing a device takes effect everywhere at once (docs/protocol.md, "Devices and pairing"):
 // its token gets 401 and its event streams end, on the server that removed it at once, and on
-// every other (RevocationWatch: PostgreSQL's NOTIFY, SQLite's polling of the revocations table);
-// the user's other devices and other users keep working. On each engine, with the real server
-// in-process and, for another server and the command line, as real processes.
+// every other (RevocationWatch: PostgreSQL's NOTIFY, SQLite's polling of the revocations table),
+// whoever removes it (another server's DELETE /v1/devices/{id}, `playmark-server user
+// remove-device` or `user revoke`); the user's other devices and other users keep working. On
+// each engine, with the real server in-process and, for another server and the command line, as
+// real processes.
 #include "devicefixture.h"
 #include "eventreader.h"
 #include "revocationwatch.h"
@@ -62,6 +64,7 @@ private Q_SLOTS:
     void watchStartsAfterTheNewestRemoval();
     void oldRemovalsAreDroppedBySweep();
     void removalOnOneServerEndsStreamOnAnother();
+    void commandLineRemovalEndsStreams();
 
 private:
     // Alice's devices and Bob's, each known to the server (their identities in its token cache)
@@ -100,7 +103,8 @@ private:
     bool remove(const QString &token, bool everyDevice = false)
     {
         return DeviceFixture::removeDevice(
-            m_household.database->raw(), DeviceFixture::userOf(m_household.database->raw(), token),
+            m_household.server->storage(),
+            DeviceFixture::userOf(m_household.database->raw(), token),
             everyDevice ? QString() : DeviceFixture::deviceOf(m_household.database->raw(), token));
     }
 
@@ -265,19 +269,49 @@ void TestRevocation::removalOnOneServerEndsStreamOnAnother()
     EventReader phoneOnTwo(two.url(), m_household.phone);
     QTRY_VERIFY_WITH_TIMEOUT(onTwo.isOpen() && phoneOnTwo.isOpen(), kTimeoutMs);
 
+    // The phone removes the TV through server one (DELETE /v1/devices/{id}).
+    const QString tv = DeviceFixture::deviceOf(m_household.database->raw(), m_household.tv);
     QElapsedTimer sinceRemoval;
-    QVERIFY(remove(m_household.tv));
+    QCOMPARE(m_client.send(one.url() + u"/v1/devices/"_s + tv, "DELETE", m_household.phone).status,
+             204);
     sinceRemoval.start();
-    // Waiting for the stream's end, for at most the protocol's second.
+    // The remover refuses the token from its answer on.
+    QCOMPARE(get(m_household.tv, one.url()).status, 401);
+    // The other server: waiting for the stream's end, for at most the protocol's second.
     QTRY_VERIFY_WITH_TIMEOUT(onTwo.isFinished(), kStreamEndsWithinMs);
-    qInfo("the stream on the other server ended %lld ms after the removal committed",
+    qInfo("the stream on the other server ended %lld ms after the removal was answered",
           sinceRemoval.elapsed());
     QCOMPARE(get(m_household.tv, two.url()).status, 401);
-    QCOMPARE(get(m_household.tv, one.url()).status, 401);
     QVERIFY(!phoneOnTwo.isFinished());
     QCOMPARE(put(m_household.phone, u"phone"_s, 2000, one.url()).status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(phoneOnTwo.events().size(), 1, kTimeoutMs);
     QVERIFY2(two.err().contains("removal"), two.err().constData());
+}
+
+void TestRevocation::commandLineRemovalEndsStreams()
+{
+    Streams streams(*this);
+    QTRY_VERIFY_WITH_TIMEOUT(streams.areOpen(), kTimeoutMs);
+    const auto user = [this](const QStringList &args) {
+        return runProcess(QStringLiteral(PLAYMARK_SERVER_BIN),
+                          QStringList{u"user"_s} + args
+                              + QStringList{u"--db"_s, m_household.database->location()},
+                          QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    };
+    const QString tv = DeviceFixture::deviceOf(m_household.database->raw(), m_household.tv);
+    const Run removed = user({u"remove-device"_s, u"alice"_s, tv});
+    QVERIFY2(removed.exitedNormally() && removed.exitCode == 0, removed.err.constData());
+    QTRY_VERIFY_WITH_TIMEOUT(streams.tv.isFinished(), kTimeoutMs);
+    QCOMPARE(get(m_household.tv).status, 401);
+    QVERIFY(!streams.phone.isFinished());
+    QCOMPARE(get(m_household.phone).status, 404);
+
+    const Run revoked = user({u"revoke"_s, u"alice"_s});
+    QVERIFY2(revoked.exitedNormally() && revoked.exitCode == 0, revoked.err.constData());
+    QTRY_VERIFY_WITH_TIMEOUT(streams.phone.isFinished(), kTimeoutMs);
+    QCOMPARE(get(m_household.phone).status, 401);
+    QVERIFY(!streams.bob.isFinished());
+    QCOMPARE(get(m_household.bob).status, 404);
 }
 
 QTEST_GUILESS_MAIN(TestRevocation)
