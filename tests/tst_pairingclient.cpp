@@ -9,6 +9,7 @@
 #include "client/pairingclient.h"
 #include "client/syncclient.h"
 #include "serverstorage.h"
+#include "syncfixture.h"
 #include "syncserver.h"
 
 #include <QDateTime>
@@ -153,17 +154,8 @@ void tst_PairingClient::initTestCase()
 bool tst_PairingClient::startServer(quint16 port, qint64 pairingTtlMs)
 {
     m_server = std::make_unique<SyncServer>();
-    ServerOptions options;
-    options.databasePath = m_dir->filePath(u"server.sqlite"_s);
-    options.port = port;
-    options.pairingTtlMs = pairingTtlMs;
-    QString error;
-    if (!m_server->start(options, &error)) {
-        qWarning("server: %s", qPrintable(error));
-        return false;
-    }
-    m_url = m_server->url();
-    return true;
+    return SyncFixture::startServerOn(*m_server, m_dir->filePath(u"server.sqlite"_s), port, &m_url,
+                                      pairingTtlMs);
 }
 
 void tst_PairingClient::init()
