@@ -60,7 +60,9 @@ AppOptions::Outcome AppOptions::parse(const QStringList &arguments, AppOptions *
                         "shows a 6-digit code (with --events, prints it), to approve on a "
                         "connected player (Settings > Devices > Add a Device) or on the server "
                         "('playmark-server user approve NAME CODE'). Needs --server. Once "
-                        "approved, the token is saved in the profile and FILE opens.")},
+                        "approved, the token is kept (in the desktop's keyring, or in the "
+                        "profile where there is none) and FILE opens; a token kept before is "
+                        "not used meanwhile.")},
         {QStringLiteral("ca-cert"),
          QStringLiteral("Also trust the certificates in this PEM file for an https server, such "
                         "as a self-signed server's own (env PLAYMARK_CA_CERT; saved in the "

@@ -72,6 +72,8 @@ void DevicesUi::attach(SettingsDialog *dialog, const QList<QSslCertificate> &tru
             [this, page](const QString &id) { remove(page, id); });
     connect(page, &DevicesPage::addDeviceRequested, this,
             [this, page, dialog] { addDevice(page, dialog); });
+    // Removed elsewhere while the page is open: it says so by itself.
+    connect(&m_sync, &SyncClient::deviceRemoved, page, [this, page] { refresh(page); });
     refresh(page);
 }
 
@@ -79,6 +81,7 @@ void DevicesUi::refresh(DevicesPage *page)
 {
     using Connection = DevicesPresenter::Connection;
     if (!m_sync.hasServer()) {
+        ++m_listGeneration; // a list still coming is of no use now
         page->showNotConnected(DevicesPresenter::notConnectedText(
             m_servers.isTokenRefused()          ? Connection::Removed
                 : m_servers.servers().isEmpty() ? Connection::NoServer

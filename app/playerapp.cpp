@@ -156,7 +156,8 @@ void PlayerApp::start()
 
 void PlayerApp::tokenLoaded()
 {
-    m_tokenLoaded = true;
+    m_awaitingPairing = m_options.pair;
+    m_tokenLoaded = !m_awaitingPairing;
     configureFromProfile();
     if (m_options.pair) {
         startPairing();
@@ -204,6 +205,8 @@ void PlayerApp::startPairing()
             [this](const QString &token, const QString &user) {
                 qCInfo(lcApp).noquote() << "paired as" << user;
                 m_vault.save(token, this, [this] {
+                    m_awaitingPairing = false;
+                    m_tokenLoaded = true;
                     configureFromProfile();
                     if (m_options.events)
                         m_printer.paired();
@@ -244,7 +247,8 @@ QList<QSslCertificate> PlayerApp::trustedCertificates()
 void PlayerApp::configureFromProfile()
 {
     m_stream.stop();
-    m_servers.setServers(m_profile.servers(), m_vault.token());
+    // Without a token the pool sends nothing at all.
+    m_servers.setServers(m_profile.servers(), m_awaitingPairing ? QString() : m_vault.token());
     m_servers.setTrustedCertificates(trustedCertificates());
     m_sync.setDevice(m_profile.deviceId(), m_profile.deviceName());
     m_session.setReportIntervalMs(PlayerSettings::reportIntervalMs(
@@ -296,6 +300,7 @@ void PlayerApp::saveSettings(const SettingsValues &values)
     m_settings.setFirstRunDone(true);
     m_settings.sync();
     m_vault.save(values.token, this, [this] {
+        m_awaitingPairing = false; // the token the person chose
         configureFromProfile();
         m_stream.start();
         m_sync.deliver();
@@ -696,6 +701,7 @@ void PlayerApp::connectDevices()
                 m_profile.setServers(servers);
                 m_profile.settings().sync();
                 m_vault.save(token, this, [this] {
+                    m_awaitingPairing = false;
                     configureFromProfile();
                     m_stream.start();
                     m_sync.deliver();

@@ -112,7 +112,10 @@ private:
     DevicesUi m_devicesUi; // Settings > Devices, Add a Device, Connect with a code
     bool m_quitScheduled = false;
     bool m_localOpened = false;
-    bool m_tokenLoaded = false;
+    bool m_tokenLoaded = false; // and usable: under --pair, once paired
+    // --pair until paired: a token kept before (a removed device's, another account's) is not
+    // this device's any more, and nothing goes to the server with it.
+    bool m_awaitingPairing = false;
     bool m_failing = false; // a scripted run's failure is being explained; it then exits 3
     quint64 m_loads = 0; // files asked to load so far: a failure's late explanation is for the last
     QString m_printedNotice; // --events: the notice last printed, so each change prints once

@@ -3,7 +3,8 @@
 // The client side against a real server in the test's process: a local copy opened in a
 // temporary folder, a SyncServer on a port the OS picks with one user, another device reporting
 // through its own SyncClient, and the server's stored record. Shared by the app library's tests
-// that need a server (tst_historyentries, tst_continuewatchingmodel).
+// that need a server (tst_historyentries, tst_continuewatchingmodel), and the sync client's
+// (tst_syncclient, tst_pairingclient).
 #include "checkcall.h"
 #include "client/localcopy.h"
 #include "client/serverpool.h"
@@ -41,17 +42,34 @@ inline std::unique_ptr<LocalCopy> openLocalCopy(const QString &path)
     return local;
 }
 
+// Starts `server` on `databasePath` and `port` (0: one the OS picks) and gives its URL. False
+// (with a warning saying why) when it does not start.
+inline bool startServerOn(SyncServer &server, const QString &databasePath, quint16 port,
+                          QString *url, qint64 pairingTtlMs = ServerDefaults::kPairingTtlMs)
+{
+    ServerOptions options;
+    options.databasePath = databasePath;
+    options.port = port;
+    options.pairingTtlMs = pairingTtlMs;
+    QString error;
+    if (!server.start(options, &error)) {
+        qWarning().noquote() << "cannot start the server:" << error;
+        return false;
+    }
+    *url = server.url();
+    return true;
+}
+
 // Null (with a warning) when it does not start; `token` is its one user's.
 inline std::unique_ptr<SyncServer> startServer(const QString &databasePath, QString *token)
 {
     auto server = std::make_unique<SyncServer>();
-    ServerOptions options;
-    options.databasePath = databasePath;
-    options.port = 0;
+    QString url;
     QString error;
-    if (!server->start(options, &error)
-        || !server->storage().users().addUser(QStringLiteral("alice"), token, &error)) {
-        qWarning().noquote() << "cannot start the server:" << error;
+    if (!startServerOn(*server, databasePath, 0, &url))
+        return nullptr;
+    if (!server->storage().users().addUser(QStringLiteral("alice"), token, &error)) {
+        qWarning().noquote() << "cannot add a user:" << error;
         return nullptr;
     }
     return server;

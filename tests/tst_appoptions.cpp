@@ -348,6 +348,10 @@ void tst_AppOptions::help()
         QVERIFY2(words.contains(u"user approve NAME CODE"_s), qPrintable(text));
         QVERIFY2(words.contains(u"Settings > Devices > Add a Device"_s), qPrintable(text));
         QVERIFY2(words.contains(u"also pairing (the code) and paired"_s), qPrintable(text));
+        // Where the token goes, for --token and --pair alike: the keyring, the profile only
+        // without one (docs/security.md, "Where the token lives").
+        QCOMPARE(words.count(u"in the desktop's keyring, or in the profile where there is none"_s),
+                 2);
     }
 }
 

@@ -8,6 +8,7 @@
 #include "ffmpegclip.h"
 #include "playerprocess.h"
 #include "protocol/contentfingerprint.h"
+#include "screentest.h"
 #include "screentext.h"
 
 #include <QDir>
@@ -19,15 +20,10 @@
 #include <memory>
 
 using namespace Qt::StringLiterals;
+using namespace ScreenTest;
 
 namespace {
 
-const QString kServerBin = QStringLiteral(PLAYMARK_SERVER_BIN);
-const QString kPlayerBin = QStringLiteral(PLAYMARK_PLAYER_BIN);
-const QString kSample = QStringLiteral(PLAYMARK_SAMPLE_VIDEO);
-// Generous: the machine is shared. Nothing here asserts how long anything took.
-constexpr int kTimeoutMs = 60000;
-constexpr int kLookMs = 30000;
 const QRect kWindow(0, 0, 960, 600);
 // The list's first entry under the menu bar and the heading: the thumbnail, the title, "Next: ...".
 const QRect kFirstEntry(0, 60, 700, 110);

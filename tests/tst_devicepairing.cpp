@@ -11,6 +11,7 @@
 #include "checkcall.h"
 #include "playerprocess.h"
 #include "protocol/contentfingerprint.h"
+#include "screentest.h"
 #include "screentext.h"
 
 #include <QFileInfo>
@@ -21,15 +22,10 @@
 #include <memory>
 
 using namespace Qt::StringLiterals;
+using namespace ScreenTest;
 
 namespace {
 
-const QString kServerBin = QStringLiteral(PLAYMARK_SERVER_BIN);
-const QString kPlayerBin = QStringLiteral(PLAYMARK_PLAYER_BIN);
-const QString kSample = QStringLiteral(PLAYMARK_SAMPLE_VIDEO);
-// Generous: the machine is shared. Nothing here asserts how long anything took.
-constexpr int kTimeoutMs = 60000;
-constexpr int kLookMs = 30000;
 const QString kTvGeometry = u"800x560+0+0"_s;
 const QString kPhoneGeometry = u"780x560+810+0"_s;
 const QRect kPhoneWindow(810, 0, 780, 560);

@@ -9,6 +9,7 @@
 #include "client/pairingclient.h"
 #include "client/syncclient.h"
 #include "serverstorage.h"
+#include "syncfixture.h"
 #include "syncserver.h"
 
 #include <QDateTime>
@@ -79,6 +80,31 @@ struct Player
     }
 };
 
+// Everything the player's sync classes (playmark.sync.*) log while it lives, at every level,
+// passed on to the handler before it too.
+class SyncLog
+{
+public:
+    SyncLog()
+    {
+        s_lines.clear();
+        s_previous = qInstallMessageHandler(&SyncLog::handle);
+    }
+    ~SyncLog() { qInstallMessageHandler(s_previous); }
+    Q_DISABLE_COPY_MOVE(SyncLog)
+    QString text() const { return s_lines.join(u'\n'); }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &message)
+    {
+        if (QByteArrayView(context.category).startsWith("playmark.sync"))
+            s_lines.append(message);
+        s_previous(type, context, message);
+    }
+    static inline QStringList s_lines;
+    static inline QtMessageHandler s_previous = nullptr;
+};
+
 // A port nothing listens on (taken, then let go).
 quint16 closedPort()
 {
@@ -128,17 +154,8 @@ void tst_PairingClient::initTestCase()
 bool tst_PairingClient::startServer(quint16 port, qint64 pairingTtlMs)
 {
     m_server = std::make_unique<SyncServer>();
-    ServerOptions options;
-    options.databasePath = m_dir->filePath(u"server.sqlite"_s);
-    options.port = port;
-    options.pairingTtlMs = pairingTtlMs;
-    QString error;
-    if (!m_server->start(options, &error)) {
-        qWarning("server: %s", qPrintable(error));
-        return false;
-    }
-    m_url = m_server->url();
-    return true;
+    return SyncFixture::startServerOn(*m_server, m_dir->filePath(u"server.sqlite"_s), port, &m_url,
+                                      pairingTtlMs);
 }
 
 void tst_PairingClient::init()
@@ -192,6 +209,7 @@ void tst_PairingClient::aCodeApprovedOnAConnectedPlayerGivesATokenOnce()
     QTRY_COMPARE_WITH_TIMEOUT(tvSettled.count(), 1, kTimeoutMs);
     QVERIFY(tvSettled.first().at(1).toBool());
 
+    const SyncLog log;
     PairingClient pairing;
     QSignalSpy ready(&pairing, &PairingClient::codeReady);
     QSignalSpy paired(&pairing, &PairingClient::paired);
@@ -219,6 +237,8 @@ void tst_PairingClient::aCodeApprovedOnAConnectedPlayerGivesATokenOnce()
     const QString token = paired.first().at(0).toString();
     QCOMPARE(paired.first().at(1).toString(), u"alice"_s);
     QVERIFY(!token.isEmpty() && token != m_token);
+    // Neither the code nor the token in the player's logs: whoever reads them could pair.
+    QVERIFY2(!log.text().contains(code) && !log.text().contains(token), qPrintable(log.text()));
 
     // The phone's own token: it lists alice's devices, itself as this device, named as asked.
     auto phone = player(u"Phone"_s, token);

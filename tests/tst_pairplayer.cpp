@@ -13,11 +13,16 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -61,6 +66,7 @@ class tst_PairPlayer : public QObject
 private Q_SLOTS:
     void initTestCase();
     void pairsWithACodeApprovedOnTheServer();
+    void pairingLeavesAnOlderTokenUnused();
     void pairWithoutAServerIsAUsageError();
     void theTokenGoesToTheKeyring();
     void aCopiedProfileIsTwoDevices();
@@ -71,6 +77,16 @@ private:
     QProcessEnvironment playerEnvironment() const;
     Run runPlayer(const QStringList &arguments);
     Run runServer(const QStringList &arguments);
+    struct Paired
+    {
+        QJsonObject pairing; // its pairing event (empty: none came)
+        QByteArray beforeApproval; // what it printed until then
+        Run approve; // playmark-server user approve family CODE
+        Run run; // the player to its end (all it printed in out)
+    };
+    // Starts a player with `arguments` and `--pair --events --quit-after 1` the sample, approves
+    // the code it prints for family on the server database `db`, and runs it to its end.
+    Paired pairPlayer(const QStringList &arguments, const QString &db);
 
     QTemporaryDir m_dir;
 };
@@ -79,6 +95,7 @@ void tst_PairPlayer::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     QVERIFY2(QFile::exists(kSample), qPrintable(kSample));
+    QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
 }
 
 QProcessEnvironment tst_PairPlayer::playerEnvironment() const
@@ -104,6 +121,37 @@ Run tst_PairPlayer::runServer(const QStringList &arguments)
                       QProcessEnvironment::systemEnvironment(), kTimeoutMs);
 }
 
+tst_PairPlayer::Paired tst_PairPlayer::pairPlayer(const QStringList &arguments, const QString &db)
+{
+    Paired paired;
+    QProcess player;
+    player.setProcessEnvironment(playerEnvironment());
+    QSignalSpy finished(&player, &QProcess::finished);
+    player.start(kPlayerBin,
+                 arguments
+                     + QStringList{u"--pair"_s, u"--events"_s, u"--quit-after"_s, u"1"_s, kSample});
+    QByteArray out = readOutputUntil(
+        player, [](const QByteArray &read) { return read.contains("\"pairing\""); }, kTimeoutMs);
+    paired.beforeApproval = out;
+    paired.pairing = firstEvent(eventsIn(out.left(out.lastIndexOf('\n') + 1)), u"pairing"_s);
+    if (paired.pairing.isEmpty()) {
+        stopProcess(player);
+        return paired;
+    }
+    paired.approve = runProcess(kServerBin,
+                                {u"user"_s, u"approve"_s, u"family"_s,
+                                 paired.pairing.value(u"code"_s).toString(), u"--db"_s, db},
+                                QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    paired.run.finished = finished.wait(kTimeoutMs) || !finished.isEmpty();
+    if (!paired.run.finished)
+        stopProcess(player);
+    paired.run.exitStatus = player.exitStatus();
+    paired.run.exitCode = player.exitCode();
+    paired.run.out = out + player.readAllStandardOutput();
+    paired.run.err = player.readAllStandardError();
+    return paired;
+}
+
 void tst_PairPlayer::pairsWithACodeApprovedOnTheServer()
 {
     const ServedUser served =
@@ -123,37 +171,24 @@ void tst_PairPlayer::pairsWithACodeApprovedOnTheServer()
 
     // The Phone has no token: it pairs.
     const QString phoneProfile = m_dir.filePath(u"Phone"_s);
-    QProcess phone;
-    phone.setProcessEnvironment(playerEnvironment());
-    phone.start(kPlayerBin,
-                {u"--profile"_s, phoneProfile, u"--device"_s, u"Phone"_s, u"--server"_s, url,
-                 u"--pair"_s, u"--events"_s, u"--quit-after"_s, u"1"_s, kSample});
     const qint64 startedAt = QDateTime::currentMSecsSinceEpoch();
-    QByteArray out = readOutputUntil(
-        phone, [](const QByteArray &read) { return read.contains("\"pairing\""); }, kTimeoutMs);
-    const QJsonObject pairing =
-        firstEvent(eventsIn(out.left(out.lastIndexOf('\n') + 1)), u"pairing"_s);
-    QVERIFY2(!pairing.isEmpty(), out.constData());
-    QCOMPARE(pairing.keys(), (QStringList{u"code"_s, u"event"_s, u"expires_at_ms"_s}));
-    const QString code = pairing.value(u"code"_s).toString();
+    const Paired phone =
+        pairPlayer({u"--profile"_s, phoneProfile, u"--device"_s, u"Phone"_s, u"--server"_s, url},
+                   m_dir.filePath(u"db.sqlite"_s));
+    QVERIFY2(!phone.pairing.isEmpty(), phone.beforeApproval.constData());
+    QCOMPARE(phone.pairing.keys(), (QStringList{u"code"_s, u"event"_s, u"expires_at_ms"_s}));
+    const QString code = phone.pairing.value(u"code"_s).toString();
     QVERIFY2(QRegularExpression(u"^[0-9]{6}$"_s).match(code).hasMatch(), qPrintable(code));
     // The server's clock is this machine's: about ten minutes from now.
-    const qint64 expiresAt = pairing.value(u"expires_at_ms"_s).toInteger();
+    const qint64 expiresAt = phone.pairing.value(u"expires_at_ms"_s).toInteger();
     QVERIFY2(expiresAt > startedAt + 9 * 60000 && expiresAt < startedAt + 11 * 60000,
              qPrintable(QString::number(expiresAt - startedAt)));
     // Nothing opened before it is connected.
-    QVERIFY(!out.contains("\"resumed\""));
-
-    const Run approve = runServer({u"user"_s, u"approve"_s, u"family"_s, code});
-    QVERIFY2(approve.exitedNormally() && approve.exitCode == 0, approve.err.constData());
-
-    QSignalSpy finished(&phone, &QProcess::finished);
-    QVERIFY2(finished.wait(kTimeoutMs) || !finished.isEmpty(), "the Phone did not finish");
-    out += phone.readAllStandardOutput();
-    const QByteArray err = phone.readAllStandardError();
-    QCOMPARE(phone.exitStatus(), QProcess::NormalExit);
-    QVERIFY2(phone.exitCode() == 0, err.constData());
-    const QList<QJsonObject> events = eventsIn(out);
+    QVERIFY(!phone.beforeApproval.contains("\"resumed\""));
+    QVERIFY2(phone.approve.exitedNormally() && phone.approve.exitCode == 0,
+             phone.approve.err.constData());
+    QVERIFY2(phone.run.exitedNormally() && phone.run.exitCode == 0, phone.run.err.constData());
+    const QList<QJsonObject> events = eventsIn(phone.run.out);
     QStringList names;
     for (const QJsonObject &event : events)
         names.append(event.value(u"event"_s).toString());
@@ -190,6 +225,55 @@ void tst_PairPlayer::pairsWithACodeApprovedOnTheServer()
     QVERIFY(firstEvent(againEvents, u"pairing"_s).isEmpty());
     QCOMPARE(firstEvent(againEvents, u"resumed"_s).value(u"source"_s).toString(), u"server"_s);
     QCOMPARE(firstEvent(againEvents, u"quit"_s).value(u"pending"_s).toInt(), 0);
+}
+
+// A profile that held a token (of a device removed since, or another account's) started with
+// --pair: until it is paired nothing goes to the server with the older token, and after that
+// only the new one is used. The older token's device is never seen.
+void tst_PairPlayer::pairingLeavesAnOlderTokenUnused()
+{
+    const QString db = m_dir.filePath(u"older-db.sqlite"_s);
+    const ServedUser served = serveNewUser(kServerBin, db, kTimeoutMs, u"family"_s);
+    QVERIFY2(served.error.isEmpty(), qPrintable(served.error));
+    const Run issued = runProcess(kServerBin, {u"user"_s, u"token"_s, u"family"_s, u"--db"_s, db},
+                                  QProcessEnvironment::systemEnvironment(), kTimeoutMs);
+    QVERIFY2(issued.exitCode == 0, issued.err.constData());
+    const QString older = QString::fromUtf8(issued.out.trimmed());
+    const QString profile = m_dir.filePath(u"Repaired"_s);
+    QVERIFY(QDir().mkpath(profile));
+    QSettings(profile + u"/settings.ini"_s, QSettings::IniFormat)
+        .setValue(u"server/token"_s, older);
+
+    const Paired paired = pairPlayer({u"--profile"_s, profile, u"--device"_s, u"Repaired"_s,
+                                      u"--server"_s, served.server->url()},
+                                     db);
+    QVERIFY2(!paired.pairing.isEmpty(), paired.beforeApproval.constData());
+    QVERIFY2(paired.run.exitedNormally() && paired.run.exitCode == 0, paired.run.err.constData());
+    QCOMPARE(firstEvent(eventsIn(paired.run.out), u"quit"_s).value(u"pending"_s).toInt(), 0);
+    const QString token = QSettings(profile + u"/settings.ini"_s, QSettings::IniFormat)
+                              .value(u"server/token"_s)
+                              .toString();
+    QVERIFY(!token.isEmpty() && token != older);
+
+    // The devices as the server has them: the new one seen, the others never.
+    QNetworkAccessManager nam;
+    QNetworkRequest request(QUrl(served.server->url() + u"/v1/devices"_s));
+    request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    std::unique_ptr<QNetworkReply> reply(nam.get(request));
+    QSignalSpy answered(reply.get(), &QNetworkReply::finished);
+    QVERIFY(answered.wait(kTimeoutMs) || reply->isFinished());
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    const QJsonArray devices =
+        QJsonDocument::fromJson(reply->readAll()).object().value(u"items"_s).toArray();
+    QCOMPARE(devices.size(), 3); // user add's, the older token's, the paired one
+    for (const QJsonValue &value : devices) {
+        const QJsonObject device = value.toObject();
+        if (device.value(u"this_device"_s).toBool())
+            continue;
+        QVERIFY2(device.value(u"last_seen_ms"_s).toInteger()
+                     == device.value(u"created_at_ms"_s).toInteger(),
+                 QJsonDocument(device).toJson().constData());
+    }
 }
 
 void tst_PairPlayer::pairWithoutAServerIsAUsageError()

@@ -12,6 +12,7 @@
 #include "protocol/progressorder.h"
 #include "serverstorage.h"
 #include "sqlitefault.h"
+#include "syncfixture.h"
 #include "syncserver.h"
 
 #include <QDateTime>
@@ -358,16 +359,7 @@ void tst_SyncClient::initTestCase()
 
 bool tst_SyncClient::startServer(quint16 port)
 {
-    ServerOptions options;
-    options.databasePath = m_dir->filePath(u"server.sqlite"_s);
-    options.port = port;
-    QString error;
-    if (!m_server->start(options, &error)) {
-        qWarning("server: %s", qPrintable(error));
-        return false;
-    }
-    m_url = m_server->url();
-    return true;
+    return SyncFixture::startServerOn(*m_server, m_dir->filePath(u"server.sqlite"_s), port, &m_url);
 }
 
 void tst_SyncClient::init()

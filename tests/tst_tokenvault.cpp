@@ -77,6 +77,7 @@ private Q_SLOTS:
     void savedTokenIsKeptWhereItShouldBe();
     void anOlderClearTextTokenMoves();
     void forgettingRemovesItEverywhere();
+    void forgettingWithoutKeyringReachesItLater();
     void theLocalCopyIsPrivate();
     void noKeyringDaemonIsStarted();
 
@@ -296,6 +297,42 @@ void tst_TokenVault::forgettingRemovesItEverywhere()
     QCOMPARE(vault.token(), QString());
     QCOMPARE(inKeyring(folder), QString());
     QVERIFY(!settingsText(folder).contains(u"pm_to-forget"_s));
+    ClientProfile again(folder);
+    TokenVault next(again);
+    QCOMPARE(load(next), QString());
+}
+
+// Forgotten while the keyring is away (not running at that start): the keyring's older token
+// must not come back at the next start with a keyring, and leaves the keyring then.
+void tst_TokenVault::forgettingWithoutKeyringReachesItLater()
+{
+    if (!keyringExpected())
+        QSKIP("needs a keyring that can go away and come back (PLAYMARK_TEST_KEYRING=unlocked)");
+    const QString folder = m_dir->filePath(u"profile"_s);
+    {
+        ClientProfile profile(folder);
+        TokenVault vault(profile);
+        save(vault, u"pm_forgotten-while-away"_s);
+        QCOMPARE(vault.place(), TokenVault::Place::Keyring);
+    }
+    QCOMPARE(inKeyring(folder), u"pm_forgotten-while-away"_s);
+
+    QVERIFY(m_keyring.stop(m_environment, kTimeoutMs));
+    {
+        ClientProfile profile(folder);
+        TokenVault vault(profile);
+        save(vault, QString());
+        QCOMPARE(vault.place(), TokenVault::Place::ProfileFile);
+        QCOMPARE(vault.token(), QString());
+    }
+    QString error;
+    QVERIFY2(m_keyring.start(m_environment, kTimeoutMs, &error), qPrintable(error));
+
+    ClientProfile profile(folder);
+    TokenVault vault(profile);
+    QCOMPARE(load(vault), QString());
+    QCOMPARE(vault.place(), TokenVault::Place::Keyring);
+    QCOMPARE(inKeyring(folder), QString());
     ClientProfile again(folder);
     TokenVault next(again);
     QCOMPARE(load(next), QString());

@@ -32,25 +32,42 @@ public:
         }
         m_daemon.write("test-password");
         m_daemon.closeWriteChannel();
-        // Asked without starting anything: the name's owner, not the service.
-        QDBusConnection probe = QDBusConnection::connectToBus(
-            environment.value(QStringLiteral("DBUS_SESSION_BUS_ADDRESS")),
-            QStringLiteral("keyring-probe"));
-        const bool up = probe.isConnected()
-            && QTest::qWaitFor(
-                            [&probe] {
-                                return probe.interface()
-                                    ->isServiceRegistered(QStringLiteral("org.freedesktop.secrets"))
-                                    .value();
-                            },
-                            timeoutMs);
-        QDBusConnection::disconnectFromBus(QStringLiteral("keyring-probe"));
+        const bool up = waitForName(environment, true, timeoutMs);
         if (!up)
             *error = QStringLiteral("gnome-keyring-daemon did not come on the bus: ")
                 + QString::fromLocal8Bit(m_daemon.readAllStandardError());
         return up;
     }
 
+    // Stops the daemon and waits until its name has left the bus; start() again brings the same
+    // keyring back (its files stay), unlocked.
+    bool stop(const QProcessEnvironment &environment, int timeoutMs)
+    {
+        stopProcess(m_daemon);
+        return waitForName(environment, false, timeoutMs);
+    }
+
 private:
+    // Until the keyring's name is (or is no longer) on the bus. Asked without starting
+    // anything: the name's owner, not the service.
+    static bool waitForName(const QProcessEnvironment &environment, bool owned, int timeoutMs)
+    {
+        QDBusConnection probe = QDBusConnection::connectToBus(
+            environment.value(QStringLiteral("DBUS_SESSION_BUS_ADDRESS")),
+            QStringLiteral("keyring-probe"));
+        const bool reached =
+            probe.isConnected()
+            && QTest::qWaitFor(
+                [&probe, owned] {
+                    return probe.interface()
+                               ->isServiceRegistered(QStringLiteral("org.freedesktop.secrets"))
+                               .value()
+                        == owned;
+                },
+                timeoutMs);
+        QDBusConnection::disconnectFromBus(QStringLiteral("keyring-probe"));
+        return reached;
+    }
+
     QProcess m_daemon;
 };

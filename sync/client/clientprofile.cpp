@@ -13,6 +13,7 @@ const QString kServers = QStringLiteral("server/urls");
 // A profile saved before server lists has its one server here.
 const QString kLegacyServer = QStringLiteral("server/url");
 const QString kToken = QStringLiteral("server/token");
+const QString kForgetKeyringToken = QStringLiteral("server/forget_keyring_token");
 const QString kCaCertificate = QStringLiteral("server/ca_cert");
 const QString kClockOffset = QStringLiteral("server/clock_offset_ms");
 } // namespace
@@ -116,6 +117,19 @@ void ClientProfile::setToken(const QString &token)
         m_settings.remove(kToken);
     else
         m_settings.setValue(kToken, token);
+}
+
+bool ClientProfile::keyringTokenToForget() const
+{
+    return m_settings.value(kForgetKeyringToken, false).toBool();
+}
+
+void ClientProfile::setKeyringTokenToForget(bool forget)
+{
+    if (forget)
+        m_settings.setValue(kForgetKeyringToken, true);
+    else
+        m_settings.remove(kForgetKeyringToken);
 }
 
 QString ClientProfile::caCertificatePath() const

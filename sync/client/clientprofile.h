@@ -38,6 +38,10 @@ public:
     // (TokenVault decides; everything else asks it). Empty removes it.
     QString token() const;
     void setToken(const QString &token);
+    // The token was forgotten while no keyring answered: the keyring may still hold an older
+    // one, to delete as soon as a keyring answers (TokenVault), never to load.
+    bool keyringTokenToForget() const;
+    void setKeyringTokenToForget(bool forget);
     // A PEM file of certificates to trust for an https server besides the system's ("": none).
     QString caCertificatePath() const;
     void setCaCertificatePath(const QString &path);

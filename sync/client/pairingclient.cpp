@@ -62,8 +62,9 @@ void PairingClient::create()
                 // On this device's clock: the time left as the server counts it, from the
                 // moment the answer came.
                 m_expiresAtMs = answer.receivedAtMs + (expiresAt - serverTime);
-                qCInfo(lcPairing).noquote() << "pairing code" << code << "valid for"
-                                            << (expiresAt - serverTime) / 1000 << "s";
+                // Never the code (nor the secret): whoever reads the log could pair with it.
+                qCInfo(lcPairing).noquote()
+                    << "a pairing code came, valid for" << (expiresAt - serverTime) / 1000 << "s";
                 Q_EMIT codeReady(code, m_expiresAtMs, expiresAt);
                 poll();
                 return;

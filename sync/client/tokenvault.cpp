@@ -190,6 +190,26 @@ void TokenVault::load(QObject *context, std::function<void(const QString &)> don
             answer(fileToken);
             return;
         }
+        if (fileToken.isEmpty() && m_profile.keyringTokenToForget()) {
+            // Forgotten while no keyring answered: whatever the keyring still holds is older
+            // and must not come back.
+            writeToKeyring(QString(), [this, answer](int error) {
+                if (error != QKeychain::NoError) {
+                    keyringFailed(describe(error, QStringLiteral("cannot forget the token")));
+                    useFile(QString());
+                    answer(QString());
+                    return;
+                }
+                qCInfo(lcVault) << "the token forgotten while no keyring answered left the "
+                                   "keyring too";
+                m_profile.setKeyringTokenToForget(false);
+                m_profile.settings().sync();
+                m_token.clear();
+                setPlace(Place::Keyring);
+                answer(QString());
+            });
+            return;
+        }
         readFromKeyring([this, fileToken, answer](int error, const QString &text) {
             if (error != QKeychain::NoError && error != QKeychain::EntryNotFound) {
                 keyringFailed(describe(error, text));
@@ -215,6 +235,7 @@ void TokenVault::load(QObject *context, std::function<void(const QString &)> don
                 qCInfo(lcVault) << "the token moved from the profile's settings.ini into the "
                                    "keyring";
                 m_profile.setToken(QString());
+                m_profile.setKeyringTokenToForget(false);
                 m_profile.settings().sync();
                 m_token = fileToken;
                 setPlace(Place::Keyring);
@@ -233,6 +254,8 @@ void TokenVault::save(const QString &token, QObject *context, std::function<void
         };
         const auto keepInFile = [this, token, answer] {
             m_profile.setToken(token);
+            // Forgetting reached only the file: the keyring forgets at the next chance.
+            m_profile.setKeyringTokenToForget(token.isEmpty());
             m_profile.settings().sync();
             useFile(token);
             answer();
@@ -248,6 +271,7 @@ void TokenVault::save(const QString &token, QObject *context, std::function<void
                 return;
             }
             m_profile.setToken(QString());
+            m_profile.setKeyringTokenToForget(false);
             m_profile.settings().sync();
             m_token = token;
             setPlace(Place::Keyring);

@@ -11,7 +11,8 @@ class ClientProfile;
 // keyring (Secret Service: GNOME Keyring, KWallet) through QtKeychain when one runs, under
 // service "playmark" and the profile folder's absolute path; otherwise in the profile's
 // settings.ini, mode 0600 inside the 0700 profile folder. A token found in settings.ini moves
-// into the keyring as soon as one answers, and leaves the file.
+// into the keyring as soon as one answers, and leaves the file; a token forgotten while no
+// keyring answered is deleted from the keyring as soon as one answers (it never comes back).
 //
 // Only a keyring already running on the session bus is asked: the bus could start one that was
 // never unlocked (the D-Bus activation file of gnome-keyring is installed on most systems, also
