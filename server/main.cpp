@@ -147,8 +147,10 @@ int serve(const QCommandLineParser &parser, const QString &database)
     const auto fileOption = [&parser](const QString &name, const char *variable) {
         return parser.isSet(name) ? parser.value(name) : qEnvironmentVariable(variable);
     };
-    if (!number("pairing-ttl", 1, 24 * 60 * 60, &value))
-        return usageError(QStringLiteral("--pairing-ttl wants seconds from 1 to 86400"));
+    // At least a minute: a person needs that to read and type the code, and expired rows (kept
+    // for their 410) then come at most kMaxPending a minute (PairingStore also caps all rows).
+    if (!number("pairing-ttl", 60, 24 * 60 * 60, &value))
+        return usageError(QStringLiteral("--pairing-ttl wants seconds from 60 to 86400"));
     options.pairingTtlMs = value * 1000;
     options.tlsCertificatePath = fileOption(QStringLiteral("tls-cert"), "PLAYMARK_TLS_CERT");
     options.tlsKeyPath = fileOption(QStringLiteral("tls-key"), "PLAYMARK_TLS_KEY");
@@ -400,7 +402,7 @@ int main(int argc, char *argv[])
                                      "(env PLAYMARK_TLS_KEY)."),
                       QStringLiteral("PEM")});
     numberOption(QStringLiteral("pairing-ttl"),
-                 QStringLiteral("Seconds a pairing code is valid (default %1)."),
+                 QStringLiteral("Seconds a pairing code is valid, 60 to 86400 (default %1)."),
                  QStringLiteral("SECONDS"), ServerDefaults::kPairingTtlMs / 1000);
     parser.addOption({QStringLiteral("commit-per-update"),
                       QStringLiteral("One transaction per update instead of grouping concurrent "

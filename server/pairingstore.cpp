@@ -52,6 +52,33 @@ bool PairingStore::countPending(const QString &address, qint64 nowMs, int *count
     return true;
 }
 
+bool PairingStore::lockSubjects(QStringList subjects, QString *error)
+{
+    if (m_connection.dialect() != SqlRecord::Dialect::PostgreSQL)
+        return true;
+    subjects.sort(); // every transaction takes them in one order: no deadlock between two
+    QSqlQuery lock(m_connection.database());
+    lock.prepare(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext(?))"));
+    for (const QString &subject : subjects) {
+        lock.addBindValue(QString(QStringLiteral("playmark.pairing:") + subject));
+        if (!StorageConnection::exec(lock, error))
+            return false;
+        lock.finish();
+    }
+    return true;
+}
+
+bool PairingStore::countStored(int *count, QString *error)
+{
+    QSqlQuery query(m_connection.database());
+    query.prepare(QStringLiteral("SELECT COUNT(*) FROM pairings"));
+    if (!StorageConnection::exec(query, error))
+        return false;
+    query.next();
+    *count = query.value(0).toInt();
+    return true;
+}
+
 bool PairingStore::create(const QString &deviceId, const QString &deviceName,
                           const QString &address, qint64 nowMs, qint64 ttlMs, Created *created,
                           QString *error)
@@ -61,6 +88,9 @@ bool PairingStore::create(const QString &deviceId, const QString &deviceName,
     const QSqlDatabase db = m_connection.database();
     SqlTransaction transaction(db);
     if (!transaction.begun(error))
+        return false;
+    // The bounds below are for the whole service: one create at a time checks them.
+    if (!lockSubjects({QStringLiteral("create")}, error))
         return false;
     // Refused before anything is written: a flood costs two indexed counts each.
     int pending = 0;
@@ -86,6 +116,25 @@ bool PairingStore::create(const QString &deviceId, const QString &deviceName,
     if (!StorageConnection::exec(prune, error))
         return false;
     prune.finish();
+    // However short the validity, the rows stay bounded: when full, the expired ones go now
+    // (their holders hear 404 instead of 410), and if pending and approved ones fill it, no more.
+    int stored = 0;
+    if (!countStored(&stored, error))
+        return false;
+    if (stored >= kMaxStored) {
+        prune.prepare(QStringLiteral("DELETE FROM pairings WHERE expires_at_ms <= ?"));
+        prune.addBindValue(nowMs);
+        if (!StorageConnection::exec(prune, error))
+            return false;
+        prune.finish();
+        if (!countStored(&stored, error))
+            return false;
+        if (stored >= kMaxStored) {
+            created->outcome = Created::Outcome::TooManyPending;
+            created->retryAfterMs = firstExpiry - nowMs;
+            return true;
+        }
+    }
 
     // Unique among the stored ones (at most a few thousand of a million): a few tries at most.
     QString code;
@@ -211,7 +260,7 @@ bool PairingStore::approve(qint64 userId, const QString &code, const QStringList
     m_connection.reconnectIfLost();
     const QSqlDatabase db = m_connection.database();
     SqlTransaction transaction(db);
-    if (!transaction.begun(error))
+    if (!transaction.begun(error) || !lockSubjects(subjects, error))
         return false;
     // Refused while a subject has had kMaxWrongCodes wrong codes within the window, before the
     // code is looked at: until the kMaxWrongCodes-th newest of them leaves the window.

@@ -21,6 +21,9 @@ public:
     // Pending (unexpired, not collected) pairings at most, from one address and in all.
     static constexpr int kMaxPendingPerAddress = 10;
     static constexpr int kMaxPending = 1000;
+    // Rows of every kind at most (pending, approved, expired and kept for their 410): whatever
+    // the validity, expired rows beyond this go at once, and a create finding it full is refused.
+    static constexpr int kMaxStored = 10 * kMaxPending;
     // An expired pairing is kept this long, so that its holder hears "expired" and not "unknown".
     static constexpr qint64 kKeepExpiredMs = 60 * 60 * 1000;
     // Wrong codes allowed per subject within the window; the next attempt is refused.
@@ -77,6 +80,11 @@ private:
     // first of them expires.
     bool countPending(const QString &address, qint64 nowMs, int *count, qint64 *firstExpiryMs,
                       QString *error);
+    // Makes the rest of the transaction the only one checking and changing `subjects`' rows
+    // (PostgreSQL: READ COMMITTED lets two servers both pass a count before either inserts;
+    // SQLite already takes one writer at a time).
+    bool lockSubjects(QStringList subjects, QString *error);
+    bool countStored(int *count, QString *error);
 
     StorageConnection &m_connection;
     UserStore &m_users;

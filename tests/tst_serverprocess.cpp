@@ -451,6 +451,8 @@ void TestServerProcess::badArguments_data()
         << QStringList{u"serve"_s, u"--listen"_s} << u"listen"_s;
     QTest::newRow("--pairing-ttl 0")
         << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"0"_s} << u"--pairing-ttl"_s;
+    QTest::newRow("--pairing-ttl under a minute")
+        << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"59"_s} << u"--pairing-ttl"_s;
     QTest::newRow("--pairing-ttl not a number")
         << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"ten"_s} << u"--pairing-ttl"_s;
     QTest::newRow("bad --log-level")
