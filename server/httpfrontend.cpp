@@ -239,7 +239,7 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
     case Kind::Pairings:
         return m_devices.createPairing(call.address, call.body, reply);
     case Kind::PairingItem:
-        return m_devices.pairingStatus(call.route.itemId, call.query, reply);
+        return m_devices.pairingStatus(call.route.itemId, call.query, slot->socket, reply);
     case Kind::PairingApprove:
         return m_devices.approvePairing(identity, call.address, call.body, reply);
     case Kind::NotFound:

@@ -180,21 +180,39 @@ bool PairingStore::create(const QString &deviceId, const QString &deviceName,
 
 bool PairingStore::state(const QString &secretHash, qint64 nowMs, State *state, QString *error)
 {
+    QHash<QString, State> found;
+    if (!states({secretHash}, nowMs, &found, error))
+        return false;
+    *state = found.value(secretHash, State::Unknown);
+    return true;
+}
+
+bool PairingStore::states(const QStringList &secretHashes, qint64 nowMs,
+                          QHash<QString, State> *states, QString *error)
+{
+    states->clear();
+    if (secretHashes.isEmpty())
+        return true;
     m_connection.reconnectIfLost();
     QSqlQuery query(m_connection.database());
-    query.prepare(QStringLiteral(
-        "SELECT approved_user_id, expires_at_ms FROM pairings WHERE secret_hash = ?"));
-    query.addBindValue(secretHash);
+    // One placeholder a hash: at most DevicesApi::kMaxWaiters, far under either engine's limit.
+    QStringList placeholders;
+    placeholders.fill(QStringLiteral("?"), secretHashes.size());
+    query.prepare(QStringLiteral("SELECT secret_hash, approved_user_id, expires_at_ms FROM pairings"
+                                 " WHERE secret_hash IN (%1)")
+                      .arg(placeholders.join(u',')));
+    for (const QString &hash : secretHashes)
+        query.addBindValue(hash);
     if (!StorageConnection::exec(query, error))
         return false;
-    if (!query.next())
-        *state = State::Unknown;
-    else if (!query.value(0).isNull())
-        *state = State::Approved;
-    else if (query.value(1).toLongLong() <= nowMs)
-        *state = State::Expired;
-    else
-        *state = State::Pending;
+    while (query.next()) {
+        State state = State::Pending;
+        if (!query.value(1).isNull())
+            state = State::Approved;
+        else if (query.value(2).toLongLong() <= nowMs)
+            state = State::Expired;
+        states->insert(query.value(0).toString(), state);
+    }
     return true;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -70,6 +71,10 @@ public:
     // Approved stays approved after the expiry (the approval counted; its holder may collect it
     // until the row goes, kKeepExpiredMs later).
     bool state(const QString &secretHash, qint64 nowMs, State *state, QString *error);
+    // The states of several pairings in one query (the waiting GETs' look every second); a hash
+    // not in *states is Unknown.
+    bool states(const QStringList &secretHashes, qint64 nowMs, QHash<QString, State> *states,
+                QString *error);
     bool collect(const QString &secretHash, qint64 nowMs, Collected *collected, QString *error);
     // `subjects`: whose wrong codes count and are limited; none (the command line): no limit.
     bool approve(qint64 userId, const QString &code, const QStringList &subjects, qint64 nowMs,
