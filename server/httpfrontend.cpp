@@ -121,7 +121,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     call.query = request.query();
     call.body = request.body();
     call.authorization = header(request, "Authorization").trimmed();
-    call.address = request.remoteAddress().toString();
+    call.address = m_clientAddress.of(request.remoteAddress(), header(request, "X-Forwarded-For"),
+                                      header(request, "X-Real-IP"));
     // A request pipelined behind a change (PUT, DELETE, POST) that is not answered yet starts
     // once it is, so that it sees the change: only safe requests may overlap (RFC 9112, 9.3.2).
     const std::deque<SlotPtr> &queue = m_slots[socket];
