@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QSet>
 
 Q_LOGGING_CATEGORY(lcDevices, "playmark.server.devices")
 
@@ -94,6 +95,11 @@ bool readWait(const QUrlQuery &query, int *seconds, ApiResponse *failure)
     }
     *seconds = qMin(value, DevicesApi::kMaxWaitSeconds);
     return true;
+}
+
+ApiResponse pending()
+{
+    return ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("pending")}}, 202);
 }
 
 } // namespace
@@ -216,7 +222,8 @@ void DevicesApi::createPairing(const QString &address, const QByteArray &body, R
         });
 }
 
-void DevicesApi::pairingStatus(const QString &secret, const QUrlQuery &query, Reply reply)
+void DevicesApi::pairingStatus(const QString &secret, const QUrlQuery &query,
+                               QAbstractSocket *connection, Reply reply)
 {
     int waitSeconds = 0;
     ApiResponse failure;
@@ -226,6 +233,8 @@ void DevicesApi::pairingStatus(const QString &secret, const QUrlQuery &query, Re
     waiter->secretHash = Tokens::hash(secret);
     waiter->reply = std::move(reply);
     waiter->deadline = QDeadlineTimer(qint64(waitSeconds) * 1000);
+    waiter->connection = connection;
+    waiter->hasConnection = connection != nullptr;
     using State = PairingStore::State;
     m_storage.read<Outcome<State>>(
         storeCall<State>(
@@ -258,16 +267,17 @@ void DevicesApi::settle(const WaiterPtr &waiter, int state, bool ok)
                                                         "approved; start a new one")));
     case State::Pending:
         if (waiter->deadline.hasExpired())
-            return answer(
-                waiter,
-                ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("pending")}}, 202));
+            return answer(waiter, pending());
         return wait(waiter);
     case State::Approved:
         break;
     }
     // Approved: the device and its token are made now, for the holder of the secret alone;
-    // whatever the collection says is the answer.
+    // whatever the collection says is the answer. Not for a client that has left: the token
+    // would be lost with it, and the pairing spent.
     forget(waiter);
+    if (!waiter->isHeard())
+        return;
     using Collected = PairingStore::Collected;
     m_storage.writeJob<Outcome<Collected>>(
         storeCall<Collected>("collect a pairing",
@@ -292,15 +302,33 @@ void DevicesApi::settle(const WaiterPtr &waiter, int state, bool ok)
 
 void DevicesApi::wait(const WaiterPtr &waiter)
 {
-    if (std::find(m_waiters.begin(), m_waiters.end(), waiter) == m_waiters.end())
+    if (!waiter->isHeard())
+        return forget(waiter);
+    if (std::find(m_waiters.begin(), m_waiters.end(), waiter) == m_waiters.end()) {
+        // One waiter per secret: the holder asks again when an answer was lost, so the newer GET
+        // is the one heard; the older is told "pending".
+        const auto older =
+            std::find_if(m_waiters.begin(), m_waiters.end(), [&waiter](const WaiterPtr &other) {
+                return other->secretHash == waiter->secretHash;
+            });
+        if (older != m_waiters.end())
+            answer(*older, pending());
+        if (qsizetype(m_waiters.size()) >= m_maxWaiters)
+            return answer(waiter, pending());
+        if (waiter->connection)
+            waiter->dropWhenGone = connect(waiter->connection, &QAbstractSocket::disconnected, this,
+                                           [this, weak = std::weak_ptr<Waiter>(waiter)] {
+                                               if (const WaiterPtr gone = weak.lock())
+                                                   forget(gone);
+                                           });
         m_waiters.push_back(waiter);
+    }
     if (!m_recheckTimer.isActive())
         m_recheckTimer.start();
     // Pending when the time is up, unless a check answers first.
     QTimer::singleShot(waiter->deadline.remainingTime(), this, [this, waiter] {
         if (!waiter->answered)
-            answer(waiter,
-                   ApiResponse::ok({{QStringLiteral("status"), QStringLiteral("pending")}}, 202));
+            answer(waiter, pending());
     });
 }
 
@@ -315,31 +343,34 @@ void DevicesApi::recheck()
         return;
     }
     m_checking = true;
+    // Clients that left are not asked about.
+    const std::vector<WaiterPtr> all = m_waiters;
+    for (const WaiterPtr &waiter : all) {
+        if (!waiter->isHeard())
+            forget(waiter);
+    }
     QStringList hashes;
     for (const WaiterPtr &waiter : m_waiters)
         hashes << waiter->secretHash;
-    using States = QList<PairingStore::State>;
+    using States = QHash<QString, PairingStore::State>;
     m_storage.read<Outcome<States>>(
         storeCall<States>("read pairings",
                           [hashes](ServerStorage &storage, States *states, QString *error) {
-                              for (const QString &hash : hashes) {
-                                  PairingStore::State state = PairingStore::State::Unknown;
-                                  if (!storage.pairings().state(hash, nowMs(), &state, error))
-                                      return false;
-                                  states->append(state);
-                              }
-                              return true;
+                              return storage.pairings().states(hashes, nowMs(), states, error);
                           }),
-        this, [this, hashes](const Outcome<States> &states) {
+        this,
+        [this,
+         read = QSet<QString>(hashes.cbegin(), hashes.cend())](const Outcome<States> &states) {
             m_checking = false;
-            // Waiters may have been answered meanwhile: match by hash, on a copy.
+            // Waiters may have come or been answered meanwhile: those read, on a copy.
             const std::vector<WaiterPtr> waiters = m_waiters;
             for (const WaiterPtr &waiter : waiters) {
-                const qsizetype index = hashes.indexOf(waiter->secretHash);
-                if (!states.first || index < 0 || index >= states.second.size())
+                if (!states.first || !read.contains(waiter->secretHash))
                     continue; // not read this time: the next check will
-                if (states.second.at(index) != PairingStore::State::Pending)
-                    settle(waiter, int(states.second.at(index)), true);
+                const PairingStore::State state =
+                    states.second.value(waiter->secretHash, PairingStore::State::Unknown);
+                if (state != PairingStore::State::Pending)
+                    settle(waiter, int(state), true);
             }
             if (std::exchange(m_checkAgain, false))
                 recheck();
@@ -349,6 +380,7 @@ void DevicesApi::recheck()
 void DevicesApi::forget(const WaiterPtr &waiter)
 {
     waiter->answered = true;
+    QObject::disconnect(waiter->dropWhenGone);
     m_waiters.erase(std::remove(m_waiters.begin(), m_waiters.end(), waiter), m_waiters.end());
     if (m_waiters.empty())
         m_recheckTimer.stop();

@@ -4,8 +4,10 @@
 #include "deviceidentity.h"
 #include "serverdefaults.h"
 
+#include <QAbstractSocket>
 #include <QDeadlineTimer>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 #include <QUrlQuery>
 
@@ -28,6 +30,9 @@ public:
     using Reply = std::function<void(const ApiResponse &)>;
     static constexpr int kMaxWaitSeconds = 30;
     static constexpr int kRecheckMs = 1000;
+    // GETs waiting at once on this server; more are answered 202 at once. As many as there may
+    // be pending pairings: each holder needs only one (a newer GET for a secret answers the older).
+    static constexpr int kMaxWaiters = 1000;
 
     explicit DevicesApi(StorageService &storage, QObject *parent = nullptr);
     ~DevicesApi() override;
@@ -37,12 +42,15 @@ public:
     // server's approvals to wake them).
     void setRecheckInterval(int ms) { m_recheckTimer.setInterval(ms); }
     qint64 pairingTtl() const { return m_pairingTtlMs; }
+    void setMaxWaiters(int count) { m_maxWaiters = count; } // for tests
 
     void list(const DeviceIdentity &identity, Reply reply);
     void remove(const DeviceIdentity &identity, const QString &deviceKey, Reply reply);
     // No token: `address` is the client's, for the bound on pending pairings.
     void createPairing(const QString &address, const QByteArray &body, Reply reply);
-    void pairingStatus(const QString &secret, const QUrlQuery &query, Reply reply);
+    // `connection`: the client's; a waiting GET is dropped when it goes (null: never).
+    void pairingStatus(const QString &secret, const QUrlQuery &query, QAbstractSocket *connection,
+                       Reply reply);
     void approvePairing(const DeviceIdentity &identity, const QString &address,
                         const QByteArray &body, Reply reply);
 
@@ -60,7 +68,17 @@ private:
         QString secretHash;
         Reply reply;
         QDeadlineTimer deadline;
+        QPointer<QAbstractSocket> connection;
+        bool hasConnection = false;
+        QMetaObject::Connection dropWhenGone;
         bool answered = false;
+
+        // Whether an answer can still reach the client.
+        bool isHeard() const
+        {
+            return !hasConnection
+                || (connection && connection->state() == QAbstractSocket::ConnectedState);
+        }
     };
     using WaiterPtr = std::shared_ptr<Waiter>;
 
@@ -76,6 +94,7 @@ private:
     qint64 m_pairingTtlMs = ServerDefaults::kPairingTtlMs;
     std::vector<WaiterPtr> m_waiters;
     QTimer m_recheckTimer;
+    int m_maxWaiters = kMaxWaiters;
     bool m_checking = false;
     bool m_checkAgain = false;
 };

@@ -121,7 +121,8 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     call.query = request.query();
     call.body = request.body();
     call.authorization = header(request, "Authorization").trimmed();
-    call.address = request.remoteAddress().toString();
+    call.address = m_clientAddress.of(request.remoteAddress(), header(request, "X-Forwarded-For"),
+                                      header(request, "X-Real-IP"));
     // A request pipelined behind a change (PUT, DELETE, POST) that is not answered yet starts
     // once it is, so that it sees the change: only safe requests may overlap (RFC 9112, 9.3.2).
     const std::deque<SlotPtr> &queue = m_slots[socket];
@@ -239,7 +240,7 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
     case Kind::Pairings:
         return m_devices.createPairing(call.address, call.body, reply);
     case Kind::PairingItem:
-        return m_devices.pairingStatus(call.route.itemId, call.query, reply);
+        return m_devices.pairingStatus(call.route.itemId, call.query, slot->socket, reply);
     case Kind::PairingApprove:
         return m_devices.approvePairing(identity, call.address, call.body, reply);
     case Kind::NotFound:

@@ -2,6 +2,7 @@
 
 #include "apiresponse.h"
 #include "apiroute.h"
+#include "clientaddress.h"
 #include "metrics.h"
 #include "ratelimiter.h"
 #include "serverdefaults.h"
@@ -46,6 +47,8 @@ public:
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     // Requests a second per token (0: no limit), and the burst allowed above it.
     void setRateLimit(double perSecond, double burst) { m_limiter.setRate(perSecond, burst); }
+    // Whose X-Forwarded-For / X-Real-IP name the client (see ClientAddress).
+    void setClientAddress(const ClientAddress &clientAddress) { m_clientAddress = clientAddress; }
     const RateLimiter &rateLimiter() const { return m_limiter; }
     // Fills in what other parts know for /metrics (limits, refusals by the connection guard).
     void setGaugeSource(std::function<void(Metrics::Gauges &)> source)
@@ -72,7 +75,7 @@ private:
         QUrlQuery query;
         QByteArray body;
         QByteArray authorization;
-        QString address; // the client's
+        QString address; // the client's, as the per-address limits count it (ClientAddress)
     };
     // One answer owed on a connection, in arrival order.
     struct Slot
@@ -115,6 +118,7 @@ private:
     const TcpListener &m_listener;
     TokenCache m_tokens;
     RateLimiter m_limiter;
+    ClientAddress m_clientAddress;
     std::function<void(Metrics::Gauges &)> m_gaugeSource;
     quint64 m_rateLimited = 0;
     quint64 m_authDelayed = 0;

@@ -1,4 +1,5 @@
 // playmark-server: parses the command line and wires SyncServer / ServerStorage. No logic here.
+#include "clientaddress.h"
 #include "databaselocation.h"
 #include "protocol/signalwatcher.h"
 #include "serverdefaults.h"
@@ -23,6 +24,7 @@ constexpr int kExitUsage = 2;
 const char *const kUsage = R"(Usage:
   playmark-server serve [--listen HOST:PORT] [--db PATH|URL] [--log-level LEVEL]
                         [--tls-cert PEM --tls-key PEM] [--pairing-ttl SECONDS]
+                        [--trusted-proxy ADDR[,ADDR...]]
   playmark-server user add NAME [--db PATH|URL]      create a user; prints its first token
   playmark-server user token NAME [--db PATH|URL]    issue another token (a new device)
   playmark-server user approve NAME CODE             connect the device showing CODE to NAME
@@ -147,9 +149,20 @@ int serve(const QCommandLineParser &parser, const QString &database)
     const auto fileOption = [&parser](const QString &name, const char *variable) {
         return parser.isSet(name) ? parser.value(name) : qEnvironmentVariable(variable);
     };
-    if (!number("pairing-ttl", 1, 24 * 60 * 60, &value))
-        return usageError(QStringLiteral("--pairing-ttl wants seconds from 1 to 86400"));
+    // At least a minute: a person needs that to read and type the code, and expired rows (kept
+    // for their 410) then come at most kMaxPending a minute (PairingStore also caps all rows).
+    if (!number("pairing-ttl", 60, 24 * 60 * 60, &value))
+        return usageError(QStringLiteral("--pairing-ttl wants seconds from 60 to 86400"));
     options.pairingTtlMs = value * 1000;
+    options.trustedProxies =
+        fileOption(QStringLiteral("trusted-proxy"), "PLAYMARK_TRUSTED_PROXIES");
+    {
+        QString proxyError;
+        if (!ClientAddress().setTrustedProxies(options.trustedProxies, &proxyError))
+            return usageError(QStringLiteral("--trusted-proxy wants ADDR[,ADDR...] (addresses or "
+                                             "subnets): ")
+                              + proxyError);
+    }
     options.tlsCertificatePath = fileOption(QStringLiteral("tls-cert"), "PLAYMARK_TLS_CERT");
     options.tlsKeyPath = fileOption(QStringLiteral("tls-key"), "PLAYMARK_TLS_KEY");
     if (options.tlsCertificatePath.isEmpty() != options.tlsKeyPath.isEmpty())
@@ -399,8 +412,14 @@ int main(int argc, char *argv[])
                       QStringLiteral("The certificate's unencrypted PEM private key "
                                      "(env PLAYMARK_TLS_KEY)."),
                       QStringLiteral("PEM")});
+    parser.addOption(
+        {QStringLiteral("trusted-proxy"),
+         QStringLiteral("Reverse proxies (addresses or subnets, comma-separated) whose "
+                        "X-Forwarded-For or X-Real-IP names the client for the "
+                        "per-address limits (env PLAYMARK_TRUSTED_PROXIES)."),
+         QStringLiteral("ADDR[,ADDR...]")});
     numberOption(QStringLiteral("pairing-ttl"),
-                 QStringLiteral("Seconds a pairing code is valid (default %1)."),
+                 QStringLiteral("Seconds a pairing code is valid, 60 to 86400 (default %1)."),
                  QStringLiteral("SECONDS"), ServerDefaults::kPairingTtlMs / 1000);
     parser.addOption({QStringLiteral("commit-per-update"),
                       QStringLiteral("One transaction per update instead of grouping concurrent "

@@ -52,6 +52,33 @@ bool PairingStore::countPending(const QString &address, qint64 nowMs, int *count
     return true;
 }
 
+bool PairingStore::lockSubjects(QStringList subjects, QString *error)
+{
+    if (m_connection.dialect() != SqlRecord::Dialect::PostgreSQL)
+        return true;
+    subjects.sort(); // every transaction takes them in one order: no deadlock between two
+    QSqlQuery lock(m_connection.database());
+    lock.prepare(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext(?))"));
+    for (const QString &subject : subjects) {
+        lock.addBindValue(QString(QStringLiteral("playmark.pairing:") + subject));
+        if (!StorageConnection::exec(lock, error))
+            return false;
+        lock.finish();
+    }
+    return true;
+}
+
+bool PairingStore::countStored(int *count, QString *error)
+{
+    QSqlQuery query(m_connection.database());
+    query.prepare(QStringLiteral("SELECT COUNT(*) FROM pairings"));
+    if (!StorageConnection::exec(query, error))
+        return false;
+    query.next();
+    *count = query.value(0).toInt();
+    return true;
+}
+
 bool PairingStore::create(const QString &deviceId, const QString &deviceName,
                           const QString &address, qint64 nowMs, qint64 ttlMs, Created *created,
                           QString *error)
@@ -61,6 +88,9 @@ bool PairingStore::create(const QString &deviceId, const QString &deviceName,
     const QSqlDatabase db = m_connection.database();
     SqlTransaction transaction(db);
     if (!transaction.begun(error))
+        return false;
+    // The bounds below are for the whole service: one create at a time checks them.
+    if (!lockSubjects({QStringLiteral("create")}, error))
         return false;
     // Refused before anything is written: a flood costs two indexed counts each.
     int pending = 0;
@@ -86,6 +116,25 @@ bool PairingStore::create(const QString &deviceId, const QString &deviceName,
     if (!StorageConnection::exec(prune, error))
         return false;
     prune.finish();
+    // However short the validity, the rows stay bounded: when full, the expired ones go now
+    // (their holders hear 404 instead of 410), and if pending and approved ones fill it, no more.
+    int stored = 0;
+    if (!countStored(&stored, error))
+        return false;
+    if (stored >= kMaxStored) {
+        prune.prepare(QStringLiteral("DELETE FROM pairings WHERE expires_at_ms <= ?"));
+        prune.addBindValue(nowMs);
+        if (!StorageConnection::exec(prune, error))
+            return false;
+        prune.finish();
+        if (!countStored(&stored, error))
+            return false;
+        if (stored >= kMaxStored) {
+            created->outcome = Created::Outcome::TooManyPending;
+            created->retryAfterMs = firstExpiry - nowMs;
+            return true;
+        }
+    }
 
     // Unique among the stored ones (at most a few thousand of a million): a few tries at most.
     QString code;
@@ -131,21 +180,39 @@ bool PairingStore::create(const QString &deviceId, const QString &deviceName,
 
 bool PairingStore::state(const QString &secretHash, qint64 nowMs, State *state, QString *error)
 {
+    QHash<QString, State> found;
+    if (!states({secretHash}, nowMs, &found, error))
+        return false;
+    *state = found.value(secretHash, State::Unknown);
+    return true;
+}
+
+bool PairingStore::states(const QStringList &secretHashes, qint64 nowMs,
+                          QHash<QString, State> *states, QString *error)
+{
+    states->clear();
+    if (secretHashes.isEmpty())
+        return true;
     m_connection.reconnectIfLost();
     QSqlQuery query(m_connection.database());
-    query.prepare(QStringLiteral(
-        "SELECT approved_user_id, expires_at_ms FROM pairings WHERE secret_hash = ?"));
-    query.addBindValue(secretHash);
+    // One placeholder a hash: at most DevicesApi::kMaxWaiters, far under either engine's limit.
+    QStringList placeholders;
+    placeholders.fill(QStringLiteral("?"), secretHashes.size());
+    query.prepare(QStringLiteral("SELECT secret_hash, approved_user_id, expires_at_ms FROM pairings"
+                                 " WHERE secret_hash IN (%1)")
+                      .arg(placeholders.join(u',')));
+    for (const QString &hash : secretHashes)
+        query.addBindValue(hash);
     if (!StorageConnection::exec(query, error))
         return false;
-    if (!query.next())
-        *state = State::Unknown;
-    else if (!query.value(0).isNull())
-        *state = State::Approved;
-    else if (query.value(1).toLongLong() <= nowMs)
-        *state = State::Expired;
-    else
-        *state = State::Pending;
+    while (query.next()) {
+        State state = State::Pending;
+        if (!query.value(1).isNull())
+            state = State::Approved;
+        else if (query.value(2).toLongLong() <= nowMs)
+            state = State::Expired;
+        states->insert(query.value(0).toString(), state);
+    }
     return true;
 }
 
@@ -211,7 +278,7 @@ bool PairingStore::approve(qint64 userId, const QString &code, const QStringList
     m_connection.reconnectIfLost();
     const QSqlDatabase db = m_connection.database();
     SqlTransaction transaction(db);
-    if (!transaction.begun(error))
+    if (!transaction.begun(error) || !lockSubjects(subjects, error))
         return false;
     // Refused while a subject has had kMaxWrongCodes wrong codes within the window, before the
     // code is looked at: until the kMaxWrongCodes-th newest of them leaves the window.

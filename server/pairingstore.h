@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -21,6 +22,9 @@ public:
     // Pending (unexpired, not collected) pairings at most, from one address and in all.
     static constexpr int kMaxPendingPerAddress = 10;
     static constexpr int kMaxPending = 1000;
+    // Rows of every kind at most (pending, approved, expired and kept for their 410): whatever
+    // the validity, expired rows beyond this go at once, and a create finding it full is refused.
+    static constexpr int kMaxStored = 10 * kMaxPending;
     // An expired pairing is kept this long, so that its holder hears "expired" and not "unknown".
     static constexpr qint64 kKeepExpiredMs = 60 * 60 * 1000;
     // Wrong codes allowed per subject within the window; the next attempt is refused.
@@ -67,6 +71,10 @@ public:
     // Approved stays approved after the expiry (the approval counted; its holder may collect it
     // until the row goes, kKeepExpiredMs later).
     bool state(const QString &secretHash, qint64 nowMs, State *state, QString *error);
+    // The states of several pairings in one query (the waiting GETs' look every second); a hash
+    // not in *states is Unknown.
+    bool states(const QStringList &secretHashes, qint64 nowMs, QHash<QString, State> *states,
+                QString *error);
     bool collect(const QString &secretHash, qint64 nowMs, Collected *collected, QString *error);
     // `subjects`: whose wrong codes count and are limited; none (the command line): no limit.
     bool approve(qint64 userId, const QString &code, const QStringList &subjects, qint64 nowMs,
@@ -77,6 +85,11 @@ private:
     // first of them expires.
     bool countPending(const QString &address, qint64 nowMs, int *count, qint64 *firstExpiryMs,
                       QString *error);
+    // Makes the rest of the transaction the only one checking and changing `subjects`' rows
+    // (PostgreSQL: READ COMMITTED lets two servers both pass a count before either inserts;
+    // SQLite already takes one writer at a time).
+    bool lockSubjects(QStringList subjects, QString *error);
+    bool countStored(int *count, QString *error);
 
     StorageConnection &m_connection;
     UserStore &m_users;

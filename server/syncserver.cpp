@@ -1,6 +1,7 @@
 #include "syncserver.h"
 
 #include "changefeed.h"
+#include "clientaddress.h"
 #include "connectionguard.h"
 #include "databaselocation.h"
 #include "devicesapi.h"
@@ -56,6 +57,13 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         && !ServerTls::load(options.tlsCertificatePath, options.tlsKeyPath, &tls, &tlsError)) {
         if (error)
             *error = tlsError;
+        return false;
+    }
+    ClientAddress clientAddress;
+    QString proxyError;
+    if (!clientAddress.setTrustedProxies(options.trustedProxies, &proxyError)) {
+        if (error)
+            *error = QStringLiteral("--trusted-proxy: ") + proxyError;
         return false;
     }
     // On PostgreSQL other servers may share the database: hear what they commit before serving.
@@ -115,6 +123,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
                                   *m_listener, this);
     m_frontend->setMaxBodyBytes(options.maxBodyBytes);
     m_frontend->setRateLimit(options.rateLimit, options.rateBurst);
+    m_frontend->setClientAddress(clientAddress);
     m_frontend->setGaugeSource([guard = m_guard.get(),
                                 feed = m_feed.get()](Metrics::Gauges &gauges) {
         if (feed) {

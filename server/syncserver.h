@@ -45,6 +45,9 @@ struct ServerOptions
     QString tlsKeyPath;
     // How long a pairing code is valid.
     qint64 pairingTtlMs = ServerDefaults::kPairingTtlMs;
+    // Reverse proxies whose X-Forwarded-For / X-Real-IP name the client: "ADDR[,ADDR...]",
+    // addresses or subnets (start() refuses one that is neither).
+    QString trustedProxies;
 };
 
 // playmark-server as one object: storage, API, event streams and the listening socket.

@@ -51,7 +51,7 @@ public:
     // Writes the request; read the answer with next(). Several may be written before reading
     // (pipelined): the server answers them in order.
     void send(const QByteArray &method, const QString &path, const QString &token = {},
-              const QByteArray &body = {})
+              const QByteArray &body = {}, const QByteArray &extraHeaders = {})
     {
         if (m_socket.state() != QAbstractSocket::ConnectedState) {
             m_socket.abort();
@@ -64,6 +64,7 @@ public:
         QByteArray request = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
         if (!token.isEmpty())
             request += "Authorization: Bearer " + token.toUtf8() + "\r\n";
+        request += extraHeaders; // whole lines, each ending in \r\n
         if (!body.isEmpty() || method == "POST" || method == "PUT")
             request += "Content-Type: application/json\r\nContent-Length: "
                 + QByteArray::number(body.size()) + "\r\n";
@@ -86,9 +87,9 @@ public:
     }
 
     HttpAnswer request(const QByteArray &method, const QString &path, const QString &token = {},
-                       const QByteArray &body = {})
+                       const QByteArray &body = {}, const QByteArray &extraHeaders = {})
     {
-        send(method, path, token, body);
+        send(method, path, token, body, extraHeaders);
         return next();
     }
 

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void wrongCodesPerAddress();
     void floodStaysBounded();
     void pendingBoundInAll();
+    void trustedProxyNamesTheClient();
 
 private:
     Run server(const QStringList &args)
@@ -396,7 +397,10 @@ void TestPairing::approvedByTheCommandLine()
 
 void TestPairing::expiredPairing()
 {
-    QVERIFY(setUp({u"alice"_s}, {u"--pairing-ttl"_s, u"1"_s}));
+    QVERIFY(setUp({u"alice"_s}));
+    // --pairing-ttl is a minute at least: the pairing's time is cut short in the database.
+    QVERIFY(m_database->exec(u"UPDATE pairings SET expires_at_ms = %1"_s.arg(
+        QDateTime::currentMSecsSinceEpoch() + 1000)));
     const QString alice = m_tokens.value(u"alice"_s);
     const QString code = pairingCode();
     const QString secret = pairingSecret();
@@ -613,6 +617,43 @@ void TestPairing::pendingBoundInAll()
     QCOMPARE(answer.status, 429);
     QVERIFY2(answer.body.contains("this address"), answer.body.constData());
     QCOMPARE(storedPairings(), 1000);
+}
+
+void TestPairing::trustedProxyNamesTheClient()
+{
+    // nginx on 127.0.0.1 in front of the server, as docs/deployment.md sets it up.
+    QVERIFY(setUp({}, {u"--trusted-proxy"_s, u"127.0.0.1,::1"_s}, {}));
+    HttpConnection proxy(m_process->port());
+    const auto create = [](HttpConnection &from, const QByteArray &headers) {
+        return from.request("POST", u"/v1/pairings"_s, {}, pairingBody(), headers).status;
+    };
+    const auto forwardedFor = [](const QByteArray &chain) -> QByteArray {
+        return "X-Forwarded-For: " + chain + "\r\n";
+    };
+    // Ten from one client fill its bound, not everyone's.
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(create(proxy, forwardedFor("198.51.100.1")), 201);
+    QCOMPARE(create(proxy, forwardedFor("198.51.100.1")), 429);
+    QCOMPARE(create(proxy, forwardedFor("198.51.100.2")), 201);
+    // The client is the last hop no trusted proxy added; what it wrote before that is its own
+    // claim, not believed.
+    QCOMPARE(create(proxy, forwardedFor("198.51.100.2, 198.51.100.1, 127.0.0.1")), 429);
+    QCOMPARE(create(proxy, forwardedFor("198.51.100.1, 198.51.100.3")), 201);
+    // X-Real-IP when there is no X-Forwarded-For.
+    QCOMPARE(create(proxy, "X-Real-IP: 198.51.100.4\r\n"), 201);
+    // IPv6 counts by the /64: a host cannot rotate its way past the bound.
+    for (int i = 1; i <= 10; ++i)
+        QCOMPARE(create(proxy, forwardedFor(QByteArray("2001:db8:1:2::") + QByteArray::number(i))),
+                 201);
+    QCOMPARE(create(proxy, forwardedFor("2001:db8:1:2:ffff:ffff:ffff:ffff")), 429);
+    QCOMPARE(create(proxy, forwardedFor("2001:db8:1:3::1")), 201);
+
+    // Anyone else is not believed: 127.0.0.2 is counted as itself, whatever it claims.
+    HttpConnection direct(m_process->port(), QHostAddress(u"127.0.0.2"_s));
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(create(direct, forwardedFor("203.0.113." + QByteArray::number(i))), 201);
+    QCOMPARE(create(direct, forwardedFor("203.0.113.99")), 429);
+    QCOMPARE(create(direct, "X-Real-IP: 203.0.113.98\r\n"), 429);
 }
 
 QTEST_GUILESS_MAIN(TestPairing)

@@ -9,6 +9,10 @@
 #include <QStandardPaths>
 #include <QTest>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -37,6 +41,8 @@ private Q_SLOTS:
     void boundPerAddressSaysWhenTheOldestExpires();
     void codesAreNormalized_data();
     void codesAreNormalized();
+    void storedRowsAreBoundedWhateverTheValidity();
+    void concurrentWrongCodesStayWithinTheLimit();
 
 private:
     PairingStore::Created create(const QString &address, qint64 nowMs)
@@ -224,6 +230,76 @@ void TestPairingStore::codesAreNormalized()
                 .replace(u"%3"_s, code.mid(3))
                 .replace(u"%4"_s, code.left(5));
     QCOMPARE(approve(typed, kT0, {}).outcome == PairingStore::Approval::Outcome::Approved, matches);
+}
+
+void TestPairingStore::storedRowsAreBoundedWhateverTheValidity()
+{
+    // A server with a short validity fills the table with expired rows kept for their 410
+    // (kKeepExpiredMs): as many as the bound, expired a minute ago, made in one statement.
+    const auto fill = [this](const QString &approvedUserId, qint64 expiresAtMs) {
+        return m_database->exec(
+            u"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1)"
+            " INSERT INTO pairings (secret_hash, code, device_id, device_name, address,"
+            " created_at_ms, expires_at_ms, approved_user_id)"
+            " SELECT 'h' || CAST(i AS TEXT), 'c' || CAST(i AS TEXT), 'd', 'Phone',"
+            " 'a' || CAST(i AS TEXT), %2, %2, %3 FROM n"_s.arg(PairingStore::kMaxStored)
+                .arg(expiresAtMs)
+                .arg(approvedUserId));
+    };
+    QVERIFY(fill(u"NULL"_s, kT0 - kMinuteMs));
+    const PairingStore::Created created = create(u"192.0.2.1"_s, kT0);
+    QCOMPARE(created.outcome, PairingStore::Created::Outcome::Created);
+    QVERIFY(m_database->value(u"SELECT COUNT(*) FROM pairings"_s).toInt()
+            <= PairingStore::kMaxStored);
+    QCOMPARE(state(created.secret, kT0), PairingStore::State::Pending);
+
+    // Approved rows waiting for their holders are kept: full of those, no more are made.
+    QVERIFY(m_database->exec(u"DELETE FROM pairings"_s));
+    QVERIFY(fill(QString::number(m_userId), kT0 + kMinuteMs));
+    const PairingStore::Created refused = create(u"192.0.2.1"_s, kT0);
+    QCOMPARE(refused.outcome, PairingStore::Created::Outcome::TooManyPending);
+    QVERIFY(refused.secret.isEmpty());
+    QCOMPARE(m_database->value(u"SELECT COUNT(*) FROM pairings"_s).toInt(),
+             PairingStore::kMaxStored);
+}
+
+void TestPairingStore::concurrentWrongCodesStayWithinTheLimit()
+{
+    // Several servers' connections try wrong codes for one user at the same moment: however
+    // their transactions interleave, no more than kMaxWrongCodes are counted (and so tried).
+    constexpr int kConnections = 8;
+    constexpr int kTriesEach = 3;
+    const QString location = m_database->location();
+    const qint64 userId = m_userId;
+    std::atomic<int> ready{0};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int c = 0; c < kConnections; ++c) {
+        threads.emplace_back([&, c] {
+            ServerStorage storage; // a connection is used on the thread that opened it
+            QString error;
+            const bool opened = storage.open(location, &error);
+            ++ready;
+            while (ready.load() < kConnections)
+                std::this_thread::yield();
+            if (!opened)
+                return;
+            for (int i = 0; i < kTriesEach; ++i) {
+                PairingStore::Approval approval;
+                if (storage.pairings().approve(userId,
+                                               u"%1"_s.arg(c * 10 + i, 6, 10, QLatin1Char('0')),
+                                               {u"user:%1"_s.arg(userId)}, kT0, &approval, &error)
+                    && approval.outcome == PairingStore::Approval::Outcome::WrongCode)
+                    ++wrong;
+            }
+        });
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+    QVERIFY2(wrong.load() >= 1, "no attempt got through at all");
+    QVERIFY2(wrong.load() <= PairingStore::kMaxWrongCodes, qPrintable(QString::number(wrong)));
+    QVERIFY(m_database->value(u"SELECT COUNT(*) FROM pairing_failures"_s).toInt()
+            <= PairingStore::kMaxWrongCodes);
 }
 
 QTEST_GUILESS_MAIN(TestPairingStore)

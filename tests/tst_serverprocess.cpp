@@ -451,6 +451,11 @@ void TestServerProcess::badArguments_data()
         << QStringList{u"serve"_s, u"--listen"_s} << u"listen"_s;
     QTest::newRow("--pairing-ttl 0")
         << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"0"_s} << u"--pairing-ttl"_s;
+    QTest::newRow("--pairing-ttl under a minute")
+        << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"59"_s} << u"--pairing-ttl"_s;
+    QTest::newRow("--trusted-proxy not an address")
+        << QStringList{u"serve"_s, u"--trusted-proxy"_s, u"127.0.0.1,nginx"_s}
+        << u"--trusted-proxy"_s;
     QTest::newRow("--pairing-ttl not a number")
         << QStringList{u"serve"_s, u"--pairing-ttl"_s, u"ten"_s} << u"--pairing-ttl"_s;
     QTest::newRow("bad --log-level")
