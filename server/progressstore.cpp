@@ -278,11 +278,14 @@ bool ProgressStore::bindInTransaction(const WriteOp &op, bool *taken, QString *e
     // moment: the unique index refuses the later one, which then only loses this statement.
     if (!savepoint(QStringLiteral("SAVEPOINT bind_device")))
         return false;
-    QString refused;
     if (run(QStringLiteral("UPDATE devices SET device_id = ? WHERE id = ? AND user_id = ?"),
             {op.bindDeviceIds.constLast(), op.deviceKey, op.userId}))
         return savepoint(QStringLiteral("RELEASE SAVEPOINT bind_device"));
-    refused = error ? *error : QString();
+    // Only the unique index's refusal means "taken"; anything else is the storage failing, which
+    // the request answers as any other (503), not as the client's mistake.
+    if (!StorageConnection::isUniqueViolation(StorageConnection::lastSqlState()))
+        return false;
+    const QString refused = error ? *error : QString();
     if (!savepoint(QStringLiteral("ROLLBACK TO SAVEPOINT bind_device")))
         return false;
     qCInfo(lcStorage).noquote() << "device_id bound elsewhere meanwhile:" << refused;

@@ -59,6 +59,12 @@ bool StorageConnection::isTransient(const QString &sqlState)
     return sqlState == QLatin1String("40P01") || sqlState == QLatin1String("40001");
 }
 
+bool StorageConnection::isUniqueViolation(const QString &sqlState)
+{
+    return sqlState == QLatin1String("23505") || sqlState == QLatin1String("2067")
+        || sqlState == QLatin1String("1555");
+}
+
 StorageConnection::StorageConnection()
 {
     static std::atomic<int> counter{0};

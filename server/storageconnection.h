@@ -53,6 +53,10 @@ public:
     static QString lastSqlState();
     static void clearLastSqlState();
     static bool isTransient(const QString &sqlState);
+    // Whether it says a unique index or primary key refused the row (PostgreSQL's SQLSTATE 23505;
+    // SQLite's extended codes, which Qt turns on: SQLITE_CONSTRAINT_UNIQUE and _PRIMARYKEY, not
+    // the other constraints such as a trigger's RAISE).
+    static bool isUniqueViolation(const QString &sqlState);
 
 private:
     bool openConnection(QString *error);

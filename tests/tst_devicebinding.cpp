@@ -47,6 +47,7 @@ private Q_SLOTS:
 
     void firstUpdateBindsTheDeviceId();
     void deviceIdOfAnotherDeviceIsTaken();
+    void failedBindingIsAStorageFailure();
     void syncWithATakenDeviceIdWritesNothing();
     void removedDevicesIdMayBeTakenAgain();
     void sameDeviceIdForTwoUsersIsFine();
@@ -130,6 +131,32 @@ void TestDeviceBinding::deviceIdOfAnotherDeviceIsTaken()
     // Taken for as long as the TV has it, however often it is tried.
     QCOMPARE(put(m_household.phone, u"other"_s, update(4000, m_t0 + 40, u"tv-1"_s)).status, 409);
     QCOMPARE(get(m_household.phone, u"other"_s).status, 404);
+}
+
+void TestDeviceBinding::failedBindingIsAStorageFailure()
+{
+    // The binding UPDATE refused by something else than the unique index (here a trigger, a
+    // constraint too on SQLite): the storage failed, the device_id is not another device's.
+    const QStringList refuse = TestDatabase::isPostgreSql()
+        ? QStringList{u"CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"_s,
+                      u"CREATE TRIGGER refuse BEFORE UPDATE OF device_id ON devices FOR EACH ROW "
+                      "EXECUTE FUNCTION refuse()"_s}
+        : QStringList{u"CREATE TRIGGER refuse BEFORE UPDATE OF device_id ON devices "
+                      "BEGIN SELECT RAISE(ABORT, 'refused'); END"_s};
+    for (const QString &statement : refuse)
+        QVERIFY(m_household.database->exec(statement));
+    const Answer failed = put(m_household.tv, u"movie"_s, update(1000, m_t0, u"tv-1"_s));
+    QCOMPARE(failed.status, 503);
+    QVERIFY(failed.errorCode() != u"device_id_taken"_s);
+    QVERIFY(device(m_household.tv, u"device_id"_s).isNull());
+    QCOMPARE(get(m_household.tv, u"movie"_s).status, 404);
+
+    // Once the storage works again, so does the update.
+    QVERIFY(m_household.database->exec(
+        u"DROP TRIGGER refuse"_s + (TestDatabase::isPostgreSql() ? u" ON devices"_s : QString())));
+    QCOMPARE(put(m_household.tv, u"movie"_s, update(1000, m_t0, u"tv-1"_s)).status, 200);
+    QCOMPARE(device(m_household.tv, u"device_id"_s).toString(), u"tv-1"_s);
 }
 
 void TestDeviceBinding::syncWithATakenDeviceIdWritesNothing()
