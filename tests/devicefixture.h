@@ -2,7 +2,8 @@
 
 // What the tests of devices share (tst_revocation, tst_devicebinding): a user's token and device
 // as the database has them, removing a device as the command line does, a small HTTP client that
-// waits for its answer with the event loop running, and a server with a household on it.
+// waits for its answer with the event loop running (tst_scaleout's too), and a server with a
+// household on it.
 #include "serverstorage.h"
 #include "syncserver.h"
 #include "testdatabase.h"
@@ -68,6 +69,12 @@ struct Answer
             .toObject()
             .value(QStringLiteral("code"))
             .toString();
+    }
+    // A progress answer's record, and its position.
+    QJsonObject record() const { return json.value(QStringLiteral("record")).toObject(); }
+    qint64 position() const
+    {
+        return qint64(record().value(QStringLiteral("position_ms")).toDouble());
     }
 };
 

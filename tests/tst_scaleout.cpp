@@ -1,6 +1,7 @@
 // Several servers on one PostgreSQL database (the private cluster CTest starts): what a write on
 // one server does to the event streams, reads and caches of another, concurrent writers on both,
 // servers starting together on a new database, and a lost database connection.
+#include "devicefixture.h"
 #include "eventreader.h"
 #include "metricsample.h"
 #include "protocol/progressorder.h"
@@ -26,6 +27,7 @@
 #include <vector>
 
 using namespace Qt::StringLiterals;
+using DeviceFixture::Answer;
 
 namespace {
 
@@ -43,14 +45,6 @@ QJsonObject update(qint64 positionMs, qint64 observedAtMs, const QString &device
                        {u"device_id"_s, deviceId},          {u"device_name"_s, deviceId},
                        {u"observed_at_ms"_s, observedAtMs}, {u"state"_s, u"playing"_s}};
 }
-
-struct Answer
-{
-    int status = -1; // -1: no answer
-    QJsonObject json;
-    QJsonObject record() const { return json.value(u"record"_s).toObject(); }
-    qint64 position() const { return qint64(record().value(u"position_ms"_s).toDouble()); }
-};
 
 // One server of the pair: the real SyncServer, on its own port.
 struct Node
@@ -81,23 +75,21 @@ private Q_SLOTS:
 private:
     bool startNode(Node &node, QString *error);
     double metric(const Node &node, const QByteArray &series);
-    Answer send(const QString &base, const QByteArray &verb, const QString &path,
-                const QString &token, const QByteArray &body = {});
     Answer put(const Node &node, const QString &contentId, const QJsonObject &body,
                const QString &token)
     {
-        return send(node.url, "PUT", u"/v1/progress/"_s + contentId, token,
-                    QJsonDocument(body).toJson(QJsonDocument::Compact));
+        return m_client.send(node.url + u"/v1/progress/"_s + contentId, "PUT", token, body);
     }
     Answer get(const Node &node, const QString &contentId, const QString &token)
     {
-        return send(node.url, "GET", u"/v1/progress/"_s + contentId, token);
+        return m_client.send(node.url + u"/v1/progress/"_s + contentId, "GET", token);
     }
 
     std::unique_ptr<TestDatabase> m_database;
     Node m_a;
     Node m_b;
     QNetworkAccessManager m_nam;
+    DeviceFixture::Client m_client;
     QString m_alice;
     QString m_bob;
     qint64 m_t0 = 0;
@@ -143,25 +135,6 @@ void TestScaleOut::cleanup()
     m_a = Node();
     m_b = Node();
     m_database.reset();
-}
-
-Answer TestScaleOut::send(const QString &base, const QByteArray &verb, const QString &path,
-                          const QString &token, const QByteArray &body)
-{
-    QNetworkRequest request(QUrl(base + path));
-    request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
-    if (!body.isEmpty())
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-    std::unique_ptr<QNetworkReply> reply(m_nam.sendCustomRequest(request, verb, body));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    Answer answer;
-    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
-        return answer;
-    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (answer.status == 0)
-        answer.status = -1;
-    answer.json = QJsonDocument::fromJson(reply->readAll()).object();
-    return answer;
 }
 
 double TestScaleOut::metric(const Node &node, const QByteArray &series)
@@ -224,7 +197,7 @@ void TestScaleOut::readCachesFollowOtherServers()
 
     // A forget through A removes it from B's cache...
     const QString forget = u"/v1/progress/film?observed_at_ms=%1"_s.arg(m_t0 + 30);
-    QCOMPARE(send(m_a.url, "DELETE", forget, m_alice).status, 204);
+    QCOMPARE(m_client.send(m_a.url + forget, "DELETE", m_alice).status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"film"_s, m_alice).status, 404, kTimeoutMs);
     // ... and an older update written after it brings nothing back, on either server.
     const Answer stale = put(m_a, u"film"_s, update(500, m_t0 + 5), m_alice);
@@ -243,7 +216,7 @@ void TestScaleOut::readCachesFollowOtherServers()
     QTRY_COMPARE_WITH_TIMEOUT(
         get(m_a, u"film"_s, m_alice).record().value(u"play_count"_s).toInteger(), 1, kTimeoutMs);
     QCOMPARE(get(m_a, u"film"_s, m_alice).position(), 600);
-    QCOMPARE(send(m_b.url, "DELETE", u"/v1/progress/film"_s, m_alice).status, 204);
+    QCOMPARE(m_client.send(m_b.url + u"/v1/progress/film"_s, "DELETE", m_alice).status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(get(m_a, u"film"_s, m_alice).status, 404, kTimeoutMs);
 }
 
