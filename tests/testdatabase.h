@@ -5,11 +5,13 @@
 // new database on the private cluster that scripts/test-postgres started (its URL is the first
 // line of the file PLAYMARK_TEST_POSTGRES_STATE names), dropped when the test is done.
 #include <QCoreApplication>
+#include <QDebug>
 #include <QFile>
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTemporaryDir>
 #include <QUrl>
 #include <QVariant>
@@ -164,6 +166,78 @@ public:
         if (!ok)
             qWarning("TestDatabase: %s: %s", qPrintable(sql), qPrintable(query.lastError().text()));
         return ok;
+    }
+
+    // Runs the statements of the migration file at `path` the way SqlMigrator does, and marks
+    // `version` in schema_version: a database as an older server left it.
+    static bool runMigration(QSqlDatabase db, const QString &path, int version)
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            qWarning() << "TestDatabase: cannot read" << path;
+            return false;
+        }
+        QString script = QString::fromUtf8(file.readAll());
+        script.remove(QRegularExpression(QStringLiteral("--[^\n]*")));
+        QSqlQuery query(db);
+        for (const QString &statement : script.split(QLatin1Char(';'))) {
+            if (!statement.trimmed().isEmpty() && !query.exec(statement)) {
+                qWarning() << path << query.lastError().text();
+                return false;
+            }
+        }
+        return query.exec(QStringLiteral(
+                   "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+            && query.exec(
+                QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)").arg(version));
+    }
+
+    // Copies every row of `tables` from the SQLite file at `from` into `to`, column by column.
+    static bool copyRows(const QString &from, QSqlDatabase to, const QStringList &tables)
+    {
+        bool ok = true;
+        {
+            QSqlDatabase source =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("copy-source"));
+            source.setDatabaseName(from);
+            source.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+            ok = source.open();
+            for (const QString &table : tables) {
+                QSqlQuery rows(source);
+                ok = ok && rows.exec(QStringLiteral("SELECT * FROM ") + table);
+                while (ok && rows.next()) {
+                    const QSqlRecord row = rows.record();
+                    QStringList columns;
+                    for (int i = 0; i < row.count(); ++i)
+                        columns.append(row.fieldName(i));
+                    QSqlQuery insert(to);
+                    insert.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+                                       .arg(table, columns.join(QStringLiteral(", ")),
+                                            QStringList(columns.size(), QStringLiteral("?"))
+                                                .join(QStringLiteral(", "))));
+                    for (int i = 0; i < row.count(); ++i)
+                        insert.addBindValue(row.value(i));
+                    ok = insert.exec();
+                    if (!ok)
+                        qWarning() << table << insert.lastError().text();
+                }
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("copy-source"));
+        return ok;
+    }
+
+    // PostgreSQL: this (empty) database as the released server (17b723a, schema 2) would have
+    // it, with the rows of its SQLite file `release` (tests/data/server-release-17b723a.sqlite or
+    // a copy): its migrations 1 and 2 from the source tree at `sourceDir`, then the rows.
+    bool loadRelease(const QString &release, const QString &sourceDir)
+    {
+        const QString migrations = sourceDir + QStringLiteral("/server/migrations/");
+        return runMigration(raw(), migrations + QStringLiteral("0001_initial.sql"), 1)
+            && runMigration(raw(), migrations + QStringLiteral("0002_choices.sql"), 2)
+            && copyRows(release, raw(),
+                        {QStringLiteral("users"), QStringLiteral("tokens"),
+                         QStringLiteral("progress"), QStringLiteral("history")});
     }
 
 private:

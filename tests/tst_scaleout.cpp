@@ -1,6 +1,7 @@
 // Several servers on one PostgreSQL database (the private cluster CTest starts): what a write on
 // one server does to the event streams, reads and caches of another, concurrent writers on both,
-// servers starting together on a new database, and a lost database connection.
+// servers starting together on a new database, a lost database connection, and a device removed
+// through one server (its NOTIFY, its stream on the other, two removals at once).
 #include "devicefixture.h"
 #include "eventreader.h"
 #include "metricsample.h"
@@ -11,6 +12,7 @@
 #include "testdatabase.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -20,6 +22,7 @@
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSqlDriver>
 #include <QStandardPaths>
 #include <QTest>
 
@@ -71,9 +74,29 @@ private Q_SLOTS:
     void groupsInOppositeOrdersDoNotDeadlock();
     void serversStartTogetherOnANewDatabase();
     void lostDatabaseConnectionIsReopened();
+    void removalOnOneServerEndsStreamOnAnother();
+    void removalIsAnnounced();
+    void clashingRevocationSeqIsTriedAgain();
 
 private:
     bool startNode(Node &node, QString *error);
+    // A second device of alice's (a token of its own): her phone.
+    QString addPhone()
+    {
+        QString phone;
+        QString error;
+        if (!m_a.server->storage().users().issueToken(u"alice"_s, &phone, &error))
+            qWarning("cannot add a device: %s", qPrintable(error));
+        return phone;
+    }
+    // DELETE /v1/devices/{the device of `token`} through `node`, as `by`.
+    QNetworkReply *removeDevice(const Node &node, const QString &token, const QString &by)
+    {
+        QNetworkRequest request(
+            QUrl(node.url + u"/v1/devices/"_s + DeviceFixture::deviceOf(m_database->raw(), token)));
+        request.setRawHeader("Authorization", "Bearer " + by.toUtf8());
+        return m_nam.sendCustomRequest(request, "DELETE");
+    }
     double metric(const Node &node, const QByteArray &series);
     Answer put(const Node &node, const QString &contentId, const QJsonObject &body,
                const QString &token)
@@ -426,6 +449,82 @@ void TestScaleOut::lostDatabaseConnectionIsReopened()
     QTRY_VERIFY_WITH_TIMEOUT(put(m_a, u"show"_s, update(3000, ++observed), m_alice).status == 200
                                  && onB.events().constLast().json().value(u"position_ms"_s) == 3000,
                              kTimeoutMs);
+}
+
+// Removing a device on one server ends its event streams on another, and its token there: the
+// other hears of it through NOTIFY on its change feed's connection (RevocationWatch).
+void TestScaleOut::removalOnOneServerEndsStreamOnAnother()
+{
+    const QString tv = m_alice;
+    const QString phone = addPhone();
+    QCOMPARE(put(m_a, u"movie"_s, update(1000, m_t0), tv).status, 200);
+    QCOMPARE(get(m_b, u"movie"_s, tv).status, 200);
+    QCOMPARE(get(m_b, u"movie"_s, phone).status, 200);
+    EventReader onB(m_b.url, tv);
+    EventReader phoneOnB(m_b.url, phone);
+    QTRY_VERIFY_WITH_TIMEOUT(onB.isOpen() && phoneOnB.isOpen(), kTimeoutMs);
+
+    // The phone removes the TV through server A.
+    const std::unique_ptr<QNetworkReply> removal(removeDevice(m_a, tv, phone));
+    QVERIFY(removal->isFinished()
+            || QSignalSpy(removal.get(), &QNetworkReply::finished).wait(kTimeoutMs));
+    QCOMPARE(removal->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 204);
+    QElapsedTimer sinceRemoval;
+    sinceRemoval.start();
+    // The remover refuses the token from its answer on.
+    QCOMPARE(get(m_a, u"movie"_s, tv).status, 401);
+    // The other server: the protocol's target is 1 s (docs/protocol.md); asserted here with the
+    // generous bound a loaded machine needs, and the time taken printed.
+    QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), kTimeoutMs);
+    qInfo("the stream on the other server ended %lld ms after the removal was answered (target: "
+          "1000 ms)",
+          sinceRemoval.elapsed());
+    QCOMPARE(get(m_b, u"movie"_s, tv).status, 401);
+    QVERIFY(!phoneOnB.isFinished());
+    QCOMPARE(put(m_a, u"movie"_s, update(2000, m_t0 + 10, u"phone"_s), phone).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(phoneOnB.events().size(), 1, kTimeoutMs);
+}
+
+// The removal's transaction announces it on the revocations channel, its seq the payload.
+void TestScaleOut::removalIsAnnounced()
+{
+    const QString phone = addPhone();
+    QSqlDriver *driver = m_database->raw().driver();
+    QVERIFY(driver->subscribeToNotification(UserStore::revocationChannel()));
+    QSignalSpy notified(driver, &QSqlDriver::notification);
+    const std::unique_ptr<QNetworkReply> removal(removeDevice(m_a, phone, m_alice));
+    QVERIFY(removal->isFinished()
+            || QSignalSpy(removal.get(), &QNetworkReply::finished).wait(kTimeoutMs));
+    QCOMPARE(removal->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 204);
+    // QPSQL hands a notification over when it next reads the connection: make it read.
+    QTRY_VERIFY_WITH_TIMEOUT((m_database->exec(u"SELECT 1"_s), !notified.isEmpty()), kTimeoutMs);
+    QCOMPARE(notified.at(0).at(0).toString(), UserStore::revocationChannel());
+    QCOMPARE(notified.at(0).at(2).toString(),
+             m_database->value(u"SELECT MAX(seq) FROM revocations"_s).toString());
+    driver->unsubscribeFromNotification(UserStore::revocationChannel());
+}
+
+// Two removals on two servers at once pick the same next seq: the later one tries again.
+void TestScaleOut::clashingRevocationSeqIsTriedAgain()
+{
+    const QString phone = addPhone();
+    // Another server's removal, not yet committed, holds seq 1: A picks 1 too, waits on the
+    // key, fails once the other commits, and takes 2.
+    QSqlDatabase raw = m_database->raw();
+    QVERIFY(raw.transaction());
+    QVERIFY(m_database->exec(u"INSERT INTO revocations (seq, user_id, device_key, at_ms) VALUES "
+                             "(1, %1, NULL, 0)"_s.arg(DeviceFixture::userOf(raw, m_bob))));
+    const std::unique_ptr<QNetworkReply> removal(removeDevice(m_a, phone, m_alice));
+    // (A row lock's wait is on a transaction id: pg_locks has no database for it.)
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_database->value(u"SELECT COUNT(*) FROM pg_locks WHERE NOT granted"_s).toInt() > 0,
+        kTimeoutMs);
+    QVERIFY(raw.commit());
+    QVERIFY(removal->isFinished()
+            || QSignalSpy(removal.get(), &QNetworkReply::finished).wait(kTimeoutMs));
+    QCOMPARE(removal->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 204);
+    QCOMPARE(m_database->value(u"SELECT device_key FROM revocations WHERE seq = 2"_s).toString(),
+             DeviceFixture::deviceOf(raw, phone));
 }
 
 QTEST_GUILESS_MAIN(TestScaleOut)

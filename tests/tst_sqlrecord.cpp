@@ -327,59 +327,11 @@ void tst_SqlRecord::recordWithoutChoicesStoresNull()
 
 namespace {
 
-// Runs a migration file's statements the way SqlMigrator does, and marks its version.
+// Runs the migration file at `relative` in the source tree (TestDatabase::runMigration).
 bool runMigration(QSqlDatabase db, const QString &relative, int version)
 {
-    QString script = readSource(relative);
-    if (script.isEmpty())
-        return false;
-    script.remove(QRegularExpression(QStringLiteral("--[^\n]*")));
-    QSqlQuery query(db);
-    for (const QString &statement : script.split(QLatin1Char(';'))) {
-        if (!statement.trimmed().isEmpty() && !query.exec(statement)) {
-            qWarning() << relative << query.lastError().text();
-            return false;
-        }
-    }
-    return query.exec(QStringLiteral(
-               "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
-        && query.exec(
-            QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)").arg(version));
-}
-
-// Copies every row of `tables` from the SQLite file at `from` into `to`, column by column.
-bool copyRows(const QString &from, QSqlDatabase to, const QStringList &tables)
-{
-    bool ok = true;
-    {
-        QSqlDatabase source =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("copy-source"));
-        source.setDatabaseName(from);
-        source.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-        ok = source.open();
-        for (const QString &table : tables) {
-            QSqlQuery rows(source);
-            ok = ok && rows.exec(QStringLiteral("SELECT * FROM ") + table);
-            while (ok && rows.next()) {
-                const QSqlRecord row = rows.record();
-                QStringList columns;
-                for (int i = 0; i < row.count(); ++i)
-                    columns.append(row.fieldName(i));
-                QSqlQuery insert(to);
-                insert.prepare(QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
-                                   .arg(table, columns.join(QStringLiteral(", ")),
-                                        QStringList(columns.size(), QStringLiteral("?"))
-                                            .join(QStringLiteral(", "))));
-                for (int i = 0; i < row.count(); ++i)
-                    insert.addBindValue(row.value(i));
-                ok = insert.exec();
-                if (!ok)
-                    qWarning() << table << insert.lastError().text();
-            }
-        }
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("copy-source"));
-    return ok;
+    return TestDatabase::runMigration(db, QStringLiteral(PLAYMARK_SOURCE_DIR "/") + relative,
+                                      version);
 }
 
 // The record's columns in the first schema of both databases.
@@ -504,13 +456,7 @@ void tst_SqlRecord::releaseDatabaseUpgradesInPlace()
     QVERIFY2(database.isValid(), qPrintable(database.error()));
     QString location = dir.filePath(QStringLiteral("server.sqlite"));
     if (TestDatabase::isPostgreSql()) {
-        QVERIFY(
-            runMigration(database.raw(), QStringLiteral("server/migrations/0001_initial.sql"), 1));
-        QVERIFY(
-            runMigration(database.raw(), QStringLiteral("server/migrations/0002_choices.sql"), 2));
-        QVERIFY(copyRows(release, database.raw(),
-                         {QStringLiteral("users"), QStringLiteral("tokens"),
-                          QStringLiteral("progress"), QStringLiteral("history")}));
+        QVERIFY(database.loadRelease(release, QStringLiteral(PLAYMARK_SOURCE_DIR)));
         database.closeRaw();
         location = database.location();
     } else {
