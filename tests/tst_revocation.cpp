@@ -43,6 +43,20 @@ QJsonObject update(qint64 positionMs, const QString &deviceId)
                        {u"state"_s, u"playing"_s}};
 }
 
+// A RevocationWatch on a connection of its own, as another server's, started (polling as on
+// SQLite; PostgreSQL's NOTIFY besides).
+struct OwnWatch
+{
+    explicit OwnWatch(const QString &location) : watch(storage)
+    {
+        if (storage.open(location, StorageService::CommitMode::Group, &error))
+            watch.start(RevocationWatch::kSqlitePollMs);
+    }
+    StorageService storage;
+    RevocationWatch watch;
+    QString error;
+};
+
 } // namespace
 
 class TestRevocation : public QObject
@@ -197,14 +211,10 @@ void TestRevocation::watchStartsAfterTheNewestRemoval()
     const qint64 alice = DeviceFixture::userOf(m_household.database->raw(), m_household.tv);
     const qint64 bob = DeviceFixture::userOf(m_household.database->raw(), m_household.bob);
     QVERIFY(remove(m_household.tv));
-    StorageService storage;
-    QString error;
-    QVERIFY2(
-        storage.open(m_household.database->location(), StorageService::CommitMode::Group, &error),
-        qPrintable(error));
-    RevocationWatch watch(storage);
+    OwnWatch own(m_household.database->location());
+    QVERIFY2(own.error.isEmpty(), qPrintable(own.error));
+    RevocationWatch &watch = own.watch;
     QSignalSpy revoked(&watch, &RevocationWatch::revoked);
-    watch.start(RevocationWatch::kSqlitePollMs);
     QTRY_VERIFY_WITH_TIMEOUT(watch.lastSeq() >= 0, kTimeoutMs);
     const qint64 first = watch.lastSeq();
     QCOMPARE(first, 1);
@@ -218,24 +228,47 @@ void TestRevocation::watchStartsAfterTheNewestRemoval()
     QCOMPARE(revoked.at(1).at(0).toLongLong(), bob);
     QCOMPARE(revoked.at(1).at(1).toString(), QString());
     QCOMPARE(watch.lastSeq(), first + 2);
-    // Asked again, nothing new.
+    // Asked again, nothing new: the next removal is the next thing it tells.
     watch.poll();
-    QTest::qWait(3 * RevocationWatch::kSqlitePollMs);
-    QCOMPARE(revoked.size(), 2);
+    QString bobsTablet;
+    QString error;
+    QVERIFY2(m_household.server->storage().users().issueToken(u"bob"_s, &bobsTablet, &error),
+             qPrintable(error));
+    QVERIFY(remove(bobsTablet));
+    QTRY_VERIFY_WITH_TIMEOUT(revoked.size() >= 3, kTimeoutMs);
+    QCOMPARE(revoked.size(), 3);
+    QCOMPARE(revoked.at(2).at(1).toString(),
+             DeviceFixture::deviceOf(m_household.database->raw(), bobsTablet));
+    QCOMPARE(watch.lastSeq(), first + 3);
 }
 
 void TestRevocation::oldRemovalsAreDroppedBySweep()
 {
     QVERIFY(remove(m_household.tv));
     QVERIFY(remove(m_household.phone));
-    QVERIFY(m_household.database->exec(u"UPDATE revocations SET at_ms = %1 WHERE seq = 1"_s.arg(
-        nowMs() - RevocationStore::kKeepMs - 60000)));
+    // A watch that has read both, as every server's has.
+    OwnWatch own(m_household.database->location());
+    QVERIFY2(own.error.isEmpty(), qPrintable(own.error));
+    RevocationWatch &watch = own.watch;
+    QSignalSpy revoked(&watch, &RevocationWatch::revoked);
+    QTRY_COMPARE_WITH_TIMEOUT(watch.lastSeq(), 2, kTimeoutMs);
+
+    // Every row older than the sweep keeps: all but the newest go, which the next seq follows.
+    QVERIFY(m_household.database->exec(
+        u"UPDATE revocations SET at_ms = %1"_s.arg(nowMs() - RevocationStore::kKeepMs - 60000)));
     int dropped = -1;
     m_household.server->dropOldRevocations(
         nowMs(), [&dropped](bool ok, int count) { dropped = ok ? count : -2; });
     QTRY_COMPARE_WITH_TIMEOUT(dropped, 1, kTimeoutMs);
     QCOMPARE(m_household.database->value(u"SELECT COUNT(*) FROM revocations"_s).toInt(), 1);
     QCOMPARE(m_household.database->value(u"SELECT seq FROM revocations"_s).toInt(), 2);
+
+    // A later removal still reaches the running watch (a seq after the one it read last).
+    QVERIFY(remove(m_household.bob, true));
+    QTRY_COMPARE_WITH_TIMEOUT(revoked.size(), 1, kTimeoutMs);
+    QCOMPARE(revoked.at(0).at(0).toLongLong(),
+             DeviceFixture::userOf(m_household.database->raw(), m_household.bob));
+    QCOMPARE(watch.lastSeq(), 3);
 }
 
 void TestRevocation::commandLineRemovalEndsStreams()
