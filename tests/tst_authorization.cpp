@@ -5,6 +5,7 @@
 // One server for the whole run: each row has users of its own (alice-N, bob-N, carol-N), made
 // before it, so no row sees what another did, without a server start and a database reset per
 // row (on PostgreSQL those were most of the run's time).
+#include "inprocessserver.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 #include "testdatabase.h"
@@ -277,12 +278,9 @@ void TestAuthorization::initTestCase()
     m_database = std::make_unique<TestDatabase>(u"authorization"_s);
     QVERIFY2(m_database->isValid(), qPrintable(m_database->error()));
     QVERIFY(m_database->clearData());
-    m_server = std::make_unique<SyncServer>();
-    ServerOptions options;
-    options.databasePath = m_database->location();
-    options.port = 0;
     QString error;
-    QVERIFY2(m_server->start(options, &error), qPrintable(error));
+    m_server = startInProcessServer(m_database->location(), &error);
+    QVERIFY2(m_server, qPrintable(error));
     m_nam = std::make_unique<QNetworkAccessManager>();
     m_nam->setProxy(QNetworkProxy::NoProxy);
 }

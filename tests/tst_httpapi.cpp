@@ -2,6 +2,7 @@
 // through QNetworkAccessManager: every endpoint, every error, the ordering rule and the event
 // streams.
 #include "eventreader.h"
+#include "inprocessserver.h"
 #include "metricsample.h"
 #include "serverstorage.h"
 #include "syncserver.h"
@@ -254,12 +255,9 @@ void TestHttpApi::cleanupTestCase()
 void TestHttpApi::init()
 {
     QVERIFY(m_database->clearData());
-    m_server = std::make_unique<SyncServer>();
-    ServerOptions options;
-    options.databasePath = m_database->location();
-    options.port = 0;
     QString error;
-    QVERIFY2(m_server->start(options, &error), qPrintable(error));
+    m_server = startInProcessServer(m_database->location(), &error);
+    QVERIFY2(m_server, qPrintable(error));
     QVERIFY(m_server->isListening());
     QVERIFY(m_server->port() != 0);
 

@@ -4,6 +4,7 @@
 // capped, and the look every second reads all of them in one query.
 #include "devicesapi.h"
 #include "httpconnection.h"
+#include "inprocessserver.h"
 #include "pairingstore.h"
 #include "serverstorage.h"
 #include "syncserver.h"
@@ -82,12 +83,9 @@ void TestPairingWaits::init()
         QVERIFY2(m_database->isValid(), qPrintable(m_database->error()));
     }
     QVERIFY(m_database->clearData());
-    m_server = std::make_unique<SyncServer>();
-    ServerOptions options;
-    options.databasePath = m_database->location();
-    options.port = 0;
     QString error;
-    QVERIFY2(m_server->start(options, &error), qPrintable(error));
+    m_server = startInProcessServer(m_database->location(), &error);
+    QVERIFY2(m_server, qPrintable(error));
     QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_alice, &error), qPrintable(error));
     // Only this server's approvals wake the waiters, unless a test says otherwise.
     devices().setRecheckInterval(3600 * 1000);
