@@ -275,9 +275,9 @@ void DevicesApi::settle(const WaiterPtr &waiter, int state, bool ok)
     // Approved: the device and its token are made now, for the holder of the secret alone;
     // whatever the collection says is the answer. Not for a client that has left: the token
     // would be lost with it, and the pairing spent.
-    forget(waiter);
     if (!waiter->isHeard())
-        return;
+        return drop(waiter);
+    forget(waiter);
     using Collected = PairingStore::Collected;
     m_storage.writeJob<Outcome<Collected>>(
         storeCall<Collected>("collect a pairing",
@@ -303,7 +303,7 @@ void DevicesApi::settle(const WaiterPtr &waiter, int state, bool ok)
 void DevicesApi::wait(const WaiterPtr &waiter)
 {
     if (!waiter->isHeard())
-        return forget(waiter);
+        return drop(waiter);
     if (std::find(m_waiters.begin(), m_waiters.end(), waiter) == m_waiters.end()) {
         // One waiter per secret: the holder asks again when an answer was lost, so the newer GET
         // is the one heard; the older is told "pending".
@@ -319,7 +319,7 @@ void DevicesApi::wait(const WaiterPtr &waiter)
             waiter->dropWhenGone = connect(waiter->connection, &QAbstractSocket::disconnected, this,
                                            [this, weak = std::weak_ptr<Waiter>(waiter)] {
                                                if (const WaiterPtr gone = weak.lock())
-                                                   forget(gone);
+                                                   drop(gone);
                                            });
         m_waiters.push_back(waiter);
     }
@@ -347,7 +347,7 @@ void DevicesApi::recheck()
     const std::vector<WaiterPtr> all = m_waiters;
     for (const WaiterPtr &waiter : all) {
         if (!waiter->isHeard())
-            forget(waiter);
+            drop(waiter);
     }
     QStringList hashes;
     for (const WaiterPtr &waiter : m_waiters)
@@ -384,6 +384,12 @@ void DevicesApi::forget(const WaiterPtr &waiter)
     m_waiters.erase(std::remove(m_waiters.begin(), m_waiters.end(), waiter), m_waiters.end());
     if (m_waiters.empty())
         m_recheckTimer.stop();
+}
+
+void DevicesApi::drop(const WaiterPtr &waiter)
+{
+    forget(waiter);
+    Q_EMIT waiterLeft();
 }
 
 void DevicesApi::answer(const WaiterPtr &waiter, const ApiResponse &response)

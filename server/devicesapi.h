@@ -61,6 +61,8 @@ Q_SIGNALS:
     // Devices of the user were removed and that is committed (deviceKey empty: all of them); the
     // answer to the request that removed them is written after this returns.
     void devicesRemoved(qint64 userId, const QString &deviceKey);
+    // A waiting GET was dropped because its client left (not answered, not timed out).
+    void waiterLeft();
 
 private:
     struct Waiter
@@ -89,6 +91,7 @@ private:
     void recheck();
     void answer(const WaiterPtr &waiter, const ApiResponse &response);
     void forget(const WaiterPtr &waiter); // answered, or about to be: no longer waiting
+    void drop(const WaiterPtr &waiter); // its client left: forgotten, unanswered
 
     StorageService &m_storage;
     qint64 m_pairingTtlMs = ServerDefaults::kPairingTtlMs;

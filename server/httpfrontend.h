@@ -50,6 +50,7 @@ public:
     // Whose X-Forwarded-For / X-Real-IP name the client (see ClientAddress).
     void setClientAddress(const ClientAddress &clientAddress) { m_clientAddress = clientAddress; }
     const RateLimiter &rateLimiter() const { return m_limiter; }
+    void forgetAuthFailures() { m_limiter.forgetAuthFailures(); } // for tests
     // Fills in what other parts know for /metrics (limits, refusals by the connection guard).
     void setGaugeSource(std::function<void(Metrics::Gauges &)> source)
     {

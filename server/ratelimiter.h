@@ -27,6 +27,8 @@ public:
     // first few, then doubling up to kMaxAuthDelayMs); decays after a quiet minute.
     qint64 authFailed(const QString &address);
     static constexpr int kFreeAuthFailures = 5;
+    // As after a quiet minute for every address (for tests that send many refused requests).
+    void forgetAuthFailures() { m_failures.clear(); }
     static constexpr qint64 kMaxAuthDelayMs = 5000;
 
 private:

@@ -250,3 +250,9 @@ QString SyncServer::url() const
         .arg(tls ? QLatin1String("https") : QLatin1String("http"), hostText)
         .arg(port());
 }
+
+void SyncServer::forgetAuthFailures()
+{
+    if (m_frontend)
+        m_frontend->forgetAuthFailures();
+}

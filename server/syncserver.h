@@ -76,6 +76,9 @@ public:
     // reads their revocations row, as with `playmark-server user revoke` from another process.
     ServerStorage &storage() { return *m_storage; }
     EventHub &events() { return *m_events; }
+    // Failed authentications are forgotten, as after a quiet minute (for tests that send many
+    // refused requests and want each answered without the delay that slows guessing).
+    void forgetAuthFailures();
     DevicesApi &devices() { return *m_devices; }
     const Metrics &metrics() const { return *m_metrics; }
     // This run's name in change notices (PostgreSQL); empty on SQLite.

@@ -27,15 +27,19 @@ private Q_SLOTS:
 private:
     struct Parts
     {
-        QLineEdit *code;
-        QPushButton *approve;
-        QLabel *answer;
+        QLineEdit *code = nullptr;
+        QPushButton *approve = nullptr;
+        QLabel *answer = nullptr;
     };
-    static Parts parts(const AddDeviceDialog &dialog)
+    // Shows `dialog` and finds its parts: false when it did not show or one is missing.
+    static bool show(AddDeviceDialog &dialog, Parts *parts)
     {
-        return {dialog.findChild<QLineEdit *>(u"pairingCode"_s),
-                dialog.findChild<QPushButton *>(u"approveButton"_s),
-                dialog.findChild<QLabel *>(u"approveAnswer"_s)};
+        dialog.show();
+        *parts = {dialog.findChild<QLineEdit *>(u"pairingCode"_s),
+                  dialog.findChild<QPushButton *>(u"approveButton"_s),
+                  dialog.findChild<QLabel *>(u"approveAnswer"_s)};
+        return QTest::qWaitForWindowExposed(&dialog) && parts->code && parts->approve
+            && parts->answer;
     }
 };
 
@@ -58,10 +62,8 @@ void tst_AddDeviceDialog::approveNeedsSixDigits()
     QFETCH(QString, field);
     QFETCH(bool, approvable);
     AddDeviceDialog dialog;
-    dialog.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-    const Parts p = parts(dialog);
-    QVERIFY(p.code && p.approve && p.answer);
+    Parts p;
+    QVERIFY(show(dialog, &p));
     QVERIFY(!p.approve->isEnabled());
     QTest::keyClicks(p.code, typed);
     QCOMPARE(p.code->text(), field);
@@ -76,10 +78,9 @@ void tst_AddDeviceDialog::approveNeedsSixDigits()
 void tst_AddDeviceDialog::enterApproves()
 {
     AddDeviceDialog dialog;
-    dialog.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    Parts p;
+    QVERIFY(show(dialog, &p));
     QSignalSpy approve(&dialog, &AddDeviceDialog::approveRequested);
-    const Parts p = parts(dialog);
     QVERIFY(p.code->hasFocus());
     QTest::keyClicks(p.code, u"004007"_s);
     QTest::keyClick(p.code, Qt::Key_Return);
@@ -91,9 +92,8 @@ void tst_AddDeviceDialog::enterApproves()
 void tst_AddDeviceDialog::wrongCodeStaysToRetype()
 {
     AddDeviceDialog dialog;
-    dialog.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-    const Parts p = parts(dialog);
+    Parts p;
+    QVERIFY(show(dialog, &p));
     QTest::keyClicks(p.code, u"111111"_s);
     dialog.showWaiting(u"Asking the server…"_s);
     dialog.showAnswer(u"That code is not valid or has expired"_s, false);
@@ -109,9 +109,8 @@ void tst_AddDeviceDialog::wrongCodeStaysToRetype()
 void tst_AddDeviceDialog::approvedEmptiesTheField()
 {
     AddDeviceDialog dialog;
-    dialog.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-    const Parts p = parts(dialog);
+    Parts p;
+    QVERIFY(show(dialog, &p));
     QTest::keyClicks(p.code, u"123456"_s);
     dialog.showWaiting(u"Asking the server…"_s);
     dialog.showAnswer(u"Phone is connected"_s, true);
@@ -127,10 +126,9 @@ void tst_AddDeviceDialog::approvedEmptiesTheField()
 void tst_AddDeviceDialog::waitingHoldsApprove()
 {
     AddDeviceDialog dialog;
-    dialog.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    Parts p;
+    QVERIFY(show(dialog, &p));
     QSignalSpy approve(&dialog, &AddDeviceDialog::approveRequested);
-    const Parts p = parts(dialog);
     QTest::keyClicks(p.code, u"123456"_s);
     QTest::keyClick(p.code, Qt::Key_Return);
     dialog.showWaiting(u"Asking the server…"_s);

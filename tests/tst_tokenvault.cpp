@@ -10,7 +10,9 @@
 //   silent      a bus name of the keyring owned by something that never answers: the vault
 //               gives up after TokenVault::kKeyringTimeoutMs and uses the file.
 // In every kind of session the local copy (local.sqlite, -wal, -shm) is 0600, and a clear-text
-// token of an older version moves into the keyring when there is one.
+// token of an older version moves into the keyring when there is one. What needs a keyring that
+// can go away and come back is a test of the "unlocked" run alone (tst_TokenVaultWithKeyring,
+// chosen by main() below): the other runs have no such function rather than one that skips.
 
 #include "client/clientprofile.h"
 #include "client/localcopy.h"
@@ -65,6 +67,7 @@ public:
 
 } // namespace
 
+// What every kind of session checks; the two classes below add what their runs check last.
 class tst_TokenVault : public QObject
 {
     Q_OBJECT
@@ -77,11 +80,13 @@ private Q_SLOTS:
     void savedTokenIsKeptWhereItShouldBe();
     void anOlderClearTextTokenMoves();
     void forgettingRemovesItEverywhere();
-    void forgettingWithoutKeyringReachesItLater();
     void theLocalCopyIsPrivate();
-    void noKeyringDaemonIsStarted();
 
-private:
+protected:
+    // Last: whatever the vault did before, no keyring daemon runs on a bus where none ran
+    // before, and the one that ran is still the only one.
+    void verifyNoKeyringDaemonStarted();
+
     bool keyringExpected() const { return m_kind == u"unlocked"_s; }
     QString expectedReason() const;
     QString load(TokenVault &vault);
@@ -99,6 +104,25 @@ private:
     SilentObject m_silent;
     std::unique_ptr<QTemporaryDir> m_dir;
     QProcessEnvironment m_environment;
+};
+
+// The runs without a keyring (none, activatable, silent).
+class tst_TokenVaultWithoutKeyring : public tst_TokenVault
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void noKeyringDaemonIsStarted() { verifyNoKeyringDaemonStarted(); }
+};
+
+// The run with an unlocked keyring, which it can stop and start again.
+class tst_TokenVaultWithKeyring : public tst_TokenVault
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void forgettingWithoutKeyringReachesItLater();
+    void noKeyringDaemonIsStarted() { verifyNoKeyringDaemonStarted(); }
 };
 
 void tst_TokenVault::initTestCase()
@@ -304,10 +328,9 @@ void tst_TokenVault::forgettingRemovesItEverywhere()
 
 // Forgotten while the keyring is away (not running at that start): the keyring's older token
 // must not come back at the next start with a keyring, and leaves the keyring then.
-void tst_TokenVault::forgettingWithoutKeyringReachesItLater()
+void tst_TokenVaultWithKeyring::forgettingWithoutKeyringReachesItLater()
 {
-    if (!keyringExpected())
-        QSKIP("needs a keyring that can go away and come back (PLAYMARK_TEST_KEYRING=unlocked)");
+    QVERIFY(keyringExpected());
     const QString folder = m_dir->filePath(u"profile"_s);
     {
         ClientProfile profile(folder);
@@ -366,9 +389,7 @@ void tst_TokenVault::theLocalCopyIsPrivate()
     }
 }
 
-// Last: whatever the vault did above, no keyring daemon runs on a bus where none ran before,
-// and the one that ran is still the only one.
-void tst_TokenVault::noKeyringDaemonIsStarted()
+void tst_TokenVault::verifyNoKeyringDaemonStarted()
 {
     if (m_kind == u"none"_s) {
         QVERIFY(!QDBusConnection::sessionBus().isConnected());
@@ -377,5 +398,17 @@ void tst_TokenVault::noKeyringDaemonIsStarted()
     QCOMPARE(secretsNameOwned(), m_kind != u"activatable"_s);
 }
 
-QTEST_GUILESS_MAIN(tst_TokenVault)
+// As QTEST_GUILESS_MAIN, with the class the run's kind of session calls for.
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    app.setAttribute(Qt::AA_Use96Dpi, true);
+    QTEST_SET_MAIN_SOURCE_PATH
+    if (qEnvironmentVariable("PLAYMARK_TEST_KEYRING") == u"unlocked"_s) {
+        tst_TokenVaultWithKeyring test;
+        return QTest::qExec(&test, argc, argv);
+    }
+    tst_TokenVaultWithoutKeyring test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_tokenvault.moc"

@@ -34,6 +34,10 @@ public:
     void start();
     void stop();
     bool isConnected() const { return m_connected; }
+    // Neither asking a server nor waiting to ask again: no request comes from this stream until
+    // start() or the pool's current server changes (for tests: proves "nothing more is asked"
+    // without waiting).
+    bool isIdle() const { return m_reply.isNull() && !m_retry.isActive(); }
 
 Q_SIGNALS:
     void progressReceived(const ProgressRecord &record);
