@@ -342,7 +342,9 @@ void tst_UpNext::offerAfterOffersTheNext()
     QSignalSpy countdown(&upNext, &UpNext::countdownChanged);
     upNext.offerAfter(dir.filePath(u"Episode 1.mkv"_s));
     QVERIFY(countdown.wait(kTimeoutMs));
-    QCOMPARE(ticks(countdown), QStringList{dir.filePath(u"Episode 2.mkv"_s) + u":10"_s});
+    // The countdown ticks every second from here: on a loaded machine a second tick may come
+    // before the check.
+    QCOMPARE(ticks(countdown).first(), dir.filePath(u"Episode 2.mkv"_s) + u":10"_s);
     QVERIFY(upNext.isCounting());
 }
 
@@ -383,7 +385,11 @@ void tst_UpNext::anotherVideoEndingReplacesTheLookup()
     upNext.offerAfter(dir.filePath(u"Episode 1.mkv"_s));
     upNext.offerAfter(dir.filePath(u"Episode 2.mkv"_s));
     settleLookups();
-    QCOMPARE(ticks(countdown), QStringList{dir.filePath(u"Episode 3.mkv"_s) + u":10"_s});
+    // Only the second video's next, counting down from 10 (a loaded machine may see it tick).
+    QVERIFY(!countdown.isEmpty());
+    for (qsizetype i = 0; i < countdown.size(); ++i)
+        QCOMPARE(ticks(countdown).at(i),
+                 dir.filePath(u"Episode 3.mkv"_s) + u":%1"_s.arg(10 - int(i)));
 }
 
 QTEST_GUILESS_MAIN(tst_UpNext)
