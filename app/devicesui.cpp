@@ -10,12 +10,14 @@
 #include "settingsdialog.h"
 
 #include <QHash>
+#include <QTimer>
 
 #include <memory>
 
 DevicesUi::DevicesUi(SyncClient &sync, ServerPool &servers, LocalCopy &local, QObject *parent)
     : QObject(parent), m_sync(sync), m_servers(servers), m_local(local)
 {
+    m_steady.start();
     connect(&m_pairing, &PairingClient::codeReady, &m_presenter,
             [this](const QString &code, qint64 expiresAtMs) {
                 m_presenter.showCode(code, expiresAtMs);
@@ -95,9 +97,10 @@ void DevicesUi::refresh(DevicesPage *page)
         [this, page, generation](bool ok, const QList<DeviceEntry> &devices, const QString &error) {
             if (generation != m_listGeneration)
                 return;
-            if (ok)
+            if (ok) {
                 showRows(page, devices);
-            else if (m_servers.isTokenRefused()) // this device was the one removed
+                awaitApprovedDevice(page, devices);
+            } else if (m_servers.isTokenRefused()) // this device was the one removed
                 refresh(page);
             else
                 page->setStatus(DevicesPresenter::listFailed(error));
@@ -177,9 +180,34 @@ void DevicesUi::approve(AddDeviceDialog *dialog, DevicesPage *page, const QStrin
         [this, dialog, page = QPointer<DevicesPage>(page)](const ApproveResult &result) {
             const bool approved = result.outcome == ApproveResult::Approved;
             dialog->showAnswer(DevicesPresenter::approveAnswer(result), approved);
-            if (approved && page)
+            if (approved && page) {
+                m_listedAtApproval.clear();
+                for (const DevicesPage::Row &row : page->rows())
+                    m_listedAtApproval.insert(row.id);
+                m_awaitDeviceUntilMs = m_steady.elapsed() + kAwaitDeviceForMs;
                 refresh(page);
+            }
         });
+}
+
+void DevicesUi::awaitApprovedDevice(DevicesPage *page, const QList<DeviceEntry> &devices)
+{
+    if (m_awaitDeviceUntilMs == 0)
+        return;
+    for (const DeviceEntry &device : devices) {
+        if (!m_listedAtApproval.contains(device.id)) {
+            m_awaitDeviceUntilMs = 0; // here it is
+            return;
+        }
+    }
+    if (m_steady.elapsed() >= m_awaitDeviceUntilMs) {
+        m_awaitDeviceUntilMs = 0; // approved but never connected: Refresh shows it if it does
+        return;
+    }
+    QTimer::singleShot(kAwaitDeviceEveryMs, page, [this, page] {
+        if (m_awaitDeviceUntilMs != 0)
+            refresh(page);
+    });
 }
 
 void DevicesUi::startPairing(const ServerList &servers, const QList<QSslCertificate> &trusted,

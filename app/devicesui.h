@@ -5,9 +5,11 @@
 #include "pairingpresenter.h"
 #include "serverlist/serverlist.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QSslCertificate>
 #include <QString>
 
@@ -31,6 +33,11 @@ class DevicesUi final : public QObject
     Q_DISABLE_COPY_MOVE(DevicesUi)
 public:
     static constexpr int kListTimeoutMs = 10000;
+    // After an approval the list is asked again every kAwaitDeviceEveryMs, for at most
+    // kAwaitDeviceForMs, until the new device is in it: the server lists it once the device
+    // has collected its token, which may be after the approval's answer.
+    static constexpr int kAwaitDeviceEveryMs = 2000;
+    static constexpr int kAwaitDeviceForMs = 60000;
 
     DevicesUi(SyncClient &sync, ServerPool &servers, LocalCopy &local, QObject *parent = nullptr);
 
@@ -55,6 +62,8 @@ private:
     void remove(DevicesPage *page, const QString &id);
     void addDevice(DevicesPage *page, QWidget *parent);
     void approve(AddDeviceDialog *dialog, DevicesPage *page, const QString &code);
+    // After a list came: asks again later while a device approved here is not in it yet.
+    void awaitApprovedDevice(DevicesPage *page, const QList<DeviceEntry> &devices);
     void askForCode();
     void handlePaired(const QString &token, const QString &user);
 
@@ -73,4 +82,9 @@ private:
     // status bar's offer): paired() says it.
     QPointer<SettingsDialog> m_pairingFor;
     quint64 m_listGeneration = 0; // a newer list request makes the older answers stale
+    // A device approved here and not listed yet: the ids listed at the approval, and until when
+    // (steady clock, ms) the list is asked again for it. No deadline: nothing awaited.
+    QSet<QString> m_listedAtApproval;
+    qint64 m_awaitDeviceUntilMs = 0;
+    QElapsedTimer m_steady;
 };

@@ -1,7 +1,10 @@
 // Settings > Devices put together (DevicesUi) with a real server in the test's process, on a
 // port the OS picks: the page lists this device; when the device is removed while the page is
-// open, the page says so by itself at the device's next request, nobody asking it to refresh.
+// open, the page says so by itself at the device's next request, nobody asking it to refresh; a
+// device approved through Add a Device shows in the list when it has connected, also when that is
+// after the approval's answer.
 
+#include "adddevicedialog.h"
 #include "client/serverpool.h"
 #include "client/syncclient.h"
 #include "devicespage.h"
@@ -10,7 +13,11 @@
 #include "settingsdialog.h"
 #include "syncfixture.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
 #include <QNetworkProxy>
+#include <QNetworkReply>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -23,6 +30,25 @@ using namespace Qt::StringLiterals;
 namespace {
 // Generous: the machine is shared. Nothing here asserts how long anything took.
 constexpr int kTimeoutMs = 30000;
+
+// `verb` `path` on `url` without a token (the before-pairing routes): status and JSON body, or
+// status -1 without an answer.
+std::pair<int, QJsonObject> askServer(const QString &url, const QByteArray &verb,
+                                      const QString &path, const QJsonObject &body = {})
+{
+    QNetworkAccessManager nam;
+    QNetworkRequest request(QUrl(url + path));
+    const QByteArray data =
+        body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
+    if (!data.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+    std::unique_ptr<QNetworkReply> reply(nam.sendCustomRequest(request, verb, data));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
+        return {-1, {}};
+    return {reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+            QJsonDocument::fromJson(reply->readAll()).object()};
+}
 } // namespace
 
 class tst_DevicesUi : public QObject
@@ -32,6 +58,7 @@ class tst_DevicesUi : public QObject
 private Q_SLOTS:
     void initTestCase();
     void removedWhileOpenSaysSoByItself();
+    void approvedDeviceIsListedOnceConnected();
 };
 
 void tst_DevicesUi::initTestCase()
@@ -94,6 +121,64 @@ void tst_DevicesUi::removedWhileOpenSaysSoByItself()
     QTRY_VERIFY_WITH_TIMEOUT(!page->isConnectedShown(), kTimeoutMs);
     QCOMPARE(page->notConnectedText(),
              DevicesPresenter::notConnectedText(DevicesPresenter::Connection::Removed));
+}
+
+// The TV approves the Phone's code in Add a Device; the list the TV then asks for comes before
+// the Phone has collected its token (on a loaded machine it can), so it lists the TV alone. The
+// Phone collects it: the open page lists the Phone by itself, nobody pressing Refresh.
+void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QString token;
+    const auto server = SyncFixture::startServer(dir.filePath(u"server.sqlite"_s), &token);
+    QVERIFY(server);
+    const auto local = SyncFixture::openLocalCopy(dir.filePath(u"local.sqlite"_s));
+    QVERIFY(local);
+    ServerPool servers;
+    servers.setServers(ServerList({QUrl(server->url())}), token);
+    SyncClient sync(*local, servers);
+    sync.setDevice(u"dev-tv"_s, u"TV"_s);
+    DevicesUi ui(sync, servers, *local);
+    SettingsValues values;
+    values.serverUrl = server->url();
+    values.token = token;
+    values.deviceName = u"TV"_s;
+    SettingsDialog dialog(SettingsDialog::Mode::Settings, values);
+    ui.attach(&dialog, {}, u"dev-tv"_s);
+    DevicesPage *page = dialog.devicesPage();
+    QVERIFY(page);
+    QTRY_COMPARE_WITH_TIMEOUT(page->rows().size(), 1, kTimeoutMs);
+
+    // The Phone asks for a code, and waits (it does not collect yet).
+    const auto [created, pairing] =
+        askServer(server->url(), "POST", u"/v1/pairings"_s,
+                  {{u"device_id"_s, u"dev-phone"_s}, {u"device_name"_s, u"Phone"_s}});
+    QCOMPARE(created, 201);
+    const QString code = pairing.value(u"code"_s).toString();
+    const QString secret = pairing.value(u"secret"_s).toString();
+    QVERIFY(!code.isEmpty() && !secret.isEmpty());
+
+    // Add a Device, the code, Approve.
+    Q_EMIT page->addDeviceRequested();
+    auto *add = dialog.findChild<AddDeviceDialog *>();
+    QVERIFY(add);
+    Q_EMIT add->approveRequested(code);
+    QTRY_VERIFY_WITH_TIMEOUT(add->answerText().contains(u"Phone"_s), kTimeoutMs);
+    // The list asked after the approval came, without the Phone.
+    QTRY_VERIFY_WITH_TIMEOUT(page->statusText().isEmpty(), kTimeoutMs);
+    QCOMPARE(page->rows().size(), 1);
+
+    // The Phone collects its token: the page lists it.
+    const auto [collected, answer] =
+        askServer(server->url(), "GET", u"/v1/pairings/%1"_s.arg(secret));
+    QCOMPARE(collected, 200);
+    QVERIFY(!answer.value(u"token"_s).toString().isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(page->rows().size(), 2, kTimeoutMs);
+    QStringList names;
+    for (const DevicesPage::Row &row : page->rows())
+        names << row.name;
+    QVERIFY2(names.contains(u"Phone"_s), qPrintable(names.join(u", "_s)));
 }
 
 QTEST_MAIN(tst_DevicesUi)
