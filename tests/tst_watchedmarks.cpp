@@ -5,6 +5,7 @@
 // lines say so (the other device's mark arrives through the server's event stream), and so does
 // the server's record.
 #include "checkcall.h"
+#include "metricsample.h"
 #include "playerprocess.h"
 #include "protocol/contentfingerprint.h"
 
@@ -61,6 +62,8 @@ private:
     void putWatchedFromLaptop();
     void putFromLaptop(QJsonObject body);
     QJsonObject serverRecord();
+    // The server's open event streams (/metrics), NaN without an answer.
+    double streamsOpen();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<VirtualDisplay> m_display;
@@ -196,6 +199,18 @@ QJsonObject tst_WatchedMarks::serverRecord()
     return QJsonDocument::fromJson(reply->readAll()).object().value(u"record"_s).toObject();
 }
 
+double tst_WatchedMarks::streamsOpen()
+{
+    QNetworkAccessManager network;
+    network.setProxy(QNetworkProxy::NoProxy);
+    std::unique_ptr<QNetworkReply> reply(
+        network.get(QNetworkRequest(QUrl(m_server->url() + u"/metrics"_s))));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
+        return std::numeric_limits<double>::quiet_NaN();
+    return metricSample(reply->readAll(), "playmark_event_subscribers");
+}
+
 void tst_WatchedMarks::newerMarkWinsOnBothDevices_data()
 {
     QTest::addColumn<bool>("tvFirst");
@@ -217,6 +232,9 @@ void tst_WatchedMarks::newerMarkWinsOnBothDevices()
         CHECK(putWatchedFromLaptop());
     CHECK(start(m_tv));
     CHECK(start(m_phone));
+    // Both online: each hears the other's updates live from here on. (A stream still opening
+    // would miss a mark made meanwhile until the video is opened again.)
+    QTRY_COMPARE_WITH_TIMEOUT(streamsOpen(), 2.0, kTimeoutMs);
     Device &first = tvFirst ? m_tv : m_phone;
     Device &second = tvFirst ? m_phone : m_tv;
 
@@ -237,6 +255,7 @@ void tst_WatchedMarks::newerMarkWinsOnBothDevices()
 void tst_WatchedMarks::pausedPlayerSendsNothing()
 {
     CHECK(start(m_phone, {u"--report-interval"_s, u"1"_s}));
+    QTRY_COMPARE_WITH_TIMEOUT(streamsOpen(), 1.0, kTimeoutMs);
     CHECK(putFromLaptop(QJsonObject{
         {u"position_ms"_s, 42000}, {u"duration_ms"_s, 150000}, {u"state"_s, u"playing"_s}}));
     const QJsonObject remote = m_phone.player->waitForEvent(u"remote"_s, kTimeoutMs);
