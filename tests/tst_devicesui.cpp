@@ -23,6 +23,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
 #include <optional>
 
 using namespace Qt::StringLiterals;
@@ -57,8 +58,22 @@ class tst_DevicesUi : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    // The TV's Settings open on its Devices page, listing the TV alone.
+    void init();
+    void cleanup();
     void removedWhileOpenSaysSoByItself();
     void approvedDeviceIsListedOnceConnected();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<SyncServer> m_server;
+    QString m_token;
+    std::unique_ptr<LocalCopy> m_local;
+    std::unique_ptr<ServerPool> m_servers;
+    std::unique_ptr<SyncClient> m_sync;
+    std::unique_ptr<DevicesUi> m_ui;
+    std::unique_ptr<SettingsDialog> m_dialog;
+    DevicesPage *m_page = nullptr;
 };
 
 void tst_DevicesUi::initTestCase()
@@ -67,33 +82,50 @@ void tst_DevicesUi::initTestCase()
     QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
 }
 
-void tst_DevicesUi::removedWhileOpenSaysSoByItself()
+void tst_DevicesUi::init()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    QString token;
-    const auto server = SyncFixture::startServer(dir.filePath(u"server.sqlite"_s), &token);
-    QVERIFY(server);
-    const auto local = SyncFixture::openLocalCopy(dir.filePath(u"local.sqlite"_s));
-    QVERIFY(local);
-    ServerPool servers;
-    servers.setServers(ServerList({QUrl(server->url())}), token);
-    SyncClient sync(*local, servers);
-    sync.setDevice(u"dev-tv"_s, u"TV"_s);
-    DevicesUi ui(sync, servers, *local);
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_server = SyncFixture::startServer(m_dir->filePath(u"server.sqlite"_s), &m_token);
+    QVERIFY(m_server);
+    m_local = SyncFixture::openLocalCopy(m_dir->filePath(u"local.sqlite"_s));
+    QVERIFY(m_local);
+    m_servers = std::make_unique<ServerPool>();
+    m_servers->setServers(ServerList({QUrl(m_server->url())}), m_token);
+    m_sync = std::make_unique<SyncClient>(*m_local, *m_servers);
+    m_sync->setDevice(u"dev-tv"_s, u"TV"_s);
+    m_ui = std::make_unique<DevicesUi>(*m_sync, *m_servers, *m_local);
 
     SettingsValues values;
-    values.serverUrl = server->url();
-    values.token = token;
+    values.serverUrl = m_server->url();
+    values.token = m_token;
     values.deviceName = u"TV"_s;
-    SettingsDialog dialog(SettingsDialog::Mode::Settings, values);
-    ui.attach(&dialog, {}, u"dev-tv"_s);
-    DevicesPage *page = dialog.devicesPage();
-    QVERIFY(page);
-    QTRY_COMPARE_WITH_TIMEOUT(page->rows().size(), 1, kTimeoutMs);
-    QVERIFY(page->isConnectedShown());
+    m_dialog = std::make_unique<SettingsDialog>(SettingsDialog::Mode::Settings, values);
+    m_ui->attach(m_dialog.get(), {}, u"dev-tv"_s);
+    m_page = m_dialog->devicesPage();
+    QVERIFY(m_page);
+    QTRY_COMPARE_WITH_TIMEOUT(m_page->rows().size(), 1, kTimeoutMs);
+    QVERIFY(m_page->isConnectedShown());
+    QVERIFY(m_page->rows().constFirst().thisDevice);
+}
+
+void tst_DevicesUi::cleanup()
+{
+    m_page = nullptr;
+    m_dialog.reset();
+    m_ui.reset();
+    m_sync.reset();
+    m_servers.reset();
+    m_local.reset();
+    m_server.reset();
+    m_dir.reset();
+}
+
+void tst_DevicesUi::removedWhileOpenSaysSoByItself()
+{
+    DevicesPage *page = m_page;
+    SyncClient &sync = *m_sync;
     const DevicesPage::Row self = page->rows().constFirst();
-    QVERIFY(self.thisDevice);
 
     // Removed (here by itself, as another device would: the page asked nothing).
     std::optional<bool> removed;
@@ -128,31 +160,12 @@ void tst_DevicesUi::removedWhileOpenSaysSoByItself()
 // Phone collects it: the open page lists the Phone by itself, nobody pressing Refresh.
 void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    QString token;
-    const auto server = SyncFixture::startServer(dir.filePath(u"server.sqlite"_s), &token);
-    QVERIFY(server);
-    const auto local = SyncFixture::openLocalCopy(dir.filePath(u"local.sqlite"_s));
-    QVERIFY(local);
-    ServerPool servers;
-    servers.setServers(ServerList({QUrl(server->url())}), token);
-    SyncClient sync(*local, servers);
-    sync.setDevice(u"dev-tv"_s, u"TV"_s);
-    DevicesUi ui(sync, servers, *local);
-    SettingsValues values;
-    values.serverUrl = server->url();
-    values.token = token;
-    values.deviceName = u"TV"_s;
-    SettingsDialog dialog(SettingsDialog::Mode::Settings, values);
-    ui.attach(&dialog, {}, u"dev-tv"_s);
-    DevicesPage *page = dialog.devicesPage();
-    QVERIFY(page);
-    QTRY_COMPARE_WITH_TIMEOUT(page->rows().size(), 1, kTimeoutMs);
+    DevicesPage *page = m_page;
+    const QString url = m_server->url();
 
     // The Phone asks for a code, and waits (it does not collect yet).
     const auto [created, pairing] =
-        askServer(server->url(), "POST", u"/v1/pairings"_s,
+        askServer(url, "POST", u"/v1/pairings"_s,
                   {{u"device_id"_s, u"dev-phone"_s}, {u"device_name"_s, u"Phone"_s}});
     QCOMPARE(created, 201);
     const QString code = pairing.value(u"code"_s).toString();
@@ -161,7 +174,7 @@ void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
 
     // Add a Device, the code, Approve.
     Q_EMIT page->addDeviceRequested();
-    auto *add = dialog.findChild<AddDeviceDialog *>();
+    auto *add = m_dialog->findChild<AddDeviceDialog *>();
     QVERIFY(add);
     Q_EMIT add->approveRequested(code);
     QTRY_VERIFY_WITH_TIMEOUT(add->answerText().contains(u"Phone"_s), kTimeoutMs);
@@ -170,8 +183,7 @@ void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
     QCOMPARE(page->rows().size(), 1);
 
     // The Phone collects its token: the page lists it.
-    const auto [collected, answer] =
-        askServer(server->url(), "GET", u"/v1/pairings/%1"_s.arg(secret));
+    const auto [collected, answer] = askServer(url, "GET", u"/v1/pairings/%1"_s.arg(secret));
     QCOMPARE(collected, 200);
     QVERIFY(!answer.value(u"token"_s).toString().isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(page->rows().size(), 2, kTimeoutMs);
