@@ -29,6 +29,9 @@ namespace {
 const QString kTvGeometry = u"800x560+0+0"_s;
 const QString kPhoneGeometry = u"780x560+810+0"_s;
 const QRect kPhoneWindow(810, 0, 780, 560);
+// The right two thirds of the Phone's status bar, where the sync status is.
+const QRect kPhoneStatus(kPhoneWindow.x() + kPhoneWindow.width() / 3, kPhoneWindow.bottom() - 30,
+                         kPhoneWindow.width() * 2 / 3, 30);
 
 } // namespace
 
@@ -53,6 +56,10 @@ private:
     void press(const QString &window, const QStringList &keys);
     // The code `player`'s Connect with a code window shows, read off the screen ("" when not).
     QString readCode(PlayerProcess &player, const QString &name);
+    // The Phone's status bar reads `text` (its picture kept as `keepAs`.png).
+    void phoneStatusSays(const QString &text, const QString &keepAs);
+    // The TV's Settings window `settings` lists the Phone beside this device.
+    void tvListsPhone(const QString &settings);
     // Reads `window`'s picture (enlarged for OCR) until `shows` is true.
     // Large text (a code) reads best as it is: `factor` 1.
     bool looksLike(const QRect &area, const std::function<bool(const QString &)> &shows,
@@ -172,6 +179,30 @@ bool tst_DevicePairing::looksLike(const QRect &area,
         area.size() * factor, shows, kLookMs, keepAs, read);
 }
 
+void tst_DevicePairing::phoneStatusSays(const QString &text, const QString &keepAs)
+{
+    QString read;
+    QVERIFY2(looksLike(
+                 kPhoneStatus, [&text](const QString &shown) { return shown.contains(text); },
+                 m_dir->filePath(keepAs + u".png"_s), &read),
+             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+}
+
+void tst_DevicePairing::tvListsPhone(const QString &settings)
+{
+    const QRect settingsArea = m_display->windowGeometry(settings, kTimeoutMs);
+    QVERIFY(!settingsArea.isEmpty());
+    QString read;
+    QVERIFY2(looksLike(
+                 settingsArea,
+                 [](const QString &text) {
+                     return text.contains(u"Phone"_s) && text.contains(u"This device"_s);
+                 },
+                 m_dir->filePath(u"devices.png"_s), &read),
+             qPrintable(u"the TV's Devices page shows “%1”"_s.arg(read)));
+    qInfo().noquote() << "the TV's Devices page:" << read;
+}
+
 void tst_DevicePairing::pairWithACodeThenRemove()
 {
     QString error;
@@ -230,16 +261,7 @@ void tst_DevicePairing::pairWithACodeThenRemove()
                  m_dir->filePath(u"add-a-device.png"_s), &read),
              qPrintable(u"Add a Device shows “%1”"_s.arg(read)));
     press(add, {u"Escape"_s});
-    const QRect settingsArea = m_display->windowGeometry(settings, kTimeoutMs);
-    QVERIFY(!settingsArea.isEmpty());
-    QVERIFY2(looksLike(
-                 settingsArea,
-                 [](const QString &text) {
-                     return text.contains(u"Phone"_s) && text.contains(u"This device"_s);
-                 },
-                 m_dir->filePath(u"devices.png"_s), &read),
-             qPrintable(u"the TV's Devices page shows “%1”"_s.arg(read)));
-    qInfo().noquote() << "the TV's Devices page:" << read;
+    CHECK(tvListsPhone(settings));
 
     // Removing the Phone from the TV: the list (Alt+Y), the Phone's row under this device's,
     // Delete, and Remove in the confirmation.
@@ -255,7 +277,7 @@ void tst_DevicePairing::pairWithACodeThenRemove()
     press(confirmation, {u"alt+r"_s});
     // The page lists the TV alone.
     QVERIFY2(looksLike(
-                 settingsArea,
+                 m_display->windowGeometry(settings, kTimeoutMs),
                  [](const QString &text) {
                      return text.contains(u"This device"_s) && !text.contains(u"Phone"_s);
                  },
@@ -266,15 +288,7 @@ void tst_DevicePairing::pairWithACodeThenRemove()
     const QString phoneWindow = phone.windowId(*m_display, kTimeoutMs);
     QVERIFY2(!phoneWindow.isEmpty(), phone.err().constData());
     press(phoneWindow, {u"space"_s});
-    const QRect statusBar(kPhoneWindow.x() + kPhoneWindow.width() / 3, kPhoneWindow.bottom() - 30,
-                          kPhoneWindow.width() * 2 / 3, 30);
-    QVERIFY2(looksLike(
-                 statusBar,
-                 [](const QString &text) {
-                     return text.contains(u"This device was removed: connect again"_s);
-                 },
-                 m_dir->filePath(u"phone-status.png"_s), &read),
-             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+    CHECK(phoneStatusSays(u"This device was removed: connect again"_s, u"phone-status"_s));
 
     // A click on it offers a new code; approved on the TV, the Phone is online again.
     const Run clicked =
@@ -286,10 +300,7 @@ void tst_DevicePairing::pairWithACodeThenRemove()
     QVERIFY(!code2.isEmpty());
     QVERIFY(code2 != code);
     CHECK(approveOnTv(*tv, tvWindow, code2, &settings, &add));
-    QVERIFY2(looksLike(
-                 statusBar, [](const QString &text) { return text.contains(u"Online"_s); },
-                 m_dir->filePath(u"phone-status-again.png"_s), &read),
-             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+    CHECK(phoneStatusSays(u"Online"_s, u"phone-status-again"_s));
 }
 
 // The same without --pair, as a person does it: the Phone's Settings, "Connect with a Code…"
@@ -307,14 +318,7 @@ void tst_DevicePairing::connectWithACodeInSettings()
                         m_display->environment());
     const QString phoneWindow = phone.windowId(*m_display, kTimeoutMs);
     QVERIFY2(!phoneWindow.isEmpty(), phone.err().constData());
-    const QRect statusBar(kPhoneWindow.x() + kPhoneWindow.width() / 3, kPhoneWindow.bottom() - 30,
-                          kPhoneWindow.width() * 2 / 3, 30);
-    QString read;
-    QVERIFY2(looksLike(
-                 statusBar,
-                 [](const QString &text) { return text.contains(u"Offline: no server set"_s); },
-                 m_dir->filePath(u"phone-status-before.png"_s), &read),
-             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+    CHECK(phoneStatusSays(u"Offline: no server set"_s, u"phone-status-before"_s));
 
     press(phoneWindow, {u"ctrl+comma"_s});
     const QString phoneSettings = phone.windowId(*m_display, kTimeoutMs, u"^Settings"_s);
@@ -331,22 +335,12 @@ void tst_DevicePairing::connectWithACodeInSettings()
     CHECK(approveOnTv(*tv, tvWindow, code, &settings, &add));
 
     // The Phone's code window and its Settings close, and it is online with its own token.
-    QVERIFY2(looksLike(
-                 statusBar, [](const QString &text) { return text.contains(u"Online"_s); },
-                 m_dir->filePath(u"phone-status-after.png"_s), &read),
-             qPrintable(u"the Phone's status bar shows “%1”"_s.arg(read)));
+    CHECK(phoneStatusSays(u"Online"_s, u"phone-status-after"_s));
     QTRY_VERIFY_WITH_TIMEOUT(m_display->windowGeometry(codeWindow, kTimeoutMs).isEmpty()
                                  && m_display->windowGeometry(phoneSettings, kTimeoutMs).isEmpty(),
                              kTimeoutMs);
     press(add, {u"Escape"_s});
-    const QRect settingsArea = m_display->windowGeometry(settings, kTimeoutMs);
-    QVERIFY2(looksLike(
-                 settingsArea,
-                 [](const QString &text) {
-                     return text.contains(u"Phone"_s) && text.contains(u"This device"_s);
-                 },
-                 m_dir->filePath(u"devices.png"_s), &read),
-             qPrintable(u"the TV's Devices page shows “%1”"_s.arg(read)));
+    CHECK(tvListsPhone(settings));
 }
 
 QTEST_GUILESS_MAIN(tst_DevicePairing)
