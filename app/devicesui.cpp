@@ -18,6 +18,12 @@ DevicesUi::DevicesUi(SyncClient &sync, ServerPool &servers, LocalCopy &local, QO
     : QObject(parent), m_sync(sync), m_servers(servers), m_local(local)
 {
     m_steady.start();
+    m_awaitTimer.setSingleShot(true);
+    m_awaitTimer.setInterval(kAwaitDeviceEveryMs);
+    connect(&m_awaitTimer, &QTimer::timeout, this, [this] {
+        if (m_awaitDeviceUntilMs != 0 && m_awaitPage)
+            refresh(m_awaitPage, true);
+    });
     connect(&m_pairing, &PairingClient::codeReady, &m_presenter,
             [this](const QString &code, qint64 expiresAtMs) {
                 m_presenter.showCode(code, expiresAtMs);
@@ -79,7 +85,7 @@ void DevicesUi::attach(SettingsDialog *dialog, const QList<QSslCertificate> &tru
     refresh(page);
 }
 
-void DevicesUi::refresh(DevicesPage *page)
+void DevicesUi::refresh(DevicesPage *page, bool quiet)
 {
     using Connection = DevicesPresenter::Connection;
     if (!m_sync.hasServer()) {
@@ -90,7 +96,8 @@ void DevicesUi::refresh(DevicesPage *page)
                                                 : Connection::NoToken));
         return;
     }
-    page->setStatus(DevicesPresenter::asking());
+    if (!quiet)
+        page->setStatus(DevicesPresenter::asking());
     const quint64 generation = ++m_listGeneration;
     m_sync.fetchDevices(
         kListTimeoutMs, page,
@@ -98,12 +105,18 @@ void DevicesUi::refresh(DevicesPage *page)
             if (generation != m_listGeneration)
                 return;
             if (ok) {
+                m_lastListed.clear();
+                for (const DeviceEntry &device : devices)
+                    m_lastListed.insert(device.id);
                 showRows(page, devices);
-                awaitApprovedDevice(page, devices);
-            } else if (m_servers.isTokenRefused()) // this device was the one removed
+                awaitApprovedDevice(page, &devices);
+            } else if (m_servers.isTokenRefused()) { // this device was the one removed
+                m_awaitDeviceUntilMs = 0;
                 refresh(page);
-            else
+            } else {
                 page->setStatus(DevicesPresenter::listFailed(error));
+                awaitApprovedDevice(page, nullptr);
+            }
         });
 }
 
@@ -181,22 +194,23 @@ void DevicesUi::approve(AddDeviceDialog *dialog, DevicesPage *page, const QStrin
             const bool approved = result.outcome == ApproveResult::Approved;
             dialog->showAnswer(DevicesPresenter::approveAnswer(result), approved);
             if (approved && page) {
-                m_listedAtApproval.clear();
-                for (const DevicesPage::Row &row : page->rows())
-                    m_listedAtApproval.insert(row.id);
+                m_listedAtApproval = m_lastListed;
                 m_awaitDeviceUntilMs = m_steady.elapsed() + kAwaitDeviceForMs;
+                m_awaitPage = page;
+                m_awaitTimer.stop();
                 refresh(page);
             }
         });
 }
 
-void DevicesUi::awaitApprovedDevice(DevicesPage *page, const QList<DeviceEntry> &devices)
+void DevicesUi::awaitApprovedDevice(DevicesPage *page, const QList<DeviceEntry> *devices)
 {
-    if (m_awaitDeviceUntilMs == 0)
+    if (m_awaitDeviceUntilMs == 0 || page != m_awaitPage)
         return;
-    for (const DeviceEntry &device : devices) {
-        if (!m_listedAtApproval.contains(device.id)) {
+    for (const DeviceEntry &device : devices ? *devices : QList<DeviceEntry>()) {
+        if (!device.thisDevice && !m_listedAtApproval.contains(device.id)) {
             m_awaitDeviceUntilMs = 0; // here it is
+            m_awaitTimer.stop();
             return;
         }
     }
@@ -204,10 +218,7 @@ void DevicesUi::awaitApprovedDevice(DevicesPage *page, const QList<DeviceEntry> 
         m_awaitDeviceUntilMs = 0; // approved but never connected: Refresh shows it if it does
         return;
     }
-    QTimer::singleShot(kAwaitDeviceEveryMs, page, [this, page] {
-        if (m_awaitDeviceUntilMs != 0)
-            refresh(page);
-    });
+    m_awaitTimer.start(); // one poll at a time, whoever asked for the list meanwhile
 }
 
 void DevicesUi::startPairing(const ServerList &servers, const QList<QSslCertificate> &trusted,

@@ -12,6 +12,7 @@
 #include <QSet>
 #include <QSslCertificate>
 #include <QString>
+#include <QTimer>
 
 class AddDeviceDialog;
 class DevicesPage;
@@ -57,13 +58,15 @@ Q_SIGNALS:
     void connected(const QString &text);
 
 private:
-    void refresh(DevicesPage *page);
+    // `quiet`: no "Asking the server…" line (a poll nobody asked for).
+    void refresh(DevicesPage *page, bool quiet = false);
     void showRows(DevicesPage *page, const QList<DeviceEntry> &devices);
     void remove(DevicesPage *page, const QString &id);
     void addDevice(DevicesPage *page, QWidget *parent);
     void approve(AddDeviceDialog *dialog, DevicesPage *page, const QString &code);
-    // After a list came: asks again later while a device approved here is not in it yet.
-    void awaitApprovedDevice(DevicesPage *page, const QList<DeviceEntry> &devices);
+    // After a list came (`devices`) or not (null): asks again later while a device approved
+    // here is not in it yet.
+    void awaitApprovedDevice(DevicesPage *page, const QList<DeviceEntry> *devices);
     void askForCode();
     void handlePaired(const QString &token, const QString &user);
 
@@ -82,9 +85,14 @@ private:
     // status bar's offer): paired() says it.
     QPointer<SettingsDialog> m_pairingFor;
     quint64 m_listGeneration = 0; // a newer list request makes the older answers stale
-    // A device approved here and not listed yet: the ids listed at the approval, and until when
-    // (steady clock, ms) the list is asked again for it. No deadline: nothing awaited.
+    // The ids of the last list the server gave.
+    QSet<QString> m_lastListed;
+    // A device approved here and not listed yet: the ids listed before the approval, and until
+    // when (steady clock, ms) the list is asked again for it, by m_awaitTimer. No deadline:
+    // nothing awaited.
     QSet<QString> m_listedAtApproval;
     qint64 m_awaitDeviceUntilMs = 0;
     QElapsedTimer m_steady;
+    QTimer m_awaitTimer;
+    QPointer<DevicesPage> m_awaitPage;
 };

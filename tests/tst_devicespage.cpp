@@ -58,6 +58,7 @@ private Q_SLOTS:
     void deleteKeyAsksForTheCurrentRow();
     void addAndRefresh();
     void statusLineKeepsTheList();
+    void sameListKeepsThePlace();
     void notConnectedOffersACode();
 
 private:
@@ -188,6 +189,33 @@ void tst_DevicesPage::statusLineKeepsTheList()
     // A new list clears it.
     page.setRows(threeRows());
     QCOMPARE(page.statusText(), QString());
+}
+
+// The list asked again (Refresh, or while a new device is awaited) and unchanged: the person's
+// row stays chosen, with the keyboard's focus. A changed list is shown anew.
+void tst_DevicesPage::sameListKeepsThePlace()
+{
+    DevicesPage page;
+    QVERIFY(showRows(page));
+    auto *list = page.findChild<QListWidget *>(u"devices"_s);
+    QVERIFY(list);
+    QTest::keyClick(&page, Qt::Key_Y, Qt::AltModifier);
+    QTRY_VERIFY(list->hasFocus());
+    QTest::keyClick(list, Qt::Key_Down);
+    QCOMPARE(list->currentRow(), 1);
+    page.setStatus(u"Asking the server…"_s);
+
+    page.setRows(threeRows());
+    QCOMPARE(list->currentRow(), 1);
+    QVERIFY(list->hasFocus());
+    QCOMPARE(page.statusText(), QString());
+
+    QList<DevicesPage::Row> changed = threeRows();
+    changed[1].detail = u"last seen 6 min ago · Sintel"_s;
+    page.setRows(changed);
+    QCOMPARE(page.rows(), changed);
+    QCOMPARE(labelsNamed(page, u"deviceRowDetail"_s).value(1), changed[1].detail);
+    QVERIFY(list->selectedItems().isEmpty());
 }
 
 void tst_DevicesPage::notConnectedOffersACode()

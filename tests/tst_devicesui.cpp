@@ -62,6 +62,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void removedWhileOpenSaysSoByItself();
+    void approvedDeviceIsListedOnceConnected_data();
     void approvedDeviceIsListedOnceConnected();
 
 private:
@@ -157,9 +158,18 @@ void tst_DevicesUi::removedWhileOpenSaysSoByItself()
 
 // The TV approves the Phone's code in Add a Device; the list the TV then asks for comes before
 // the Phone has collected its token (on a loaded machine it can), so it lists the TV alone. The
-// Phone collects it: the open page lists the Phone by itself, nobody pressing Refresh.
+// Phone collects it: the open page lists the Phone by itself, nobody pressing Refresh. Also when
+// the server was away a moment in between (a list asked then failed).
+void tst_DevicesUi::approvedDeviceIsListedOnceConnected_data()
+{
+    QTest::addColumn<bool>("serverAway");
+    QTest::newRow("server there") << false;
+    QTest::newRow("server away a moment") << true;
+}
+
 void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
 {
+    QFETCH(bool, serverAway);
     DevicesPage *page = m_page;
     const QString url = m_server->url();
 
@@ -181,6 +191,17 @@ void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
     // The list asked after the approval came, without the Phone.
     QTRY_VERIFY_WITH_TIMEOUT(page->statusText().isEmpty(), kTimeoutMs);
     QCOMPARE(page->rows().size(), 1);
+
+    if (serverAway) {
+        const quint16 port = quint16(QUrl(url).port());
+        m_server->stop();
+        const QString failed = DevicesPresenter::listFailed(QString()).section(u':', 0, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(page->statusText().startsWith(failed), kTimeoutMs);
+        QString again;
+        QVERIFY(SyncFixture::startServerOn(*m_server, m_dir->filePath(u"server.sqlite"_s), port,
+                                           &again));
+        QCOMPARE(again, url);
+    }
 
     // The Phone collects its token: the page lists it.
     const auto [collected, answer] = askServer(url, "GET", u"/v1/pairings/%1"_s.arg(secret));

@@ -90,6 +90,11 @@ void DevicesPage::showNotConnected(const QString &text)
 
 void DevicesPage::setRows(const QList<Row> &rows)
 {
+    if (rows == m_rows && m_list->count() == rows.size()) {
+        m_status->clear();
+        m_pages->setCurrentIndex(1);
+        return;
+    }
     m_rows = rows;
     m_list->clear();
     for (int i = 0; i < rows.size(); ++i) {

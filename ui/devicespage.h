@@ -24,13 +24,21 @@ public:
         QString name;
         QString detail; // "This device · Big Buck Bunny", "last seen 5 min ago"
         bool thisDevice = false;
+
+        friend bool operator==(const Row &a, const Row &b)
+        {
+            return a.id == b.id && a.name == b.name && a.detail == b.detail
+                && a.thisDevice == b.thisDevice;
+        }
+        friend bool operator!=(const Row &a, const Row &b) { return !(a == b); }
     };
 
     explicit DevicesPage(QWidget *parent = nullptr);
 
     // Not connected: `text` says why, under it "Connect with a code…".
     void showNotConnected(const QString &text);
-    // The list (shown also while empty); the line under it says nothing.
+    // The list (shown also while empty); the line under it says nothing. The same rows again
+    // leave the list as it is, with the row the person is on.
     void setRows(const QList<Row> &rows);
     // A line under the list: "Asking the server…", or why the list or a removal failed. The list
     // shown stays.
