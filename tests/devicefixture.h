@@ -78,7 +78,8 @@ struct Answer
     }
 };
 
-// One request with a bearer token, answered while the event loop runs.
+// One request with a bearer token (none when `token` is empty: the before-pairing routes),
+// answered while the event loop runs.
 class Client
 {
 public:
@@ -87,7 +88,8 @@ public:
                 const QJsonObject &body = {}, int timeoutMs = 30000)
     {
         QNetworkRequest request{QUrl(url)};
-        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+        if (!token.isEmpty())
+            request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
         const QByteArray data =
             body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
         if (!data.isEmpty())

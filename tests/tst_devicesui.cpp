@@ -7,17 +7,14 @@
 #include "adddevicedialog.h"
 #include "client/serverpool.h"
 #include "client/syncclient.h"
+#include "devicefixture.h"
 #include "devicespage.h"
 #include "devicespresenter.h"
 #include "devicesui.h"
 #include "settingsdialog.h"
 #include "syncfixture.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QNetworkAccessManager>
 #include <QNetworkProxy>
-#include <QNetworkReply>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -31,25 +28,6 @@ using namespace Qt::StringLiterals;
 namespace {
 // Generous: the machine is shared. Nothing here asserts how long anything took.
 constexpr int kTimeoutMs = 30000;
-
-// `verb` `path` on `url` without a token (the before-pairing routes): status and JSON body, or
-// status -1 without an answer.
-std::pair<int, QJsonObject> askServer(const QString &url, const QByteArray &verb,
-                                      const QString &path, const QJsonObject &body = {})
-{
-    QNetworkAccessManager nam;
-    QNetworkRequest request(QUrl(url + path));
-    const QByteArray data =
-        body.isEmpty() ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
-    if (!data.isEmpty())
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-    std::unique_ptr<QNetworkReply> reply(nam.sendCustomRequest(request, verb, data));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
-        return {-1, {}};
-    return {reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
-            QJsonDocument::fromJson(reply->readAll()).object()};
-}
 } // namespace
 
 class tst_DevicesUi : public QObject
@@ -174,12 +152,13 @@ void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
     const QString url = m_server->url();
 
     // The Phone asks for a code, and waits (it does not collect yet).
-    const auto [created, pairing] =
-        askServer(url, "POST", u"/v1/pairings"_s,
-                  {{u"device_id"_s, u"dev-phone"_s}, {u"device_name"_s, u"Phone"_s}});
-    QCOMPARE(created, 201);
-    const QString code = pairing.value(u"code"_s).toString();
-    const QString secret = pairing.value(u"secret"_s).toString();
+    DeviceFixture::Client phone;
+    const DeviceFixture::Answer pairing =
+        phone.send(url + u"/v1/pairings"_s, "POST", {},
+                   {{u"device_id"_s, u"dev-phone"_s}, {u"device_name"_s, u"Phone"_s}});
+    QCOMPARE(pairing.status, 201);
+    const QString code = pairing.json.value(u"code"_s).toString();
+    const QString secret = pairing.json.value(u"secret"_s).toString();
     QVERIFY(!code.isEmpty() && !secret.isEmpty());
 
     // Add a Device, the code, Approve.
@@ -204,9 +183,10 @@ void tst_DevicesUi::approvedDeviceIsListedOnceConnected()
     }
 
     // The Phone collects its token: the page lists it.
-    const auto [collected, answer] = askServer(url, "GET", u"/v1/pairings/%1"_s.arg(secret));
-    QCOMPARE(collected, 200);
-    QVERIFY(!answer.value(u"token"_s).toString().isEmpty());
+    const DeviceFixture::Answer collected =
+        phone.send(url + u"/v1/pairings/%1"_s.arg(secret), "GET", {});
+    QCOMPARE(collected.status, 200);
+    QVERIFY(!collected.json.value(u"token"_s).toString().isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(page->rows().size(), 2, kTimeoutMs);
     QStringList names;
     for (const DevicesPage::Row &row : page->rows())
