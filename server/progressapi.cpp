@@ -2,7 +2,6 @@
 
 #include "eventhub.h"
 #include "metrics.h"
-#include "protocol/progressorder.h"
 #include "protocol/protocollimits.h"
 #include "protocol/recordcodec.h"
 #include "recordcache.h"
@@ -241,10 +240,7 @@ void ProgressApi::applyCommitted(const QString &origin, const QList<CommittedCha
         }
         // A notice can arrive after this server answered a newer write of its own: streams have
         // heard that one already, and an older record must not follow it.
-        const std::optional<ProgressRecord> known =
-            m_cache.peek(change.userId, change.record.contentId);
-        const bool outdated = known && ProgressOrder::supersedes(*known, change.record);
-        m_cache.store(change.userId, change.record);
+        const bool outdated = !m_cache.store(change.userId, change.record);
         if (!ours && !outdated)
             m_events.publish(change.userId, change.record);
     }

@@ -4,26 +4,33 @@
 #include "serverdefaults.h"
 
 #include <QHash>
+#include <QMutex>
 
+#include <array>
+#include <atomic>
 #include <optional>
 
-// The latest record per user and video, in memory, so reads need no SQL. Kept coherent by the
-// HTTP thread alone: every committed write passes through it before it is acknowledged, and a
+// The latest record per user and video, in memory, so reads need no SQL. Shared by every HTTP
+// thread: each method is one step under a lock, so callers need no lock of their own. Kept
+// coherent because every committed write passes through it before it is acknowledged, and a
 // record read from the database is only kept if nothing newer (or a removal) came meanwhile.
-// Bounded: past `capacity` records, an arbitrary tenth is dropped (they are read again from the
-// database when asked for).
+// Bounded: past `capacity` records, an arbitrary tenth of a part is dropped (they are read again
+// from the database when asked for).
 class RecordCache final
 {
 public:
-    explicit RecordCache(qsizetype capacity = ServerDefaults::kCacheRecords) : m_capacity(capacity)
-    {
-    }
+    explicit RecordCache(qsizetype capacity = ServerDefaults::kCacheRecords);
+    // Takes `other`'s records and capacity (the server sizes its cache once, before serving).
+    RecordCache &operator=(RecordCache &&other) noexcept;
+    RecordCache(const RecordCache &) = delete;
+    RecordCache &operator=(const RecordCache &) = delete;
 
     std::optional<ProgressRecord> find(qint64 userId, const QString &contentId);
     // find() without counting a hit or a miss, for the server's own checks.
     std::optional<ProgressRecord> peek(qint64 userId, const QString &contentId) const;
-    // A record that stood at some commit: kept unless the cache holds a newer one.
-    void store(qint64 userId, const ProgressRecord &record);
+    // A record that stood at some commit: kept unless the cache holds a newer one. False when it
+    // held a newer one (the record given is outdated); its counts are taken all the same.
+    bool store(qint64 userId, const ProgressRecord &record);
     // This server's write, sent to the database at `epoch`, committed with `record` standing.
     // A removal heard of meanwhile may have come after it: then the key is dropped instead.
     void storeWritten(qint64 userId, const ProgressRecord &record, quint64 epoch);
@@ -33,12 +40,12 @@ public:
     // Drops everything, as when changes committed elsewhere may have been missed.
     void clear();
     // Changes whenever something was removed: reads that began before must not bring it back.
-    quint64 epoch() const { return m_epoch; }
+    quint64 epoch() const { return m_epoch.load(std::memory_order_acquire); }
 
-    qsizetype size() const { return m_records.size(); }
+    qsizetype size() const;
     qsizetype capacity() const { return m_capacity; }
-    quint64 hits() const { return m_hits; }
-    quint64 misses() const { return m_misses; }
+    quint64 hits() const { return m_hits.load(std::memory_order_relaxed); }
+    quint64 misses() const { return m_misses.load(std::memory_order_relaxed); }
 
 private:
     struct Key
@@ -54,11 +61,25 @@ private:
             return qHashMulti(seed, key.userId, key.contentId);
         }
     };
-    void makeRoom();
+    // Lock striping: threads working on different keys rarely wait for each other.
+    struct Part
+    {
+        mutable QMutex mutex;
+        QHash<Key, ProgressRecord> records;
+    };
+    static constexpr size_t kParts = 16;
 
-    QHash<Key, ProgressRecord> m_records;
+    Part &partOf(const Key &key) const;
+    // With the part's lock held.
+    bool storeLocked(Part &part, Key key, const ProgressRecord &record);
+    void removeLocked(Part &part, const Key &key);
+    void makeRoom(Part &part);
+
+    mutable std::array<Part, kParts> m_parts;
     qsizetype m_capacity;
-    quint64 m_epoch = 0;
-    quint64 m_hits = 0;
-    quint64 m_misses = 0;
+    qsizetype m_partCapacity;
+    // Written only with a part's lock held, so a check of it under the same lock is exact.
+    std::atomic<quint64> m_epoch{0};
+    std::atomic<quint64> m_hits{0};
+    std::atomic<quint64> m_misses{0};
 };

@@ -1,0 +1,157 @@
+// RecordCache: what it keeps, what it drops, and that several threads can share it (the HTTP
+// threads do) without losing a record's newest version or its counts.
+
+#include "recordcache.h"
+
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace {
+
+ProgressRecord record(const QString &contentId, qint64 observedAtMs, int playCount = 0)
+{
+    ProgressRecord r;
+    r.contentId = contentId;
+    r.positionMs = observedAtMs % 100000;
+    r.deviceId = QStringLiteral("dev");
+    r.observedAtMs = observedAtMs;
+    r.playCount = playCount;
+    return r;
+}
+
+} // namespace
+
+class TestRecordCache : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void keepsTheNewerRecordAndTheLargerCounts()
+    {
+        RecordCache cache;
+        QVERIFY(cache.store(1, record(QStringLiteral("a"), 200)));
+        // Older: not taken, and store() says so; its larger count is taken all the same.
+        QVERIFY(!cache.store(1, record(QStringLiteral("a"), 100, 3)));
+        const std::optional<ProgressRecord> kept = cache.peek(1, QStringLiteral("a"));
+        QVERIFY(kept);
+        QCOMPARE(kept->observedAtMs, 200);
+        QCOMPARE(kept->playCount, 3);
+        QVERIFY(cache.store(1, record(QStringLiteral("a"), 300)));
+        QCOMPARE(cache.peek(1, QStringLiteral("a"))->observedAtMs, 300);
+        QCOMPARE(cache.peek(1, QStringLiteral("a"))->playCount, 3);
+        // Another user's video of the same id is another key.
+        QVERIFY(!cache.peek(2, QStringLiteral("a")));
+    }
+
+    void countsHitsAndMisses()
+    {
+        RecordCache cache;
+        cache.store(1, record(QStringLiteral("a"), 1));
+        QVERIFY(cache.find(1, QStringLiteral("a")));
+        QVERIFY(!cache.find(1, QStringLiteral("b")));
+        QVERIFY(cache.peek(1, QStringLiteral("a")));
+        QCOMPARE(cache.hits(), 1u);
+        QCOMPARE(cache.misses(), 1u);
+    }
+
+    void aReadThatBeganBeforeARemovalIsNotKept()
+    {
+        RecordCache cache;
+        cache.store(1, record(QStringLiteral("a"), 1));
+        const quint64 before = cache.epoch();
+        cache.remove(1, QStringLiteral("a"));
+        cache.storeRead(1, record(QStringLiteral("a"), 1), before);
+        QVERIFY(!cache.peek(1, QStringLiteral("a")));
+        cache.storeRead(1, record(QStringLiteral("a"), 1), cache.epoch());
+        QVERIFY(cache.peek(1, QStringLiteral("a")));
+        // A write sent before a removal: the key is dropped rather than trusted.
+        const quint64 written = cache.epoch();
+        cache.remove(1, QStringLiteral("other"));
+        cache.storeWritten(1, record(QStringLiteral("a"), 5), written);
+        QVERIFY(!cache.peek(1, QStringLiteral("a")));
+        cache.store(1, record(QStringLiteral("b"), 1));
+        const quint64 cleared = cache.epoch();
+        cache.clear();
+        QCOMPARE(cache.size(), 0);
+        QVERIFY(cache.epoch() != cleared);
+    }
+
+    void staysNearItsCapacity()
+    {
+        RecordCache cache(1000);
+        for (int i = 0; i < 5000; ++i)
+            cache.store(1, record(QStringLiteral("id-%1").arg(i), i + 1));
+        QVERIFY2(cache.size() <= 1000 + 16, qPrintable(QString::number(cache.size())));
+        QVERIFY(cache.size() >= 800);
+        QVERIFY(cache.find(1, QStringLiteral("id-4999")));
+    }
+
+    void takesOverAnotherCache()
+    {
+        RecordCache cache;
+        RecordCache sized(10);
+        sized.store(1, record(QStringLiteral("a"), 1));
+        cache = std::move(sized);
+        QCOMPARE(cache.capacity(), 10);
+        QVERIFY(cache.peek(1, QStringLiteral("a")));
+        QCOMPARE(sized.size(), 0);
+    }
+
+    // Four threads store rising versions of the same videos, read them and drop some, all at
+    // once; afterwards each video still cached holds a version no older than the last one stored
+    // after its last removal, and the counts never went down.
+    void sharedByThreads()
+    {
+        RecordCache cache(100000);
+        constexpr int kThreads = 4;
+        constexpr int kVideos = 64;
+        constexpr int kRounds = 4000;
+        std::atomic<bool> broken{false};
+        std::vector<std::unique_ptr<QThread>> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back(QThread::create([&cache, &broken, t] {
+                for (int round = 1; round <= kRounds; ++round) {
+                    const QString id = QStringLiteral("v%1").arg((round * 7 + t) % kVideos);
+                    const qint64 observed = qint64(round) * kThreads + t;
+                    cache.store(1, record(id, observed, round));
+                    const std::optional<ProgressRecord> seen = cache.find(1, id);
+                    // Nobody removes in this half: what this thread just stored, or newer.
+                    if (!seen || seen->observedAtMs < observed || seen->playCount < round)
+                        broken = true;
+                }
+                for (int round = 1; round <= kRounds; ++round) {
+                    const QString id = QStringLiteral("w%1").arg(round % kVideos);
+                    const quint64 epoch = cache.epoch();
+                    if (round % 3 == t % 3)
+                        cache.remove(2, id);
+                    cache.storeRead(2, record(id, round), epoch);
+                    cache.peek(2, id);
+                }
+            }));
+        }
+        for (const auto &thread : threads)
+            thread->start();
+        for (const auto &thread : threads)
+            QVERIFY(thread->wait(120000));
+        QVERIFY(!broken);
+        for (int v = 0; v < kVideos; ++v) {
+            const std::optional<ProgressRecord> kept = cache.peek(1, QStringLiteral("v%1").arg(v));
+            QVERIFY(kept);
+            // The newest version of each video: the last round that touched it, any thread.
+            qint64 newest = 0;
+            for (int t = 0; t < kThreads; ++t)
+                for (int round = 1; round <= kRounds; ++round)
+                    if ((round * 7 + t) % kVideos == v)
+                        newest = qMax(newest, qint64(round) * kThreads + t);
+            QCOMPARE(kept->observedAtMs, newest);
+        }
+        QCOMPARE(cache.hits(), quint64(kThreads) * kRounds);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRecordCache)
+#include "tst_recordcache.moc"
