@@ -1,6 +1,9 @@
 #include "apiresponse.h"
 
 #include "protocol/errorcode.h"
+#include "protocol/recordcodec.h"
+
+#include <QDateTime>
 
 int apiErrorStatus(ApiError error)
 {
@@ -67,6 +70,20 @@ ApiResponse ApiResponse::ok(QJsonObject json, int status)
     ApiResponse response;
     response.status = status;
     response.json = std::move(json);
+    return response;
+}
+
+ApiResponse ApiResponse::readyJson(QByteArray members, int status)
+{
+    ApiResponse response;
+    response.status = status;
+    if (members.size() > 1)
+        members.append(',');
+    members.append("\"server_time_ms\":");
+    RecordCodec::appendJsonInteger(members, QDateTime::currentMSecsSinceEpoch());
+    members.append('}');
+    response.rawBody = std::move(members);
+    response.contentType = "application/json";
     return response;
 }
 

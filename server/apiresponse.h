@@ -35,6 +35,10 @@ struct ApiResponse
     QList<QPair<QByteArray, QByteArray>> headers;
 
     static ApiResponse ok(QJsonObject json, int status = 200);
+    // A JSON answer written already: `members` is the object's text up to its last member, without
+    // the closing brace (e.g. `{"record":{...}`). server_time_ms is added now, as the last member,
+    // which is where QJsonDocument would put it among these answers' keys.
+    static ApiResponse readyJson(QByteArray members, int status = 200);
     static ApiResponse noContent();
     static ApiResponse text(QByteArray body, QByteArray contentType);
     static ApiResponse error(ApiError error, const QString &message);

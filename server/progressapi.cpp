@@ -71,25 +71,50 @@ std::optional<ApiResponse> clockSkew(qint64 observedAtMs, qint64 now)
             .arg(ProtocolLimits::kMaxClockAheadMs / 1000));
 }
 
-// What PUT and each /v1/sync result say of an applied or stale update.
-void describeOutcome(QJsonObject *answer, bool applied, const ProgressRecord &record,
-                     qint64 forgottenAtMs)
+// Answers are written straight to JSON text (RecordCodec::appendJson), members in key order as
+// QJsonDocument wrote them before: the same bytes without building QJsonObjects (measured: 14%
+// of a PUT's CPU went to that).
+
+// What PUT and each /v1/sync result say of an applied or stale update: `"applied":...,` then the
+// record or forgotten_at_ms, appended to `out` after `between` (what comes between "applied" and
+// them: a sync result's content_id).
+void appendOutcome(QByteArray &out, bool applied, const ProgressRecord &record,
+                   qint64 forgottenAtMs, const QByteArray &between = {})
 {
-    answer->insert(QStringLiteral("applied"), applied);
+    out.append(applied ? "\"applied\":true" : "\"applied\":false");
+    out.append(between);
     // Stale by a forget: there is no record to give (the video is forgotten, or stands again
     // from a newer observation this update knows nothing of).
-    if (forgottenAtMs >= 0)
-        answer->insert(QStringLiteral("forgotten_at_ms"), forgottenAtMs);
-    else
-        answer->insert(QStringLiteral("record"), RecordCodec::toJson(record));
+    if (forgottenAtMs >= 0) {
+        out.append(",\"forgotten_at_ms\":");
+        RecordCodec::appendJsonInteger(out, forgottenAtMs);
+    } else {
+        out.append(",\"record\":");
+        RecordCodec::appendJson(out, record);
+    }
 }
 
-QJsonArray toArray(const QList<ProgressRecord> &records)
+// {"items":[...] with `encode(out, item)` writing each item.
+template<typename Item, typename Encode>
+ApiResponse itemsAnswer(const QList<Item> &items, Encode encode)
 {
-    QJsonArray items;
-    for (const ProgressRecord &record : records)
-        items.append(RecordCodec::toJson(record));
-    return items;
+    QByteArray out;
+    out.reserve(16 + items.size() * 320);
+    out.append("{\"items\":[");
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        if (i > 0)
+            out.append(',');
+        encode(out, items.at(i));
+    }
+    out.append(']');
+    return ApiResponse::readyJson(std::move(out));
+}
+
+ApiResponse recordAnswer(const ProgressRecord &record)
+{
+    QByteArray out("{\"record\":");
+    RecordCodec::appendJson(out, record);
+    return ApiResponse::readyJson(std::move(out));
 }
 
 } // namespace
@@ -272,9 +297,9 @@ void ProgressApi::put(const DeviceIdentity &who, const QString &contentId, const
                  apply(who, update, [reply](const Applied &result) {
                      if (!result.ok)
                          return reply(result.failure);
-                     QJsonObject answer;
-                     describeOutcome(&answer, result.applied, result.record, result.forgottenAtMs);
-                     reply(ApiResponse::ok(answer));
+                     QByteArray answer("{");
+                     appendOutcome(answer, result.applied, result.record, result.forgottenAtMs);
+                     reply(ApiResponse::readyJson(std::move(answer)));
                  });
              });
 }
@@ -284,7 +309,7 @@ void ProgressApi::get(qint64 userId, const QString &contentId, Reply reply)
     if (!RecordCodec::isValidContentId(contentId))
         return reply(ApiResponse::error(ApiError::BadRequest, kInvalidContentId));
     if (const std::optional<ProgressRecord> cached = m_cache.find(userId, contentId))
-        return reply(ApiResponse::ok({{QStringLiteral("record"), RecordCodec::toJson(*cached)}}));
+        return reply(recordAnswer(*cached));
 
     struct Found
     {
@@ -308,7 +333,7 @@ void ProgressApi::get(qint64 userId, const QString &contentId, Reply reply)
             m_cache.storeRead(userId, *found.record, epoch);
             // A write may have committed while the read ran: answer what stands now.
             const ProgressRecord latest = m_cache.find(userId, contentId).value_or(*found.record);
-            reply(ApiResponse::ok({{QStringLiteral("record"), RecordCodec::toJson(latest)}}));
+            reply(recordAnswer(latest));
         });
 }
 
@@ -365,10 +390,7 @@ void ProgressApi::answerList(const QUrlQuery &query, Read read, Encode encode, R
         [reply, encode](const Listed &listed) {
             if (!listed.first.isEmpty())
                 return reply(unavailable(listed.first));
-            QJsonArray items;
-            for (const Item &item : listed.second)
-                items.append(encode(item));
-            reply(ApiResponse::ok({{QStringLiteral("items"), items}}));
+            reply(itemsAnswer(listed.second, encode));
         });
 }
 
@@ -380,7 +402,7 @@ void ProgressApi::list(qint64 userId, const QUrlQuery &query, Reply reply)
                  QString *error) {
             return storage.progress().continueWatching(userId, limit, records, error);
         },
-        [](const ProgressRecord &record) { return RecordCodec::toJson(record); }, reply);
+        &RecordCodec::appendJson, reply);
 }
 
 void ProgressApi::continueList(qint64 userId, const QUrlQuery &query, Reply reply)
@@ -390,11 +412,16 @@ void ProgressApi::continueList(qint64 userId, const QUrlQuery &query, Reply repl
         [userId](ServerStorage &storage, int limit, QList<ContinueItem> *items, QString *error) {
             return storage.progress().continueByShow(userId, limit, items, error);
         },
-        [](const ContinueItem &item) {
-            QJsonObject object{{QStringLiteral("record"), RecordCodec::toJson(item.record)}};
-            if (item.nextAfter)
-                object.insert(QStringLiteral("next_after"), RecordCodec::toJson(*item.nextAfter));
-            return object;
+        [](QByteArray &out, const ContinueItem &item) {
+            out.append('{');
+            if (item.nextAfter) {
+                out.append("\"next_after\":");
+                RecordCodec::appendJson(out, *item.nextAfter);
+                out.append(',');
+            }
+            out.append("\"record\":");
+            RecordCodec::appendJson(out, item.record);
+            out.append('}');
         },
         reply);
 }
@@ -438,7 +465,7 @@ void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQue
                 return reply(unavailable(result.error));
             if (!result.exists)
                 return reply(notFound(contentId));
-            reply(ApiResponse::ok({{QStringLiteral("items"), toArray(result.items)}}));
+            reply(itemsAnswer(result.items, &RecordCodec::appendJson));
         });
 }
 
@@ -460,44 +487,57 @@ void ProgressApi::sync(const DeviceIdentity &who, const QByteArray &body, Reply 
                                    .arg(array.size())
                                    .arg(ProtocolLimits::kMaxSyncUpdates)));
 
-    // Each update is applied on its own; the answer goes once the last one is known.
+    // Each update is applied on its own; the answer goes once the last one is known. Each result
+    // is kept as its JSON text: {"applied":...,"content_id":...,"record":...} or
+    // {"content_id":...,"error":...} (members in key order).
     struct Batch
     {
-        QList<QJsonObject> results;
+        QList<QByteArray> ids; // each update's content_id as JSON: its string, or null
+        QList<QByteArray> results;
         qsizetype waiting = 0;
         Reply reply;
     };
     auto batch = std::make_shared<Batch>();
     batch->reply = std::move(reply);
+    batch->ids.resize(array.size());
     batch->results.resize(array.size());
     const auto finishOne = [batch] {
         if (--batch->waiting > 0)
             return;
-        QJsonArray results;
-        for (const QJsonObject &result : std::as_const(batch->results))
-            results.append(result);
-        batch->reply(ApiResponse::ok({{QStringLiteral("results"), results}}));
+        QByteArray answer("{\"results\":[");
+        for (qsizetype i = 0; i < batch->results.size(); ++i) {
+            if (i > 0)
+                answer.append(',');
+            answer.append(batch->results.at(i));
+        }
+        answer.append(']');
+        batch->reply(ApiResponse::readyJson(std::move(answer)));
+    };
+    const auto failed = [batch](qsizetype i, const QJsonObject &why) {
+        batch->results[i] = "{\"content_id\":" + batch->ids.at(i)
+            + ",\"error\":" + QJsonDocument(why).toJson(QJsonDocument::Compact) + '}';
     };
     batch->waiting = array.size() + 1; // +1: the loop below holds the answer back until it ends
     QList<qsizetype> places; // where each accepted update is in `updates`
     QList<ProgressRecord> accepted;
     for (qsizetype i = 0; i < array.size(); ++i) {
         const QJsonValue item = array.at(i);
-        QJsonObject &result = batch->results[i];
         const QJsonValue id = item.toObject().value(QStringLiteral("content_id"));
-        result.insert(QStringLiteral("content_id"), id.isString() ? id : QJsonValue());
+        if (id.isString())
+            RecordCodec::appendJsonString(batch->ids[i], id.toString());
+        else
+            batch->ids[i] = "null";
         if (!item.isObject()) {
-            result.insert(QStringLiteral("error"),
-                          errorObject(ApiError::BadRequest,
-                                      QStringLiteral("each update must be a JSON object")));
+            failed(i,
+                   errorObject(ApiError::BadRequest,
+                               QStringLiteral("each update must be a JSON object")));
             finishOne();
             continue;
         }
         const std::optional<ProgressRecord> update =
             RecordCodec::fromJson(item.toObject(), RecordCodec::Source::Client, &error);
         if (!update) {
-            result.insert(QStringLiteral("error"),
-                          errorObject(ApiError::BadRequest, error.message));
+            failed(i, errorObject(ApiError::BadRequest, error.message));
             finishOne();
             continue;
         }
@@ -507,19 +547,24 @@ void ProgressApi::sync(const DeviceIdentity &who, const QByteArray &body, Reply 
     // A device_id of another device fails the whole request, before anything is written.
     bindThen(
         who, accepted,
-        [this, who, batch, places, accepted, finishOne](const std::optional<ApiResponse> &failure) {
+        [this, who, batch, places, accepted, finishOne,
+         failed](const std::optional<ApiResponse> &failure) {
             if (failure)
                 return batch->reply(*failure);
             for (qsizetype k = 0; k < accepted.size(); ++k) {
                 apply(who, accepted.at(k),
-                      [batch, i = places.at(k), finishOne](const Applied &applied) {
-                          QJsonObject &answer = batch->results[i];
+                      [batch, i = places.at(k), finishOne, failed](const Applied &applied) {
                           if (applied.ok) {
-                              describeOutcome(&answer, applied.applied, applied.record,
-                                              applied.forgottenAtMs);
+                              QByteArray &answer = batch->results[i];
+                              answer = "{";
+                              appendOutcome(answer, applied.applied, applied.record,
+                                            applied.forgottenAtMs,
+                                            ",\"content_id\":" + batch->ids.at(i));
+                              answer.append('}');
                           } else {
-                              answer.insert(QStringLiteral("error"),
-                                            applied.failure.json.value(QStringLiteral("error")));
+                              failed(
+                                  i,
+                                  applied.failure.json.value(QStringLiteral("error")).toObject());
                           }
                           finishOne();
                       });

@@ -1,5 +1,6 @@
 // Every rule of docs/protocol.md's record table, each kept and each broken, through RecordCodec.
 
+#include "hostilestrings.h"
 #include "issuechoices.h"
 #include "protocol/recordcodec.h"
 
@@ -8,6 +9,8 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QTest>
+
+#include <limits>
 
 Q_DECLARE_METATYPE(RecordCodec::Source)
 
@@ -145,6 +148,9 @@ private Q_SLOTS:
     void choicesUseProtocolNames();
     void roundTrip_data();
     void roundTrip();
+    void directWriterMatchesQJsonDocument_data();
+    void directWriterMatchesQJsonDocument();
+    void directWriterIntegers();
     void parseObject_data();
     void parseObject();
     void nullErrorPointer();
@@ -929,6 +935,80 @@ void tst_RecordCodec::roundTrip()
         RecordCodec::fromJson(RecordCodec::toJson(record), RecordCodec::Source::Client, &error);
     QVERIFY2(asClient, qPrintable(error.field + str(": ") + error.message));
     QCOMPARE(*asClient, withoutReceived);
+}
+
+void tst_RecordCodec::directWriterMatchesQJsonDocument_data()
+{
+    addHostileStringRows(40, true);
+}
+
+void tst_RecordCodec::directWriterMatchesQJsonDocument()
+{
+    QFETCH(QString, text);
+    ProgressRecord record = validRecord();
+    record.contentId = text;
+    record.deviceId = text;
+    record.deviceName = text;
+    record.title = text.isEmpty() ? str("t") : text;
+    record.showId = text.isEmpty() ? str("s") : text;
+    record.episodeId = text.isEmpty() ? str("e") : text;
+    record.choices = fullChoices();
+    record.choices->audio = TrackIdentity{text, text, text};
+    record.watched = true;
+    record.finishedAtMs = 1;
+    record.receivedAtMs = 1700000000456;
+    record.playCount = 7;
+    record.lastFinishedMs = 1700000000000;
+
+    const QByteArray expected =
+        QJsonDocument(RecordCodec::toJson(record)).toJson(QJsonDocument::Compact);
+    QCOMPARE(RecordCodec::toCompactJson(record), expected);
+    // Appended to what is there, and parsed back by Qt to the same object.
+    QByteArray appended("[");
+    RecordCodec::appendJson(appended, record);
+    QCOMPARE(appended, "[" + expected);
+    QJsonParseError error{};
+    const QJsonDocument parsed =
+        QJsonDocument::fromJson(RecordCodec::toCompactJson(record), &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(parsed.object(), RecordCodec::toJson(record));
+
+    QByteArray string;
+    RecordCodec::appendJsonString(string, text);
+    QCOMPARE(string,
+             QJsonDocument(QJsonArray{text}).toJson(QJsonDocument::Compact).chopped(1).mid(1));
+
+    // The optional members absent, each state.
+    for (const auto state : {PlaybackState::Playing, PlaybackState::Paused, PlaybackState::Stopped,
+                             PlaybackState::Ended}) {
+        ProgressRecord bare;
+        bare.contentId = text;
+        bare.deviceName = text;
+        bare.state = state;
+        bare.watched = false;
+        QCOMPARE(RecordCodec::toCompactJson(bare),
+                 QJsonDocument(RecordCodec::toJson(bare)).toJson(QJsonDocument::Compact));
+    }
+}
+
+void tst_RecordCodec::directWriterIntegers()
+{
+    for (const qint64 number :
+         {qint64(0), qint64(1), qint64(9), qint64(10), qint64(-1), qint64(1700000000123),
+          qint64(9007199254740992), std::numeric_limits<qint64>::max(),
+          std::numeric_limits<qint64>::min()}) {
+        QByteArray out;
+        RecordCodec::appendJsonInteger(out, number);
+        QCOMPARE(out, QByteArray::number(number));
+    }
+    ProgressRecord record = validRecord();
+    record.positionMs = 0;
+    record.durationMs = std::numeric_limits<qint64>::max();
+    record.observedAtMs = 9007199254740993;
+    record.playCount = std::numeric_limits<int>::max();
+    record.lastFinishedMs = 1;
+    QCOMPARE(RecordCodec::toCompactJson(record),
+             QJsonDocument(RecordCodec::toJson(record)).toJson(QJsonDocument::Compact));
 }
 
 void tst_RecordCodec::parseObject_data()

@@ -176,9 +176,192 @@ QJsonObject toJson(const ProgressRecord &record)
     return object;
 }
 
+namespace {
+
+template<qsizetype N>
+void appendRaw(QByteArray &out, const char (&text)[N])
+{
+    out.append(text, N - 1);
+}
+
+char hexDigit(uint value)
+{
+    return char(value < 10 ? '0' + value : 'a' + value - 10);
+}
+
+char *writeEscape(char *cursor, char16_t unit)
+{
+    *cursor++ = '\\';
+    *cursor++ = 'u';
+    *cursor++ = hexDigit((unit >> 12) & 0xf);
+    *cursor++ = hexDigit((unit >> 8) & 0xf);
+    *cursor++ = hexDigit((unit >> 4) & 0xf);
+    *cursor++ = hexDigit(unit & 0xf);
+    return cursor;
+}
+
+} // namespace
+
+void appendJsonInteger(QByteArray &out, qint64 number)
+{
+    char digits[24];
+    char *end = digits + sizeof digits;
+    char *cursor = end;
+    // Through the unsigned value, so that the most negative number has a magnitude too.
+    quint64 magnitude = number < 0 ? 0 - quint64(number) : quint64(number);
+    do {
+        *--cursor = char('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude != 0);
+    if (number < 0)
+        *--cursor = '-';
+    out.append(cursor, end - cursor);
+}
+
+void appendJsonString(QByteArray &out, QStringView text)
+{
+    // At most 6 bytes per UTF-16 unit (\uxxxx), plus the quotes; trimmed to what was written.
+    const qsizetype start = out.size();
+    out.resize(start + text.size() * 6 + 2);
+    char *const first = out.data() + start;
+    char *cursor = first;
+    *cursor++ = '"';
+    const char16_t *src = text.utf16();
+    const char16_t *const end = src + text.size();
+    while (src != end) {
+        const char16_t unit = *src++;
+        if (unit < 0x80) {
+            if (unit >= 0x20 && unit != u'"' && unit != u'\\') {
+                *cursor++ = char(unit);
+                continue;
+            }
+            *cursor++ = '\\';
+            switch (unit) {
+            case u'"':
+                *cursor++ = '"';
+                break;
+            case u'\\':
+                *cursor++ = '\\';
+                break;
+            case u'\b':
+                *cursor++ = 'b';
+                break;
+            case u'\f':
+                *cursor++ = 'f';
+                break;
+            case u'\n':
+                *cursor++ = 'n';
+                break;
+            case u'\r':
+                *cursor++ = 'r';
+                break;
+            case u'\t':
+                *cursor++ = 't';
+                break;
+            default:
+                cursor = writeEscape(cursor - 1, unit);
+                break;
+            }
+        } else if (unit < 0x800) {
+            *cursor++ = char(0xc0 | (unit >> 6));
+            *cursor++ = char(0x80 | (unit & 0x3f));
+        } else if (QChar::isHighSurrogate(unit) && src != end && QChar::isLowSurrogate(*src)) {
+            const char32_t point = QChar::surrogateToUcs4(unit, *src++);
+            *cursor++ = char(0xf0 | (point >> 18));
+            *cursor++ = char(0x80 | ((point >> 12) & 0x3f));
+            *cursor++ = char(0x80 | ((point >> 6) & 0x3f));
+            *cursor++ = char(0x80 | (point & 0x3f));
+        } else if (QChar::isSurrogate(unit)) {
+            // No UTF-8 for half a pair: QJsonDocument writes it as an escape, and so do we.
+            cursor = writeEscape(cursor, unit);
+        } else {
+            *cursor++ = char(0xe0 | (unit >> 12));
+            *cursor++ = char(0x80 | ((unit >> 6) & 0x3f));
+            *cursor++ = char(0x80 | (unit & 0x3f));
+        }
+    }
+    *cursor++ = '"';
+    out.resize(start + (cursor - first));
+}
+
+void appendJson(QByteArray &out, const ProgressRecord &record)
+{
+    // Members in QJsonObject's order (sorted by key), so the text is the same as toJson()'s.
+    out.reserve(out.size() + 320 + 3 * (record.title.size() + record.deviceName.size()));
+    out.append('{');
+    if (record.choices) {
+        appendRaw(out, "\"choices\":");
+        out.append(ChoicesCodec::toCompactJson(*record.choices));
+        out.append(',');
+    }
+    appendRaw(out, "\"content_id\":");
+    appendJsonString(out, record.contentId);
+    appendRaw(out, ",\"device_id\":");
+    appendJsonString(out, record.deviceId);
+    appendRaw(out, ",\"device_name\":");
+    appendJsonString(out, record.deviceName);
+    appendRaw(out, ",\"duration_ms\":");
+    appendJsonInteger(out, record.durationMs);
+    if (!record.episodeId.isEmpty()) {
+        appendRaw(out, ",\"episode_id\":");
+        appendJsonString(out, record.episodeId);
+    }
+    if (record.finishedAtMs > 0) {
+        appendRaw(out, ",\"finished_at_ms\":");
+        appendJsonInteger(out, record.finishedAtMs);
+    }
+    if (record.lastFinishedMs > 0) {
+        appendRaw(out, ",\"last_finished_ms\":");
+        appendJsonInteger(out, record.lastFinishedMs);
+    }
+    appendRaw(out, ",\"observed_at_ms\":");
+    appendJsonInteger(out, record.observedAtMs);
+    if (record.playCount > 0) {
+        appendRaw(out, ",\"play_count\":");
+        appendJsonInteger(out, record.playCount);
+    }
+    appendRaw(out, ",\"position_ms\":");
+    appendJsonInteger(out, record.positionMs);
+    if (record.receivedAtMs > 0) {
+        appendRaw(out, ",\"received_at_ms\":");
+        appendJsonInteger(out, record.receivedAtMs);
+    }
+    if (!record.showId.isEmpty()) {
+        appendRaw(out, ",\"show_id\":");
+        appendJsonString(out, record.showId);
+    }
+    switch (record.state) {
+    case PlaybackState::Playing:
+        appendRaw(out, ",\"state\":\"playing\"");
+        break;
+    case PlaybackState::Paused:
+        appendRaw(out, ",\"state\":\"paused\"");
+        break;
+    case PlaybackState::Stopped:
+        appendRaw(out, ",\"state\":\"stopped\"");
+        break;
+    case PlaybackState::Ended:
+        appendRaw(out, ",\"state\":\"ended\"");
+        break;
+    }
+    if (!record.title.isEmpty()) {
+        appendRaw(out, ",\"title\":");
+        appendJsonString(out, record.title);
+    }
+    if (record.watched) {
+        if (*record.watched)
+            appendRaw(out, ",\"watched\":true");
+        else
+            appendRaw(out, ",\"watched\":false");
+    }
+    out.append('}');
+}
+
 QByteArray toCompactJson(const ProgressRecord &record)
 {
-    return QJsonDocument(toJson(record)).toJson(QJsonDocument::Compact);
+    QByteArray out;
+    appendJson(out, record);
+    return out;
 }
 
 std::optional<ProgressRecord> fromJson(const QJsonObject &object, const QString &contentId,

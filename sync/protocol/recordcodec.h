@@ -20,7 +20,16 @@ bool isValidContentId(const QString &contentId);
 bool isValidDeviceId(const QString &deviceId);
 
 QJsonObject toJson(const ProgressRecord &record);
+// The record's JSON text, byte for byte what QJsonDocument writes of toJson(record) in its compact
+// form (members in key order, strings escaped the same way), written straight to UTF-8 without
+// building a QJsonObject: what the server sends in its answers and events.
 QByteArray toCompactJson(const ProgressRecord &record);
+void appendJson(QByteArray &out, const ProgressRecord &record);
+// A JSON string literal, quotes included, escaped as QJsonDocument escapes it: \" \\ \b \f \n
+// \r \t, other controls as \u00xx, a UTF-16 surrogate without its other half as \uxxxx, the
+// rest as UTF-8.
+void appendJsonString(QByteArray &out, QStringView text);
+void appendJsonInteger(QByteArray &out, qint64 number);
 
 // Decodes one record. When `contentId` is non-null it is the id from the URL and the body's
 // content_id is ignored; otherwise the body must carry a valid content_id.
