@@ -3,12 +3,13 @@
 #include "protocol/progressrecord.h"
 #include "serverdefaults.h"
 
-#include <QHash>
 #include <QMutex>
+#include <QStringView>
 
 #include <array>
 #include <atomic>
 #include <optional>
+#include <vector>
 
 // The latest record per user and video, in memory, so reads need no SQL. Shared by every HTTP
 // thread: each method is one step under a lock, so callers need no lock of their own. Kept
@@ -48,31 +49,31 @@ public:
     quint64 misses() const { return m_misses.load(std::memory_order_relaxed); }
 
 private:
-    struct Key
-    {
-        qint64 userId;
-        QString contentId;
-        friend bool operator==(const Key &a, const Key &b)
-        {
-            return a.userId == b.userId && a.contentId == b.contentId;
-        }
-        friend size_t qHash(const Key &key, size_t seed = 0)
-        {
-            return qHashMulti(seed, key.userId, key.contentId);
-        }
-    };
-    // Lock striping: threads working on different keys rarely wait for each other.
+    // Each record is kept packed in one block of its own (recordcache.cpp says how: about 130 bytes
+    // for a typical record, against about 900 for a ProgressRecord in a QHash), found through an
+    // open-addressing table of pointers with their keys' hashes beside them.
     struct Part
     {
+        Part() = default;
+        ~Part();
+        Part(const Part &) = delete;
+        Part &operator=(const Part &) = delete;
+
         mutable QMutex mutex;
-        QHash<Key, ProgressRecord> records;
+        std::vector<char *> entries; // a power of two long, or empty; null: a free slot
+        std::vector<quint32>
+            hashes; // each entry's key hash (low bits), so probes rarely read entries
+        qsizetype count = 0;
     };
     static constexpr size_t kParts = 16;
 
-    Part &partOf(const Key &key) const;
-    // With the part's lock held.
-    bool storeLocked(Part &part, Key key, const ProgressRecord &record);
-    void removeLocked(Part &part, const Key &key);
+    Part &partOf(size_t hash) const;
+    // With the part's lock held. The slot of the key, or -1.
+    static qsizetype findSlot(const Part &part, size_t hash, qint64 userId, QStringView contentId);
+    bool storeLocked(Part &part, size_t hash, qint64 userId, const ProgressRecord &record);
+    void removeLocked(Part &part, size_t hash, qint64 userId, QStringView contentId);
+    static void insertEntry(Part &part, size_t hash, char *entry);
+    static void eraseSlot(Part &part, qsizetype slot);
     void makeRoom(Part &part);
 
     mutable std::array<Part, kParts> m_parts;

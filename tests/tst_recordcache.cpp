@@ -1,10 +1,16 @@
 // RecordCache: what it keeps, what it drops, and that several threads can share it (the HTTP
 // threads do) without losing a record's newest version or its counts.
 
+#include "hostilestrings.h"
 #include "recordcache.h"
+
+#include <QHash>
+#include <QRandomGenerator>
 
 #include <QTest>
 #include <QThread>
+
+#include <malloc.h>
 
 #include <atomic>
 #include <memory>
@@ -30,6 +36,112 @@ class TestRecordCache : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // Records are kept packed: every field comes back as it was stored, whatever the strings.
+    void keepsEveryField_data() { addHostileStringRows(8, true); }
+    void keepsEveryField()
+    {
+        QFETCH(QString, text);
+        ProgressRecord full = record(QStringLiteral("movie:1"), 1700000000123, 3);
+        full.positionMs = 5400000;
+        full.durationMs = 7200000;
+        full.deviceId = QStringLiteral("dev-0123456789abcdef");
+        full.deviceName = text;
+        full.state = PlaybackState::Stopped;
+        full.title = text;
+        full.showId = text;
+        full.episodeId = text;
+        full.choices = PlaybackChoices{};
+        // (a track title is at most 128 characters)
+        full.choices->audio =
+            TrackIdentity{QStringLiteral("ja"), text.left(100), QStringLiteral("Opus")};
+        full.choices->speed = 1.25;
+        full.watched = false;
+        full.finishedAtMs = 1700000000000;
+        full.receivedAtMs = 1700000000456;
+        full.lastFinishedMs = 1690000000000;
+        RecordCache cache;
+        cache.store(7, full);
+        QCOMPARE(cache.peek(7, full.contentId), full);
+        // Keys are found whatever their text (the server only caches valid ids, plain ASCII).
+        ProgressRecord odd = full;
+        odd.contentId = text;
+        cache.store(7, odd);
+        QCOMPARE(cache.peek(7, text), odd);
+        QCOMPARE(cache.peek(7, full.contentId), full);
+        cache.remove(7, text);
+        QVERIFY(!cache.peek(7, text));
+        for (const auto state :
+             {PlaybackState::Playing, PlaybackState::Paused, PlaybackState::Ended}) {
+            ProgressRecord bare;
+            bare.contentId = QStringLiteral("bare");
+            bare.deviceId = QStringLiteral("d");
+            bare.state = state;
+            bare.observedAtMs = 100 + int(state);
+            bare.watched = state == PlaybackState::Ended ? std::optional<bool>(true) : std::nullopt;
+            cache.store(7, bare);
+            QCOMPARE(cache.find(7, bare.contentId), bare);
+        }
+    }
+
+    // Stores and removals at random against a QHash doing the same: the same records stand.
+    void behavesLikeAHash()
+    {
+        RecordCache cache(1000000);
+        QHash<QString, ProgressRecord> model;
+        QRandomGenerator random(16);
+        for (int step = 0; step < 60000; ++step) {
+            const QString id = QStringLiteral("id-%1").arg(random.bounded(3000));
+            if (random.bounded(4) == 0) {
+                cache.remove(1, id);
+                model.remove(id);
+                continue;
+            }
+            const ProgressRecord update = record(id, random.bounded(1000) + 1);
+            cache.store(1, update);
+            const auto it = model.find(id);
+            if (it == model.end())
+                model.insert(id, update);
+            else if (update.observedAtMs >= it->observedAtMs)
+                *it = update;
+        }
+        QCOMPARE(cache.size(), model.size());
+        for (int i = 0; i < 3000; ++i) {
+            const QString id = QStringLiteral("id-%1").arg(i);
+            QCOMPARE(cache.peek(1, id),
+                     model.contains(id) ? std::optional(model.value(id)) : std::nullopt);
+        }
+    }
+
+    // What a cached record costs the heap (malloc's own count, not timing): a record shaped like
+    // bench/scale-fill.sql's. A ProgressRecord in a QHash cost about 900 bytes of RSS.
+    void isCompact()
+    {
+        constexpr int kRecords = 100000;
+        const size_t before = mallinfo2().uordblks;
+        {
+            RecordCache cache(2 * kRecords); // no eviction
+            for (int i = 0; i < kRecords; ++i) {
+                ProgressRecord r;
+                r.contentId = QStringLiteral("pm1-%1").arg(quint64(i) * 2654435761u, 32, 16,
+                                                           QLatin1Char('0'));
+                r.positionMs = 1234567;
+                r.durationMs = 2400000 + i;
+                r.deviceId = QStringLiteral("dev-%1").arg(81985529216486895 + (i % 4) * 4099, 16,
+                                                          16, QLatin1Char('0'));
+                r.deviceName = QStringLiteral("Living-room TV");
+                r.observedAtMs = 1796457499382 + i;
+                r.state = PlaybackState::Paused;
+                r.title = QStringLiteral("Some.Show.S%1E%2.1080p").arg(i % 9 + 1).arg(i % 24 + 1);
+                r.receivedAtMs = r.observedAtMs + 12;
+                cache.store(1, r);
+            }
+            QCOMPARE(cache.size(), kRecords);
+            const double perRecord = double(mallinfo2().uordblks - before) / kRecords;
+            qInfo("heap per cached record: %.0f bytes", perRecord);
+            QVERIFY2(perRecord < 200, qPrintable(QString::number(perRecord)));
+        }
+    }
+
     void keepsTheNewerRecordAndTheLargerCounts()
     {
         RecordCache cache;
