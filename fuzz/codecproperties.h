@@ -100,6 +100,13 @@ inline QString brokenRule(const ProgressRecord &record, const QString &urlId,
 // A record the codec accepted comes back equal through toJson and through its JSON text.
 inline QString roundTrip(const ProgressRecord &record)
 {
+    // The server's direct writer gives the very bytes QJsonDocument writes of toJson().
+    const QByteArray viaDocument =
+        QJsonDocument(RecordCodec::toJson(record)).toJson(QJsonDocument::Compact);
+    if (RecordCodec::toCompactJson(record) != viaDocument)
+        return QStringLiteral("toCompactJson differs from QJsonDocument's text: %1 against %2")
+            .arg(describe(record), QString::fromUtf8(viaDocument));
+
     ValidationError error;
     const auto viaObject =
         RecordCodec::fromJson(RecordCodec::toJson(record), RecordCodec::Source::Server, &error);

@@ -1,7 +1,8 @@
 // libFuzzer harness: the JSON codec and validator (sync/protocol/recordcodec.h). Every input goes
 // through parseObject and, when that gives an object, fromJson with both sources and with and
-// without a URL content id; every record accepted must obey the record table and come back equal
-// through toJson. A broken property aborts, which libFuzzer reports as a crash.
+// without a URL content id; every record accepted must obey the record table, come back equal
+// through toJson, and be written by toCompactJson exactly as QJsonDocument writes toJson's object.
+// A broken property aborts, which libFuzzer reports as a crash.
 #include "codecproperties.h"
 
 #include <cstddef>
