@@ -11,7 +11,7 @@
 //   varint user_id, content_id (as the strings below),
 //   zigzag varints observed_at_ms, play_count, last_finished_ms (what store() compares and merges,
 //   first so that they are read without going further), position_ms, duration_ms,
-//   received_at_ms, finished_at_ms,
+//   received_at_ms - observed_at_ms, finished_at_ms,
 //   one byte: state (bits 0-1), watched given (bit 2), watched (bit 3),
 //   then device_id, device_name, title, show_id, episode_id as varint length + their JSON-escaped
 //   UTF-8 (RecordCodec::appendJsonString without the quotes: the bare UTF-8 for nearly every
@@ -49,16 +49,21 @@ void putNumber(QByteArray &out, qint64 value)
 
 void putText(QByteArray &out, QStringView text)
 {
-    // The length first, always in two varint bytes (an escaped field is far below 2^14 bytes),
-    // then appendJsonString's literal without its quotes.
+    // Room for a two-byte varint length first (an escaped field is far below 2^14 bytes), then
+    // appendJsonString's literal; its quotes go, and the length takes one byte when it can.
     const qsizetype at = out.size();
     out.append("\0\0", 2);
     RecordCodec::appendJsonString(out, text);
-    out.remove(at + 2, 1);
     out.chop(1);
-    const qsizetype size = out.size() - at - 2;
-    out[at] = char(0x80 | (size & 0x7f));
-    out[at + 1] = char(size >> 7);
+    const qsizetype size = out.size() - at - 3;
+    if (size < 0x80) {
+        out.remove(at + 1, 2);
+        out[at] = char(size);
+    } else {
+        out.remove(at + 2, 1);
+        out[at] = char(0x80 | (size & 0x7f));
+        out[at + 1] = char(size >> 7);
+    }
 }
 
 // Back from putText's escaped form: the escapes appendJsonString writes, and UTF-8 between them.
@@ -199,7 +204,7 @@ char *pack(qint64 userId, const ProgressRecord &record)
     putNumber(out, record.lastFinishedMs);
     putNumber(out, record.positionMs);
     putNumber(out, record.durationMs);
-    putNumber(out, record.receivedAtMs);
+    putNumber(out, record.receivedAtMs - record.observedAtMs); // near it: one or two bytes
     putNumber(out, record.finishedAtMs);
     out.append(char(int(record.state) | (record.watched ? 4 : 0)
                     | (record.watched.value_or(false) ? 8 : 0)));
@@ -232,7 +237,7 @@ ProgressRecord unpack(const char *entry)
     record.lastFinishedMs = reader.number();
     record.positionMs = reader.number();
     record.durationMs = reader.number();
-    record.receivedAtMs = reader.number();
+    record.receivedAtMs = record.observedAtMs + reader.number();
     record.finishedAtMs = reader.number();
     const uchar flags = reader.byte();
     record.state = PlaybackState(flags & 3);
