@@ -17,8 +17,9 @@
 //   UTF-8 (RecordCodec::appendJsonString without the quotes: the bare UTF-8 for nearly every
 //   string, and lossless for any QString, half surrogate pairs included), and choices as varint
 //   length + their compact JSON (0: none).
-// Typical records (a 36-character id, 20-character device id, a name and a title) take about
-// 130 bytes and a table slot of 12, where a ProgressRecord's QStrings took about 900 in all.
+// A typical record (a 36-character id, a 20-character device id, a name and a title) takes about
+// 120 bytes and a table slot of 12: 141 bytes of heap a record in all, 153 of RSS at a million
+// records (tst_recordcache), where a ProgressRecord in a QHash took about 750.
 
 namespace {
 
