@@ -62,6 +62,85 @@ void bindRecord(QSqlQuery &query, qint64 userId, const QVariantList &fields, qin
     ProgressStore::progressRow().bind(query, {userId}, fields, {receivedAtMs});
 }
 
+void bindVideo(QSqlQuery &query, qint64 userId, const QString &contentId, int times)
+{
+    for (int i = 0; i < times; ++i) {
+        query.addBindValue(userId);
+        query.addBindValue(contentId);
+    }
+}
+
+// The history entry a video's next applied update follows: its newest (none after a forget, or
+// for the video's first). Bound to (user, video).
+QString entryBefore(SqlRecord::Dialect dialect)
+{
+    return QStringLiteral("SELECT observed_at_ms, device_id, position_ms, state FROM history"
+                          " WHERE user_id = ? AND content_id = ?%1 LIMIT 1")
+        .arg(SqlRecord::newestFirst(dialect));
+}
+
+// The `kept` flag of the history entry `n` written after the entry `p` (docs/protocol.md,
+// "History"; migration 6 says what the values mean): decided once, here, so that pruning never
+// reads history back. One text for both engines.
+QString keptFlag()
+{
+    return QStringLiteral(
+               "CASE WHEN p.observed_at_ms IS NULL THEN 1"
+               " WHEN abs(n.position_ms - p.position_ms - CASE WHEN p.state = 'playing' THEN"
+               " n.observed_at_ms - p.observed_at_ms ELSE 0 END) > %1 THEN 2"
+               " WHEN n.state <> 'playing' THEN 1 WHEN n.device_id <> p.device_id THEN 1"
+               " WHEN n.observed_at_ms / %2 <> p.observed_at_ms / %2 THEN 1 ELSE 0 END")
+        .arg(ProgressStore::kSeekMs)
+        .arg(ProgressStore::kPeriodicMs);
+}
+
+// History's pruning after one applied update, `newer` entries newer than the ones it sees (1:
+// PostgreSQL's statement sees history as it was before its own insert; 0: SQLite's runs after
+// it). `edge` is a CTE of the two entries at the end of the newest kHistoryNewest (place 1 the
+// last one kept as it came, place 2 the one leaving them); the DELETE, after `condition`, drops
+// the leaving one unless it is kept or the place a seek jumped from, and when it stays, every
+// entry beyond kHistoryAtMost (one scan of those only then). Bound to (user, video) three times:
+// edge, the DELETE, the entries beyond.
+struct Prune
+{
+    QString edge;
+    QString remove;
+};
+
+Prune pruneHistory(SqlRecord::Dialect dialect, int newer, const QString &condition)
+{
+    const QString order = SqlRecord::newestFirst(dialect);
+    const QString stays =
+        QStringLiteral("EXISTS (SELECT 1 FROM edge WHERE place = 1 AND kept = 2)");
+    Prune prune;
+    prune.edge = QStringLiteral("edge AS (SELECT observed_at_ms, device_id, kept, row_number() "
+                                "OVER (%1) AS place FROM (SELECT observed_at_ms, device_id, kept "
+                                "FROM history WHERE user_id = ? AND content_id = ?%1 LIMIT 2 "
+                                "OFFSET %2) AS last)")
+                     .arg(order)
+                     .arg(ProgressStore::kHistoryNewest - 1 - newer);
+    prune.remove =
+        QStringLiteral(
+            "DELETE FROM history WHERE %1 user_id = ? AND content_id = ? AND (observed_at_ms, "
+            "device_id) IN (SELECT observed_at_ms, device_id FROM edge WHERE place = 2 AND kept = "
+            "0 AND NOT %2 UNION ALL SELECT observed_at_ms, device_id FROM (SELECT observed_at_ms, "
+            "device_id FROM history WHERE user_id = ? AND content_id = ? AND EXISTS (SELECT 1 "
+            "FROM edge WHERE place = 2 AND (kept <> 0 OR %2))%3 LIMIT %4 OFFSET %5) AS beyond)")
+            .arg(condition, stays, order)
+            .arg(ProgressStore::kHistoryAtMost)
+            .arg(ProgressStore::kHistoryAtMost - newer);
+    return prune;
+}
+
+// "n.user_id, n.content_id, ...": the history columns of a row selected as `n`.
+QString columnsOf(const QString &alias)
+{
+    QStringList columns = ProgressStore::progressRow().names();
+    for (QString &column : columns)
+        column.prepend(alias + u'.');
+    return columns.join(QStringLiteral(", "));
+}
+
 } // namespace
 
 ProgressStore::ProgressStore(StorageConnection &connection) : m_connection(connection)
@@ -311,30 +390,28 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
                                        qint64 receivedAtMs, ApplyOutcome *outcome, QString *error)
 {
     Statements &sql = statements();
-    // Once for the upsert and the history row: `choices` is encoded to JSON on the way (measured
-    // here: about as long as encoding the rest of the record), on every PUT.
+    // Bound once, to the upsert: history copies the applied row from progress (SQLite) or from
+    // the upsert's RETURNING (PostgreSQL), so the record's values are not bound twice.
     const QVariantList fields = SqlRecord::values(update);
     // The upsert's new row, if it is applied, gives the counts it keeps: no read for them.
-    QSqlQuery &upsert =
-        m_connection.dialect() == SqlRecord::Dialect::PostgreSQL ? sql.applyAll : sql.upsert;
+    const bool postgres = m_connection.dialect() == SqlRecord::Dialect::PostgreSQL;
+    QSqlQuery &upsert = postgres ? sql.applyAll : sql.upsert;
+    // PostgreSQL: the history entry before the update's (statements()).
+    if (postgres)
+        bindVideo(upsert, userId, update.contentId, 1);
     bindRecord(upsert, userId, fields, receivedAtMs);
     // Not when the video was forgotten at or after the update was observed.
     upsert.addBindValue(userId);
     upsert.addBindValue(update.contentId);
     upsert.addBindValue(update.observedAtMs);
-    if (m_connection.dialect() == SqlRecord::Dialect::PostgreSQL) {
-        // One round trip for what SQLite does below in three statements.
-        for (int i = 0; i < 2; ++i) {
-            upsert.addBindValue(userId);
-            upsert.addBindValue(update.contentId);
-        }
-    }
+    // PostgreSQL: one round trip for what SQLite does below in three statements (the prune).
+    if (postgres)
+        bindVideo(upsert, userId, update.contentId, 3);
     if (!StorageConnection::exec(upsert, error))
         return false;
     // PostgreSQL's statement returns the counts the row keeps. SQLite's does not: RETURNING cost
     // a fifth more server CPU per PUT there (measured with playmark-loadgen, 800 PUTs/s), so its
     // counts are read only when a finish changed them, and the caller has them otherwise.
-    const bool postgres = m_connection.dialect() == SqlRecord::Dialect::PostgreSQL;
     outcome->applied = postgres ? upsert.next() : upsert.numRowsAffected() > 0;
     if (outcome->applied) {
         outcome->record = update;
@@ -402,13 +479,10 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
     if (postgres)
         return true;
 
-    bindRecord(sql.history, userId, fields, receivedAtMs);
+    bindVideo(sql.history, userId, update.contentId, 2);
     if (!StorageConnection::exec(sql.history, error))
         return false;
-    sql.prune.addBindValue(userId);
-    sql.prune.addBindValue(update.contentId);
-    sql.prune.addBindValue(userId);
-    sql.prune.addBindValue(update.contentId);
+    bindVideo(sql.prune, userId, update.contentId, 3);
     if (!StorageConnection::exec(sql.prune, error))
         return false;
     sql.prune.finish();
@@ -465,32 +539,40 @@ ProgressStore::Statements &ProgressStore::statements()
             + row.updateAll()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_connection.dialect());
         const QString counts = countColumns().join(QStringLiteral(", "));
-        // History beyond the newest 64 of a video (the protocol promises at least 50).
-        const QString beyondNewest =
-            QStringLiteral("user_id = ? AND content_id = ? AND observed_at_ms < ("
-                           "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
-                           " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)");
-        if (m_connection.dialect() == SqlRecord::Dialect::PostgreSQL) {
+        // The applied row `n` goes to history with its flag, judged against the entry `p` before.
+        const QString toHistory =
+            QStringLiteral("INSERT INTO history (%1, kept) SELECT %2, %3 FROM %4 AS n LEFT JOIN "
+                           "(%5) AS p ON 1 = 1")
+                .arg(row.columns(), columnsOf(QStringLiteral("n")), keptFlag());
+        const SqlRecord::Dialect dialect = m_connection.dialect();
+        if (dialect == SqlRecord::Dialect::PostgreSQL) {
             m_statements->notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
             // Each statement is a round trip: the upsert's new row, if any, goes to history and
-            // the oldest history goes, in one. Every part sees the database as it was when the
-            // statement began, so the prune keeps 64 older entries besides the new one.
+            // history is pruned, in one. Every part sees the database as it was when the
+            // statement began: `before` is the entry the new one follows, and the prune counts
+            // the new one in without seeing it.
+            const Prune prune = pruneHistory(dialect, 1,
+                                             QStringLiteral("EXISTS (SELECT 1 FROM "
+                                                            "applied) AND"));
             m_statements->applyAll.prepare(
-                QStringLiteral("WITH applied AS (%1 RETURNING %2, %4),"
-                               " kept AS (INSERT INTO history (%2)"
-                               " SELECT %2 FROM applied),"
-                               " pruned AS (DELETE FROM history WHERE EXISTS (SELECT 1 FROM "
-                               "applied) AND %3)"
-                               " SELECT %4 FROM applied")
-                    .arg(upsert, row.columns(), beyondNewest, counts));
+                QStringLiteral("WITH before AS (%1), applied AS (%2 RETURNING %3, %4),"
+                               " written AS (%5), %6, pruned AS (%7) SELECT %4 FROM applied")
+                    .arg(entryBefore(dialect), upsert, row.columns(), counts,
+                         toHistory.arg(QStringLiteral("applied"),
+                                       QStringLiteral("SELECT * FROM "
+                                                      "before")),
+                         prune.edge, prune.remove));
         } else {
             m_statements->upsert.prepare(upsert);
             m_statements->counts.prepare(
                 QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
                     .arg(counts));
-            m_statements->history.prepare(row.insertInto(QStringLiteral("history")));
-            m_statements->prune.prepare(QStringLiteral("DELETE FROM history WHERE ")
-                                        + beyondNewest);
+            // The applied row is the one progress holds now.
+            m_statements->history.prepare(
+                toHistory.arg(QStringLiteral("progress"), entryBefore(dialect))
+                + QStringLiteral(" WHERE n.user_id = ? AND n.content_id = ?"));
+            const Prune prune = pruneHistory(dialect, 0, QString());
+            m_statements->prune.prepare(QStringLiteral("WITH %1 %2").arg(prune.edge, prune.remove));
         }
         m_statements->touch.prepare(QStringLiteral(
             "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"
