@@ -70,8 +70,8 @@ void bindVideo(QSqlQuery &query, qint64 userId, const QString &contentId, int ti
     }
 }
 
-// The history entry a video's next applied update follows: its newest (none after a forget, or
-// for the video's first). Bound to (user, video).
+// The history entry the record that stands followed: history's newest (none when the record is
+// the video's first, or its first after a forget). Bound to (user, video).
 QString entryBefore(SqlRecord::Dialect dialect)
 {
     return QStringLiteral("SELECT observed_at_ms, device_id, position_ms, state FROM history"
@@ -79,57 +79,50 @@ QString entryBefore(SqlRecord::Dialect dialect)
         .arg(SqlRecord::newestFirst(dialect));
 }
 
-// The `kept` flag of the history entry `n` written after the entry `p` (docs/protocol.md,
-// "History"; migration 6 says what the values mean): decided once, here, so that pruning never
-// reads history back. One text for both engines.
-QString keptFlag()
+// Whether the playing position moved more than kSeekMs away from where playing on from the row
+// `from` would have taken it, by the time of the row `to`: a seek, in SQL.
+QString seeked(const QString &from, const QString &to)
 {
-    return QStringLiteral(
-               "CASE WHEN p.observed_at_ms IS NULL THEN 1"
-               " WHEN abs(n.position_ms - p.position_ms - CASE WHEN p.state = 'playing' THEN"
-               " n.observed_at_ms - p.observed_at_ms ELSE 0 END) > %1 THEN 2"
-               " WHEN n.state <> 'playing' THEN 1 WHEN n.device_id <> p.device_id THEN 1"
-               " WHEN n.observed_at_ms / %2 <> p.observed_at_ms / %2 THEN 1 ELSE 0 END")
-        .arg(ProgressStore::kSeekMs)
-        .arg(ProgressStore::kPeriodicMs);
+    return QStringLiteral("abs(%2.position_ms - %1.position_ms - CASE WHEN %1.state = 'playing' "
+                          "THEN %2.observed_at_ms - %1.observed_at_ms ELSE 0 END) > %3")
+        .arg(from, to)
+        .arg(ProgressStore::kSeekMs);
 }
 
-// History's pruning after one applied update, `newer` entries newer than the ones it sees (1:
-// PostgreSQL's statement sees history as it was before its own insert; 0: SQLite's runs after
-// it). `edge` is a CTE of the two entries at the end of the newest kHistoryNewest (place 1 the
-// last one kept as it came, place 2 the one leaving them); the DELETE, after `condition`, drops
-// the leaving one unless it is kept or the place a seek jumped from, and when it stays, every
-// entry beyond kHistoryAtMost (one scan of those only then). Bound to (user, video) three times:
-// edge, the DELETE, the entries beyond.
-struct Prune
+// The `kept` flag (1: kept older than the newest kHistoryNewest) of the record `n` going to
+// history, superseded by the update `excluded`, after the entry `p` (docs/protocol.md,
+// "History"): the video's first, not playing, another device than before, the first report of
+// its minute, the landing of a seek, or the place a seek jumped from. Decided once, here, when
+// all three are at hand, so that pruning never reads history back. One text for both engines.
+QString keptFlag()
 {
-    QString edge;
-    QString remove;
-};
+    return QStringLiteral("CASE WHEN p.observed_at_ms IS NULL OR n.state <> 'playing' OR "
+                          "n.device_id <> p.device_id OR n.observed_at_ms / %1 <> "
+                          "p.observed_at_ms / %1 OR %2 OR %3 THEN 1 ELSE 0 END")
+        .arg(ProgressStore::kPeriodicMs)
+        .arg(seeked(QStringLiteral("p"), QStringLiteral("n")),
+             seeked(QStringLiteral("n"), QStringLiteral("excluded")));
+}
 
-Prune pruneHistory(SqlRecord::Dialect dialect, int newer, const QString &condition)
+// History's pruning after one applied update, after `condition`. The newest kHistoryNewest
+// applied updates are the record and the newest kHistoryNewest - 1 entries; `newer` is how many
+// entries newer than the ones the statement sees there are (1: PostgreSQL's statement sees
+// history as it was before its own insert; 0: SQLite's runs after it). It drops the entry leaving
+// the newest unless it is kept, and when that one stays, the entry beyond kHistoryAtMost (the
+// record counted in), if any: with one entry added each time, never more than one. Found on the
+// primary key's index alone (the one beyond only when there is one). Bound to (user, video) five
+// times.
+QString pruneHistory(SqlRecord::Dialect dialect, int newer, const QString &condition)
 {
-    const QString order = SqlRecord::newestFirst(dialect);
-    const QString stays =
-        QStringLiteral("EXISTS (SELECT 1 FROM edge WHERE place = 1 AND kept = 2)");
-    Prune prune;
-    prune.edge = QStringLiteral("edge AS (SELECT observed_at_ms, device_id, kept, row_number() "
-                                "OVER (%1) AS place FROM (SELECT observed_at_ms, device_id, kept "
-                                "FROM history WHERE user_id = ? AND content_id = ?%1 LIMIT 2 "
-                                "OFFSET %2) AS last)")
-                     .arg(order)
-                     .arg(ProgressStore::kHistoryNewest - 1 - newer);
-    prune.remove =
-        QStringLiteral(
-            "DELETE FROM history WHERE %1 user_id = ? AND content_id = ? AND (observed_at_ms, "
-            "device_id) IN (SELECT observed_at_ms, device_id FROM edge WHERE place = 2 AND kept = "
-            "0 AND NOT %2 UNION ALL SELECT observed_at_ms, device_id FROM (SELECT observed_at_ms, "
-            "device_id FROM history WHERE user_id = ? AND content_id = ? AND EXISTS (SELECT 1 "
-            "FROM edge WHERE place = 2 AND (kept <> 0 OR %2))%3 LIMIT %4 OFFSET %5) AS beyond)")
-            .arg(condition, stays, order)
-            .arg(ProgressStore::kHistoryAtMost)
-            .arg(ProgressStore::kHistoryAtMost - newer);
-    return prune;
+    const QString at =
+        QStringLiteral("(observed_at_ms, device_id) = (SELECT observed_at_ms, device_id FROM "
+                       "history WHERE user_id = ? AND content_id = ?%1 LIMIT 1 OFFSET %2)")
+            .arg(SqlRecord::newestFirst(dialect));
+    const QString leaving = at.arg(ProgressStore::kHistoryNewest - 1 - newer);
+    return QStringLiteral("DELETE FROM history WHERE %1 user_id = ? AND content_id = ? AND ((kept "
+                          "= 0 AND %2) OR (%3 AND NOT EXISTS (SELECT 1 FROM history WHERE "
+                          "user_id = ? AND content_id = ? AND kept = 0 AND %2)))")
+        .arg(condition, leaving, at.arg(ProgressStore::kHistoryAtMost - 1 - newer));
 }
 
 // "n.user_id, n.content_id, ...": the history columns of a row selected as `n`.
@@ -390,23 +383,31 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
                                        qint64 receivedAtMs, ApplyOutcome *outcome, QString *error)
 {
     Statements &sql = statements();
-    // Bound once, to the upsert: history copies the applied row from progress (SQLite) or from
-    // the upsert's RETURNING (PostgreSQL), so the record's values are not bound twice.
+    // Bound once, to the upsert: history gets the record it supersedes, copied from progress.
     const QVariantList fields = SqlRecord::values(update);
     // The upsert's new row, if it is applied, gives the counts it keeps: no read for them.
     const bool postgres = m_connection.dialect() == SqlRecord::Dialect::PostgreSQL;
     QSqlQuery &upsert = postgres ? sql.applyAll : sql.upsert;
-    // PostgreSQL: the history entry before the update's (statements()).
-    if (postgres)
-        bindVideo(upsert, userId, update.contentId, 1);
+    if (postgres) {
+        // The entry before the standing record, and the standing record (statements()).
+        bindVideo(upsert, userId, update.contentId, 2);
+    } else {
+        // The standing record to history first, if the upsert is going to supersede it.
+        sql.history.addBindValue(update.observedAtMs);
+        sql.history.addBindValue(update.deviceId);
+        sql.history.addBindValue(update.positionMs);
+        bindVideo(sql.history, userId, update.contentId, 2);
+        if (!StorageConnection::exec(sql.history, error))
+            return false;
+    }
     bindRecord(upsert, userId, fields, receivedAtMs);
     // Not when the video was forgotten at or after the update was observed.
     upsert.addBindValue(userId);
     upsert.addBindValue(update.contentId);
     upsert.addBindValue(update.observedAtMs);
-    // PostgreSQL: one round trip for what SQLite does below in three statements (the prune).
+    // PostgreSQL: one round trip for what SQLite does in three statements (the prune).
     if (postgres)
-        bindVideo(upsert, userId, update.contentId, 3);
+        bindVideo(upsert, userId, update.contentId, 5);
     if (!StorageConnection::exec(upsert, error))
         return false;
     // PostgreSQL's statement returns the counts the row keeps. SQLite's does not: RETURNING cost
@@ -479,10 +480,7 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
     if (postgres)
         return true;
 
-    bindVideo(sql.history, userId, update.contentId, 2);
-    if (!StorageConnection::exec(sql.history, error))
-        return false;
-    bindVideo(sql.prune, userId, update.contentId, 3);
+    bindVideo(sql.prune, userId, update.contentId, 5);
     if (!StorageConnection::exec(sql.prune, error))
         return false;
     sql.prune.finish();
@@ -539,40 +537,48 @@ ProgressStore::Statements &ProgressStore::statements()
             + row.updateAll()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_connection.dialect());
         const QString counts = countColumns().join(QStringLiteral(", "));
-        // The applied row `n` goes to history with its flag, judged against the entry `p` before.
+        // The record `n` an applied update `excluded` supersedes goes to history with its flag,
+        // judged against the entry `p` before it and the update.
         const QString toHistory =
-            QStringLiteral("INSERT INTO history (%1, kept) SELECT %2, %3 FROM %4 AS n LEFT JOIN "
-                           "(%5) AS p ON 1 = 1")
+            QStringLiteral("INSERT INTO history (%1, kept) SELECT %2, %3 FROM %4 LEFT JOIN (%5) AS "
+                           "p ON 1 = 1")
                 .arg(row.columns(), columnsOf(QStringLiteral("n")), keptFlag());
         const SqlRecord::Dialect dialect = m_connection.dialect();
         if (dialect == SqlRecord::Dialect::PostgreSQL) {
             m_statements->notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
-            // Each statement is a round trip: the upsert's new row, if any, goes to history and
-            // history is pruned, in one. Every part sees the database as it was when the
-            // statement began: `before` is the entry the new one follows, and the prune counts
-            // the new one in without seeing it.
-            const Prune prune = pruneHistory(dialect, 1,
-                                             QStringLiteral("EXISTS (SELECT 1 FROM "
-                                                            "applied) AND"));
+            // Each statement is a round trip: the record the upsert supersedes, if it applies,
+            // goes to history and history is pruned, in one. Every part sees the database as it
+            // was when the statement began: `standing` is the record before the upsert, `before`
+            // the entry it followed, and the prune counts the new entry in without seeing it.
             m_statements->applyAll.prepare(
-                QStringLiteral("WITH before AS (%1), applied AS (%2 RETURNING %3, %4),"
-                               " written AS (%5), %6, pruned AS (%7) SELECT %4 FROM applied")
-                    .arg(entryBefore(dialect), upsert, row.columns(), counts,
-                         toHistory.arg(QStringLiteral("applied"),
-                                       QStringLiteral("SELECT * FROM "
-                                                      "before")),
-                         prune.edge, prune.remove));
+                QStringLiteral(
+                    "WITH before AS (%1), standing AS (SELECT %2 FROM progress WHERE user_id = ?"
+                    " AND content_id = ?), applied AS (%3 RETURNING %4, observed_at_ms,"
+                    " position_ms), written AS (%5), pruned AS (%6) SELECT %4 FROM applied")
+                    .arg(entryBefore(dialect), row.columns(), upsert, counts,
+                         toHistory.arg(QStringLiteral("standing AS n JOIN applied AS excluded ON "
+                                                      "1 = 1"),
+                                       QStringLiteral("SELECT * FROM before")),
+                         pruneHistory(dialect, 1,
+                                      QStringLiteral("EXISTS (SELECT 1 FROM applied) AND"))));
         } else {
             m_statements->upsert.prepare(upsert);
             m_statements->counts.prepare(
                 QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
                     .arg(counts));
-            // The applied row is the one progress holds now.
+            // Before the upsert: the record that stands goes to history if the update (bound as
+            // `excluded`, as the upsert sees it) will supersede it: newer by the ordering rule
+            // and not forgotten after it was observed.
             m_statements->history.prepare(
-                toHistory.arg(QStringLiteral("progress"), entryBefore(dialect))
-                + QStringLiteral(" WHERE n.user_id = ? AND n.content_id = ?"));
-            const Prune prune = pruneHistory(dialect, 0, QString());
-            m_statements->prune.prepare(QStringLiteral("WITH %1 %2").arg(prune.edge, prune.remove));
+                toHistory.arg(QStringLiteral("(SELECT ? AS observed_at_ms, ? AS device_id, ? AS "
+                                             "position_ms) AS excluded JOIN progress AS n ON "
+                                             "n.user_id = ? AND n.content_id = ?"),
+                              entryBefore(dialect))
+                + QStringLiteral(" WHERE EXISTS (SELECT 1%1) AND NOT EXISTS (SELECT 1 FROM "
+                                 "forgotten f WHERE f.user_id = n.user_id AND f.content_id = "
+                                 "n.content_id AND f.forgotten_at_ms >= excluded.observed_at_ms)")
+                      .arg(SqlRecord::whereNewer(QStringLiteral("n"), dialect)));
+            m_statements->prune.prepare(pruneHistory(dialect, 0, QString()));
         }
         m_statements->touch.prepare(QStringLiteral(
             "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"
@@ -794,13 +800,14 @@ bool ProgressStore::history(qint64 userId, const QString &contentId, int limit,
                             QList<ProgressRecord> *records, QString *error)
 {
     m_connection.reconnectIfLost();
+    // The record that stands is the newest entry; history holds the ones it superseded.
     QSqlQuery query(m_connection.database());
     query.prepare(
-        QStringLiteral("SELECT %1 FROM history WHERE user_id = ? AND content_id = ?"
-                       "%2 LIMIT ?")
+        QStringLiteral("SELECT %1 FROM (SELECT %1 FROM progress WHERE user_id = ? AND "
+                       "content_id = ? UNION ALL SELECT %1 FROM history WHERE user_id = "
+                       "? AND content_id = ?) AS entries%2 LIMIT ?")
             .arg(progressRow().columns(), SqlRecord::newestFirst(m_connection.dialect())));
-    query.addBindValue(userId);
-    query.addBindValue(contentId);
+    bindVideo(query, userId, contentId, 2);
     query.addBindValue(limit);
     return selectRecords(query, false, records, error);
 }

@@ -642,8 +642,9 @@ void TestServerStorage::historyOfATwoHourFilm()
     QVERIFY(m_storage->progress().history(userId, QStringLiteral("film"), 200, &history, &error));
     QCOMPARE(history.size(), ProgressStore::kHistoryAtMost);
     QCOMPARE(observedTimes(history), keptByRule(viewing.updates()));
+    // The newest entry is the record itself, not a copy of it in history.
     QCOMPARE(m_database->value(QStringLiteral("SELECT COUNT(*) FROM history")).toInt(),
-             ProgressStore::kHistoryAtMost);
+             ProgressStore::kHistoryAtMost - 1);
 }
 
 // A database an older server wrote (schema 5: the newest 64 of every video, no flags) is judged
@@ -687,6 +688,10 @@ void TestServerStorage::historyOfAnOlderServerIsJudgedOnUpgrade()
     // first report of the second minute.
     QCOMPARE(observedTimes(history), keptByRule(viewing.updates()));
     QCOMPARE(history.size(), ProgressStore::kHistoryNewest + 5);
+    QCOMPARE(history.constFirst(), viewing.updates().constLast());
+    // The copy of the record history held is gone: the record is the newest entry.
+    QCOMPARE(m_database->value(QStringLiteral("SELECT COUNT(*) FROM history")).toInt(),
+             history.size() - 1);
 
     // From now on the new rule prunes it: the next report pushes out a plain one.
     viewing.report(PlaybackState::Playing);
