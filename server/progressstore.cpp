@@ -2,6 +2,7 @@
 
 #include "protocol/nextup.h"
 #include "protocol/sqlmigrator.h"
+#include "sqlitestatement.h"
 #include "storageconnection.h"
 
 #include <QHash>
@@ -67,6 +68,14 @@ void bindVideo(QSqlQuery &query, qint64 userId, const QString &contentId, int ti
     for (int i = 0; i < times; ++i) {
         query.addBindValue(userId);
         query.addBindValue(contentId);
+    }
+}
+
+void bindVideo(SqliteStatement &statement, qint64 userId, const QString &contentId, int times)
+{
+    for (int i = 0; i < times; ++i) {
+        statement.bind(userId);
+        statement.bind(contentId);
     }
 }
 
@@ -387,43 +396,56 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
     const QVariantList fields = SqlRecord::values(update);
     // The upsert's new row, if it is applied, gives the counts it keeps: no read for them.
     const bool postgres = m_connection.dialect() == SqlRecord::Dialect::PostgreSQL;
-    QSqlQuery &upsert = postgres ? sql.applyAll : sql.upsert;
     if (postgres) {
+        QSqlQuery &upsert = sql.applyAll;
         // The entry before the standing record, and the standing record (statements()).
         bindVideo(upsert, userId, update.contentId, 2);
-    } else {
-        // The standing record to history first, if the upsert is going to supersede it.
-        sql.history.addBindValue(update.observedAtMs);
-        sql.history.addBindValue(update.deviceId);
-        sql.history.addBindValue(update.positionMs);
-        bindVideo(sql.history, userId, update.contentId, 2);
-        if (!StorageConnection::exec(sql.history, error))
-            return false;
-    }
-    bindRecord(upsert, userId, fields, receivedAtMs);
-    // Not when the video was forgotten at or after the update was observed.
-    upsert.addBindValue(userId);
-    upsert.addBindValue(update.contentId);
-    upsert.addBindValue(update.observedAtMs);
-    // PostgreSQL: one round trip for what SQLite does in three statements (the prune).
-    if (postgres)
+        bindRecord(upsert, userId, fields, receivedAtMs);
+        // Not when the video was forgotten at or after the update was observed.
+        upsert.addBindValue(userId);
+        upsert.addBindValue(update.contentId);
+        upsert.addBindValue(update.observedAtMs);
+        // One round trip for what SQLite does in three statements (the prune).
         bindVideo(upsert, userId, update.contentId, 5);
-    if (!StorageConnection::exec(upsert, error))
-        return false;
-    // PostgreSQL's statement returns the counts the row keeps. SQLite's does not: RETURNING cost
-    // a fifth more server CPU per PUT there (measured with playmark-loadgen, 800 PUTs/s), so its
-    // counts are read only when a finish changed them, and the caller has them otherwise.
-    outcome->applied = postgres ? upsert.next() : upsert.numRowsAffected() > 0;
-    if (outcome->applied) {
-        outcome->record = update;
-        outcome->record.receivedAtMs = receivedAtMs;
-        outcome->countsKnown = postgres;
-        if (postgres) {
+        if (!StorageConnection::exec(upsert, error))
+            return false;
+        // It returns the counts the row keeps.
+        outcome->applied = upsert.next();
+        if (outcome->applied) {
+            outcome->record = update;
+            outcome->record.receivedAtMs = receivedAtMs;
             outcome->record.playCount = upsert.value(0).toInt();
             outcome->record.lastFinishedMs = upsert.value(1).toLongLong();
         }
+        upsert.finish();
+    } else {
+        // The standing record to history first, if the upsert is going to supersede it.
+        sql.history.bind(update.observedAtMs);
+        sql.history.bind(update.deviceId);
+        sql.history.bind(update.positionMs);
+        bindVideo(sql.history, userId, update.contentId, 2);
+        if (!sql.history.run(nullptr, error))
+            return false;
+        sql.upsert.bind(userId);
+        for (const QVariant &value : fields)
+            sql.upsert.bind(value);
+        sql.upsert.bind(receivedAtMs);
+        sql.upsert.bind(userId);
+        sql.upsert.bind(update.contentId);
+        sql.upsert.bind(update.observedAtMs);
+        int changes = 0;
+        if (!sql.upsert.run(&changes, error))
+            return false;
+        // SQLite's upsert does not return the counts: RETURNING cost a fifth more server CPU per
+        // PUT there (measured with playmark-loadgen, 800 PUTs/s), so they are read only when a
+        // finish changed them, and the caller has them otherwise.
+        outcome->applied = changes > 0;
+        if (outcome->applied) {
+            outcome->record = update;
+            outcome->record.receivedAtMs = receivedAtMs;
+            outcome->countsKnown = false;
+        }
     }
-    upsert.finish();
 
     if (!outcome->applied) {
         std::optional<ProgressRecord> standing;
@@ -481,10 +503,7 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
         return true;
 
     bindVideo(sql.prune, userId, update.contentId, 5);
-    if (!StorageConnection::exec(sql.prune, error))
-        return false;
-    sql.prune.finish();
-    return true;
+    return sql.prune.run(nullptr, error);
 }
 
 bool ProgressStore::recordFinish(qint64 userId, const ProgressRecord &update, bool *isNew,
@@ -562,14 +581,18 @@ ProgressStore::Statements &ProgressStore::statements()
                          pruneHistory(dialect, 1,
                                       QStringLiteral("EXISTS (SELECT 1 FROM applied) AND"))));
         } else {
-            m_statements->upsert.prepare(upsert);
+            // The hot path's three through SQLite's API (SqliteStatement), the rest through Qt's.
+            sqlite3 *handle = SqliteStatement::handleOf(m_connection.database());
+            QString failed;
+            if (!m_statements->upsert.prepare(handle, upsert, &failed))
+                qCWarning(lcStorage).noquote() << failed;
             m_statements->counts.prepare(
                 QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
                     .arg(counts));
             // Before the upsert: the record that stands goes to history if the update (bound as
             // `excluded`, as the upsert sees it) will supersede it: newer by the ordering rule
             // and not forgotten after it was observed.
-            m_statements->history.prepare(
+            const QString history =
                 toHistory.arg(QStringLiteral("(SELECT ? AS observed_at_ms, ? AS device_id, ? AS "
                                              "position_ms) AS excluded JOIN progress AS n ON "
                                              "n.user_id = ? AND n.content_id = ?"),
@@ -577,8 +600,11 @@ ProgressStore::Statements &ProgressStore::statements()
                 + QStringLiteral(" WHERE EXISTS (SELECT 1%1) AND NOT EXISTS (SELECT 1 FROM "
                                  "forgotten f WHERE f.user_id = n.user_id AND f.content_id = "
                                  "n.content_id AND f.forgotten_at_ms >= excluded.observed_at_ms)")
-                      .arg(SqlRecord::whereNewer(QStringLiteral("n"), dialect)));
-            m_statements->prune.prepare(pruneHistory(dialect, 0, QString()));
+                      .arg(SqlRecord::whereNewer(QStringLiteral("n"), dialect));
+            if (!m_statements->history.prepare(handle, history, &failed)
+                || !m_statements->prune.prepare(handle, pruneHistory(dialect, 0, QString()),
+                                                &failed))
+                qCWarning(lcStorage).noquote() << failed;
         }
         m_statements->touch.prepare(QStringLiteral(
             "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"

@@ -4,6 +4,7 @@
 #include "devicetouch.h"
 #include "protocol/progressrecord.h"
 #include "protocol/sqlrecord.h"
+#include "sqlitestatement.h"
 
 #include <QByteArray>
 #include <QList>
@@ -156,10 +157,7 @@ private:
     struct Statements
     {
         explicit Statements(const QSqlDatabase &db)
-            : upsert(db),
-              history(db),
-              prune(db),
-              select(db),
+            : select(db),
               applyAll(db),
               notify(db),
               finish(db),
@@ -169,9 +167,10 @@ private:
               touch(db)
         {
         }
-        QSqlQuery upsert;
-        QSqlQuery history;
-        QSqlQuery prune;
+        // SQLite: prepared through its own API (SqliteStatement: no per-value cost of Qt SQL's).
+        SqliteStatement upsert;
+        SqliteStatement history;
+        SqliteStatement prune;
         QSqlQuery select;
         // PostgreSQL: upsert, history and prune in one statement, one round trip.
         // (SQLite: history writes the applied row with its `kept` flag; prune drops the entry
