@@ -1,7 +1,7 @@
 -- bench/scale-fill.sql: fills a database made by `playmark-server user add` (so the schema is the
--- server's own, migrations included) with @records progress records of user @user_id, each with
--- the one history row the server writes when it applies an update, as if every record had been
--- PUT once. bench/run sets the parameters:
+-- server's own, migrations included) with @records progress records of user @user_id, exactly as
+-- if every record had been PUT once: since schema 6 one applied update leaves its record alone
+-- (history holds only records a newer update superseded). bench/run sets the parameters:
 --   sqlite3 DB -cmd ".parameter set @records 1000000" -cmd ".parameter set @user_id 1" \
 --              -cmd ".parameter set @now_ms $(date +%s%3N)" < bench/scale-fill.sql
 --
@@ -37,14 +37,13 @@ SELECT @user_id, content_id,
        @now_ms - (@records - i) * 500 + 12
 FROM fill ORDER BY i;
 
--- What ProgressStore writes to history for an applied update: the same record.
-INSERT INTO history (user_id, content_id, position_ms, duration_ms, device_id, device_name,
-                     observed_at_ms, state, title, show_id, episode_id, choices, watched,
-                      finished_at_ms, received_at_ms)
-SELECT user_id, content_id, position_ms, duration_ms, device_id, device_name,
-       observed_at_ms, state, title, show_id, episode_id, choices, watched, finished_at_ms,
-       received_at_ms
-FROM progress WHERE user_id = @user_id ORDER BY rowid;
+-- An `ended` report is a finish: the server keeps it in plays and counts it in the record.
+INSERT INTO plays (user_id, content_id, finished_at_ms, device_id, reported_at_ms)
+SELECT user_id, content_id, observed_at_ms, device_id, observed_at_ms
+FROM progress WHERE user_id = @user_id AND state = 'ended';
+UPDATE progress SET play_count = 1, last_finished_ms = observed_at_ms
+WHERE user_id = @user_id AND state = 'ended';
+
 COMMIT;
 
 DROP TABLE fill;

@@ -2,6 +2,7 @@
 
 #include "protocol/nextup.h"
 #include "protocol/sqlmigrator.h"
+#include "sqlitestatement.h"
 #include "storageconnection.h"
 
 #include <QHash>
@@ -60,6 +61,86 @@ qint64 finishedAt(const ProgressRecord &update)
 void bindRecord(QSqlQuery &query, qint64 userId, const QVariantList &fields, qint64 receivedAtMs)
 {
     ProgressStore::progressRow().bind(query, {userId}, fields, {receivedAtMs});
+}
+
+void bindVideo(QSqlQuery &query, qint64 userId, const QString &contentId, int times)
+{
+    for (int i = 0; i < times; ++i) {
+        query.addBindValue(userId);
+        query.addBindValue(contentId);
+    }
+}
+
+void bindVideo(SqliteStatement &statement, qint64 userId, const QString &contentId, int times)
+{
+    for (int i = 0; i < times; ++i) {
+        statement.bind(userId);
+        statement.bind(contentId);
+    }
+}
+
+// The history entry the record that stands followed: history's newest (none when the record is
+// the video's first, or its first after a forget). Bound to (user, video).
+QString entryBefore(SqlRecord::Dialect dialect)
+{
+    return QStringLiteral("SELECT observed_at_ms, device_id, position_ms, state FROM history"
+                          " WHERE user_id = ? AND content_id = ?%1 LIMIT 1")
+        .arg(SqlRecord::newestFirst(dialect));
+}
+
+// Whether the playing position moved more than kSeekMs away from where playing on from the row
+// `from` would have taken it, by the time of the row `to`: a seek, in SQL.
+QString seeked(const QString &from, const QString &to)
+{
+    return QStringLiteral("abs(%2.position_ms - %1.position_ms - CASE WHEN %1.state = 'playing' "
+                          "THEN %2.observed_at_ms - %1.observed_at_ms ELSE 0 END) > %3")
+        .arg(from, to)
+        .arg(ProgressStore::kSeekMs);
+}
+
+// The `kept` flag (1: kept older than the newest kHistoryNewest) of the record `n` going to
+// history, superseded by the update `excluded`, after the entry `p` (docs/protocol.md,
+// "History"): the video's first, not playing, another device than before, the first report of
+// its minute, the landing of a seek, or the place a seek jumped from. Decided once, here, when
+// all three are at hand, so that pruning never reads history back. One text for both engines.
+QString keptFlag()
+{
+    return QStringLiteral("CASE WHEN p.observed_at_ms IS NULL OR n.state <> 'playing' OR "
+                          "n.device_id <> p.device_id OR n.observed_at_ms / %1 <> "
+                          "p.observed_at_ms / %1 OR %2 OR %3 THEN 1 ELSE 0 END")
+        .arg(ProgressStore::kPeriodicMs)
+        .arg(seeked(QStringLiteral("p"), QStringLiteral("n")),
+             seeked(QStringLiteral("n"), QStringLiteral("excluded")));
+}
+
+// History's pruning after one applied update, after `condition`. The newest kHistoryNewest
+// applied updates are the record and the newest kHistoryNewest - 1 entries; `newer` is how many
+// entries newer than the ones the statement sees there are (1: PostgreSQL's statement sees
+// history as it was before its own insert; 0: SQLite's runs after it). It drops the entry leaving
+// the newest unless it is kept, and when that one stays, the entry beyond kHistoryAtMost (the
+// record counted in), if any: with one entry added each time, never more than one. Found on the
+// primary key's index alone (the one beyond only when there is one). Bound to (user, video) five
+// times.
+QString pruneHistory(SqlRecord::Dialect dialect, int newer, const QString &condition)
+{
+    const QString at =
+        QStringLiteral("(observed_at_ms, device_id) = (SELECT observed_at_ms, device_id FROM "
+                       "history WHERE user_id = ? AND content_id = ?%1 LIMIT 1 OFFSET %2)")
+            .arg(SqlRecord::newestFirst(dialect));
+    const QString leaving = at.arg(ProgressStore::kHistoryNewest - 1 - newer);
+    return QStringLiteral("DELETE FROM history WHERE %1 user_id = ? AND content_id = ? AND ((kept "
+                          "= 0 AND %2) OR (%3 AND NOT EXISTS (SELECT 1 FROM history WHERE "
+                          "user_id = ? AND content_id = ? AND kept = 0 AND %2)))")
+        .arg(condition, leaving, at.arg(ProgressStore::kHistoryAtMost - 1 - newer));
+}
+
+// "n.user_id, n.content_id, ...": the history columns of a row selected as `n`.
+QString columnsOf(const QString &alias)
+{
+    QStringList columns = ProgressStore::progressRow().names();
+    for (QString &column : columns)
+        column.prepend(alias + u'.');
+    return columns.join(QStringLiteral(", "));
 }
 
 } // namespace
@@ -311,41 +392,60 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
                                        qint64 receivedAtMs, ApplyOutcome *outcome, QString *error)
 {
     Statements &sql = statements();
-    // Once for the upsert and the history row: `choices` is encoded to JSON on the way (measured
-    // here: about as long as encoding the rest of the record), on every PUT.
+    // Bound once, to the upsert: history gets the record it supersedes, copied from progress.
     const QVariantList fields = SqlRecord::values(update);
     // The upsert's new row, if it is applied, gives the counts it keeps: no read for them.
-    QSqlQuery &upsert =
-        m_connection.dialect() == SqlRecord::Dialect::PostgreSQL ? sql.applyAll : sql.upsert;
-    bindRecord(upsert, userId, fields, receivedAtMs);
-    // Not when the video was forgotten at or after the update was observed.
-    upsert.addBindValue(userId);
-    upsert.addBindValue(update.contentId);
-    upsert.addBindValue(update.observedAtMs);
-    if (m_connection.dialect() == SqlRecord::Dialect::PostgreSQL) {
-        // One round trip for what SQLite does below in three statements.
-        for (int i = 0; i < 2; ++i) {
-            upsert.addBindValue(userId);
-            upsert.addBindValue(update.contentId);
-        }
-    }
-    if (!StorageConnection::exec(upsert, error))
-        return false;
-    // PostgreSQL's statement returns the counts the row keeps. SQLite's does not: RETURNING cost
-    // a fifth more server CPU per PUT there (measured with playmark-loadgen, 800 PUTs/s), so its
-    // counts are read only when a finish changed them, and the caller has them otherwise.
     const bool postgres = m_connection.dialect() == SqlRecord::Dialect::PostgreSQL;
-    outcome->applied = postgres ? upsert.next() : upsert.numRowsAffected() > 0;
-    if (outcome->applied) {
-        outcome->record = update;
-        outcome->record.receivedAtMs = receivedAtMs;
-        outcome->countsKnown = postgres;
-        if (postgres) {
+    if (postgres) {
+        QSqlQuery &upsert = sql.applyAll;
+        // The entry before the standing record, and the standing record (statements()).
+        bindVideo(upsert, userId, update.contentId, 2);
+        bindRecord(upsert, userId, fields, receivedAtMs);
+        // Not when the video was forgotten at or after the update was observed.
+        upsert.addBindValue(userId);
+        upsert.addBindValue(update.contentId);
+        upsert.addBindValue(update.observedAtMs);
+        // One round trip for what SQLite does in three statements (the prune).
+        bindVideo(upsert, userId, update.contentId, 5);
+        if (!StorageConnection::exec(upsert, error))
+            return false;
+        // It returns the counts the row keeps.
+        outcome->applied = upsert.next();
+        if (outcome->applied) {
+            outcome->record = update;
+            outcome->record.receivedAtMs = receivedAtMs;
             outcome->record.playCount = upsert.value(0).toInt();
             outcome->record.lastFinishedMs = upsert.value(1).toLongLong();
         }
+        upsert.finish();
+    } else {
+        // The standing record to history first, if the upsert is going to supersede it.
+        sql.history.bind(update.observedAtMs);
+        sql.history.bind(update.deviceId);
+        sql.history.bind(update.positionMs);
+        bindVideo(sql.history, userId, update.contentId, 2);
+        if (!sql.history.run(nullptr, error))
+            return false;
+        sql.upsert.bind(userId);
+        for (const QVariant &value : fields)
+            sql.upsert.bind(value);
+        sql.upsert.bind(receivedAtMs);
+        sql.upsert.bind(userId);
+        sql.upsert.bind(update.contentId);
+        sql.upsert.bind(update.observedAtMs);
+        int changes = 0;
+        if (!sql.upsert.run(&changes, error))
+            return false;
+        // SQLite's upsert does not return the counts: RETURNING cost a fifth more server CPU per
+        // PUT there (measured with playmark-loadgen, 800 PUTs/s), so they are read only when a
+        // finish changed them, and the caller has them otherwise.
+        outcome->applied = changes > 0;
+        if (outcome->applied) {
+            outcome->record = update;
+            outcome->record.receivedAtMs = receivedAtMs;
+            outcome->countsKnown = false;
+        }
     }
-    upsert.finish();
 
     if (!outcome->applied) {
         std::optional<ProgressRecord> standing;
@@ -402,17 +502,8 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
     if (postgres)
         return true;
 
-    bindRecord(sql.history, userId, fields, receivedAtMs);
-    if (!StorageConnection::exec(sql.history, error))
-        return false;
-    sql.prune.addBindValue(userId);
-    sql.prune.addBindValue(update.contentId);
-    sql.prune.addBindValue(userId);
-    sql.prune.addBindValue(update.contentId);
-    if (!StorageConnection::exec(sql.prune, error))
-        return false;
-    sql.prune.finish();
-    return true;
+    bindVideo(sql.prune, userId, update.contentId, 5);
+    return sql.prune.run(nullptr, error);
 }
 
 bool ProgressStore::recordFinish(qint64 userId, const ProgressRecord &update, bool *isNew,
@@ -465,32 +556,55 @@ ProgressStore::Statements &ProgressStore::statements()
             + row.updateAll()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_connection.dialect());
         const QString counts = countColumns().join(QStringLiteral(", "));
-        // History beyond the newest 64 of a video (the protocol promises at least 50).
-        const QString beyondNewest =
-            QStringLiteral("user_id = ? AND content_id = ? AND observed_at_ms < ("
-                           "SELECT observed_at_ms FROM history WHERE user_id = ? AND content_id = ?"
-                           " ORDER BY observed_at_ms DESC LIMIT 1 OFFSET 63)");
-        if (m_connection.dialect() == SqlRecord::Dialect::PostgreSQL) {
+        // The record `n` an applied update `excluded` supersedes goes to history with its flag,
+        // judged against the entry `p` before it and the update.
+        const QString toHistory =
+            QStringLiteral("INSERT INTO history (%1, kept) SELECT %2, %3 FROM %4 LEFT JOIN (%5) AS "
+                           "p ON 1 = 1")
+                .arg(row.columns(), columnsOf(QStringLiteral("n")), keptFlag());
+        const SqlRecord::Dialect dialect = m_connection.dialect();
+        if (dialect == SqlRecord::Dialect::PostgreSQL) {
             m_statements->notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
-            // Each statement is a round trip: the upsert's new row, if any, goes to history and
-            // the oldest history goes, in one. Every part sees the database as it was when the
-            // statement began, so the prune keeps 64 older entries besides the new one.
+            // Each statement is a round trip: the record the upsert supersedes, if it applies,
+            // goes to history and history is pruned, in one. Every part sees the database as it
+            // was when the statement began: `standing` is the record before the upsert, `before`
+            // the entry it followed, and the prune counts the new entry in without seeing it.
             m_statements->applyAll.prepare(
-                QStringLiteral("WITH applied AS (%1 RETURNING %2, %4),"
-                               " kept AS (INSERT INTO history (%2)"
-                               " SELECT %2 FROM applied),"
-                               " pruned AS (DELETE FROM history WHERE EXISTS (SELECT 1 FROM "
-                               "applied) AND %3)"
-                               " SELECT %4 FROM applied")
-                    .arg(upsert, row.columns(), beyondNewest, counts));
+                QStringLiteral(
+                    "WITH before AS (%1), standing AS (SELECT %2 FROM progress WHERE user_id = ?"
+                    " AND content_id = ?), applied AS (%3 RETURNING %4, observed_at_ms,"
+                    " position_ms), written AS (%5), pruned AS (%6) SELECT %4 FROM applied")
+                    .arg(entryBefore(dialect), row.columns(), upsert, counts,
+                         toHistory.arg(QStringLiteral("standing AS n JOIN applied AS excluded ON "
+                                                      "1 = 1"),
+                                       QStringLiteral("SELECT * FROM before")),
+                         pruneHistory(dialect, 1,
+                                      QStringLiteral("EXISTS (SELECT 1 FROM applied) AND"))));
         } else {
-            m_statements->upsert.prepare(upsert);
+            // The hot path's three through SQLite's API (SqliteStatement), the rest through Qt's.
+            sqlite3 *handle = SqliteStatement::handleOf(m_connection.database());
+            QString failed;
+            if (!m_statements->upsert.prepare(handle, upsert, &failed))
+                qCWarning(lcStorage).noquote() << failed;
             m_statements->counts.prepare(
                 QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
                     .arg(counts));
-            m_statements->history.prepare(row.insertInto(QStringLiteral("history")));
-            m_statements->prune.prepare(QStringLiteral("DELETE FROM history WHERE ")
-                                        + beyondNewest);
+            // Before the upsert: the record that stands goes to history if the update (bound as
+            // `excluded`, as the upsert sees it) will supersede it: newer by the ordering rule
+            // and not forgotten after it was observed.
+            const QString history =
+                toHistory.arg(QStringLiteral("(SELECT ? AS observed_at_ms, ? AS device_id, ? AS "
+                                             "position_ms) AS excluded JOIN progress AS n ON "
+                                             "n.user_id = ? AND n.content_id = ?"),
+                              entryBefore(dialect))
+                + QStringLiteral(" WHERE EXISTS (SELECT 1%1) AND NOT EXISTS (SELECT 1 FROM "
+                                 "forgotten f WHERE f.user_id = n.user_id AND f.content_id = "
+                                 "n.content_id AND f.forgotten_at_ms >= excluded.observed_at_ms)")
+                      .arg(SqlRecord::whereNewer(QStringLiteral("n"), dialect));
+            if (!m_statements->history.prepare(handle, history, &failed)
+                || !m_statements->prune.prepare(handle, pruneHistory(dialect, 0, QString()),
+                                                &failed))
+                qCWarning(lcStorage).noquote() << failed;
         }
         m_statements->touch.prepare(QStringLiteral(
             "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"
@@ -712,13 +826,14 @@ bool ProgressStore::history(qint64 userId, const QString &contentId, int limit,
                             QList<ProgressRecord> *records, QString *error)
 {
     m_connection.reconnectIfLost();
+    // The record that stands is the newest entry; history holds the ones it superseded.
     QSqlQuery query(m_connection.database());
     query.prepare(
-        QStringLiteral("SELECT %1 FROM history WHERE user_id = ? AND content_id = ?"
-                       "%2 LIMIT ?")
+        QStringLiteral("SELECT %1 FROM (SELECT %1 FROM progress WHERE user_id = ? AND "
+                       "content_id = ? UNION ALL SELECT %1 FROM history WHERE user_id = "
+                       "? AND content_id = ?) AS entries%2 LIMIT ?")
             .arg(progressRow().columns(), SqlRecord::newestFirst(m_connection.dialect())));
-    query.addBindValue(userId);
-    query.addBindValue(contentId);
+    bindVideo(query, userId, contentId, 2);
     query.addBindValue(limit);
     return selectRecords(query, false, records, error);
 }

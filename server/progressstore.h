@@ -4,6 +4,7 @@
 #include "devicetouch.h"
 #include "protocol/progressrecord.h"
 #include "protocol/sqlrecord.h"
+#include "sqlitestatement.h"
 
 #include <QByteArray>
 #include <QList>
@@ -89,6 +90,15 @@ public:
     static QStringList countColumns();
     // Forgets older than this are dropped (docs/protocol.md: 90 days).
     static constexpr qint64 kKeepForgottenMs = 90LL * 24 * 60 * 60 * 1000;
+    // History (docs/protocol.md, "History"): the newest kHistoryNewest applied updates of a video
+    // as they came; older, only the entries a person would jump back to, at most
+    // kHistoryAtMost entries in all. A position further than kSeekMs from where playing since
+    // the update before explains is a seek; of the plain `playing` reports, the first of each
+    // kPeriodicMs (of observed_at_ms) is kept.
+    static constexpr int kHistoryNewest = 50;
+    static constexpr int kHistoryAtMost = 150;
+    static constexpr qint64 kSeekMs = 10000;
+    static constexpr qint64 kPeriodicMs = 60000;
 
     // PostgreSQL: every group's committed changes are also sent on this NOTIFY channel, as
     // `encode` makes them, in its transaction, so other servers hear of them in commit order.
@@ -147,10 +157,7 @@ private:
     struct Statements
     {
         explicit Statements(const QSqlDatabase &db)
-            : upsert(db),
-              history(db),
-              prune(db),
-              select(db),
+            : select(db),
               applyAll(db),
               notify(db),
               finish(db),
@@ -160,11 +167,15 @@ private:
               touch(db)
         {
         }
-        QSqlQuery upsert;
-        QSqlQuery history;
-        QSqlQuery prune;
+        // SQLite: prepared through its own API (SqliteStatement: no per-value cost of Qt SQL's).
+        SqliteStatement upsert;
+        SqliteStatement history;
+        SqliteStatement prune;
         QSqlQuery select;
         // PostgreSQL: upsert, history and prune in one statement, one round trip.
+        // (SQLite: history writes the applied row with its `kept` flag; prune drops the entry
+        // leaving the newest kHistoryNewest if it is not kept, and the oldest beyond
+        // kHistoryAtMost.)
         QSqlQuery applyAll;
         QSqlQuery notify;
         // Only for updates that count the video as watched: the finish, kept once, and the

@@ -227,17 +227,22 @@ public:
         return ok;
     }
 
-    // PostgreSQL: this (empty) database as the released server (17b723a, schema 2) would have
-    // it, with the rows of its SQLite file `release` (tests/data/server-release-17b723a.sqlite or
-    // a copy): its migrations 1 and 2 from the source tree at `sourceDir`, then the rows.
-    bool loadRelease(const QString &release, const QString &sourceDir)
+    // PostgreSQL: this (empty) database as a released server would have it, with the rows of its
+    // SQLite file `release` (a copy of one in tests/data): the release's migrations (by default
+    // 17b723a's, schema 2) from the source tree at `sourceDir`, then the rows of `tables`.
+    bool loadRelease(const QString &release, const QString &sourceDir,
+                     const QStringList &migrations = {QStringLiteral("0001_initial.sql"),
+                                                      QStringLiteral("0002_choices.sql")},
+                     const QStringList &tables = {QStringLiteral("users"), QStringLiteral("tokens"),
+                                                  QStringLiteral("progress"),
+                                                  QStringLiteral("history")})
     {
-        const QString migrations = sourceDir + QStringLiteral("/server/migrations/");
-        return runMigration(raw(), migrations + QStringLiteral("0001_initial.sql"), 1)
-            && runMigration(raw(), migrations + QStringLiteral("0002_choices.sql"), 2)
-            && copyRows(release, raw(),
-                        {QStringLiteral("users"), QStringLiteral("tokens"),
-                         QStringLiteral("progress"), QStringLiteral("history")});
+        const QString folder = sourceDir + QStringLiteral("/server/migrations/");
+        for (const QString &migration : migrations) {
+            if (!runMigration(raw(), folder + migration, migration.section(u'_', 0, 0).toInt()))
+                return false;
+        }
+        return copyRows(release, raw(), tables);
     }
 
 private:

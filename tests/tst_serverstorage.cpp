@@ -34,6 +34,8 @@ namespace {
 
 // Far enough from any real clock that nothing here depends on the time of day.
 constexpr qint64 kBase = 1700000000000;
+// The first minute after it: reports every 5 s from here make every 12th the first of its minute.
+constexpr qint64 kOnAMinute = (kBase / 60000 + 1) * 60000;
 
 ProgressRecord makeRecord(const QString &contentId, qint64 positionMs, const QString &deviceId,
                           qint64 observedAtMs, PlaybackState state = PlaybackState::Playing)
@@ -55,6 +57,74 @@ QStringList sortedTables(const QSqlDatabase &db)
     tables.sort();
     return tables;
 }
+
+// docs/protocol.md's history rule written out plainly, for `updates` all applied in this order:
+// the observed_at_ms of the entries history keeps, newest first.
+QList<qint64> keptByRule(const QList<ProgressRecord> &updates)
+{
+    const qsizetype count = updates.size();
+    QList<bool> kept(count, false);
+    for (qsizetype i = 0; i < count; ++i) {
+        const ProgressRecord &update = updates.at(i);
+        if (i == 0 || i >= count - ProgressStore::kHistoryNewest) {
+            kept[i] = true;
+            continue;
+        }
+        const ProgressRecord &before = updates.at(i - 1);
+        const qint64 played =
+            before.state == PlaybackState::Playing ? update.observedAtMs - before.observedAtMs : 0;
+        if (qAbs(update.positionMs - before.positionMs - played) > ProgressStore::kSeekMs) {
+            kept[i] = true; // where it landed
+            kept[i - 1] = true; // where it jumped from
+        }
+        if (update.state != PlaybackState::Playing || update.deviceId != before.deviceId
+            || update.observedAtMs / ProgressStore::kPeriodicMs
+                != before.observedAtMs / ProgressStore::kPeriodicMs)
+            kept[i] = true;
+    }
+    QList<qint64> observed;
+    for (qsizetype i = count - 1; i >= 0 && observed.size() < ProgressStore::kHistoryAtMost; --i) {
+        if (kept.at(i))
+            observed.append(updates.at(i).observedAtMs);
+    }
+    return observed;
+}
+
+QList<qint64> observedTimes(const QList<ProgressRecord> &records)
+{
+    QList<qint64> observed;
+    for (const ProgressRecord &record : records)
+        observed.append(record.observedAtMs);
+    return observed;
+}
+
+// A viewing as a player reports it: every 5 s, the position moving on while playing.
+class Viewing
+{
+public:
+    Viewing(const QString &contentId, qint64 startMs) : m_contentId(contentId), m_atMs(startMs) { }
+
+    // The next report, `seekMs` away from where playing took it.
+    void report(PlaybackState state, const QString &deviceId = QStringLiteral("tv"),
+                qint64 seekMs = 0)
+    {
+        if (!m_updates.isEmpty()) {
+            m_atMs += 5000;
+            if (m_updates.constLast().state == PlaybackState::Playing)
+                m_positionMs += 5000;
+        }
+        m_positionMs += seekMs;
+        m_updates.append(makeRecord(m_contentId, m_positionMs, deviceId, m_atMs, state));
+        m_updates.last().receivedAtMs = m_atMs + 3; // as applyAll() has it received
+    }
+    const QList<ProgressRecord> &updates() const { return m_updates; }
+
+private:
+    QString m_contentId;
+    qint64 m_atMs;
+    qint64 m_positionMs = 600000;
+    QList<ProgressRecord> m_updates;
+};
 
 QByteArray readAll(const QString &path)
 {
@@ -83,6 +153,9 @@ private Q_SLOTS:
     void orderingRule();
     void everyOrderEndsInTheSameState();
     void historyNewestFirstAndPruned();
+    void historyKeepsThePlacesToGoBackTo();
+    void historyOfATwoHourFilm();
+    void historyOfAnOlderServerIsJudgedOnUpgrade();
     void removeDeletesRecordAndHistory();
     void batchReturnsCommittedChanges();
     void continueWatching();
@@ -94,6 +167,8 @@ private Q_SLOTS:
 private:
     QString databasePath() const { return m_database->location(); }
     qint64 newUser(const QString &name);
+    // Applies `updates` of one user in groups (one commit each); all must be applied.
+    bool applyAll(qint64 userId, const QList<ProgressRecord> &updates);
 
     std::unique_ptr<TestDatabase> m_database;
     std::unique_ptr<ServerStorage> m_storage;
@@ -137,6 +212,34 @@ qint64 TestServerStorage::newUser(const QString &name)
     if (!m_storage->users().userForToken(token, &userId, &error))
         qWarning() << "userForToken failed:" << error;
     return userId;
+}
+
+bool TestServerStorage::applyAll(qint64 userId, const QList<ProgressRecord> &updates)
+{
+    constexpr qsizetype kGroup = 100;
+    for (qsizetype first = 0; first < updates.size(); first += kGroup) {
+        QList<WriteOp> ops;
+        for (const ProgressRecord &update : updates.mid(first, kGroup)) {
+            WriteOp op;
+            op.userId = userId;
+            op.update = update;
+            op.receivedAtMs = update.receivedAtMs;
+            ops.append(op);
+        }
+        QList<ApplyOutcome> outcomes;
+        QString error;
+        if (!m_storage->progress().applyBatch(ops, &outcomes, &error)) {
+            qWarning() << "applyBatch failed:" << error;
+            return false;
+        }
+        for (const ApplyOutcome &outcome : std::as_const(outcomes)) {
+            if (!outcome.applied) {
+                qWarning() << "an update was not applied";
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 void TestServerStorage::freshDatabaseIsMigrated()
@@ -460,16 +563,18 @@ void TestServerStorage::historyNewestFirstAndPruned()
         QVERIFY(!outcome.applied);
     }
 
+    // Reports 1 ms apart from one device, all playing on: the newest 50 as they came, and of the
+    // older, only the first report of the minute (the video's first).
     QList<ProgressRecord> history;
     QVERIFY(m_storage->progress().history(userId, id, 1000, &history, &error));
-    QVERIFY2(history.size() >= 50, qPrintable(QString::number(history.size())));
-    QVERIFY2(history.size() < kUpdates, qPrintable(QString::number(history.size())));
-    for (int i = 0; i < history.size(); ++i) {
+    QCOMPARE(history.size(), ProgressStore::kHistoryNewest + 1);
+    for (int i = 0; i < ProgressStore::kHistoryNewest; ++i) {
         const int update = kUpdates - 1 - i;
         QCOMPARE(history.at(i).observedAtMs, kBase + update);
         QCOMPARE(history.at(i).positionMs, update * 1000);
         QCOMPARE(history.at(i).deviceId, QStringLiteral("tv"));
     }
+    QCOMPARE(history.constLast().observedAtMs, kBase);
 
     QVERIFY(m_storage->progress().history(userId, id, 10, &history, &error));
     QCOMPARE(history.size(), 10);
@@ -478,6 +583,121 @@ void TestServerStorage::historyNewestFirstAndPruned()
 
     QVERIFY(m_storage->progress().history(userId, QStringLiteral("other"), 10, &history, &error));
     QVERIFY(history.isEmpty());
+}
+
+// Older than the newest 50, history keeps every pause, stop and end, every change of device, both
+// sides of every seek and the first periodic report of each minute (docs/protocol.md, "History").
+void TestServerStorage::historyKeepsThePlacesToGoBackTo()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+    Viewing viewing(QStringLiteral("film"), kOnAMinute);
+    for (int i = 0; i < 200; ++i) {
+        if (i == 30 || i == 100)
+            viewing.report(PlaybackState::Paused, QStringLiteral("tv"), i == 100 ? -120000 : 0);
+        else if (i == 60)
+            viewing.report(PlaybackState::Playing, QStringLiteral("tv"), 300000);
+        else if (i == 130)
+            viewing.report(PlaybackState::Playing, QStringLiteral("phone"), 8000); // no seek
+        else
+            viewing.report(PlaybackState::Playing,
+                           i > 130 ? QStringLiteral("phone") : QStringLiteral("tv"));
+    }
+    QVERIFY(applyAll(userId, viewing.updates()));
+
+    QList<ProgressRecord> history;
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("film"), 200, &history, &error));
+    const QList<qint64> kept = observedTimes(history);
+    QCOMPARE(kept, keptByRule(viewing.updates()));
+    const auto has = [&](int update) {
+        return kept.contains(kOnAMinute + update * 5000);
+    };
+    QVERIFY(has(30)); // paused
+    QVERIFY(has(59) && has(60)); // a seek forward while playing: both sides
+    QVERIFY(has(99) && has(100)); // a seek back while paused
+    QVERIFY(has(130)); // another device
+    QVERIFY(!has(129)); // 8 s off is no seek...
+    QVERIFY(has(132) && !has(131)); // ...and the minute's first report is kept, not the others
+    QVERIFY(kept.size() < 100);
+    // The newest 50 as they came.
+    for (int i = 0; i < ProgressStore::kHistoryNewest; ++i)
+        QCOMPARE(history.at(i), viewing.updates().at(199 - i));
+}
+
+// 1440 reports every 5 s (two hours) with a pause every 20 minutes: at most 150 entries.
+void TestServerStorage::historyOfATwoHourFilm()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+    Viewing viewing(QStringLiteral("film"), kBase);
+    for (int i = 0; i < 1440; ++i)
+        viewing.report(i % 240 == 239 ? PlaybackState::Paused : PlaybackState::Playing);
+    QVERIFY(applyAll(userId, viewing.updates()));
+
+    QList<ProgressRecord> history;
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("film"), 200, &history, &error));
+    QCOMPARE(history.size(), ProgressStore::kHistoryAtMost);
+    QCOMPARE(observedTimes(history), keptByRule(viewing.updates()));
+    // The newest entry is the record itself, not a copy of it in history.
+    QCOMPARE(m_database->value(QStringLiteral("SELECT COUNT(*) FROM history")).toInt(),
+             ProgressStore::kHistoryAtMost - 1);
+}
+
+// A database an older server wrote (schema 5: the newest 64 of every video, no flags) is judged
+// by the rule when this server opens it, as if it had written it.
+void TestServerStorage::historyOfAnOlderServerIsJudgedOnUpgrade()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+    Viewing viewing(QStringLiteral("film"), kOnAMinute);
+    for (int i = 0; i < 64; ++i) {
+        if (i == 5)
+            viewing.report(PlaybackState::Playing, QStringLiteral("tv"), 600000);
+        else
+            viewing.report(i == 2 ? PlaybackState::Paused : PlaybackState::Playing);
+    }
+    QVERIFY(applyAll(userId, viewing.updates()));
+    m_storage.reset();
+
+    // Back to schema 5, its 64 entries as it kept them.
+    TestDatabase &raw = *m_database;
+    QVERIFY(raw.exec(QStringLiteral("DELETE FROM history")));
+    QVERIFY(raw.exec(QStringLiteral("ALTER TABLE history DROP COLUMN kept")));
+    QVERIFY(raw.exec(QStringLiteral("DELETE FROM schema_version WHERE version = 6")));
+    QSqlQuery insert(raw.raw());
+    const SqlRecord::Row &row = ProgressStore::progressRow();
+    QVERIFY(insert.prepare(row.insertInto(QStringLiteral("history"))));
+    for (const ProgressRecord &update : viewing.updates()) {
+        row.bind(insert, {userId}, update, {update.receivedAtMs});
+        QVERIFY2(insert.exec(), qPrintable(insert.lastError().text()));
+    }
+    raw.closeRaw();
+
+    m_storage = std::make_unique<ServerStorage>();
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    QCOMPARE(m_storage->schemaVersion(), 6);
+    QList<ProgressRecord> history;
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("film"), 200, &history, &error));
+    // The newest 50, then the video's first, the pause at 2, both sides of the seek at 5 and the
+    // first report of the second minute.
+    QCOMPARE(observedTimes(history), keptByRule(viewing.updates()));
+    QCOMPARE(history.size(), ProgressStore::kHistoryNewest + 5);
+    QCOMPARE(history.constFirst(), viewing.updates().constLast());
+    // The copy of the record history held is gone: the record is the newest entry.
+    QCOMPARE(m_database->value(QStringLiteral("SELECT COUNT(*) FROM history")).toInt(),
+             history.size() - 1);
+
+    // From now on the new rule prunes it: the next report pushes out a plain one.
+    viewing.report(PlaybackState::Playing);
+    QVERIFY(applyAll(userId, viewing.updates().mid(64)));
+    QVERIFY(m_storage->progress().history(userId, QStringLiteral("film"), 200, &history, &error));
+    QCOMPARE(observedTimes(history), keptByRule(viewing.updates()));
 }
 
 // A group tells what it changed: the updates that won and the removals that found something,
