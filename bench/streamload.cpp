@@ -283,6 +283,7 @@ void StreamLoad::beginMeasuring()
     m_measureEndNs =
         m_measureStartNs + qint64(std::llround(m_options.durationSeconds * double(kNsPerSecond)));
     m_tick.start();
+    Q_EMIT measuring(m_openStreams);
 }
 
 void StreamLoad::tick()
@@ -368,8 +369,12 @@ void StreamLoad::endMeasuring()
     m_phase = Phase::Draining;
     disconnect(&m_deadline, nullptr, this, nullptr);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
-        m_phase = Phase::Draining;
-        m_putsAnswered = m_putsDue; // give up on what is still missing: counted as missing
+        // Give up on what is still missing: updates never sent or answered count as errors,
+        // answered ones without their event as missing.
+        m_putErrors +=
+            qint64(m_queue.size()) + (m_putsDue - qint64(m_queue.size()) - m_putsAnswered);
+        m_queue.clear();
+        m_putsAnswered = m_putsDue;
         checkDrained();
     });
     m_deadline.start(kDrainMs);

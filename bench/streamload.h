@@ -38,6 +38,7 @@ public:
     QJsonObject json() const;
 
 Q_SIGNALS:
+    void measuring(int openStreams); // every stream is open (or the time for that is up)
     void waitingForRestart(); // the measured part is over: the server may be restarted now
     void finished();
 
