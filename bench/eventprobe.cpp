@@ -227,7 +227,7 @@ void EventProbe::sendNext()
     m_inFlight = true;
     m_due = false;
     m_samples[size_t(index)].sentNs = m_clock.nsecsElapsed();
-    m_put->send("PUT", "/v1/progress/" + m_options.contentId, body);
+    m_put->send("PUT", "/v1/progress/" + m_options.contentId, body, QByteArray());
 }
 
 void EventProbe::onResponded(int status)

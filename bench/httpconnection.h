@@ -15,8 +15,11 @@ public:
 
     // Opens the connection ahead of the first request; emits openFinished().
     virtual void open() = 0;
-    // Starts a request; only while none is in flight. `path` starts at /v1.
-    virtual void send(const QByteArray &method, const QByteArray &path, const QByteArray &body) = 0;
+    // Starts a request; only while none is in flight. `path` starts at /v1. `authorization`:
+    // this request's Authorization value ("Bearer TOKEN"), for clients whose devices each have a
+    // token of their own; empty: the connection's own, if it was given one.
+    virtual void send(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+                      const QByteArray &authorization) = 0;
     // Drops the request in flight, and with it the connection, without a signal.
     virtual void abort() = 0;
 

@@ -92,10 +92,18 @@ void LoadGenerator::createConnections(const QHostAddress &address)
 {
     const QUrl &url = m_options.url;
     const QByteArray hostHeader = url.authority(QUrl::FullyEncoded).toLatin1(); // [::1]:8787 too
-    const QByteArray authorization = QByteArray("Bearer ") + m_options.token.toLatin1();
+    // Without --token, requests of no device of this run go with the first of --tokens.
+    const QByteArray authorization = m_options.token.isEmpty() && !m_deviceAuthorizations.isEmpty()
+        ? m_deviceAuthorizations.constFirst()
+        : QByteArray("Bearer ") + m_options.token.toLatin1();
     const QByteArray basePath = url.path(QUrl::FullyEncoded).toLatin1();
-    const QByteArray headers = QByteArray("Host: ") + hostHeader + "\r\nAuthorization: "
-        + authorization + "\r\nUser-Agent: playmark-loadgen\r\nAccept: application/json\r\n";
+    // With --tokens, each request brings its Authorization (RawHttpConnection adds it).
+    const QByteArray ownAuthorization = m_deviceAuthorizations.isEmpty()
+        ? QByteArray("Authorization: ") + authorization + "\r\n"
+        : QByteArray();
+    const QByteArray headers = QByteArray("Host: ") + hostHeader + "\r\n" + ownAuthorization
+        + "User-Agent: playmark-loadgen\r\nAccept: application/json\r\n";
+    m_defaultAuthorization = authorization;
 
     m_slots.resize(size_t(m_options.connections));
     for (int i = 0; i < m_options.connections; ++i) {
@@ -206,9 +214,25 @@ void LoadGenerator::dispatch()
         m_queue.pop_front();
         m_stats.recordSent(slot.request.dueNs, m_clock.nsecsElapsed());
         const Workload::Request &request = slot.request.request;
-        slot.connection->send(request.method, request.path, request.body);
+        slot.connection->send(request.method, request.path, request.body, authorization(request));
     }
     m_dispatching = false;
+}
+
+void LoadGenerator::setDeviceTokens(const QList<QByteArray> &tokens)
+{
+    m_deviceAuthorizations.clear();
+    for (const QByteArray &token : tokens)
+        m_deviceAuthorizations.append(QByteArray("Bearer ") + token);
+}
+
+QByteArray LoadGenerator::authorization(const Workload::Request &request) const
+{
+    if (m_deviceAuthorizations.isEmpty())
+        return QByteArray();
+    if (request.device < 0)
+        return m_defaultAuthorization;
+    return m_deviceAuthorizations.at(request.device % m_deviceAuthorizations.size());
 }
 
 void LoadGenerator::release(int index)

@@ -33,6 +33,8 @@ public:
 
     // Ids stored before the run, for reads to choose from as well (--read-ids); before start().
     void addReadIds(const QList<QByteArray> &ids) { m_workload.addReadIds(ids); }
+    // --tokens: device i sends with tokens[i % size]; before start().
+    void setDeviceTokens(const QList<QByteArray> &tokens);
     // Connects, then runs; emits finished() at the end, or at once if it cannot start.
     void start();
     // Ends the measured time now; requests in flight are still waited for. Called again, gives
@@ -68,6 +70,9 @@ private:
     void sweep();
     void enqueue(const ArrivalSchedule::Arrival &arrival);
     void dispatch();
+    // The request's Authorization value when devices have tokens of their own; else empty (the
+    // connection's own).
+    QByteArray authorization(const Workload::Request &request) const;
     void onResponded(int slot, int status);
     void onFailed(int slot, const QString &reason);
     void release(int slot);
@@ -85,6 +90,8 @@ private:
     std::vector<Slot> m_slots;
     std::vector<int> m_idle;
     std::deque<Pending> m_queue;
+    QList<QByteArray> m_deviceAuthorizations; // "Bearer TOKEN" by device, modulo; empty: none
+    QByteArray m_defaultAuthorization; // for requests of no device
     qint64 m_timeoutNs = 0;
     qint64 m_endNs = 0;
     qint64 m_epochMsAtStart = 0;

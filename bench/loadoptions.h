@@ -12,6 +12,8 @@ struct LoadOptions
 
     QUrl url;
     QString token;
+    QString
+        tokensPath; // --tokens: a token a line, device i sends with line i (modulo their number)
     int devices = 0;
     double intervalSeconds = 5.0;
     double jitter = 0.1;
@@ -36,4 +38,8 @@ struct LoadOptions
     static Outcome parse(const QStringList &arguments, const QString &environmentToken,
                          LoadOptions *options, QString *error);
     static QString helpText();
+    // Reads a file of tokens, one a line (empty lines skipped), for --tokens (and
+    // playmark-streamload). False, with the reason in *error, if it cannot be read, a line could
+    // not go in an HTTP header, or it has none.
+    static bool readTokens(const QString &path, QList<QByteArray> *tokens, QString *error);
 };

@@ -103,6 +103,22 @@ int main(int argc, char *argv[])
                   .arg(options.readIdsPath));
         generator.addReadIds(ids);
     }
+    if (!options.tokensPath.isEmpty()) {
+        QList<QByteArray> tokens;
+        if (!LoadOptions::readTokens(options.tokensPath, &tokens, &error)) {
+            print(stderr, QStringLiteral("playmark-loadgen: --tokens %1\n").arg(error));
+            return kExitUsage;
+        }
+        print(stderr,
+              QStringLiteral("playmark-loadgen: %1 devices send with %2 tokens from %3%4\n")
+                  .arg(options.devices)
+                  .arg(tokens.size())
+                  .arg(options.tokensPath,
+                       tokens.size() < options.devices
+                           ? QStringLiteral(" (fewer tokens than devices: some share one)")
+                           : QString()));
+        generator.setDeviceTokens(tokens);
+    }
     SignalWatcher watcher({SIGINT, SIGTERM});
     QObject::connect(&watcher, &SignalWatcher::received, &generator, &LoadGenerator::stop);
     QObject::connect(&generator, &LoadGenerator::finished, &app, &QCoreApplication::quit);

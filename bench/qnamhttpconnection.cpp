@@ -25,13 +25,14 @@ void QnamHttpConnection::open()
 }
 
 void QnamHttpConnection::send(const QByteArray &method, const QByteArray &path,
-                              const QByteArray &body)
+                              const QByteArray &body, const QByteArray &authorization)
 {
     Q_ASSERT(!m_reply);
     QUrl url = m_base;
     url.setPath(m_base.path() + QString::fromLatin1(path));
     QNetworkRequest request(url);
-    request.setRawHeader("Authorization", m_authorization);
+    request.setRawHeader("Authorization",
+                         authorization.isEmpty() ? m_authorization : authorization);
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
     if (!body.isEmpty())
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));

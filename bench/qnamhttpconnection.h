@@ -21,7 +21,8 @@ public:
     ~QnamHttpConnection() override;
 
     void open() override;
-    void send(const QByteArray &method, const QByteArray &path, const QByteArray &body) override;
+    void send(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+              const QByteArray &authorization) override;
     void abort() override;
 
 private:

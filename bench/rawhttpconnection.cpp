@@ -59,13 +59,15 @@ void RawHttpConnection::connectSocket()
 }
 
 void RawHttpConnection::send(const QByteArray &method, const QByteArray &path,
-                             const QByteArray &body)
+                             const QByteArray &body, const QByteArray &authorization)
 {
     Q_ASSERT(!m_busy);
     m_busy = true;
     QByteArray request;
-    request.reserve(m_headers.size() + path.size() + body.size() + 96);
+    request.reserve(m_headers.size() + path.size() + body.size() + authorization.size() + 128);
     request += method + ' ' + m_basePath + path + " HTTP/1.1\r\n" + m_headers;
+    if (!authorization.isEmpty())
+        request += QByteArray("Authorization: ") + authorization + "\r\n";
     if (!body.isEmpty() || method == "PUT" || method == "POST")
         request += QByteArray("Content-Type: application/json\r\nContent-Length: ")
             + QByteArray::number(body.size()) + "\r\n";

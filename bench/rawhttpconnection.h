@@ -17,12 +17,14 @@ class RawHttpConnection final : public HttpConnection
     Q_DISABLE_COPY_MOVE(RawHttpConnection)
 public:
     // `basePath` is the URL's path ("" or "/prefix"); `headers` are the lines every request
-    // carries (Host, Authorization, ...), each ending in \r\n.
+    // carries (Host, Authorization, ...), each ending in \r\n; without Authorization when each
+    // request brings its own.
     RawHttpConnection(const QHostAddress &address, quint16 port, const QByteArray &basePath,
                       const QByteArray &headers, QObject *parent = nullptr);
 
     void open() override;
-    void send(const QByteArray &method, const QByteArray &path, const QByteArray &body) override;
+    void send(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+              const QByteArray &authorization) override;
     void abort() override;
 
 private:

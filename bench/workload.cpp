@@ -69,6 +69,7 @@ Workload::Request Workload::nextReport(int device, qint64 observedAtMs)
     Request request;
     request.method = "PUT";
     request.content = content;
+    request.device = device;
     request.path = QByteArray("/v1/progress/") + contentId(content);
     request.body.reserve(200);
     request.body += QByteArray("{\"position_ms\":") + QByteArray::number(position)
@@ -87,6 +88,7 @@ bool Workload::nextRead(Request *request)
     const quint64 choice = m_random() % choices;
     request->method = "GET";
     request->body.clear();
+    request->device = -1;
     if (choice < quint64(m_readIds.size())) {
         request->content = -1; // not one of this run's
         request->path = QByteArray("/v1/progress/") + m_readIds.at(qsizetype(choice));
@@ -94,6 +96,7 @@ bool Workload::nextRead(Request *request)
     }
     const int content = m_written[size_t(choice - quint64(m_readIds.size()))];
     request->content = content;
+    request->device = m_shared ? -1 : content / m_videos; // its owner's token reads it
     request->path = QByteArray("/v1/progress/") + contentId(content);
     return true;
 }

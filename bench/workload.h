@@ -23,6 +23,9 @@ public:
         QByteArray path; // from /v1 on, without the URL's base path
         QByteArray body;
         int content = -1; // index into the content ids
+        // The device that sends it (writes), or that wrote what is read; -1: none of this run's
+        // (an id from --read-ids, or a shared video). With --tokens its token goes with it.
+        int device = -1;
     };
 
     Workload(int devices, int videos, bool shared, qint64 intervalMs, quint32 seed);

@@ -48,4 +48,5 @@ private:
     QMultiHash<qint64, QTcpSocket *> m_byUser;
     QMultiHash<QString, QTcpSocket *> m_byDevice;
     QTimer m_keepAlive;
+    bool m_keepAliveStarted = false; // sendKeepAlive(): the first round goes to every stream
 };

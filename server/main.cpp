@@ -1,6 +1,7 @@
 // playmark-server: parses the command line and wires SyncServer / ServerStorage. No logic here.
 #include "clientaddress.h"
 #include "databaselocation.h"
+#include "filelimit.h"
 #include "protocol/signalwatcher.h"
 #include "serverdefaults.h"
 #include "serverstorage.h"
@@ -25,7 +26,10 @@ const char *const kUsage = R"(Usage:
   playmark-server serve [--listen HOST:PORT] [--db PATH|URL] [--log-level LEVEL]
                         [--tls-cert PEM --tls-key PEM] [--pairing-ttl SECONDS]
                         [--trusted-proxy ADDR[,ADDR...]]
-  playmark-server user add NAME [--db PATH|URL]      create a user; prints its first token
+  playmark-server user add NAME [NAME...] [--db PATH|URL]
+                                                     create users (all or none, in one
+                                                     transaction); prints each one's first
+                                                     token, one a line in the order given
   playmark-server user token NAME [--db PATH|URL]    issue another token (a new device)
   playmark-server user approve NAME CODE             connect the device showing CODE to NAME
   playmark-server user devices NAME                  list NAME's devices
@@ -139,6 +143,14 @@ int serve(const QCommandLineParser &parser, const QString &database)
     if (!number("max-connections", 1, 1000000, &value))
         return usageError(QStringLiteral("--max-connections wants a number from 1 to 1000000"));
     options.maxConnections = int(value);
+    {
+        // Every connection is an open file: refuse now, clearly, rather than fail accept() later.
+        QString limitError;
+        if (!FileLimit::ensure(FileLimit::neededFor(options.maxConnections), &limitError)) {
+            printLine(stderr, QStringLiteral("playmark-server: ") + limitError);
+            return kExitUsage;
+        }
+    }
     if (!number("rate-limit", 0, 1000000, &value))
         return usageError(QStringLiteral("--rate-limit wants requests a second from 0 (none) up"));
     options.rateLimit = double(value);
@@ -241,7 +253,11 @@ int userCommand(const QStringList &args, const QString &database)
         return usageError(QStringLiteral("unknown user command '%1'; use %2").arg(verb, choices));
     const bool wantsName = verb != QLatin1String("list");
     const QStringList extra = verbs.at(index).second;
-    if (wantsName && args.size() != 3 + extra.size())
+    // `user add` takes one name or many (bench/run makes 10,000 users in one go).
+    const bool manyNames = verb == QLatin1String("add");
+    if (manyNames && args.size() < 3)
+        return usageError(QStringLiteral("'user add' wants one NAME or more"));
+    if (wantsName && !manyNames && args.size() != 3 + extra.size())
         return usageError(QStringLiteral("'user %1' wants exactly %2")
                               .arg(verb,
                                    (QStringList{QStringLiteral("one NAME")} + extra)
@@ -249,9 +265,12 @@ int userCommand(const QStringList &args, const QString &database)
     if (!wantsName && args.size() != 2)
         return usageError(QStringLiteral("'user list' takes no NAME"));
     const QString name = args.value(2);
-    if (wantsName && !UserStore::isValidUserName(name))
-        return usageError(
-            QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
+    const QStringList newNames = manyNames ? args.mid(2) : QStringList();
+    for (const QString &each : manyNames ? newNames : QStringList{name}) {
+        if (wantsName && !UserStore::isValidUserName(each))
+            return usageError(
+                QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -"));
+    }
     const QString code = PairingStore::normalizedCode(args.value(3));
     if (verb == QLatin1String("approve") && !PairingStore::isWellFormedCode(code))
         return usageError(QStringLiteral("CODE is the 6 digits the new device shows (got '%1')")
@@ -269,10 +288,12 @@ int userCommand(const QStringList &args, const QString &database)
     }
 
     QString token;
+    QStringList newTokens; // `user add`: one a name
     bool ok = false;
     qint64 userId = -1;
     if (verb == QLatin1String("add")) {
-        ok = storage.users().addUser(name, &token, &error);
+        ok = storage.users().addUsers(newNames, &newTokens, &error);
+        token = newTokens.join(u'\n');
     } else if (verb == QLatin1String("token")) {
         ok = storage.users().issueToken(name, &token, &error);
     } else if (verb == QLatin1String("approve")) {

@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSet>
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -95,40 +96,71 @@ bool UserStore::insertDevice(qint64 userId, const QString &deviceName, const QSt
 
 bool UserStore::addUser(const QString &name, QString *token, QString *error)
 {
-    if (!isValidUserName(name)) {
-        if (error)
-            *error = QStringLiteral("a user name is 1 to 64 of the characters A-Z a-z 0-9 . _ @ -");
+    QStringList tokens;
+    if (!addUsers({name}, &tokens, error))
         return false;
+    *token = tokens.constFirst();
+    return true;
+}
+
+bool UserStore::addUsers(const QStringList &names, QStringList *tokens, QString *error)
+{
+    QSet<QString> seen;
+    for (const QString &name : names) {
+        if (!isValidUserName(name)) {
+            if (error)
+                *error = QStringLiteral("a user name is 1 to 64 of the characters "
+                                        "A-Z a-z 0-9 . _ @ - (got '%1')")
+                             .arg(name);
+            return false;
+        }
+        if (seen.contains(name)) {
+            if (error)
+                *error = QStringLiteral("user %1 is named twice").arg(name);
+            return false;
+        }
+        seen.insert(name);
     }
     QSqlDatabase db = m_connection.database();
     SqlTransaction transaction(db);
     if (!transaction.begun(error))
         return false;
-    qint64 existing = -1;
-    if (!findUser(name, &existing, error))
-        return false;
-    if (existing >= 0) {
-        if (error)
-            *error = QStringLiteral("user %1 already exists; 'user token %1' issues another token")
-                         .arg(name);
-        return false;
-    }
     QSqlQuery query(db);
     if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(id), 0) + 1 FROM users")) || !query.next())
         return StorageConnection::fail(error, QStringLiteral("cannot pick a user id"),
                                        query.lastError());
-    const qint64 userId = query.value(0).toLongLong();
+    qint64 userId = query.value(0).toLongLong();
     query.finish();
 
     QSqlQuery insert(db);
     insert.prepare(QStringLiteral("INSERT INTO users (id, name, created_at_ms) VALUES (?, ?, ?)"));
-    insert.addBindValue(userId);
-    insert.addBindValue(name);
-    insert.addBindValue(nowMs());
-    if (!StorageConnection::exec(insert, error)
-        || !insertDevice(userId, QString(), QString(), token, error))
+    QStringList issued;
+    issued.reserve(names.size());
+    for (const QString &name : names) {
+        qint64 existing = -1;
+        if (!findUser(name, &existing, error))
+            return false;
+        if (existing >= 0) {
+            if (error)
+                *error = QStringLiteral("user %1 already exists; 'user token %1' issues another "
+                                        "token")
+                             .arg(name);
+            return false;
+        }
+        insert.bindValue(0, userId);
+        insert.bindValue(1, name);
+        insert.bindValue(2, nowMs());
+        QString token;
+        if (!StorageConnection::exec(insert, error)
+            || !insertDevice(userId, QString(), QString(), &token, error))
+            return false;
+        issued.append(token);
+        ++userId;
+    }
+    if (!transaction.commit(error))
         return false;
-    return transaction.commit(error);
+    *tokens = issued;
+    return true;
 }
 
 bool UserStore::issueToken(const QString &name, QString *token, QString *error)

@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 class StorageConnection;
 
@@ -37,6 +38,10 @@ public:
 
     static bool isValidUserName(const QString &name);
     bool addUser(const QString &name, QString *token, QString *error);
+    // Several new users in one transaction (all or none), each with one device and its token:
+    // (*tokens)[i] is names[i]'s. Fails, adding nobody, if a name is invalid, repeated or taken.
+    // For making many users at once (`user add A B C...`, the 10,000 of bench/run's streams).
+    bool addUsers(const QStringList &names, QStringList *tokens, QString *error);
     bool issueToken(const QString &name, QString *token, QString *error);
     // Removes every device of the user (removeDevices), so every token; *revoked: the tokens.
     bool revokeTokens(const QString &name, int *revoked, QString *error);

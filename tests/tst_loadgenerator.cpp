@@ -135,6 +135,7 @@ class tst_LoadGenerator : public QObject
 
 private Q_SLOTS:
     void requestsFollowTheProtocol();
+    void eachDeviceSendsWithItsOwnToken();
     void slowServerDoesNotSlowTheTimeline();
     void warmupIsSentButNotMeasured();
     void timeoutsEndTheRun();
@@ -196,6 +197,50 @@ void tst_LoadGenerator::requestsFollowTheProtocol()
     QCOMPARE(stats.writes().errors(), qint64(0));
     QCOMPARE(stats.reads().ok + stats.reads().skipped, stats.reads().due);
     QCOMPARE(stats.reads().due, qint64(30));
+}
+
+void tst_LoadGenerator::eachDeviceSendsWithItsOwnToken()
+{
+    StubServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    LoadOptions options = optionsFor(server);
+    options.token.clear(); // --tokens alone: --read-ids reads go with the first token
+    options.readsPerSecond = 30;
+    LoadGenerator generator(options);
+    QList<QByteArray> tokens;
+    for (int i = 0; i < options.devices; ++i)
+        tokens << "tok-" + QByteArray::number(i);
+    generator.setDeviceTokens(tokens);
+    generator.addReadIds({"stored-before"});
+    QVERIFY(run(generator, 30000));
+    QVERIFY2(generator.failure().isEmpty(), qPrintable(generator.failure()));
+
+    const QRegularExpression idPath(QStringLiteral("^/v1/progress/loadgen-d(\\d+)-v(\\d+)$"));
+    int puts = 0;
+    int ownReads = 0;
+    int storedReads = 0;
+    for (const SeenRequest &request : std::as_const(server.requests)) {
+        if (request.path == "/v1/progress/stored-before") {
+            QCOMPARE(request.authorization, QByteArray("Bearer tok-0"));
+            ++storedReads;
+            continue;
+        }
+        const QRegularExpressionMatch match = idPath.match(QString::fromLatin1(request.path));
+        QVERIFY2(match.hasMatch(), request.path);
+        // Device D writes its videos with its token, and they are read back with it.
+        QCOMPARE(request.authorization, "Bearer tok-" + match.captured(1).toLatin1());
+        if (request.method == "PUT") {
+            ++puts;
+            const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+            QCOMPARE(body.value(QStringLiteral("device_id")).toString(),
+                     QStringLiteral("loadgen-") + match.captured(1));
+        } else {
+            ++ownReads;
+        }
+    }
+    QCOMPARE(puts, 100);
+    QVERIFY(ownReads > 0);
+    QVERIFY(storedReads > 0);
 }
 
 void tst_LoadGenerator::slowServerDoesNotSlowTheTimeline()

@@ -3,6 +3,8 @@
 
 #include "loadoptions.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
@@ -33,6 +35,7 @@ private Q_SLOTS:
     void defaults();
     void everyOption();
     void tokenFromTheEnvironment();
+    void tokensFile();
     void urlWithABasePath();
     void help();
 };
@@ -82,6 +85,7 @@ void tst_LoadOptions::badArguments_data()
     row("token without a value", "--devices 5 --token", "token");
     row("negative seed", "--token t --devices 5 --seed -1", "--seed");
     row("read ids without a file", "--token t --devices 5 --read-ids", "read-ids");
+    row("tokens without a file", "--devices 5 --tokens", "tokens");
 }
 
 void tst_LoadOptions::badArguments()
@@ -154,7 +158,7 @@ void tst_LoadOptions::everyOption()
     QCOMPARE(parse(words("--url http://localhost:9000/ --token abc --devices 7 --interval 0.5 "
                          "--jitter 0 --videos 2 --shared-videos --reads-per-second 12.5 "
                          "--duration 3 --warmup 1 --timeout 2 --connections 64 --client qnam "
-                         "--seed 99 --json out.json --read-ids ids.txt"),
+                         "--seed 99 --json out.json --read-ids ids.txt --tokens tokens.txt"),
                    &options, &error),
              LoadOptions::Outcome::Run);
     QCOMPARE(options.url, QUrl(QStringLiteral("http://localhost:9000")));
@@ -174,6 +178,7 @@ void tst_LoadOptions::everyOption()
     QCOMPARE(options.seed, quint32(99));
     QCOMPARE(options.jsonPath, QStringLiteral("out.json"));
     QCOMPARE(options.readIdsPath, QStringLiteral("ids.txt"));
+    QCOMPARE(options.tokensPath, QStringLiteral("tokens.txt"));
 }
 
 void tst_LoadOptions::tokenFromTheEnvironment()
@@ -186,6 +191,32 @@ void tst_LoadOptions::tokenFromTheEnvironment()
     QCOMPARE(parse(words("--devices 1 --token flag"), &options, &error, QStringLiteral("env")),
              LoadOptions::Outcome::Run);
     QCOMPARE(options.token, QStringLiteral("flag"));
+    // --tokens alone is enough: each device has its own.
+    QCOMPARE(parse(words("--devices 1 --tokens t.txt"), &options, &error, QString()),
+             LoadOptions::Outcome::Run);
+    QVERIFY(options.token.isEmpty());
+    QCOMPARE(options.tokensPath, QStringLiteral("t.txt"));
+}
+
+void tst_LoadOptions::tokensFile()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto write = [&dir](const QByteArray &text) {
+        QFile file(dir.filePath(QStringLiteral("tokens.txt")));
+        if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+            return QString();
+        return file.fileName();
+    };
+    QList<QByteArray> tokens;
+    QString error;
+    QVERIFY(LoadOptions::readTokens(write("pm_a\n\npm_b\r\npm_c"), &tokens, &error));
+    QCOMPARE(tokens, (QList<QByteArray>{"pm_a", "pm_b", "pm_c"}));
+    QVERIFY(!LoadOptions::readTokens(write("pm_a\npm b\n"), &tokens, &error));
+    QVERIFY2(error.contains(QStringLiteral(":2:")), qPrintable(error));
+    QVERIFY(!LoadOptions::readTokens(write("\n\n"), &tokens, &error));
+    QVERIFY2(error.contains(QStringLiteral("no tokens")), qPrintable(error));
+    QVERIFY(!LoadOptions::readTokens(dir.filePath(QStringLiteral("missing")), &tokens, &error));
 }
 
 void tst_LoadOptions::urlWithABasePath()

@@ -427,8 +427,8 @@ void TestServerProcess::badArguments_data()
     QTest::newRow("serve with an argument") << QStringList{u"serve"_s, u"now"_s} << u"serve"_s;
     QTest::newRow("user without a verb") << QStringList{u"user"_s} << u"add"_s;
     QTest::newRow("user add without a name") << QStringList{u"user"_s, u"add"_s} << u"NAME"_s;
-    QTest::newRow("user add with two names")
-        << QStringList{u"user"_s, u"add"_s, u"a"_s, u"b"_s} << u"NAME"_s;
+    QTest::newRow("user add with a bad second name")
+        << QStringList{u"user"_s, u"add"_s, u"a"_s, u"b c"_s} << u"name"_s;
     QTest::newRow("user add with a bad name")
         << QStringList{u"user"_s, u"add"_s, u"no spaces"_s} << u"name"_s;
     QTest::newRow("user token without a name") << QStringList{u"user"_s, u"token"_s} << u"NAME"_s;
