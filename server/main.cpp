@@ -369,6 +369,12 @@ int userCommand(const QStringList &args, const QString &database)
 
 int main(int argc, char *argv[])
 {
+    // Qt's GLib event loop finds a socket's notifier by walking the list of all of them: with
+    // 10,000 event streams open the server spent its time there and stopped answering (seen in
+    // gdb: QEventDispatcherGlib::unregisterSocketNotifier). Qt's own Unix loop keeps them in a
+    // hash, and nothing in the server needs GLib's. Every thread's loop reads this when it starts.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("playmark-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PLAYMARK_VERSION));
