@@ -4,6 +4,7 @@
 
 std::optional<ProgressRecord> RecordCache::find(qint64 userId, const QString &contentId)
 {
+    QMutexLocker lock(&m_mutex);
     const auto it = m_records.constFind({userId, contentId});
     if (it == m_records.cend()) {
         ++m_misses;
@@ -15,12 +16,14 @@ std::optional<ProgressRecord> RecordCache::find(qint64 userId, const QString &co
 
 std::optional<ProgressRecord> RecordCache::peek(qint64 userId, const QString &contentId) const
 {
+    QMutexLocker lock(&m_mutex);
     const auto it = m_records.constFind({userId, contentId});
     return it == m_records.cend() ? std::nullopt : std::optional<ProgressRecord>(*it);
 }
 
 void RecordCache::store(qint64 userId, const ProgressRecord &record)
 {
+    QMutexLocker lock(&m_mutex);
     Key key{userId, record.contentId};
     const auto it = m_records.find(key);
     if (it != m_records.end()) {
@@ -40,6 +43,7 @@ void RecordCache::store(qint64 userId, const ProgressRecord &record)
 
 void RecordCache::storeRead(qint64 userId, const ProgressRecord &record, quint64 epoch)
 {
+    QMutexLocker lock(&m_mutex);
     if (epoch != m_epoch)
         return;
     store(userId, record);
@@ -47,6 +51,7 @@ void RecordCache::storeRead(qint64 userId, const ProgressRecord &record, quint64
 
 void RecordCache::storeWritten(qint64 userId, const ProgressRecord &record, quint64 epoch)
 {
+    QMutexLocker lock(&m_mutex);
     if (epoch == m_epoch)
         store(userId, record);
     else
@@ -55,12 +60,14 @@ void RecordCache::storeWritten(qint64 userId, const ProgressRecord &record, quin
 
 void RecordCache::clear()
 {
+    QMutexLocker lock(&m_mutex);
     m_records.clear();
     ++m_epoch;
 }
 
 void RecordCache::remove(qint64 userId, const QString &contentId)
 {
+    QMutexLocker lock(&m_mutex);
     m_records.remove({userId, contentId});
     ++m_epoch;
 }

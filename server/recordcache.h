@@ -4,6 +4,8 @@
 #include "serverdefaults.h"
 
 #include <QHash>
+#include <QMutex>
+#include <QRecursiveMutex>
 
 #include <optional>
 
@@ -33,12 +35,28 @@ public:
     // Drops everything, as when changes committed elsewhere may have been missed.
     void clear();
     // Changes whenever something was removed: reads that began before must not bring it back.
-    quint64 epoch() const { return m_epoch; }
+    quint64 epoch() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_epoch;
+    }
 
-    qsizetype size() const { return m_records.size(); }
+    qsizetype size() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_records.size();
+    }
     qsizetype capacity() const { return m_capacity; }
-    quint64 hits() const { return m_hits; }
-    quint64 misses() const { return m_misses; }
+    quint64 hits() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_hits;
+    }
+    quint64 misses() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_misses;
+    }
 
 private:
     struct Key
@@ -56,6 +74,9 @@ private:
     };
     void makeRoom();
 
+    // TEMPORARY (helper "threads"): one lock around everything, so that several HTTP threads
+    // can share the cache until helper "json"'s thread-safe RecordCache replaces this one.
+    mutable QRecursiveMutex m_mutex;
     QHash<Key, ProgressRecord> m_records;
     qsizetype m_capacity;
     quint64 m_epoch = 0;
