@@ -64,7 +64,10 @@ bool HttpWorker::start(const Settings &settings, QString *error)
         if (settings.tls)
             parts->listener->setTlsConfiguration(*settings.tls);
         QString listenError;
-        if (!parts->listener->listenSharingPort(settings.address, settings.port, &listenError)) {
+        const auto use =
+            settings.thread == 0 ? TcpListener::PortUse::First : TcpListener::PortUse::Joining;
+        if (!parts->listener->listenSharingPort(settings.address, settings.port, use,
+                                                &listenError)) {
             if (error)
                 *error = QStringLiteral("cannot listen on %1:%2: %3")
                              .arg(settings.address.toString())

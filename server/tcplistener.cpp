@@ -33,7 +33,8 @@ int TcpListener::openConnections() const
     return m_guard.shared().openConnections.load();
 }
 
-bool TcpListener::listenSharingPort(const QHostAddress &address, quint16 port, QString *error)
+bool TcpListener::listenSharingPort(const QHostAddress &address, quint16 port, PortUse mode,
+                                    QString *error)
 {
     const auto fail = [error](int fd, const char *what) {
         if (error)
@@ -64,11 +65,30 @@ bool TcpListener::listenSharingPort(const QHostAddress &address, quint16 port, Q
         in6->sin6_scope_id = address.scopeId().toUInt();
         length = sizeof(sockaddr_in6);
     }
+    const int on = 1;
+    const int off = 0;
+    if (mode == PortUse::First && port != 0) {
+        // SO_REUSEPORT would let this server share the port with another process of the same
+        // user that listens there too (a second server started by mistake), each silently
+        // taking some of the connections: a socket bound without it finds the port taken.
+        const int probe =
+            ::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (probe < 0)
+            return fail(probe, "socket");
+        if (::setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0)
+            return fail(probe, "setsockopt");
+        if (!v4
+            && ::setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY,
+                            address == QHostAddress::AnyIPv6 ? &on : &off, sizeof(int))
+                != 0)
+            return fail(probe, "setsockopt");
+        if (::bind(probe, reinterpret_cast<const sockaddr *>(&storage), length) != 0)
+            return fail(probe, "bind");
+        ::close(probe);
+    }
     const int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return fail(fd, "socket");
-    const int on = 1;
-    const int off = 0;
     if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0
         || ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
         return fail(fd, "setsockopt");

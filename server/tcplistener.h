@@ -27,8 +27,10 @@ public:
 
     // Listens on a socket of its own that other listeners (one per HTTP thread) may bind to the
     // same address and port too (SO_REUSEPORT): the kernel spreads new connections over them.
-    // Port 0 picks a free one (serverPort() says which), for the others to bind.
-    bool listenSharingPort(const QHostAddress &address, quint16 port, QString *error);
+    // The first fails when the port is taken, even by a listener that would share it; port 0
+    // picks a free one (serverPort() says which), for the others to bind.
+    enum class PortUse { First, Joining };
+    bool listenSharingPort(const QHostAddress &address, quint16 port, PortUse mode, QString *error);
 
     // The connections open now, on every listener that shares this one's guard counts.
     int openConnections() const;

@@ -1,6 +1,7 @@
 // Several HTTP threads (--http-threads) in one in-process server: connections spread over them,
 // an update applied on one reaches the event streams held on the other, and --max-connections
-// and the rate limit hold for the process as a whole, not per thread. Which thread served what
+// and the rate limit hold for the process as a whole, not per thread; a port another server
+// listens on is not shared. Which thread served what
 // is read from /metrics (playmark_http_thread_requests_total).
 #include "eventreader.h"
 #include "eventrouter.h"
@@ -24,13 +25,13 @@ constexpr int kThreads = 2;
 
 QByteArray update(int positionMs)
 {
-    return QJsonDocument(QJsonObject{{u"position_ms"_s, positionMs},
-                                     {u"duration_ms"_s, 3600000},
-                                     {u"state"_s, u"playing"_s},
-                                     {u"observed_at_ms"_s,
-                                      QDateTime::currentMSecsSinceEpoch() + positionMs},
-                                     {u"device_id"_s, u"tv"_s},
-                                     {u"title"_s, u"Film"_s}})
+    return QJsonDocument(
+               QJsonObject{{u"position_ms"_s, positionMs},
+                           {u"duration_ms"_s, 3600000},
+                           {u"state"_s, u"playing"_s},
+                           {u"observed_at_ms"_s, QDateTime::currentMSecsSinceEpoch() + positionMs},
+                           {u"device_id"_s, u"tv"_s},
+                           {u"title"_s, u"Film"_s}})
         .toJson(QJsonDocument::Compact);
 }
 } // namespace
@@ -47,6 +48,7 @@ private Q_SLOTS:
     void updateReachesStreamsOnEveryThread();
     void maxConnectionsHoldsForTheProcess();
     void rateLimitHoldsForTheProcess();
+    void takenPortIsRefused();
 
 private:
     void startServer(ServerOptions options);
@@ -203,6 +205,27 @@ void tst_HttpThreads::rateLimitHoldsForTheProcess()
     HttpConnection metrics(m_server->port());
     const QList<quint64> counts = perThread(metrics);
     QVERIFY2(counts.at(0) > 0 && counts.at(1) > 0, "both threads answered");
+}
+
+void tst_HttpThreads::takenPortIsRefused()
+{
+    startServer({});
+    // A second server on the same port, as when one is started by mistake: SO_REUSEPORT must not
+    // let it take half of the first one's connections.
+    ServerOptions options;
+    options.databasePath = m_dir->filePath(u"other.sqlite"_s);
+    options.port = m_server->port();
+    options.httpThreads = kThreads;
+    SyncServer second;
+    QString error;
+    QVERIFY(!second.start(options, &error));
+    QVERIFY2(error.contains(u"cannot listen"_s), qPrintable(error));
+    QVERIFY(!second.isListening());
+    // The first still serves every connection.
+    for (int i = 0; i < 8; ++i) {
+        HttpConnection connection(m_server->port());
+        QCOMPARE(connection.request("GET", u"/healthz"_s).status, 200);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_HttpThreads)
