@@ -1,6 +1,7 @@
 #include "eventrouter.h"
 
 #include "eventhub.h"
+#include "protocol/progressorder.h"
 
 #include <QMetaObject>
 #include <QThread>
@@ -11,7 +12,7 @@ void EventRouter::opened(EventHub *hub, qint64 userId)
 {
     QMutexLocker lock(&m_mutex);
     ++m_streams;
-    Holders &holders = m_users[userId];
+    auto &holders = m_users[userId].hubs;
     const auto it = std::find_if(holders.begin(), holders.end(),
                                  [hub](const Holder &holder) { return holder.hub == hub; });
     if (it != holders.end())
@@ -26,7 +27,7 @@ void EventRouter::ended(EventHub *hub, qint64 userId)
     const auto user = m_users.find(userId);
     if (user == m_users.end())
         return;
-    Holders &holders = *user;
+    auto &holders = user->hubs;
     const auto it = std::find_if(holders.begin(), holders.end(),
                                  [hub](const Holder &holder) { return holder.hub == hub; });
     if (it == holders.end())
@@ -42,7 +43,7 @@ void EventRouter::forget(EventHub *hub)
 {
     QMutexLocker lock(&m_mutex);
     for (auto user = m_users.begin(); user != m_users.end();) {
-        Holders &holders = *user;
+        auto &holders = user->hubs;
         for (qsizetype i = holders.size() - 1; i >= 0; --i) {
             if (holders.at(i).hub == hub) {
                 m_streams -= holders.at(i).streams;
@@ -53,16 +54,17 @@ void EventRouter::forget(EventHub *hub)
     }
 }
 
-void EventRouter::forEachHub(qint64 userId, const std::function<void(EventHub *)> &action)
+void EventRouter::forEachHub(qint64 userId, const std::function<bool(User &)> &admit,
+                             const std::function<void(EventHub *)> &action)
 {
     EventHub *local = nullptr;
     {
         QMutexLocker lock(&m_mutex);
-        const auto user = m_users.constFind(userId);
-        if (user == m_users.cend())
+        const auto user = m_users.find(userId);
+        if (user == m_users.end() || (admit && !admit(*user)))
             return;
         QThread *here = QThread::currentThread();
-        for (const Holder &holder : *user) {
+        for (const Holder &holder : std::as_const(user->hubs)) {
             if (holder.hub->thread() == here) {
                 local = holder.hub;
                 continue;
@@ -86,12 +88,23 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record)
             return;
     }
     const QByteArray frame = EventHub::frame(record);
-    forEachHub(userId, [userId, frame](EventHub *hub) { hub->deliver(userId, frame); });
+    const auto isNewest = [&record](User &user) {
+        const auto known = user.newest.find(record.contentId);
+        if (known != user.newest.end() && ProgressOrder::compare(record, *known) < 0)
+            return false;
+        ProgressRecord order;
+        order.observedAtMs = record.observedAtMs;
+        order.deviceId = record.deviceId;
+        user.newest.insert(record.contentId, order);
+        return true;
+    };
+    forEachHub(userId, isNewest, [userId, frame](EventHub *hub) { hub->deliver(userId, frame); });
 }
 
 void EventRouter::closeDevice(qint64 userId, const QString &deviceKey)
 {
-    forEachHub(userId, [userId, deviceKey](EventHub *hub) { hub->closeDevice(userId, deviceKey); });
+    forEachHub(userId, {},
+               [userId, deviceKey](EventHub *hub) { hub->closeDevice(userId, deviceKey); });
 }
 
 int EventRouter::subscriberCount() const

@@ -28,7 +28,10 @@ public:
     void forget(EventHub *hub);
 
     // The update is written to every stream of `userId`, on whichever thread holds it: at once
-    // for a hub of the calling thread, queued for the others (each in publish order).
+    // for a hub of the calling thread, queued for the others (each in publish order). Updates of
+    // one user are applied on several threads and so published in no set order: one older than
+    // what the user's streams already heard of its video is left out, so that a stream never
+    // goes back (as with a single thread, which published in commit order).
     void publish(qint64 userId, const ProgressRecord &record);
     // Ends the streams of a removed device (deviceKey empty: every device of the user), on every
     // hub: at once on the calling thread's, queued on the others.
@@ -42,12 +45,21 @@ private:
         EventHub *hub;
         int streams;
     };
-    using Holders = QVarLengthArray<Holder, 2>;
-    // Calls `action` on each hub holding a stream of `userId`: directly for the calling thread's
-    // (after the lock is released, since writing may end streams), queued for the others.
-    void forEachHub(qint64 userId, const std::function<void(EventHub *)> &action);
+    struct User
+    {
+        QVarLengthArray<Holder, 2> hubs;
+        // The newest record published per video while the user has streams (only its ordering
+        // fields: observed_at_ms and device_id).
+        QHash<QString, ProgressRecord> newest;
+    };
+    // Calls `action` on each hub holding a stream of `userId`, if `admit(user)` (under the lock,
+    // so that what it admits is posted in the order it was admitted): directly for the calling
+    // thread's hub (after the lock is released, since writing may end streams), queued for the
+    // others.
+    void forEachHub(qint64 userId, const std::function<bool(User &)> &admit,
+                    const std::function<void(EventHub *)> &action);
 
     mutable QMutex m_mutex; // guards everything below
-    QHash<qint64, Holders> m_users;
+    QHash<qint64, User> m_users;
     int m_streams = 0;
 };
