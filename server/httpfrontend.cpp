@@ -82,8 +82,22 @@ bool HttpFrontend::owesAnswer(QTcpSocket *socket) const
     return it != m_slots.cend() && !it->empty();
 }
 
+void HttpFrontend::stopTakingRequests()
+{
+    m_stopping = true;
+    for (QTcpSocket *socket : m_listener.findChildren<QTcpSocket *>()) {
+        if (!owesAnswer(socket) && !m_events.isStreaming(socket))
+            socket->disconnectFromHost();
+    }
+}
+
 bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
+    if (m_stopping) {
+        if (!owesAnswer(socket))
+            socket->disconnectFromHost();
+        return true; // not begun: it would only meet a closed database
+    }
     // A connection carrying an event stream carries nothing else: an answer to a request
     // pipelined after GET /v1/events would be written into the stream (fuzz/regressions/).
     if (m_events.isStreaming(socket))
@@ -320,15 +334,26 @@ void HttpFrontend::authenticate(
                 hash);
         done(identity, ApiResponse(), hash);
     };
-    if (const std::optional<DeviceIdentity> known = m_tokens.find(hash))
-        return decide(*known);
-    lookUp(hash, [hash, done, decide](bool ok, const DeviceIdentity &identity) {
+    const auto found = [hash, done, decide](bool ok, const DeviceIdentity &identity) {
         if (!ok)
             return done(DeviceIdentity(),
                         ApiResponse::error(ApiError::Unavailable,
                                            QStringLiteral("storage is unavailable; try again")),
                         hash);
         decide(identity);
+    };
+    // Requests of a token whose lookup is under way wait for it, and are then decided in the
+    // order they came: the rate limit's bucket is taken from in that order (the cache, which
+    // another thread may fill meanwhile, must not let a later request go first).
+    if (const auto waiting = m_lookups.find(hash); waiting != m_lookups.end())
+        return waiting->push_back(found);
+    if (const std::optional<DeviceIdentity> known = m_tokens.find(hash))
+        return decide(*known);
+    m_lookups[hash].push_back(found);
+    lookUp(hash, [this, hash](bool ok, const DeviceIdentity &identity) {
+        const std::vector<Found> waiting = m_lookups.take(hash);
+        for (const Found &next : waiting)
+            next(ok, identity);
     });
 }
 
@@ -419,6 +444,8 @@ void HttpFrontend::flush(QTcpSocket *socket)
             return;
         }
     }
+    if (m_stopping && queue.empty())
+        socket->disconnectFromHost(); // after the buffered answers are sent
 }
 
 void HttpFrontend::write(Slot &slot)

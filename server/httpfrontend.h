@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class DevicesApi;
 class EventHub;
@@ -68,6 +69,9 @@ public:
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     // Whose X-Forwarded-For / X-Real-IP name the client (see ClientAddress).
     void setClientAddress(const ClientAddress &clientAddress) { m_clientAddress = clientAddress; }
+    // The server is stopping: requests not yet begun are not read, and a connection closes once
+    // what it is owed is written (an HTTP client sends them again on a new connection).
+    void stopTakingRequests();
     // Answers not yet written, on all connections (for /metrics and tests).
     qsizetype pendingAnswers() const;
     bool owesAnswer(QTcpSocket *socket) const;
@@ -134,5 +138,9 @@ private:
     const int m_threads;
     ClientAddress m_clientAddress;
     QHash<QTcpSocket *, std::deque<SlotPtr>> m_slots;
+    // Token lookups under way, by token hash: what waits for each, in arrival order.
+    using Found = std::function<void(bool ok, const DeviceIdentity &)>;
+    QHash<QString, std::vector<Found>> m_lookups;
     qint64 m_maxBodyBytes = ServerDefaults::kMaxBodyBytes;
+    bool m_stopping = false;
 };

@@ -105,8 +105,17 @@ void HttpWorker::stopAccepting()
     runAndWait(m_home, [this] {
         m_parts->events->closeAll();
         m_parts->listener->close();
+        m_parts->frontend->stopTakingRequests();
     });
     m_listening = false;
+}
+
+qsizetype HttpWorker::pendingAnswers()
+{
+    qsizetype pending = 0;
+    if (m_parts)
+        runAndWait(m_home, [this, &pending] { pending = m_parts->frontend->pendingAnswers(); });
+    return pending;
 }
 
 void HttpWorker::finish()

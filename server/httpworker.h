@@ -39,8 +39,11 @@ public:
 
     // Listens; false (and `error` says why) when it cannot.
     bool start(const Settings &settings, QString *error);
-    // No new connection from now on; the event streams end. Open connections are still served.
+    // No new connection and no new request from now on; the event streams end. Requests under
+    // way are still answered, then their connections close.
     void stopAccepting();
+    // Answers this thread still owes.
+    qsizetype pendingAnswers();
     // Writes the answers already given to this thread, then closes every connection and deletes
     // what lives on the thread.
     void finish();

@@ -19,9 +19,12 @@
 #include "tokencache.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QLoggingCategory>
 #include <QThread>
 #include <QUuid>
+
+#include <algorithm>
 
 SyncServer::SyncServer(QObject *parent)
     : QObject(parent),
@@ -228,7 +231,16 @@ void SyncServer::stop()
     m_revocations->stop();
     for (const auto &worker : m_workers)
         worker->stopAccepting();
-    // The writes under way are committed and answered (to the HTTP threads' homes) first...
+    // Requests under way finish while the storage is open (an update's answer may still read
+    // its counts), for a moment: one waiting on this thread (the device endpoints) cannot.
+    const QDeadlineTimer deadline(kStopGraceMs);
+    const auto owing = [this] {
+        return std::any_of(m_workers.begin(), m_workers.end(),
+                           [](const auto &worker) { return worker->pendingAnswers() > 0; });
+    };
+    while (owing() && !deadline.hasExpired())
+        QThread::msleep(5);
+    // The writes still under way are committed and answered (to the HTTP threads' homes)...
     m_service->close();
     // ...and each thread writes those answers before its connections close.
     for (const auto &worker : m_workers)

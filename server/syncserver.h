@@ -110,6 +110,8 @@ public:
     // in the same daily sweep.
     void dropOldRevocations(qint64 nowMs, std::function<void(bool ok, int dropped)> done = {});
     static constexpr int kForgetSweepMs = 24 * 60 * 60 * 1000;
+    // How long stop() lets the requests under way finish before it closes the storage.
+    static constexpr int kStopGraceMs = 2000;
 
 private:
     // Drops what `job` drops on the writer's thread, saying how many `what` went.
