@@ -47,15 +47,22 @@ QByteArray errorCode(int status)
 }
 } // namespace
 
-ConnectionGuard::ConnectionGuard(QObject *parent) : QObject(parent)
+ConnectionGuard::ConnectionGuard(Shared *shared, QObject *parent)
+    : QObject(parent), m_shared(shared ? shared : &m_own)
 {
     m_sweep.setInterval(500);
     connect(&m_sweep, &QTimer::timeout, this, &ConnectionGuard::sweep);
     m_sweep.start();
 }
 
-bool ConnectionGuard::admit(QTcpSocket *socket, int openConnections)
+bool ConnectionGuard::admit(QTcpSocket *socket)
 {
+    // Counted before it is compared: two threads admitting at once cannot both take the last one.
+    const int openConnections = m_shared->openConnections.fetch_add(1);
+    // Its own count lives as long as this guard; a shared one outlives every socket.
+    QObject *countContext = m_shared == &m_own ? static_cast<QObject *>(this) : socket;
+    connect(socket, &QObject::destroyed, countContext,
+            [shared = m_shared] { --shared->openConnections; });
     if (openConnections >= m_limits.maxConnections) {
         // Nothing reads this socket while it lingers: without a bound, Qt would buffer all the
         // client sends meanwhile.
@@ -182,7 +189,7 @@ bool ConnectionGuard::inspectBytes(QTcpSocket *socket, State &state, const QByte
 
 void ConnectionGuard::refuse(QTcpSocket *socket, Refusal reason, int status, const QString &message)
 {
-    ++m_refusals[int(reason)];
+    ++m_shared->refusals.at(size_t(reason));
     if (const auto it = m_states.find(socket); it != m_states.end())
         it->refused = true;
     qCInfo(lcGuard).noquote() << "refused" << socket->peerAddress().toString() << status << message;
@@ -219,7 +226,7 @@ void ConnectionGuard::sweep()
         }
         if (!state.inRequest && state.lastByte.elapsed() > m_limits.idleTimeoutMs
             && !(m_isBusy && m_isBusy(socket))) {
-            ++m_refusals[int(Refusal::Timeout)];
+            ++m_shared->refusals.at(size_t(Refusal::Timeout));
             qCDebug(lcGuard) << "closing an idle connection";
             socket->disconnectFromHost();
         }

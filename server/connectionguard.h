@@ -9,6 +9,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <array>
+#include <atomic>
 #include <functional>
 
 // docs/protocol.md's limits, enforced on each connection before the HTTP layer reads a byte of it
@@ -28,8 +30,17 @@ public:
         int maxConnections = ServerDefaults::kMaxConnections;
     };
     enum class Refusal { BodyTooLarge, HeadersTooLarge, LengthRequired, Timeout, ConnectionCap };
+    static constexpr int kRefusals = int(Refusal::ConnectionCap) + 1;
+    // What the guards of a server's HTTP threads count together, so that the limits hold for the
+    // process as a whole (--max-connections) and /metrics shows every refusal. Thread-safe.
+    struct Shared
+    {
+        std::atomic<int> openConnections{0}; // counted by the listeners, refused ones too
+        std::array<std::atomic<quint64>, kRefusals> refusals{};
+    };
 
-    explicit ConnectionGuard(QObject *parent = nullptr);
+    // `shared`: the counts this guard adds to (null: its own).
+    explicit ConnectionGuard(Shared *shared = nullptr, QObject *parent = nullptr);
 
     void setLimits(const Limits &limits) { m_limits = limits; }
     const Limits &limits() const { return m_limits; }
@@ -37,11 +48,13 @@ public:
     // carries an event stream. Such connections are not timed out.
     void setBusyCheck(std::function<bool(QTcpSocket *)> isBusy) { m_isBusy = std::move(isBusy); }
 
-    // Starts watching `socket`; false when the connection cap is reached (the connection was
-    // then answered 503 and closed).
-    bool admit(QTcpSocket *socket, int openConnections);
+    // Starts watching `socket`, counted in shared().openConnections from now on until it is
+    // destroyed; false when the connection cap is reached (the connection was then answered 503
+    // and closed).
+    bool admit(QTcpSocket *socket);
 
-    quint64 refusals(Refusal reason) const { return m_refusals.value(int(reason)); }
+    Shared &shared() { return *m_shared; }
+    quint64 refusals(Refusal reason) const { return m_shared->refusals.at(size_t(reason)); }
 
 private:
     struct State
@@ -62,6 +75,7 @@ private:
     Limits m_limits;
     std::function<bool(QTcpSocket *)> m_isBusy;
     QHash<QTcpSocket *, State> m_states;
-    QHash<int, quint64> m_refusals;
+    Shared m_own;
+    Shared *m_shared;
     QTimer m_sweep;
 };

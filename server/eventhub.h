@@ -8,28 +8,39 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+class EventRouter;
+
 // Open server-sent event streams, by user and by device. Each applied update is written to every
 // stream of its owner and no one else's. Streams whose client hung up are dropped on the spot; a
 // removed device's streams are ended (closeDevice) without looking at anyone else's.
+// One per HTTP thread, holding the streams of that thread's connections; with a router, what is
+// published on any thread reaches the streams of every hub (EventRouter).
 class EventHub final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EventHub)
 public:
-    explicit EventHub(QObject *parent = nullptr);
+    // `router`: shared by the hubs of one server (null: this hub alone).
+    explicit EventHub(EventRouter *router = nullptr, QObject *parent = nullptr);
     ~EventHub() override;
 
     // `socket` has had its response headers written; from now on it carries this user's events.
     // `deviceKey`: the device whose token opened it (devices.id).
     void subscribe(qint64 userId, const QString &deviceKey, QTcpSocket *socket);
+    // To every stream of the user, this hub's and (through the router) every other hub's.
     void publish(qint64 userId, const ProgressRecord &record);
+    // Writes an encoded frame (frame()) to this hub's streams of the user.
+    void deliver(qint64 userId, const QByteArray &frame);
+    static QByteArray frame(const ProgressRecord &record);
 
+    // This hub's streams.
     int subscriberCount() const;
     bool isStreaming(QTcpSocket *socket) const;
     void setKeepAliveInterval(int milliseconds) { m_keepAlive.setInterval(milliseconds); }
-    // Ends the streams of a removed device (deviceKey empty: of every device of the user).
+    // Ends this hub's streams of a removed device (deviceKey empty: of every device of the user);
+    // EventRouter::closeDevice ends them on every hub.
     void closeDevice(qint64 userId, const QString &deviceKey);
-    // Ends every stream, as on shutdown.
+    // Ends every stream of this hub, as on shutdown.
     void closeAll();
 
 private:
@@ -49,4 +60,5 @@ private:
     QMultiHash<QString, QTcpSocket *> m_byDevice;
     QTimer m_keepAlive;
     bool m_keepAliveStarted = false; // sendKeepAlive(): the first round goes to every stream
+    EventRouter *m_router;
 };

@@ -2,9 +2,11 @@
 
 #include "devicesapi.h"
 #include "eventhub.h"
+#include "eventrouter.h"
 #include "metrics.h"
 #include "progressapi.h"
 #include "recordcache.h"
+#include "remoteconnection.h"
 #include "storageservice.h"
 #include "tcplistener.h"
 #include "tokens.h"
@@ -14,6 +16,7 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QMetaEnum>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
@@ -45,17 +48,19 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 
 } // namespace
 
-HttpFrontend::HttpFrontend(StorageService &storage, ProgressApi &api, DevicesApi &devices,
-                           EventHub &events, Metrics &metrics, const RecordCache &cache,
-                           const TcpListener &listener, QObject *parent)
+HttpFrontend::HttpFrontend(const Shared &shared, ProgressApi &api, EventHub &events,
+                           const TcpListener &listener, int thread, int threads, QObject *parent)
     : QAbstractHttpServer(parent),
-      m_storage(storage),
+      m_shared(shared),
+      m_storage(*shared.storage),
       m_api(api),
-      m_devices(devices),
       m_events(events),
-      m_metrics(metrics),
-      m_cache(cache),
-      m_listener(listener)
+      m_metrics(*shared.metrics),
+      m_listener(listener),
+      m_tokens(*shared.tokens),
+      m_limiter(*shared.limiter),
+      m_thread(thread),
+      m_threads(threads)
 {
     connect(&m_api, &ProgressApi::deviceBound, this,
             [this](const QString &deviceKey, const QString &deviceId) {
@@ -77,8 +82,22 @@ bool HttpFrontend::owesAnswer(QTcpSocket *socket) const
     return it != m_slots.cend() && !it->empty();
 }
 
+void HttpFrontend::stopTakingRequests()
+{
+    m_stopping = true;
+    for (QTcpSocket *socket : m_listener.findChildren<QTcpSocket *>()) {
+        if (!owesAnswer(socket) && !m_events.isStreaming(socket))
+            socket->disconnectFromHost();
+    }
+}
+
 bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
+    if (m_stopping) {
+        if (!owesAnswer(socket))
+            socket->disconnectFromHost();
+        return true; // not begun: it would only meet a closed database
+    }
     // A connection carrying an event stream carries nothing else: an answer to a request
     // pipelined after GET /v1/events would be written into the stream (fuzz/regressions/).
     if (m_events.isStreaming(socket))
@@ -156,7 +175,6 @@ void HttpFrontend::start(const Call &call, const SlotPtr &slot)
                             .arg(waitMs));
                     limited.headers.append(
                         {"Retry-After", QByteArray::number((waitMs + 999) / 1000)});
-                    ++m_rateLimited;
                     return answer(slot, limited);
                 }
                 return dispatch(call, identity, slot);
@@ -165,7 +183,6 @@ void HttpFrontend::start(const Call &call, const SlotPtr &slot)
             const qint64 delayMs = failure.status == 401 ? m_limiter.authFailed(call.address) : 0;
             if (delayMs == 0)
                 return answer(slot, failure);
-            ++m_authDelayed;
             QTimer::singleShot(delayMs, this, [this, slot, failure] { answer(slot, failure); });
         });
 }
@@ -200,18 +217,19 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
     case Kind::Metrics: {
         Metrics::Gauges gauges;
         gauges.openConnections = m_listener.openConnections();
-        gauges.eventSubscribers = m_events.subscriberCount();
-        gauges.cachedRecords = m_cache.size();
-        gauges.cacheHits = m_cache.hits();
-        gauges.cacheMisses = m_cache.misses();
+        gauges.eventSubscribers =
+            m_shared.router ? m_shared.router->subscriberCount() : m_events.subscriberCount();
+        gauges.cachedRecords = m_shared.cache->size();
+        gauges.cacheHits = m_shared.cache->hits();
+        gauges.cacheMisses = m_shared.cache->misses();
         gauges.transactions = m_storage.transactions();
         gauges.writes = m_storage.groupedWrites();
-        if (m_gaugeSource)
-            m_gaugeSource(gauges);
+        if (m_shared.gauges)
+            m_shared.gauges(gauges);
         gauges.limits.append({"rate_limit_per_second", m_limiter.rate()});
         gauges.limits.append({"rate_burst", m_limiter.burst()});
-        gauges.refusals.append({"rate_limited", m_rateLimited});
-        gauges.refusals.append({"auth_failure_delayed", m_authDelayed});
+        gauges.refusals.append({"rate_limited", m_limiter.limited()});
+        gauges.refusals.append({"auth_failure_delayed", m_limiter.delayed()});
         return reply(ApiResponse::text(m_metrics.render(gauges),
                                        "text/plain; version=0.0.4; charset=utf-8"));
     }
@@ -234,19 +252,61 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
         slot->streamDeviceKey = identity.deviceKey;
         return reply(ApiResponse());
     case Kind::Devices:
-        return m_devices.list(identity, reply);
+        return askDevices(slot, [identity](DevicesApi &devices, const ProgressApi::Reply &back) {
+            devices.list(identity, back);
+        });
     case Kind::DeviceItem:
-        return m_devices.remove(identity, call.route.itemId, reply);
+        return askDevices(slot,
+                          [identity, itemId = call.route.itemId](DevicesApi &devices,
+                                                                 const ProgressApi::Reply &back) {
+                              devices.remove(identity, itemId, back);
+                          });
     case Kind::Pairings:
-        return m_devices.createPairing(call.address, call.body, reply);
-    case Kind::PairingItem:
-        return m_devices.pairingStatus(call.route.itemId, call.query, slot->socket, reply);
+        return askDevices(slot, [call](DevicesApi &devices, const ProgressApi::Reply &back) {
+            devices.createPairing(call.address, call.body, back);
+        });
+    case Kind::PairingItem: {
+        // DevicesApi watches whether the client is still there, on its own thread.
+        RemoteConnection *connection = nullptr;
+        if (slot->socket) {
+            connection = new RemoteConnection(slot->socket);
+            connection->moveToThread(m_shared.devices->thread());
+        }
+        return askDevices(slot,
+                          [call, connection = QPointer<QAbstractSocket>(connection)](
+                              DevicesApi &devices, const ProgressApi::Reply &back) {
+                              devices.pairingStatus(call.route.itemId, call.query, connection,
+                                                    back);
+                          });
+    }
     case Kind::PairingApprove:
-        return m_devices.approvePairing(identity, call.address, call.body, reply);
+        return askDevices(slot,
+                          [identity, call](DevicesApi &devices, const ProgressApi::Reply &back) {
+                              devices.approvePairing(identity, call.address, call.body, back);
+                          });
     case Kind::NotFound:
         break;
     }
     reply(ApiResponse::error(ApiError::NotFound, QStringLiteral("no such endpoint")));
+}
+
+void HttpFrontend::askDevices(const SlotPtr &slot,
+                              std::function<void(DevicesApi &, const ProgressApi::Reply &)> call)
+{
+    DevicesApi *devices = m_shared.devices;
+    // Answered on this thread, by way of its home: this frontend may be gone by then.
+    const ProgressApi::Reply back = [storage = &m_storage, thread = QThread::currentThread(),
+                                     self = QPointer<HttpFrontend>(this),
+                                     slot](const ApiResponse &response) {
+        storage->homes().post(thread, [self, slot, response] {
+            if (self)
+                self->answer(slot, response);
+        });
+    };
+    if (devices->thread() == QThread::currentThread())
+        return call(*devices, back);
+    QMetaObject::invokeMethod(
+        devices, [devices, call, back] { call(*devices, back); }, Qt::QueuedConnection);
 }
 
 void HttpFrontend::authenticate(
@@ -274,15 +334,26 @@ void HttpFrontend::authenticate(
                 hash);
         done(identity, ApiResponse(), hash);
     };
-    if (const std::optional<DeviceIdentity> known = m_tokens.find(hash))
-        return decide(*known);
-    lookUp(hash, [hash, done, decide](bool ok, const DeviceIdentity &identity) {
+    const auto found = [hash, done, decide](bool ok, const DeviceIdentity &identity) {
         if (!ok)
             return done(DeviceIdentity(),
                         ApiResponse::error(ApiError::Unavailable,
                                            QStringLiteral("storage is unavailable; try again")),
                         hash);
         decide(identity);
+    };
+    // Requests of a token whose lookup is under way wait for it, and are then decided in the
+    // order they came: the rate limit's bucket is taken from in that order (the cache, which
+    // another thread may fill meanwhile, must not let a later request go first).
+    if (const auto waiting = m_lookups.find(hash); waiting != m_lookups.end())
+        return waiting->push_back(found);
+    if (const std::optional<DeviceIdentity> known = m_tokens.find(hash))
+        return decide(*known);
+    m_lookups[hash].push_back(found);
+    lookUp(hash, [this, hash](bool ok, const DeviceIdentity &identity) {
+        const std::vector<Found> waiting = m_lookups.take(hash);
+        for (const Found &next : waiting)
+            next(ok, identity);
     });
 }
 
@@ -305,11 +376,6 @@ void HttpFrontend::lookUp(const QString &tokenHash,
                 return lookUp(tokenHash, done);
             done(lookup.first, lookup.second);
         });
-}
-
-void HttpFrontend::forgetDevice(qint64 userId, const QString &deviceKey)
-{
-    m_tokens.forget(userId, deviceKey);
 }
 
 HttpFrontend::SlotPtr HttpFrontend::openSlot(const QHttpServerRequest &request, QTcpSocket *socket,
@@ -378,6 +444,8 @@ void HttpFrontend::flush(QTcpSocket *socket)
             return;
         }
     }
+    if (m_stopping && queue.empty())
+        socket->disconnectFromHost(); // after the buffered answers are sent
 }
 
 void HttpFrontend::write(Slot &slot)
@@ -386,6 +454,7 @@ void HttpFrontend::write(Slot &slot)
     const int status = slot.streamUserId >= 0 ? 200 : response.status;
     m_metrics.countRequest(slot.label, slot.method, status,
                            double(slot.timer.nsecsElapsed()) / 1e9);
+    m_metrics.countOnThread(m_thread, m_threads);
     qCDebug(lcHttp).noquote() << slot.method << slot.label << status
                               << QStringLiteral("%1 ms").arg(
                                      double(slot.timer.nsecsElapsed()) / 1e6, 0, 'f', 2);

@@ -4,6 +4,7 @@
 #include "apiroute.h"
 #include "clientaddress.h"
 #include "metrics.h"
+#include "progressapi.h"
 #include "ratelimiter.h"
 #include "serverdefaults.h"
 #include "tokencache.h"
@@ -20,9 +21,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class DevicesApi;
 class EventHub;
+class EventRouter;
 class Metrics;
 class ProgressApi;
 class StorageService;
@@ -35,33 +38,43 @@ class TcpListener;
 // (QHttpServer 6.4 crashes on those when a client leaves first), and in request order on each
 // connection, since 6.4 parses a pipelined request as soon as the previous handler returns. No SQL
 // runs here.
+// One per HTTP thread, with that thread's ProgressApi and EventHub; what the threads share comes
+// in Shared.
 class HttpFrontend final : public QAbstractHttpServer
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpFrontend)
 public:
-    HttpFrontend(StorageService &storage, ProgressApi &api, DevicesApi &devices, EventHub &events,
-                 Metrics &metrics, const RecordCache &cache, const TcpListener &listener,
+    // What every HTTP thread of a server uses: each is safe to use from any thread, but for
+    // `devices`, which lives on its own thread (the main one) and is asked there.
+    struct Shared
+    {
+        StorageService *storage = nullptr;
+        RecordCache *cache = nullptr;
+        Metrics *metrics = nullptr;
+        TokenCache *tokens = nullptr;
+        RateLimiter *limiter = nullptr;
+        EventRouter *router = nullptr;
+        DevicesApi *devices = nullptr;
+        // Fills in what other parts know for /metrics (limits, refusals by the connection
+        // guards); called on any HTTP thread.
+        std::function<void(Metrics::Gauges &)> gauges;
+    };
+
+    // `thread`: which of `threads` HTTP threads this one serves on, for /metrics.
+    HttpFrontend(const Shared &shared, ProgressApi &api, EventHub &events,
+                 const TcpListener &listener, int thread = 0, int threads = 1,
                  QObject *parent = nullptr);
 
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
-    // Requests a second per token (0: no limit), and the burst allowed above it.
-    void setRateLimit(double perSecond, double burst) { m_limiter.setRate(perSecond, burst); }
     // Whose X-Forwarded-For / X-Real-IP name the client (see ClientAddress).
     void setClientAddress(const ClientAddress &clientAddress) { m_clientAddress = clientAddress; }
-    const RateLimiter &rateLimiter() const { return m_limiter; }
-    void forgetAuthFailures() { m_limiter.forgetAuthFailures(); } // for tests
-    // Fills in what other parts know for /metrics (limits, refusals by the connection guard).
-    void setGaugeSource(std::function<void(Metrics::Gauges &)> source)
-    {
-        m_gaugeSource = std::move(source);
-    }
+    // The server is stopping: requests not yet begun are not read, and a connection closes once
+    // what it is owed is written (an HTTP client sends them again on a new connection).
+    void stopTakingRequests();
     // Answers not yet written, on all connections (for /metrics and tests).
     qsizetype pendingAnswers() const;
     bool owesAnswer(QTcpSocket *socket) const;
-    // A device was removed (deviceKey empty: every device of the user): its tokens get 401
-    // from now on, even those whose lookup is under way.
-    void forgetDevice(qint64 userId, const QString &deviceKey);
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -109,20 +122,25 @@ private:
     // The identity of a token from the database (ok false: storage failed), stored in the cache
     // unless a device was removed meanwhile, in which case it is looked up again.
     void lookUp(const QString &tokenHash, std::function<void(bool, const DeviceIdentity &)> done);
+    // Runs `call(devices, reply)` on the DevicesApi's thread; the reply is answered on this one.
+    void askDevices(const SlotPtr &slot,
+                    std::function<void(DevicesApi &, const ProgressApi::Reply &)> call);
 
+    Shared m_shared;
     StorageService &m_storage;
     ProgressApi &m_api;
-    DevicesApi &m_devices;
     EventHub &m_events;
     Metrics &m_metrics;
-    const RecordCache &m_cache;
     const TcpListener &m_listener;
-    TokenCache m_tokens;
-    RateLimiter m_limiter;
+    TokenCache &m_tokens;
+    RateLimiter &m_limiter;
+    const int m_thread;
+    const int m_threads;
     ClientAddress m_clientAddress;
-    std::function<void(Metrics::Gauges &)> m_gaugeSource;
-    quint64 m_rateLimited = 0;
-    quint64 m_authDelayed = 0;
     QHash<QTcpSocket *, std::deque<SlotPtr>> m_slots;
+    // Token lookups under way, by token hash: what waits for each, in arrival order.
+    using Found = std::function<void(bool ok, const DeviceIdentity &)>;
+    QHash<QString, std::vector<Found>> m_lookups;
     qint64 m_maxBodyBytes = ServerDefaults::kMaxBodyBytes;
+    bool m_stopping = false;
 };

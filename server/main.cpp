@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QLoggingCategory>
 #include <QStandardPaths>
+#include <QThread>
 
 #include <csignal>
 #include <cstdio>
@@ -25,7 +26,7 @@ constexpr int kExitUsage = 2;
 const char *const kUsage = R"(Usage:
   playmark-server serve [--listen HOST:PORT] [--db PATH|URL] [--log-level LEVEL]
                         [--tls-cert PEM --tls-key PEM] [--pairing-ttl SECONDS]
-                        [--trusted-proxy ADDR[,ADDR...]]
+                        [--trusted-proxy ADDR[,ADDR...]] [--http-threads N]
   playmark-server user add NAME [NAME...] [--db PATH|URL]
                                                      create users (all or none, in one
                                                      transaction); prints each one's first
@@ -157,6 +158,10 @@ int serve(const QCommandLineParser &parser, const QString &database)
     if (!number("rate-burst", 1, 1000000, &value))
         return usageError(QStringLiteral("--rate-burst wants a number from 1 up"));
     options.rateBurst = double(value);
+    if (!number("http-threads", 1, ServerOptions::kMaxHttpThreads, &value))
+        return usageError(QStringLiteral("--http-threads wants a number from 1 to %1")
+                              .arg(ServerOptions::kMaxHttpThreads));
+    options.httpThreads = int(value);
     // Both or neither; whether the files can be read and fit is start()'s to say (exit 1).
     const auto fileOption = [&parser](const QString &name, const char *variable) {
         return parser.isSet(name) ? parser.value(name) : qEnvironmentVariable(variable);
@@ -431,6 +436,10 @@ int main(int argc, char *argv[])
     numberOption(QStringLiteral("rate-burst"),
                  QStringLiteral("Requests a token may make at once above the rate (default %1)."),
                  QStringLiteral("N"), ServerDefaults::kRateBurst);
+    numberOption(QStringLiteral("http-threads"),
+                 QStringLiteral("Threads serving HTTP, 1 to 64, each with its own listening "
+                                "socket on the port (default %1: the number of cores)."),
+                 QStringLiteral("N"), QThread::idealThreadCount());
     parser.addOption({QStringLiteral("tls-cert"),
                       QStringLiteral("Serve HTTPS with this PEM certificate, or full chain "
                                      "(env PLAYMARK_TLS_CERT; needs --tls-key)."),

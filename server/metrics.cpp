@@ -7,7 +7,10 @@
 void Metrics::countRequest(const QString &route, const QByteArray &method, int status,
                            double seconds)
 {
-    ++m_requests[route + u'\t' + QString::fromLatin1(method) + u'\t' + QString::number(status)];
+    const QString key =
+        route + u'\t' + QString::fromLatin1(method) + u'\t' + QString::number(status);
+    QMutexLocker lock(&m_mutex);
+    ++m_requests[key];
     Histogram &histogram = m_latency[route];
     for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
         if (seconds <= kLatencyBuckets.at(i))
@@ -19,11 +22,34 @@ void Metrics::countRequest(const QString &route, const QByteArray &method, int s
 
 void Metrics::countUpdate(bool applied)
 {
+    QMutexLocker lock(&m_mutex);
     ++(applied ? m_applied : m_stale);
+}
+
+void Metrics::countOnThread(int thread, int threads)
+{
+    if (thread < 0 || thread >= kMaxThreads)
+        return;
+    QMutexLocker lock(&m_mutex);
+    ++m_byThread.at(size_t(thread));
+    m_threads = qMax(m_threads, qMin(threads, kMaxThreads));
+}
+
+quint64 Metrics::updatesApplied() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_applied;
+}
+
+quint64 Metrics::updatesStale() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_stale;
 }
 
 QByteArray Metrics::render(const Gauges &gauges) const
 {
+    QMutexLocker lock(&m_mutex);
     QByteArray out;
     out +=
         "# HELP playmark_http_requests_total HTTP requests answered, by route, method and status.\n"
@@ -57,6 +83,13 @@ QByteArray Metrics::render(const Gauges &gauges) const
         out += "playmark_http_request_duration_seconds_count{" + label + "} "
             + QByteArray::number(histogram.count) + '\n';
     }
+
+    out += "# HELP playmark_http_thread_requests_total HTTP requests answered, by the HTTP "
+           "thread that served them (--http-threads).\n"
+           "# TYPE playmark_http_thread_requests_total counter\n";
+    for (int thread = 0; thread < m_threads; ++thread)
+        out += "playmark_http_thread_requests_total{thread=\"" + QByteArray::number(thread) + "\"} "
+            + QByteArray::number(m_byThread.at(size_t(thread))) + '\n';
 
     out += "# HELP playmark_updates_total Progress updates, by outcome (applied, or stale: not "
            "newer).\n"

@@ -3,23 +3,29 @@
 #include <QByteArray>
 #include <QHash>
 #include <QList>
+#include <QMutex>
 #include <QPair>
 #include <QString>
 
 #include <array>
 
-// Counters for /metrics, rendered in the Prometheus text format.
+// Counters for /metrics, rendered in the Prometheus text format. One per server, shared by its
+// HTTP threads: every method is thread-safe, and /metrics shows the sums of them all.
 class Metrics final
 {
 public:
+    static constexpr int kMaxThreads = 64;
+
     static constexpr std::array<double, 12> kLatencyBuckets{
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
 
     void countRequest(const QString &route, const QByteArray &method, int status, double seconds);
     void countUpdate(bool applied);
+    // A request answered on HTTP thread `thread` (0-based) of `threads` in all.
+    void countOnThread(int thread, int threads);
 
-    quint64 updatesApplied() const { return m_applied; }
-    quint64 updatesStale() const { return m_stale; }
+    quint64 updatesApplied() const;
+    quint64 updatesStale() const;
 
     // What the other parts know, read when /metrics is asked for.
     struct Gauges
@@ -46,8 +52,11 @@ private:
         double sum = 0;
     };
 
+    mutable QMutex m_mutex; // guards everything below
     QHash<QString, quint64> m_requests; // key: route \t method \t status
     QHash<QString, Histogram> m_latency; // key: route
     quint64 m_applied = 0;
     quint64 m_stale = 0;
+    std::array<quint64, kMaxThreads> m_byThread{};
+    int m_threads = 0;
 };

@@ -14,6 +14,7 @@ RateLimiter::RateLimiter(double ratePerSecond, double burst) : m_rate(ratePerSec
 
 void RateLimiter::setRate(double ratePerSecond, double burst)
 {
+    QMutexLocker lock(&m_mutex);
     m_rate = ratePerSecond;
     m_burst = qMax(1.0, burst);
     m_buckets.clear();
@@ -21,6 +22,7 @@ void RateLimiter::setRate(double ratePerSecond, double burst)
 
 qint64 RateLimiter::allow(const QString &key)
 {
+    QMutexLocker lock(&m_mutex);
     if (m_rate <= 0)
         return 0;
     const qint64 now = m_clock.elapsed();
@@ -36,11 +38,13 @@ qint64 RateLimiter::allow(const QString &key)
         bucket.tokens -= 1.0;
         return 0;
     }
+    ++m_limited;
     return qint64(std::ceil((1.0 - bucket.tokens) * 1000.0 / m_rate));
 }
 
 qint64 RateLimiter::authFailed(const QString &address)
 {
+    QMutexLocker lock(&m_mutex);
     const qint64 now = m_clock.elapsed();
     auto it = m_failures.find(address);
     if (it == m_failures.end() || now - it->lastMs > kFailureMemoryMs) {
@@ -53,9 +57,41 @@ qint64 RateLimiter::authFailed(const QString &address)
     const int over = it->count - kFreeAuthFailures;
     if (over <= 0)
         return 0;
+    ++m_delayed;
     return qMin<qint64>(kMaxAuthDelayMs, qint64(100) << qMin(over, 10));
 }
 
+double RateLimiter::rate() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_rate;
+}
+
+double RateLimiter::burst() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_burst;
+}
+
+void RateLimiter::forgetAuthFailures()
+{
+    QMutexLocker lock(&m_mutex);
+    m_failures.clear();
+}
+
+quint64 RateLimiter::limited() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_limited;
+}
+
+quint64 RateLimiter::delayed() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_delayed;
+}
+
+// With m_mutex held.
 void RateLimiter::trim()
 {
     if (m_buckets.size() < kMaxKeys)

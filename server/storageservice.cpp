@@ -5,6 +5,9 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 
+#include <algorithm>
+#include <memory>
+
 StorageService::StorageService(QObject *parent)
     : QObject(parent),
       m_writer(std::make_unique<ServerStorage>()),
@@ -20,6 +23,7 @@ StorageService::StorageService(QObject *parent)
     connect(&m_readerThread, &QThread::finished, m_readerContext, &QObject::deleteLater);
     m_writerThread.start();
     m_readerThread.start();
+    m_homes.add(this);
 }
 
 StorageService::~StorageService()
@@ -81,7 +85,7 @@ void StorageService::close()
 void StorageService::write(const WriteOp &op, QObject *context, WriteDone done)
 {
     QMutexLocker lock(&m_mutex);
-    m_queue.push_back({op, QPointer<QObject>(context), std::move(done)});
+    m_queue.push_back({op, QPointer<QObject>(context), QThread::currentThread(), std::move(done)});
     if (m_drainScheduled)
         return;
     m_drainScheduled = true;
@@ -131,15 +135,34 @@ void StorageService::drain()
     for (size_t from = 0; from < batch.size(); from += step)
         commit(from, std::min(batch.size(), from + step));
 
-    QMetaObject::invokeMethod(
-        this,
-        [this, batch = std::move(batch), answers = std::move(answers), transactions] {
-            m_transactions += transactions;
-            m_groupedWrites += batch.size();
-            for (size_t i = 0; i < batch.size(); ++i) {
-                if (batch[i].context)
-                    batch[i].done(answers[i].ok, answers[i].outcome, answers[i].error);
+    m_transactions.fetch_add(transactions, std::memory_order_relaxed);
+    m_groupedWrites.fetch_add(batch.size(), std::memory_order_relaxed);
+    // One answer event per asking thread, with its writes in the order they came. Each thread's
+    // share is moved to it whole, so what its answers hold is released there.
+    struct Due
+    {
+        QThread *caller;
+        std::vector<Pending> pending;
+        std::vector<Answer> answers;
+    };
+    std::vector<Due> dues;
+    for (size_t i = 0; i < batch.size(); ++i) {
+        auto due = std::find_if(dues.begin(), dues.end(),
+                                [&](const Due &d) { return d.caller == batch[i].caller; });
+        if (due == dues.end())
+            due = dues.insert(dues.end(), Due{batch[i].caller, {}, {}});
+        due->pending.push_back(std::move(batch[i]));
+        due->answers.push_back(std::move(answers[i]));
+    }
+    for (Due &due : dues) {
+        QThread *caller = due.caller;
+        m_homes.post(caller, [due = std::make_shared<Due>(std::move(due))] {
+            for (size_t i = 0; i < due->pending.size(); ++i) {
+                const Pending &pending = due->pending[i];
+                const Answer &answer = due->answers[i];
+                if (pending.context)
+                    pending.done(answer.ok, answer.outcome, answer.error);
             }
-        },
-        Qt::QueuedConnection);
+        });
+    }
 }

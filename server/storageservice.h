@@ -8,6 +8,7 @@
 #include <QPointer>
 #include <QThread>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -15,8 +16,9 @@
 // ServerStorage off the HTTP thread. A writer thread gathers every change that arrives while the
 // previous transaction commits and writes them all in one transaction (group commit): one fsync
 // for many updates, each answered only after its transaction is durable. A reader thread, with
-// its own connection, answers reads. Answers come back on the thread that owns this object,
-// guarded by a context object.
+// its own connection, answers reads. Answers come back on the thread that asked (it needs a home
+// in homes(): this object's own thread has one, each HTTP thread adds its own), guarded by a
+// context object that lives there.
 class StorageService final : public QObject
 {
     Q_OBJECT
@@ -43,6 +45,9 @@ public:
     // Finishes every queued change, then closes both connections.
     void close();
 
+    // Where answers go back to, by the thread that asked: safe from any thread.
+    ThreadHomes &homes() { return m_homes; }
+
     void write(const WriteOp &op, QObject *context, WriteDone done);
 
     template<typename Result>
@@ -50,8 +55,8 @@ public:
               std::function<void(Result)> done)
     {
         runOnThread<Result>(
-            m_readerContext, this, context, [reader = m_reader.get(), job] { return job(*reader); },
-            std::move(done));
+            m_readerContext, m_homes, context,
+            [reader = m_reader.get(), job] { return job(*reader); }, std::move(done));
     }
 
     // A job of its own on the writer's thread and connection, in turn with the grouped writes,
@@ -61,18 +66,19 @@ public:
                   std::function<void(Result)> done)
     {
         runOnThread<Result>(
-            m_writerContext, this, context, [writer = m_writer.get(), job] { return job(*writer); },
-            std::move(done));
+            m_writerContext, m_homes, context,
+            [writer = m_writer.get(), job] { return job(*writer); }, std::move(done));
     }
 
-    quint64 transactions() const { return m_transactions; }
-    quint64 groupedWrites() const { return m_groupedWrites; }
+    quint64 transactions() const { return m_transactions.load(std::memory_order_relaxed); }
+    quint64 groupedWrites() const { return m_groupedWrites.load(std::memory_order_relaxed); }
 
 private:
     struct Pending
     {
         WriteOp op;
-        QPointer<QObject> context;
+        QPointer<QObject> context; // checked on `caller` only
+        QThread *caller = nullptr;
         WriteDone done;
     };
     void drain(); // on the writer thread
@@ -91,7 +97,8 @@ private:
     std::vector<Pending> m_queue; // guarded by m_mutex
     bool m_drainScheduled = false; // guarded by m_mutex
 
-    // Read on the owner's thread for /metrics; written there too.
-    quint64 m_transactions = 0;
-    quint64 m_groupedWrites = 0;
+    ThreadHomes m_homes;
+    // Written on the writer thread, read by any thread for /metrics.
+    std::atomic<quint64> m_transactions{0};
+    std::atomic<quint64> m_groupedWrites{0};
 };

@@ -6,19 +6,25 @@
 #include "databaselocation.h"
 #include "devicesapi.h"
 #include "eventhub.h"
-#include "httpfrontend.h"
+#include "eventrouter.h"
+#include "httpworker.h"
 #include "metrics.h"
 #include "progressapi.h"
+#include "ratelimiter.h"
 #include "recordcache.h"
 #include "revocationwatch.h"
 #include "serverstorage.h"
 #include "servertls.h"
 #include "storageservice.h"
-#include "tcplistener.h"
+#include "tokencache.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QLoggingCategory>
+#include <QThread>
 #include <QUuid>
+
+#include <algorithm>
 
 SyncServer::SyncServer(QObject *parent)
     : QObject(parent),
@@ -26,10 +32,13 @@ SyncServer::SyncServer(QObject *parent)
       m_service(std::make_unique<StorageService>()),
       m_cache(std::make_unique<RecordCache>()),
       m_metrics(std::make_unique<Metrics>()),
-      m_events(std::make_unique<EventHub>()),
+      m_router(std::make_unique<EventRouter>()),
+      m_tokens(std::make_unique<TokenCache>()),
+      m_limiter(std::make_unique<RateLimiter>()),
+      m_guards(std::make_unique<ConnectionGuard::Shared>()),
+      m_events(std::make_unique<EventHub>(m_router.get())),
       m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics)),
       m_devices(std::make_unique<DevicesApi>(*m_service)),
-      m_guard(std::make_unique<ConnectionGuard>()),
       m_revocations(std::make_unique<RevocationWatch>(*m_service))
 {
     m_forgetSweep.setInterval(kForgetSweepMs);
@@ -66,6 +75,9 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
             *error = QStringLiteral("--trusted-proxy: ") + proxyError;
         return false;
     }
+    // A cache of this size, new for this run, and the ProgressApi of this thread on it.
+    m_cache = std::make_unique<RecordCache>(options.cacheRecords);
+    m_api = std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics);
     // On PostgreSQL other servers may share the database: hear what they commit before serving.
     if (DatabaseLocation::isPostgreSqlUrl(options.databasePath)) {
         m_origin = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -91,71 +103,78 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         stop();
         return false;
     }
-    *m_cache = RecordCache(options.cacheRecords);
     m_forgetSweep.start(); // the first sweep of forgets ran when the storage opened
     dropOldRevocations(QDateTime::currentMSecsSinceEpoch());
     // Before serving: every token lookup is read after the newest removal it starts from.
     m_revocations->start(m_feed ? RevocationWatch::kPostgreSqlPollMs
                                 : RevocationWatch::kSqlitePollMs);
 
-    m_events->setKeepAliveInterval(options.keepAliveMs);
     m_devices->setPairingTtl(options.pairingTtlMs);
+    m_limiter->setRate(options.rateLimit, options.rateBurst);
     ConnectionGuard::Limits limits;
     limits.maxBodyBytes = options.maxBodyBytes;
     limits.maxHeaderBytes = options.maxHeaderBytes;
     limits.idleTimeoutMs = options.idleTimeoutMs;
     limits.maxConnections = options.maxConnections;
-    m_guard->setLimits(limits);
-    auto listener = std::make_unique<TcpListener>(*m_guard);
-    if (useTls)
-        listener->setTlsConfiguration(tls);
-    if (!listener->listen(options.address, options.port)) {
-        if (error)
-            *error = QStringLiteral("cannot listen on %1:%2: %3")
-                         .arg(options.address.toString())
-                         .arg(options.port)
-                         .arg(listener->errorString());
-        stop();
-        return false;
-    }
-    m_listener = listener.release();
-    m_frontend = new HttpFrontend(*m_service, *m_api, *m_devices, *m_events, *m_metrics, *m_cache,
-                                  *m_listener, this);
-    m_frontend->setMaxBodyBytes(options.maxBodyBytes);
-    m_frontend->setRateLimit(options.rateLimit, options.rateBurst);
-    m_frontend->setClientAddress(clientAddress);
-    m_frontend->setGaugeSource([guard = m_guard.get(),
-                                feed = m_feed.get()](Metrics::Gauges &gauges) {
+
+    HttpFrontend::Shared shared;
+    shared.storage = m_service.get();
+    shared.cache = m_cache.get();
+    shared.metrics = m_metrics.get();
+    shared.tokens = m_tokens.get();
+    shared.limiter = m_limiter.get();
+    shared.router = m_router.get();
+    shared.devices = m_devices.get();
+    // Called on the HTTP threads: only what is safe to read from any thread.
+    shared.gauges = [guards = m_guards.get(), feed = m_feed.get(),
+                     limits](Metrics::Gauges &gauges) {
         if (feed) {
             gauges.changeNotices = feed->noticesReceived();
             gauges.changeFeedReconnects = feed->resynchronisations();
         }
-        const ConnectionGuard::Limits &inForce = guard->limits();
-        gauges.limits.append({"max_body_bytes", double(inForce.maxBodyBytes)});
-        gauges.limits.append({"max_header_bytes", double(inForce.maxHeaderBytes)});
-        gauges.limits.append({"idle_timeout_seconds", inForce.idleTimeoutMs / 1000.0});
-        gauges.limits.append({"max_connections", double(inForce.maxConnections)});
+        gauges.limits.append({"max_body_bytes", double(limits.maxBodyBytes)});
+        gauges.limits.append({"max_header_bytes", double(limits.maxHeaderBytes)});
+        gauges.limits.append({"idle_timeout_seconds", limits.idleTimeoutMs / 1000.0});
+        gauges.limits.append({"max_connections", double(limits.maxConnections)});
         using Refusal = ConnectionGuard::Refusal;
-        gauges.refusals.append({"body_too_large", guard->refusals(Refusal::BodyTooLarge)});
-        gauges.refusals.append({"headers_too_large", guard->refusals(Refusal::HeadersTooLarge)});
-        gauges.refusals.append({"length_required", guard->refusals(Refusal::LengthRequired)});
-        gauges.refusals.append({"timeout", guard->refusals(Refusal::Timeout)});
-        gauges.refusals.append({"connection_cap", guard->refusals(Refusal::ConnectionCap)});
-    });
-    // A connection waiting for its answer, or carrying an event stream, is quiet for a reason.
-    m_guard->setBusyCheck([frontend = m_frontend, events = m_events.get()](QTcpSocket *socket) {
-        return frontend->owesAnswer(socket) || events->isStreaming(socket);
-    });
-    // bind() makes the frontend the listener's parent: deleting the frontend deletes both.
-    m_frontend->bind(m_listener);
+        const auto refusals = [guards](Refusal reason) {
+            return quint64(guards->refusals.at(size_t(reason)));
+        };
+        gauges.refusals.append({"body_too_large", refusals(Refusal::BodyTooLarge)});
+        gauges.refusals.append({"headers_too_large", refusals(Refusal::HeadersTooLarge)});
+        gauges.refusals.append({"length_required", refusals(Refusal::LengthRequired)});
+        gauges.refusals.append({"timeout", refusals(Refusal::Timeout)});
+        gauges.refusals.append({"connection_cap", refusals(Refusal::ConnectionCap)});
+    };
+    HttpWorker::Settings settings;
+    settings.threads = options.httpThreads > 0 ? options.httpThreads : QThread::idealThreadCount();
+    settings.threads = qBound(1, settings.threads, ServerOptions::kMaxHttpThreads);
+    settings.address = options.address;
+    settings.port = options.port;
+    if (useTls)
+        settings.tls = tls;
+    settings.clientAddress = clientAddress;
+    settings.limits = limits;
+    settings.keepAliveMs = options.keepAliveMs;
+    settings.origin = m_origin;
+    m_tls = useTls;
+    for (int thread = 0; thread < settings.threads; ++thread) {
+        settings.thread = thread;
+        auto worker = std::make_unique<HttpWorker>(shared, *m_guards);
+        if (!worker->start(settings, error)) {
+            stop();
+            return false;
+        }
+        settings.port = worker->port(); // port 0: the first thread's pick, for the others too
+        m_workers.push_back(std::move(worker));
+    }
     return true;
 }
 
 void SyncServer::applyRemoval(qint64 userId, const QString &deviceKey)
 {
-    if (m_frontend)
-        m_frontend->forgetDevice(userId, deviceKey);
-    m_events->closeDevice(userId, deviceKey);
+    m_tokens->forget(userId, deviceKey);
+    m_router->closeDevice(userId, deviceKey);
 }
 
 void SyncServer::sweep(const QString &what,
@@ -210,33 +229,44 @@ void SyncServer::stop()
 {
     m_forgetSweep.stop();
     m_revocations->stop();
-    m_events->closeAll();
-    if (m_listener)
-        m_listener->close();
-    delete m_frontend; // and with it the listener and its sockets, its children
-    m_frontend = nullptr;
-    m_listener = nullptr;
+    for (const auto &worker : m_workers)
+        worker->stopAccepting();
+    // Requests under way finish while the storage is open (an update's answer may still read
+    // its counts), for a moment: one waiting on this thread (the device endpoints) cannot.
+    const QDeadlineTimer deadline(kStopGraceMs);
+    const auto owing = [this] {
+        return std::any_of(m_workers.begin(), m_workers.end(),
+                           [](const auto &worker) { return worker->pendingAnswers() > 0; });
+    };
+    while (owing() && !deadline.hasExpired())
+        QThread::msleep(5);
+    // The writes still under way are committed and answered (to the HTTP threads' homes)...
     m_service->close();
+    // ...and each thread writes those answers before its connections close.
+    for (const auto &worker : m_workers)
+        worker->finish();
+    m_workers.clear();
     m_storage->close();
     m_feed.reset();
     m_origin.clear();
     m_service->announceChanges({}, {});
     m_api->setOrigin({});
+    m_tokens->clear();
 }
 
 bool SyncServer::isListening() const
 {
-    return m_listener && m_listener->isListening();
+    return !m_workers.empty() && m_workers.front()->isListening();
 }
 
 QHostAddress SyncServer::address() const
 {
-    return m_listener ? m_listener->serverAddress() : QHostAddress();
+    return m_workers.empty() ? QHostAddress() : m_workers.front()->address();
 }
 
 quint16 SyncServer::port() const
 {
-    return m_listener ? m_listener->serverPort() : 0;
+    return m_workers.empty() ? 0 : m_workers.front()->port();
 }
 
 QString SyncServer::url() const
@@ -245,7 +275,7 @@ QString SyncServer::url() const
     const QString hostText = host.protocol() == QAbstractSocket::IPv6Protocol
         ? u'[' + host.toString() + u']'
         : host.toString();
-    const bool tls = m_listener && m_listener->usesTls();
+    const bool tls = !m_workers.empty() && m_tls;
     return QStringLiteral("%1://%2:%3")
         .arg(tls ? QLatin1String("https") : QLatin1String("http"), hostText)
         .arg(port());
@@ -253,6 +283,5 @@ QString SyncServer::url() const
 
 void SyncServer::forgetAuthFailures()
 {
-    if (m_frontend)
-        m_frontend->forgetAuthFailures();
+    m_limiter->forgetAuthFailures();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "connectionguard.h"
 #include "serverdefaults.h"
 
 #include <QHostAddress>
@@ -9,19 +10,21 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 class ChangeFeed;
 class DevicesApi;
 class EventHub;
-class HttpFrontend;
+class EventRouter;
+class HttpWorker;
 class Metrics;
-class ConnectionGuard;
 class ProgressApi;
+class RateLimiter;
 class RecordCache;
 class RevocationWatch;
 class StorageService;
 class ServerStorage;
-class TcpListener;
+class TokenCache;
 
 struct ServerOptions
 {
@@ -48,10 +51,16 @@ struct ServerOptions
     // Reverse proxies whose X-Forwarded-For / X-Real-IP name the client: "ADDR[,ADDR...]",
     // addresses or subnets (start() refuses one that is neither).
     QString trustedProxies;
+    // HTTP threads, each with its own listening socket on the same port (1 to kMaxHttpThreads);
+    // 0: one per core.
+    int httpThreads = 0;
+    static constexpr int kMaxHttpThreads = 64;
 };
 
-// playmark-server as one object: storage, API, event streams and the listening socket.
-// Tests start it in-process on port 0; main() starts it for `serve`.
+// playmark-server as one object: storage, API, event streams and the HTTP threads (HttpWorker),
+// which share the port. Sweeps, the change feed, removals of devices and the device endpoints
+// stay on the thread that made it. Tests start it in-process on port 0; main() starts it for
+// `serve`.
 class SyncServer final : public QObject
 {
     Q_OBJECT
@@ -61,8 +70,9 @@ public:
     ~SyncServer() override;
 
     bool start(const ServerOptions &options, QString *error);
-    // Ends event streams and closes the listener and the database. Every answered update is
-    // already committed, so nothing is left to flush.
+    // Stops accepting on every HTTP thread, ends event streams, finishes the writes under way and
+    // writes their answers, then closes the connections, joins the threads and closes the
+    // database. Every answered update is already committed, so nothing is left to flush.
     void stop();
 
     bool isListening() const;
@@ -75,7 +85,9 @@ public:
     // tests; requests never use it. Devices removed through it take effect when RevocationWatch
     // reads their revocations row, as with `playmark-server user revoke` from another process.
     ServerStorage &storage() { return *m_storage; }
-    EventHub &events() { return *m_events; }
+    // The event streams of every HTTP thread.
+    EventRouter &events() { return *m_router; }
+    int httpThreads() const { return int(m_workers.size()); }
     // Failed authentications are forgotten, as after a quiet minute (for tests that send many
     // refused requests and want each answered without the delay that slows guessing).
     void forgetAuthFailures();
@@ -98,6 +110,8 @@ public:
     // in the same daily sweep.
     void dropOldRevocations(qint64 nowMs, std::function<void(bool ok, int dropped)> done = {});
     static constexpr int kForgetSweepMs = 24 * 60 * 60 * 1000;
+    // How long stop() lets the requests under way finish before it closes the storage.
+    static constexpr int kStopGraceMs = 2000;
 
 private:
     // Drops what `job` drops on the writer's thread, saying how many `what` went.
@@ -105,18 +119,24 @@ private:
                std::function<bool(ServerStorage &, int *dropped, QString *error)> job,
                std::function<void(bool ok, int dropped)> done);
 
+    // Shared by the HTTP threads; each is thread-safe.
     std::unique_ptr<ServerStorage> m_storage;
     std::unique_ptr<StorageService> m_service;
     std::unique_ptr<RecordCache> m_cache;
     std::unique_ptr<Metrics> m_metrics;
-    std::unique_ptr<EventHub> m_events;
+    std::unique_ptr<EventRouter> m_router;
+    std::unique_ptr<TokenCache> m_tokens;
+    std::unique_ptr<RateLimiter> m_limiter;
+    std::unique_ptr<ConnectionGuard::Shared> m_guards;
+    // On this thread: the change feed's changes go through this ProgressApi (the HTTP threads
+    // have their own), and the device endpoints are asked here.
+    std::unique_ptr<EventHub> m_events; // holds no stream: publishes through m_router
     std::unique_ptr<ProgressApi> m_api;
     std::unique_ptr<DevicesApi> m_devices;
-    std::unique_ptr<ConnectionGuard> m_guard;
     std::unique_ptr<ChangeFeed> m_feed; // PostgreSQL only
     std::unique_ptr<RevocationWatch> m_revocations;
     QString m_origin;
     QTimer m_forgetSweep;
-    TcpListener *m_listener = nullptr;
-    HttpFrontend *m_frontend = nullptr;
+    std::vector<std::unique_ptr<HttpWorker>> m_workers;
+    bool m_tls = false;
 };

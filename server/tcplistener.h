@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHostAddress>
 #include <QSslConfiguration>
 #include <QTcpServer>
 
@@ -24,7 +25,15 @@ public:
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
     bool usesTls() const { return m_tls.has_value(); }
 
-    int openConnections() const { return m_open; }
+    // Listens on a socket of its own that other listeners (one per HTTP thread) may bind to the
+    // same address and port too (SO_REUSEPORT): the kernel spreads new connections over them.
+    // The first fails when the port is taken, even by a listener that would share it; port 0
+    // picks a free one (serverPort() says which), for the others to bind.
+    enum class PortUse { First, Joining };
+    bool listenSharingPort(const QHostAddress &address, quint16 port, PortUse mode, QString *error);
+
+    // The connections open now, on every listener that shares this one's guard counts.
+    int openConnections() const;
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
@@ -34,5 +43,4 @@ private:
 
     ConnectionGuard &m_guard;
     std::optional<QSslConfiguration> m_tls;
-    int m_open = 0;
 };

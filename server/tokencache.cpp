@@ -7,6 +7,7 @@ TokenCache::TokenCache(qint64 ttlMs, qsizetype capacity) : m_ttlMs(ttlMs), m_cap
 
 std::optional<DeviceIdentity> TokenCache::find(const QString &tokenHash) const
 {
+    QMutexLocker lock(&m_mutex);
     const auto it = m_entries.constFind(tokenHash);
     if (it == m_entries.cend() || it->expiresAtMs <= m_clock.elapsed())
         return std::nullopt;
@@ -15,6 +16,7 @@ std::optional<DeviceIdentity> TokenCache::find(const QString &tokenHash) const
 
 bool TokenCache::store(const QString &tokenHash, const DeviceIdentity &identity, quint64 epoch)
 {
+    QMutexLocker lock(&m_mutex);
     if (epoch != m_epoch)
         return false;
     if (m_entries.size() >= m_capacity)
@@ -25,6 +27,7 @@ bool TokenCache::store(const QString &tokenHash, const DeviceIdentity &identity,
 
 void TokenCache::forget(qint64 userId, const QString &deviceKey)
 {
+    QMutexLocker lock(&m_mutex);
     ++m_epoch;
     for (auto it = m_entries.begin(); it != m_entries.end();) {
         const DeviceIdentity &identity = it->identity;
@@ -37,8 +40,21 @@ void TokenCache::forget(qint64 userId, const QString &deviceKey)
 
 void TokenCache::setBoundDeviceId(const QString &deviceKey, const QString &deviceId)
 {
+    QMutexLocker lock(&m_mutex);
     for (Entry &entry : m_entries) {
         if (entry.identity.deviceKey == deviceKey)
             entry.identity.boundDeviceId = deviceId;
     }
+}
+
+quint64 TokenCache::epoch() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_epoch;
+}
+
+void TokenCache::clear()
+{
+    QMutexLocker lock(&m_mutex);
+    m_entries.clear();
 }

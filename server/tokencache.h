@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QMutex>
 #include <QString>
 
 #include <optional>
@@ -13,7 +14,7 @@
 // removes it and by RevocationWatch for every removal, this server's or another's); the short
 // life only bounds how long the device's bound device_id may be out of date. Unknown tokens are
 // remembered too (briefly), so guessing costs no database work. Bounded: cleared when it grows
-// past `capacity`.
+// past `capacity`. One per server, shared by its HTTP threads: every method is thread-safe.
 class TokenCache final
 {
 public:
@@ -26,7 +27,7 @@ public:
     std::optional<DeviceIdentity> find(const QString &tokenHash) const;
     // Moves on with every forget(): a lookup that began at an older epoch may have read a token
     // that has been removed since, and must be neither stored nor trusted.
-    quint64 epoch() const { return m_epoch; }
+    quint64 epoch() const;
     // Stores what a lookup begun at `epoch` found, unless a forget() came in between (false).
     bool store(const QString &tokenHash, const DeviceIdentity &identity, quint64 epoch);
     // A device was removed (deviceKey empty: every device of the user): its tokens are no
@@ -34,7 +35,7 @@ public:
     void forget(qint64 userId, const QString &deviceKey);
     // The device's updates now carry `deviceId` (bound by the writer).
     void setBoundDeviceId(const QString &deviceKey, const QString &deviceId);
-    void clear() { m_entries.clear(); }
+    void clear();
 
 private:
     struct Entry
@@ -42,6 +43,7 @@ private:
         DeviceIdentity identity;
         qint64 expiresAtMs;
     };
+    mutable QMutex m_mutex; // guards everything below
     QHash<QString, Entry> m_entries;
     QElapsedTimer m_clock;
     qint64 m_ttlMs;

@@ -9,6 +9,7 @@
 #include "client/localcopy.h"
 #include "client/syncclient.h"
 #include "eventhub.h"
+#include "eventrouter.h"
 #include "protocol/recordcodec.h"
 #include "serverstorage.h"
 #include "syncserver.h"

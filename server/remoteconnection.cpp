@@ -1,0 +1,20 @@
+#include "remoteconnection.h"
+
+RemoteConnection::RemoteConnection(QAbstractSocket *connection)
+{
+    setSocketState(QAbstractSocket::ConnectedState);
+    // Queued once this object is on its own thread: the real connection is never touched there.
+    connect(connection, &QAbstractSocket::disconnected, this, &RemoteConnection::hangUp);
+    connect(connection, &QObject::destroyed, this, &RemoteConnection::hangUp);
+    if (connection->state() != QAbstractSocket::ConnectedState)
+        hangUp();
+}
+
+void RemoteConnection::hangUp()
+{
+    if (state() == QAbstractSocket::UnconnectedState)
+        return;
+    setSocketState(QAbstractSocket::UnconnectedState);
+    Q_EMIT disconnected();
+    deleteLater();
+}
