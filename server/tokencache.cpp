@@ -1,6 +1,7 @@
 #include "tokencache.h"
 
-TokenCache::TokenCache(qint64 ttlMs, qsizetype capacity) : m_ttlMs(ttlMs), m_capacity(capacity)
+TokenCache::TokenCache(qint64 knownTtlMs, qint64 unknownTtlMs, qsizetype capacity)
+    : m_knownTtlMs(knownTtlMs), m_unknownTtlMs(unknownTtlMs), m_capacity(capacity)
 {
     m_clock.start();
 }
@@ -19,9 +20,15 @@ bool TokenCache::store(const QString &tokenHash, const DeviceIdentity &identity,
     QMutexLocker lock(&m_mutex);
     if (epoch != m_epoch)
         return false;
-    if (m_entries.size() >= m_capacity)
-        m_entries.clear();
-    m_entries.insert(tokenHash, {identity, m_clock.elapsed() + m_ttlMs});
+    const qint64 now = m_clock.elapsed();
+    if (m_entries.size() >= m_capacity && !m_entries.contains(tokenHash)) {
+        for (auto it = m_entries.begin(); it != m_entries.end();)
+            it = it->expiresAtMs <= now ? m_entries.erase(it) : std::next(it);
+        if (m_entries.size() >= m_capacity)
+            m_entries.clear();
+    }
+    const qint64 ttl = identity.isKnown() ? m_knownTtlMs : m_unknownTtlMs;
+    m_entries.insert(tokenHash, {identity, now + ttl});
     return true;
 }
 
