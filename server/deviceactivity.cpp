@@ -4,6 +4,7 @@ std::optional<DeviceTouch> DeviceActivity::seen(const QString &deviceKey, qint64
 {
     if (deviceKey.isEmpty())
         return std::nullopt;
+    QMutexLocker lock(&m_mutex);
     Known &known = m_devices[deviceKey];
     if (known.touchedAtMs >= 0 && nowMs - known.touchedAtMs < kTouchIntervalMs)
         return std::nullopt;
@@ -15,6 +16,7 @@ std::optional<DeviceTouch> DeviceActivity::updated(const QString &deviceKey,
 {
     if (deviceKey.isEmpty())
         return std::nullopt;
+    QMutexLocker lock(&m_mutex);
     Known &known = m_devices[deviceKey];
     bool changed = false;
     // The newest update's video and name: an older one (from an outbox) changes neither.
@@ -35,4 +37,16 @@ DeviceTouch DeviceActivity::touch(const QString &deviceKey, Known &known, qint64
 {
     known.touchedAtMs = nowMs;
     return {deviceKey, nowMs, known.contentId, known.deviceName};
+}
+
+void DeviceActivity::forget(const QString &deviceKey)
+{
+    QMutexLocker lock(&m_mutex);
+    m_devices.remove(deviceKey);
+}
+
+qsizetype DeviceActivity::size() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_devices.size();
 }

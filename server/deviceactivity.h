@@ -4,14 +4,16 @@
 #include "protocol/progressrecord.h"
 
 #include <QHash>
+#include <QMutex>
 #include <QString>
 
 #include <optional>
 
 // When a device's activity is worth writing: its last_seen_ms at most once a minute, and its last
 // video and name when they change, so that a device sending the same video's position every few
-// seconds costs no statement beyond its update's. Per server, in memory, on the HTTP thread: each
-// server of a shared database touches a device at most once a minute.
+// seconds costs no statement beyond its update's. Per server, in memory, shared by its HTTP threads
+// (every method is thread-safe): each server of a shared database touches a device at most once a
+// minute.
 class DeviceActivity final
 {
 public:
@@ -23,8 +25,8 @@ public:
     std::optional<DeviceTouch> updated(const QString &deviceKey, const ProgressRecord &update,
                                        qint64 nowMs);
     // The device was removed: nothing more is written for it.
-    void forget(const QString &deviceKey) { m_devices.remove(deviceKey); }
-    qsizetype size() const { return m_devices.size(); }
+    void forget(const QString &deviceKey);
+    qsizetype size() const;
 
 private:
     struct Known
@@ -36,5 +38,6 @@ private:
     };
     DeviceTouch touch(const QString &deviceKey, Known &known, qint64 nowMs);
 
-    QHash<QString, Known> m_devices;
+    mutable QMutex m_mutex;
+    QHash<QString, Known> m_devices; // guarded by m_mutex
 };

@@ -54,3 +54,11 @@ bool FileLimit::ensure(qint64 needed, QString *error)
     }
     return true;
 }
+
+qint64 FileLimit::connectionsWithinHardLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_max == RLIM_INFINITY)
+        return -1;
+    return qMax<qint64>(qint64(limit.rlim_max) - kMargin, 0);
+}

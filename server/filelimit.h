@@ -21,4 +21,7 @@ public:
     // Raises the soft limit to `needed` if it is below (never lowers it). False, with what to do
     // in *error, if the hard limit is below `needed` or the system refuses.
     static bool ensure(qint64 needed, QString *error);
+
+    // How many connections the hard limit has room for (-1: no limit, or it cannot be read).
+    static qint64 connectionsWithinHardLimit();
 };

@@ -23,6 +23,7 @@
 #include <optional>
 #include <vector>
 
+class DeviceActivity;
 class DevicesApi;
 class EventHub;
 class EventRouter;
@@ -56,6 +57,7 @@ public:
         RateLimiter *limiter = nullptr;
         EventRouter *router = nullptr;
         DevicesApi *devices = nullptr;
+        DeviceActivity *activity = nullptr;
         // Fills in what other parts know for /metrics (limits, refusals by the connection
         // guards); called on any HTTP thread.
         std::function<void(Metrics::Gauges &)> gauges;

@@ -57,8 +57,9 @@ bool HttpWorker::start(const Settings &settings, QString *error)
         parts->guard->setLimits(settings.limits);
         parts->events = std::make_unique<EventHub>(m_shared.router);
         parts->events->setKeepAliveInterval(settings.keepAliveMs);
-        parts->api = std::make_unique<ProgressApi>(*m_shared.storage, *m_shared.cache,
-                                                   *parts->events, *m_shared.metrics);
+        parts->api =
+            std::make_unique<ProgressApi>(*m_shared.storage, *m_shared.cache, *parts->events,
+                                          *m_shared.metrics, *m_shared.activity);
         parts->api->setOrigin(settings.origin);
         parts->listener = new TcpListener(*parts->guard);
         if (settings.tls)

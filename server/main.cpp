@@ -146,10 +146,24 @@ int serve(const QCommandLineParser &parser, const QString &database)
     options.maxConnections = int(value);
     {
         // Every connection is an open file: refuse now, clearly, rather than fail accept() later.
+        // Only a number the person chose is refused: the default shrinks to what the hard limit
+        // holds (1024 on some systems), so that `playmark-server serve` alone always starts.
         QString limitError;
         if (!FileLimit::ensure(FileLimit::neededFor(options.maxConnections), &limitError)) {
-            printLine(stderr, QStringLiteral("playmark-server: ") + limitError);
-            return kExitUsage;
+            const qint64 fits = FileLimit::connectionsWithinHardLimit();
+            if (parser.isSet(QStringLiteral("max-connections")) || fits < 1
+                || !FileLimit::ensure(FileLimit::neededFor(fits), &limitError)) {
+                printLine(stderr, QStringLiteral("playmark-server: ") + limitError);
+                return kExitUsage;
+            }
+            printLine(stderr,
+                      QStringLiteral("playmark-server: the open-file hard limit has room for %1 "
+                                     "connections: serving at most %1 instead of the default %2 "
+                                     "(raise LimitNOFILE or 'ulimit -Hn', or give "
+                                     "--max-connections)")
+                          .arg(fits)
+                          .arg(options.maxConnections));
+            options.maxConnections = int(fits);
         }
     }
     if (!number("rate-limit", 0, 1000000, &value))

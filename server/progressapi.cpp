@@ -120,8 +120,13 @@ ApiResponse recordAnswer(const ProgressRecord &record)
 } // namespace
 
 ProgressApi::ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events,
-                         Metrics &metrics, QObject *parent)
-    : QObject(parent), m_storage(storage), m_cache(cache), m_events(events), m_metrics(metrics)
+                         Metrics &metrics, DeviceActivity &activity, QObject *parent)
+    : QObject(parent),
+      m_storage(storage),
+      m_cache(cache),
+      m_events(events),
+      m_metrics(metrics),
+      m_activity(activity)
 {
 }
 

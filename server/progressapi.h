@@ -31,7 +31,7 @@ public:
     using Reply = std::function<void(const ApiResponse &)>;
 
     ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events, Metrics &metrics,
-                QObject *parent = nullptr);
+                DeviceActivity &activity, QObject *parent = nullptr);
 
     // `who`'s updates: a device_id new to the device is bound to it first (409 device_id_taken
     // when another device of the user has it); the device's activity goes with them.
@@ -84,5 +84,5 @@ private:
     EventHub &m_events;
     Metrics &m_metrics;
     QString m_origin;
-    DeviceActivity m_activity;
+    DeviceActivity &m_activity;
 };

@@ -37,7 +37,9 @@ SyncServer::SyncServer(QObject *parent)
       m_limiter(std::make_unique<RateLimiter>()),
       m_guards(std::make_unique<ConnectionGuard::Shared>()),
       m_events(std::make_unique<EventHub>(m_router.get())),
-      m_api(std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics)),
+      m_activity(std::make_unique<DeviceActivity>()),
+      m_api(
+          std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics, *m_activity)),
       m_devices(std::make_unique<DevicesApi>(*m_service)),
       m_revocations(std::make_unique<RevocationWatch>(*m_service))
 {
@@ -77,7 +79,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     }
     // A cache of this size, new for this run, and the ProgressApi of this thread on it.
     m_cache = std::make_unique<RecordCache>(options.cacheRecords);
-    m_api = std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics);
+    m_api = std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics, *m_activity);
     // On PostgreSQL other servers may share the database: hear what they commit before serving.
     if (DatabaseLocation::isPostgreSqlUrl(options.databasePath)) {
         m_origin = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -125,6 +127,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     shared.limiter = m_limiter.get();
     shared.router = m_router.get();
     shared.devices = m_devices.get();
+    shared.activity = m_activity.get();
     // Called on the HTTP threads: only what is safe to read from any thread.
     shared.gauges = [guards = m_guards.get(), feed = m_feed.get(),
                      limits](Metrics::Gauges &gauges) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 class ChangeFeed;
+class DeviceActivity;
 class DevicesApi;
 class EventHub;
 class EventRouter;
@@ -131,6 +132,7 @@ private:
     // On this thread: the change feed's changes go through this ProgressApi (the HTTP threads
     // have their own), and the device endpoints are asked here.
     std::unique_ptr<EventHub> m_events; // holds no stream: publishes through m_router
+    std::unique_ptr<DeviceActivity> m_activity; // shared by every thread's ProgressApi
     std::unique_ptr<ProgressApi> m_api;
     std::unique_ptr<DevicesApi> m_devices;
     std::unique_ptr<ChangeFeed> m_feed; // PostgreSQL only

@@ -250,9 +250,10 @@ void TestDeviceBinding::steadyReportsWriteNothingForTheDevice()
         QCOMPARE(put(m_household.tv, u"movie"_s, update(1000 + i, m_t0 + i, u"tv-1"_s)).status,
                  200);
     QCOMPARE(get(m_household.tv, u"movie"_s).status, 200);
-    // The same video, the same name, within the minute: the updates were written, the device
-    // was not.
-    QCOMPARE(m_household.database->value(u"SELECT COUNT(*) FROM history"_s).toInt(), 6);
+    // The same video, the same name, within the minute: the updates were written (the record
+    // and the five it superseded, in history), the device was not, whichever HTTP thread each
+    // update came through.
+    QCOMPARE(m_household.database->value(u"SELECT COUNT(*) FROM history"_s).toInt(), 5);
     QCOMPARE(device(m_household.tv, u"last_seen_ms"_s).toLongLong(), 1);
     // Another video is worth a write at once.
     QCOMPARE(put(m_household.tv, u"series"_s, update(1000, m_t0 + 10, u"tv-1"_s)).status, 200);

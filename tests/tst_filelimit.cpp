@@ -40,6 +40,7 @@ private Q_SLOTS:
     void init();
     void refusesBeyondTheHardLimit();
     void raisesItsSoftLimit();
+    void defaultShrinksToALowHardLimit();
     void unitFileMatchesItsMaxConnections();
     void userAddMakesManyUsersAtOnce();
 
@@ -98,9 +99,10 @@ void TestFileLimit::raisesItsSoftLimit()
 {
     rlimit own{};
     QCOMPARE(getrlimit(RLIMIT_NOFILE, &own), 0);
-    const int connections = 1500;
-    if (own.rlim_max != RLIM_INFINITY && qint64(own.rlim_max) < FileLimit::neededFor(connections))
-        QSKIP("this test process's own hard open-file limit is too low to try");
+    // Above the soft limit given to the server, within this process's own hard limit.
+    const qint64 room = own.rlim_max == RLIM_INFINITY ? 1500 : qint64(own.rlim_max) - 256;
+    const int connections = int(qMin<qint64>(1500, room));
+    QVERIFY2(FileLimit::neededFor(connections) > 300, "the hard limit leaves nothing to raise");
     QProcess server;
     limitChild(server, 300, own.rlim_max);
     QByteArray err;
@@ -111,6 +113,25 @@ void TestFileLimit::raisesItsSoftLimit()
                              kTimeoutMs);
     QVERIFY2(err.contains("listening on"), err.constData());
     QCOMPARE(softFileLimit(server.processId()), FileLimit::neededFor(connections));
+    stopProcess(server);
+}
+
+void TestFileLimit::defaultShrinksToALowHardLimit()
+{
+    // No --max-connections: the default (1024) does not fit a hard limit of 512, and the server
+    // starts all the same, with as many as fit, and says so.
+    QProcess server;
+    limitChild(server, 256, 512);
+    QByteArray err;
+    connect(&server, &QProcess::readyReadStandardError, this,
+            [&server, &err] { err += server.readAllStandardError(); });
+    server.start(kServerBinary, {u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s, m_db});
+    QTRY_VERIFY_WITH_TIMEOUT(err.contains("listening on") || server.state() == QProcess::NotRunning,
+                             kTimeoutMs);
+    QVERIFY2(err.contains("listening on"), err.constData());
+    const QByteArray fits = QByteArray::number(512 - FileLimit::kMargin);
+    QVERIFY2(err.contains("room for " + fits + " connections"), err.constData());
+    QCOMPARE(softFileLimit(server.processId()), 512);
     stopProcess(server);
 }
 

@@ -299,17 +299,20 @@ bool TestServerCrash::startServer(QString *url)
 QString TestServerCrash::integrityCheck()
 {
     if (TestDatabase::isPostgreSql()) {
-        // PostgreSQL checks its own pages; what is the server's to keep is that a record and its
-        // history entry are written together or not at all.
+        // PostgreSQL checks its own pages; what is the server's to keep is that a record and the
+        // history entry of the record it superseded are written together or not at all. History
+        // holds only superseded records: an entry with no record of its video, or none newer
+        // than itself, is half of such a write.
         const QVariant orphans = m_database->value(
-            u"SELECT COUNT(*) FROM progress p WHERE NOT EXISTS (SELECT 1 FROM history h WHERE "
-            "h.user_id = p.user_id AND h.content_id = p.content_id AND h.observed_at_ms = "
-            "p.observed_at_ms AND h.device_id = p.device_id)"_s);
+            u"SELECT COUNT(*) FROM history h WHERE NOT EXISTS (SELECT 1 FROM progress p WHERE "
+            "p.user_id = h.user_id AND p.content_id = h.content_id AND p.observed_at_ms >= "
+            "h.observed_at_ms AND NOT (p.observed_at_ms = h.observed_at_ms AND p.device_id = "
+            "h.device_id))"_s);
         if (!orphans.isValid())
             return u"cannot query the database"_s;
         return orphans.toInt() == 0
             ? u"ok"_s
-            : u"%1 records without their history entry"_s.arg(orphans.toInt());
+            : u"%1 history entries not older than their record"_s.arg(orphans.toInt());
     }
     const QString copy = m_dir.filePath(u"check.sqlite"_s);
     for (const QString &suffix : {QString(), u"-wal"_s, u"-shm"_s, u"-journal"_s})
