@@ -130,7 +130,7 @@ void TestFileLimit::defaultShrinksToALowHardLimit()
                              kTimeoutMs);
     QVERIFY2(err.contains("listening on"), err.constData());
     const QByteArray fits = QByteArray::number(512 - FileLimit::kMargin);
-    QVERIFY2(err.contains("room for " + fits + " connections"), err.constData());
+    QVERIFY2(err.contains(QByteArray("room for " + fits + " connections")), err.constData());
     QCOMPARE(softFileLimit(server.processId()), 512);
     stopProcess(server);
 }

@@ -221,7 +221,9 @@ void TestInstall::serviceUnit()
     const QList<QByteArray> lines = unit.split('\n');
     for (const QByteArray &expected :
          {"User=playmark"_ba, "Group=playmark"_ba, "Restart=on-failure"_ba,
-          "StateDirectory=playmark-server"_ba, "ExecStart=/usr/local/bin/playmark-server serve"_ba})
+          "StateDirectory=playmark-server"_ba,
+          "ExecStart=/usr/local/bin/playmark-server serve --max-connections 10000"_ba,
+          "LimitNOFILE=10256"_ba})
         QVERIFY2(lines.contains(expected), expected.constData());
 }
 
