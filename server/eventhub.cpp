@@ -14,13 +14,26 @@ bool isLive(const QPointer<QTcpSocket> &socket)
     // A QPointer stays set until deleteLater runs; the state tells whether the peer is there.
     return socket && socket->state() == QAbstractSocket::ConnectedState;
 }
+
+// sendKeepAlive(): each stream's keep-alive goes out in one of these slices of a round.
+constexpr uint kKeepAliveSlices = 32;
 } // namespace
 
 EventHub::EventHub(EventRouter *router, QObject *parent) : QObject(parent), m_router(router)
 {
-    m_keepAlive.setInterval(ServerDefaults::kKeepAliveMs);
+    m_keepAlive.setTimerType(Qt::PreciseTimer);
     connect(&m_keepAlive, &QTimer::timeout, this, &EventHub::sendKeepAlive);
-    m_keepAlive.start();
+    setKeepAliveInterval(ServerDefaults::kKeepAliveMs);
+}
+
+void EventHub::setKeepAliveInterval(int milliseconds)
+{
+    // A round a little shorter than the promise: a tick that comes late (a busy event loop, a
+    // loaded machine) still leaves each stream's next keep-alive within the interval.
+    m_keepAliveRound = qMax(qint64(kKeepAliveSlices), qint64(milliseconds) - milliseconds / 8);
+    m_keepAliveTicks = 0;
+    m_keepAliveClock.start();
+    m_keepAlive.start(int(m_keepAliveRound / kKeepAliveSlices));
 }
 
 EventHub::~EventHub()
@@ -94,33 +107,33 @@ void EventHub::sendKeepAlive()
 {
     // One write to every stream at once held the event loop for tens of milliseconds at 10,000
     // streams, and every event due meanwhile waited (p99 2.2 s measured). So each stream's
-    // keep-alive goes out in one of kSlices slices spread over the interval, its slice chosen by
-    // its socket's address: the same every round, so each stream gets one every interval
-    // (PROTOCOL.md: at least every 15 s), and one opened mid-round within an interval (its slice
-    // comes round before the next call). Only the first round goes to every stream at once:
-    // streams opened before it may have waited up to an interval already.
-    constexpr uint kSlices = 32;
-    const bool firstRound = !m_keepAliveStarted;
-    m_keepAliveStarted = true;
-    const auto sendSlice = [this, firstRound](uint slice) {
-        // A copy: a write may end in a hang-up that edits the streams.
-        QList<QPointer<QTcpSocket>> targets;
-        for (auto it = m_streams.cbegin(); it != m_streams.cend(); ++it) {
-            if (firstRound || qHash(it.key()) % kSlices == slice)
-                targets.append(it->socket);
-        }
-        for (const QPointer<QTcpSocket> &socket : std::as_const(targets)) {
-            if (isLive(socket))
-                socket->write(": keep-alive\n\n");
-        }
-    };
-    sendSlice(0);
-    if (firstRound)
+    // keep-alive goes out in one of kKeepAliveSlices slices, its slice chosen by its socket's
+    // address, and slice k goes out at tick k, k + kKeepAliveSlices, ... of a grid of ticks
+    // m_keepAliveRound / kKeepAliveSlices apart, from the first round on. So a stream gets one
+    // every round (a little under the interval), and a new stream its first within a round
+    // whenever it opened. The grid is kept by the clock, not by counting timer calls: ticks a late
+    // timer missed go out now, so lateness never adds up from one round to the next.
+    const qint64 due = m_keepAliveClock.elapsed() * kKeepAliveSlices / m_keepAliveRound + 1;
+    if (due <= m_keepAliveTicks)
         return;
-    const qint64 interval = m_keepAlive.interval();
-    for (uint slice = 1; slice < kSlices; ++slice)
-        QTimer::singleShot(int(interval * slice / kSlices), this,
-                           [sendSlice, slice] { sendSlice(slice); });
+    quint64 slices = 0; // bit k: slice k is due
+    if (due - m_keepAliveTicks >= kKeepAliveSlices) {
+        slices = ~quint64(0);
+    } else {
+        for (qint64 tick = m_keepAliveTicks; tick < due; ++tick)
+            slices |= quint64(1) << (tick % kKeepAliveSlices);
+    }
+    m_keepAliveTicks = due;
+    // A copy: a write may end in a hang-up that edits the streams.
+    QList<QPointer<QTcpSocket>> targets;
+    for (auto it = m_streams.cbegin(); it != m_streams.cend(); ++it) {
+        if (slices & (quint64(1) << (qHash(it.key()) % kKeepAliveSlices)))
+            targets.append(it->socket);
+    }
+    for (const QPointer<QTcpSocket> &socket : std::as_const(targets)) {
+        if (isLive(socket))
+            socket->write(": keep-alive\n\n");
+    }
 }
 
 void EventHub::closeDevice(qint64 userId, const QString &deviceKey)

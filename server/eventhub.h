@@ -1,7 +1,9 @@
 #pragma once
 
 #include "protocol/progressrecord.h"
+#include "serverdefaults.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -36,7 +38,8 @@ public:
     // This hub's streams.
     int subscriberCount() const;
     bool isStreaming(QTcpSocket *socket) const;
-    void setKeepAliveInterval(int milliseconds) { m_keepAlive.setInterval(milliseconds); }
+    // Each stream gets a `: keep-alive` at least this often (PROTOCOL.md: 15 s).
+    void setKeepAliveInterval(int milliseconds);
     // Ends this hub's streams of a removed device (deviceKey empty: of every device of the user);
     // EventRouter::closeDevice ends them on every hub.
     void closeDevice(qint64 userId, const QString &deviceKey);
@@ -58,7 +61,10 @@ private:
     QHash<QTcpSocket *, Stream> m_streams;
     QMultiHash<qint64, QTcpSocket *> m_byUser;
     QMultiHash<QString, QTcpSocket *> m_byDevice;
+    // sendKeepAlive(): ticks of a slice each on a fixed grid from m_keepAliveClock's start.
     QTimer m_keepAlive;
-    bool m_keepAliveStarted = false; // sendKeepAlive(): the first round goes to every stream
+    QElapsedTimer m_keepAliveClock;
+    qint64 m_keepAliveRound = ServerDefaults::kKeepAliveMs; // ms: every slice once
+    qint64 m_keepAliveTicks = 0; // ticks sent so far
     EventRouter *m_router;
 };

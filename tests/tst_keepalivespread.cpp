@@ -1,8 +1,9 @@
-// EventHub's keep-alives at many streams: after the first round, spread over the interval
-// instead of written to every stream at once (which held the event loop for tens of milliseconds at
-// 10,000 streams and delayed every event due meanwhile), and still one per stream every interval
-// (PROTOCOL.md: at least every 15 s). Real sockets over 127.0.0.1: the hub writes to the server
-// side of each pair, the test reads the client side.
+// EventHub's keep-alives at many streams: spread over the interval instead of written to every
+// stream at once (which held the event loop for tens of milliseconds at 10,000 streams and delayed
+// every event due meanwhile), and still what PROTOCOL.md promises: a keep-alive at least every
+// interval (15 s) on every stream, from the moment it opened, in the first round as in any other.
+// Real sockets over 127.0.0.1: the hub writes to the server side of each pair, the test reads the
+// client side. No fixed waits: the test waits for keep-alives to arrive, then checks the gaps.
 #include "eventhub.h"
 
 #include <QElapsedTimer>
@@ -11,15 +12,25 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 namespace {
 
 constexpr int kStreams = 64;
-// Long enough that the spread is far wider than a loaded machine's timer lateness.
-constexpr int kIntervalMs = 3200;
-constexpr int kTimeoutMs = 30000;
+// The hub aims an eighth under it (500 ms here): far more than a loaded machine's timer lateness,
+// while the spread checked below (a quarter of it) is far wider than that lateness too.
+constexpr int kIntervalMs = 4000;
+constexpr int kTimeoutMs = 60000;
+constexpr int kRounds = 3;
+
+struct Stream
+{
+    std::unique_ptr<QTcpSocket> client;
+    qint64 subscribedMs = -1;
+    std::vector<qint64> arrivals; // when the client read each keep-alive
+};
 
 } // namespace
 
@@ -27,91 +38,101 @@ class TestKeepAliveSpread : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
-    void spreadOverTheIntervalAndEveryStreamInEachRound();
+    void everyStreamWithinTheIntervalFromTheFirstRoundOn();
+
+private:
+    bool open(Stream &stream, QTcpSocket **served);
+
+    QTcpServer m_listener;
+    QElapsedTimer m_clock;
 };
 
-void TestKeepAliveSpread::spreadOverTheIntervalAndEveryStreamInEachRound()
+bool TestKeepAliveSpread::open(Stream &stream, QTcpSocket **served)
 {
-    QTcpServer listener;
-    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
-    std::vector<std::unique_ptr<QTcpSocket>> clients;
-    QList<QTcpSocket *> served;
-    for (int i = 0; i < kStreams; ++i) {
-        clients.push_back(std::make_unique<QTcpSocket>());
-        clients.back()->connectToHost(QHostAddress::LocalHost, listener.serverPort());
-        QVERIFY(listener.waitForNewConnection(kTimeoutMs));
-        served.append(listener.nextPendingConnection());
-    }
-    for (const auto &client : clients)
-        QTRY_VERIFY_WITH_TIMEOUT(client->state() == QAbstractSocket::ConnectedState, kTimeoutMs);
+    stream.client = std::make_unique<QTcpSocket>();
+    stream.client->connectToHost(QHostAddress::LocalHost, m_listener.serverPort());
+    if (!m_listener.waitForNewConnection(kTimeoutMs))
+        return false;
+    *served = m_listener.nextPendingConnection();
+    if (!stream.client->waitForConnected(kTimeoutMs))
+        return false;
+    QTcpSocket *client = stream.client.get();
+    connect(client, &QTcpSocket::readyRead, this, [this, client, &stream] {
+        const QByteArray bytes = client->readAll();
+        for (int n = int(bytes.count(": keep-alive\n\n")); n > 0; --n)
+            stream.arrivals.push_back(m_clock.elapsed());
+    });
+    return true;
+}
+
+void TestKeepAliveSpread::everyStreamWithinTheIntervalFromTheFirstRoundOn()
+{
+    QVERIFY(m_listener.listen(QHostAddress::LocalHost, 0));
+    m_clock.start();
+    // Streams opened with the hub (as when every device reconnects after a restart), and one
+    // opened during the first round, after some streams had their first keep-alive.
+    std::vector<Stream> streams(kStreams + 1);
+    std::vector<QTcpSocket *> served(kStreams + 1);
+    for (int i = 0; i <= kStreams; ++i)
+        QVERIFY(open(streams[size_t(i)], &served[size_t(i)]));
 
     EventHub hub;
     hub.setKeepAliveInterval(kIntervalMs);
-    for (int i = 0; i < kStreams; ++i)
-        hub.subscribe(i + 1, QStringLiteral("d-%1").arg(i), served.at(i));
-
-    // When each client read each of its keep-alives, from one clock.
-    QElapsedTimer clock;
-    clock.start();
-    std::vector<std::vector<qint64>> arrivals(kStreams);
     for (int i = 0; i < kStreams; ++i) {
-        QTcpSocket *client = clients[size_t(i)].get();
-        connect(client, &QTcpSocket::readyRead, this, [client, &arrivals, &clock, i] {
-            const QByteArray bytes = client->readAll();
-            for (int n = int(bytes.count(": keep-alive\n\n")); n > 0; --n)
-                arrivals[size_t(i)].push_back(clock.elapsed());
-        });
+        streams[size_t(i)].subscribedMs = m_clock.elapsed();
+        hub.subscribe(i + 1, QStringLiteral("d-%1").arg(i), served[size_t(i)]);
     }
-    const auto streamsWith = [&arrivals](size_t count) {
-        return std::count_if(arrivals.cbegin(), arrivals.cend(),
-                             [count](const auto &times) { return times.size() >= count; });
+    const auto streamsWith = [&streams](size_t count) {
+        return std::count_if(streams.cbegin(), streams.cend(), [count](const Stream &stream) {
+            return stream.arrivals.size() >= count;
+        });
     };
+    QTRY_VERIFY_WITH_TIMEOUT(streamsWith(1) > 0, kTimeoutMs);
+    Stream &late = streams.back();
+    late.subscribedMs = m_clock.elapsed();
+    hub.subscribe(kStreams + 1, QStringLiteral("d-late"), served.back());
 
-    // The first round goes to every stream (they may have waited an interval already).
-    QTRY_VERIFY_WITH_TIMEOUT(streamsWith(1) == kStreams, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(streamsWith(kRounds) == kStreams + 1, kTimeoutMs);
 
-    // The second round's first keep-alives: a small part of the streams, not all at once.
-    QTRY_VERIFY_WITH_TIMEOUT(streamsWith(2) > 0, kTimeoutMs);
-    // A stream opened now, mid-round: its first keep-alive within an interval all the same.
-    QTcpSocket late;
-    late.connectToHost(QHostAddress::LocalHost, listener.serverPort());
-    QVERIFY(listener.waitForNewConnection(kTimeoutMs));
-    QTcpSocket *lateServed = listener.nextPendingConnection();
-    QTRY_VERIFY_WITH_TIMEOUT(late.state() == QAbstractSocket::ConnectedState, kTimeoutMs);
-    qint64 lateFirstMs = -1;
-    connect(&late, &QTcpSocket::readyRead, this, [&late, &lateFirstMs, &clock] {
-        if (late.readAll().contains(": keep-alive\n\n") && lateFirstMs < 0)
-            lateFirstMs = clock.elapsed();
-    });
-    const qint64 lateOpenedMs = clock.elapsed();
-    hub.subscribe(kStreams + 1, QStringLiteral("d-late"), lateServed);
+    // The promise: never more than the interval without a keep-alive, from the stream's opening
+    // on (a stream opened during the first round included).
+    for (int i = 0; i <= kStreams; ++i) {
+        const Stream &stream = streams[size_t(i)];
+        qint64 last = stream.subscribedMs;
+        for (size_t k = 0; k < kRounds; ++k) {
+            const qint64 gap = stream.arrivals[k] - last;
+            QVERIFY2(gap <= kIntervalMs,
+                     qPrintable(QStringLiteral("stream %1: %2 ms before keep-alive %3 (%4), "
+                                               "interval %5")
+                                    .arg(i)
+                                    .arg(gap)
+                                    .arg(k + 1)
+                                    .arg(k == 0 ? QStringLiteral("since it opened")
+                                                : QStringLiteral("since the one before"))
+                                    .arg(kIntervalMs)));
+            last = stream.arrivals[k];
+        }
+        // One a round, not one a tick: at most the rounds seen so far, give or take the one due
+        // while the last stream's third came in.
+        QVERIFY2(
+            stream.arrivals.size() <= size_t(kRounds + 2),
+            qPrintable(
+                QStringLiteral("stream %1: %2 keep-alives").arg(i).arg(stream.arrivals.size())));
+    }
 
-    QTest::qWait(kIntervalMs / 16);
-    const auto early = streamsWith(2);
-    QVERIFY2(early <= kStreams / 2,
-             qPrintable(QStringLiteral("%1 of %2 streams had their second keep-alive within 1/16 "
-                                       "of the interval of the first")
-                            .arg(early)
-                            .arg(kStreams)));
-
-    // Then every stream, and in the next round every stream again, about an interval after its
-    // last: each stream keeps its place in the round.
-    QTRY_VERIFY_WITH_TIMEOUT(streamsWith(3) == kStreams, kTimeoutMs);
-    for (int i = 0; i < kStreams; ++i) {
-        const std::vector<qint64> &times = arrivals[size_t(i)];
-        const qint64 gap = times[2] - times[1];
-        QVERIFY2(gap > kIntervalMs / 2 && gap < kIntervalMs * 3 / 2,
-                 qPrintable(QStringLiteral("stream %1: %2 ms between keep-alives, interval %3")
-                                .arg(i)
-                                .arg(gap)
+    // Spread: in each round the keep-alives of the streams opened together went out over a
+    // large part of the round, not at once (a quarter of the interval; nearly all of it expected).
+    for (size_t k = 0; k < kRounds; ++k) {
+        const auto [first, last] = std::minmax_element(
+            streams.cbegin(), streams.cend() - 1,
+            [k](const Stream &a, const Stream &b) { return a.arrivals[k] < b.arrivals[k]; });
+        const qint64 span = last->arrivals[k] - first->arrivals[k];
+        QVERIFY2(span >= kIntervalMs / 4,
+                 qPrintable(QStringLiteral("round %1 went out within %2 ms, interval %3")
+                                .arg(k + 1)
+                                .arg(span)
                                 .arg(kIntervalMs)));
     }
-    QTRY_VERIFY_WITH_TIMEOUT(lateFirstMs >= 0, kTimeoutMs);
-    QVERIFY2(lateFirstMs - lateOpenedMs < kIntervalMs * 3 / 2,
-             qPrintable(QStringLiteral("a stream opened mid-round waited %1 ms for its first "
-                                       "keep-alive, interval %2")
-                            .arg(lateFirstMs - lateOpenedMs)
-                            .arg(kIntervalMs)));
 }
 
 QTEST_GUILESS_MAIN(TestKeepAliveSpread)
