@@ -572,11 +572,12 @@ bool ProgressStore::prepareStatements(QString *error)
         // holds whatever other writers do at the same moment; and not at all when the video was
         // forgotten after the update was observed (one index lookup in the same statement).
         const SqlRecord::Row &row = progressRow();
+        // %1: a condition before the rest (PostgreSQL: one reading `standing` first).
         const QString upsert =
-            QStringLiteral("INSERT INTO progress (%1) SELECT %2 WHERE NOT EXISTS (SELECT 1 FROM "
+            QStringLiteral("INSERT INTO progress (%2) SELECT %3 WHERE %1NOT EXISTS (SELECT 1 FROM "
                            "forgotten WHERE user_id = ? AND content_id = ? AND forgotten_at_ms >= "
                            "?) ON CONFLICT (user_id, content_id)")
-                .arg(row.columns(), row.placeholders())
+                .arg(QStringLiteral("%1"), row.columns(), row.placeholders())
             + row.updateAll()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_connection.dialect());
         const QString counts = countColumns().join(QStringLiteral(", "));
@@ -590,16 +591,25 @@ bool ProgressStore::prepareStatements(QString *error)
         if (dialect == SqlRecord::Dialect::PostgreSQL) {
             prepare(m_statements->notify, QStringLiteral("SELECT pg_notify(?, ?)"));
             // Each statement is a round trip: the record the upsert supersedes, if it applies,
-            // goes to history and history is pruned, in one. Every part sees the database as it
-            // was when the statement began: `standing` is the record before the upsert, `before`
-            // the entry it followed, and the prune counts the new entry in without seeing it.
+            // goes to history and history is pruned, in one. The parts see the database as it was
+            // when the statement began (`before`, the entry the record followed; the prune counts
+            // the new entry in without seeing it), except `standing`, the record the upsert
+            // supersedes: another server may be superseding it at this moment, and the upsert
+            // then waits for its row lock and supersedes what that one committed. So `standing`
+            // locks the row (FOR UPDATE), before the upsert runs (the upsert reads it), waiting
+            // as the upsert would, and is the newest committed record; not the statement's
+            // snapshot, which the other server has sent to history already (a unique violation
+            // that failed the group, and the record in between lost). Materialized: read once.
             prepare(
                 m_statements->applyAll,
                 QStringLiteral(
-                    "WITH before AS (%1), standing AS (SELECT %2 FROM progress WHERE user_id = ?"
-                    " AND content_id = ?), applied AS (%3 RETURNING %4, observed_at_ms,"
-                    " position_ms), written AS (%5), pruned AS (%6) SELECT %4 FROM applied")
-                    .arg(entryBefore(dialect), row.columns(), upsert, counts,
+                    "WITH before AS (%1), standing AS MATERIALIZED (SELECT %2 FROM progress WHERE"
+                    " user_id = ? AND content_id = ? FOR UPDATE), applied AS (%3 RETURNING %4,"
+                    " observed_at_ms, position_ms), written AS (%5 ON CONFLICT DO NOTHING),"
+                    " pruned AS (%6) SELECT %4 FROM applied")
+                    .arg(entryBefore(dialect), row.columns(),
+                         upsert.arg(QStringLiteral("(SELECT COUNT(*) FROM standing) < 2 AND ")),
+                         counts,
                          toHistory.arg(QStringLiteral("standing AS n JOIN applied AS excluded ON "
                                                       "1 = 1"),
                                        QStringLiteral("SELECT * FROM before")),
@@ -608,7 +618,7 @@ bool ProgressStore::prepareStatements(QString *error)
         } else {
             // The hot path's three through SQLite's API (SqliteStatement), the rest through Qt's.
             sqlite3 *handle = SqliteStatement::handleOf(m_connection.database());
-            prepareSqlite(m_statements->upsert, handle, upsert);
+            prepareSqlite(m_statements->upsert, handle, upsert.arg(QString()));
             prepare(m_statements->counts,
                     QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
                         .arg(counts));
