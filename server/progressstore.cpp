@@ -558,6 +558,9 @@ bool ProgressStore::prepareStatements(QString *error)
     // (a schema another program changed, a connection lost in between).
     QString failed;
     const auto prepare = [&failed](QSqlQuery &query, const QString &text) {
+        // Read row by row once: a scrollable query makes Qt's SQLite driver construct and destroy
+        // a cache of 128 rows of QVariants at every run (measured: 7% of a PUT's instructions).
+        query.setForwardOnly(true);
         if (!query.prepare(text) && failed.isEmpty())
             StorageConnection::fail(&failed, QStringLiteral("cannot prepare"), query.lastError());
     };
