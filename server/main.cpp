@@ -427,7 +427,7 @@ int main(int argc, char *argv[])
         parser.addOption({name, help.arg(text), valueName, text});
     };
     numberOption(QStringLiteral("cache-records"),
-                 QStringLiteral("Records kept in memory for reads, about 0.5 KB each "
+                 QStringLiteral("Records kept in memory for reads, about 0.15 KB each "
                                 "(default %1)."),
                  QStringLiteral("N"), ServerDefaults::kCacheRecords);
     numberOption(QStringLiteral("max-body-bytes"),

@@ -7,6 +7,7 @@
 
 #include <QHash>
 #include <QMap>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -213,6 +214,8 @@ bool ProgressStore::applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome
                                    QList<CommittedChange> *changes, QString *error)
 {
     m_connection.reconnectIfLost();
+    if (!prepareStatements(error))
+        return false;
     QSqlDatabase db = m_connection.database();
     SqlTransaction transaction(db);
     if (!transaction.begun(error))
@@ -542,17 +545,42 @@ bool ProgressStore::recordFinish(qint64 userId, const ProgressRecord &update, bo
 
 ProgressStore::Statements &ProgressStore::statements()
 {
-    if (!m_statements) {
-        m_statements = std::make_unique<Statements>(m_connection.database());
+    Q_ASSERT(m_statements); // prepareStatements() succeeded
+    return *m_statements;
+}
+
+bool ProgressStore::prepareStatements(QString *error)
+{
+    if (m_statements)
+        return true;
+    m_statements = std::make_unique<Statements>(m_connection.database());
+    // The first failure is the one told; none stays prepared half, so the next call tries again
+    // (a schema another program changed, a connection lost in between).
+    QString failed;
+    const auto prepare = [&failed](QSqlQuery &query, const QString &text) {
+        // Read row by row once: a scrollable query makes Qt's SQLite driver construct and destroy
+        // a cache of 128 rows of QVariants at every run (measured: 7% of a PUT's instructions).
+        query.setForwardOnly(true);
+        if (!query.prepare(text) && failed.isEmpty())
+            StorageConnection::fail(&failed, QStringLiteral("cannot prepare"), query.lastError());
+    };
+    const auto prepareSqlite = [&failed](SqliteStatement &statement, sqlite3 *handle,
+                                         const QString &text) {
+        QString why;
+        if (!statement.prepare(handle, text, &why) && failed.isEmpty())
+            failed = why;
+    };
+    {
         // The ordering rule of docs/protocol.md, applied by the database in one statement, so it
         // holds whatever other writers do at the same moment; and not at all when the video was
         // forgotten after the update was observed (one index lookup in the same statement).
         const SqlRecord::Row &row = progressRow();
+        // %1: a condition before the rest (PostgreSQL: one reading `standing` first).
         const QString upsert =
-            QStringLiteral("INSERT INTO progress (%1) SELECT %2 WHERE NOT EXISTS (SELECT 1 FROM "
+            QStringLiteral("INSERT INTO progress (%2) SELECT %3 WHERE %1NOT EXISTS (SELECT 1 FROM "
                            "forgotten WHERE user_id = ? AND content_id = ? AND forgotten_at_ms >= "
                            "?) ON CONFLICT (user_id, content_id)")
-                .arg(row.columns(), row.placeholders())
+                .arg(QStringLiteral("%1"), row.columns(), row.placeholders())
             + row.updateAll()
             + SqlRecord::whereNewer(QStringLiteral("progress"), m_connection.dialect());
         const QString counts = countColumns().join(QStringLiteral(", "));
@@ -564,17 +592,27 @@ ProgressStore::Statements &ProgressStore::statements()
                 .arg(row.columns(), columnsOf(QStringLiteral("n")), keptFlag());
         const SqlRecord::Dialect dialect = m_connection.dialect();
         if (dialect == SqlRecord::Dialect::PostgreSQL) {
-            m_statements->notify.prepare(QStringLiteral("SELECT pg_notify(?, ?)"));
+            prepare(m_statements->notify, QStringLiteral("SELECT pg_notify(?, ?)"));
             // Each statement is a round trip: the record the upsert supersedes, if it applies,
-            // goes to history and history is pruned, in one. Every part sees the database as it
-            // was when the statement began: `standing` is the record before the upsert, `before`
-            // the entry it followed, and the prune counts the new entry in without seeing it.
-            m_statements->applyAll.prepare(
+            // goes to history and history is pruned, in one. The parts see the database as it was
+            // when the statement began (`before`, the entry the record followed; the prune counts
+            // the new entry in without seeing it), except `standing`, the record the upsert
+            // supersedes: another server may be superseding it at this moment, and the upsert
+            // then waits for its row lock and supersedes what that one committed. So `standing`
+            // locks the row (FOR UPDATE), before the upsert runs (the upsert reads it), waiting
+            // as the upsert would, and is the newest committed record; not the statement's
+            // snapshot, which the other server has sent to history already (a unique violation
+            // that failed the group, and the record in between lost). Materialized: read once.
+            prepare(
+                m_statements->applyAll,
                 QStringLiteral(
-                    "WITH before AS (%1), standing AS (SELECT %2 FROM progress WHERE user_id = ?"
-                    " AND content_id = ?), applied AS (%3 RETURNING %4, observed_at_ms,"
-                    " position_ms), written AS (%5), pruned AS (%6) SELECT %4 FROM applied")
-                    .arg(entryBefore(dialect), row.columns(), upsert, counts,
+                    "WITH before AS (%1), standing AS MATERIALIZED (SELECT %2 FROM progress WHERE"
+                    " user_id = ? AND content_id = ? FOR UPDATE), applied AS (%3 RETURNING %4,"
+                    " observed_at_ms, position_ms), written AS (%5 ON CONFLICT DO NOTHING),"
+                    " pruned AS (%6) SELECT %4 FROM applied")
+                    .arg(entryBefore(dialect), row.columns(),
+                         upsert.arg(QStringLiteral("(SELECT COUNT(*) FROM standing) < 2 AND ")),
+                         counts,
                          toHistory.arg(QStringLiteral("standing AS n JOIN applied AS excluded ON "
                                                       "1 = 1"),
                                        QStringLiteral("SELECT * FROM before")),
@@ -583,12 +621,10 @@ ProgressStore::Statements &ProgressStore::statements()
         } else {
             // The hot path's three through SQLite's API (SqliteStatement), the rest through Qt's.
             sqlite3 *handle = SqliteStatement::handleOf(m_connection.database());
-            QString failed;
-            if (!m_statements->upsert.prepare(handle, upsert, &failed))
-                qCWarning(lcStorage).noquote() << failed;
-            m_statements->counts.prepare(
-                QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
-                    .arg(counts));
+            prepareSqlite(m_statements->upsert, handle, upsert.arg(QString()));
+            prepare(m_statements->counts,
+                    QStringLiteral("SELECT %1 FROM progress WHERE user_id = ? AND content_id = ?")
+                        .arg(counts));
             // Before the upsert: the record that stands goes to history if the update (bound as
             // `excluded`, as the upsert sees it) will supersede it: newer by the ordering rule
             // and not forgotten after it was observed.
@@ -601,40 +637,49 @@ ProgressStore::Statements &ProgressStore::statements()
                                  "forgotten f WHERE f.user_id = n.user_id AND f.content_id = "
                                  "n.content_id AND f.forgotten_at_ms >= excluded.observed_at_ms)")
                       .arg(SqlRecord::whereNewer(QStringLiteral("n"), dialect));
-            if (!m_statements->history.prepare(handle, history, &failed)
-                || !m_statements->prune.prepare(handle, pruneHistory(dialect, 0, QString()),
-                                                &failed))
-                qCWarning(lcStorage).noquote() << failed;
+            prepareSqlite(m_statements->history, handle, history);
+            prepareSqlite(m_statements->prune, handle, pruneHistory(dialect, 0, QString()));
         }
-        m_statements->touch.prepare(QStringLiteral(
-            "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"
-            " last_seen_ms END, last_content_id = COALESCE(?, last_content_id),"
-            " device_name = COALESCE(?, device_name) WHERE id = ?"));
-        m_statements->select.prepare(
+        prepare(m_statements->touch,
+                QStringLiteral(
+                    "UPDATE devices SET last_seen_ms = CASE WHEN last_seen_ms < ? THEN ? ELSE"
+                    " last_seen_ms END, last_content_id = COALESCE(?, last_content_id),"
+                    " device_name = COALESCE(?, device_name) WHERE id = ?"));
+        prepare(
+            m_statements->select,
             QStringLiteral("SELECT %1, (SELECT forgotten_at_ms FROM forgotten f WHERE f.user_id = "
                            "progress.user_id AND f.content_id = progress.content_id)"
                            " FROM progress WHERE user_id = ? AND content_id = ?")
                 .arg(recordColumns()));
-        m_statements->finish.prepare(QStringLiteral(
-            "INSERT INTO plays (user_id, content_id, finished_at_ms, device_id, reported_at_ms)"
-            " VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id, content_id, finished_at_ms) DO NOTHING"));
-        m_statements->count.prepare(QStringLiteral(
-            "UPDATE progress SET play_count = play_count + 1, last_finished_ms = CASE WHEN"
-            " last_finished_ms < ? THEN ? ELSE last_finished_ms END"
-            " WHERE user_id = ? AND content_id = ?"));
-        m_statements->reported.prepare(
+        prepare(
+            m_statements->finish,
+            QStringLiteral(
+                "INSERT INTO plays (user_id, content_id, finished_at_ms, device_id, reported_at_ms)"
+                " VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, content_id, finished_at_ms) DO NOTHING"));
+        prepare(m_statements->count,
+                QStringLiteral(
+                    "UPDATE progress SET play_count = play_count + 1, last_finished_ms = CASE WHEN"
+                    " last_finished_ms < ? THEN ? ELSE last_finished_ms END"
+                    " WHERE user_id = ? AND content_id = ?"));
+        prepare(
+            m_statements->reported,
             QStringLiteral("UPDATE plays SET reported_at_ms = ? WHERE user_id = ? AND content_id = "
                            "? AND finished_at_ms = ? AND reported_at_ms < ?"));
     }
-    return *m_statements;
+    if (failed.isEmpty())
+        return true;
+    m_statements.reset(); // each failure was logged where it happened
+    if (error)
+        *error = failed;
+    return false;
 }
 
 bool ProgressStore::record(qint64 userId, const QString &contentId,
                            std::optional<ProgressRecord> *record, QString *error)
 {
     m_connection.reconnectIfLost();
-    return selectRecord(userId, contentId, record, error);
+    return prepareStatements(error) && selectRecord(userId, contentId, record, error);
 }
 
 bool ProgressStore::selectRecord(qint64 userId, const QString &contentId,

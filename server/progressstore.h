@@ -186,6 +186,9 @@ private:
         QSqlQuery counts; // SQLite: the counts after a finish
         QSqlQuery touch; // devices.last_seen_ms and the rest (DeviceTouch)
     };
+    // Prepares the statements if they are not (each call tries again after a failure); the
+    // first failure in *error, and none prepared. statements() only after it succeeded.
+    bool prepareStatements(QString *error);
     Statements &statements();
     bool applyInTransaction(qint64 userId, const ProgressRecord &update, qint64 receivedAtMs,
                             ApplyOutcome *outcome, QString *error);

@@ -13,7 +13,7 @@ constexpr qint64 kMaxHeaderBytes = 16 * 1024; // request line and headers
 constexpr int kIdleTimeoutMs = 10 * 1000;
 constexpr int kMaxConnections = 1024;
 constexpr int kKeepAliveMs = ProtocolLimits::kKeepAliveMs;
-// Records kept in memory for reads (about 0.5 KB each).
+// Records kept in memory for reads (about 0.15 KB each).
 constexpr qsizetype kCacheRecords = 100000;
 // Requests a second per token (0: unlimited) and the burst allowed above that rate. A device
 // makes one every few seconds; the default leaves room for many, and for scripts.

@@ -66,6 +66,7 @@ void SqliteStatement::bind(const QVariant &value)
 
 void SqliteStatement::bind(qint64 value)
 {
+    // A null statement: SQLite refuses (SQLITE_MISUSE) and run() tells.
     sqlite3_bind_int64(m_statement, m_next++, value);
 }
 
@@ -79,6 +80,13 @@ void SqliteStatement::bind(const QString &text)
 bool SqliteStatement::run(int *changes, QString *error)
 {
     m_next = 1;
+    // Never prepared, or its prepare failed: SQLite's calls below would take a null statement
+    // (sqlite3_clear_bindings dereferences it).
+    if (!m_statement) {
+        if (error)
+            *error = QStringLiteral("statement not prepared: ") + m_sql;
+        return false;
+    }
     int result = SQLITE_ROW;
     while (result == SQLITE_ROW)
         result = sqlite3_step(m_statement);

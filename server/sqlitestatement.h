@@ -29,7 +29,8 @@ public:
     void bind(const QString &text);
     // Runs the statement to its end with the values bound since the last run, then clears them.
     // *changes: the rows it inserted, updated or deleted. On failure, the reason in *error and
-    // the extended result code as StorageConnection::lastSqlState().
+    // the extended result code as StorageConnection::lastSqlState(). Fails (nothing run) when
+    // the statement is not prepared.
     bool run(int *changes, QString *error);
 
 private:

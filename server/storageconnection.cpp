@@ -2,6 +2,7 @@
 
 #include "postgresdurability.h"
 #include "protocol/sqlmigrator.h"
+#include "sqlitestatement.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -9,8 +10,10 @@
 #include <QVariant>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <atomic>
+#include <cstring>
 
 Q_LOGGING_CATEGORY(lcStorage, "playmark.server.storage")
 
@@ -159,6 +162,20 @@ bool StorageConnection::openSqlite(QSqlDatabase &db, QString *error)
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db.open())
         return fail(error, QStringLiteral("cannot open %1").arg(path), db.lastError(), false);
+    // PostgreSQL's "C" collation (byte order) under its name, so that a migration can order
+    // device_id by bytes on both engines in one text: what SQLite's BINARY does for UTF-8 text.
+    const auto byBytes = [](void *, int leftSize, const void *left, int rightSize,
+                            const void *right) {
+        const int common = std::memcmp(left, right, size_t(qMin(leftSize, rightSize)));
+        return common != 0 ? common : leftSize - rightSize;
+    };
+    if (sqlite3_create_collation_v2(SqliteStatement::handleOf(db), "C", SQLITE_UTF8, nullptr,
+                                    byBytes, nullptr)
+        != SQLITE_OK) {
+        if (error)
+            *error = QStringLiteral("cannot define the collation \"C\" on %1").arg(path);
+        return false;
+    }
     // Refuse a newer schema before the pragmas below write to the file.
     int version = 0;
     if (!migrator().checkVersion(db, &version, error))

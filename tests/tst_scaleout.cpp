@@ -30,7 +30,9 @@
 #include <QStandardPaths>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
+#include <utility>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -74,6 +76,7 @@ private Q_SLOTS:
     void eventsReachStreamsOnOtherServers();
     void readCachesFollowOtherServers();
     void concurrentWritersAgree();
+    void concurrentSupersedingKeepsEveryEntry();
     void equalPairOnAnotherServerIsAReplay();
     void groupsInOppositeOrdersDoNotDeadlock();
     void serversStartTogetherOnANewDatabase();
@@ -321,6 +324,61 @@ void TestScaleOut::concurrentWritersAgree()
     QTRY_COMPARE_WITH_TIMEOUT(get(m_b, u"race"_s, m_alice).position(), standing, kTimeoutMs);
     QCOMPARE(get(m_a, u"race"_s, m_alice).record().value(u"device_id"_s).toString(),
              newest.deviceId);
+}
+
+// Both servers supersede the same videos at once, every update newer than the one sent before
+// it. A write that waited for the other server's on the record's row lock once sent to history
+// the record its statement began with, which the other had sent there already: a unique
+// violation that failed its whole group (503), and the record in between never reached history.
+// Each answer is 200 and history holds every applied update (all paused: all kept, below 150).
+void TestScaleOut::concurrentSupersedingKeepsEveryEntry()
+{
+    constexpr int kVideos = 2;
+    constexpr int kUpdates = 140;
+    QList<QNetworkReply *> replies;
+    QList<std::pair<int, qint64>> sent; // video, observed_at_ms
+    for (int i = 0; i < kUpdates; ++i) {
+        for (int video = 0; video < kVideos; ++video) {
+            const qint64 observed = m_t0 + i * 1000;
+            QJsonObject body = update(i * 1000, observed);
+            body.insert(u"state"_s, u"paused"_s);
+            const Node &node = (i + video) % 2 ? m_a : m_b;
+            QNetworkRequest request(QUrl(node.url + u"/v1/progress/superseded-%1"_s.arg(video)));
+            request.setRawHeader("Authorization", "Bearer " + m_alice.toUtf8());
+            request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+            replies << m_nam.put(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
+            sent.append({video, observed});
+        }
+    }
+    QList<QList<qint64>> applied(kVideos);
+    int failed = 0;
+    for (qsizetype i = 0; i < replies.size(); ++i) {
+        QNetworkReply *reply = replies.at(i);
+        if (!reply->isFinished())
+            QVERIFY(QSignalSpy(reply, &QNetworkReply::finished).wait(kTimeoutMs));
+        const QByteArray body = reply->readAll();
+        reply->deleteLater();
+        if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {
+            qWarning("refused: %s", body.constData());
+            ++failed;
+            continue;
+        }
+        if (QJsonDocument::fromJson(body).object().value(u"applied"_s).toBool())
+            applied[sent.at(i).first].append(sent.at(i).second);
+    }
+    QCOMPARE(failed, 0);
+    for (int video = 0; video < kVideos; ++video) {
+        QList<qint64> &expected = applied[video];
+        std::sort(expected.rbegin(), expected.rend());
+        QVERIFY(!expected.isEmpty());
+        const Answer answer = m_client.send(
+            m_a.url + u"/v1/progress/superseded-%1/history?limit=200"_s.arg(video), "GET", m_alice);
+        QCOMPARE(answer.status, 200);
+        QList<qint64> history;
+        for (const QJsonValue &item : answer.json.value(u"items"_s).toArray())
+            history << item.toObject().value(u"observed_at_ms"_s).toInteger();
+        QCOMPARE(history, expected);
+    }
 }
 
 void TestScaleOut::equalPairOnAnotherServerIsAReplay()

@@ -158,6 +158,7 @@ private Q_SLOTS:
     void historyOfAnOlderServerIsJudgedOnUpgrade();
     void removeDeletesRecordAndHistory();
     void batchReturnsCommittedChanges();
+    void statementThatCannotBePreparedIsAnError();
     void continueWatching();
     void users();
     void revokedTokensStopWorking();
@@ -698,6 +699,45 @@ void TestServerStorage::historyOfAnOlderServerIsJudgedOnUpgrade()
     QVERIFY(applyAll(userId, viewing.updates().mid(64)));
     QVERIFY(m_storage->progress().history(userId, QStringLiteral("film"), 200, &history, &error));
     QCOMPARE(observedTimes(history), keptByRule(viewing.updates()));
+}
+
+// A hot-path statement that cannot be prepared (here: a table another program renamed) makes the
+// write fail with the reason, every time, instead of running a statement that is not there (which
+// crashed the server); once the table is back, the next write prepares again and works.
+void TestServerStorage::statementThatCannotBePreparedIsAnError()
+{
+    QString error;
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    const qint64 userId = newUser(QStringLiteral("alice"));
+    QVERIFY(userId >= 0);
+    m_storage.reset();
+    QVERIFY(m_database->exec(QStringLiteral("ALTER TABLE history RENAME TO history_aside")));
+    m_database->closeRaw();
+
+    m_storage = std::make_unique<ServerStorage>();
+    QVERIFY2(m_storage->open(databasePath(), &error), qPrintable(error));
+    ApplyOutcome outcome;
+    for (int i = 0; i < 2; ++i) {
+        error.clear();
+        QVERIFY(!m_storage->progress().apply(
+            userId, makeRecord(QStringLiteral("film"), 1000 + i, QStringLiteral("tv"), kBase + i),
+            kBase + i, &outcome, &error));
+        QVERIFY2(error.contains(QStringLiteral("history")), qPrintable(error));
+    }
+    std::optional<ProgressRecord> record;
+    QVERIFY(!m_storage->progress().record(userId, QStringLiteral("film"), &record, &error));
+
+    QVERIFY(m_database->exec(QStringLiteral("ALTER TABLE history_aside RENAME TO history")));
+    m_database->closeRaw();
+    QVERIFY2(m_storage->progress().apply(
+                 userId, makeRecord(QStringLiteral("film"), 5000, QStringLiteral("tv"), kBase + 9),
+                 kBase + 9, &outcome, &error),
+             qPrintable(error));
+    QVERIFY(outcome.applied);
+    QVERIFY2(m_storage->progress().record(userId, QStringLiteral("film"), &record, &error),
+             qPrintable(error));
+    QVERIFY(record);
+    QCOMPARE(record->positionMs, 5000);
 }
 
 // A group tells what it changed: the updates that won and the removals that found something,

@@ -8,6 +8,9 @@
 -- it goes to history, against the entry before it and the update that superseded it
 -- (ProgressStore): the video's first, not `playing`, another device than before, the first
 -- report of its minute, the landing of a seek or the place a seek jumped from.
+--
+-- device_id is ordered by bytes (COLLATE "C"), as the server orders it, whatever PostgreSQL's
+-- database collation is; the server defines "C" on its SQLite connections as byte order too.
 ALTER TABLE history ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
 
 -- The entries older servers wrote (the record's copy among them), judged by the same rule. The
@@ -23,7 +26,8 @@ FROM (
                lead(observed_at_ms) OVER w AS after_observed,
                lead(position_ms) OVER w AS after_position
         FROM history
-        WINDOW w AS (PARTITION BY user_id, content_id ORDER BY observed_at_ms, device_id)
+        WINDOW w AS (PARTITION BY user_id, content_id
+                     ORDER BY observed_at_ms, device_id COLLATE "C")
     ) AS entries
     WHERE before_observed IS NULL OR state <> 'playing' OR device_id <> before_device
        OR observed_at_ms / 60000 <> before_observed / 60000
@@ -50,7 +54,8 @@ WHERE kept = 0 AND (user_id, content_id, observed_at_ms, device_id) IN (
     SELECT user_id, content_id, observed_at_ms, device_id FROM (
         SELECT user_id, content_id, observed_at_ms, device_id,
                row_number() OVER (PARTITION BY user_id, content_id
-                                  ORDER BY observed_at_ms DESC, device_id DESC) AS place
+                                  ORDER BY observed_at_ms DESC,
+                                           device_id COLLATE "C" DESC) AS place
         FROM history
     ) AS ranked
     WHERE place > 49
