@@ -41,6 +41,7 @@ private Q_SLOTS:
     void newerGetAnswersTheOlder();
     void waitersAreCapped();
     void approvalsElsewhereAreSeenTogether();
+    void stopAnswersAWaitingGet();
 
 private:
     PairingStore::Created createPairing(const QString &address)
@@ -181,6 +182,21 @@ void TestPairingWaits::approvalsElsewhereAreSeenTogether()
     devices().setRecheckInterval(50);
     QCOMPARE(first.next().status, 200);
     QCOMPARE(second.next().status, 200);
+    QCOMPARE(devices().waiting(), 0);
+}
+
+void TestPairingWaits::stopAnswersAWaitingGet()
+{
+    // A server stopping (SIGTERM) answers a GET waiting for a change "pending", rather than
+    // keep it for the whole grace given to requests under way and then close on it unanswered.
+    const PairingStore::Created created = createPairing(u"127.0.0.1"_s);
+    HttpConnection waiter(m_server->port());
+    waiter.send("GET", waiting(created));
+    QTRY_COMPARE_WITH_TIMEOUT(devices().waiting(), 1, kTimeoutMs);
+    m_server->stop();
+    const HttpAnswer answer = waiter.next();
+    QCOMPARE(answer.status, 202);
+    QCOMPARE(answer.json().value(u"status"_s).toString(), u"pending"_s);
     QCOMPARE(devices().waiting(), 0);
 }
 
