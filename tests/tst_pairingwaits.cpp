@@ -6,6 +6,7 @@
 #include "httpconnection.h"
 #include "inprocessserver.h"
 #include "pairingstore.h"
+#include "remoteconnection.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 #include "testdatabase.h"
@@ -41,6 +42,7 @@ private Q_SLOTS:
     void newerGetAnswersTheOlder();
     void waitersAreCapped();
     void approvalsElsewhereAreSeenTogether();
+    void answeredGetsLeaveNoStandIn();
     void stopAnswersAWaitingGet();
 
 private:
@@ -183,6 +185,27 @@ void TestPairingWaits::approvalsElsewhereAreSeenTogether()
     QCOMPARE(first.next().status, 200);
     QCOMPARE(second.next().status, 200);
     QCOMPARE(devices().waiting(), 0);
+}
+
+void TestPairingWaits::answeredGetsLeaveNoStandIn()
+{
+    // Each GET of a pairing has a stand-in of its connection on the devices' thread
+    // (RemoteConnection): once answered, it goes, though the client keeps its connection open
+    // (for as long as the test may wait: the stand-ins also go when the connection closes).
+    m_server.reset();
+    m_server = std::make_unique<SyncServer>();
+    ServerOptions options;
+    options.databasePath = m_database->location();
+    options.port = 0;
+    options.idleTimeoutMs = 3600 * 1000;
+    QString error;
+    QVERIFY2(m_server->start(options, &error), qPrintable(error));
+    const PairingStore::Created created = createPairing(u"127.0.0.1"_s);
+    HttpConnection tv(m_server->port());
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(tv.request("GET", u"/v1/pairings/"_s + created.secret).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(RemoteConnection::liveCount(), 0, kTimeoutMs);
+    QCOMPARE(tv.request("GET", u"/healthz"_s).status, 200);
 }
 
 void TestPairingWaits::stopAnswersAWaitingGet()
