@@ -1,7 +1,7 @@
 // playmark-server serve with the default --http-threads on a machine with more cores than the
 // 64 threads it allows: it starts, with 64 HTTP threads (one per core, at most 64), instead of
 // refusing its own default. The cores are made up by a preloaded sched_getaffinity
-// (fakecores.cpp); the server is the real binary.
+// (fakemachine.cpp); the server is the real binary.
 #include "serverprocess.h"
 
 #include <QDir>
@@ -13,7 +13,7 @@ using namespace Qt::StringLiterals;
 namespace {
 constexpr int kTimeoutMs = 60000;
 const QString kServerBinary = QString::fromUtf8(PLAYMARK_SERVER_BIN);
-const QString kFakeCores = QString::fromUtf8(PLAYMARK_FAKECORES_LIB);
+const QString kFakeMachine = QString::fromUtf8(PLAYMARK_FAKEMACHINE_LIB);
 
 // Threads of a running process.
 int threadsOf(qint64 pid)
@@ -37,7 +37,7 @@ void tst_HttpThreadsDefault::defaultStartsOnManyCores()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(u"LD_PRELOAD"_s, kFakeCores);
+    environment.insert(u"LD_PRELOAD"_s, kFakeMachine);
     environment.insert(u"PLAYMARK_FAKE_CORES"_s, u"128"_s);
     ServerProcess server(kServerBinary,
                          {u"serve"_s, u"--listen"_s, u"127.0.0.1:0"_s, u"--db"_s,
