@@ -266,7 +266,7 @@ void DevicesApi::settle(const WaiterPtr &waiter, int state, bool ok)
                                          QStringLiteral("the pairing expired before it was "
                                                         "approved; start a new one")));
     case State::Pending:
-        if (waiter->deadline.hasExpired())
+        if (waiter->deadline.hasExpired() || m_closing)
             return answer(waiter, pending());
         return wait(waiter);
     case State::Approved:
@@ -375,6 +375,17 @@ void DevicesApi::recheck()
             if (std::exchange(m_checkAgain, false))
                 recheck();
         });
+}
+
+void DevicesApi::setClosing(bool closing)
+{
+    m_closing = closing;
+    if (!closing)
+        return;
+    // A copy: answering edits the list.
+    const std::vector<WaiterPtr> waiters = m_waiters;
+    for (const WaiterPtr &waiter : waiters)
+        answer(waiter, pending());
 }
 
 void DevicesApi::forget(const WaiterPtr &waiter)

@@ -54,6 +54,11 @@ public:
     void approvePairing(const DeviceIdentity &identity, const QString &address,
                         const QByteArray &body, Reply reply);
 
+    // As the server stops (closing true): every waiting GET is answered "pending" now, and every
+    // later one at once instead of waiting, so that stopping does not wait out a long poll and
+    // then drop its answer. The client asks again, of this server once it is back or another.
+    void setClosing(bool closing);
+
     // GETs of pairings waiting for a change (for tests).
     qsizetype waiting() const { return qsizetype(m_waiters.size()); }
 
@@ -98,6 +103,7 @@ private:
     std::vector<WaiterPtr> m_waiters;
     QTimer m_recheckTimer;
     int m_maxWaiters = kMaxWaiters;
+    bool m_closing = false;
     bool m_checking = false;
     bool m_checkAgain = false;
 };

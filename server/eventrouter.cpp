@@ -4,7 +4,6 @@
 #include "protocol/progressorder.h"
 
 #include <QMetaObject>
-#include <QThread>
 
 #include <algorithm>
 
@@ -57,26 +56,19 @@ void EventRouter::forget(EventHub *hub)
 void EventRouter::forEachHub(qint64 userId, const std::function<bool(User &)> &admit,
                              const std::function<void(EventHub *)> &action)
 {
-    EventHub *local = nullptr;
-    {
-        QMutexLocker lock(&m_mutex);
-        const auto user = m_users.find(userId);
-        if (user == m_users.end() || (admit && !admit(*user)))
-            return;
-        QThread *here = QThread::currentThread();
-        for (const Holder &holder : std::as_const(user->hubs)) {
-            if (holder.hub->thread() == here) {
-                local = holder.hub;
-                continue;
-            }
-            // Posted while the lock keeps the hub from being forgotten, so deleted: once it is,
-            // what is still queued for it is dropped with it.
-            QMetaObject::invokeMethod(
-                holder.hub, [hub = holder.hub, action] { action(hub); }, Qt::QueuedConnection);
-        }
-    }
-    if (local)
-        action(local);
+    QMutexLocker lock(&m_mutex);
+    const auto user = m_users.find(userId);
+    if (user == m_users.end() || (admit && !admit(*user)))
+        return;
+    // Queued for every hub, the calling thread's too, and posted under the lock: each hub's
+    // queue then holds what was admitted in the order it was admitted. Writing the calling
+    // thread's hub at once would overtake what another thread admitted earlier and queued for
+    // it (a stream going back in time; a removed device's stream hearing one more event).
+    // Posted while the lock keeps the hub from being forgotten, so deleted: once it is, what is
+    // still queued for it is dropped with it.
+    for (const Holder &holder : std::as_const(user->hubs))
+        QMetaObject::invokeMethod(
+            holder.hub, [hub = holder.hub, action] { action(hub); }, Qt::QueuedConnection);
 }
 
 void EventRouter::publish(qint64 userId, const ProgressRecord &record)

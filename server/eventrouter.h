@@ -27,14 +27,14 @@ public:
     // Every hub's streams are ended before it is deleted; then it is forgotten here too.
     void forget(EventHub *hub);
 
-    // The update is written to every stream of `userId`, on whichever thread holds it: at once
-    // for a hub of the calling thread, queued for the others (each in publish order). Updates of
+    // The update is written to every stream of `userId`, on whichever thread holds it: queued
+    // for every hub, the calling thread's too, each in the order publish admitted it. Updates of
     // one user are applied on several threads and so published in no set order: one older than
     // what the user's streams already heard of its video is left out, so that a stream never
     // goes back (as with a single thread, which published in commit order).
     void publish(qint64 userId, const ProgressRecord &record);
     // Ends the streams of a removed device (deviceKey empty: every device of the user), on every
-    // hub: at once on the calling thread's, queued on the others.
+    // hub, queued in the same order as publish's updates.
     void closeDevice(qint64 userId, const QString &deviceKey);
 
     int subscriberCount() const;
@@ -53,9 +53,7 @@ private:
         QHash<QString, ProgressRecord> newest;
     };
     // Calls `action` on each hub holding a stream of `userId`, if `admit(user)` (under the lock,
-    // so that what it admits is posted in the order it was admitted): directly for the calling
-    // thread's hub (after the lock is released, since writing may end streams), queued for the
-    // others.
+    // so that what it admits is posted in the order it was admitted), queued for every hub.
     void forEachHub(qint64 userId, const std::function<bool(User &)> &admit,
                     const std::function<void(EventHub *)> &action);
 

@@ -275,8 +275,16 @@ void HttpFrontend::dispatch(const Call &call, const DeviceIdentity &identity, co
         return askDevices(slot,
                           [call, connection = QPointer<QAbstractSocket>(connection)](
                               DevicesApi &devices, const ProgressApi::Reply &back) {
+                              // Once answered, nothing watches the stand-in any more: it
+                              // would live until the client's connection closes, one per poll.
+                              const ProgressApi::Reply answered =
+                                  [back, connection](const ApiResponse &response) {
+                                      back(response);
+                                      if (connection)
+                                          connection->deleteLater();
+                                  };
                               devices.pairingStatus(call.route.itemId, call.query, connection,
-                                                    back);
+                                                    answered);
                           });
     }
     case Kind::PairingApprove:

@@ -13,7 +13,6 @@
 #include <QDir>
 #include <QLoggingCategory>
 #include <QStandardPaths>
-#include <QThread>
 
 #include <csignal>
 #include <cstdio>
@@ -172,8 +171,11 @@ int serve(const QCommandLineParser &parser, const QString &database)
     if (!number("rate-burst", 1, 1000000, &value))
         return usageError(QStringLiteral("--rate-burst wants a number from 1 up"));
     options.rateBurst = double(value);
-    if (!number("http-threads", 1, ServerOptions::kMaxHttpThreads, &value))
-        return usageError(QStringLiteral("--http-threads wants a number from 1 to %1")
+    // 0 (the default): one per core, at most kMaxHttpThreads (SyncServer::start), so that the
+    // default starts on a machine with more cores than that.
+    if (!number("http-threads", 0, ServerOptions::kMaxHttpThreads, &value))
+        return usageError(QStringLiteral("--http-threads wants a number from 1 to %1, or 0 for "
+                                         "one per core")
                               .arg(ServerOptions::kMaxHttpThreads));
     options.httpThreads = int(value);
     // Both or neither; whether the files can be read and fit is start()'s to say (exit 1).
@@ -452,8 +454,8 @@ int main(int argc, char *argv[])
                  QStringLiteral("N"), ServerDefaults::kRateBurst);
     numberOption(QStringLiteral("http-threads"),
                  QStringLiteral("Threads serving HTTP, 1 to 64, each with its own listening "
-                                "socket on the port (default %1: the number of cores)."),
-                 QStringLiteral("N"), QThread::idealThreadCount());
+                                "socket on the port (default %1: one per core, at most 64)."),
+                 QStringLiteral("N"), 0);
     parser.addOption({QStringLiteral("tls-cert"),
                       QStringLiteral("Serve HTTPS with this PEM certificate, or full chain "
                                      "(env PLAYMARK_TLS_CERT; needs --tls-key)."),

@@ -2,6 +2,7 @@
 
 #include "protocol/recordcodec.h"
 
+#include <QHashFunctions>
 #include <QMutexLocker>
 
 #include <cstdlib>
@@ -31,7 +32,9 @@ qsizetype partCapacity(qsizetype capacity, size_t parts)
 
 size_t keyHash(qint64 userId, QStringView contentId)
 {
-    return qHashMulti(0, userId, contentId);
+    // Seeded (per process, as QHash is): content ids are chosen by clients, and with a fixed
+    // seed ids made to collide would pile up in one chain under one part's lock.
+    return qHashMulti(QHashSeed::globalSeed(), userId, contentId);
 }
 
 void putVarint(QByteArray &out, quint64 value)

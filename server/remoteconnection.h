@@ -12,6 +12,10 @@ class RemoteConnection final : public QTcpSocket
     Q_DISABLE_COPY_MOVE(RemoteConnection)
 public:
     explicit RemoteConnection(QAbstractSocket *connection);
+    ~RemoteConnection() override;
+
+    // How many exist in the process (for tests: none may outlive its answer).
+    static int liveCount();
 
 private:
     void hangUp();

@@ -18,9 +18,11 @@
 #include "storageservice.h"
 #include "tokencache.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QLoggingCategory>
+#include <QScopedValueRollback>
 #include <QThread>
 #include <QUuid>
 
@@ -112,6 +114,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
                                 : RevocationWatch::kSqlitePollMs);
 
     m_devices->setPairingTtl(options.pairingTtlMs);
+    m_devices->setClosing(false);
     m_limiter->setRate(options.rateLimit, options.rateBurst);
     ConnectionGuard::Limits limits;
     limits.maxBodyBytes = options.maxBodyBytes;
@@ -230,19 +233,28 @@ void SyncServer::dropOldRevocations(qint64 nowMs, std::function<void(bool, int)>
 
 void SyncServer::stop()
 {
+    // The wait below runs this thread's events, which may ask to stop again.
+    if (m_stopping)
+        return;
+    const QScopedValueRollback stopping(m_stopping, true);
     m_forgetSweep.stop();
     m_revocations->stop();
     for (const auto &worker : m_workers)
         worker->stopAccepting();
     // Requests under way finish while the storage is open (an update's answer may still read
-    // its counts), for a moment: one waiting on this thread (the device endpoints) cannot.
+    // its counts), for a moment. The device endpoints answer on this thread: what comes back for
+    // them is run meanwhile, and a pairing GET waiting for a change is answered "pending" now
+    // (it would otherwise wait out the grace and lose its answer).
+    m_devices->setClosing(true);
     const QDeadlineTimer deadline(kStopGraceMs);
     const auto owing = [this] {
         return std::any_of(m_workers.begin(), m_workers.end(),
                            [](const auto &worker) { return worker->pendingAnswers() > 0; });
     };
-    while (owing() && !deadline.hasExpired())
-        QThread::msleep(5);
+    while (owing() && !deadline.hasExpired()) {
+        QCoreApplication::processEvents();
+        QThread::msleep(2);
+    }
     // The writes still under way are committed and answered (to the HTTP threads' homes)...
     m_service->close();
     // ...and each thread writes those answers before its connections close.

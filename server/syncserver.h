@@ -135,6 +135,7 @@ private:
     std::unique_ptr<DeviceActivity> m_activity; // shared by every thread's ProgressApi
     std::unique_ptr<ProgressApi> m_api;
     std::unique_ptr<DevicesApi> m_devices;
+    bool m_stopping = false; // in stop()
     std::unique_ptr<ChangeFeed> m_feed; // PostgreSQL only
     std::unique_ptr<RevocationWatch> m_revocations;
     QString m_origin;

@@ -26,6 +26,17 @@ int listenBacklog()
     const int allowed = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed().toInt(&ok) : 0;
     return qMax(4096, ok ? allowed : 0);
 }
+
+// Whether this machine can make IPv6 sockets at all (not so on a kernel booted with
+// ipv6.disable=1, or in some containers).
+bool hasIpv6()
+{
+    const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno != EAFNOSUPPORT; // any other failure is the real attempt's to report
+    ::close(fd);
+    return true;
+}
 } // namespace
 
 int TcpListener::openConnections() const
@@ -44,7 +55,10 @@ bool TcpListener::listenSharingPort(const QHostAddress &address, quint16 port, P
             ::close(fd);
         return false;
     };
-    // QHostAddress::Any is both IPv6 and IPv4, as QTcpServer::listen makes it.
+    // QHostAddress::Any is both IPv6 and IPv4, as QTcpServer::listen makes it; IPv4 alone where
+    // there is no IPv6 (as QTcpServer falls back too).
+    if (address == QHostAddress(QHostAddress::Any) && !hasIpv6())
+        return listenSharingPort(QHostAddress(QHostAddress::AnyIPv4), port, mode, error);
     const bool v4 = address.protocol() == QAbstractSocket::IPv4Protocol;
     sockaddr_storage storage{};
     socklen_t length = 0;

@@ -6,6 +6,7 @@
 #include "httpconnection.h"
 #include "inprocessserver.h"
 #include "pairingstore.h"
+#include "remoteconnection.h"
 #include "serverstorage.h"
 #include "syncserver.h"
 #include "testdatabase.h"
@@ -41,6 +42,8 @@ private Q_SLOTS:
     void newerGetAnswersTheOlder();
     void waitersAreCapped();
     void approvalsElsewhereAreSeenTogether();
+    void answeredGetsLeaveNoStandIn();
+    void stopAnswersAWaitingGet();
 
 private:
     PairingStore::Created createPairing(const QString &address)
@@ -181,6 +184,42 @@ void TestPairingWaits::approvalsElsewhereAreSeenTogether()
     devices().setRecheckInterval(50);
     QCOMPARE(first.next().status, 200);
     QCOMPARE(second.next().status, 200);
+    QCOMPARE(devices().waiting(), 0);
+}
+
+void TestPairingWaits::answeredGetsLeaveNoStandIn()
+{
+    // Each GET of a pairing has a stand-in of its connection on the devices' thread
+    // (RemoteConnection): once answered, it goes, though the client keeps its connection open
+    // (for as long as the test may wait: the stand-ins also go when the connection closes).
+    m_server.reset();
+    m_server = std::make_unique<SyncServer>();
+    ServerOptions options;
+    options.databasePath = m_database->location();
+    options.port = 0;
+    options.idleTimeoutMs = 3600 * 1000;
+    QString error;
+    QVERIFY2(m_server->start(options, &error), qPrintable(error));
+    const PairingStore::Created created = createPairing(u"127.0.0.1"_s);
+    HttpConnection tv(m_server->port());
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(tv.request("GET", u"/v1/pairings/"_s + created.secret).status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(RemoteConnection::liveCount(), 0, kTimeoutMs);
+    QCOMPARE(tv.request("GET", u"/healthz"_s).status, 200);
+}
+
+void TestPairingWaits::stopAnswersAWaitingGet()
+{
+    // A server stopping (SIGTERM) answers a GET waiting for a change "pending", rather than
+    // keep it for the whole grace given to requests under way and then close on it unanswered.
+    const PairingStore::Created created = createPairing(u"127.0.0.1"_s);
+    HttpConnection waiter(m_server->port());
+    waiter.send("GET", waiting(created));
+    QTRY_COMPARE_WITH_TIMEOUT(devices().waiting(), 1, kTimeoutMs);
+    m_server->stop();
+    const HttpAnswer answer = waiter.next();
+    QCOMPARE(answer.status, 202);
+    QCOMPARE(answer.json().value(u"status"_s).toString(), u"pending"_s);
     QCOMPARE(devices().waiting(), 0);
 }
 
