@@ -62,6 +62,7 @@ inline bool removeDevice(ServerStorage &storage, qint64 userId, const QString &d
 struct Answer
 {
     int status = -1; // -1: no answer
+    QByteArray body; // as the server wrote it
     QJsonObject json;
     QString errorCode() const
     {
@@ -102,7 +103,8 @@ public:
         answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (answer.status == 0)
             answer.status = -1;
-        answer.json = QJsonDocument::fromJson(reply->readAll()).object();
+        answer.body = reply->readAll();
+        answer.json = QJsonDocument::fromJson(answer.body).object();
         return answer;
     }
 

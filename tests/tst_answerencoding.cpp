@@ -4,6 +4,7 @@
 // with hostile strings in every free-text field must be exactly what QJsonDocument writes of the
 // same content (its own parse of the answer, written again: the same bytes) and carry the
 // strings as the server received them.
+#include "devicefixture.h"
 #include "eventreader.h"
 #include "hostilestrings.h"
 #include "inprocessserver.h"
@@ -16,10 +17,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkProxy>
-#include <QNetworkReply>
-#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
 
@@ -73,17 +70,15 @@ private Q_SLOTS:
     void everyAnswerForm();
 
 private:
-    struct Answer
+    using Answer = DeviceFixture::Answer;
+    Answer call(const QByteArray &verb, const QString &path, const QJsonObject &body = {})
     {
-        int status = -1;
-        QByteArray body;
-        QJsonObject json;
-    };
-    Answer call(const QByteArray &verb, const QString &path, const QByteArray &body = {});
+        return m_client.send(m_server->url() + path, verb, m_token, body);
+    }
 
     std::unique_ptr<TestDatabase> m_database;
     std::unique_ptr<SyncServer> m_server;
-    std::unique_ptr<QNetworkAccessManager> m_nam;
+    DeviceFixture::Client m_client;
     QString m_token;
 };
 
@@ -96,33 +91,12 @@ void TestAnswerEncoding::initTestCase()
     m_server = startInProcessServer(m_database->location(), &error);
     QVERIFY2(m_server, qPrintable(error));
     QVERIFY2(m_server->storage().users().addUser(u"alice"_s, &m_token, &error), qPrintable(error));
-    m_nam = std::make_unique<QNetworkAccessManager>();
-    m_nam->setProxy(QNetworkProxy::NoProxy);
 }
 
 void TestAnswerEncoding::cleanupTestCase()
 {
-    m_nam.reset();
     m_server.reset();
     m_database.reset();
-}
-
-TestAnswerEncoding::Answer TestAnswerEncoding::call(const QByteArray &verb, const QString &path,
-                                                    const QByteArray &body)
-{
-    QNetworkRequest request(QUrl(m_server->url() + path));
-    request.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
-    if (!body.isEmpty())
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-    std::unique_ptr<QNetworkReply> reply(m_nam->sendCustomRequest(request, verb, body));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    Answer answer;
-    if (!reply->isFinished() && !finished.wait(kTimeoutMs))
-        return answer;
-    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    answer.body = reply->readAll();
-    answer.json = QJsonDocument::fromJson(answer.body).object();
-    return answer;
 }
 
 void TestAnswerEncoding::everyAnswerForm_data()
@@ -176,7 +150,7 @@ void TestAnswerEncoding::everyAnswerForm()
     EventReader events(m_server->url(), m_token);
     QTRY_VERIFY_WITH_TIMEOUT(events.isOpen(), kTimeoutMs);
 
-    const Answer put = call("PUT", u"/v1/progress/"_s + contentId, compact(update));
+    const Answer put = call("PUT", u"/v1/progress/"_s + contentId, update);
     QCOMPARE(put.status, 200);
     QVERIFY2(notCanonical(put.body).isEmpty(), qPrintable(notCanonical(put.body)));
     QCOMPARE(put.json.value(u"applied"_s).toBool(), true);
@@ -204,7 +178,7 @@ void TestAnswerEncoding::everyAnswerForm()
     next.remove(u"finished_at_ms"_s);
     next.insert(u"episode_id"_s, QString(u"s01e02 "_s + text));
     next.insert(u"observed_at_ms"_s, observedAtMs + 1);
-    const Answer second = call("PUT", u"/v1/progress/"_s + contentId + u"-2"_s, compact(next));
+    const Answer second = call("PUT", u"/v1/progress/"_s + contentId + u"-2"_s, next);
     QCOMPARE(second.status, 200);
     const Answer list = call("GET", u"/v1/progress?limit=200"_s);
     QCOMPARE(list.status, 200);
@@ -234,7 +208,7 @@ void TestAnswerEncoding::everyAnswerForm()
     invalid.insert(u"content_id"_s, text);
     const QJsonObject syncBody{
         {u"updates"_s, QJsonArray{newer, older, invalid, 5, QJsonObject{{u"content_id"_s, 7}}}}};
-    const Answer sync = call("POST", u"/v1/sync"_s, compact(syncBody));
+    const Answer sync = call("POST", u"/v1/sync"_s, syncBody);
     QCOMPARE(sync.status, 200);
     QVERIFY2(notCanonical(sync.body).isEmpty(), qPrintable(notCanonical(sync.body)));
     const QJsonArray results = sync.json.value(u"results"_s).toArray();
