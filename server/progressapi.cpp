@@ -162,7 +162,8 @@ void ProgressApi::apply(const DeviceIdentity &who, const ProgressRecord &update,
             // Not a finish: the counts are the ones the record had, which the cache has unless
             // it was dropped; else read them (they never come out older than the update's).
             const QString contentId = outcome.record.contentId;
-            if (const std::optional<ProgressRecord> before = m_cache.peek(userId, contentId)) {
+            if (const std::optional<RecordCache::Counts> before =
+                    m_cache.counts(userId, contentId)) {
                 ApplyOutcome known = outcome;
                 known.record.playCount = before->playCount;
                 known.record.lastFinishedMs = before->lastFinishedMs;

@@ -385,6 +385,19 @@ std::optional<ProgressRecord> RecordCache::peek(qint64 userId, const QString &co
                     : std::optional<ProgressRecord>(unpack(part.entries[size_t(slot)]));
 }
 
+std::optional<RecordCache::Counts> RecordCache::counts(qint64 userId,
+                                                       const QString &contentId) const
+{
+    const size_t hash = keyHash(userId, contentId);
+    const Part &part = partOf(hash);
+    QMutexLocker locker(&part.mutex);
+    const qsizetype slot = findSlot(part, hash, userId, contentId);
+    if (slot < 0)
+        return std::nullopt;
+    const Standing standing = standingOf(part.entries[size_t(slot)]);
+    return Counts{standing.playCount, standing.lastFinishedMs};
+}
+
 bool RecordCache::store(qint64 userId, const ProgressRecord &record)
 {
     const size_t hash = keyHash(userId, record.contentId);

@@ -164,6 +164,12 @@ private Q_SLOTS:
         QVERIFY(kept);
         QCOMPARE(kept->observedAtMs, 200);
         QCOMPARE(kept->playCount, 3);
+        // counts() reads the same counts from the packed entry.
+        const std::optional<RecordCache::Counts> counts = cache.counts(1, QStringLiteral("a"));
+        QVERIFY(counts);
+        QCOMPARE(counts->playCount, kept->playCount);
+        QCOMPARE(counts->lastFinishedMs, kept->lastFinishedMs);
+        QVERIFY(!cache.counts(2, QStringLiteral("a")));
         QVERIFY(cache.store(1, record(QStringLiteral("a"), 300)));
         QCOMPARE(cache.peek(1, QStringLiteral("a"))->observedAtMs, 300);
         QCOMPARE(cache.peek(1, QStringLiteral("a"))->playCount, 3);
