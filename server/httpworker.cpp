@@ -123,7 +123,9 @@ void HttpWorker::finish()
 {
     if (!m_parts)
         return;
-    stopAccepting();
+    // SyncServer::stop() has usually stopped it already: no second round trip to the thread.
+    if (m_listening)
+        stopAccepting();
     // Queued after the answers already posted to this thread, so those are written first.
     runAndWait(m_home, [this] {
         for (QTcpSocket *socket : m_parts->listener->findChildren<QTcpSocket *>())
