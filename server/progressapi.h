@@ -20,7 +20,8 @@ class StorageService;
 // The /v1 endpoints, one method each. The caller has already matched the route, checked the
 // method and found the user from the token. Every answer goes to `reply`, at once (validation
 // errors, cached reads) or once the storage threads have answered (writes are answered only
-// after their transaction is committed). Lives on the HTTP thread.
+// after their transaction is committed). One per HTTP thread, living there, plus the server
+// thread's, which applies changes committed by other servers and drops the cache on a resync.
 class ProgressApi final : public QObject
 {
     Q_OBJECT

@@ -10,7 +10,7 @@ class ConnectionGuard;
 class QSslSocket;
 
 // The listening socket the HTTP server is bound to. It makes every connection's socket itself,
-// so it can count them and hand each to the ConnectionGuard before the HTTP layer sees it.
+// so it can hand each to the ConnectionGuard (which counts them) before the HTTP layer sees it.
 class TcpListener final : public QTcpServer
 {
     Q_OBJECT
