@@ -271,30 +271,6 @@ RecordCache::RecordCache(qsizetype capacity)
 {
 }
 
-RecordCache &RecordCache::operator=(RecordCache &&other) noexcept
-{
-    if (this == &other)
-        return *this;
-    for (size_t i = 0; i < kParts; ++i) {
-        QMutexLocker mine(&m_parts[i].mutex);
-        QMutexLocker theirs(&other.m_parts[i].mutex);
-        std::swap(m_parts[i].entries, other.m_parts[i].entries);
-        std::swap(m_parts[i].hashes, other.m_parts[i].hashes);
-        std::swap(m_parts[i].count, other.m_parts[i].count);
-        for (char *entry : other.m_parts[i].entries)
-            std::free(entry);
-        other.m_parts[i].entries.clear();
-        other.m_parts[i].hashes.clear();
-        other.m_parts[i].count = 0;
-    }
-    m_capacity = other.m_capacity;
-    m_partCapacity = other.m_partCapacity;
-    m_epoch.fetch_add(1, std::memory_order_acq_rel);
-    m_hits.store(other.m_hits.load());
-    m_misses.store(other.m_misses.load());
-    return *this;
-}
-
 RecordCache::Part &RecordCache::partOf(size_t hash) const
 {
     // The high bits: the table's slots are picked with the low ones.

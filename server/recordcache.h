@@ -21,8 +21,8 @@ class RecordCache final
 {
 public:
     explicit RecordCache(qsizetype capacity = ServerDefaults::kCacheRecords);
-    // Takes `other`'s records and capacity (the server sizes its cache once, before serving).
-    RecordCache &operator=(RecordCache &&other) noexcept;
+    // Not movable: the server makes a new cache of the size it is given.
+    RecordCache &operator=(RecordCache &&other) = delete;
     RecordCache(const RecordCache &) = delete;
     RecordCache &operator=(const RecordCache &) = delete;
 

@@ -220,17 +220,6 @@ private Q_SLOTS:
         QVERIFY(cache.find(1, QStringLiteral("id-4999")));
     }
 
-    void takesOverAnotherCache()
-    {
-        RecordCache cache;
-        RecordCache sized(10);
-        sized.store(1, record(QStringLiteral("a"), 1));
-        cache = std::move(sized);
-        QCOMPARE(cache.capacity(), 10);
-        QVERIFY(cache.peek(1, QStringLiteral("a")));
-        QCOMPARE(sized.size(), 0);
-    }
-
     // Four threads store rising versions of the same videos and read them, all at once: each
     // reads what it stored or newer, and afterwards each video holds its newest version. Then
     // (user 2) they drop videos and store reads that began before, all at once: afterwards the
