@@ -53,7 +53,7 @@ bool HttpWorker::start(const Settings &settings, QString *error)
     bool ok = false;
     runAndWait(m_home, [&] {
         auto parts = std::make_unique<Parts>();
-        parts->guard = std::make_unique<ConnectionGuard>(&m_guards);
+        parts->guard = std::make_unique<ConnectionGuard>(m_guards);
         parts->guard->setLimits(settings.limits);
         parts->events = std::make_unique<EventHub>(m_shared.router);
         parts->events->setKeepAliveInterval(settings.keepAliveMs);

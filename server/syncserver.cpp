@@ -143,14 +143,11 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         gauges.limits.append({"idle_timeout_seconds", limits.idleTimeoutMs / 1000.0});
         gauges.limits.append({"max_connections", double(limits.maxConnections)});
         using Refusal = ConnectionGuard::Refusal;
-        const auto refusals = [guards](Refusal reason) {
-            return quint64(guards->refusals.at(size_t(reason)));
-        };
-        gauges.refusals.append({"body_too_large", refusals(Refusal::BodyTooLarge)});
-        gauges.refusals.append({"headers_too_large", refusals(Refusal::HeadersTooLarge)});
-        gauges.refusals.append({"length_required", refusals(Refusal::LengthRequired)});
-        gauges.refusals.append({"timeout", refusals(Refusal::Timeout)});
-        gauges.refusals.append({"connection_cap", refusals(Refusal::ConnectionCap)});
+        gauges.refusals.append({"body_too_large", guards->refusals(Refusal::BodyTooLarge)});
+        gauges.refusals.append({"headers_too_large", guards->refusals(Refusal::HeadersTooLarge)});
+        gauges.refusals.append({"length_required", guards->refusals(Refusal::LengthRequired)});
+        gauges.refusals.append({"timeout", guards->refusals(Refusal::Timeout)});
+        gauges.refusals.append({"connection_cap", guards->refusals(Refusal::ConnectionCap)});
     };
     HttpWorker::Settings settings;
     settings.threads = options.httpThreads > 0 ? options.httpThreads : QThread::idealThreadCount();
