@@ -79,7 +79,7 @@ bool HttpWorker::start(const Settings &settings, QString *error)
         m_address = parts->listener->serverAddress();
         m_port = parts->listener->serverPort();
         parts->frontend = new HttpFrontend(m_shared, *parts->api, *parts->events, *parts->listener,
-                                           settings.thread, settings.threads);
+                                           settings.thread);
         parts->frontend->setMaxBodyBytes(settings.limits.maxBodyBytes);
         parts->frontend->setClientAddress(settings.clientAddress);
         // A connection waiting for its answer, or carrying an event stream, is quiet for a

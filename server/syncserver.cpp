@@ -151,7 +151,8 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     };
     HttpWorker::Settings settings;
     settings.threads = options.httpThreads > 0 ? options.httpThreads : QThread::idealThreadCount();
-    settings.threads = qBound(1, settings.threads, ServerOptions::kMaxHttpThreads);
+    settings.threads = qBound(1, settings.threads, ServerDefaults::kMaxHttpThreads);
+    m_metrics->setThreads(settings.threads);
     settings.address = options.address;
     settings.port = options.port;
     if (useTls)

@@ -52,10 +52,9 @@ struct ServerOptions
     // Reverse proxies whose X-Forwarded-For / X-Real-IP name the client: "ADDR[,ADDR...]",
     // addresses or subnets (start() refuses one that is neither).
     QString trustedProxies;
-    // HTTP threads, each with its own listening socket on the same port (1 to kMaxHttpThreads);
-    // 0: one per core.
+    // HTTP threads, each with its own listening socket on the same port (1 to
+    // ServerDefaults::kMaxHttpThreads); 0: one per core.
     int httpThreads = 0;
-    static constexpr int kMaxHttpThreads = 64;
 };
 
 // playmark-server as one object: storage, API, event streams and the HTTP threads (HttpWorker),
