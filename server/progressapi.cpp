@@ -94,13 +94,13 @@ void appendOutcome(QByteArray &out, bool applied, const ProgressRecord &record,
     }
 }
 
-// {"items":[...] with `encode(out, item)` writing each item.
+// {"<key>":[...] with `encode(out, item)` writing each item.
 template<typename Item, typename Encode>
-ApiResponse itemsAnswer(const QList<Item> &items, Encode encode)
+ApiResponse itemsAnswer(const char *key, const QList<Item> &items, Encode encode)
 {
     QByteArray out;
     out.reserve(16 + items.size() * 320);
-    out.append("{\"items\":[");
+    out.append("{\"").append(key).append("\":[");
     for (qsizetype i = 0; i < items.size(); ++i) {
         if (i > 0)
             out.append(',');
@@ -396,7 +396,7 @@ void ProgressApi::answerList(const QUrlQuery &query, Read read, Encode encode, R
         [reply, encode](const Listed &listed) {
             if (!listed.first.isEmpty())
                 return reply(unavailable(listed.first));
-            reply(itemsAnswer(listed.second, encode));
+            reply(itemsAnswer("items", listed.second, encode));
         });
 }
 
@@ -471,7 +471,7 @@ void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQue
                 return reply(unavailable(result.error));
             if (!result.exists)
                 return reply(notFound(contentId));
-            reply(itemsAnswer(result.items, &RecordCodec::appendJson));
+            reply(itemsAnswer("items", result.items, &RecordCodec::appendJson));
         });
 }
 
@@ -510,14 +510,9 @@ void ProgressApi::sync(const DeviceIdentity &who, const QByteArray &body, Reply 
     const auto finishOne = [batch] {
         if (--batch->waiting > 0)
             return;
-        QByteArray answer("{\"results\":[");
-        for (qsizetype i = 0; i < batch->results.size(); ++i) {
-            if (i > 0)
-                answer.append(',');
-            answer.append(batch->results.at(i));
-        }
-        answer.append(']');
-        batch->reply(ApiResponse::readyJson(std::move(answer)));
+        batch->reply(
+            itemsAnswer("results", batch->results,
+                        [](QByteArray &out, const QByteArray &result) { out.append(result); }));
     };
     const auto failed = [batch](qsizetype i, const QJsonObject &why) {
         batch->results[i] = "{\"content_id\":" + batch->ids.at(i)
