@@ -400,15 +400,9 @@ bool RecordCache::storeLocked(Part &part, size_t hash, qint64 userId, const Prog
     const bool newer = record.observedAtMs != standing.observedAtMs
         ? record.observedAtMs > standing.observedAtMs
         : QByteArrayView(record.deviceId.toUtf8()).compare(standing.deviceId) >= 0;
-    if (newer) {
-        ProgressRecord kept = record;
-        kept.playCount = playCount;
-        kept.lastFinishedMs = lastFinishedMs;
-        char *packed = pack(userId, kept);
-        std::free(entry);
-        entry = packed;
-    } else if (playCount != standing.playCount || lastFinishedMs != standing.lastFinishedMs) {
-        ProgressRecord kept = unpack(entry);
+    if (newer || playCount != standing.playCount || lastFinishedMs != standing.lastFinishedMs) {
+        // The newer record, or the one kept with the larger counts.
+        ProgressRecord kept = newer ? record : unpack(entry);
         kept.playCount = playCount;
         kept.lastFinishedMs = lastFinishedMs;
         char *packed = pack(userId, kept);
