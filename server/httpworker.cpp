@@ -58,7 +58,7 @@ bool HttpWorker::start(const Settings &settings, QString *error)
         parts->events = std::make_unique<EventHub>(m_shared.router);
         parts->events->setKeepAliveInterval(settings.keepAliveMs);
         parts->api =
-            std::make_unique<ProgressApi>(*m_shared.storage, *m_shared.cache, *parts->events,
+            std::make_unique<ProgressApi>(*m_shared.storage, *m_shared.cache, *m_shared.router,
                                           *m_shared.metrics, *m_shared.activity);
         parts->api->setOrigin(settings.origin);
         parts->listener = new TcpListener(*parts->guard);

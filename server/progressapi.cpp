@@ -1,6 +1,6 @@
 #include "progressapi.h"
 
-#include "eventhub.h"
+#include "eventrouter.h"
 #include "metrics.h"
 #include "protocol/protocollimits.h"
 #include "protocol/recordcodec.h"
@@ -119,12 +119,12 @@ ApiResponse recordAnswer(const ProgressRecord &record)
 
 } // namespace
 
-ProgressApi::ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events,
+ProgressApi::ProgressApi(StorageService &storage, RecordCache &cache, EventRouter &router,
                          Metrics &metrics, DeviceActivity &activity, QObject *parent)
     : QObject(parent),
       m_storage(storage),
       m_cache(cache),
-      m_events(events),
+      m_router(router),
       m_metrics(metrics),
       m_activity(activity)
 {
@@ -257,7 +257,7 @@ void ProgressApi::settle(qint64 userId, const ApplyOutcome &outcome, quint64 epo
     // the record's count changed).
     m_cache.storeWritten(userId, outcome.record, epoch);
     if (outcome.applied || outcome.counted)
-        m_events.publish(userId, outcome.record);
+        m_router.publish(userId, outcome.record);
     done(result);
 }
 
@@ -273,7 +273,7 @@ void ProgressApi::applyCommitted(const QString &origin, const QList<CommittedCha
         // heard that one already, and an older record must not follow it.
         const bool outdated = !m_cache.store(change.userId, change.record);
         if (!ours && !outdated)
-            m_events.publish(change.userId, change.record);
+            m_router.publish(change.userId, change.record);
     }
 }
 

@@ -12,7 +12,7 @@
 
 #include <functional>
 
-class EventHub;
+class EventRouter;
 class Metrics;
 class RecordCache;
 class StorageService;
@@ -31,7 +31,7 @@ public:
 
     using Reply = std::function<void(const ApiResponse &)>;
 
-    ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events, Metrics &metrics,
+    ProgressApi(StorageService &storage, RecordCache &cache, EventRouter &router, Metrics &metrics,
                 DeviceActivity &activity, QObject *parent = nullptr);
 
     // `who`'s updates: a device_id new to the device is bound to it first (409 device_id_taken
@@ -82,7 +82,7 @@ private:
 
     StorageService &m_storage;
     RecordCache &m_cache;
-    EventHub &m_events;
+    EventRouter &m_router;
     Metrics &m_metrics;
     QString m_origin;
     DeviceActivity &m_activity;

@@ -5,7 +5,6 @@
 #include "connectionguard.h"
 #include "databaselocation.h"
 #include "devicesapi.h"
-#include "eventhub.h"
 #include "eventrouter.h"
 #include "httpworker.h"
 #include "metrics.h"
@@ -38,10 +37,9 @@ SyncServer::SyncServer(QObject *parent)
       m_tokens(std::make_unique<TokenCache>()),
       m_limiter(std::make_unique<RateLimiter>()),
       m_guards(std::make_unique<ConnectionGuard::Shared>()),
-      m_events(std::make_unique<EventHub>(m_router.get())),
       m_activity(std::make_unique<DeviceActivity>()),
       m_api(
-          std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics, *m_activity)),
+          std::make_unique<ProgressApi>(*m_service, *m_cache, *m_router, *m_metrics, *m_activity)),
       m_devices(std::make_unique<DevicesApi>(*m_service)),
       m_revocations(std::make_unique<RevocationWatch>(*m_service))
 {
@@ -81,7 +79,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     }
     // A cache of this size, new for this run, and the ProgressApi of this thread on it.
     m_cache = std::make_unique<RecordCache>(options.cacheRecords);
-    m_api = std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics, *m_activity);
+    m_api = std::make_unique<ProgressApi>(*m_service, *m_cache, *m_router, *m_metrics, *m_activity);
     // On PostgreSQL other servers may share the database: hear what they commit before serving.
     if (DatabaseLocation::isPostgreSqlUrl(options.databasePath)) {
         m_origin = QUuid::createUuid().toString(QUuid::WithoutBraces);

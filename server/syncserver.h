@@ -15,7 +15,6 @@
 class ChangeFeed;
 class DeviceActivity;
 class DevicesApi;
-class EventHub;
 class EventRouter;
 class HttpWorker;
 class Metrics;
@@ -129,8 +128,7 @@ private:
     std::unique_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ConnectionGuard::Shared> m_guards;
     // On this thread: the change feed's changes go through this ProgressApi (the HTTP threads
-    // have their own), and the device endpoints are asked here.
-    std::unique_ptr<EventHub> m_events; // holds no stream: publishes through m_router
+    // have their own; it publishes through m_router), and the device endpoints are asked here.
     std::unique_ptr<DeviceActivity> m_activity; // shared by every thread's ProgressApi
     std::unique_ptr<ProgressApi> m_api;
     std::unique_ptr<DevicesApi> m_devices;
