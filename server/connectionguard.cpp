@@ -47,8 +47,8 @@ QByteArray errorCode(int status)
 }
 } // namespace
 
-ConnectionGuard::ConnectionGuard(Shared *shared, QObject *parent)
-    : QObject(parent), m_shared(shared ? shared : &m_own)
+ConnectionGuard::ConnectionGuard(Shared &shared, QObject *parent)
+    : QObject(parent), m_shared(shared)
 {
     m_sweep.setInterval(500);
     connect(&m_sweep, &QTimer::timeout, this, &ConnectionGuard::sweep);
@@ -58,11 +58,10 @@ ConnectionGuard::ConnectionGuard(Shared *shared, QObject *parent)
 bool ConnectionGuard::admit(QTcpSocket *socket)
 {
     // Counted before it is compared: two threads admitting at once cannot both take the last one.
-    const int openConnections = m_shared->openConnections.fetch_add(1);
-    // Its own count lives as long as this guard; a shared one outlives every socket.
-    QObject *countContext = m_shared == &m_own ? static_cast<QObject *>(this) : socket;
-    connect(socket, &QObject::destroyed, countContext,
-            [shared = m_shared] { --shared->openConnections; });
+    const int openConnections = m_shared.openConnections.fetch_add(1);
+    // The shared counts outlive every socket (and this guard, which may go first).
+    connect(socket, &QObject::destroyed, socket,
+            [shared = &m_shared] { --shared->openConnections; });
     if (openConnections >= m_limits.maxConnections) {
         // Nothing reads this socket while it lingers: without a bound, Qt would buffer all the
         // client sends meanwhile.
@@ -189,7 +188,7 @@ bool ConnectionGuard::inspectBytes(QTcpSocket *socket, State &state, const QByte
 
 void ConnectionGuard::refuse(QTcpSocket *socket, Refusal reason, int status, const QString &message)
 {
-    ++m_shared->refusals.at(size_t(reason));
+    ++m_shared.refusalCounts.at(size_t(reason));
     if (const auto it = m_states.find(socket); it != m_states.end())
         it->refused = true;
     qCInfo(lcGuard).noquote() << "refused" << socket->peerAddress().toString() << status << message;
@@ -226,7 +225,7 @@ void ConnectionGuard::sweep()
         }
         if (!state.inRequest && state.lastByte.elapsed() > m_limits.idleTimeoutMs
             && !(m_isBusy && m_isBusy(socket))) {
-            ++m_shared->refusals.at(size_t(Refusal::Timeout));
+            ++m_shared.refusalCounts.at(size_t(Refusal::Timeout));
             qCDebug(lcGuard) << "closing an idle connection";
             socket->disconnectFromHost();
         }

@@ -36,11 +36,13 @@ public:
     struct Shared
     {
         std::atomic<int> openConnections{0}; // counted by the listeners, refused ones too
-        std::array<std::atomic<quint64>, kRefusals> refusals{};
+        std::array<std::atomic<quint64>, kRefusals> refusalCounts{};
+
+        quint64 refusals(Refusal reason) const { return refusalCounts.at(size_t(reason)); }
     };
 
-    // `shared`: the counts this guard adds to (null: its own).
-    explicit ConnectionGuard(Shared *shared = nullptr, QObject *parent = nullptr);
+    // `shared`: the counts this guard adds to, which outlive it and every socket it admits.
+    explicit ConnectionGuard(Shared &shared, QObject *parent = nullptr);
 
     void setLimits(const Limits &limits) { m_limits = limits; }
     const Limits &limits() const { return m_limits; }
@@ -53,8 +55,7 @@ public:
     // and closed).
     bool admit(QTcpSocket *socket);
 
-    Shared &shared() { return *m_shared; }
-    quint64 refusals(Refusal reason) const { return m_shared->refusals.at(size_t(reason)); }
+    Shared &shared() { return m_shared; }
 
 private:
     struct State
@@ -75,7 +76,6 @@ private:
     Limits m_limits;
     std::function<bool(QTcpSocket *)> m_isBusy;
     QHash<QTcpSocket *, State> m_states;
-    Shared m_own;
-    Shared *m_shared;
+    Shared &m_shared;
     QTimer m_sweep;
 };

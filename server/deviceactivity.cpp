@@ -39,12 +39,6 @@ DeviceTouch DeviceActivity::touch(const QString &deviceKey, Known &known, qint64
     return {deviceKey, nowMs, known.contentId, known.deviceName};
 }
 
-void DeviceActivity::forget(const QString &deviceKey)
-{
-    QMutexLocker lock(&m_mutex);
-    m_devices.remove(deviceKey);
-}
-
 qsizetype DeviceActivity::size() const
 {
     QMutexLocker lock(&m_mutex);

@@ -24,8 +24,6 @@ public:
     // An update the device sent (validated), about to be written.
     std::optional<DeviceTouch> updated(const QString &deviceKey, const ProgressRecord &update,
                                        qint64 nowMs);
-    // The device was removed: nothing more is written for it.
-    void forget(const QString &deviceKey);
     qsizetype size() const;
 
 private:

@@ -21,7 +21,8 @@ class StorageService;
 // as ProgressApi is for progress: the caller has matched the route and, where one is needed,
 // found who is asking from the token. Every answer goes to `reply`, once the storage threads have
 // answered. A GET of a pairing may wait (?wait=N): it is looked at again when this server
-// approves a pairing and every second (another server may approve it). Lives on the HTTP thread.
+// approves a pairing and every second (another server may approve it). Lives on the server's main
+// thread: the HTTP threads ask it through HttpFrontend::askDevices().
 class DevicesApi final : public QObject
 {
     Q_OBJECT

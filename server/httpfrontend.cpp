@@ -49,7 +49,7 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 } // namespace
 
 HttpFrontend::HttpFrontend(const Shared &shared, ProgressApi &api, EventHub &events,
-                           const TcpListener &listener, int thread, int threads, QObject *parent)
+                           const TcpListener &listener, int thread, QObject *parent)
     : QAbstractHttpServer(parent),
       m_shared(shared),
       m_storage(*shared.storage),
@@ -59,8 +59,7 @@ HttpFrontend::HttpFrontend(const Shared &shared, ProgressApi &api, EventHub &eve
       m_listener(listener),
       m_tokens(*shared.tokens),
       m_limiter(*shared.limiter),
-      m_thread(thread),
-      m_threads(threads)
+      m_thread(thread)
 {
     connect(&m_api, &ProgressApi::deviceBound, this,
             [this](const QString &deviceKey, const QString &deviceId) {
@@ -460,9 +459,8 @@ void HttpFrontend::write(Slot &slot)
 {
     const ApiResponse &response = *slot.answer;
     const int status = slot.streamUserId >= 0 ? 200 : response.status;
-    m_metrics.countRequest(slot.label, slot.method, status,
-                           double(slot.timer.nsecsElapsed()) / 1e9);
-    m_metrics.countOnThread(m_thread, m_threads);
+    m_metrics.countRequest(slot.label, slot.method, status, double(slot.timer.nsecsElapsed()) / 1e9,
+                           m_thread);
     qCDebug(lcHttp).noquote() << slot.method << slot.label << status
                               << QStringLiteral("%1 ms").arg(
                                      double(slot.timer.nsecsElapsed()) / 1e6, 0, 'f', 2);

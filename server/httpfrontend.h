@@ -63,10 +63,9 @@ public:
         std::function<void(Metrics::Gauges &)> gauges;
     };
 
-    // `thread`: which of `threads` HTTP threads this one serves on, for /metrics.
+    // `thread`: which HTTP thread (0-based) this one serves on, for /metrics.
     HttpFrontend(const Shared &shared, ProgressApi &api, EventHub &events,
-                 const TcpListener &listener, int thread = 0, int threads = 1,
-                 QObject *parent = nullptr);
+                 const TcpListener &listener, int thread = 0, QObject *parent = nullptr);
 
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     // Whose X-Forwarded-For / X-Real-IP name the client (see ClientAddress).
@@ -137,7 +136,6 @@ private:
     TokenCache &m_tokens;
     RateLimiter &m_limiter;
     const int m_thread;
-    const int m_threads;
     ClientAddress m_clientAddress;
     QHash<QTcpSocket *, std::deque<SlotPtr>> m_slots;
     // Token lookups under way, by token hash: what waits for each, in arrival order.

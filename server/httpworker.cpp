@@ -53,12 +53,12 @@ bool HttpWorker::start(const Settings &settings, QString *error)
     bool ok = false;
     runAndWait(m_home, [&] {
         auto parts = std::make_unique<Parts>();
-        parts->guard = std::make_unique<ConnectionGuard>(&m_guards);
+        parts->guard = std::make_unique<ConnectionGuard>(m_guards);
         parts->guard->setLimits(settings.limits);
         parts->events = std::make_unique<EventHub>(m_shared.router);
         parts->events->setKeepAliveInterval(settings.keepAliveMs);
         parts->api =
-            std::make_unique<ProgressApi>(*m_shared.storage, *m_shared.cache, *parts->events,
+            std::make_unique<ProgressApi>(*m_shared.storage, *m_shared.cache, *m_shared.router,
                                           *m_shared.metrics, *m_shared.activity);
         parts->api->setOrigin(settings.origin);
         parts->listener = new TcpListener(*parts->guard);
@@ -79,7 +79,7 @@ bool HttpWorker::start(const Settings &settings, QString *error)
         m_address = parts->listener->serverAddress();
         m_port = parts->listener->serverPort();
         parts->frontend = new HttpFrontend(m_shared, *parts->api, *parts->events, *parts->listener,
-                                           settings.thread, settings.threads);
+                                           settings.thread);
         parts->frontend->setMaxBodyBytes(settings.limits.maxBodyBytes);
         parts->frontend->setClientAddress(settings.clientAddress);
         // A connection waiting for its answer, or carrying an event stream, is quiet for a
@@ -123,7 +123,9 @@ void HttpWorker::finish()
 {
     if (!m_parts)
         return;
-    stopAccepting();
+    // SyncServer::stop() has usually stopped it already: no second round trip to the thread.
+    if (m_listening)
+        stopAccepting();
     // Queued after the answers already posted to this thread, so those are written first.
     runAndWait(m_home, [this] {
         for (QTcpSocket *socket : m_parts->listener->findChildren<QTcpSocket *>())

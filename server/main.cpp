@@ -177,10 +177,10 @@ int serve(const QCommandLineParser &parser, const QString &database)
     options.rateBurst = double(value);
     // 0 (the default): one per core, at most kMaxHttpThreads (SyncServer::start), so that the
     // default starts on a machine with more cores than that.
-    if (!number("http-threads", 0, ServerOptions::kMaxHttpThreads, &value))
+    if (!number("http-threads", 0, ServerDefaults::kMaxHttpThreads, &value))
         return usageError(QStringLiteral("--http-threads wants a number from 1 to %1, or 0 for "
                                          "one per core")
-                              .arg(ServerOptions::kMaxHttpThreads));
+                              .arg(ServerDefaults::kMaxHttpThreads));
     options.httpThreads = int(value);
     // Both or neither; whether the files can be read and fit is start()'s to say (exit 1).
     const auto fileOption = [&parser](const QString &name, const char *variable) {
@@ -465,10 +465,12 @@ int main(int argc, char *argv[])
     numberOption(QStringLiteral("rate-burst"),
                  QStringLiteral("Requests a token may make at once above the rate (default %1)."),
                  QStringLiteral("N"), ServerDefaults::kRateBurst);
-    numberOption(QStringLiteral("http-threads"),
-                 QStringLiteral("Threads serving HTTP, 1 to 64, each with its own listening "
-                                "socket on the port (default %1: one per core, at most 64)."),
-                 QStringLiteral("N"), 0);
+    parser.addOption(
+        {QStringLiteral("http-threads"),
+         QStringLiteral("Threads serving HTTP, 1 to %1, each with its own listening socket on the "
+                        "port (default 0: one per core, at most %1).")
+             .arg(ServerDefaults::kMaxHttpThreads),
+         QStringLiteral("N"), QStringLiteral("0")});
     parser.addOption({QStringLiteral("tls-cert"),
                       QStringLiteral("Serve HTTPS with this PEM certificate, or full chain "
                                      "(env PLAYMARK_TLS_CERT; needs --tls-key)."),

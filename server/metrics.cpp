@@ -4,8 +4,15 @@
 
 #include <algorithm>
 
+void Metrics::setThreads(int threads)
+{
+    QMutexLocker lock(&m_mutex);
+    // Never fewer than a previous start's: their counts stay shown.
+    m_threads = qMax(m_threads, qMin(threads, ServerDefaults::kMaxHttpThreads));
+}
+
 void Metrics::countRequest(const QString &route, const QByteArray &method, int status,
-                           double seconds)
+                           double seconds, int thread)
 {
     const QString key =
         route + u'\t' + QString::fromLatin1(method) + u'\t' + QString::number(status);
@@ -18,21 +25,14 @@ void Metrics::countRequest(const QString &route, const QByteArray &method, int s
     }
     ++histogram.count;
     histogram.sum += seconds;
+    if (thread >= 0 && thread < ServerDefaults::kMaxHttpThreads)
+        ++m_byThread.at(size_t(thread));
 }
 
 void Metrics::countUpdate(bool applied)
 {
     QMutexLocker lock(&m_mutex);
     ++(applied ? m_applied : m_stale);
-}
-
-void Metrics::countOnThread(int thread, int threads)
-{
-    if (thread < 0 || thread >= kMaxThreads)
-        return;
-    QMutexLocker lock(&m_mutex);
-    ++m_byThread.at(size_t(thread));
-    m_threads = qMax(m_threads, qMin(threads, kMaxThreads));
 }
 
 quint64 Metrics::updatesApplied() const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "serverdefaults.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -14,15 +16,15 @@
 class Metrics final
 {
 public:
-    static constexpr int kMaxThreads = 64;
-
     static constexpr std::array<double, 12> kLatencyBuckets{
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
 
-    void countRequest(const QString &route, const QByteArray &method, int status, double seconds);
+    // The number of HTTP threads, set when the server starts: /metrics shows each one's count.
+    void setThreads(int threads);
+    // A request answered on HTTP thread `thread` (0-based).
+    void countRequest(const QString &route, const QByteArray &method, int status, double seconds,
+                      int thread);
     void countUpdate(bool applied);
-    // A request answered on HTTP thread `thread` (0-based) of `threads` in all.
-    void countOnThread(int thread, int threads);
 
     quint64 updatesApplied() const;
     quint64 updatesStale() const;
@@ -57,6 +59,6 @@ private:
     QHash<QString, Histogram> m_latency; // key: route
     quint64 m_applied = 0;
     quint64 m_stale = 0;
-    std::array<quint64, kMaxThreads> m_byThread{};
+    std::array<quint64, ServerDefaults::kMaxHttpThreads> m_byThread{};
     int m_threads = 0;
 };

@@ -1,6 +1,6 @@
 #include "progressapi.h"
 
-#include "eventhub.h"
+#include "eventrouter.h"
 #include "metrics.h"
 #include "protocol/protocollimits.h"
 #include "protocol/recordcodec.h"
@@ -94,13 +94,13 @@ void appendOutcome(QByteArray &out, bool applied, const ProgressRecord &record,
     }
 }
 
-// {"items":[...] with `encode(out, item)` writing each item.
+// {"<key>":[...] with `encode(out, item)` writing each item.
 template<typename Item, typename Encode>
-ApiResponse itemsAnswer(const QList<Item> &items, Encode encode)
+ApiResponse itemsAnswer(const char *key, const QList<Item> &items, Encode encode)
 {
     QByteArray out;
     out.reserve(16 + items.size() * 320);
-    out.append("{\"items\":[");
+    out.append("{\"").append(key).append("\":[");
     for (qsizetype i = 0; i < items.size(); ++i) {
         if (i > 0)
             out.append(',');
@@ -119,12 +119,12 @@ ApiResponse recordAnswer(const ProgressRecord &record)
 
 } // namespace
 
-ProgressApi::ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events,
+ProgressApi::ProgressApi(StorageService &storage, RecordCache &cache, EventRouter &router,
                          Metrics &metrics, DeviceActivity &activity, QObject *parent)
     : QObject(parent),
       m_storage(storage),
       m_cache(cache),
-      m_events(events),
+      m_router(router),
       m_metrics(metrics),
       m_activity(activity)
 {
@@ -162,7 +162,8 @@ void ProgressApi::apply(const DeviceIdentity &who, const ProgressRecord &update,
             // Not a finish: the counts are the ones the record had, which the cache has unless
             // it was dropped; else read them (they never come out older than the update's).
             const QString contentId = outcome.record.contentId;
-            if (const std::optional<ProgressRecord> before = m_cache.peek(userId, contentId)) {
+            if (const std::optional<RecordCache::Counts> before =
+                    m_cache.counts(userId, contentId)) {
                 ApplyOutcome known = outcome;
                 known.record.playCount = before->playCount;
                 known.record.lastFinishedMs = before->lastFinishedMs;
@@ -256,7 +257,7 @@ void ProgressApi::settle(qint64 userId, const ApplyOutcome &outcome, quint64 epo
     // the record's count changed).
     m_cache.storeWritten(userId, outcome.record, epoch);
     if (outcome.applied || outcome.counted)
-        m_events.publish(userId, outcome.record);
+        m_router.publish(userId, outcome.record);
     done(result);
 }
 
@@ -272,7 +273,7 @@ void ProgressApi::applyCommitted(const QString &origin, const QList<CommittedCha
         // heard that one already, and an older record must not follow it.
         const bool outdated = !m_cache.store(change.userId, change.record);
         if (!ours && !outdated)
-            m_events.publish(change.userId, change.record);
+            m_router.publish(change.userId, change.record);
     }
 }
 
@@ -395,7 +396,7 @@ void ProgressApi::answerList(const QUrlQuery &query, Read read, Encode encode, R
         [reply, encode](const Listed &listed) {
             if (!listed.first.isEmpty())
                 return reply(unavailable(listed.first));
-            reply(itemsAnswer(listed.second, encode));
+            reply(itemsAnswer("items", listed.second, encode));
         });
 }
 
@@ -470,7 +471,7 @@ void ProgressApi::history(qint64 userId, const QString &contentId, const QUrlQue
                 return reply(unavailable(result.error));
             if (!result.exists)
                 return reply(notFound(contentId));
-            reply(itemsAnswer(result.items, &RecordCodec::appendJson));
+            reply(itemsAnswer("items", result.items, &RecordCodec::appendJson));
         });
 }
 
@@ -509,14 +510,9 @@ void ProgressApi::sync(const DeviceIdentity &who, const QByteArray &body, Reply 
     const auto finishOne = [batch] {
         if (--batch->waiting > 0)
             return;
-        QByteArray answer("{\"results\":[");
-        for (qsizetype i = 0; i < batch->results.size(); ++i) {
-            if (i > 0)
-                answer.append(',');
-            answer.append(batch->results.at(i));
-        }
-        answer.append(']');
-        batch->reply(ApiResponse::readyJson(std::move(answer)));
+        batch->reply(
+            itemsAnswer("results", batch->results,
+                        [](QByteArray &out, const QByteArray &result) { out.append(result); }));
     };
     const auto failed = [batch](qsizetype i, const QJsonObject &why) {
         batch->results[i] = "{\"content_id\":" + batch->ids.at(i)

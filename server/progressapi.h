@@ -12,7 +12,7 @@
 
 #include <functional>
 
-class EventHub;
+class EventRouter;
 class Metrics;
 class RecordCache;
 class StorageService;
@@ -20,7 +20,8 @@ class StorageService;
 // The /v1 endpoints, one method each. The caller has already matched the route, checked the
 // method and found the user from the token. Every answer goes to `reply`, at once (validation
 // errors, cached reads) or once the storage threads have answered (writes are answered only
-// after their transaction is committed). Lives on the HTTP thread.
+// after their transaction is committed). One per HTTP thread, living there, plus the server
+// thread's, which applies changes committed by other servers and drops the cache on a resync.
 class ProgressApi final : public QObject
 {
     Q_OBJECT
@@ -30,7 +31,7 @@ public:
 
     using Reply = std::function<void(const ApiResponse &)>;
 
-    ProgressApi(StorageService &storage, RecordCache &cache, EventHub &events, Metrics &metrics,
+    ProgressApi(StorageService &storage, RecordCache &cache, EventRouter &router, Metrics &metrics,
                 DeviceActivity &activity, QObject *parent = nullptr);
 
     // `who`'s updates: a device_id new to the device is bound to it first (409 device_id_taken
@@ -81,7 +82,7 @@ private:
 
     StorageService &m_storage;
     RecordCache &m_cache;
-    EventHub &m_events;
+    EventRouter &m_router;
     Metrics &m_metrics;
     QString m_origin;
     DeviceActivity &m_activity;

@@ -173,9 +173,9 @@ private:
         SqliteStatement prune;
         QSqlQuery select;
         // PostgreSQL: upsert, history and prune in one statement, one round trip.
-        // (SQLite: history writes the applied row with its `kept` flag; prune drops the entry
-        // leaving the newest kHistoryNewest if it is not kept, and the oldest beyond
-        // kHistoryAtMost.)
+        // (SQLite: before the upsert, history writes the record the update supersedes, with its
+        // `kept` flag; prune drops the entry leaving the newest kHistoryNewest if it is not kept,
+        // and the oldest beyond kHistoryAtMost.)
         QSqlQuery applyAll;
         QSqlQuery notify;
         // Only for updates that count the video as watched: the finish, kept once, and the

@@ -271,30 +271,6 @@ RecordCache::RecordCache(qsizetype capacity)
 {
 }
 
-RecordCache &RecordCache::operator=(RecordCache &&other) noexcept
-{
-    if (this == &other)
-        return *this;
-    for (size_t i = 0; i < kParts; ++i) {
-        QMutexLocker mine(&m_parts[i].mutex);
-        QMutexLocker theirs(&other.m_parts[i].mutex);
-        std::swap(m_parts[i].entries, other.m_parts[i].entries);
-        std::swap(m_parts[i].hashes, other.m_parts[i].hashes);
-        std::swap(m_parts[i].count, other.m_parts[i].count);
-        for (char *entry : other.m_parts[i].entries)
-            std::free(entry);
-        other.m_parts[i].entries.clear();
-        other.m_parts[i].hashes.clear();
-        other.m_parts[i].count = 0;
-    }
-    m_capacity = other.m_capacity;
-    m_partCapacity = other.m_partCapacity;
-    m_epoch.fetch_add(1, std::memory_order_acq_rel);
-    m_hits.store(other.m_hits.load());
-    m_misses.store(other.m_misses.load());
-    return *this;
-}
-
 RecordCache::Part &RecordCache::partOf(size_t hash) const
 {
     // The high bits: the table's slots are picked with the low ones.
@@ -385,6 +361,19 @@ std::optional<ProgressRecord> RecordCache::peek(qint64 userId, const QString &co
                     : std::optional<ProgressRecord>(unpack(part.entries[size_t(slot)]));
 }
 
+std::optional<RecordCache::Counts> RecordCache::counts(qint64 userId,
+                                                       const QString &contentId) const
+{
+    const size_t hash = keyHash(userId, contentId);
+    const Part &part = partOf(hash);
+    QMutexLocker locker(&part.mutex);
+    const qsizetype slot = findSlot(part, hash, userId, contentId);
+    if (slot < 0)
+        return std::nullopt;
+    const Standing standing = standingOf(part.entries[size_t(slot)]);
+    return Counts{standing.playCount, standing.lastFinishedMs};
+}
+
 bool RecordCache::store(qint64 userId, const ProgressRecord &record)
 {
     const size_t hash = keyHash(userId, record.contentId);
@@ -411,15 +400,9 @@ bool RecordCache::storeLocked(Part &part, size_t hash, qint64 userId, const Prog
     const bool newer = record.observedAtMs != standing.observedAtMs
         ? record.observedAtMs > standing.observedAtMs
         : QByteArrayView(record.deviceId.toUtf8()).compare(standing.deviceId) >= 0;
-    if (newer) {
-        ProgressRecord kept = record;
-        kept.playCount = playCount;
-        kept.lastFinishedMs = lastFinishedMs;
-        char *packed = pack(userId, kept);
-        std::free(entry);
-        entry = packed;
-    } else if (playCount != standing.playCount || lastFinishedMs != standing.lastFinishedMs) {
-        ProgressRecord kept = unpack(entry);
+    if (newer || playCount != standing.playCount || lastFinishedMs != standing.lastFinishedMs) {
+        // The newer record, or the one kept with the larger counts.
+        ProgressRecord kept = newer ? record : unpack(entry);
         kept.playCount = playCount;
         kept.lastFinishedMs = lastFinishedMs;
         char *packed = pack(userId, kept);

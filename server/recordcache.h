@@ -21,14 +21,22 @@ class RecordCache final
 {
 public:
     explicit RecordCache(qsizetype capacity = ServerDefaults::kCacheRecords);
-    // Takes `other`'s records and capacity (the server sizes its cache once, before serving).
-    RecordCache &operator=(RecordCache &&other) noexcept;
+    // Not movable: the server makes a new cache of the size it is given.
+    RecordCache &operator=(RecordCache &&other) = delete;
     RecordCache(const RecordCache &) = delete;
     RecordCache &operator=(const RecordCache &) = delete;
 
     std::optional<ProgressRecord> find(qint64 userId, const QString &contentId);
     // find() without counting a hit or a miss, for the server's own checks.
     std::optional<ProgressRecord> peek(qint64 userId, const QString &contentId) const;
+    // A cached record's play count and last finish, read without decoding its strings (the PUT
+    // path needs only these); counted neither as a hit nor as a miss.
+    struct Counts
+    {
+        int playCount = 0;
+        qint64 lastFinishedMs = 0;
+    };
+    std::optional<Counts> counts(qint64 userId, const QString &contentId) const;
     // A record that stood at some commit: kept unless the cache holds a newer one. False when it
     // held a newer one (the record given is outdated); its counts are taken all the same.
     bool store(qint64 userId, const ProgressRecord &record);

@@ -19,6 +19,8 @@ constexpr qsizetype kCacheRecords = 100000;
 // makes one every few seconds; the default leaves room for many, and for scripts.
 constexpr int kRateLimit = 50;
 constexpr int kRateBurst = 200;
+// HTTP threads at most (--http-threads; 0, the default, is one per core up to this).
+constexpr int kMaxHttpThreads = 64;
 // How long a pairing code is valid (--pairing-ttl).
 constexpr qint64 kPairingTtlMs = 10 * 60 * 1000;
 } // namespace ServerDefaults

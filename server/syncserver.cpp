@@ -5,7 +5,6 @@
 #include "connectionguard.h"
 #include "databaselocation.h"
 #include "devicesapi.h"
-#include "eventhub.h"
 #include "eventrouter.h"
 #include "httpworker.h"
 #include "metrics.h"
@@ -38,10 +37,9 @@ SyncServer::SyncServer(QObject *parent)
       m_tokens(std::make_unique<TokenCache>()),
       m_limiter(std::make_unique<RateLimiter>()),
       m_guards(std::make_unique<ConnectionGuard::Shared>()),
-      m_events(std::make_unique<EventHub>(m_router.get())),
       m_activity(std::make_unique<DeviceActivity>()),
       m_api(
-          std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics, *m_activity)),
+          std::make_unique<ProgressApi>(*m_service, *m_cache, *m_router, *m_metrics, *m_activity)),
       m_devices(std::make_unique<DevicesApi>(*m_service)),
       m_revocations(std::make_unique<RevocationWatch>(*m_service))
 {
@@ -81,7 +79,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
     }
     // A cache of this size, new for this run, and the ProgressApi of this thread on it.
     m_cache = std::make_unique<RecordCache>(options.cacheRecords);
-    m_api = std::make_unique<ProgressApi>(*m_service, *m_cache, *m_events, *m_metrics, *m_activity);
+    m_api = std::make_unique<ProgressApi>(*m_service, *m_cache, *m_router, *m_metrics, *m_activity);
     // On PostgreSQL other servers may share the database: hear what they commit before serving.
     if (DatabaseLocation::isPostgreSqlUrl(options.databasePath)) {
         m_origin = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -143,18 +141,16 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         gauges.limits.append({"idle_timeout_seconds", limits.idleTimeoutMs / 1000.0});
         gauges.limits.append({"max_connections", double(limits.maxConnections)});
         using Refusal = ConnectionGuard::Refusal;
-        const auto refusals = [guards](Refusal reason) {
-            return quint64(guards->refusals.at(size_t(reason)));
-        };
-        gauges.refusals.append({"body_too_large", refusals(Refusal::BodyTooLarge)});
-        gauges.refusals.append({"headers_too_large", refusals(Refusal::HeadersTooLarge)});
-        gauges.refusals.append({"length_required", refusals(Refusal::LengthRequired)});
-        gauges.refusals.append({"timeout", refusals(Refusal::Timeout)});
-        gauges.refusals.append({"connection_cap", refusals(Refusal::ConnectionCap)});
+        gauges.refusals.append({"body_too_large", guards->refusals(Refusal::BodyTooLarge)});
+        gauges.refusals.append({"headers_too_large", guards->refusals(Refusal::HeadersTooLarge)});
+        gauges.refusals.append({"length_required", guards->refusals(Refusal::LengthRequired)});
+        gauges.refusals.append({"timeout", guards->refusals(Refusal::Timeout)});
+        gauges.refusals.append({"connection_cap", guards->refusals(Refusal::ConnectionCap)});
     };
     HttpWorker::Settings settings;
     settings.threads = options.httpThreads > 0 ? options.httpThreads : QThread::idealThreadCount();
-    settings.threads = qBound(1, settings.threads, ServerOptions::kMaxHttpThreads);
+    settings.threads = qBound(1, settings.threads, ServerDefaults::kMaxHttpThreads);
+    m_metrics->setThreads(settings.threads);
     settings.address = options.address;
     settings.port = options.port;
     if (useTls)

@@ -15,7 +15,6 @@
 class ChangeFeed;
 class DeviceActivity;
 class DevicesApi;
-class EventHub;
 class EventRouter;
 class HttpWorker;
 class Metrics;
@@ -52,10 +51,9 @@ struct ServerOptions
     // Reverse proxies whose X-Forwarded-For / X-Real-IP name the client: "ADDR[,ADDR...]",
     // addresses or subnets (start() refuses one that is neither).
     QString trustedProxies;
-    // HTTP threads, each with its own listening socket on the same port (1 to kMaxHttpThreads);
-    // 0: one per core.
+    // HTTP threads, each with its own listening socket on the same port (1 to
+    // ServerDefaults::kMaxHttpThreads); 0: one per core.
     int httpThreads = 0;
-    static constexpr int kMaxHttpThreads = 64;
 };
 
 // playmark-server as one object: storage, API, event streams and the HTTP threads (HttpWorker),
@@ -130,8 +128,7 @@ private:
     std::unique_ptr<RateLimiter> m_limiter;
     std::unique_ptr<ConnectionGuard::Shared> m_guards;
     // On this thread: the change feed's changes go through this ProgressApi (the HTTP threads
-    // have their own), and the device endpoints are asked here.
-    std::unique_ptr<EventHub> m_events; // holds no stream: publishes through m_router
+    // have their own; it publishes through m_router), and the device endpoints are asked here.
     std::unique_ptr<DeviceActivity> m_activity; // shared by every thread's ProgressApi
     std::unique_ptr<ProgressApi> m_api;
     std::unique_ptr<DevicesApi> m_devices;

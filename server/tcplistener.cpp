@@ -79,41 +79,44 @@ bool TcpListener::listenSharingPort(const QHostAddress &address, quint16 port, P
         in6->sin6_scope_id = address.scopeId().toUInt();
         length = sizeof(sockaddr_in6);
     }
-    const int on = 1;
-    const int off = 0;
+    // A bound socket for `address`, sharing the port (SO_REUSEPORT) or not; -1 on failure, with
+    // `error` set.
+    const auto makeSocket = [&](bool reusePort) {
+        const auto failed = [&fail](int fd, const char *what) {
+            fail(fd, what);
+            return -1;
+        };
+        const int on = 1;
+        const int off = 0;
+        const int fd =
+            ::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return failed(fd, "socket");
+        if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0
+            || (reusePort && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0))
+            return failed(fd, "setsockopt");
+        // As QTcpServer: Any serves IPv4 too, AnyIPv6 only IPv6.
+        if (!v4 && (address == QHostAddress(QHostAddress::Any) || address == QHostAddress::AnyIPv6)
+            && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+                            address == QHostAddress::AnyIPv6 ? &on : &off, sizeof(int))
+                != 0)
+            return failed(fd, "setsockopt");
+        if (::bind(fd, reinterpret_cast<const sockaddr *>(&storage), length) != 0)
+            return failed(fd, "bind");
+        return fd;
+    };
     if (mode == PortUse::First && port != 0) {
         // SO_REUSEPORT would let this server share the port with another process of the same
         // user that listens there too (a second server started by mistake), each silently
         // taking some of the connections: a socket bound without it finds the port taken.
-        const int probe =
-            ::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int probe = makeSocket(false);
         if (probe < 0)
-            return fail(probe, "socket");
-        if (::setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0)
-            return fail(probe, "setsockopt");
-        if (!v4
-            && ::setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY,
-                            address == QHostAddress::AnyIPv6 ? &on : &off, sizeof(int))
-                != 0)
-            return fail(probe, "setsockopt");
-        if (::bind(probe, reinterpret_cast<const sockaddr *>(&storage), length) != 0)
-            return fail(probe, "bind");
+            return false;
         ::close(probe);
     }
-    const int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd = makeSocket(true);
     if (fd < 0)
-        return fail(fd, "socket");
-    if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0
-        || ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
-        return fail(fd, "setsockopt");
-    // As QTcpServer: Any serves IPv4 too, AnyIPv6 only IPv6.
-    if (!v4 && (address == QHostAddress(QHostAddress::Any) || address == QHostAddress::AnyIPv6)
-        && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
-                        address == QHostAddress::AnyIPv6 ? &on : &off, sizeof(int))
-            != 0)
-        return fail(fd, "setsockopt");
-    if (::bind(fd, reinterpret_cast<const sockaddr *>(&storage), length) != 0)
-        return fail(fd, "bind");
+        return false;
     if (::listen(fd, listenBacklog()) != 0)
         return fail(fd, "listen");
     if (!setSocketDescriptor(fd)) {

@@ -10,7 +10,7 @@ class ConnectionGuard;
 class QSslSocket;
 
 // The listening socket the HTTP server is bound to. It makes every connection's socket itself,
-// so it can count them and hand each to the ConnectionGuard before the HTTP layer sees it.
+// so it can hand each to the ConnectionGuard (which counts them) before the HTTP layer sees it.
 class TcpListener final : public QTcpServer
 {
     Q_OBJECT
@@ -23,7 +23,6 @@ public:
 
     // Every connection is then HTTPS, with this configuration's certificate and key.
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
-    bool usesTls() const { return m_tls.has_value(); }
 
     // Listens on a socket of its own that other listeners (one per HTTP thread) may bind to the
     // same address and port too (SO_REUSEPORT): the kernel spreads new connections over them.
