@@ -1,9 +1,9 @@
 #include "streamload.h"
 
 #include "rawhttpconnection.h"
+#include "residentmemory.h"
 
 #include <QDateTime>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTcpSocket>
@@ -67,7 +67,7 @@ void StreamLoad::start()
     m_streams.resize(size_t(m_tokens.size()));
     m_lastObservedMs.assign(m_streams.size(), 0);
     m_userBusy.assign(m_streams.size(), false);
-    m_rssBeforeKb = serverRssKb();
+    m_rssBeforeKb = residentKiB(m_options.serverPid);
     m_clock.start();
     // Streams that never open in this long: measured without them, and told.
     disconnect(&m_deadline, nullptr, this, nullptr);
@@ -262,7 +262,7 @@ void StreamLoad::beginMeasuring()
         return;
     m_deadline.stop();
     m_openSeconds = double(m_clock.nsecsElapsed()) / double(kNsPerSecond);
-    m_rssOpenKb = serverRssKb();
+    m_rssOpenKb = residentKiB(m_options.serverPid);
     m_phase = Phase::Measuring;
     const int seconds = int(std::ceil(m_options.durationSeconds));
     m_latencyBySecond.resize(size_t(seconds));
@@ -389,7 +389,7 @@ void StreamLoad::checkDrained()
     if (m_eventsMatched < applied && m_deadline.isActive())
         return;
     m_deadline.stop();
-    m_rssEndKb = serverRssKb();
+    m_rssEndKb = residentKiB(m_options.serverPid);
     for (PutSlot &slot : m_slots)
         slot.connection->abort();
     if (m_options.restart)
@@ -429,20 +429,6 @@ void StreamLoad::finish()
             stream.socket->abort();
     }
     QMetaObject::invokeMethod(this, &StreamLoad::finished, Qt::QueuedConnection);
-}
-
-qint64 StreamLoad::serverRssKb() const
-{
-    if (m_options.serverPid <= 0)
-        return -1;
-    QFile status(QStringLiteral("/proc/%1/status").arg(m_options.serverPid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
 }
 
 QJsonObject StreamLoad::json() const

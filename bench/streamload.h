@@ -86,7 +86,6 @@ private:
     void awaitRestart();
     void fail(const QString &reason);
     void finish();
-    qint64 serverRssKb() const;
     qint64 nowMs() const { return m_clock.elapsed(); }
 
     StreamLoadOptions m_options;

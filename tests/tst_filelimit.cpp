@@ -4,6 +4,7 @@
 // LimitNOFILE matches its --max-connections.
 #include "filelimit.h"
 #include "serverprocess.h"
+#include "serverstorage.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -168,6 +169,21 @@ void TestFileLimit::userAddMakesManyUsersAtOnce()
     const QList<QByteArray> tokens = add.out.trimmed().split('\n');
     QCOMPARE(tokens.size(), names.size());
     QCOMPARE(QSet<QByteArray>(tokens.cbegin(), tokens.cend()).size(), names.size());
+    // Each line is the token of the name in its place, as the database knows it.
+    {
+        ServerStorage storage;
+        QString error;
+        QVERIFY2(storage.open(m_db, &error), qPrintable(error));
+        for (int i = 0; i < names.size(); ++i) {
+            qint64 userId = -1;
+            QString name;
+            QVERIFY2(storage.users().userForToken(QString::fromUtf8(tokens.at(i)), &userId, &error),
+                     qPrintable(error));
+            QVERIFY2(userId >= 0, qPrintable(u"line %1 is nobody's token"_s.arg(i + 1)));
+            QVERIFY2(storage.users().userName(userId, &name, &error), qPrintable(error));
+            QCOMPARE(name, names.at(i));
+        }
+    }
 
     // All or none: one taken name (viewer-7) and nobody new is added.
     add = run({u"fresh-1"_s, u"viewer-7"_s, u"fresh-2"_s});

@@ -3,6 +3,7 @@
 // fakemachine.cpp, preloaded into this test by ctest (socket(AF_INET6) fails EAFNOSUPPORT).
 #include "httpconnection.h"
 #include "syncserver.h"
+#include "threadrequests.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 
@@ -44,8 +47,17 @@ void tst_ListenWithoutIpv6::anyFallsBackToIpv4()
     QVERIFY2(server.start(options, &error), qPrintable(error));
     QCOMPARE(server.httpThreads(), 2);
     QVERIFY(server.port() != 0);
-    HttpConnection client(server.port());
-    QCOMPARE(client.request("GET", u"/healthz"_s).status, 200);
+    // Every thread's socket listens: of 24 connections, all on one thread would happen once in
+    // 2^23 runs (the kernel picks a listening socket per connection by its addresses and ports).
+    std::vector<std::unique_ptr<HttpConnection>> connections;
+    for (int i = 0; i < 24; ++i) {
+        connections.push_back(std::make_unique<HttpConnection>(server.port()));
+        QCOMPARE(connections.back()->request("GET", u"/healthz"_s).status, 200);
+    }
+    const QList<quint64> counts = requestsPerThread(*connections.front(), 2);
+    QVERIFY2(
+        counts.at(0) > 0 && counts.at(1) > 0,
+        qPrintable(u"/healthz answered per thread: %1, %2"_s.arg(counts.at(0)).arg(counts.at(1))));
 }
 
 QTEST_GUILESS_MAIN(tst_ListenWithoutIpv6)

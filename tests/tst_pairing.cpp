@@ -4,10 +4,10 @@
 // 127.0.0.2 and up, all this machine), the bound on pending pairings under a flood, waiting GETs,
 // and logs that never hold a secret or a token.
 #include "httpconnection.h"
+#include "residentmemory.h"
 #include "serverprocess.h"
 #include "testdatabase.h"
 
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -47,19 +47,6 @@ QByteArray codeBody(const QString &code)
 QString wrongCode(const QString &code, int offset = 1)
 {
     return u"%1"_s.arg((code.toInt() + offset) % 1000000, 6, 10, QLatin1Char('0'));
-}
-
-// The server's resident memory in KiB (Linux), or -1.
-qint64 residentKiB(qint64 pid)
-{
-    QFile status(u"/proc/%1/status"_s.arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
 }
 
 } // namespace

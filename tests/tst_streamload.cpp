@@ -1,14 +1,19 @@
 // playmark-streamload's StreamLoad against a real playmark-server process: 40 users made with one
 // `user add`, a stream each, updates to random users, every event matched to its update, the
 // server's memory read, nothing dropped; then the server is stopped and started again on the same
-// port and every stream comes back.
+// port and every stream comes back. The server's own /metrics agree with what the tool counted.
+#include "metricsample.h"
 #include "serverprocess.h"
 #include "streamload.h"
 
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <memory>
 
 using namespace Qt::StringLiterals;
 
@@ -17,6 +22,10 @@ namespace {
 constexpr int kTimeoutMs = 120000;
 constexpr int kUsers = 40;
 const QString kServerBinary = QString::fromUtf8(PLAYMARK_SERVER_BIN);
+const QByteArray kApplied = "playmark_updates_total{outcome=\"applied\"}";
+const QByteArray kSubscribers = "playmark_event_subscribers";
+const QByteArray kStreamsAnswered =
+    "playmark_http_requests_total{route=\"/v1/events\",method=\"GET\",status=\"200\"}";
 
 } // namespace
 
@@ -39,6 +48,17 @@ private:
             [process] { return process->port() != 0 || !process->isRunning(); }, kTimeoutMs);
         Q_UNUSED(settled) // the port says
         return server;
+    }
+    // The server's /metrics page, empty if it did not answer.
+    static QByteArray metrics(quint16 port)
+    {
+        QNetworkAccessManager manager;
+        std::unique_ptr<QNetworkReply> reply(
+            manager.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1/metrics"_s.arg(port)))));
+        QSignalSpy done(reply.get(), &QNetworkReply::finished);
+        if (!reply->isFinished() && !done.wait(kTimeoutMs))
+            return {};
+        return reply->error() == QNetworkReply::NoError ? reply->readAll() : QByteArray();
     }
 };
 
@@ -74,6 +94,10 @@ void TestStreamLoad::streamsEventsAndARestart()
     load.start();
     QVERIFY(waiting.wait(kTimeoutMs));
     QVERIFY2(load.failure().isEmpty(), qPrintable(load.failure()));
+    // The server's side before the stop: every update applied, every stream still held.
+    const QByteArray before = metrics(port);
+    QCOMPARE(metricSample(before, kApplied), 200.0);
+    QCOMPARE(metricSample(before, kSubscribers), double(kUsers));
 
     // The restart: stopped as systemd does (SIGTERM), started again on the same port.
     stopProcess(server->process());
@@ -81,6 +105,10 @@ void TestStreamLoad::streamsEventsAndARestart()
     QVERIFY2(server->port() == port, server->err().constData());
     QVERIFY(finished.wait(kTimeoutMs));
     QVERIFY2(load.failure().isEmpty(), qPrintable(load.failure()));
+    // The restarted server's side: it answered every stream's request (all came back to it), and
+    // once the tool closed them it holds none.
+    QCOMPARE(metricSample(metrics(port), kStreamsAnswered), double(kUsers));
+    QTRY_COMPARE_WITH_TIMEOUT(metricSample(metrics(port), kSubscribers), 0.0, kTimeoutMs);
 
     const QJsonObject result = load.json();
     qInfo().noquote() << load.text();

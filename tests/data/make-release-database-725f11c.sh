@@ -14,23 +14,11 @@ server=$1
 here=$(cd "$(dirname "$0")" && pwd)
 out=$here/server-release-725f11c.sqlite
 tokens_out=$here/server-release-725f11c.tokens
-dir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-db=$dir/server.sqlite
+source "$here/release-server.sh"
 tv=$("$server" user add alice --db "$db")
 laptop=$("$server" user token alice --db "$db")
 bob=$("$server" user add bob --db "$db")
-"$server" serve --listen 127.0.0.1:0 --db "$db" 2>"$dir/log" &
-pid=$!
-for _ in $(seq 100); do
-    grep -q 'listening on' "$dir/log" && break
-    sleep 0.1
-done
-url=$(grep -o 'http://[0-9.:]*' "$dir/log" | head -n 1)
-call() { # METHOD PATH TOKEN [BODY]: prints the answer; fails on a non-2xx one
-    curl -sf -X "$1" ${3:+-H "Authorization: Bearer $3"} -H 'Content-Type: application/json' \
-        ${4:+--data "$4"} "$url$2"
-}
+start_server
 put() { # TOKEN CONTENT_ID BODY
     call PUT "/v1/progress/$2" "$1" "$3" >/dev/null
 }
@@ -84,9 +72,7 @@ call POST /v1/pairings/approve "$tv" "{\"code\":\"$code\"}" >/dev/null
 curl -s -o /dev/null -X POST -H "Authorization: Bearer $tv" --data '{"code":"000000"}' \
     "$url/v1/pairings/approve"
 
-kill -TERM "$pid"
-wait "$pid" || true
-[[ ! -s "$db-wal" ]] || { echo "the server left a WAL behind" >&2; exit 1; }
+stop_server
 cp "$db" "$out"
 printf 'tv %s\nphone %s\nlaptop %s\nbob %s\n' "$tv" "$phone" "$laptop" "$bob" >"$tokens_out"
 echo "wrote $out and $tokens_out"

@@ -8,21 +8,13 @@
 # Observation times are fixed (2024), so the file is the same each time but for tokens.
 set -euo pipefail
 server=$1
-out=$(cd "$(dirname "$0")" && pwd)/server-release-17b723a.sqlite
-dir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-db=$dir/server.sqlite
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/server-release-17b723a.sqlite
+source "$here/release-server.sh"
 token=$("$server" user add alice --db "$db")
-"$server" serve --listen 127.0.0.1:0 --db "$db" 2>"$dir/log" &
-pid=$!
-for _ in $(seq 100); do
-    grep -q 'listening on' "$dir/log" && break
-    sleep 0.1
-done
-url=$(grep -o 'http://[0-9.:]*' "$dir/log" | head -n 1)
+start_server
 put() { # content_id body
-    curl -sf -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-        --data "$2" "$url/v1/progress/$1" >/dev/null
+    call PUT "/v1/progress/$1" "$token" "$2" >/dev/null
 }
 t=1717200000000 # 2024-06-01
 # A film in progress, three reports.
@@ -34,8 +26,6 @@ put expanse-s01e01 "{\"position_ms\":2500000,\"duration_ms\":2760000,\"device_id
 put expanse-s01e01 "{\"position_ms\":2760000,\"duration_ms\":2760000,\"device_id\":\"tv\",\"device_name\":\"TV\",\"observed_at_ms\":$((t + 360000)),\"state\":\"ended\",\"title\":\"The Expanse S01E01\",\"show_id\":\"the-expanse\",\"episode_id\":\"s01e01\"}"
 # The next episode paused, with the release's choices.
 put expanse-s01e02 "{\"position_ms\":90000,\"duration_ms\":2700000,\"device_id\":\"phone\",\"device_name\":\"Phone\",\"observed_at_ms\":$((t + 400000)),\"state\":\"paused\",\"title\":\"The Expanse S01E02\",\"show_id\":\"the-expanse\",\"episode_id\":\"s01e02\",\"choices\":{\"audio\":{\"language\":\"en\",\"title\":\"\",\"codec\":\"AAC\"},\"subtitles\":\"off\",\"subtitle_delay_ms\":0,\"speed\":1.0}}"
-kill -TERM "$pid"
-wait "$pid" || true
-[[ ! -s "$db-wal" ]] || { echo "the server left a WAL behind" >&2; exit 1; }
+stop_server
 cp "$db" "$out"
 echo "wrote $out"
