@@ -105,8 +105,8 @@ void LoadGenerator::createConnections(const QHostAddress &address)
         + "User-Agent: playmark-loadgen\r\nAccept: application/json\r\n";
     m_defaultAuthorization = authorization;
 
-    m_slots.resize(size_t(m_options.connections));
-    for (int i = 0; i < m_options.connections; ++i) {
+    m_slots.resize(size_t(m_options.connections + m_options.readConnections));
+    for (int i = 0; i < int(m_slots.size()); ++i) {
         HttpConnection *connection = nullptr;
         if (m_options.client == LoadOptions::Client::Raw) {
             connection =
@@ -119,6 +119,7 @@ void LoadGenerator::createConnections(const QHostAddress &address)
             connection = new QnamHttpConnection(m_managers.back().get(), base, authorization, this);
         }
         m_slots[size_t(i)].connection = connection;
+        m_slots[size_t(i)].lane = i < m_options.connections ? 0 : 1;
         connect(connection, &HttpConnection::openFinished, this, &LoadGenerator::onOpened);
         connect(connection, &HttpConnection::responded, this,
                 [this, i](int status) { onResponded(i, status); });
@@ -148,9 +149,10 @@ void LoadGenerator::onOpened(const QString &error)
 
 void LoadGenerator::begin()
 {
-    m_idle.clear();
+    for (std::vector<int> &idle : m_idle)
+        idle.clear();
     for (int i = int(m_slots.size()) - 1; i >= 0; --i)
-        m_idle.push_back(i);
+        m_idle[size_t(m_slots[size_t(i)].lane)].push_back(i);
     m_epochMsAtStart = QDateTime::currentMSecsSinceEpoch();
     m_clock.start();
     m_scheduling = true;
@@ -197,7 +199,7 @@ void LoadGenerator::enqueue(const ArrivalSchedule::Arrival &arrival)
         pending.request =
             m_workload.nextReport(arrival.source, m_epochMsAtStart + arrival.atNs / kNsPerMs);
     }
-    m_queue.push_back(std::move(pending));
+    m_queue[size_t(laneOf(pending.kind))].push_back(std::move(pending));
 }
 
 void LoadGenerator::dispatch()
@@ -205,16 +207,21 @@ void LoadGenerator::dispatch()
     if (m_dispatching)
         return;
     m_dispatching = true;
-    while (!m_queue.empty() && !m_idle.empty()) {
-        const int index = m_idle.back();
-        m_idle.pop_back();
-        Slot &slot = m_slots[size_t(index)];
-        slot.busy = true;
-        slot.request = std::move(m_queue.front());
-        m_queue.pop_front();
-        m_stats.recordSent(slot.request.dueNs, m_clock.nsecsElapsed());
-        const Workload::Request &request = slot.request.request;
-        slot.connection->send(request.method, request.path, request.body, authorization(request));
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+        std::deque<Pending> &queue = m_queue[lane];
+        std::vector<int> &idle = m_idle[lane];
+        while (!queue.empty() && !idle.empty()) {
+            const int index = idle.back();
+            idle.pop_back();
+            Slot &slot = m_slots[size_t(index)];
+            slot.busy = true;
+            slot.request = std::move(queue.front());
+            queue.pop_front();
+            m_stats.recordSent(slot.request.dueNs, m_clock.nsecsElapsed());
+            const Workload::Request &request = slot.request.request;
+            slot.connection->send(request.method, request.path, request.body,
+                                  authorization(request));
+        }
     }
     m_dispatching = false;
 }
@@ -240,7 +247,7 @@ void LoadGenerator::release(int index)
     Slot &slot = m_slots[size_t(index)];
     slot.busy = false;
     slot.request.request = {};
-    m_idle.push_back(index);
+    m_idle[size_t(slot.lane)].push_back(index);
 }
 
 void LoadGenerator::onResponded(int index, int status)
@@ -274,9 +281,11 @@ void LoadGenerator::onFailed(int index, const QString &reason)
 void LoadGenerator::sweep()
 {
     const qint64 now = m_clock.nsecsElapsed();
-    while (!m_queue.empty() && now - m_queue.front().dueNs > m_timeoutNs) {
-        m_stats.recordTimeout(m_queue.front().kind, m_queue.front().dueNs, now);
-        m_queue.pop_front();
+    for (std::deque<Pending> &queue : m_queue) {
+        while (!queue.empty() && now - queue.front().dueNs > m_timeoutNs) {
+            m_stats.recordTimeout(queue.front().kind, queue.front().dueNs, now);
+            queue.pop_front();
+        }
     }
     for (size_t i = 0; i < m_slots.size(); ++i) {
         Slot &slot = m_slots[i];
@@ -310,9 +319,20 @@ void LoadGenerator::stop()
     finishIfDone();
 }
 
+bool LoadGenerator::allIdle() const
+{
+    size_t idle = 0;
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+        if (!m_queue[lane].empty())
+            return false;
+        idle += m_idle[lane].size();
+    }
+    return idle == m_slots.size();
+}
+
 void LoadGenerator::finishIfDone()
 {
-    if (m_scheduling || m_finished || !m_queue.empty() || m_idle.size() != m_slots.size())
+    if (m_scheduling || m_finished || !allIdle())
         return;
     finish(QString());
 }

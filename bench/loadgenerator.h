@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <array>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -60,8 +61,17 @@ private:
     {
         HttpConnection *connection = nullptr;
         bool busy = false;
+        int lane = 0;
         Pending request;
     };
+    // Requests wait in the queue of their lane for a connection of that lane: lane 0 has
+    // --connections and takes every request, unless --read-connections gives reads lane 1.
+    static constexpr int kLanes = 2;
+    int laneOf(RequestKind kind) const
+    {
+        return kind == RequestKind::Read && m_options.readConnections > 0 ? 1 : 0;
+    }
+    bool allIdle() const;
 
     void createConnections(const QHostAddress &address);
     void onOpened(const QString &error);
@@ -88,8 +98,8 @@ private:
     QTimer m_sweep;
     std::vector<std::unique_ptr<QNetworkAccessManager>> m_managers;
     std::vector<Slot> m_slots;
-    std::vector<int> m_idle;
-    std::deque<Pending> m_queue;
+    std::array<std::vector<int>, kLanes> m_idle;
+    std::array<std::deque<Pending>, kLanes> m_queue;
     QList<QByteArray> m_deviceAuthorizations; // "Bearer TOKEN" by device, modulo; empty: none
     QByteArray m_defaultAuthorization; // for requests of no device
     qint64 m_timeoutNs = 0;

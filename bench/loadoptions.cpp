@@ -53,6 +53,11 @@ Server:
                           per PUT). Reads of this run's records use their writer's token;
                           reads of --read-ids use --token (default: the first line)
   --connections C         keep-alive connections, one request at a time each (default 16)
+  --read-connections R    R more connections for the reads alone (default 0: reads and
+                          writes share the C connections). A device's GET does not wait
+                          behind other devices' PUTs; with both loads, this keeps a stalled
+                          write from holding reads in this generator's queue, so read latency
+                          is the server's
   --client raw|qnam       raw QTcpSocket HTTP/1.1 client (default, lighter) or
                           QNetworkAccessManager (one per 6 connections), for comparison
 
@@ -61,9 +66,10 @@ Output:
   -h, --help              show this help
   --version               show the version
 
-Requests wait for a free connection in the order they were due. Latency percentiles cover the
-responses (any status) and the timeouts (at the time they were given up) of requests due in the
-measured time. Achieved rate: 2xx responses received in the measured time, per second.
+Requests wait for a free connection (of their kind, with --read-connections) in the order they
+were due. Latency percentiles cover the responses (any status) and the timeouts (at the time
+they were given up) of requests due in the measured time. Achieved rate: 2xx responses
+received in the measured time, per second.
 
 Exit status: 0 after a run in which a request succeeded, 1 if none did or the server could not
 be reached, 2 on bad arguments.
@@ -170,6 +176,7 @@ LoadOptions::Outcome LoadOptions::parse(const QStringList &arguments,
     valued("url", "URL");
     valued("token", "TOKEN");
     valued("connections", "C");
+    valued("read-connections", "R");
     valued("client", "raw|qnam");
     valued("json", "FILE");
     valued("read-ids", "FILE");
@@ -300,6 +307,16 @@ LoadOptions::Outcome LoadOptions::parse(const QStringList &arguments,
             return Outcome::Error;
         result.connections = int(whole);
     }
+    if (isSet("read-connections")) {
+        if (!integer(parser, "read-connections", 0, kMaxConnections, &whole, error))
+            return Outcome::Error;
+        result.readConnections = int(whole);
+    }
+    if (result.connections + result.readConnections > kMaxConnections)
+        return fail(QStringLiteral("--connections and --read-connections open %1 connections; "
+                                   "the server takes at most %2")
+                        .arg(result.connections + result.readConnections)
+                        .arg(kMaxConnections));
     if (isSet("seed")) {
         if (!integer(parser, "seed", 0, std::numeric_limits<quint32>::max(), &whole, error))
             return Outcome::Error;

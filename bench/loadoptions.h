@@ -26,6 +26,8 @@ struct LoadOptions
     double warmupSeconds = 0.0;
     double timeoutSeconds = 10.0;
     int connections = 16;
+    // --read-connections: reads on connections of their own (0: reads share `connections`).
+    int readConnections = 0;
     Client client = Client::Raw;
     quint32 seed = 1;
     QString jsonPath;

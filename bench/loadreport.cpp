@@ -66,7 +66,10 @@ QString LoadReport::text() const
                       .arg(m_options.devices)
                       .arg(m_options.intervalSeconds, 0, 'g', 4)
                       .arg(m_options.jitter * 100, 0, 'g', 3)
-                      .arg(m_options.connections)
+                      .arg(m_options.readConnections > 0 ? QStringLiteral("%1 + %2 for reads")
+                                                               .arg(m_options.connections)
+                                                               .arg(m_options.readConnections)
+                                                         : QString::number(m_options.connections))
                       .arg(m_options.clientName());
 
     QString header = QStringLiteral("        ") + column(QStringLiteral("target/s"), 10)
@@ -181,6 +184,7 @@ QJsonObject LoadReport::json() const
         {QStringLiteral("videos"), m_options.videos},
         {QStringLiteral("shared_videos"), m_options.sharedVideos},
         {QStringLiteral("connections"), m_options.connections},
+        {QStringLiteral("read_connections"), m_options.readConnections},
         {QStringLiteral("client"), m_options.clientName()},
         {QStringLiteral("timeout_seconds"), m_options.timeoutSeconds},
         {QStringLiteral("seed"), qint64(m_options.seed)},

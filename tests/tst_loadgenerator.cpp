@@ -32,7 +32,8 @@ struct SeenRequest
 };
 
 // Answers each request on a connection in turn after `delayMs`, with `status`; `close` makes it
-// say Connection: close and hang up; `silent` never answers.
+// say Connection: close and hang up; `silent` never answers, `silentMethod` never answers that
+// method.
 class StubServer : public QTcpServer
 {
 public:
@@ -40,6 +41,7 @@ public:
     int status = 200;
     bool close = false;
     bool silent = false;
+    QByteArray silentMethod;
     int connections = 0;
     QList<SeenRequest> requests;
     QElapsedTimer clock;
@@ -86,7 +88,7 @@ private:
             request.atMs = clock.elapsed();
             buffer.remove(0, end + 4 + length);
             requests.append(request);
-            if (!silent)
+            if (!silent && request.method != silentMethod)
                 QTimer::singleShot(delayMs, socket, [this, socket] { answer(socket); });
         }
     }
@@ -139,6 +141,7 @@ private Q_SLOTS:
     void slowServerDoesNotSlowTheTimeline();
     void warmupIsSentButNotMeasured();
     void timeoutsEndTheRun();
+    void readsOnConnectionsOfTheirOwnPassStalledWrites();
     void connectionCloseReconnects();
     void statusErrorsByStatus();
     void serverNotThere();
@@ -310,6 +313,42 @@ void tst_LoadGenerator::timeoutsEndTheRun()
     QVERIFY(writes.latency.min() >= 300 * kMs);
     // A timed-out connection is closed and opened again for the next request.
     QVERIFY(server.connections > options.connections);
+}
+
+void tst_LoadGenerator::readsOnConnectionsOfTheirOwnPassStalledWrites()
+{
+    // The server never answers a PUT, and the generator gives up on a request 5 s after it was
+    // due. Sharing the connections, reads wait in the generator's queue behind the stalled
+    // writes: most are sent only as the writes before them time out, just before their own 5 s
+    // are up, so what was measured was the generator's queue, not the server's reads. With
+    // --read-connections no read waits for a write: none takes even half of that.
+    constexpr qint64 kTimeoutNs = 5000 * kMs;
+    for (const int readConnections : {0, 2}) {
+        StubServer server;
+        server.silentMethod = "PUT";
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        LoadOptions options = optionsFor(server);
+        options.connections = 2;
+        options.readConnections = readConnections;
+        options.readsPerSecond = 20;
+        options.timeoutSeconds = double(kTimeoutNs) / 1e9;
+        LoadGenerator generator(options);
+        generator.addReadIds({"stored-1", "stored-2"});
+        QVERIFY(run(generator, 60000));
+        const KindStats &writes = generator.stats().writes();
+        const KindStats &reads = generator.stats().reads();
+        QCOMPARE(writes.ok, qint64(0));
+        QCOMPARE(reads.due, qint64(20));
+        const qint64 median = reads.latency.valueAtPercentile(50);
+        if (readConnections == 0) {
+            QVERIFY2(median >= kTimeoutNs / 2, qPrintable(QString::number(median)));
+        } else {
+            QCOMPARE(reads.ok, reads.due);
+            QCOMPARE(reads.timeouts, qint64(0));
+            QVERIFY2(reads.latency.max() < kTimeoutNs / 2,
+                     qPrintable(QString::number(reads.latency.max())));
+        }
+    }
 }
 
 void tst_LoadGenerator::connectionCloseReconnects()

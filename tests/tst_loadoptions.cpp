@@ -74,6 +74,12 @@ void tst_LoadOptions::badArguments_data()
     row("negative reads", "--token t --devices 5 --reads-per-second -1", "--reads-per-second");
     row("zero connections", "--token t --devices 5 --connections 0", "--connections");
     row("too many connections", "--token t --devices 5 --connections 5000", "--connections");
+    row("negative read connections", "--token t --devices 5 --read-connections -1",
+        "--read-connections");
+    row("too many connections in all",
+        "--token t --devices 5 --connections 1000 "
+        "--read-connections 100",
+        "1100 connections");
     row("zero videos", "--token t --devices 5 --videos 0", "--videos");
     row("too many records", "--token t --devices 100000 --videos 1000", "--videos");
     row("unknown client", "--token t --devices 5 --client curl", "--client");
@@ -144,6 +150,7 @@ void tst_LoadOptions::defaults()
     QCOMPARE(options.warmupSeconds, 0.0);
     QCOMPARE(options.timeoutSeconds, 10.0);
     QCOMPARE(options.connections, 16);
+    QCOMPARE(options.readConnections, 0);
     QCOMPARE(options.videos, 3);
     QVERIFY(!options.sharedVideos);
     QCOMPARE(options.client, LoadOptions::Client::Raw);
@@ -155,12 +162,14 @@ void tst_LoadOptions::everyOption()
 {
     LoadOptions options;
     QString error;
-    QCOMPARE(parse(words("--url http://localhost:9000/ --token abc --devices 7 --interval 0.5 "
-                         "--jitter 0 --videos 2 --shared-videos --reads-per-second 12.5 "
-                         "--duration 3 --warmup 1 --timeout 2 --connections 64 --client qnam "
-                         "--seed 99 --json out.json --read-ids ids.txt --tokens tokens.txt"),
-                   &options, &error),
-             LoadOptions::Outcome::Run);
+    QCOMPARE(
+        parse(words("--url http://localhost:9000/ --token abc --devices 7 --interval 0.5 "
+                    "--jitter 0 --videos 2 --shared-videos --reads-per-second 12.5 "
+                    "--duration 3 --warmup 1 --timeout 2 --connections 64 --read-connections 8 "
+                    "--client qnam "
+                    "--seed 99 --json out.json --read-ids ids.txt --tokens tokens.txt"),
+              &options, &error),
+        LoadOptions::Outcome::Run);
     QCOMPARE(options.url, QUrl(QStringLiteral("http://localhost:9000")));
     QCOMPARE(options.token, QStringLiteral("abc"));
     QCOMPARE(options.devices, 7);
@@ -174,6 +183,7 @@ void tst_LoadOptions::everyOption()
     QCOMPARE(options.warmupSeconds, 1.0);
     QCOMPARE(options.timeoutSeconds, 2.0);
     QCOMPARE(options.connections, 64);
+    QCOMPARE(options.readConnections, 8);
     QCOMPARE(options.client, LoadOptions::Client::Qnam);
     QCOMPARE(options.seed, quint32(99));
     QCOMPARE(options.jsonPath, QStringLiteral("out.json"));
@@ -243,7 +253,7 @@ void tst_LoadOptions::help()
     for (const char *option :
          {"--devices", "--interval", "--jitter", "--rate", "--videos", "--shared-videos",
           "--reads-per-second", "--duration", "--warmup", "--timeout", "--seed", "--url", "--token",
-          "PLAYMARK_TOKEN", "--connections", "--client", "--json", "Example"})
+          "PLAYMARK_TOKEN", "--connections", "--read-connections", "--client", "--json", "Example"})
         QVERIFY2(text.contains(QString::fromUtf8(option)), option);
 }
 
