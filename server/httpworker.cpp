@@ -1,5 +1,6 @@
 #include "httpworker.h"
 
+#include "epolleventdispatcher.h"
 #include "eventhub.h"
 #include "progressapi.h"
 #include "protocol/crossthread.h"
@@ -33,6 +34,12 @@ HttpWorker::HttpWorker(const HttpFrontend::Shared &shared, ConnectionGuard::Shar
     : m_shared(shared), m_guards(guards), m_home(new QObject)
 {
     m_thread.setObjectName(QStringLiteral("playmark-http"));
+    // epoll: a pass of the loop costs what is ready, not every open stream (EpollEventDispatcher).
+    QString error;
+    if (EpollEventDispatcher *dispatcher = EpollEventDispatcher::create(&error))
+        m_thread.setEventDispatcher(dispatcher);
+    else if (!error.isEmpty())
+        qCWarning(lcHttp).noquote() << "Qt's own event loop instead of epoll:" << error;
     m_home->moveToThread(&m_thread);
     QObject::connect(&m_thread, &QThread::finished, m_home, &QObject::deleteLater);
     m_thread.start();

@@ -1,0 +1,411 @@
+// EpollEventDispatcher, the event loop of the server's HTTP threads and of playmark-streamload:
+// on a thread of its own, driven through Qt's own timers, socket notifiers, sockets and queued
+// calls, as the server uses it. Every wait here is for the event that matters.
+
+#include "epolleventdispatcher.h"
+
+#include <QAbstractEventDispatcher>
+#include <QEventLoop>
+#include <QPointer>
+#include <QSocketNotifier>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryFile>
+#include <QTest>
+#include <QThread>
+#include <QTimer>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr int kTimeoutMs = 30000;
+
+// A thread running EpollEventDispatcher; run() executes a function there and waits for it.
+class EpollThread
+{
+public:
+    EpollThread()
+    {
+        QString error;
+        EpollEventDispatcher *dispatcher = EpollEventDispatcher::create(&error);
+        m_ok = dispatcher != nullptr;
+        if (!m_ok) {
+            qWarning("no epoll dispatcher: %s", qPrintable(error));
+            return;
+        }
+        m_thread.setEventDispatcher(dispatcher);
+        m_home = new QObject;
+        m_home->moveToThread(&m_thread);
+        QObject::connect(&m_thread, &QThread::finished, m_home, &QObject::deleteLater);
+        m_thread.start();
+    }
+    ~EpollThread()
+    {
+        m_thread.quit();
+        m_thread.wait();
+    }
+    bool ok() const { return m_ok; }
+    QThread &thread() { return m_thread; }
+    QObject *home() const { return m_home; }
+    void run(const std::function<void()> &job)
+    {
+        QMetaObject::invokeMethod(m_home, job, Qt::BlockingQueuedConnection);
+    }
+
+private:
+    QThread m_thread;
+    QObject *m_home = nullptr;
+    bool m_ok = false;
+};
+
+// Both ends of a connected Unix socket pair; closed at the end.
+struct SocketPair
+{
+    int fds[2] = {-1, -1};
+    SocketPair() { ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds); }
+    ~SocketPair()
+    {
+        for (const int fd : fds) {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    }
+    bool ok() const { return fds[0] >= 0 && fds[1] >= 0; }
+};
+
+} // namespace
+
+class tst_EpollEventDispatcher : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void isTheThreadsDispatcher();
+    void timersFireInDeadlineOrderAndStop();
+    void timerQueries();
+    void zeroTimerDoesNotStarveSockets();
+    void timerIsNotReenteredByANestedLoop();
+    void crossThreadCallsWakeABlockedLoop();
+    void tcpEchoOverManyConnections();
+    void notifierRemovedDuringAPassIsNotCalled();
+    void excludedSocketNotifiersWaitTheirTurn();
+    void regularFileIsAlwaysReady();
+    void qtLoopWhenAskedFor();
+};
+
+void tst_EpollEventDispatcher::isTheThreadsDispatcher()
+{
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    QVERIFY(
+        qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(&loop.thread())));
+}
+
+void tst_EpollEventDispatcher::timersFireInDeadlineOrderAndStop()
+{
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    QList<QByteArray> fired; // written on the loop's thread, read here once it is all over
+    std::atomic<bool> lateFired{false};
+    std::atomic<int> repeats{0};
+    std::atomic<bool> quietAfterStop{false};
+    loop.run([&] {
+        // Started first, due last.
+        QTimer::singleShot(300, loop.home(), [&] {
+            fired.append("late");
+            lateFired = true;
+        });
+        QTimer::singleShot(20, loop.home(), [&] { fired.append("early"); });
+        auto *repeating = new QTimer(loop.home());
+        QObject::connect(repeating, &QTimer::timeout, [&, repeating] {
+            if (++repeats == 5) {
+                repeating->stop();
+                // Well after its next tick would have come.
+                QTimer::singleShot(100, loop.home(), [&] { quietAfterStop = true; });
+            }
+        });
+        repeating->start(5);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(lateFired.load() && quietAfterStop.load(), kTimeoutMs);
+    loop.run([] {}); // what the loop's thread wrote is seen from here on
+    QCOMPARE(fired, (QList<QByteArray>{"early", "late"}));
+    QCOMPARE(repeats.load(), 5);
+}
+
+void tst_EpollEventDispatcher::timerQueries()
+{
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    loop.run([&] {
+        auto *dispatcher = QAbstractEventDispatcher::instance();
+        QObject owner;
+        const int slow = owner.startTimer(10000, Qt::VeryCoarseTimer);
+        const int fast = owner.startTimer(1000, Qt::PreciseTimer);
+        const QList<QAbstractEventDispatcher::TimerInfo> timers =
+            dispatcher->registeredTimers(&owner);
+        QCOMPARE(timers.size(), 2);
+        for (const auto &timer : timers) {
+            QVERIFY(timer.timerId == slow || timer.timerId == fast);
+            QCOMPARE(timer.interval, timer.timerId == slow ? 10000 : 1000);
+            QCOMPARE(timer.timerType,
+                     timer.timerId == slow ? Qt::VeryCoarseTimer : Qt::PreciseTimer);
+        }
+        const int left = dispatcher->remainingTime(slow);
+        QVERIFY2(left > 0 && left <= 10000, qPrintable(QString::number(left)));
+        owner.killTimer(fast);
+        QCOMPARE(dispatcher->remainingTime(fast), -1);
+        QCOMPARE(dispatcher->registeredTimers(&owner).size(), 1);
+        // Unregistered with its object.
+        QVERIFY(dispatcher->unregisterTimers(&owner));
+        QVERIFY(dispatcher->registeredTimers(&owner).isEmpty());
+        QVERIFY(!dispatcher->unregisterTimers(&owner));
+    });
+}
+
+void tst_EpollEventDispatcher::zeroTimerDoesNotStarveSockets()
+{
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    SocketPair pair;
+    QVERIFY(pair.ok());
+    std::atomic<int> zeroTicks{0};
+    std::atomic<bool> read{false};
+    QTimer *zero = nullptr;
+    QSocketNotifier *notifier = nullptr;
+    loop.run([&] {
+        zero = new QTimer(loop.home());
+        QObject::connect(zero, &QTimer::timeout, [&] { ++zeroTicks; });
+        zero->start(0);
+        notifier = new QSocketNotifier(pair.fds[0], QSocketNotifier::Read, loop.home());
+        QObject::connect(notifier, &QSocketNotifier::activated, [&] {
+            char buffer[16];
+            if (::read(pair.fds[0], buffer, sizeof buffer) > 0)
+                read = true;
+        });
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(zeroTicks.load() > 10, kTimeoutMs);
+    QCOMPARE(::write(pair.fds[1], "x", 1), ssize_t(1));
+    QTRY_VERIFY_WITH_TIMEOUT(read.load(), kTimeoutMs);
+    QVERIFY(zeroTicks.load() > 10);
+    loop.run([&] {
+        delete zero;
+        delete notifier;
+    });
+}
+
+void tst_EpollEventDispatcher::timerIsNotReenteredByANestedLoop()
+{
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    std::atomic<int> depth{0};
+    std::atomic<int> deepest{0};
+    std::atomic<int> calls{0};
+    std::atomic<bool> done{false};
+    loop.run([&] {
+        auto *ticking = new QTimer(loop.home());
+        QObject::connect(ticking, &QTimer::timeout, [&, ticking] {
+            deepest = qMax(deepest.load(), ++depth);
+            if (++calls == 1) {
+                // A nested loop long enough for many ticks of this timer to come due.
+                QEventLoop nested;
+                QTimer::singleShot(100, &nested, &QEventLoop::quit);
+                nested.exec();
+            } else if (calls == 3) {
+                ticking->stop();
+                done = true;
+            }
+            --depth;
+        });
+        ticking->start(1);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done.load(), kTimeoutMs);
+    QCOMPARE(deepest.load(), 1);
+}
+
+void tst_EpollEventDispatcher::crossThreadCallsWakeABlockedLoop()
+{
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    // No timer, no socket: the loop sits in epoll_wait until a call from here wakes it.
+    for (int round = 0; round < 20; ++round) {
+        std::atomic<bool> ran{false};
+        QMetaObject::invokeMethod(
+            loop.home(), [&] { ran = true; }, Qt::QueuedConnection);
+        QTRY_VERIFY_WITH_TIMEOUT(ran.load(), kTimeoutMs);
+    }
+    // And quit() from here ends its loop.
+    loop.thread().quit();
+    QVERIFY(loop.thread().wait(kTimeoutMs));
+}
+
+void tst_EpollEventDispatcher::tcpEchoOverManyConnections()
+{
+    // A server and 300 clients on the loop's thread, each client sending its number and waiting
+    // for it back: accept, reads, writes (the write notifier on and off), hang-ups.
+    constexpr int kClients = 300;
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    std::atomic<int> echoed{0};
+    std::atomic<int> closed{0};
+    std::atomic<bool> wrong{false};
+    loop.run([&] {
+        auto *server = new QTcpServer(loop.home());
+        QVERIFY(server->listen(QHostAddress::LocalHost));
+        QObject::connect(server, &QTcpServer::newConnection, [server, &closed] {
+            while (QTcpSocket *peer = server->nextPendingConnection()) {
+                QObject::connect(peer, &QTcpSocket::readyRead,
+                                 [peer] { peer->write(peer->readAll()); });
+                QObject::connect(peer, &QTcpSocket::disconnected, [peer, &closed] {
+                    ++closed;
+                    peer->deleteLater();
+                });
+            }
+        });
+        for (int i = 0; i < kClients; ++i) {
+            auto *client = new QTcpSocket(loop.home());
+            const QByteArray message = "client " + QByteArray::number(i) + '\n';
+            QObject::connect(client, &QTcpSocket::connected,
+                             [client, message] { client->write(message); });
+            auto received = std::make_shared<QByteArray>();
+            QObject::connect(client, &QTcpSocket::readyRead,
+                             [client, message, received, &echoed, &wrong] {
+                                 received->append(client->readAll());
+                                 if (received->size() < message.size())
+                                     return;
+                                 if (*received != message)
+                                     wrong = true;
+                                 ++echoed;
+                                 client->disconnectFromHost();
+                             });
+            client->connectToHost(QHostAddress::LocalHost, server->serverPort());
+        }
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(echoed.load(), kClients, kTimeoutMs);
+    QVERIFY(!wrong.load());
+    QTRY_COMPARE_WITH_TIMEOUT(closed.load(), kClients, kTimeoutMs);
+}
+
+void tst_EpollEventDispatcher::notifierRemovedDuringAPassIsNotCalled()
+{
+    // Two sockets ready in the same pass (epoll lists them in the order they were added: the
+    // first, then the second). The first one's handler deletes the second's notifier, closes that
+    // socket and opens a new one, which may well get the same descriptor number: neither the
+    // deleted notifier nor the newcomer (with nothing to read) may be called for the old
+    // socket's readiness.
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    auto first = std::make_unique<SocketPair>();
+    auto second = std::make_unique<SocketPair>();
+    QVERIFY(first->ok() && second->ok());
+    std::atomic<bool> swapped{false};
+    std::atomic<bool> secondAfterSwap{false};
+    std::atomic<int> newcomerCalls{0};
+    std::unique_ptr<SocketPair> replacement;
+    QSocketNotifier *firstNotifier = nullptr;
+    QSocketNotifier *secondNotifier = nullptr;
+    QSocketNotifier *newcomer = nullptr;
+    // Both readable before the loop looks.
+    QCOMPARE(::write(first->fds[1], "a", 1), ssize_t(1));
+    QCOMPARE(::write(second->fds[1], "b", 1), ssize_t(1));
+    loop.run([&] {
+        firstNotifier = new QSocketNotifier(first->fds[0], QSocketNotifier::Read, loop.home());
+        secondNotifier = new QSocketNotifier(second->fds[0], QSocketNotifier::Read, loop.home());
+        QObject::connect(firstNotifier, &QSocketNotifier::activated, [&] {
+            char buffer[4];
+            (void)::read(first->fds[0], buffer, sizeof buffer);
+            if (swapped)
+                return;
+            delete secondNotifier;
+            secondNotifier = nullptr;
+            second.reset();
+            replacement = std::make_unique<SocketPair>();
+            newcomer = new QSocketNotifier(replacement->fds[0], QSocketNotifier::Read, loop.home());
+            QObject::connect(newcomer, &QSocketNotifier::activated, [&] { ++newcomerCalls; });
+            swapped = true;
+        });
+        QObject::connect(secondNotifier, &QSocketNotifier::activated, [&] {
+            if (swapped)
+                secondAfterSwap = true;
+            char buffer[4];
+            (void)::read(second->fds[0], buffer, sizeof buffer);
+        });
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(swapped.load(), kTimeoutMs);
+    // Two round trips through the loop: a stray call would have come by now.
+    loop.run([] {});
+    loop.run([] {});
+    QVERIFY(!secondAfterSwap.load());
+    QCOMPARE(newcomerCalls.load(), 0);
+    // The newcomer works once there is something to read.
+    QCOMPARE(::write(replacement->fds[1], "c", 1), ssize_t(1));
+    QTRY_VERIFY_WITH_TIMEOUT(newcomerCalls.load() > 0, kTimeoutMs);
+    loop.run([&] {
+        delete newcomer;
+        delete firstNotifier;
+    });
+}
+
+void tst_EpollEventDispatcher::excludedSocketNotifiersWaitTheirTurn()
+{
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    SocketPair pair;
+    QVERIFY(pair.ok());
+    QCOMPARE(::write(pair.fds[1], "x", 1), ssize_t(1));
+    loop.run([&] {
+        int calls = 0;
+        QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
+        QObject::connect(&notifier, &QSocketNotifier::activated, [&] {
+            ++calls;
+            char buffer[4];
+            (void)::read(pair.fds[0], buffer, sizeof buffer);
+        });
+        // Left out: not called, and the pass does not block on the ready socket either.
+        QCoreApplication::processEvents(QEventLoop::ExcludeSocketNotifiers);
+        QCOMPARE(calls, 0);
+        // Its turn.
+        QCoreApplication::processEvents(QEventLoop::AllEvents);
+        QCOMPARE(calls, 1);
+    });
+}
+
+void tst_EpollEventDispatcher::regularFileIsAlwaysReady()
+{
+    // epoll refuses regular files; poll() calls them always ready, and so does this loop.
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    QTemporaryFile file;
+    QVERIFY(file.open());
+    std::atomic<int> calls{0};
+    QSocketNotifier *notifier = nullptr;
+    loop.run([&] {
+        notifier = new QSocketNotifier(file.handle(), QSocketNotifier::Read, loop.home());
+        QObject::connect(notifier, &QSocketNotifier::activated, [&] {
+            if (++calls == 3)
+                notifier->setEnabled(false);
+        });
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 3, kTimeoutMs);
+    loop.run([&] { delete notifier; });
+    QCOMPARE(calls.load(), 3);
+}
+
+void tst_EpollEventDispatcher::qtLoopWhenAskedFor()
+{
+    qputenv("PLAYMARK_EVENT_LOOP", "qt");
+    QString error;
+    QCOMPARE(EpollEventDispatcher::create(&error), nullptr);
+    QVERIFY(error.isEmpty());
+    qunsetenv("PLAYMARK_EVENT_LOOP");
+    std::unique_ptr<EpollEventDispatcher> dispatcher(EpollEventDispatcher::create(&error));
+    QVERIFY2(dispatcher, qPrintable(error));
+}
+
+QTEST_GUILESS_MAIN(tst_EpollEventDispatcher)
+#include "tst_epolleventdispatcher.moc"
