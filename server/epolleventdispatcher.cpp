@@ -17,10 +17,10 @@
 namespace {
 
 constexpr int kMaxEventsAPass = 256;
-// As Qt's Unix dispatcher reads poll(): a hang-up wakes the reader, an error reader and writer.
+// As Qt's Unix dispatcher reads poll(): a hang-up or an error wakes every notifier of the socket.
 constexpr quint32 kReadEvents = EPOLLIN | EPOLLHUP | EPOLLERR;
-constexpr quint32 kWriteEvents = EPOLLOUT | EPOLLERR;
-constexpr quint32 kExceptionEvents = EPOLLPRI;
+constexpr quint32 kWriteEvents = EPOLLOUT | EPOLLHUP | EPOLLERR;
+constexpr quint32 kExceptionEvents = EPOLLPRI | EPOLLHUP | EPOLLERR;
 constexpr qint64 kNsPerMs = 1'000'000;
 
 qint64 nowNs()
@@ -93,9 +93,14 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         it->generation = ++m_generations;
     }
     const int type = int(notifier->type());
-    if (it->notifiers[type] && it->notifiers[type] != notifier)
+    if (it->notifiers[type] && it->notifiers[type] != notifier) {
+        // The descriptor was closed with its notifier still on (epoll forgot it then) and the
+        // number now belongs to a new socket: watch it afresh.
         qWarning("EpollEventDispatcher: a second socket notifier of the same type for socket %d",
                  fd);
+        it->events = 0;
+        it->generation = ++m_generations;
+    }
     it->notifiers[type] = notifier;
     updateWatch(fd, *it);
 }
@@ -173,18 +178,16 @@ int EpollEventDispatcher::activateNotifiers(const List &ready)
         // of this descriptor or of the ones after it.
         for (int type = 0; type < 3; ++type) {
             const auto it = m_watches.constFind(item.fd);
-            if (it == m_watches.cend() || it->generation != item.generation)
+            // Gone, replaced, or collected again (and served) by a nested loop's pass.
+            if (it == m_watches.cend() || it->generation != item.generation
+                || it->collectedIn != item.pass)
                 break;
             QSocketNotifier *notifier = it->notifiers[type];
             if (!notifier)
                 continue;
-            quint32 triggers = type == QSocketNotifier::Read ? kReadEvents
-                : type == QSocketNotifier::Write             ? kWriteEvents
-                                                             : kExceptionEvents;
-            // A hang-up with nobody reading goes to the writer: epoll reports it whether asked
-            // or not, and left unhandled it would wake every pass.
-            if (type == QSocketNotifier::Write && !it->notifiers[QSocketNotifier::Read])
-                triggers |= EPOLLHUP;
+            const quint32 triggers = type == QSocketNotifier::Read ? kReadEvents
+                : type == QSocketNotifier::Write                   ? kWriteEvents
+                                                                   : kExceptionEvents;
             if (!(item.events & triggers))
                 continue;
             QCoreApplication::sendEvent(notifier, &event);
@@ -277,8 +280,9 @@ int EpollEventDispatcher::activateTimers()
     int fired = 0;
     for (const auto &[id, serial] : due) {
         auto it = m_timers.find(id);
-        // Gone or registered anew by an earlier handler; or running further up the stack.
-        if (it == m_timers.end() || it->serial != serial || it->firing)
+        // Gone or registered anew by an earlier handler; running further up the stack; or fired
+        // (and so rescheduled) by a nested loop since this list was made.
+        if (it == m_timers.end() || it->serial != serial || it->firing || it->deadlineNs > now)
             continue;
         // The next deadline on the grid of the first; if the loop fell behind by more than an
         // interval, one interval from now instead of a burst of catch-ups (as Qt does).
@@ -335,6 +339,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     int handled = 0;
     // On the stack: a notifier's handler may run a nested loop, which makes a list of its own.
     QVarLengthArray<Ready, kMaxEventsAPass> ready;
+    const quint64 pass = ++m_passes;
     if (includeNotifiers) {
         epoll_event events[kMaxEventsAPass];
         const int count = epoll_wait(m_epoll, events, kMaxEventsAPass, timeoutMs);
@@ -345,14 +350,18 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
                 ++handled;
                 continue;
             }
-            const auto it = m_watches.constFind(fd);
-            if (it != m_watches.cend())
-                ready.append({fd, it->generation, events[i].events});
+            const auto it = m_watches.find(fd);
+            if (it != m_watches.end()) {
+                it->collectedIn = pass;
+                ready.append({fd, it->generation, pass, events[i].events});
+            }
         }
         for (const int fd : std::as_const(m_polledAlways)) {
-            const auto it = m_watches.constFind(fd);
-            if (it != m_watches.cend())
-                ready.append({fd, it->generation, EPOLLIN | EPOLLOUT});
+            const auto it = m_watches.find(fd);
+            if (it != m_watches.end()) {
+                it->collectedIn = pass;
+                ready.append({fd, it->generation, pass, EPOLLIN | EPOLLOUT});
+            }
         }
     } else {
         // Sockets left out: wait on the wake-up alone (epoll would report them ready again and

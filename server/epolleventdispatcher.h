@@ -19,9 +19,10 @@ class QSocketNotifier;
 // notifier is enabled or disabled) and a pass costs what is ready, not what is open.
 //
 // Semantics follow Qt's Unix dispatcher: posted events first, then a wait bounded by the next
-// timer, then the ready socket notifiers (hang-up and error count as readable and writable, as
-// Qt's do), then the due timers, each at most once a pass; a timer never fires inside its own
-// handler's nested loop. Every timer is kept to the millisecond (Qt's coarse timers may come up to
+// timer, then the ready socket notifiers (a hang-up or an error wakes every notifier of the
+// socket, as Qt's does), then the due timers, each at most once a pass; a timer never fires
+// inside its own handler's nested loop, and what a nested loop served is not served again by the
+// pass around it. Every timer is kept to the millisecond (Qt's coarse timers may come up to
 // 5% late; these come on time).
 class EpollEventDispatcher final : public QAbstractEventDispatcher
 {
@@ -59,6 +60,7 @@ private:
         QSocketNotifier *notifiers[3] = {nullptr, nullptr, nullptr};
         quint32 events = 0;
         quint64 generation = 0;
+        quint64 collectedIn = 0; // the pass that last found it ready
         bool polledAlways = false; // epoll refused it (a regular file): always ready, as poll says
     };
     struct Timer
@@ -74,6 +76,7 @@ private:
     {
         int fd;
         quint64 generation;
+        quint64 pass;
         quint32 events;
     };
 
@@ -90,6 +93,7 @@ private:
     std::atomic<bool> m_interrupted{false};
     QHash<int, Watch> m_watches;
     quint64 m_generations = 0;
+    quint64 m_passes = 0;
     QList<int> m_polledAlways; // descriptors epoll refused
     QHash<int, Timer> m_timers;
     QMultiHash<QObject *, int> m_timersByObject;

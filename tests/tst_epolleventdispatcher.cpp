@@ -18,6 +18,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -96,6 +97,10 @@ private Q_SLOTS:
     void notifierRemovedDuringAPassIsNotCalled();
     void excludedSocketNotifiersWaitTheirTurn();
     void regularFileIsAlwaysReady();
+    void everyReadySocketIsServedOnce();
+    void nestedPassDoesNotServeTwice();
+    void hangUpWakesEveryNotifier();
+    void reusedDescriptorIsWatchedAfresh();
     void qtLoopWhenAskedFor();
 };
 
@@ -109,12 +114,12 @@ void tst_EpollEventDispatcher::isTheThreadsDispatcher()
 
 void tst_EpollEventDispatcher::timersFireInDeadlineOrderAndStop()
 {
-    EpollThread loop;
-    QVERIFY(loop.ok());
     QList<QByteArray> fired; // written on the loop's thread, read here once it is all over
     std::atomic<bool> lateFired{false};
     std::atomic<int> repeats{0};
     std::atomic<bool> quietAfterStop{false};
+    EpollThread loop;
+    QVERIFY(loop.ok());
     loop.run([&] {
         // Started first, due last.
         QTimer::singleShot(300, loop.home(), [&] {
@@ -170,14 +175,14 @@ void tst_EpollEventDispatcher::timerQueries()
 
 void tst_EpollEventDispatcher::zeroTimerDoesNotStarveSockets()
 {
-    EpollThread loop;
-    QVERIFY(loop.ok());
     SocketPair pair;
     QVERIFY(pair.ok());
     std::atomic<int> zeroTicks{0};
     std::atomic<bool> read{false};
     QTimer *zero = nullptr;
     QSocketNotifier *notifier = nullptr;
+    EpollThread loop;
+    QVERIFY(loop.ok());
     loop.run([&] {
         zero = new QTimer(loop.home());
         QObject::connect(zero, &QTimer::timeout, [&] { ++zeroTicks; });
@@ -201,12 +206,12 @@ void tst_EpollEventDispatcher::zeroTimerDoesNotStarveSockets()
 
 void tst_EpollEventDispatcher::timerIsNotReenteredByANestedLoop()
 {
-    EpollThread loop;
-    QVERIFY(loop.ok());
     std::atomic<int> depth{0};
     std::atomic<int> deepest{0};
     std::atomic<int> calls{0};
     std::atomic<bool> done{false};
+    EpollThread loop;
+    QVERIFY(loop.ok());
     loop.run([&] {
         auto *ticking = new QTimer(loop.home());
         QObject::connect(ticking, &QTimer::timeout, [&, ticking] {
@@ -230,11 +235,12 @@ void tst_EpollEventDispatcher::timerIsNotReenteredByANestedLoop()
 
 void tst_EpollEventDispatcher::crossThreadCallsWakeABlockedLoop()
 {
+    std::atomic<bool> ran{false};
     EpollThread loop;
     QVERIFY(loop.ok());
     // No timer, no socket: the loop sits in epoll_wait until a call from here wakes it.
     for (int round = 0; round < 20; ++round) {
-        std::atomic<bool> ran{false};
+        ran = false;
         QMetaObject::invokeMethod(
             loop.home(), [&] { ran = true; }, Qt::QueuedConnection);
         QTRY_VERIFY_WITH_TIMEOUT(ran.load(), kTimeoutMs);
@@ -249,13 +255,14 @@ void tst_EpollEventDispatcher::tcpEchoOverManyConnections()
     // A server and 300 clients on the loop's thread, each client sending its number and waiting
     // for it back: accept, reads, writes (the write notifier on and off), hang-ups.
     constexpr int kClients = 300;
-    EpollThread loop;
-    QVERIFY(loop.ok());
     std::atomic<int> echoed{0};
     std::atomic<int> closed{0};
     std::atomic<bool> wrong{false};
+    EpollThread loop;
+    QVERIFY(loop.ok());
     loop.run([&] {
         auto *server = new QTcpServer(loop.home());
+        server->setListenBacklogSize(kClients); // all connect at once
         QVERIFY(server->listen(QHostAddress::LocalHost));
         QObject::connect(server, &QTcpServer::newConnection, [server, &closed] {
             while (QTcpSocket *peer = server->nextPendingConnection()) {
@@ -298,18 +305,19 @@ void tst_EpollEventDispatcher::notifierRemovedDuringAPassIsNotCalled()
     // socket and opens a new one, which may well get the same descriptor number: neither the
     // deleted notifier nor the newcomer (with nothing to read) may be called for the old
     // socket's readiness.
-    EpollThread loop;
-    QVERIFY(loop.ok());
     auto first = std::make_unique<SocketPair>();
     auto second = std::make_unique<SocketPair>();
     QVERIFY(first->ok() && second->ok());
     std::atomic<bool> swapped{false};
+    std::atomic<bool> secondBeforeSwap{false};
     std::atomic<bool> secondAfterSwap{false};
     std::atomic<int> newcomerCalls{0};
     std::unique_ptr<SocketPair> replacement;
     QSocketNotifier *firstNotifier = nullptr;
     QSocketNotifier *secondNotifier = nullptr;
     QSocketNotifier *newcomer = nullptr;
+    EpollThread loop;
+    QVERIFY(loop.ok());
     // Both readable before the loop looks.
     QCOMPARE(::write(first->fds[1], "a", 1), ssize_t(1));
     QCOMPARE(::write(second->fds[1], "b", 1), ssize_t(1));
@@ -330,8 +338,7 @@ void tst_EpollEventDispatcher::notifierRemovedDuringAPassIsNotCalled()
             swapped = true;
         });
         QObject::connect(secondNotifier, &QSocketNotifier::activated, [&] {
-            if (swapped)
-                secondAfterSwap = true;
+            (swapped ? secondAfterSwap : secondBeforeSwap) = true;
             char buffer[4];
             (void)::read(second->fds[0], buffer, sizeof buffer);
         });
@@ -340,6 +347,8 @@ void tst_EpollEventDispatcher::notifierRemovedDuringAPassIsNotCalled()
     // Two round trips through the loop: a stray call would have come by now.
     loop.run([] {});
     loop.run([] {});
+    // epoll lists ready descriptors in the order they were added, so the swap came first.
+    QVERIFY(!secondBeforeSwap.load());
     QVERIFY(!secondAfterSwap.load());
     QCOMPARE(newcomerCalls.load(), 0);
     // The newcomer works once there is something to read.
@@ -353,11 +362,11 @@ void tst_EpollEventDispatcher::notifierRemovedDuringAPassIsNotCalled()
 
 void tst_EpollEventDispatcher::excludedSocketNotifiersWaitTheirTurn()
 {
-    EpollThread loop;
-    QVERIFY(loop.ok());
     SocketPair pair;
     QVERIFY(pair.ok());
     QCOMPARE(::write(pair.fds[1], "x", 1), ssize_t(1));
+    EpollThread loop;
+    QVERIFY(loop.ok());
     loop.run([&] {
         int calls = 0;
         QSocketNotifier notifier(pair.fds[0], QSocketNotifier::Read);
@@ -378,12 +387,12 @@ void tst_EpollEventDispatcher::excludedSocketNotifiersWaitTheirTurn()
 void tst_EpollEventDispatcher::regularFileIsAlwaysReady()
 {
     // epoll refuses regular files; poll() calls them always ready, and so does this loop.
-    EpollThread loop;
-    QVERIFY(loop.ok());
     QTemporaryFile file;
     QVERIFY(file.open());
     std::atomic<int> calls{0};
     QSocketNotifier *notifier = nullptr;
+    EpollThread loop;
+    QVERIFY(loop.ok());
     loop.run([&] {
         notifier = new QSocketNotifier(file.handle(), QSocketNotifier::Read, loop.home());
         QObject::connect(notifier, &QSocketNotifier::activated, [&] {
@@ -394,6 +403,146 @@ void tst_EpollEventDispatcher::regularFileIsAlwaysReady()
     QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 3, kTimeoutMs);
     loop.run([&] { delete notifier; });
     QCOMPARE(calls.load(), 3);
+}
+
+void tst_EpollEventDispatcher::everyReadySocketIsServedOnce()
+{
+    // More ready at once than one epoll_wait returns (256): every one served, and only once.
+    constexpr int kPairs = 600;
+    std::vector<std::unique_ptr<SocketPair>> pairs;
+    std::vector<std::atomic<int>> calls(kPairs);
+    std::vector<QSocketNotifier *> notifiers;
+    for (int i = 0; i < kPairs; ++i) {
+        pairs.push_back(std::make_unique<SocketPair>());
+        QVERIFY(pairs.back()->ok());
+        QCOMPARE(::write(pairs.back()->fds[1], "x", 1), ssize_t(1));
+    }
+    std::atomic<int> served{0};
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    loop.run([&] {
+        for (int i = 0; i < kPairs; ++i) {
+            auto *notifier =
+                new QSocketNotifier(pairs[size_t(i)]->fds[0], QSocketNotifier::Read, loop.home());
+            QObject::connect(notifier, &QSocketNotifier::activated, [&, i] {
+                char buffer[4];
+                if (::read(pairs[size_t(i)]->fds[0], buffer, sizeof buffer) == 1)
+                    ++served;
+                ++calls[size_t(i)];
+            });
+            notifiers.push_back(notifier);
+        }
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(served.load(), kPairs, kTimeoutMs);
+    loop.run([] {});
+    for (int i = 0; i < kPairs; ++i)
+        QCOMPARE(calls[size_t(i)].load(), 1);
+    loop.run([&] { qDeleteAll(notifiers); });
+}
+
+void tst_EpollEventDispatcher::nestedPassDoesNotServeTwice()
+{
+    // Two sockets ready in one pass; the first one's handler runs a nested pass, which serves the
+    // second. The outer pass must not call the second again (it would find nothing to read).
+    SocketPair first;
+    SocketPair second;
+    QVERIFY(first.ok() && second.ok());
+    QCOMPARE(::write(first.fds[1], "a", 1), ssize_t(1));
+    QCOMPARE(::write(second.fds[1], "b", 1), ssize_t(1));
+    std::atomic<int> firstCalls{0};
+    std::atomic<int> secondCalls{0};
+    std::atomic<int> secondEmpty{0};
+    QSocketNotifier *firstNotifier = nullptr;
+    QSocketNotifier *secondNotifier = nullptr;
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    loop.run([&] {
+        firstNotifier = new QSocketNotifier(first.fds[0], QSocketNotifier::Read, loop.home());
+        secondNotifier = new QSocketNotifier(second.fds[0], QSocketNotifier::Read, loop.home());
+        QObject::connect(firstNotifier, &QSocketNotifier::activated, [&] {
+            char buffer[4];
+            (void)::read(first.fds[0], buffer, sizeof buffer);
+            if (++firstCalls == 1)
+                QCoreApplication::processEvents();
+        });
+        QObject::connect(secondNotifier, &QSocketNotifier::activated, [&] {
+            char buffer[4];
+            if (::read(second.fds[0], buffer, sizeof buffer) <= 0)
+                ++secondEmpty;
+            ++secondCalls;
+        });
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(secondCalls.load() >= 1 && firstCalls.load() >= 1, kTimeoutMs);
+    loop.run([] {});
+    loop.run([] {});
+    QCOMPARE(secondCalls.load(), 1);
+    QCOMPARE(secondEmpty.load(), 0);
+    loop.run([&] {
+        delete firstNotifier;
+        delete secondNotifier;
+    });
+}
+
+void tst_EpollEventDispatcher::hangUpWakesEveryNotifier()
+{
+    // As with Qt's loop: a hang-up wakes a notifier of any type, even one that asked only for
+    // urgent data (epoll reports a hang-up whether asked or not).
+    SocketPair pair;
+    QVERIFY(pair.ok());
+    std::atomic<int> calls{0};
+    QSocketNotifier *notifier = nullptr;
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    loop.run([&] {
+        notifier = new QSocketNotifier(pair.fds[0], QSocketNotifier::Exception, loop.home());
+        QObject::connect(notifier, &QSocketNotifier::activated, [&] {
+            ++calls;
+            notifier->setEnabled(false);
+        });
+    });
+    ::close(pair.fds[1]);
+    pair.fds[1] = -1;
+    QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 1, kTimeoutMs);
+    loop.run([&] { delete notifier; });
+}
+
+void tst_EpollEventDispatcher::reusedDescriptorIsWatchedAfresh()
+{
+    // A socket closed with its notifier still on (epoll forgets it with the close), and a new
+    // socket with the same descriptor number and a notifier of the same type: the new one must
+    // be called when it has something to read.
+    auto old = std::make_unique<SocketPair>();
+    QVERIFY(old->ok());
+    std::unique_ptr<SocketPair> fresh;
+    std::atomic<int> freshCalls{0};
+    QSocketNotifier *stale = nullptr;
+    QSocketNotifier *watcher = nullptr;
+    bool sameNumber = false;
+    EpollThread loop;
+    QVERIFY(loop.ok());
+    loop.run([&] {
+        stale = new QSocketNotifier(old->fds[0], QSocketNotifier::Read, loop.home());
+        const int number = old->fds[0];
+        old.reset(); // both ends closed, the notifier left on
+        fresh = std::make_unique<SocketPair>();
+        sameNumber = fresh->fds[0] == number || fresh->fds[1] == number;
+        if (fresh->fds[1] == number)
+            std::swap(fresh->fds[0], fresh->fds[1]);
+        watcher = new QSocketNotifier(fresh->fds[0], QSocketNotifier::Read, loop.home());
+        QObject::connect(watcher, &QSocketNotifier::activated, [&] {
+            char buffer[4];
+            (void)::read(fresh->fds[0], buffer, sizeof buffer);
+            ++freshCalls;
+        });
+    });
+    if (!sameNumber)
+        QSKIP("the new socket did not get the old descriptor number");
+    QCOMPARE(::write(fresh->fds[1], "x", 1), ssize_t(1));
+    QTRY_VERIFY_WITH_TIMEOUT(freshCalls.load() > 0, kTimeoutMs);
+    loop.run([&] {
+        delete watcher;
+        delete stale;
+    });
 }
 
 void tst_EpollEventDispatcher::qtLoopWhenAskedFor()
