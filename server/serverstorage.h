@@ -30,6 +30,7 @@ public:
     void close() { m_connection.close(); }
     bool isOpen() const { return m_connection.isOpen(); }
     SqlRecord::Dialect dialect() const { return m_connection.dialect(); }
+    QSqlDatabase database() const { return m_connection.database(); }
     // Whether the database can be used now; a lost PostgreSQL connection is opened again here
     // (StorageConnection::reconnectIfLost). Every store operation calls it first, so the one
     // that found the connection lost fails and the next one works.

@@ -1,6 +1,8 @@
 #include "storageservice.h"
 
 #include "changefeed.h"
+#include "sqlitestatement.h"
+#include "walcheckpointer.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -48,6 +50,11 @@ bool StorageService::open(const QString &location, CommitMode mode, QString *err
     // The writer migrates the database first; the reader then opens it as it is.
     runAndWait(m_writerContext, [&] {
         ok = m_writer->open(location, error);
+        // SQLite: checkpoints on a thread of their own, not inside a commit (WalCheckpointer).
+        if (ok && m_writer->dialect() == SqlRecord::Dialect::SQLite) {
+            m_checkpointer = std::make_unique<WalCheckpointer>();
+            ok = m_checkpointer->attach(SqliteStatement::handleOf(m_writer->database()), error);
+        }
         // The first sweep of old forgets, before serving (the server's timer does the next ones):
         // a write now could only meet other writers, such as administration, mid-transaction.
         int dropped = 0;
@@ -77,9 +84,12 @@ void StorageService::close()
     // Queued after every write already posted, so those land first.
     runAndWait(m_writerContext, [this] {
         drain();
+        if (m_checkpointer)
+            m_checkpointer->detach();
         m_writer->close();
     });
     runAndWait(m_readerContext, [this] { m_reader->close(); });
+    m_checkpointer.reset();
 }
 
 void StorageService::write(const WriteOp &op, QObject *context, WriteDone done)

@@ -19,6 +19,8 @@
 // its own connection, answers reads. Answers come back on the thread that asked (it needs a home
 // in homes(): this object's own thread has one, each HTTP thread adds its own), guarded by a
 // context object that lives there.
+class WalCheckpointer;
+
 class StorageService final : public QObject
 {
     Q_OBJECT
@@ -88,6 +90,7 @@ private:
     QString m_origin;
     std::unique_ptr<ServerStorage> m_writer;
     std::unique_ptr<ServerStorage> m_reader;
+    std::unique_ptr<WalCheckpointer> m_checkpointer; // SQLite: the writer's checkpoints
     QThread m_writerThread;
     QThread m_readerThread;
     QObject *m_writerContext = nullptr;
