@@ -81,13 +81,15 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record)
     }
     const QByteArray frame = EventHub::frame(record);
     const auto isNewest = [&record](User &user) {
-        const auto known = user.newest.find(record.contentId);
-        if (known != user.newest.end() && ProgressOrder::compare(record, *known) < 0)
+        auto known = std::find_if(
+            user.newest.begin(), user.newest.end(),
+            [&record](const User::Newest &newest) { return newest.contentId == record.contentId; });
+        if (known != user.newest.end() && ProgressOrder::compare(record, known->order) < 0)
             return false;
-        ProgressRecord order;
-        order.observedAtMs = record.observedAtMs;
-        order.deviceId = record.deviceId;
-        user.newest.insert(record.contentId, order);
+        if (known == user.newest.end())
+            known = user.newest.insert(user.newest.end(), {record.contentId, ProgressRecord()});
+        known->order.observedAtMs = record.observedAtMs;
+        known->order.deviceId = record.deviceId;
         return true;
     };
     forEachHub(userId, isNewest, [userId, frame](EventHub *hub) { hub->deliver(userId, frame); });
