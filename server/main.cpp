@@ -468,7 +468,8 @@ int main(int argc, char *argv[])
     parser.addOption(
         {QStringLiteral("http-threads"),
          QStringLiteral("Threads serving HTTP, 1 to %1, each with its own listening socket on the "
-                        "port (default 0: one per core, at most %1).")
+                        "port and an epoll event loop (env PLAYMARK_EVENT_LOOP=qt: Qt's own loop "
+                        "instead, for comparison) (default 0: one per core, at most %1).")
              .arg(ServerDefaults::kMaxHttpThreads),
          QStringLiteral("N"), QStringLiteral("0")});
     parser.addOption({QStringLiteral("tls-cert"),
