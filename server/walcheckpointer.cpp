@@ -10,7 +10,8 @@ Q_DECLARE_LOGGING_CATEGORY(lcStorage)
 
 namespace {
 constexpr int kBusyTimeoutMs = 5000;
-}
+constexpr int kSqliteCheckpointFrames = 1000; // SQLite's default wal_autocheckpoint
+} // namespace
 
 WalCheckpointer::WalCheckpointer() : m_context(new QObject)
 {
@@ -46,7 +47,8 @@ bool WalCheckpointer::attach(sqlite3 *writer, QString *error)
             m_db = nullptr;
             return;
         }
-        // A checkpoint waits this long for a lock it needs (a PASSIVE one takes no writer lock).
+        // Opening reads the schema, which may wait a moment for a lock; the PASSIVE checkpoints
+        // themselves never wait (SQLite does not call the busy handler for them).
         sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
         // A connection looks at the file only when first used: until then it does not know the
         // database is in WAL mode, and a checkpoint on it does nothing (reports -1 pages).
@@ -72,8 +74,8 @@ bool WalCheckpointer::attach(sqlite3 *writer, QString *error)
 void WalCheckpointer::detach()
 {
     if (m_writer) {
-        // SQLite's own hook back, as the connection had it.
-        sqlite3_wal_autocheckpoint(m_writer, kCheckpointFrames);
+        // SQLite's own hook back, at its default of 1,000 pages, as the connection had it.
+        sqlite3_wal_autocheckpoint(m_writer, kSqliteCheckpointFrames);
         m_writer = nullptr;
     }
     // After the checkpoint under way, if any.
@@ -112,7 +114,10 @@ void WalCheckpointer::checkpoint()
     int copied = 0;
     const int result =
         sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
-    if (result != SQLITE_OK && result != SQLITE_BUSY) {
+    // SQLITE_BUSY: another checkpoint was running (the writer's, far behind); not counted.
+    if (result == SQLITE_BUSY)
+        return;
+    if (result != SQLITE_OK) {
         qCWarning(lcStorage).noquote()
             << "WAL checkpoint failed:" << QString::fromUtf8(sqlite3_errmsg(m_db));
         return;

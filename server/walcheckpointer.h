@@ -44,12 +44,12 @@ public:
     // way and closes this thread's connection.
     void detach();
 
+    // For tests: passes that ran here, ones the writer made, the WAL after the last commit.
     quint64 checkpoints() const { return m_checkpoints.load(std::memory_order_relaxed); }
     quint64 writerCheckpoints() const
     {
         return m_writerCheckpoints.load(std::memory_order_relaxed);
     }
-    // Pages in the WAL after the writer's last commit.
     int walFrames() const { return m_walFrames.load(std::memory_order_relaxed); }
 
 private:
