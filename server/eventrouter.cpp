@@ -84,12 +84,17 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record)
         auto known = std::find_if(
             user.newest.begin(), user.newest.end(),
             [&record](const User::Newest &newest) { return newest.contentId == record.contentId; });
-        if (known != user.newest.end() && ProgressOrder::compare(record, known->order) < 0)
-            return false;
-        if (known == user.newest.end())
-            known = user.newest.insert(user.newest.end(), {record.contentId, ProgressRecord()});
-        known->order.observedAtMs = record.observedAtMs;
-        known->order.deviceId = record.deviceId;
+        if (known != user.newest.end()) {
+            ProgressRecord order;
+            order.observedAtMs = known->observedAtMs;
+            order.deviceId = known->deviceId;
+            if (ProgressOrder::compare(record, order) < 0)
+                return false;
+            known->observedAtMs = record.observedAtMs;
+            known->deviceId = record.deviceId;
+        } else {
+            user.newest.append({record.contentId, record.observedAtMs, record.deviceId});
+        }
         return true;
     };
     forEachHub(userId, isNewest, [userId, frame](EventHub *hub) { hub->deliver(userId, frame); });

@@ -56,7 +56,8 @@ private:
         struct Newest
         {
             QString contentId;
-            ProgressRecord order;
+            qint64 observedAtMs = 0;
+            QString deviceId;
         };
         QList<Newest> newest;
     };
