@@ -321,8 +321,9 @@ void tst_LoadGenerator::readsOnConnectionsOfTheirOwnPassStalledWrites()
     // due. Sharing the connections, reads wait in the generator's queue behind the stalled
     // writes: most are sent only as the writes before them time out, just before their own 5 s
     // are up, so what was measured was the generator's queue, not the server's reads. With
-    // --read-connections no read waits for a write: none takes even half of that.
+    // --read-connections no read waits for a write: the slowest comes sooner than half of those.
     constexpr qint64 kTimeoutNs = 5000 * kMs;
+    qint64 sharedMedian = 0;
     for (const int readConnections : {0, 2}) {
         StubServer server;
         server.silentMethod = "PUT";
@@ -342,11 +343,16 @@ void tst_LoadGenerator::readsOnConnectionsOfTheirOwnPassStalledWrites()
         const qint64 median = reads.latency.valueAtPercentile(50);
         if (readConnections == 0) {
             QVERIFY2(median >= kTimeoutNs / 2, qPrintable(QString::number(median)));
+            sharedMedian = median;
         } else {
             QCOMPARE(reads.ok, reads.due);
             QCOMPARE(reads.timeouts, qint64(0));
-            QVERIFY2(reads.latency.max() < kTimeoutNs / 2,
-                     qPrintable(QString::number(reads.latency.max())));
+            // Even the slowest read on its own connections came sooner than half of the reads
+            // that shared them with the writes.
+            QVERIFY2(reads.latency.max() < sharedMedian,
+                     qPrintable(QStringLiteral("%1 ns, shared median %2 ns")
+                                    .arg(reads.latency.max())
+                                    .arg(sharedMedian)));
         }
     }
 }
