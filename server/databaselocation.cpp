@@ -4,6 +4,8 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <algorithm>
+
 bool DatabaseLocation::isPostgreSqlUrl(const QString &text)
 {
     return text.startsWith(QLatin1String("postgresql://"))
@@ -29,14 +31,38 @@ std::optional<DatabaseLocation> DatabaseLocation::parse(const QString &text, QSt
         return location;
     }
 
-    const QUrl url(text, QUrl::StrictMode);
+    // QUrl takes one host: the list of hosts (libpq's multi-host form) is cut out and each of
+    // them read on its own; the URL is read with the first in their place.
     const QString example = QStringLiteral("postgresql://USER@HOST:PORT/DATABASE");
+    const qsizetype authorityStart = text.indexOf(QLatin1String("://")) + 3;
+    qsizetype authorityEnd = text.indexOf(u'/', authorityStart);
+    if (const qsizetype query = text.indexOf(u'?', authorityStart);
+        query >= 0 && (authorityEnd < 0 || query < authorityEnd))
+        authorityEnd = query;
+    if (authorityEnd < 0)
+        authorityEnd = text.size();
+    const QString authority = text.mid(authorityStart, authorityEnd - authorityStart);
+    const qsizetype hostsStart = authority.lastIndexOf(u'@') + 1;
+    const QStringList hostList = authority.mid(hostsStart).split(u',');
+    for (const QString &item : hostList) {
+        const QUrl hostUrl(QStringLiteral("postgresql://") + item, QUrl::StrictMode);
+        if (!hostUrl.isValid() || !hostUrl.path().isEmpty())
+            return fail(QStringLiteral("the PostgreSQL URL's host '%1' is not valid (%2); it "
+                                       "looks like %3")
+                            .arg(item, hostUrl.errorString(), example));
+        if (hostList.size() > 1 && (item.isEmpty() || hostUrl.host().isEmpty()))
+            return fail(QStringLiteral("the PostgreSQL URL lists an empty host; several hosts "
+                                       "look like postgresql://USER@HOST1:PORT1,HOST2:PORT2/"
+                                       "DATABASE"));
+        location.hosts.append({hostUrl.host(), hostUrl.port(-1)});
+    }
+    const QString firstHostOnly = text.left(authorityStart) + authority.left(hostsStart)
+        + hostList.constFirst() + text.mid(authorityEnd);
+    const QUrl url(firstHostOnly, QUrl::StrictMode);
     if (!url.isValid())
         return fail(QStringLiteral("the PostgreSQL URL is not valid (%1); it looks like %2")
                         .arg(url.errorString(), example));
     location.kind = Kind::PostgreSQL;
-    location.host = url.host();
-    location.port = url.port(-1);
     location.user = url.userName();
     location.password = url.password();
     location.database = url.path().mid(1); // without the leading '/'
@@ -69,29 +95,64 @@ QString DatabaseLocation::displayName() const
 {
     if (kind == Kind::SQLite)
         return path;
-    QUrl url;
-    url.setScheme(QStringLiteral("postgresql"));
-    url.setHost(host);
-    url.setPort(port);
-    url.setUserName(user);
-    url.setPath(u'/' + database);
-    return url.toString();
+    QStringList names;
+    for (const Host &host : hosts) {
+        QUrl one;
+        one.setHost(host.name);
+        one.setPort(host.port);
+        names.append(one.authority());
+    }
+    QString text = QStringLiteral("postgresql://");
+    if (!user.isEmpty())
+        text += QString::fromUtf8(QUrl::toPercentEncoding(user)) + u'@';
+    return text + names.join(u',') + u'/' + QString::fromUtf8(QUrl::toPercentEncoding(database));
+}
+
+QString DatabaseLocation::connectOptions() const
+{
+    QStringList connect;
+    if (!options.isEmpty())
+        connect = options.split(u';');
+    const auto given = [&connect](QLatin1String key) {
+        return std::any_of(connect.cbegin(), connect.cend(),
+                           [key](const QString &option) { return option.startsWith(key); });
+    };
+    if (hosts.size() > 1) {
+        // QPSQL passes one port: libpq's list of them, one per host ("" for its default), goes
+        // among the options.
+        QStringList ports;
+        for (const Host &host : hosts)
+            ports.append(host.port > 0 ? QString::number(host.port) : QString());
+        if (!given(QLatin1String("port=")) && !ports.join(QString()).isEmpty())
+            connect.append(QStringLiteral("port=") + ports.join(u','));
+        // A server must write: a standby it reached first would refuse every update.
+        if (!given(QLatin1String("target_session_attrs=")))
+            connect.append(QStringLiteral("target_session_attrs=read-write"));
+    }
+    if (!given(QLatin1String("connect_timeout=")))
+        connect.append(QStringLiteral("connect_timeout=5"));
+    // A database machine that vanishes (power, network) sends nothing more: without keep-alives
+    // a connection waiting for its answer would wait for the kernel's TCP timeout (minutes).
+    if (!given(QLatin1String("keepalives")))
+        connect.append(
+            QStringLiteral("keepalives_idle=10;keepalives_interval=5;keepalives_count=3"));
+    return connect.join(u';');
 }
 
 void DatabaseLocation::configure(QSqlDatabase &db) const
 {
-    if (!host.isEmpty())
-        db.setHostName(host);
-    if (port > 0)
-        db.setPort(port);
+    QStringList names;
+    for (const Host &host : hosts)
+        names.append(host.name);
+    const QString hostNames = names.join(u',');
+    if (!hostNames.isEmpty())
+        db.setHostName(hostNames);
+    if (hosts.size() == 1 && hosts.constFirst().port > 0)
+        db.setPort(hosts.constFirst().port);
     if (!user.isEmpty())
         db.setUserName(user);
     if (!password.isEmpty())
         db.setPassword(password);
     db.setDatabaseName(database);
-    QString connectOptions = options;
-    if (!connectOptions.contains(QLatin1String("connect_timeout=")))
-        connectOptions += QLatin1String(connectOptions.isEmpty() ? "" : ";")
-            + QStringLiteral("connect_timeout=5");
-    db.setConnectOptions(connectOptions);
+    db.setConnectOptions(connectOptions());
 }

@@ -1,6 +1,7 @@
 // DatabaseLocation: what --db accepts (a SQLite path or a postgresql:// URL) and what it refuses.
 #include "databaselocation.h"
 
+#include <QSqlDatabase>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -15,6 +16,8 @@ private Q_SLOTS:
     void refused_data();
     void refused();
     void displayNameHidesThePassword();
+    void severalHosts();
+    void connectOptionsKeepWhatTheUrlSays();
 };
 
 void TestDatabaseLocation::accepted_data()
@@ -60,8 +63,9 @@ void TestDatabaseLocation::accepted()
         QCOMPARE(location->path, text);
         return;
     }
-    QTEST(location->host, "host");
-    QTEST(location->port, "port");
+    QCOMPARE(location->hosts.size(), 1);
+    QTEST(location->hosts.constFirst().name, "host");
+    QTEST(location->hosts.constFirst().port, "port");
     QTEST(location->user, "user");
     QTEST(location->database, "database");
     QTEST(location->options, "options");
@@ -81,6 +85,12 @@ void TestDatabaseLocation::refused_data()
     QTest::newRow("option with a space")
         << u"postgresql://u@h/d?options=-c%20a%3Db"_s << u"options=-c a=b"_s;
     QTest::newRow("option with a quote") << u"postgresql://u@h/d?sslmode=x'y"_s << u"sslmode=x'y"_s;
+    QTest::newRow("empty host in a list") << u"postgresql://u@h1:5432,,h2/d"_s << u"empty host"_s;
+    QTest::newRow("trailing comma") << u"postgresql://u@h1:5432,/d"_s << u"empty host"_s;
+    QTest::newRow("port without host in a list")
+        << u"postgresql://u@h1:5432,:5433/d"_s << u"empty host"_s;
+    QTest::newRow("bad port in a list")
+        << u"postgresql://u@h1:5432,h2:70000/d"_s << u"host 'h2:70000' is not valid"_s;
     QTest::newRow("upper-case key") << u"postgresql://u@h/d?SSLMODE=require"_s << u"SSLMODE"_s;
 }
 
@@ -101,6 +111,67 @@ void TestDatabaseLocation::displayNameHidesThePassword()
     QCOMPARE(location->password, u"s3cret"_s);
     QVERIFY(!location->displayName().contains(u"s3cret"_s));
     QCOMPARE(location->displayName(), u"postgresql://playmark@db:5432/playmark"_s);
+}
+
+// libpq's multi-host form, as Patroni and pg_auto_failover clusters are reached: every host is kept
+// in order, the ports travel as libpq's list, and only a host that takes writes will do.
+void TestDatabaseLocation::severalHosts()
+{
+    QString error;
+    const std::optional<DatabaseLocation> location = DatabaseLocation::parse(
+        u"postgresql://playmark:pw@db1.example.org:5433,10.0.0.2,[::1]:5435/playmark?sslmode=require"_s,
+        &error);
+    QVERIFY2(location, qPrintable(error));
+    QCOMPARE(location->hosts.size(), 3);
+    QCOMPARE(location->hosts.at(0).name, u"db1.example.org"_s);
+    QCOMPARE(location->hosts.at(0).port, 5433);
+    QCOMPARE(location->hosts.at(1).name, u"10.0.0.2"_s);
+    QCOMPARE(location->hosts.at(1).port, -1);
+    QCOMPARE(location->hosts.at(2).name, u"::1"_s);
+    QCOMPARE(location->hosts.at(2).port, 5435);
+    QCOMPARE(location->user, u"playmark"_s);
+    QCOMPARE(location->password, u"pw"_s);
+    QCOMPARE(location->database, u"playmark"_s);
+    QCOMPARE(location->displayName(),
+             u"postgresql://playmark@db1.example.org:5433,10.0.0.2,[::1]:5435/playmark"_s);
+    const QStringList options = location->connectOptions().split(u';');
+    QVERIFY2(options.contains(u"sslmode=require"_s), qPrintable(location->connectOptions()));
+    QVERIFY2(options.contains(u"port=5433,,5435"_s), qPrintable(location->connectOptions()));
+    QVERIFY2(options.contains(u"target_session_attrs=read-write"_s),
+             qPrintable(location->connectOptions()));
+    QVERIFY2(options.contains(u"connect_timeout=5"_s), qPrintable(location->connectOptions()));
+    QVERIFY2(options.contains(u"keepalives_idle=10"_s), qPrintable(location->connectOptions()));
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, u"several-hosts"_s);
+    location->configure(db);
+    QCOMPARE(db.hostName(), u"db1.example.org,10.0.0.2,::1"_s);
+    QCOMPARE(db.port(), -1); // the ports are among the options
+    QCOMPARE(db.connectOptions(), location->connectOptions());
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(u"several-hosts"_s);
+}
+
+void TestDatabaseLocation::connectOptionsKeepWhatTheUrlSays()
+{
+    const std::optional<DatabaseLocation> one =
+        DatabaseLocation::parse(u"postgresql://u@h:5432/d"_s, nullptr);
+    QVERIFY(one);
+    // One host: its port goes as QPSQL's port, and any session will do.
+    QVERIFY(!one->connectOptions().contains(u"port="_s));
+    QVERIFY(!one->connectOptions().contains(u"target_session_attrs"_s));
+
+    const std::optional<DatabaseLocation> told = DatabaseLocation::parse(
+        u"postgresql://u@h1:1,h2:2/d?target_session_attrs=any&connect_timeout=2&keepalives=0"_s,
+        nullptr);
+    QVERIFY(told);
+    const QStringList options = told->connectOptions().split(u';');
+    QVERIFY(options.contains(u"target_session_attrs=any"_s));
+    QVERIFY(!options.contains(u"target_session_attrs=read-write"_s));
+    QVERIFY(options.contains(u"connect_timeout=2"_s));
+    QVERIFY(!options.contains(u"connect_timeout=5"_s));
+    QVERIFY(options.contains(u"keepalives=0"_s));
+    QVERIFY(!options.contains(u"keepalives_idle=10"_s));
+    QVERIFY(options.contains(u"port=1,2"_s));
 }
 
 QTEST_GUILESS_MAIN(TestDatabaseLocation)
