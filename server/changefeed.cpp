@@ -1,10 +1,12 @@
 #include "changefeed.h"
 
 #include "databaselocation.h"
+#include "progressstore.h"
 #include "protocol/crossthread.h"
 #include "protocol/recordcodec.h"
 #include "userstore.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -155,6 +157,7 @@ public:
         }
         connect(driver, &QSqlDriver::notification, this, &Listener::receive);
         m_health.start();
+        m_inSyncMs = QDateTime::currentMSecsSinceEpoch();
         return true;
     }
 
@@ -200,30 +203,57 @@ private:
     void checkHealth()
     {
         {
+            // Its answer comes after every notice PostgreSQL had for this connection when it
+            // ran: the feed had heard everything committed before `asked`.
+            const qint64 asked = QDateTime::currentMSecsSinceEpoch();
             QSqlQuery ping(QSqlDatabase::database(m_connectionName, false));
-            if (ping.exec(QStringLiteral("SELECT 1")))
+            if (ping.exec(QStringLiteral("SELECT 1"))) {
+                m_inSyncMs = asked;
                 return;
+            }
             qCWarning(lcFeed).noquote()
                 << "lost the change feed connection:" << ping.lastError().text();
         }
+        const qint64 lastInSyncMs = m_inSyncMs;
         close();
         QString error;
         if (!open(&error)) {
+            m_inSyncMs = lastInSyncMs; // not in sync until a connection catches up
             qCWarning(lcFeed).noquote()
                 << error << "- trying again in" << kHealthCheckMs / 1000 << "s";
             m_health.start(); // keep trying
             return;
         }
-        qCInfo(lcFeed) << "change feed connected again; notices in between were missed";
+        const qint64 sinceMs = lastInSyncMs - kCatchUpMarginMs;
         ++m_feed->m_resyncs;
         QMetaObject::invokeMethod(
             m_feed, [feed = m_feed] { Q_EMIT feed->resynchronised(); }, Qt::QueuedConnection);
+        // Listening already: what commits from now on comes as notices, after these.
+        QList<CommittedChange> missed;
+        if (!ProgressStore::changedSince(QSqlDatabase::database(m_connectionName, false), sinceMs,
+                                         &missed, &error)) {
+            // The caches were dropped all the same; only streams miss what was in between.
+            qCWarning(lcFeed).noquote() << "change feed connected again, but could not read what "
+                                           "it missed:"
+                                        << error;
+            return;
+        }
+        qCInfo(lcFeed).noquote() << "change feed connected again; read" << missed.size()
+                                 << "records received since"
+                                 << QDateTime::fromMSecsSinceEpoch(sinceMs).toString(
+                                        Qt::ISODateWithMs)
+                                 << "to catch up";
+        m_feed->m_caughtUp += quint64(missed.size());
+        QMetaObject::invokeMethod(
+            m_feed, [feed = m_feed, missed = std::move(missed)] { Q_EMIT feed->caughtUp(missed); },
+            Qt::QueuedConnection);
     }
 
     ChangeFeed *m_feed;
     DatabaseLocation m_location;
     QString m_connectionName;
     QTimer m_health;
+    qint64 m_inSyncMs = 0; // when the connection last had told everything committed before
 };
 
 ChangeFeed::ChangeFeed(QObject *parent) : QObject(parent), m_context(new QObject)

@@ -26,6 +26,12 @@ bool decode(const QByteArray &payload, QString *origin, QList<CommittedChange> *
 // connection is lost the notices in between are lost too: resynchronised() says so once the
 // connection is back, and whoever kept state from notices must drop it. The same connection
 // listens for removals of devices too (revocationAnnounced(); RevocationWatch reads them).
+//
+// Then it catches up: the records received since the feed was last known to hear everything
+// (less kCatchUpMarginMs, for commits that lag their receipt and for servers' clocks that differ)
+// are read from the database and told as caughtUp(), so that an update committed while the feed
+// was away (a failover of the database, a cut connection) still reaches the event streams.
+// Removals need no catching up: they reach no stream, and resynchronised() drops the caches.
 class ChangeFeed final : public QObject
 {
     Q_OBJECT
@@ -33,6 +39,7 @@ class ChangeFeed final : public QObject
 public:
     static QString channel() { return QStringLiteral("playmark_changes"); }
     static constexpr int kHealthCheckMs = 2000;
+    static constexpr qint64 kCatchUpMarginMs = 60000;
 
     explicit ChangeFeed(QObject *parent = nullptr);
     ~ChangeFeed() override;
@@ -43,11 +50,16 @@ public:
 
     quint64 noticesReceived() const { return m_notices.load(); }
     quint64 resynchronisations() const { return m_resyncs.load(); }
+    // Records told by caughtUp() since the feed started.
+    quint64 caughtUpRecords() const { return m_caughtUp.load(); }
 
 Q_SIGNALS:
     // On the thread that owns this object, in commit order.
     void committed(const QString &origin, const QList<CommittedChange> &changes);
     void resynchronised();
+    // After resynchronised(): the records that stand and may have been committed while the
+    // connection was away, oldest receipt first. Some were heard of before: leave those out.
+    void caughtUp(const QList<CommittedChange> &changes);
     // A removal of devices was committed (by any server, or `playmark-server user`): a NOTIFY on
     // UserStore::revocationChannel().
     void revocationAnnounced();
@@ -59,4 +71,5 @@ private:
     Listener *m_listener = nullptr; // lives on m_thread
     std::atomic<quint64> m_notices{0};
     std::atomic<quint64> m_resyncs{0};
+    std::atomic<quint64> m_caughtUp{0};
 };

@@ -71,7 +71,7 @@ void EventRouter::forEachHub(qint64 userId, const std::function<bool(User &)> &a
             holder.hub, [hub = holder.hub, action] { action(hub); }, Qt::QueuedConnection);
 }
 
-void EventRouter::publish(qint64 userId, const ProgressRecord &record)
+void EventRouter::publish(qint64 userId, const ProgressRecord &record, Repeats repeats)
 {
     {
         // Most updates have nobody listening: do not even encode them.
@@ -80,7 +80,7 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record)
             return;
     }
     const QByteArray frame = EventHub::frame(record);
-    const auto isNewest = [&record](User &user) {
+    const auto isNewest = [&record, repeats](User &user) {
         auto known = std::find_if(
             user.newest.begin(), user.newest.end(),
             [&record](const User::Newest &newest) { return newest.contentId == record.contentId; });
@@ -88,7 +88,8 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record)
             ProgressRecord order;
             order.observedAtMs = known->observedAtMs;
             order.deviceId = known->deviceId;
-            if (ProgressOrder::compare(record, order) < 0)
+            const int newer = ProgressOrder::compare(record, order);
+            if (newer < 0 || (newer == 0 && repeats == Repeats::Left))
                 return false;
             known->observedAtMs = record.observedAtMs;
             known->deviceId = record.deviceId;

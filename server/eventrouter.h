@@ -33,7 +33,11 @@ public:
     // one user are applied on several threads and so published in no set order: one older than
     // what the user's streams already heard of its video is left out, so that a stream never
     // goes back (as with a single thread, which published in commit order).
-    void publish(qint64 userId, const ProgressRecord &record);
+    // Repeats::Left: also one exactly as new as what they heard is left out (a record heard
+    // again, after a change feed caught up); Repeats::Sent (the default): it goes, as a stale
+    // finish that changed the standing record's count does.
+    enum class Repeats { Sent, Left };
+    void publish(qint64 userId, const ProgressRecord &record, Repeats repeats = Repeats::Sent);
     // Ends the streams of a removed device (deviceKey empty: every device of the user), on every
     // hub, queued in the same order as publish's updates.
     void closeDevice(qint64 userId, const QString &deviceKey);

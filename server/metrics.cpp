@@ -125,6 +125,10 @@ QByteArray Metrics::render(const Gauges &gauges) const
            "Times the change feed lost its PostgreSQL connection and opened it again (the read "
            "cache is dropped each time).",
            gauges.changeFeedReconnects);
+    single("playmark_change_feed_caught_up_total", "counter",
+           "Records the change feed read again after reconnecting, to tell event streams what "
+           "was committed while it was away.",
+           gauges.changeFeedCaughtUp);
     out += "# HELP playmark_limit The limits in force (see playmark-server --help).\n"
            "# TYPE playmark_limit gauge\n";
     for (const auto &[name, value] : gauges.limits)

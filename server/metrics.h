@@ -41,6 +41,7 @@ public:
         quint64 writes = 0;
         quint64 changeNotices = 0;
         quint64 changeFeedReconnects = 0;
+        quint64 changeFeedCaughtUp = 0;
         QList<QPair<QByteArray, double>> limits; // name, value
         QList<QPair<QByteArray, quint64>> refusals; // reason, count
     };

@@ -282,6 +282,16 @@ void ProgressApi::dropCache()
     m_cache.clear();
 }
 
+void ProgressApi::applyCaughtUp(const QList<CommittedChange> &changes)
+{
+    for (const CommittedChange &change : changes) {
+        // Newer than the database had when the feed read it: a write answered since.
+        if (!m_cache.store(change.userId, change.record))
+            continue;
+        m_router.publish(change.userId, change.record, EventRouter::Repeats::Left);
+    }
+}
+
 void ProgressApi::put(const DeviceIdentity &who, const QString &contentId, const QByteArray &body,
                       Reply reply)
 {

@@ -256,6 +256,25 @@ bool ProgressStore::applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome
     return transaction.commit(error);
 }
 
+bool ProgressStore::changedSince(const QSqlDatabase &db, qint64 sinceMs,
+                                 QList<CommittedChange> *changes, QString *error)
+{
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE received_at_ms >= ? "
+                                 "ORDER BY received_at_ms")
+                      .arg(recordColumns()));
+    query.addBindValue(sinceMs);
+    if (!StorageConnection::exec(query, error))
+        return false;
+    changes->clear();
+    const int user = progressRow().index(QStringLiteral("user_id"));
+    while (query.next())
+        changes->append({CommittedChange::Kind::Applied, query.value(user).toLongLong(),
+                         readRecord(query, true)});
+    return true;
+}
+
 QList<CommittedChange> ProgressStore::committedChanges(const QList<WriteOp> &ops,
                                                        const QList<ApplyOutcome> &outcomes)
 {

@@ -129,6 +129,14 @@ public:
     bool history(qint64 userId, const QString &contentId, int limit, QList<ProgressRecord> *records,
                  QString *error);
 
+    // The records that stand and were received at or after `sinceMs` (by the server that took
+    // them), as applied changes, oldest receipt first: what a change feed that lost its
+    // connection may have missed (ChangeFeed). Reads `db` (a connection of the caller's own);
+    // scans progress, which has no index on received_at_ms: this runs once per reconnection,
+    // and an index would cost every write.
+    static bool changedSince(const QSqlDatabase &db, qint64 sinceMs,
+                             QList<CommittedChange> *changes, QString *error);
+
     // What a group of `ops` with these `outcomes` changed: the applied updates and the removals
     // that found something.
     static QList<CommittedChange> committedChanges(const QList<WriteOp> &ops,

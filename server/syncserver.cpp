@@ -90,6 +90,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         }
         connect(m_feed.get(), &ChangeFeed::committed, m_api.get(), &ProgressApi::applyCommitted);
         connect(m_feed.get(), &ChangeFeed::resynchronised, m_api.get(), &ProgressApi::dropCache);
+        connect(m_feed.get(), &ChangeFeed::caughtUp, m_api.get(), &ProgressApi::applyCaughtUp);
         // Removals of devices: at once on their NOTIFY, and after a reconnection (missed ones).
         connect(m_feed.get(), &ChangeFeed::revocationAnnounced, m_revocations.get(),
                 &RevocationWatch::poll);
@@ -135,6 +136,7 @@ bool SyncServer::start(const ServerOptions &options, QString *error)
         if (feed) {
             gauges.changeNotices = feed->noticesReceived();
             gauges.changeFeedReconnects = feed->resynchronisations();
+            gauges.changeFeedCaughtUp = feed->caughtUpRecords();
         }
         gauges.limits.append({"max_body_bytes", double(limits.maxBodyBytes)});
         gauges.limits.append({"max_header_bytes", double(limits.maxHeaderBytes)});
