@@ -48,6 +48,9 @@ The latest playback position per user and video, shared between devices over HTT
 (or HTTPS, with --tls-cert and --tls-key). The data lives in a SQLite file, or in
 PostgreSQL (--db postgresql://USER@HOST:PORT/DATABASE), where several servers can
 serve one database side by side: each hears the others' changes (LISTEN/NOTIFY).
+A replicated cluster (Patroni) is named by all its hosts,
+--db postgresql://USER@HOST1:PORT1,HOST2:PORT2/DATABASE: the servers use the one that
+takes writes and find the new one after a failover by themselves.
 )";
 
 void printLine(FILE *stream, const QString &text)
@@ -429,7 +432,9 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("db"),
                       QStringLiteral("SQLite database file, or postgresql://USER@HOST:PORT/DB "
                                      "(password from PGPASSWORD or ~/.pgpass; libpq options as "
-                                     "?sslmode=require...) (env PLAYMARK_DB; default %1).")
+                                     "?sslmode=require...; several hosts as HOST1:PORT1,HOST2:"
+                                     "PORT2, of which the one that takes writes is used) (env "
+                                     "PLAYMARK_DB; default %1).")
                           .arg(QDir::toNativeSeparators(defaultDatabase())),
                       QStringLiteral("PATH|URL")});
     parser.addOption({QStringLiteral("log-level"),
