@@ -395,8 +395,8 @@ void TestFailover::primaryKilledMidBinge()
         qInfo("%lld reports kept in the outbox during the failover", qlonglong(kept));
     }
 
-    // The players carried on by themselves: each delivers its reports again and is still
-    // playing, further on; the only notices they showed are the other device's place.
+    // The players carried on by themselves: each delivers its reports again, is still playing,
+    // further on, and hears the other's place; the only notices they showed are that place.
     for (PlayerProcess *player : {m_tv.get(), m_phone.get()}) {
         const qsizetype seen = player->events().size();
         qint64 positionMs = 0;
@@ -414,6 +414,16 @@ void TestFailover::primaryKilledMidBinge()
             qPrintable(u"after event %1 (at %2 ms):\n"_s.arg(seen).arg(positionMs)
                        + lastEvents(*player)),
             kTimeoutMs);
+        // The other device's live place still reaches it (its event stream was never cut; the
+        // servers' change feeds found the new primary).
+        const QString other = player == m_tv.get() ? u"Phone"_s : u"TV"_s;
+        QTRY_VERIFY2_WITH_TIMEOUT(std::any_of(player->events().cbegin() + seen,
+                                              player->events().cend(),
+                                              [&other](const QJsonObject &event) {
+                                                  return event.value(u"event"_s) == u"remote"_s
+                                                      && event.value(u"device_name"_s) == other;
+                                              }),
+                                  qPrintable(lastEvents(*player)), kTimeoutMs);
         QCOMPARE(player->process().state(), QProcess::Running);
         static const QRegularExpression otherDevice(u"^(TV|Phone) is at "_s);
         for (const QJsonObject &event : player->events())
