@@ -237,7 +237,7 @@ if [[ -s "$work/writer.err" ]]; then note "bench/failover-writer.py said: $(tail
 # The answers to the PUTs sent from each kill until that failover's first acknowledged write.
 fo_ok=() fo_503=() fo_other=()
 for i in "${!fo_what[@]}"; do
-    read -r ok refused other < <(awk -v from="${fo_kill_ms[i]}" -v to="$((${fo_kill_ms[i]} + ${fo_first_ms[i]}))" '
+    read -r ok refused other < <(awk -v from="${fo_kill_ms[i]}" -v to="$((fo_kill_ms[i] + fo_first_ms[i]))" '
         $1 !~ /^#/ && $1 >= from && $1 <= to { if ($3 == 200) ok++; else if ($3 == 503) r++; else o++ }
         END { print ok + 0, r + 0, o + 0 }' "$work/writer.log")
     fo_ok+=("$ok") fo_503+=("$refused") fo_other+=("$other")
