@@ -17,6 +17,7 @@
 #include <QSqlQuery>
 #include <QTimer>
 
+#include <algorithm>
 #include <atomic>
 
 Q_LOGGING_CATEGORY(lcFeed, "playmark.server.feed")
@@ -157,9 +158,11 @@ public:
         }
         connect(driver, &QSqlDriver::notification, this, &Listener::receive);
         m_health.start();
-        m_inSyncMs = QDateTime::currentMSecsSinceEpoch();
         return true;
     }
+
+    // Listening from now on, with nothing missed before (the server starts).
+    void startInSync() { m_inSyncMs = QDateTime::currentMSecsSinceEpoch(); }
 
     void close()
     {
@@ -200,53 +203,67 @@ private:
     }
 
     // A LISTEN connection only reads: a lost one is noticed by asking it something now and then.
+    // Once it is lost, each tick tries to listen again, then to catch up, until both are done.
     void checkHealth()
     {
-        {
+        if (m_catchUpFromMs < 0) {
             // Its answer comes after every notice PostgreSQL had for this connection when it
             // ran: the feed had heard everything committed before `asked`.
             const qint64 asked = QDateTime::currentMSecsSinceEpoch();
-            QSqlQuery ping(QSqlDatabase::database(m_connectionName, false));
-            if (ping.exec(QStringLiteral("SELECT 1"))) {
-                m_inSyncMs = asked;
+            {
+                QSqlQuery ping(QSqlDatabase::database(m_connectionName, false));
+                if (ping.exec(QStringLiteral("SELECT 1"))) {
+                    m_inSyncMs = asked;
+                    return;
+                }
+                qCWarning(lcFeed).noquote()
+                    << "lost the change feed connection:" << ping.lastError().text();
+            }
+            m_catchUpFromMs = std::max(m_inSyncMs - kCatchUpMarginMs, asked - kMaxCatchUpMs);
+            close();
+        }
+        QString error;
+        if (!QSqlDatabase::contains(m_connectionName)) {
+            if (!open(&error)) {
+                close();
+                qCWarning(lcFeed).noquote()
+                    << error << "- trying again in" << kHealthCheckMs / 1000 << "s";
+                m_health.start(); // keep trying
                 return;
             }
-            qCWarning(lcFeed).noquote()
-                << "lost the change feed connection:" << ping.lastError().text();
+            ++m_feed->m_resyncs;
+            QMetaObject::invokeMethod(
+                m_feed, [feed = m_feed] { Q_EMIT feed->resynchronised(); }, Qt::QueuedConnection);
         }
-        const qint64 lastInSyncMs = m_inSyncMs;
-        close();
-        QString error;
-        if (!open(&error)) {
-            m_inSyncMs = lastInSyncMs; // not in sync until a connection catches up
-            qCWarning(lcFeed).noquote()
-                << error << "- trying again in" << kHealthCheckMs / 1000 << "s";
-            m_health.start(); // keep trying
-            return;
-        }
-        const qint64 sinceMs = lastInSyncMs - kCatchUpMarginMs;
-        ++m_feed->m_resyncs;
-        QMetaObject::invokeMethod(
-            m_feed, [feed = m_feed] { Q_EMIT feed->resynchronised(); }, Qt::QueuedConnection);
         // Listening already: what commits from now on comes as notices, after these.
+        const qint64 listeningMs = QDateTime::currentMSecsSinceEpoch();
         QList<CommittedChange> missed;
-        if (!ProgressStore::changedSince(QSqlDatabase::database(m_connectionName, false), sinceMs,
-                                         &missed, &error)) {
-            // The caches were dropped all the same; only streams miss what was in between.
+        bool complete = true;
+        if (!ProgressStore::changedSince(QSqlDatabase::database(m_connectionName, false),
+                                         m_catchUpFromMs, kMaxCatchUpRecords, &missed, &complete,
+                                         &error)) {
+            // Tried again at the next tick, from the same time, on a new connection if need be.
             qCWarning(lcFeed).noquote() << "change feed connected again, but could not read what "
                                            "it missed:"
                                         << error;
+            close();
+            m_health.start();
             return;
         }
-        qCInfo(lcFeed).noquote() << "change feed connected again; read" << missed.size()
-                                 << "records received since"
-                                 << QDateTime::fromMSecsSinceEpoch(sinceMs).toString(
-                                        Qt::ISODateWithMs)
-                                 << "to catch up";
+        if (!complete)
+            qCWarning(lcFeed).noquote()
+                << "change feed: more than" << kMaxCatchUpRecords
+                << "records were received while it was away; event streams hear the newest";
+        qCInfo(lcFeed).noquote()
+            << "change feed connected again; read" << missed.size() << "records received since"
+            << QDateTime::fromMSecsSinceEpoch(m_catchUpFromMs).toString(Qt::ISODateWithMs)
+            << "to catch up";
         m_feed->m_caughtUp += quint64(missed.size());
         QMetaObject::invokeMethod(
             m_feed, [feed = m_feed, missed = std::move(missed)] { Q_EMIT feed->caughtUp(missed); },
             Qt::QueuedConnection);
+        m_catchUpFromMs = -1;
+        m_inSyncMs = listeningMs;
     }
 
     ChangeFeed *m_feed;
@@ -254,6 +271,7 @@ private:
     QString m_connectionName;
     QTimer m_health;
     qint64 m_inSyncMs = 0; // when the connection last had told everything committed before
+    qint64 m_catchUpFromMs = -1; // lost: what to read again once listening (-1: in sync)
 };
 
 ChangeFeed::ChangeFeed(QObject *parent) : QObject(parent), m_context(new QObject)
@@ -286,6 +304,7 @@ bool ChangeFeed::start(const QString &location, QString *error)
     runAndWait(m_context, [&] {
         m_listener = new Listener(this, *parsed); // created on the feed's thread
         ok = m_listener->open(error);
+        m_listener->startInSync();
     });
     if (!ok)
         stop();

@@ -30,7 +30,8 @@ bool decode(const QByteArray &payload, QString *origin, QList<CommittedChange> *
 // Then it catches up: the records received since the feed was last known to hear everything
 // (less kCatchUpMarginMs, for commits that lag their receipt and for servers' clocks that differ)
 // are read from the database and told as caughtUp(), so that an update committed while the feed
-// was away (a failover of the database, a cut connection) still reaches the event streams.
+// was away (a failover of the database, a cut connection) still reaches the event streams. A
+// catch-up that fails is tried again, from the same time, at the next health check.
 // Removals need no catching up: they reach no stream, and resynchronised() drops the caches.
 class ChangeFeed final : public QObject
 {
@@ -40,6 +41,10 @@ public:
     static QString channel() { return QStringLiteral("playmark_changes"); }
     static constexpr int kHealthCheckMs = 2000;
     static constexpr qint64 kCatchUpMarginMs = 60000;
+    // Bounds of a catch-up: a feed away longer, or more records received meanwhile, and the
+    // streams hear only the newest (players read the rest when they next open a video).
+    static constexpr qint64 kMaxCatchUpMs = 10 * 60 * 1000;
+    static constexpr int kMaxCatchUpRecords = 50000;
 
     explicit ChangeFeed(QObject *parent = nullptr);
     ~ChangeFeed() override;

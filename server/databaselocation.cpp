@@ -46,7 +46,7 @@ std::optional<DatabaseLocation> DatabaseLocation::parse(const QString &text, QSt
     const QStringList hostList = authority.mid(hostsStart).split(u',');
     for (const QString &item : hostList) {
         const QUrl hostUrl(QStringLiteral("postgresql://") + item, QUrl::StrictMode);
-        if (!hostUrl.isValid() || !hostUrl.path().isEmpty())
+        if (!hostUrl.isValid() || !hostUrl.path().isEmpty() || hostUrl.port() == 0)
             return fail(QStringLiteral("the PostgreSQL URL's host '%1' is not valid (%2); it "
                                        "looks like %3")
                             .arg(item, hostUrl.errorString(), example));
@@ -85,6 +85,16 @@ std::optional<DatabaseLocation> DatabaseLocation::parse(const QString &text, QSt
             return fail(QStringLiteral("the PostgreSQL URL option '%1=%2' is not a libpq "
                                        "option this server can pass on")
                             .arg(name, setting));
+        // libpq takes the last of two: one in the query would silently replace the host list.
+        const bool named =
+            std::any_of(location.hosts.cbegin(), location.hosts.cend(),
+                        [](const Host &host) { return !host.name.isEmpty() || host.port > 0; });
+        if (named
+            && (name == QLatin1String("host") || name == QLatin1String("hostaddr")
+                || name == QLatin1String("port")))
+            return fail(QStringLiteral("the PostgreSQL URL gives its hosts and ports before the "
+                                       "database, and again as '%1=%2': give them once")
+                            .arg(name, setting));
         options.append(name + u'=' + setting);
     }
     location.options = options.join(u';');
@@ -113,7 +123,7 @@ QString DatabaseLocation::connectOptions() const
     QStringList connect;
     if (!options.isEmpty())
         connect = options.split(u';');
-    const auto given = [&connect](QLatin1String key) {
+    const auto given = [&connect](const QString &key) {
         return std::any_of(connect.cbegin(), connect.cend(),
                            [key](const QString &option) { return option.startsWith(key); });
     };
@@ -123,19 +133,24 @@ QString DatabaseLocation::connectOptions() const
         QStringList ports;
         for (const Host &host : hosts)
             ports.append(host.port > 0 ? QString::number(host.port) : QString());
-        if (!given(QLatin1String("port=")) && !ports.join(QString()).isEmpty())
+        if (!ports.join(QString()).isEmpty())
             connect.append(QStringLiteral("port=") + ports.join(u','));
-        // A server must write: a standby it reached first would refuse every update.
-        if (!given(QLatin1String("target_session_attrs=")))
-            connect.append(QStringLiteral("target_session_attrs=read-write"));
     }
-    if (!given(QLatin1String("connect_timeout=")))
-        connect.append(QStringLiteral("connect_timeout=5"));
+    const auto byDefault = [&given, &connect](const char *key, const char *value) {
+        if (!given(QLatin1String(key) + u'='))
+            connect.append(QLatin1String(key) + u'=' + QLatin1String(value));
+    };
+    // A server must write: a standby reached first (one of several hosts, or a name that
+    // resolves to every member of a cluster) would refuse every update.
+    byDefault("target_session_attrs", "read-write");
+    byDefault("connect_timeout", "5");
     // A database machine that vanishes (power, network) sends nothing more: without keep-alives
-    // a connection waiting for its answer would wait for the kernel's TCP timeout (minutes).
-    if (!given(QLatin1String("keepalives")))
-        connect.append(
-            QStringLiteral("keepalives_idle=10;keepalives_interval=5;keepalives_count=3"));
+    // an idle connection would notice after the kernel's 2 hours, and without a user timeout a
+    // query sent to it would be retransmitted for about 15 minutes. About 25 s each here.
+    byDefault("keepalives_idle", "10");
+    byDefault("keepalives_interval", "5");
+    byDefault("keepalives_count", "3");
+    byDefault("tcp_user_timeout", "25000");
     return connect.join(u';');
 }
 

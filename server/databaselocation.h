@@ -10,7 +10,8 @@
 // (postgresql://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE[?libpq-option=value&...]).
 // Several hosts are libpq's multi-host form: the members of a replicated cluster, of which the
 // server uses the one that takes writes (target_session_attrs=read-write unless the URL says
-// otherwise), found again after a failover each time a connection is opened.
+// otherwise), found again after a failover each time a connection is opened. Hosts and ports
+// are given there only, not again as options.
 struct DatabaseLocation
 {
     enum class Kind { SQLite, PostgreSQL };
@@ -35,9 +36,9 @@ struct DatabaseLocation
     // A path, or a postgresql:// URL checked for its parts; nullopt with the reason otherwise.
     static std::optional<DatabaseLocation> parse(const QString &text, QString *error);
     // PostgreSQL: sets `db` (a QPSQL connection, not open yet) to connect here. Unless the URL
-    // says otherwise: it gives up on a host after 5 s (connect_timeout); TCP keep-alives notice
-    // a database machine that vanished within about 25 s (keepalives_idle, _interval, _count);
-    // with several hosts, only one that takes writes will do (target_session_attrs=read-write).
+    // says otherwise: it gives up on a host after 5 s (connect_timeout); a database machine that
+    // vanished is noticed within about 25 s (keepalives_idle, _interval, _count and
+    // tcp_user_timeout); only a host that takes writes will do (target_session_attrs=read-write).
     void configure(QSqlDatabase &db) const;
     // The libpq options configure() passes (QPSQL's "key=value;key=value" form).
     QString connectOptions() const;

@@ -284,12 +284,10 @@ void ProgressApi::dropCache()
 
 void ProgressApi::applyCaughtUp(const QList<CommittedChange> &changes)
 {
-    for (const CommittedChange &change : changes) {
-        // Newer than the database had when the feed read it: a write answered since.
-        if (!m_cache.store(change.userId, change.record))
-            continue;
+    // Not cached: a write this server answered after the feed read them may be newer (and its
+    // store was dropped with the cache); reads fill the cache from the database again.
+    for (const CommittedChange &change : changes)
         m_router.publish(change.userId, change.record, EventRouter::Repeats::Left);
-    }
 }
 
 void ProgressApi::put(const DeviceIdentity &who, const QString &contentId, const QByteArray &body,

@@ -54,8 +54,8 @@ public:
     void applyCommitted(const QString &origin, const QList<CommittedChange> &changes);
     // Changes may have been missed: nothing cached can be trusted.
     void dropCache();
-    // What the change feed read again after reconnecting (ChangeFeed::caughtUp): cached, and
-    // told to the streams that have not heard of it, whichever server committed it.
+    // What the change feed read again after reconnecting (ChangeFeed::caughtUp): told to the
+    // streams that have not heard of it, whichever server committed it.
     void applyCaughtUp(const QList<CommittedChange> &changes);
 
 Q_SIGNALS:

@@ -256,15 +256,17 @@ bool ProgressStore::applyBatchOnce(const QList<WriteOp> &ops, QList<ApplyOutcome
     return transaction.commit(error);
 }
 
-bool ProgressStore::changedSince(const QSqlDatabase &db, qint64 sinceMs,
-                                 QList<CommittedChange> *changes, QString *error)
+bool ProgressStore::changedSince(const QSqlDatabase &db, qint64 sinceMs, int limit,
+                                 QList<CommittedChange> *changes, bool *complete, QString *error)
 {
     QSqlQuery query(db);
     query.setForwardOnly(true);
+    // The newest `limit` and one more, to tell whether there were more.
     query.prepare(QStringLiteral("SELECT %1 FROM progress WHERE received_at_ms >= ? "
-                                 "ORDER BY received_at_ms")
+                                 "ORDER BY received_at_ms DESC LIMIT ?")
                       .arg(recordColumns()));
     query.addBindValue(sinceMs);
+    query.addBindValue(limit + 1);
     if (!StorageConnection::exec(query, error))
         return false;
     changes->clear();
@@ -272,6 +274,10 @@ bool ProgressStore::changedSince(const QSqlDatabase &db, qint64 sinceMs,
     while (query.next())
         changes->append({CommittedChange::Kind::Applied, query.value(user).toLongLong(),
                          readRecord(query, true)});
+    *complete = changes->size() <= limit;
+    if (!*complete)
+        changes->removeLast();
+    std::reverse(changes->begin(), changes->end()); // oldest receipt first
     return true;
 }
 

@@ -134,8 +134,9 @@ public:
     // connection may have missed (ChangeFeed). Reads `db` (a connection of the caller's own);
     // scans progress, which has no index on received_at_ms: this runs once per reconnection,
     // and an index would cost every write.
-    static bool changedSince(const QSqlDatabase &db, qint64 sinceMs,
-                             QList<CommittedChange> *changes, QString *error);
+    // At most `limit` of them, the newest; *complete says whether that was all.
+    static bool changedSince(const QSqlDatabase &db, qint64 sinceMs, int limit,
+                             QList<CommittedChange> *changes, bool *complete, QString *error);
 
     // What a group of `ops` with these `outcomes` changed: the applied updates and the removals
     // that found something.

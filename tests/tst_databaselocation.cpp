@@ -91,6 +91,13 @@ void TestDatabaseLocation::refused_data()
         << u"postgresql://u@h1:5432,:5433/d"_s << u"empty host"_s;
     QTest::newRow("bad port in a list")
         << u"postgresql://u@h1:5432,h2:70000/d"_s << u"host 'h2:70000' is not valid"_s;
+    QTest::newRow("port zero") << u"postgresql://u@h1:0/d"_s << u"host 'h1:0' is not valid"_s;
+    QTest::newRow("port again as an option")
+        << u"postgresql://u@h1:5432,h2:5433/d?port=6000"_s << u"give them once"_s;
+    QTest::newRow("host again as an option")
+        << u"postgresql://u@h1/d?host=/run/postgresql"_s << u"give them once"_s;
+    QTest::newRow("hostaddr with hosts")
+        << u"postgresql://u@h1,h2/d?hostaddr=10.0.0.1"_s << u"give them once"_s;
     QTest::newRow("upper-case key") << u"postgresql://u@h/d?SSLMODE=require"_s << u"SSLMODE"_s;
 }
 
@@ -156,9 +163,21 @@ void TestDatabaseLocation::connectOptionsKeepWhatTheUrlSays()
     const std::optional<DatabaseLocation> one =
         DatabaseLocation::parse(u"postgresql://u@h:5432/d"_s, nullptr);
     QVERIFY(one);
-    // One host: its port goes as QPSQL's port, and any session will do.
+    // One host: its port goes as QPSQL's port; it must take writes too (a name may resolve to
+    // every member of a cluster).
     QVERIFY(!one->connectOptions().contains(u"port="_s));
-    QVERIFY(!one->connectOptions().contains(u"target_session_attrs"_s));
+    QVERIFY(one->connectOptions().split(u';').contains(u"target_session_attrs=read-write"_s));
+    QVERIFY(one->connectOptions().split(u';').contains(u"tcp_user_timeout=25000"_s));
+
+    // One keep-alive setting given keeps the others' defaults.
+    const std::optional<DatabaseLocation> idle =
+        DatabaseLocation::parse(u"postgresql://u@h/d?keepalives_idle=30"_s, nullptr);
+    QVERIFY(idle);
+    const QStringList idleOptions = idle->connectOptions().split(u';');
+    QVERIFY(idleOptions.contains(u"keepalives_idle=30"_s));
+    QVERIFY(!idleOptions.contains(u"keepalives_idle=10"_s));
+    QVERIFY(idleOptions.contains(u"keepalives_interval=5"_s));
+    QVERIFY(idleOptions.contains(u"keepalives_count=3"_s));
 
     const std::optional<DatabaseLocation> told = DatabaseLocation::parse(
         u"postgresql://u@h1:1,h2:2/d?target_session_attrs=any&connect_timeout=2&keepalives=0"_s,
@@ -170,7 +189,6 @@ void TestDatabaseLocation::connectOptionsKeepWhatTheUrlSays()
     QVERIFY(options.contains(u"connect_timeout=2"_s));
     QVERIFY(!options.contains(u"connect_timeout=5"_s));
     QVERIFY(options.contains(u"keepalives=0"_s));
-    QVERIFY(!options.contains(u"keepalives_idle=10"_s));
     QVERIFY(options.contains(u"port=1,2"_s));
 }
 
