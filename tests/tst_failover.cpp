@@ -8,6 +8,7 @@
 // second failover (the whole node this time, as when a machine dies) goes back to it. Then the
 // standby dies (writes wait until Patroni lets the primary go on alone, then go on), and one etcd
 // member dies (nothing stops; a failover still works with two of three).
+#include "eventreader.h"
 #include "playerprocess.h"
 #include "serverprocess.h"
 
@@ -377,12 +378,28 @@ void TestFailover::primaryKilledMidBinge()
                  player->err().constData());
     }
 
+    // A stream on the first server: it must hear every update acknowledged through either, also
+    // those the second committed while the first's change feed was finding the new primary
+    // (it reads them again once it listens: ChangeFeed's catch-up).
+    EventReader stream(m_servers.constFirst(), m_token);
+    QTRY_VERIFY_WITH_TIMEOUT(stream.isOpen(), kTimeoutMs);
     const qsizetype tvBefore = m_tv->events().size();
     const qsizetype phoneBefore = m_phone->events().size();
     Writer writer(m_servers, m_writerToken, u"binge-"_s, m_clock);
     QVERIFY(!failOver(writer, u"postgres"_s).isEmpty());
     QVERIFY(writer.stop());
     everyAcknowledgedUpdateIsStored(writer);
+    const auto unheard = [&] {
+        QSet<QString> heard;
+        for (const EventReader::Event &event : stream.events())
+            heard.insert(event.json().value(u"content_id"_s).toString());
+        QStringList missing;
+        for (const Writer::Acked &acked : writer.acked())
+            if (!heard.contains(acked.contentId))
+                missing.append(acked.contentId);
+        return missing;
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(unheard().isEmpty(), qPrintable(unheard().join(u", ")), kTimeoutMs);
     // What the players could not deliver while no primary took writes stayed in their outbox
     // (the status bar says "N updates waiting"); printed, as the outage may fall between reports.
     for (const auto &[player, before] :
