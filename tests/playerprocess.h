@@ -128,6 +128,7 @@ public:
                   const QProcessEnvironment &environment)
     {
         m_process.setProcessEnvironment(environment);
+        dieWithTheTest(m_process);
         QObject::connect(&m_process, &QProcess::readyReadStandardOutput, &m_process,
                          [this] { readLines(); });
         QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,

@@ -17,6 +17,16 @@
 #include <functional>
 #include <memory>
 
+#include <signal.h>
+#include <sys/prctl.h>
+
+// Makes a child started by `process` die with the test: a test that crashes or that CTest kills
+// for its time must not leave servers and players running (holding ports, databases, clusters).
+inline void dieWithTheTest(QProcess &process)
+{
+    process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+}
+
 // A program in the background, its stderr collected as it comes; killed (and waited for) when
 // destroyed if it is still running.
 class ServerProcess
@@ -28,6 +38,7 @@ public:
         : m_timeoutMs(timeoutMs)
     {
         m_process.setProcessEnvironment(environment);
+        dieWithTheTest(m_process);
         QObject::connect(&m_process, &QProcess::readyReadStandardError, &m_process,
                          [this] { m_err += m_process.readAllStandardError(); });
         m_process.start(program, args);
