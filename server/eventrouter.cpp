@@ -71,7 +71,7 @@ void EventRouter::forEachHub(qint64 userId, const std::function<bool(User &)> &a
             holder.hub, [hub = holder.hub, action] { action(hub); }, Qt::QueuedConnection);
 }
 
-void EventRouter::publish(qint64 userId, const ProgressRecord &record, Repeats repeats)
+void EventRouter::publish(qint64 userId, const ProgressRecord &record)
 {
     {
         // Most updates have nobody listening: do not even encode them.
@@ -80,7 +80,7 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record, Repeats r
             return;
     }
     const QByteArray frame = EventHub::frame(record);
-    const auto isNewest = [&record, repeats](User &user) {
+    const auto isNewest = [&record](User &user) {
         auto known = std::find_if(
             user.newest.begin(), user.newest.end(),
             [&record](const User::Newest &newest) { return newest.contentId == record.contentId; });
@@ -89,12 +89,17 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record, Repeats r
             order.observedAtMs = known->observedAtMs;
             order.deviceId = known->deviceId;
             const int newer = ProgressOrder::compare(record, order);
-            if (newer < 0 || (newer == 0 && repeats == Repeats::Left))
+            if (newer < 0
+                || (newer == 0 && record.playCount == known->playCount
+                    && record.lastFinishedMs == known->lastFinishedMs))
                 return false;
             known->observedAtMs = record.observedAtMs;
             known->deviceId = record.deviceId;
+            known->playCount = record.playCount;
+            known->lastFinishedMs = record.lastFinishedMs;
         } else {
-            user.newest.append({record.contentId, record.observedAtMs, record.deviceId});
+            user.newest.append({record.contentId, record.observedAtMs, record.deviceId,
+                                record.playCount, record.lastFinishedMs});
         }
         return true;
     };

@@ -32,12 +32,10 @@ public:
     // for every hub, the calling thread's too, each in the order publish admitted it. Updates of
     // one user are applied on several threads and so published in no set order: one older than
     // what the user's streams already heard of its video is left out, so that a stream never
-    // goes back (as with a single thread, which published in commit order).
-    // Repeats::Left: also one exactly as new as what they heard is left out (a record heard
-    // again, after a change feed caught up); Repeats::Sent (the default): it goes, as a stale
-    // finish that changed the standing record's count does.
-    enum class Repeats { Sent, Left };
-    void publish(qint64 userId, const ProgressRecord &record, Repeats repeats = Repeats::Sent);
+    // goes back (as with a single thread, which published in commit order). One exactly as new
+    // is left out too unless its counts changed (a stale finish counted): the same record heard
+    // again, from a change feed that caught up and the notice of the same commit, goes once.
+    void publish(qint64 userId, const ProgressRecord &record);
     // Ends the streams of a removed device (deviceKey empty: every device of the user), on every
     // hub, queued in the same order as publish's updates.
     void closeDevice(qint64 userId, const QString &deviceKey);
@@ -54,14 +52,17 @@ private:
     {
         QVarLengthArray<Holder, 2> hubs;
         // The newest record published per video while the user has streams (only its ordering
-        // fields: observed_at_ms and device_id). A list, searched: a QHash takes a block of 128
-        // slots (22 KB here) at its first insert, which was most of what a stream cost once its
-        // user had had one update (10,000 streams: 15 KB each once open, 38 KB after updates).
+        // fields, observed_at_ms and device_id, and its counts). A list, searched: a QHash takes a
+        // block of 128 slots (22 KB here) at its first insert, which was most of what a stream cost
+        // once its user had had one update (10,000 streams: 15 KB each once open, 38 KB after
+        // updates).
         struct Newest
         {
             QString contentId;
             qint64 observedAtMs = 0;
             QString deviceId;
+            int playCount = 0;
+            qint64 lastFinishedMs = 0;
         };
         QList<Newest> newest;
     };

@@ -287,7 +287,7 @@ void ProgressApi::applyCaughtUp(const QList<CommittedChange> &changes)
     // Not cached: a write this server answered after the feed read them may be newer (and its
     // store was dropped with the cache); reads fill the cache from the database again.
     for (const CommittedChange &change : changes)
-        m_router.publish(change.userId, change.record, EventRouter::Repeats::Left);
+        m_router.publish(change.userId, change.record);
 }
 
 void ProgressApi::put(const DeviceIdentity &who, const QString &contentId, const QByteArray &body,

@@ -50,6 +50,7 @@ private Q_SLOTS:
 
     void laterUpdateNeverOvertakesAQueuedOne();
     void removedDeviceHearsNothingMore();
+    void sameRecordAgainIsHeardOnceUnlessCounted();
 
 private:
     // observed_at_ms of every event the client has read so far.
@@ -119,6 +120,23 @@ void tst_EventRouter::removedDeviceHearsNothingMore()
     QTRY_COMPARE_WITH_TIMEOUT(m_client->state(), QAbstractSocket::UnconnectedState, kTimeoutMs);
     QCOMPARE(heard(), QList<qint64>{});
     QCOMPARE(m_router->subscriberCount(), 0);
+}
+
+void tst_EventRouter::sameRecordAgainIsHeardOnceUnlessCounted()
+{
+    // A change feed that caught up tells again what the notices told (or will): the stream hears
+    // each record once. A stale finish that counted the video again keeps the record's order but
+    // not its count: that one goes.
+    ProgressRecord record = update(4000);
+    m_router->publish(kUser, record);
+    m_router->publish(kUser, record);
+    record.playCount = 1;
+    record.lastFinishedMs = 3500;
+    m_router->publish(kUser, record);
+    m_router->publish(kUser, record);
+    m_router->publish(kUser, update(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(heard().size(), 3, kTimeoutMs);
+    QCOMPARE(heard(), (QList<qint64>{4000, 4000, 5000}));
 }
 
 QTEST_GUILESS_MAIN(tst_EventRouter)
