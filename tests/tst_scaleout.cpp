@@ -83,6 +83,7 @@ private Q_SLOTS:
     void serversStartTogetherOnANewDatabase();
     void statementsAreNeverCompiled();
     void lostDatabaseConnectionIsReopened();
+    void updateCommittedWhileAFeedWasAwayReachesItsStreams_data();
     void updateCommittedWhileAFeedWasAwayReachesItsStreams();
     void removalOnOneServerEndsStreamOnAnother();
     void removalIsAnnounced();
@@ -550,14 +551,30 @@ void TestScaleOut::lostDatabaseConnectionIsReopened()
 // A cannot connect again while B commits an update, so the NOTIFY of it never reaches A. Once A's
 // feed is back it reads what was committed while it was away: A's stream hears the update, and
 // not again what it had heard before.
+// "catch-up fails first": once A listens again, it may not read progress for a while (its catch-up
+// fails and is tried again at each check), then it may: the update still reaches the stream. (The
+// 60 s margin covers this short gap either way: that a retry reads from the time the feed was
+// lost, not from its failure, is not told apart here.)
+void TestScaleOut::updateCommittedWhileAFeedWasAwayReachesItsStreams_data()
+{
+    QTest::addColumn<bool>("catchUpFailsFirst");
+    QTest::newRow("caught up at once") << false;
+    QTest::newRow("catch-up fails first") << true;
+}
+
 void TestScaleOut::updateCommittedWhileAFeedWasAwayReachesItsStreams()
 {
+    QFETCH(bool, catchUpFailsFirst);
     // A connects as a role of its own, which the test can refuse while B goes on.
     const QString role = u"scaleout_a_%1"_s.arg(QCoreApplication::applicationPid());
-    QVERIFY(m_database->exec(u"DROP ROLE IF EXISTS %1"_s.arg(role)));
-    QVERIFY(m_database->exec(u"CREATE ROLE %1 SUPERUSER LOGIN"_s.arg(role)));
+    QVERIFY(m_database->exec(u"CREATE ROLE %1 LOGIN"_s.arg(role)));
+    // The schema TestDatabase made again grants nothing to PUBLIC.
+    QVERIFY(m_database->exec(u"GRANT USAGE, CREATE ON SCHEMA public TO %1"_s.arg(role)));
+    QVERIFY(m_database->exec(u"GRANT ALL ON ALL TABLES IN SCHEMA public TO %1"_s.arg(role)));
+    QVERIFY(m_database->exec(u"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO %1"_s.arg(role)));
     const auto dropRole = qScopeGuard([&] {
         m_a = Node();
+        m_database->exec(u"DROP OWNED BY %1"_s.arg(role));
         m_database->exec(u"DROP ROLE IF EXISTS %1"_s.arg(role));
     });
     m_a = Node();
@@ -590,7 +607,17 @@ void TestScaleOut::updateCommittedWhileAFeedWasAwayReachesItsStreams()
                                   .toInt(),
                               0, kTimeoutMs);
     QCOMPARE(put(m_b, u"movie"_s, update(2000, m_t0 + 2), m_alice).status, 200);
+    if (catchUpFailsFirst)
+        QVERIFY(m_database->exec(u"REVOKE SELECT ON progress FROM %1"_s.arg(role)));
     QVERIFY(m_database->exec(u"ALTER ROLE %1 LOGIN"_s.arg(role)));
+    if (catchUpFailsFirst) {
+        // Listening again, refused the read, and listening again (each failed catch-up closes
+        // its connection): it has failed once at least. Nothing reached the stream meanwhile.
+        QTRY_VERIFY_WITH_TIMEOUT(metric(m_a, "playmark_change_feed_reconnects_total") >= 2,
+                                 kTimeoutMs);
+        QCOMPARE(onA.events().size(), 2);
+        QVERIFY(m_database->exec(u"GRANT SELECT ON progress TO %1"_s.arg(role)));
+    }
 
     QTRY_COMPARE_WITH_TIMEOUT(onA.events().size(), 3, kTimeoutMs);
     QCOMPARE(onA.events().at(2).json().value(u"content_id"_s).toString(), u"movie"_s);
