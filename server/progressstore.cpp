@@ -439,6 +439,16 @@ bool ProgressStore::applyInTransaction(qint64 userId, const ProgressRecord &upda
             return false;
         // It returns the counts the row keeps.
         outcome->applied = upsert.next();
+        if (outcome->applied && upsert.value(2).toBool()) {
+            // It replaced a first record another server inserted meanwhile, without sending it to
+            // history: undo it all and run the group again, now that the record is there to lock.
+            upsert.finish();
+            return StorageConnection::failTransient(
+                error,
+                QStringLiteral("another server wrote the first record of %1 at the same "
+                               "moment")
+                    .arg(update.contentId));
+        }
         if (outcome->applied) {
             outcome->record = update;
             outcome->record.receivedAtMs = receivedAtMs;
@@ -628,13 +638,18 @@ bool ProgressStore::prepareStatements(QString *error)
             // as the upsert would, and is the newest committed record; not the statement's
             // snapshot, which the other server has sent to history already (a unique violation
             // that failed the group, and the record in between lost). Materialized: read once.
+            // A row FOR UPDATE cannot lock is one not there yet: when another server inserts a
+            // video's first record at the same moment, `standing` is empty and the upsert, after
+            // waiting for that insert, replaces it unseen. The last column says so (an upsert's
+            // row with an xmax replaced one), and the group runs again (applyInTransaction).
             prepare(
                 m_statements->applyAll,
                 QStringLiteral(
                     "WITH before AS (%1), standing AS MATERIALIZED (SELECT %2 FROM progress WHERE"
                     " user_id = ? AND content_id = ? FOR UPDATE), applied AS (%3 RETURNING %4,"
-                    " observed_at_ms, position_ms), written AS (%5 ON CONFLICT DO NOTHING),"
-                    " pruned AS (%6) SELECT %4 FROM applied")
+                    " observed_at_ms, position_ms, xmax <> 0 AS replaced), written AS (%5 ON"
+                    " CONFLICT DO NOTHING), pruned AS (%6) SELECT %4, replaced AND NOT EXISTS"
+                    " (SELECT 1 FROM standing) FROM applied")
                     .arg(entryBefore(dialect), row.columns(),
                          upsert.arg(QStringLiteral("(SELECT COUNT(*) FROM standing) < 2 AND ")),
                          counts,

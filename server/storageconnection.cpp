@@ -40,6 +40,14 @@ bool StorageConnection::fail(QString *error, const QString &what, const QSqlErro
     return false;
 }
 
+bool StorageConnection::failTransient(QString *error, const QString &what)
+{
+    lastState = QStringLiteral("40001");
+    if (error)
+        *error = what;
+    return false;
+}
+
 bool StorageConnection::exec(QSqlQuery &query, QString *error)
 {
     if (query.exec())

@@ -47,6 +47,9 @@ public:
     // Reports a failed `what` (always false). `log`: false where the caller reports it itself.
     static bool fail(QString *error, const QString &what, const QSqlError &sqlError,
                      bool log = true);
+    // Reports a conflict the code found itself, which the transaction's next run resolves: as
+    // isTransient() as a serialization failure (always false).
+    static bool failTransient(QString *error, const QString &what);
     // The SQLSTATE of the last statement that failed on this thread (each connection has its
     // thread), and whether it says "try the transaction again" (a deadlock PostgreSQL broke, a
     // serialization failure).
