@@ -27,6 +27,7 @@ public:
     // Waits for Xvfb to say which display it took.
     bool start(const QSize &size, int timeoutMs, QString *error)
     {
+        dieWithTheTest(m_xvfb);
         m_xvfb.start(QStringLiteral("Xvfb"),
                      {QStringLiteral("-displayfd"), QStringLiteral("1"), QStringLiteral("-screen"),
                       QStringLiteral("0"),

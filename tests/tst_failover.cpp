@@ -5,11 +5,14 @@
 // PostgreSQL is killed with SIGKILL; the standby takes over; every acknowledged update is on the
 // new primary (nothing a player was told was saved is lost), and the time from the kill to the
 // first acknowledged write is printed. The old primary comes back as the standby by itself and a
-// second failover (the whole node this time, as when a machine dies) goes back to it. Then the
-// standby dies (writes wait until Patroni lets the primary go on alone, then go on), and one etcd
-// member dies (nothing stops; a failover still works with two of three).
+// second failover (the whole node this time, as when a machine dies) goes back to it. In between,
+// two of the three etcd members die: the primary steps down and no write is taken until they are
+// back, and the TV (a real window on a private X display) says so in its status bar, read off
+// the screen. Then the standby dies (writes wait until Patroni lets the primary go on alone, then
+// go on), and one etcd member dies (nothing stops; a failover still works with two of three).
 #include "eventreader.h"
 #include "playerprocess.h"
+#include "screentext.h"
 #include "serverprocess.h"
 
 #include <QDateTime>
@@ -39,6 +42,13 @@ const QString kServerBinary = QString::fromUtf8(PLAYMARK_SERVER_BIN);
 const QString kPlayerBinary = QString::fromUtf8(PLAYMARK_PLAYER_BIN);
 const QString kSample = QString::fromUtf8(PLAYMARK_SAMPLE_VIDEO);
 const QString kCluster = QString::fromUtf8(PLAYMARK_HA_SCRIPT);
+// The cluster script's own waits are up to 240 s (wait-healthy, a start step).
+constexpr int kClusterTimeoutMs = 300000;
+// The TV's window on its screen, and the right two thirds of its status bar, where the sync
+// status is.
+const QSize kScreen(1000, 700);
+const QString kTvGeometry = u"960x640+0+0"_s;
+const QRect kTvStatus(320, 640 - 30, 640, 30);
 
 // Keeps sending updates, each a video of its own (so the check below is exact: every update
 // acknowledged must be a record that stands), alternately to each server, up to kInFlight at a
@@ -185,6 +195,7 @@ private Q_SLOTS:
     void cleanupTestCase();
 
     void primaryKilledMidBinge();
+    void quorumLostPlayersWait();
     void oldPrimaryRejoinsAndTheMachineDiesBack();
     void standbyKilled();
     void etcdMemberKilled();
@@ -199,6 +210,8 @@ private:
     // acknowledged again, with the new primary.
     QString failOver(Writer &writer, const QString &what);
     QStringList playerArgs(const QString &name, const QString &token) const;
+    // The TV's status bar reads `text` (its picture kept in the test's folder as `keepAs`.png).
+    void tvStatusSays(const QString &text, const QString &keepAs);
     // Another device of the user's: `playmark-server user token`.
     QString newToken();
 
@@ -213,14 +226,15 @@ private:
     std::unique_ptr<ServerProcess> m_b;
     QStringList m_servers;
     QElapsedTimer m_clock;
+    std::unique_ptr<VirtualDisplay> m_display; // the TV's screen
     std::unique_ptr<PlayerProcess> m_tv;
     std::unique_ptr<PlayerProcess> m_phone;
 };
 
 QString TestFailover::cluster(const QString &command, const QStringList &args)
 {
-    const Run run =
-        runProcess(kCluster, QStringList{command, m_state} + args, m_environment, kTimeoutMs * 2);
+    const Run run = runProcess(kCluster, QStringList{command, m_state} + args, m_environment,
+                               kClusterTimeoutMs);
     if (!run.exitedNormally() || run.exitCode != 0) {
         QTest::qFail(qPrintable(u"scripts/test-postgres-ha %1 failed: %2"_s.arg(
                          command, QString::fromUtf8(run.err))),
@@ -274,6 +288,7 @@ void TestFailover::cleanupTestCase()
 {
     m_tv.reset();
     m_phone.reset();
+    m_display.reset();
     for (auto *server : {&m_a, &m_b}) {
         if (*server)
             stopProcess((*server)->process(), 15000);
@@ -294,6 +309,17 @@ QStringList TestFailover::playerArgs(const QString &name, const QString &token) 
             u"--server"_s,  m_servers.join(u','),   u"--token"_s,  token,
             u"--events"_s,  u"--report-interval"_s, u"1"_s,        u"--from-start"_s,
             kSample};
+}
+
+void TestFailover::tvStatusSays(const QString &text, const QString &keepAs)
+{
+    QString read;
+    QVERIFY2(lookUntilShown(
+                 [&] { return enlarged(m_display->grab(kTvStatus, kTimeoutMs), kTvStatus.size()); },
+                 kTvStatus.size() * 3,
+                 [&text](const QString &shown) { return shown.contains(text); }, kTimeoutMs,
+                 m_dir->filePath(keepAs + u".png"_s), &read),
+             qPrintable(u"the TV's status bar shows “%1”, not “%2”"_s.arg(read, text)));
 }
 
 void TestFailover::everyAcknowledgedUpdateIsStored(const Writer &writer)
@@ -354,16 +380,21 @@ QString TestFailover::failOver(Writer &writer, const QString &what)
 
 void TestFailover::primaryKilledMidBinge()
 {
-    // A second device of alice's, playing the same episode on the other server.
-    const QString phoneToken = [&] {
-        const Run token =
-            runProcess(kServerBinary, {u"user"_s, u"token"_s, m_user, u"--db"_s, m_url},
-                       m_environment, kTimeoutMs);
-        return QString::fromUtf8(token.out).trimmed();
-    }();
+    // A second device of alice's, playing the same episode.
+    const QString phoneToken = newToken();
     QVERIFY(!phoneToken.isEmpty());
-    m_tv =
-        std::make_unique<PlayerProcess>(kPlayerBinary, playerArgs(u"TV"_s, m_token), m_environment);
+    // The TV in a real window, whose status bar the test reads.
+    m_display = std::make_unique<VirtualDisplay>();
+    QString error;
+    QVERIFY2(m_display->start(kScreen, kTimeoutMs, &error), qPrintable(error));
+    QProcessEnvironment tvEnvironment = m_display->environment();
+    for (const QString &name : m_environment.keys())
+        if (name != u"QT_QPA_PLATFORM"_s && name != u"DISPLAY"_s)
+            tvEnvironment.insert(name, m_environment.value(name));
+    m_tv = std::make_unique<PlayerProcess>(kPlayerBinary,
+                                           playerArgs(u"TV"_s, m_token)
+                                               + QStringList{u"--window-geometry"_s, kTvGeometry},
+                                           tvEnvironment);
     m_phone = std::make_unique<PlayerProcess>(kPlayerBinary, playerArgs(u"Phone"_s, phoneToken),
                                               m_environment);
     for (PlayerProcess *player : {m_tv.get(), m_phone.get()}) {
@@ -449,6 +480,45 @@ void TestFailover::primaryKilledMidBinge()
                          || otherDevice.match(event.value(u"text"_s).toString()).hasMatch(),
                      QJsonDocument(event).toJson(QJsonDocument::Compact).constData());
     }
+}
+
+void TestFailover::quorumLostPlayersWait()
+{
+    cluster(u"wait-healthy"_s);
+    tvStatusSays(u"Online"_s, u"tv-status-before"_s);
+    Writer writer(m_servers, m_writerToken, u"quorum-"_s, m_clock);
+    QVERIFY(QTest::qWaitFor([&] { return writer.acked().size() >= 50; }, kTimeoutMs));
+
+    // Two of three etcd members gone: no majority, so no leader lock, and Patroni steps the
+    // primary down; no write is taken (the servers answer 503) until a majority is back.
+    const qsizetype tvBefore = m_tv->events().size();
+    const int refusedBefore = writer.refused();
+    cluster(u"kill-etcd"_s, {u"1"_s});
+    cluster(u"kill-etcd"_s, {u"2"_s});
+    const qint64 lostMs = m_clock.elapsed();
+    QVERIFY2(QTest::qWaitFor([&] { return writer.refused() >= refusedBefore + 20; }, kTimeoutMs),
+             "writes were still taken without a majority of etcd");
+    // The TV keeps what it cannot deliver, says so where a person looks, and plays on.
+    QTRY_VERIFY2_WITH_TIMEOUT(std::any_of(m_tv->events().cbegin() + tvBefore, m_tv->events().cend(),
+                                          [](const QJsonObject &event) {
+                                              return event.value(u"event"_s) == u"reported"_s
+                                                  && !event.value(u"delivered"_s).toBool();
+                                          }),
+                              qPrintable(lastEvents(*m_tv)), kTimeoutMs);
+    tvStatusSays(u"waiting"_s, u"tv-status-waiting"_s);
+    QCOMPARE(m_tv->process().state(), QProcess::Running);
+
+    cluster(u"start-etcd"_s, {u"1"_s});
+    cluster(u"start-etcd"_s, {u"2"_s});
+    qInfo("etcd has a majority again; a primary with a synchronous standby after %s s",
+          qPrintable(cluster(u"wait-healthy"_s)));
+    // What waited goes out by itself, and the status bar says so.
+    tvStatusSays(u"Online"_s, u"tv-status-after"_s);
+    const qint64 backMs = m_clock.elapsed();
+    QVERIFY(QTest::qWaitFor([&] { return writer.sentAfter(backMs).size() >= 50; }, kTimeoutMs));
+    qInfo("no write taken for %lld ms", writer.longestSilenceAfter(lostMs));
+    QVERIFY(writer.stop());
+    everyAcknowledgedUpdateIsStored(writer);
 }
 
 void TestFailover::oldPrimaryRejoinsAndTheMachineDiesBack()
