@@ -1,7 +1,7 @@
 # bench/run-ha.sh: the measurements of `bench/run --ha` (see `bench/run --help` and
 # docs/benchmarks.md, "High availability"). bench/run sources it after its setup, its build and
-# its helpers (start_server, stop_process, wrk_put, metric, calc, fmt, ...); it is not run on its
-# own.
+# its helpers (start_server, stop_process, wrk_put, metric, tree_ticks, flush_ms, calc, fmt,
+# range_fmt, json_list, ...); it is not run on its own.
 #
 # H1: durable PUTs through one playmark-server on the private HA cluster (scripts/test-postgres-ha:
 # Patroni, 3 etcd members, a primary and a standby on 127.0.0.1) with synchronous replication, the
@@ -49,15 +49,6 @@ trap ha_cleanup EXIT
 ha() { "$root/scripts/test-postgres-ha" "$1" "$ha_state" "${@:2}"; } # ha COMMAND [ARGS...]
 now_ms() { date +%s%3N; }
 
-# CPU ticks of a process tree: the process's own, its reaped children's, its live children's.
-tree_ticks() {
-    local total child
-    total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0)
-    for child in $(pgrep -P "$1" || true); do
-        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
 postmaster_of() { head -n 1 "$1/postmaster.pid" 2>/dev/null || echo 0; } # postmaster_of DATADIR
 # PostgreSQL's CPU seconds so far: the single cluster's, or the HA cluster's two nodes together
 # (the standby's WAL receiver and startup process replaying are part of what replication costs).
@@ -70,7 +61,7 @@ pg_seconds() {
             ticks=$((ticks + $(tree_ticks "$(postmaster_of "$ha_dir/$node/data")")))
         done
     fi
-    awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+    ticks_to_seconds "$ticks"
 }
 # Both clusters' CPU is this run's, not other work's: PostgreSQL, Patroni and etcd.
 extra_own_ticks() {
@@ -79,14 +70,6 @@ extra_own_ticks() {
         [[ "$pid" == 0 ]] || total=$((total + $(tree_ticks "$pid")))
     done
     echo "$total"
-}
-# The time one 8 KiB write with O_DSYNC takes on the disk the clusters are on (under /tmp): what
-# every durable commit waits for at least, once on the primary and, synchronously, once more on
-# the standby. Milliseconds.
-flush_ms() {
-    LC_ALL=C dd if=/dev/zero of="$work/flush.probe" bs=8k count=100 oflag=dsync 2>&1 |
-        sed -n 's/.* copied, \([0-9.e-]*\) s,.*/\1/p' | awk '{ printf "%.3f", $1 * 1000 / 100 }'
-    rm -f "$work/flush.probe"
 }
 
 flush_start=$(flush_ms)
@@ -260,11 +243,6 @@ note "one 8 KiB O_DSYNC write: $flush_end ms"
 # ---------------------------------------------------------------------------------------------
 load_end=$(loadavg)
 elapsed=$(($(date +%s) - run_started))
-range_fmt() { # range_fmt DIGITS VALUES...
-    local digits=$1
-    shift
-    printf '%s\n' "$@" | sort -g | awk -v d="$digits" '{ v[NR] = $1 } END { printf "%.*f - %.*f", d, v[1], d, v[NR] }'
-}
 max_of() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 select_by() { # select_by postgres|node ARRAY-NAME: the array's values for failovers of that kind
     local -n values=$2
@@ -294,8 +272,7 @@ if ((node_kills > 0)); then
 | H2 | PUTs sent during those failovers (kill to first acknowledgement): 200 / 503 / other or none | $(sum "${node_ok[@]}") / $(sum "${node_503[@]}") / $(sum "${node_other[@]}") | - | - | - | - |"
 fi
 
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
+commit=$(commit_label)
 table=$(
     cat <<EOF
 | # | Figure | Result | Baseline, same run | Ratio | Target | Met |
@@ -341,7 +318,6 @@ mkdir -p bench/results
     echo "$details"
 } >bench/results/ha-latest.md
 
-json_list() { printf '%s\n' "$@" | jq -s .; }
 json_strings() { printf '%s\n' "$@" | jq -R . | jq -s .; }
 jq -n \
     --arg mode "$mode" --arg commit "$commit" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -1,7 +1,7 @@
 # bench/run-postgres.sh: the measurements of `bench/run --postgres` (see `bench/run --help` and
 # docs/benchmarks.md, "PostgreSQL"). bench/run sources it after its setup, its build and its
-# helpers (start_server, stop_process, wrk_put, metric, cpu_seconds, calc, fmt, ...); it is not
-# run on its own.
+# helpers (start_server, stop_process, wrk_put, metric, cpu_seconds, tree_ticks, flush_ms, calc,
+# fmt, range_fmt, json_list, ...); it is not run on its own.
 #
 # Every figure is measured in the same run as its baseline: one playmark-server on SQLite, with
 # the same wrk load as the default mode's step 1. Rounds alternate SQLite, one server on
@@ -41,20 +41,9 @@ trap postgres_cleanup EXIT
 
 # CPU ticks the cluster has used so far: the postmaster, its live children (backends, walwriter,
 # checkpointer, ...) and the children it has reaped (backends of closed connections).
-pg_ticks() {
-    local total pid
-    [[ -n "$pg_postmaster" ]] || {
-        echo 0
-        return
-    }
-    total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pg_postmaster/stat" 2>/dev/null || echo 0)
-    for pid in $(pgrep -P "$pg_postmaster" || true); do
-        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
+pg_ticks() { tree_ticks "$pg_postmaster"; }
 extra_own_ticks() { pg_ticks; } # the cluster's CPU is this run's, not other work's
-pg_cpu_seconds() { awk -v t="$(pg_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'; }
+pg_cpu_seconds() { ticks_to_seconds "$(pg_ticks)"; }
 # thread_cpu_seconds PID NAME: CPU time of a process's threads of that name (playmark-feed, ...).
 thread_cpu_seconds() {
     local task total=0
@@ -62,7 +51,7 @@ thread_cpu_seconds() {
         [[ "$(cat "$task/comm" 2>/dev/null)" == "$2" ]] || continue
         total=$((total + $(awk '{ print $14 + $15 }' "$task/stat")))
     done
-    awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+    ticks_to_seconds "$total"
 }
 # Sets children_s: CPU seconds of the processes this shell has waited for so far (wrk, pgbench,
 # playmark-loadgen). Never in a $(...), like count_own_ticks.
@@ -70,13 +59,6 @@ children_cpu() {
     times >"$work/times"
     children_s=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
         printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times")
-}
-# The time one 8 KiB write with O_DSYNC takes on the disk the cluster and the SQLite files are on
-# (both under /tmp): what every durable commit waits for at least. Milliseconds.
-flush_ms() {
-    LC_ALL=C dd if=/dev/zero of="$work/flush.probe" bs=8k count=100 oflag=dsync 2>&1 |
-        sed -n 's/.* copied, \([0-9.e-]*\) s,.*/\1/p' | awk '{ printf "%.3f", $1 * 1000 / 100 }'
-    rm -f "$work/flush.probe"
 }
 psql_do() { psql -qAtX -v ON_ERROR_STOP=1 "$pg_url" -c "$1"; }
 # table_scans DATABASE-URL: sets table_scans (how the statements so far read progress and
@@ -453,12 +435,6 @@ note "one 8 KiB O_DSYNC write: $flush_end ms"
 # ---------------------------------------------------------------------------------------------
 load_end=$(loadavg)
 elapsed=$(($(date +%s) - run_started))
-range() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s - %s", v[1], v[NR] }'; }
-range_fmt() { # range_fmt DIGITS VALUES...
-    local digits=$1
-    shift
-    printf '%s\n' "$@" | sort -g | awk -v d="$digits" '{ v[NR] = $1 } END { printf "%.*f - %.*f", d, v[1], d, v[NR] }'
-}
 m_sqlite=$(median "${sqlite_rps[@]}") m_one=$(median "${one_rps[@]}") m_two=$two_median
 m_sqlite_ms=$(median "${sqlite_server_ms[@]}") m_one_ms=$(median "${one_server_ms[@]}")
 m_two_ms=$(median "${two_server_ms[@]}") m_one_pg_ms=$(median "${one_pg_ms[@]}")
@@ -475,8 +451,7 @@ met_cross=$(meets "$(ev .event_ms.p99 cross)" "<=" 100)
 met_cross_loaded=$(meets "$(ev .event_ms.p99 cross-loaded)" "<=" 100)
 met_errors=$(meets "$((put_errors + events_missing + pgbench_failed))" "==" 0)
 
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
+commit=$(commit_label)
 table=$(
     cat <<EOF
 | # | Figure | Result | Baseline, same run | Ratio | Target | Met |
@@ -525,7 +500,6 @@ mkdir -p bench/results
     echo "$details"
 } >bench/results/postgres-latest.md
 
-json_list() { printf '%s\n' "$@" | jq -s .; }
 jq -n \
     --arg mode "$mode" --arg commit "$commit" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --arg cpu "$machine_cpu" --arg memory "$machine_memory" --arg disk "$machine_disk" \
