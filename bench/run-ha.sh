@@ -63,12 +63,23 @@ pg_seconds() {
     fi
     ticks_to_seconds "$ticks"
 }
-# Both clusters' CPU is this run's, not other work's: PostgreSQL, Patroni and etcd.
+# Both clusters' CPU is this run's, not other work's: PostgreSQL, Patroni and etcd. Each process
+# tree once, by the pids scripts/test-postgres-ha records (etcdN.pid, nodeN.pid: Patroni; the
+# postmasters, which Patroni detaches: not its children), not by their command lines, which the
+# runuser parents share.
 extra_own_ticks() {
-    local total=0 pid
-    for pid in $( (pgrep -f "$ha_dir" || true; echo "$single_postmaster") | sort -u); do
-        [[ "$pid" == 0 ]] || total=$((total + $(tree_ticks "$pid")))
-    done
+    local total pid n
+    total=$(tree_ticks "$single_postmaster")
+    if [[ -n "$ha_dir" ]]; then
+        for n in 1 2 3; do
+            pid=$(head -n 1 "$ha_dir/etcd$n.pid" 2>/dev/null || echo 0)
+            total=$((total + $(tree_ticks "$pid")))
+        done
+        for n in 1 2; do
+            pid=$(head -n 1 "$ha_dir/node$n.pid" 2>/dev/null || echo 0)
+            total=$((total + $(tree_ticks "$pid") + $(tree_ticks "$(postmaster_of "$ha_dir/node$n/data")")))
+        done
+    fi
     echo "$total"
 }
 
