@@ -33,12 +33,16 @@ single_state=$work/postgres.state
 ha_state=$work/postgres-ha.state
 ha_dir=
 ha_cleanup() {
-    local pid
+    local pid dir
     for pid in "${pids[@]}"; do stop_process "$pid"; done
     if [[ -f "$ha_state" ]]; then
-        # Patroni's and PostgreSQL's logs, for PLAYMARK_BENCH_KEEP=1.
-        mkdir -p "$work/ha-logs"
-        cp -r "$ha_dir"/*.log "$ha_dir"/node*-log "$work/ha-logs/" 2>/dev/null || true
+        # Patroni's and PostgreSQL's logs, for PLAYMARK_BENCH_KEEP=1. From the STATE file: ha_dir
+        # is not set yet when the start failed.
+        dir=$(sed -n 's/^dir=//p' "$ha_state")
+        if [[ -n "$dir" ]]; then
+            mkdir -p "$work/ha-logs"
+            cp -r "$dir"/*.log "$dir"/node*-log "$work/ha-logs/" 2>/dev/null || true
+        fi
         "$root/scripts/test-postgres-ha" stop "$ha_state" >&2 || true
     fi
     [[ -f "$single_state" ]] && { "$root/scripts/test-postgres" stop "$single_state" >&2 || true; }
@@ -106,13 +110,13 @@ patroni_version=$(patroni --version 2>/dev/null | awk '{ print $2 }')
 note "single: $single_url; HA: $ha_url (started in $(fmt "$ha_start_seconds" 1) s, primary $(ha primary), synchronous standby $(ha standby))"
 # A template with the schema and the users on each cluster, so that every measurement starts on a
 # new database in a moment (CREATE DATABASE ... TEMPLATE). Tokens differ between the clusters.
+declare -A tokens
 for cluster in single ha; do
     psql_on "$cluster" "CREATE DATABASE bench_template" || die "cannot create a database ($cluster)"
-    printf -v "${cluster}_token" '%s' "$("$server_bin" user add bench --db "$(db_url "$cluster" bench_template)" 2>/dev/null)" ||
+    tokens[$cluster]=$("$server_bin" user add bench --db "$(db_url "$cluster" bench_template)" 2>/dev/null) ||
         die "playmark-server user add on the $cluster cluster failed"
+    [[ -n "${tokens[$cluster]}" ]] || die "no token ($cluster)"
 done
-# shellcheck disable=SC2154 # set by printf -v above
-[[ -n "$single_token" && -n "$ha_token" ]] || die "no token"
 
 # ---------------------------------------------------------------------------------------------
 # H1. Durable PUT throughput and latency: single, HA synchronous, HA asynchronous.
@@ -135,8 +139,7 @@ measure() {
     local -n m_rps=h_${config}_rps m_p50=h_${config}_p50 m_p99=h_${config}_p99
     local -n m_batch=h_${config}_batch m_pg_ms=h_${config}_pg_ms
     [[ "$config" == single ]] && cluster=single
-    token=${cluster}_token
-    token=${!token}
+    token=${tokens[$cluster]}
     psql_on "$cluster" "CREATE DATABASE $name TEMPLATE bench_template" || die "cannot create database $name"
     start_server "ha-$config-$round" "$(db_url "$cluster" "$name")"
     pg0=$(pg_seconds "$cluster")
@@ -217,7 +220,7 @@ step "H2. failovers: ${failovers} times the primary's PostgreSQL killed, ${node_
 psql_on ha "CREATE DATABASE failover TEMPLATE bench_template" || die "cannot create database failover"
 start_server ha-failover "$(db_url ha failover)"
 failover_server_pid=$server_pid
-/usr/bin/python3 "$root/bench/failover-writer.py" --url "$server_url" --token "$ha_token" \
+/usr/bin/python3 "$root/bench/failover-writer.py" --url "$server_url" --token "${tokens[ha]}" \
     --rate "$writer_rate" >"$work/writer.log" 2>"$work/writer.err" &
 writer_pid=$!
 pids+=("$writer_pid")
@@ -243,7 +246,8 @@ psql -qAtX -v ON_ERROR_STOP=1 "$(db_url ha failover)" \
     sort -u >"$work/stored.txt" || die "cannot read the failover database"
 acked=$(wc -l <"$work/acked.txt")
 lost=$(comm -23 "$work/acked.txt" "$work/stored.txt" | wc -l)
-writer_total=$(grep -vc '^#' "$work/writer.log" || true)
+# Answered: an HTTP status came back (the writer logs 0 when none did).
+writer_total=$(awk '$1 !~ /^#/ && $3 != 0 { n++ } END { print n + 0 }' "$work/writer.log")
 writer_skipped=$(awk '$1 == "#" && $2 == "skipped" { print $3 }' "$work/writer.log")
 writer_skipped=${writer_skipped:-0}
 note "writer: $writer_total PUTs answered, $acked acknowledged, $lost of them not in the database," \
@@ -277,11 +281,6 @@ mapfile -t node_other < <(select_by node fo_other)
 s() { calc "$1 / 1000"; } # milliseconds to seconds
 met_lost=$(meets "$lost" "==" 0)
 met_errors=$(meets "$put_errors" "==" 0)
-node_row=
-if ((node_kills > 0)); then
-    node_row="| H2 | Failover, the primary's whole node killed (Patroni too; the leader key expires): kill to first acknowledged PUT sent after it, median / max of $node_kills | $(fmt "$(s "$(median "${node_first[@]}")")" 2) / $(fmt "$(s "$(max_of "${node_first[@]}")")" 2) s | PostgreSQL killed: $(fmt "$(s "$(median "${pg_first[@]}")")" 2) s | $(fmt "$(calc "$(median "${node_first[@]}") / $(median "${pg_first[@]}")")" 2) | - | - |
-| H2 | PUTs sent during those failovers (kill to first acknowledgement): 200 / 503 / other or none | $(sum "${node_ok[@]}") / $(sum "${node_503[@]}") / $(sum "${node_other[@]}") | - | - | - | - |"
-fi
 
 commit=$(commit_label)
 table=$(
@@ -295,13 +294,13 @@ table=$(
 | H1 | PUT p99, asynchronous (median of $rounds) | $(fmt "$p_async" 2) ms | single PostgreSQL: $(fmt "$p_single" 2) ms | $(fmt "$(calc "$p_async / $p_single")" 2) | - | - |
 | H2 | Failover, the primary's PostgreSQL killed: kill to first acknowledged PUT sent after it, median / max of $failovers | $(fmt "$(s "$(median "${pg_first[@]}")")" 2) / $(fmt "$(s "$(max_of "${pg_first[@]}")")" 2) s | - | - | - | - |
 | H2 | PUTs sent during those failovers (kill to first acknowledgement): 200 / 503 / other or none | $(sum "${pg_ok[@]}") / $(sum "${pg_503[@]}") / $(sum "${pg_other[@]}") | - | - | - | - |
-$node_row
-| H2 | A synchronous standby streaming again, median: PostgreSQL killed (from the kill)$( ((node_kills > 0)) && echo ' / node killed (from its restart)') | $(fmt "$(median "${pg_healthy[@]}")" 1)$( ((node_kills > 0)) && echo " / $(fmt "$(median "${node_healthy[@]}")" 1)") s | - | - | - | - |
+| H2 | Failover, the primary's whole node killed (Patroni too; the leader key expires): kill to first acknowledged PUT sent after it, median / max of $node_kills | $(fmt "$(s "$(median "${node_first[@]}")")" 2) / $(fmt "$(s "$(max_of "${node_first[@]}")")" 2) s | PostgreSQL killed: $(fmt "$(s "$(median "${pg_first[@]}")")" 2) s | $(fmt "$(calc "$(median "${node_first[@]}") / $(median "${pg_first[@]}")")" 2) | - | - |
+| H2 | PUTs sent during those failovers (kill to first acknowledgement): 200 / 503 / other or none | $(sum "${node_ok[@]}") / $(sum "${node_503[@]}") / $(sum "${node_other[@]}") | - | - | - | - |
+| H2 | A synchronous standby streaming again, median: PostgreSQL killed (from the kill) / node killed (from its restart) | $(fmt "$(median "${pg_healthy[@]}")" 1) / $(fmt "$(median "${node_healthy[@]}")" 1) s | - | - | - | - |
 | H2 | Acknowledged PUTs missing from the database after all failovers | $lost of $(thousands "$acked") | - | - | none | $met_lost |
 | - | Non-2xx answers and socket errors in H1 | $put_errors | - | - | none | $met_errors |
 EOF
 )
-table=$(sed '/^$/d' <<<"$table") # without node kills, no row for them
 failover_lines=$(for i in "${!fo_what[@]}"; do
     printf '%s of %s: %s ms (%s primary after; %s / %s / %s; standby again %s s); ' "${fo_what[i]}" \
         "${fo_old[i]}" "${fo_first_ms[i]}" "${fo_new[i]}" "${fo_ok[i]}" "${fo_503[i]}" \
@@ -384,7 +383,7 @@ jq -n \
                         puts_ok: $fo_ok[.], puts_503: $fo_503[.], puts_other: $fo_other[.],
                         synchronous_standby_again_s: $fo_healthy[.], kill_command_ms: $fo_script[.]}],
                  postgres_killed_ms: {median: (firsts("postgres") | med), max: (firsts("postgres") | max)},
-                 node_killed_ms: (if (firsts("node") | length) > 0 then {median: (firsts("node") | med), max: (firsts("node") | max)} else null end),
+                 node_killed_ms: {median: (firsts("node") | med), max: (firsts("node") | max)},
                  writer: {answered: $writer_total, acknowledged: $acked, lost: $lost, not_sent: $skipped}},
       no_loss: ($lost == 0), no_errors: ($put_errors == 0)
     }' >bench/results/ha-latest.json
