@@ -10,10 +10,11 @@ timed out). bench/run-ha.sh reads it to time a failover: from the kill to the fi
 a PUT sent after it. Each PUT writes a new content id, so the ids answered 200 can be looked for
 in the database afterwards (nothing acknowledged may be lost).
 
-    failover-writer.py --url http://127.0.0.1:PORT --token TOKEN [--rate 100] [--timeout 30]
+    failover-writer.py --url http://127.0.0.1:PORT --token TOKEN [--rate 100] [--device ha-writer]
 
-Runs until SIGTERM or SIGINT. Up to 64 requests in flight; a request due while 64 are still
-waiting is not sent (counted in the last line, "# skipped N", written on exit).
+Runs until SIGTERM or SIGINT. Up to 64 requests in flight, each given 30 s for its answer; a
+request due while 64 are still waiting is not sent. The last line, written on exit, counts those:
+"# skipped N of at most 64 in flight".
 """
 import argparse
 import http.client
@@ -25,6 +26,7 @@ import time
 import urllib.parse
 
 IN_FLIGHT = 64
+TIMEOUT_SECONDS = 30.0  # for one answer
 
 
 def main():
@@ -32,7 +34,6 @@ def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--rate", type=float, default=100.0, help="PUTs a second")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds for one answer")
     parser.add_argument("--device", default="ha-writer")
     args = parser.parse_args()
 
@@ -56,7 +57,7 @@ def main():
         status = 0
         try:
             connection = http.client.HTTPConnection(target.hostname, target.port,
-                                                    timeout=args.timeout)
+                                                    timeout=TIMEOUT_SECONDS)
             connection.request("PUT", "/v1/progress/" + content_id, body, {
                 "Authorization": "Bearer " + args.token, "Content-Type": "application/json"})
             response = connection.getresponse()
@@ -89,7 +90,7 @@ def main():
         due += interval
         stop.wait(max(0.0, due - time.monotonic()))
     with lock:
-        sys.stdout.write("# skipped %d\n" % skipped)
+        sys.stdout.write("# skipped %d of at most %d in flight\n" % (skipped, IN_FLIGHT))
         sys.stdout.flush()
 
 

@@ -26,6 +26,7 @@ else
     node_kills=2
 fi
 readonly writer_rate=100 # the failover writer's PUTs a second
+readonly writer_device=ha-writer # its PUTs' device id: how their rows are found in the database
 
 # ---------------------------------------------------------------------------------------------
 # The clusters: private, on 127.0.0.1, stopped and removed on exit (after the servers using them).
@@ -99,6 +100,10 @@ ha_started=$(now_ms)
 ha_url=$(ha start) || die "the HA cluster did not start"
 ha_start_seconds=$(calc "($(now_ms) - $ha_started) / 1000")
 ha_dir=$(sed -n 's/^dir=//p' "$ha_state")
+# The cluster's Patroni settings (the test ones) for the report: "ttl 5 s, loop_wait 1 s, ...".
+patroni_settings=$(awk '$1 ~ /^(ttl|loop_wait|retry_timeout|primary_start_timeout):$/ {
+    printf "%s%s %s%s", (n++ ? ", " : ""), substr($1, 1, length($1) - 1), $2, ($2 == 0 ? "" : " s") }' \
+    "$ha_dir/node1.yml")
 ha_prefix=${ha_url%/*} # postgresql://postgres@127.0.0.1:P1,127.0.0.1:P2
 ha_query=${ha_url##*\?} # target_session_attrs=read-write
 db_url() { # db_url single|ha NAME: a database's URL on that cluster
@@ -221,7 +226,7 @@ psql_on ha "CREATE DATABASE failover TEMPLATE bench_template" || die "cannot cre
 start_server ha-failover "$(db_url ha failover)"
 failover_server_pid=$server_pid
 /usr/bin/python3 "$root/bench/failover-writer.py" --url "$server_url" --token "${tokens[ha]}" \
-    --rate "$writer_rate" >"$work/writer.log" 2>"$work/writer.err" &
+    --rate "$writer_rate" --device "$writer_device" >"$work/writer.log" 2>"$work/writer.err" &
 writer_pid=$!
 pids+=("$writer_pid")
 for ((i = 1; i <= failovers; i++)); do failover postgres; done
@@ -242,16 +247,17 @@ done
 # Every acknowledged PUT must be in the database: synchronous replication loses none.
 awk '$1 !~ /^#/ && $3 == 200 { print $4 " " $5 }' "$work/writer.log" | sort -u >"$work/acked.txt"
 psql -qAtX -v ON_ERROR_STOP=1 "$(db_url ha failover)" \
-    -c "SELECT content_id || ' ' || observed_at_ms FROM progress WHERE device_id = 'ha-writer'" |
+    -c "SELECT content_id || ' ' || observed_at_ms FROM progress WHERE device_id = '$writer_device'" |
     sort -u >"$work/stored.txt" || die "cannot read the failover database"
 acked=$(wc -l <"$work/acked.txt")
 lost=$(comm -23 "$work/acked.txt" "$work/stored.txt" | wc -l)
 # Answered: an HTTP status came back (the writer logs 0 when none did).
 writer_total=$(awk '$1 !~ /^#/ && $3 != 0 { n++ } END { print n + 0 }' "$work/writer.log")
-writer_skipped=$(awk '$1 == "#" && $2 == "skipped" { print $3 }' "$work/writer.log")
-writer_skipped=${writer_skipped:-0}
+# The writer's last line: "# skipped N of at most M in flight".
+read -r writer_skipped writer_in_flight < <(sed -n 's/^# skipped \([0-9]*\) of at most \([0-9]*\) in flight$/\1 \2/p' "$work/writer.log")
+[[ -n "${writer_in_flight:-}" ]] || die "bench/failover-writer.py wrote no summary line: $(tail -n 1 "$work/writer.log")"
 note "writer: $writer_total PUTs answered, $acked acknowledged, $lost of them not in the database," \
-    "$writer_skipped not sent (64 in flight)"
+    "$writer_skipped not sent ($writer_in_flight in flight)"
 flush_end=$(flush_ms)
 note "one 8 KiB O_DSYNC write: $flush_end ms"
 
@@ -310,12 +316,12 @@ details=$(
     cat <<EOF
 - Run: \`bench/run --ha$( ((quick)) && echo ' --quick')\` ($mode), $(date -u +%Y-%m-%dT%H:%MZ), commit $commit, $elapsed s in all.
 - Machine: $(nproc) cores ($machine_cpu), $machine_memory RAM, temporary files on $machine_disk; load average $load_start at the start, $load_end at the end. One 8 KiB O_DSYNC write took $flush_start ms at the start, $flush_end ms at the end. Other work on the machine took $(fmt "$other_put" 0)% of the $(nproc) cores during H1.
-- PostgreSQL $pg_version; Patroni $patroni_version (ttl 5 s, loop_wait 1 s, retry_timeout 2 s, primary_start_timeout 0); the HA cluster started in $(fmt "$ha_start_seconds" 1) s; switching its replication took $(range_fmt 1 "${switch_seconds[@]}") s.
+- PostgreSQL $pg_version; Patroni $patroni_version ($patroni_settings); the HA cluster started in $(fmt "$ha_start_seconds" 1) s; switching its replication took $(range_fmt 1 "${switch_seconds[@]}") s.
 - PUT/s by round (2xx only; wrk, 32 connections, 2 threads, ${wrk_seconds} s): single $(fmt_list "${h_single_rps[@]}"); synchronous $(fmt_list "${h_sync_rps[@]}"); asynchronous $(fmt_list "${h_async_rps[@]}").
 - Latency p50 / p99 (ms, medians of the rounds): single $(fmt "$(median "${h_single_p50[@]}")" 2) / $(fmt "$p_single" 2); synchronous $(fmt "$(median "${h_sync_p50[@]}")" 2) / $(fmt "$p_sync" 2); asynchronous $(fmt "$(median "${h_async_p50[@]}")" 2) / $(fmt "$p_async" 2). p99 by round: single $(fmt_list "${h_single_p99[@]}"); synchronous $(fmt_list "${h_sync_p99[@]}"); asynchronous $(fmt_list "${h_async_p99[@]}").
 - Updates per transaction (group commit): single $(range_fmt 1 "${h_single_batch[@]}"), synchronous $(range_fmt 1 "${h_sync_batch[@]}"), asynchronous $(range_fmt 1 "${h_async_batch[@]}"). PostgreSQL CPU per update (ms; HA: both nodes): single $(range_fmt 3 "${h_single_pg_ms[@]}"), synchronous $(range_fmt 3 "${h_sync_pg_ms[@]}"), asynchronous $(range_fmt 3 "${h_async_pg_ms[@]}").
 - Failovers (kill to first acknowledged PUT sent after it; then PUTs sent until then answered 200 / 503 / other or none; then until a synchronous standby streams again, from the kill or from the node's restart): $failover_lines.
-- The writer: $writer_rate PUTs/s, each on a new connection; $writer_total answered, $acked acknowledged, $lost of those missing from the database, $writer_skipped not sent (64 in flight). The clock starts when \`scripts/test-postgres-ha kill\` returns, within milliseconds of the kill, which is its last step; before it, the script spent $(range_fmt 0 "${fo_script_ms[@]}") ms starting and reading its STATE file.
+- The writer: $writer_rate PUTs/s, each on a new connection; $writer_total answered, $acked acknowledged, $lost of those missing from the database, $writer_skipped not sent ($writer_in_flight in flight). The clock starts when \`scripts/test-postgres-ha kill\` returns, within milliseconds of the kill, which is its last step; before it, the script spent $(range_fmt 0 "${fo_script_ms[@]}") ms starting and reading its STATE file.
 EOF
 )
 
