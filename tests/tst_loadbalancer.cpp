@@ -37,6 +37,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -58,13 +59,18 @@ constexpr int kPlayerTimeoutMs = 60000;
 // As tst_endtoend: a resume lands on the reported position within one frame or so.
 constexpr qint64 kResumeToleranceMs = 250;
 
-// A port the OS has just handed out and taken back: nothing holds it, but something may take it
-// before it is used, so whoever binds it must say whether that worked (see startNginx()).
-quint16 candidatePort()
+// Two ports the OS has just handed out and taken back: nothing holds them, but something may take
+// one before it is used, so whoever binds them must say whether that worked (see startNginx()).
+// Both are held open together while they are chosen: one taken back before the next is asked for
+// can be handed out again, and nginx given the same port for http and https refuses its
+// configuration ("no ssl_certificate is defined for the listen ... ssl directive": CI saw it).
+std::pair<quint16, quint16> candidatePorts()
 {
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
+    QTcpServer first;
+    QTcpServer second;
+    first.listen(QHostAddress::LocalHost, 0);
+    second.listen(QHostAddress::LocalHost, 0);
+    return {first.serverPort(), second.serverPort()};
 }
 
 bool accepts(quint16 port)
@@ -337,8 +343,7 @@ bool tst_LoadBalancer::startNginx(QString *error)
     // file only after it has opened its listening sockets, and exits on "Address already in use"
     // when another process took one in between; then it is tried again on others.
     for (int attempt = 1;; ++attempt) {
-        m_httpsPort = candidatePort();
-        m_httpPort = candidatePort();
+        std::tie(m_httpsPort, m_httpPort) = candidatePorts();
         if (startNginxOnce(error))
             return true;
         if (attempt == 5 || !m_proxy || !m_proxy->err().contains("Address already in use"))
