@@ -304,7 +304,8 @@ bool ChangeFeed::start(const QString &location, QString *error)
     runAndWait(m_context, [&] {
         m_listener = new Listener(this, *parsed); // created on the feed's thread
         ok = m_listener->open(error);
-        m_listener->startInSync();
+        if (ok)
+            m_listener->startInSync();
     });
     if (!ok)
         stop();

@@ -85,10 +85,8 @@ void EventRouter::publish(qint64 userId, const ProgressRecord &record)
             user.newest.begin(), user.newest.end(),
             [&record](const User::Newest &newest) { return newest.contentId == record.contentId; });
         if (known != user.newest.end()) {
-            ProgressRecord order;
-            order.observedAtMs = known->observedAtMs;
-            order.deviceId = known->deviceId;
-            const int newer = ProgressOrder::compare(record, order);
+            const int newer = ProgressOrder::compare(record.observedAtMs, record.deviceId,
+                                                     known->observedAtMs, known->deviceId);
             if (newer < 0
                 || (newer == 0 && record.playCount == known->playCount
                     && record.lastFinishedMs == known->lastFinishedMs))

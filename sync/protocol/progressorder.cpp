@@ -2,13 +2,14 @@
 
 namespace ProgressOrder {
 
-int compare(const ProgressRecord &a, const ProgressRecord &b)
+int compare(qint64 aObservedAtMs, const QString &aDeviceId, qint64 bObservedAtMs,
+            const QString &bDeviceId)
 {
-    if (a.observedAtMs != b.observedAtMs)
-        return a.observedAtMs < b.observedAtMs ? -1 : 1;
+    if (aObservedAtMs != bObservedAtMs)
+        return aObservedAtMs < bObservedAtMs ? -1 : 1;
     // Byte order of the UTF-8 encoding: what SQLite's BINARY collation and PostgreSQL's "C" do.
-    const QByteArray left = a.deviceId.toUtf8();
-    const QByteArray right = b.deviceId.toUtf8();
+    const QByteArray left = aDeviceId.toUtf8();
+    const QByteArray right = bDeviceId.toUtf8();
     return left.compare(right);
 }
 

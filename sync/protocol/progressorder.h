@@ -8,7 +8,12 @@
 namespace ProgressOrder {
 
 // <0, 0 or >0 as a's pair is less than, equal to or greater than b's.
-int compare(const ProgressRecord &a, const ProgressRecord &b);
+int compare(qint64 aObservedAtMs, const QString &aDeviceId, qint64 bObservedAtMs,
+            const QString &bDeviceId);
+inline int compare(const ProgressRecord &a, const ProgressRecord &b)
+{
+    return compare(a.observedAtMs, a.deviceId, b.observedAtMs, b.deviceId);
+}
 
 // True when `update` should replace `stored`.
 inline bool supersedes(const ProgressRecord &update, const ProgressRecord &stored)
