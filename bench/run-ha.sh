@@ -115,12 +115,14 @@ patroni_version=$(patroni --version 2>/dev/null | awk '{ print $2 }')
 note "single: $single_url; HA: $ha_url (started in $(fmt "$ha_start_seconds" 1) s, primary $(ha primary), synchronous standby $(ha standby))"
 # A template with the schema and the users on each cluster, so that every measurement starts on a
 # new database in a moment (CREATE DATABASE ... TEMPLATE). Tokens differ between the clusters.
+# wrk's four devices have a token each (wrk_device_tokens).
 declare -A tokens
 for cluster in single ha; do
     psql_on "$cluster" "CREATE DATABASE bench_template" || die "cannot create a database ($cluster)"
     tokens[$cluster]=$("$server_bin" user add bench --db "$(db_url "$cluster" bench_template)" 2>/dev/null) ||
         die "playmark-server user add on the $cluster cluster failed"
     [[ -n "${tokens[$cluster]}" ]] || die "no token ($cluster)"
+    wrk_device_tokens "$work/$cluster.tokens" "$(db_url "$cluster" bench_template)" "${tokens[$cluster]}"
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -144,7 +146,7 @@ measure() {
     local -n m_rps=h_${config}_rps m_p50=h_${config}_p50 m_p99=h_${config}_p99
     local -n m_batch=h_${config}_batch m_pg_ms=h_${config}_pg_ms
     [[ "$config" == single ]] && cluster=single
-    token=${tokens[$cluster]}
+    token=${tokens[$cluster]} wrk_tokens=$work/$cluster.tokens
     psql_on "$cluster" "CREATE DATABASE $name TEMPLATE bench_template" || die "cannot create database $name"
     start_server "ha-$config-$round" "$(db_url "$cluster" "$name")"
     pg0=$(pg_seconds "$cluster")

@@ -101,6 +101,8 @@ load_a_token=$("$server_bin" user add load-a --db "$pg_base/bench_template" 2>/d
 # shellcheck disable=SC2034 # read as ${!token_var} below
 load_b_token=$("$server_bin" user add load-b --db "$pg_base/bench_template" 2>/dev/null)
 pg_token=$token
+pg_wrk_tokens=$work/postgres.tokens
+wrk_device_tokens "$pg_wrk_tokens" "$pg_base/bench_template" "$token"
 new_database() { # new_database NAME: sets db_url
     psql_do "CREATE DATABASE $1 TEMPLATE bench_template" || die "cannot create database $1"
     db_url=$pg_base/$1
@@ -128,6 +130,8 @@ per_update_ms() { calc "$1 * 1000 / ($2 > 0 ? $2 : 1)"; } # per_update_ms CPU_SE
 measure_sqlite() {
     local round=$1 db=$work/sqlite-$1.sqlite cpu0 cpu1 gen0 transactions writes
     token=$("$server_bin" user add bench --db "$db" 2>/dev/null)
+    wrk_tokens=$work/sqlite-$round.tokens
+    wrk_device_tokens "$wrk_tokens" "$db" "$token"
     start_server "sqlite-$round" "$db"
     cpu0=$(cpu_seconds "$server_pid")
     children_cpu
@@ -151,7 +155,7 @@ measure_sqlite() {
 
 measure_one() {
     local round=$1 cpu0 cpu1 pg0 pg1 gen0 transactions writes wal0
-    token=$pg_token
+    token=$pg_token wrk_tokens=$pg_wrk_tokens
     new_database "one_$round"
     start_server "postgres-one-$round" "$db_url"
     cpu0=$(cpu_seconds "$server_pid") pg0=$(pg_cpu_seconds) wal0=$(psql_do "SELECT pg_current_wal_lsn()")
@@ -193,11 +197,11 @@ measure_two() {
     gen0=$children_s
     # The same 32 connections and 2 threads as one wrk -t2 -c32, split: 16 on each server, each
     # wrk with ids of its own (PLAYMARK_WRK_FIRST_THREAD).
-    PLAYMARK_TOKEN=$token PLAYMARK_WRK_FIRST_THREAD=0 timeout $((wrk_seconds + 60)) \
+    PLAYMARK_TOKEN=$pg_token PLAYMARK_WRK_TOKENS=$pg_wrk_tokens PLAYMARK_WRK_FIRST_THREAD=0 timeout $((wrk_seconds + 60)) \
         wrk -t1 -c16 -d"${wrk_seconds}s" --latency -s "$root/bench/wrk-put.lua" "$a_url" \
         >"$work/wrk-postgres-two-a-$round.txt" 2>&1 &
     wa=$!
-    PLAYMARK_TOKEN=$token PLAYMARK_WRK_FIRST_THREAD=1 timeout $((wrk_seconds + 60)) \
+    PLAYMARK_TOKEN=$pg_token PLAYMARK_WRK_TOKENS=$pg_wrk_tokens PLAYMARK_WRK_FIRST_THREAD=1 timeout $((wrk_seconds + 60)) \
         wrk -t1 -c16 -d"${wrk_seconds}s" --latency -s "$root/bench/wrk-put.lua" "$b_url" \
         >"$work/wrk-postgres-two-b-$round.txt" 2>&1 &
     wb=$!
